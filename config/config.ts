@@ -1,0 +1,80 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/**
+ * The one configuration table. Each field: schema, env var, default.
+ * Precedence: explicit options > environment > defaults. Resolved once, then frozen.
+ */
+export const CONFIG_TABLE = {
+  /** Where the SQLite store, proofs and traces live. @default ./data */
+  dataDir: { env: 'RAIZE_DATA_DIR', schema: z.string().min(1), default: './data' },
+  /** SQLite file of the product's store. @default <dataDir>/raize.db */
+  dbFile: { env: 'RAIZE_DB_FILE', schema: z.string().min(1).optional(), default: undefined },
+  /** Busy timeout for SQLite locks between threads and processes. @default 5000 */
+  dbBusyTimeoutMs: { env: 'RAIZE_DB_BUSY_TIMEOUT_MS', schema: int(0, 600_000), default: 5000 },
+  /** HTTP port of the API (loopback only). @default 8080 */
+  port: { env: 'RAIZE_PORT', schema: int(0, 65535), default: 8080 },
+  /** Chromium executable; else Playwright's own, else /usr/bin/chromium. */
+  chromium: { env: 'RAIZE_CHROMIUM', schema: z.string().min(1).optional(), default: undefined },
+  /** playwright-extra stealth plugin for the browser lane. @default true */
+  stealth: { env: 'RAIZE_STEALTH', schema: bool, default: true },
+  /** pino level. @default info */
+  logLevel: { env: 'RAIZE_LOG_LEVEL', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info' },
+  /** Meta app secret for X-Hub-Signature-256 of webhooks. */
+  metaAppSecret: { env: 'RAIZE_META_APP_SECRET', schema: z.string().min(1).optional(), default: undefined },
+  /** Meta webhook verify token (GET handshake). */
+  metaVerifyToken: { env: 'RAIZE_META_VERIFY_TOKEN', schema: z.string().min(1).optional(), default: undefined },
+  /** Admin token of the sandbox; generated when absent. */
+  sandboxAdminToken: { env: 'RAIZE_SANDBOX_ADMIN_TOKEN', schema: z.string().min(8).optional(), default: undefined },
+  /** Deadline of one action, identity to verification. @default 120000 */
+  actionDeadlineMs: { env: 'RAIZE_ACTION_DEADLINE_MS', schema: int(100, 3_600_000), default: 120_000 },
+  /** Base of the full-jitter backoff for transient failures (§5.2). @default 500 */
+  retryBaseMs: { env: 'RAIZE_RETRY_BASE_MS', schema: int(0, 600_000), default: 500 },
+  /** Cap of one backoff sleep. @default 30000 */
+  retryCapMs: { env: 'RAIZE_RETRY_CAP_MS', schema: int(0, 3_600_000), default: 30_000 },
+  /** Hard cap on attempts of one action, the first included. @default 3 */
+  retryMaxAttempts: { env: 'RAIZE_RETRY_MAX_ATTEMPTS', schema: int(1, 20), default: 3 },
+  /** Base of the backoff between read-only verification tries of an `unknown` outcome. @default 1000 */
+  verifyBaseMs: { env: 'RAIZE_VERIFY_BASE_MS', schema: int(0, 600_000), default: 1000 },
+  /** Cap of one verification backoff sleep. @default 60000 */
+  verifyCapMs: { env: 'RAIZE_VERIFY_CAP_MS', schema: int(0, 3_600_000), default: 60_000 },
+  /** Verification tries before an `unknown` outcome is escalated to a human. @default 5 */
+  verifyMaxTries: { env: 'RAIZE_VERIFY_MAX_TRIES', schema: int(1, 100), default: 5 },
+} as const;
+
+type Table = typeof CONFIG_TABLE;
+type Field = keyof Table;
+type Resolved = { [K in Field]: z.output<Table[K]['schema']> };
+
+export type RaizeConfig = Readonly<Omit<Resolved, 'dbFile' | 'dataDir'> & { dataDir: string; dbFile: string }>;
+export type ConfigOptions = Partial<{ [K in Field]: z.input<Table[K]['schema']> }>;
+
+/** Thrown at start-up when a configuration value is invalid; names the field and its env var. */
+export class ConfigError extends Error {
+  readonly code = 'config_error';
+  constructor(readonly field: string, readonly envVar: string, detail: string) {
+    super(`Invalid configuration ${field} (${envVar}): ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Resolves the configuration once: options > env > defaults. The result is frozen. */
+export function resolveConfig(options: ConfigOptions = {}, env: NodeJS.ProcessEnv = process.env): RaizeConfig {
+  const out: Record<string, unknown> = {};
+  for (const [field, spec] of Object.entries(CONFIG_TABLE) as [Field, Table[Field]][]) {
+    const raw = options[field] !== undefined ? options[field] : env[spec.env] !== undefined && env[spec.env] !== '' ? env[spec.env] : spec.default;
+    const parsed = (spec.schema as z.ZodType).safeParse(raw);
+    if (!parsed.success) {
+      const detail = parsed.error.issues.map((i) => i.message).join('; ');
+      throw new ConfigError(field, spec.env, `${detail} (got ${JSON.stringify(raw)})`);
+    }
+    out[field] = parsed.data;
+  }
+  const dataDir = resolve(out.dataDir as string);
+  out.dataDir = dataDir;
+  out.dbFile = resolve(dataDir, (out.dbFile as string | undefined) ?? 'raize.db');
+  return Object.freeze(out) as RaizeConfig;
+}
