@@ -1,0 +1,6 @@
+export * from './records.js';
+export type * from './ports.js';
+export { StaleStateError, NotFoundError, RecordInvalidError } from './errors.js';
+export { canonicalJson, sha256Hex, hashCanonical } from './hash.js';
+export { createSqliteStore, auditLinkHash, GENESIS_HASH } from './sqlite/index.js';
+export type { SqliteOptions } from './sqlite/index.js';

@@ -1,0 +1,149 @@
+import type {
+  Action, ActionResult, ActionState, AuditEvent, AuditRecord, Budget, Client, Episode, Escalation,
+  KillScope, KillSwitch, LedgerEntry, LedgerStatus, PlatformAccount, AccountState, Policy, PolicyInput,
+} from './records.js';
+
+/**
+ * Persistence ports. Every method returns a Promise so that a PostgreSQL adapter can follow the
+ * SQLite one without touching callers. Each method is one atomic unit of work.
+ */
+export interface Store {
+  readonly clients: ClientRepository;
+  readonly accounts: AccountRepository;
+  readonly policies: PolicyRepository;
+  readonly killSwitches: KillSwitchRepository;
+  readonly episodes: EpisodeRepository;
+  readonly actions: ActionRepository;
+  readonly ledger: IdempotencyLedger;
+  readonly budgets: BudgetRepository;
+  readonly audit: AuditLog;
+  readonly escalations: EscalationRepository;
+  close(): Promise<void>;
+}
+
+export interface ClientRepository {
+  create(client: Client): Promise<Client>;
+  get(clientId: string): Promise<Client | null>;
+  list(): Promise<Client[]>;
+}
+
+export interface AccountRepository {
+  create(account: PlatformAccount): Promise<PlatformAccount>;
+  get(accountId: string): Promise<PlatformAccount | null>;
+  list(filter?: { client_id?: string }): Promise<PlatformAccount[]>;
+  setState(accountId: string, state: AccountState, reason: string | null): Promise<PlatformAccount>;
+}
+
+export interface PolicyRepository {
+  /** Stores a new immutable version; its `policy_id` is the snapshot id actions record. */
+  put(policy: Omit<PolicyInput, 'policy_id' | 'version' | 'created_at'>): Promise<Policy>;
+  current(clientId: string): Promise<Policy | null>;
+  get(policyId: string): Promise<Policy | null>;
+}
+
+export interface KillSwitchRepository {
+  set(sw: { scope: KillScope; scope_id: string; engaged: boolean; reason: string | null; set_by: string }): Promise<KillSwitch>;
+  /** The first engaged switch that covers this client and account (global first), or null. */
+  engagedFor(target: { client_id: string; platform_account_id: string }): Promise<KillSwitch | null>;
+  list(): Promise<KillSwitch[]>;
+}
+
+export interface EpisodeRepository {
+  create(episode: Episode): Promise<Episode>;
+  get(episodeId: string): Promise<Episode | null>;
+}
+
+/** Fields the kernel may change on an action alongside a transition. */
+export type ActionPatch = Partial<Pick<Action,
+  'attempt_count' | 'verify_tries' | 'owner_id' | 'lease_expires_at' | 'result' | 'escalated_at' | 'policy_snapshot_id'>>;
+
+export interface LedgerWrite {
+  key: string;
+  status: LedgerStatus;
+  result: ActionResult;
+}
+
+export interface TransitionWrite {
+  action_id: string;
+  from: ActionState;
+  to: ActionState;
+  patch?: ActionPatch;
+  event: AuditEvent;
+  /** Mirror the outcome in the idempotency ledger in the same transaction. */
+  ledger?: LedgerWrite;
+  /** Make the commit survive power loss too (fsync), not only a process crash. */
+  durable?: boolean;
+}
+
+export interface NoteWrite {
+  action_id: string;
+  /** The state the action must still be in; the write is refused otherwise. */
+  state: ActionState;
+  patch: ActionPatch;
+  event: AuditEvent;
+  durable?: boolean;
+}
+
+export interface ActionRepository {
+  /** Inserts the action in `queued` and appends its first AuditEvent, atomically. */
+  create(action: Action, event: AuditEvent): Promise<Action>;
+  get(actionId: string): Promise<Action | null>;
+  list(filter?: { state?: ActionState; platform_account_id?: string; episode_id?: string; limit?: number }): Promise<Action[]>;
+  /**
+   * Compare-and-set of the state plus its AuditEvent (and ledger mirror) in one transaction.
+   * Throws StaleStateError when the action is no longer in `from`: nothing is written.
+   */
+  transition(write: TransitionWrite): Promise<{ action: Action; audit: AuditRecord }>;
+  /** An audited change without a state change (a retry of `attempt`, a verification try). */
+  note(write: NoteWrite): Promise<{ action: Action; audit: AuditRecord }>;
+  addApproval(actionId: string, approver: string): Promise<void>;
+  approvals(actionId: string): Promise<string[]>;
+}
+
+export type ClaimOutcome = { won: true; entry: LedgerEntry } | { won: false; entry: LedgerEntry };
+
+export interface IdempotencyLedger {
+  /**
+   * One atomic statement: the first claim of a key wins; every other claim gets the entry as
+   * it stands. A key whose last outcome is `failed` (the effect provably did not happen) is
+   * taken over by the next claim with the same payload.
+   */
+  claim(entry: { key: string; payload_hash: string; action_id: string }): Promise<ClaimOutcome>;
+  get(key: string): Promise<LedgerEntry | null>;
+}
+
+export type Reservation = { ok: true } | { ok: false; rule: 'per_hour' | 'per_day' | 'min_spacing'; retry_at: string };
+
+export interface BudgetRepository {
+  set(budget: Budget): Promise<Budget>;
+  list(accountId: string): Promise<Budget[]>;
+  /** Checks every budget of the account for this action type and reserves one use, atomically. */
+  reserve(use: { platform_account_id: string; action_type: string; action_id: string; at: Date }): Promise<Reservation>;
+  /** Gives back a reservation whose action never reached the platform. */
+  release(actionId: string): Promise<void>;
+  /** Uses of an account in [from, to), for checks and reports. */
+  uses(accountId: string, from: Date, to: Date): Promise<{ action_type: string; action_id: string; at: string }[]>;
+}
+
+export interface RawAuditRow {
+  seq: number;
+  audit_event_id: string;
+  event_json: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditLog {
+  /** Appends outside a transition (kept for events with no state change of their own). */
+  append(event: AuditEvent): Promise<AuditRecord>;
+  /** Raw rows in sequence order from `afterSeq` (exclusive), as stored, for verification and export. */
+  scan(afterSeq: number, limit: number): Promise<RawAuditRow[]>;
+  forAction(actionId: string): Promise<AuditRecord[]>;
+  count(): Promise<number>;
+}
+
+export interface EscalationRepository {
+  create(escalation: Escalation): Promise<Escalation>;
+  open(): Promise<Escalation[]>;
+  resolve(escalationId: string, by: string): Promise<void>;
+}

@@ -1,0 +1,239 @@
+import { z } from 'zod';
+
+export const PLATFORMS = ['instagram', 'facebook', 'tiktok', 'youtube', 'linkedin', 'x', 'skool'] as const;
+export const LANES = ['api', 'browser', 'hybrid'] as const;
+export const ACTION_TYPES = ['publish', 'schedule', 'dm_send', 'comment_reply', 'like', 'follow', 'edit', 'delete'] as const;
+/** Spec 000 §3, plus `blocked`: stopped before any tool call (policy, kill switch, identity). */
+export const ACTION_STATES = [
+  'queued', 'preflight_passed', 'identity_verified', 'attempted',
+  'confirmed_success', 'confirmed_failed', 'unknown', 'postcheck_complete', 'blocked',
+] as const;
+export const ACCOUNT_STATES = ['active', 'read_only', 'needs_human', 'reconnect_required'] as const;
+export const LEDGER_STATUSES = ['in_flight', 'succeeded', 'failed', 'unknown'] as const;
+export const KILL_SCOPES = ['global', 'client', 'account'] as const;
+
+export const Platform = z.enum(PLATFORMS);
+export const Lane = z.enum(LANES);
+export const ActionType = z.enum(ACTION_TYPES);
+export const ActionState = z.enum(ACTION_STATES);
+export const AccountState = z.enum(ACCOUNT_STATES);
+export const LedgerStatus = z.enum(LEDGER_STATUSES);
+export const KillScope = z.enum(KILL_SCOPES);
+
+export type Platform = z.infer<typeof Platform>;
+export type Lane = z.infer<typeof Lane>;
+export type ActionType = z.infer<typeof ActionType>;
+export type ActionState = z.infer<typeof ActionState>;
+export type AccountState = z.infer<typeof AccountState>;
+export type LedgerStatus = z.infer<typeof LedgerStatus>;
+export type KillScope = z.infer<typeof KillScope>;
+
+const id = z.string().min(1).max(200);
+const isoTime = z.string().datetime({ offset: true });
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lowercase hex sha256');
+
+export const Client = z.object({
+  client_id: id,
+  name: z.string().min(1).max(200),
+  created_at: isoTime,
+});
+export type Client = z.infer<typeof Client>;
+
+/** §4.1: what we know of an account when it is connected; compared before every side effect. */
+export const Fingerprint = z.object({
+  platform_user_id: z.string().min(1),
+  handle: z.string().min(1),
+  display_name: z.string(),
+  /** Any platform-specific immutable identifier (page id, channel id, avatar hash…). */
+  extra: z.record(z.string(), z.string()).default({}),
+});
+export type Fingerprint = z.infer<typeof Fingerprint>;
+
+export const PlatformAccount = z.object({
+  platform_account_id: id,
+  client_id: id,
+  platform: Platform,
+  fingerprint: Fingerprint,
+  /** IANA time zone of the account's audience: quiet hours are evaluated in it. */
+  timezone: z.string().min(1).refine(isTimeZone, 'expected an IANA time zone such as Europe/Madrid'),
+  state: AccountState,
+  state_reason: z.string().nullable(),
+  /** Pointer to the stored browser session state (a 0600 file), never the session itself. */
+  session_ref: z.string().nullable(),
+  created_at: isoTime,
+  updated_at: isoTime,
+});
+export type PlatformAccount = z.infer<typeof PlatformAccount>;
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24h)');
+
+/** A client's policy. Rows are immutable: an edit is a new version, so `policy_id` is a snapshot id. */
+export const Policy = z.object({
+  policy_id: id,
+  client_id: id,
+  version: z.number().int().min(1),
+  created_at: isoTime,
+  created_by: z.string().min(1),
+  autonomy: z.enum(['auto', 'manual']),
+  /** Allowed action types per platform; a platform absent here allows nothing. */
+  allowed_actions: z.partialRecord(Platform, z.array(ActionType)),
+  /** Action types that always need an approval by someone other than the author (§4.4). */
+  high_risk_actions: z.array(ActionType).default([]),
+  /** Local-time window in the account's time zone in which no side effect happens. */
+  quiet_hours: z.object({ start: hhmm, end: hhmm }).nullable().default(null),
+  compliance: z.object({
+    /** Case-insensitive terms that must not appear in outgoing text. */
+    banned_terms: z.array(z.string().min(1)).default([]),
+    /** Compliance flags an action may carry and still pass; any other flag blocks. */
+    allowed_flags: z.array(z.string().min(1)).default([]),
+  }).default({ banned_terms: [], allowed_flags: [] }),
+});
+export type Policy = z.infer<typeof Policy>;
+export type PolicyInput = z.input<typeof Policy>;
+
+/** §8.1 budget of one account for one action type (`*` for all types). */
+export const Budget = z.object({
+  platform_account_id: id,
+  action_type: z.union([ActionType, z.literal('*')]),
+  per_hour: z.number().int().min(0).nullable(),
+  per_day: z.number().int().min(0).nullable(),
+  min_spacing_ms: z.number().int().min(0).default(0),
+});
+export type Budget = z.infer<typeof Budget>;
+
+export const KillSwitch = z.object({
+  scope: KillScope,
+  /** `*` for the global switch. */
+  scope_id: z.string().min(1),
+  engaged: z.boolean(),
+  reason: z.string().max(500).nullable(),
+  set_by: z.string().min(1),
+  set_at: isoTime,
+});
+export type KillSwitch = z.infer<typeof KillSwitch>;
+
+export const Episode = z.object({
+  episode_id: id,
+  client_id: id,
+  platform_account_id: id,
+  kind: z.string().min(1),
+  created_at: isoTime,
+});
+export type Episode = z.infer<typeof Episode>;
+
+/** What the platform told us about the object: ids and pointers, never content. */
+export const ActionResult = z.object({
+  platform_object_id: z.string().optional(),
+  permalink: z.string().optional(),
+  http_status: z.number().int().optional(),
+  error_code: z.string().optional(),
+  request_id: z.string().optional(),
+  verification_level: z.number().int().min(0).max(3).optional(),
+  duplicate_of: z.string().optional(),
+});
+export type ActionResult = z.infer<typeof ActionResult>;
+
+export const Action = z.object({
+  action_id: id,
+  episode_id: id,
+  client_id: id,
+  platform: Platform,
+  platform_account_id: id,
+  lane: Lane,
+  action_type: ActionType,
+  /** The content to act with. Stays in the store; logs and audit see only its hash. */
+  payload: z.record(z.string(), z.unknown()),
+  payload_hash: sha256,
+  idempotency_key: z.string().min(1),
+  state: ActionState,
+  risk: z.enum(['normal', 'high']),
+  compliance_flags: z.array(z.string()),
+  created_by: z.string().min(1),
+  policy_snapshot_id: z.string().nullable(),
+  attempt_count: z.number().int().min(0),
+  verify_tries: z.number().int().min(0),
+  owner_id: z.string().nullable(),
+  lease_expires_at: isoTime.nullable(),
+  result: ActionResult,
+  escalated_at: isoTime.nullable(),
+  created_at: isoTime,
+  updated_at: isoTime,
+});
+export type Action = z.infer<typeof Action>;
+
+export const LedgerEntry = z.object({
+  key: z.string().min(1),
+  payload_hash: sha256,
+  action_id: id,
+  status: LedgerStatus,
+  result: ActionResult,
+  created_at: isoTime,
+  updated_at: isoTime,
+});
+export type LedgerEntry = z.infer<typeof LedgerEntry>;
+
+/** Spec 000 §9. Hashes and pointers only: no secrets, no raw content. */
+export const AuditEvent = z.object({
+  audit_event_id: z.string().uuid(),
+  timestamp: isoTime,
+  episode_id: id,
+  action_id: id,
+  client_id: id,
+  platform: Platform,
+  platform_account_id: id,
+  lane: Lane,
+  action_type: ActionType,
+  idempotency_key: z.string().min(1),
+  policy_snapshot_id: z.string().nullable(),
+  identity_fingerprint_ok: z.boolean().nullable(),
+  /** The state-machine transition this event records (§3). */
+  transition: z.object({ from: ActionState.nullable(), to: ActionState }),
+  reason: z.string().max(500).nullable(),
+  request: z.object({
+    safe_payload_hash: sha256,
+    tool: z.enum(['connector', 'browser_runner', 'kernel']),
+    tool_version: z.string().regex(/^\d+\.\d+\.\d+/, 'expected semver'),
+  }),
+  result: z.object({
+    status: z.enum(['queued', 'attempted', 'confirmed_success', 'confirmed_failed', 'unknown']),
+    platform_object_id: z.string().optional(),
+    permalink: z.string().optional(),
+    http_status: z.number().int().optional(),
+    error_code: z.string().optional(),
+    verification_level: z.number().int().min(0).max(3).optional(),
+  }),
+  proof: z.object({
+    artifact_refs: z.array(z.string()),
+    screenshots: z.array(z.string()),
+    dom_hash: sha256.optional(),
+  }),
+}).strict();
+export type AuditEvent = z.infer<typeof AuditEvent>;
+
+/** An AuditEvent as stored: its place in the hash chain. */
+export interface AuditRecord {
+  seq: number;
+  event: AuditEvent;
+  prev_hash: string;
+  hash: string;
+}
+
+export const Escalation = z.object({
+  escalation_id: id,
+  action_id: id,
+  platform_account_id: id,
+  reason: z.string().min(1),
+  created_at: isoTime,
+  resolved_at: isoTime.nullable(),
+  resolved_by: z.string().nullable(),
+});
+export type Escalation = z.infer<typeof Escalation>;
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,120 @@
+import type { Action, ActionState, AuditEvent, AuditRecord } from '../records.js';
+import type { ActionPatch, ActionRepository, LedgerWrite } from '../ports.js';
+import { StaleStateError } from '../errors.js';
+import type { Statement } from 'better-sqlite3';
+import { inTransaction, type Db } from './database.js';
+
+interface ActionRow {
+  action_id: string; episode_id: string; client_id: string; platform: string; platform_account_id: string;
+  lane: string; action_type: string; payload_json: string; payload_hash: string; idempotency_key: string;
+  state: string; risk: string; compliance_flags_json: string; created_by: string; policy_snapshot_id: string | null;
+  attempt_count: number; verify_tries: number; owner_id: string | null; lease_expires_at: string | null;
+  result_json: string; escalated_at: string | null; created_at: string; updated_at: string;
+}
+
+function toAction(r: ActionRow): Action {
+  return {
+    action_id: r.action_id, episode_id: r.episode_id, client_id: r.client_id,
+    platform: r.platform as Action['platform'], platform_account_id: r.platform_account_id,
+    lane: r.lane as Action['lane'], action_type: r.action_type as Action['action_type'],
+    payload: JSON.parse(r.payload_json) as Action['payload'], payload_hash: r.payload_hash,
+    idempotency_key: r.idempotency_key, state: r.state as ActionState, risk: r.risk as Action['risk'],
+    compliance_flags: JSON.parse(r.compliance_flags_json) as string[], created_by: r.created_by,
+    policy_snapshot_id: r.policy_snapshot_id, attempt_count: r.attempt_count, verify_tries: r.verify_tries,
+    owner_id: r.owner_id, lease_expires_at: r.lease_expires_at, result: JSON.parse(r.result_json) as Action['result'],
+    escalated_at: r.escalated_at, created_at: r.created_at, updated_at: r.updated_at,
+  };
+}
+
+const PATCHABLE = ['attempt_count', 'verify_tries', 'owner_id', 'lease_expires_at', 'escalated_at', 'policy_snapshot_id'] as const;
+
+export function createActionRepository(db: Db, append: (event: AuditEvent) => AuditRecord): ActionRepository {
+  const insert = db.prepare(`INSERT INTO actions (action_id, episode_id, client_id, platform, platform_account_id, lane,
+    action_type, payload_json, payload_hash, idempotency_key, state, risk, compliance_flags_json, created_by,
+    policy_snapshot_id, attempt_count, verify_tries, owner_id, lease_expires_at, result_json, escalated_at, created_at, updated_at)
+    VALUES (@action_id, @episode_id, @client_id, @platform, @platform_account_id, @lane, @action_type, @payload_json,
+    @payload_hash, @idempotency_key, @state, @risk, @compliance_flags_json, @created_by, @policy_snapshot_id,
+    @attempt_count, @verify_tries, @owner_id, @lease_expires_at, @result_json, @escalated_at, @created_at, @updated_at)`);
+  const get = db.prepare<[string], ActionRow>('SELECT * FROM actions WHERE action_id = ?');
+  const stateOf = db.prepare<[string], { state: string }>('SELECT state FROM actions WHERE action_id = ?');
+  const ledgerMirror = db.prepare('UPDATE idempotency_ledger SET status = ?, result_json = ?, updated_at = ? WHERE key = ? AND action_id = ?');
+  const addApproval = db.prepare('INSERT OR IGNORE INTO approvals (action_id, approver, approved_at) VALUES (?, ?, ?)');
+  const approvals = db.prepare<[string], { approver: string }>('SELECT approver FROM approvals WHERE action_id = ? ORDER BY approved_at');
+  const updates = new Map<string, Statement>();
+
+  function applyPatch(actionId: string, expected: ActionState, to: ActionState, patch: ActionPatch, now: string): Action {
+    const sets = ['state = @to', 'updated_at = @now'];
+    const params: Record<string, unknown> = { id: actionId, expected, to, now };
+    for (const field of PATCHABLE) {
+      if (patch[field] !== undefined) {
+        sets.push(`${field} = @${field}`);
+        params[field] = patch[field];
+      }
+    }
+    if (patch.result !== undefined) {
+      sets.push('result_json = @result_json');
+      params.result_json = JSON.stringify(patch.result);
+    }
+    const sql = `UPDATE actions SET ${sets.join(', ')} WHERE action_id = @id AND state = @expected`;
+    // Statements vary with the patch's fields; the shapes are few, so each is prepared once.
+    let update = updates.get(sql);
+    if (!update) updates.set(sql, (update = db.prepare(sql)));
+    const info = update.run(params);
+    if (info.changes !== 1) throw new StaleStateError(actionId, expected, stateOf.get(actionId)?.state ?? null);
+    return toAction(get.get(actionId)!);
+  }
+
+  function mirror(ledger: LedgerWrite | undefined, actionId: string, now: string): void {
+    if (ledger) ledgerMirror.run(ledger.status, JSON.stringify(ledger.result), now, ledger.key, actionId);
+  }
+
+  return {
+    async create(action, event) {
+      return inTransaction(db, () => {
+        insert.run({
+          ...action,
+          payload_json: JSON.stringify(action.payload),
+          compliance_flags_json: JSON.stringify(action.compliance_flags),
+          result_json: JSON.stringify(action.result),
+        });
+        append(event);
+        return action;
+      });
+    },
+    async get(actionId) {
+      const row = get.get(actionId);
+      return row ? toAction(row) : null;
+    },
+    async list(filter = {}) {
+      const where: string[] = [];
+      const params: Record<string, unknown> = { limit: filter.limit ?? 10_000 };
+      if (filter.state) { where.push('state = @state'); params.state = filter.state; }
+      if (filter.platform_account_id) { where.push('platform_account_id = @account'); params.account = filter.platform_account_id; }
+      if (filter.episode_id) { where.push('episode_id = @episode'); params.episode = filter.episode_id; }
+      const sql = `SELECT * FROM actions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, action_id LIMIT @limit`;
+      return (db.prepare(sql).all(params) as ActionRow[]).map(toAction);
+    },
+    async transition(write) {
+      return inTransaction(db, () => {
+        const now = write.event.timestamp;
+        const action = applyPatch(write.action_id, write.from, write.to, write.patch ?? {}, now);
+        mirror(write.ledger, write.action_id, now);
+        const audit = append(write.event);
+        return { action, audit };
+      }, write.durable);
+    },
+    async note(write) {
+      return inTransaction(db, () => {
+        const action = applyPatch(write.action_id, write.state, write.state, write.patch, write.event.timestamp);
+        const audit = append(write.event);
+        return { action, audit };
+      }, write.durable);
+    },
+    async addApproval(actionId, approver) {
+      addApproval.run(actionId, approver, new Date().toISOString());
+    },
+    async approvals(actionId) {
+      return approvals.all(actionId).map((r) => r.approver);
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import { Budget, KillSwitch } from '../records.js';
+import type { BudgetRepository, KillSwitchRepository, Reservation } from '../ports.js';
+import { parseRecord } from './parse.js';
+import { inTransaction, type Db } from './database.js';
+
+interface KillRow { scope: string; scope_id: string; engaged: number; reason: string | null; set_by: string; set_at: string }
+const toKill = (r: KillRow): KillSwitch => ({ ...r, engaged: r.engaged === 1 } as KillSwitch);
+
+export function createKillSwitchRepository(db: Db): KillSwitchRepository {
+  const upsert = db.prepare(`INSERT INTO kill_switches (scope, scope_id, engaged, reason, set_by, set_at)
+    VALUES (@scope, @scope_id, @engaged, @reason, @set_by, @set_at)
+    ON CONFLICT (scope, scope_id) DO UPDATE SET engaged = excluded.engaged, reason = excluded.reason,
+    set_by = excluded.set_by, set_at = excluded.set_at`);
+  // One indexed read covering all three levels; global sorts first.
+  const engaged = db.prepare<[string, string], KillRow>(`SELECT * FROM kill_switches WHERE engaged = 1 AND (
+    (scope = 'global') OR (scope = 'client' AND scope_id = ?) OR (scope = 'account' AND scope_id = ?))
+    ORDER BY CASE scope WHEN 'global' THEN 0 WHEN 'client' THEN 1 ELSE 2 END LIMIT 1`);
+  const list = db.prepare<[], KillRow>('SELECT * FROM kill_switches ORDER BY scope, scope_id');
+  return {
+    async set(sw) {
+      const row = parseRecord(KillSwitch, 'KillSwitch', { ...sw, scope_id: sw.scope === 'global' ? '*' : sw.scope_id, set_at: new Date().toISOString() });
+      upsert.run({ ...row, engaged: row.engaged ? 1 : 0 });
+      return row;
+    },
+    async engagedFor(target) {
+      const row = engaged.get(target.client_id, target.platform_account_id);
+      return row ? toKill(row) : null;
+    },
+    async list() {
+      return list.all().map(toKill);
+    },
+  };
+}
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export function createBudgetRepository(db: Db): BudgetRepository {
+  const upsert = db.prepare(`INSERT INTO budgets (platform_account_id, action_type, per_hour, per_day, min_spacing_ms)
+    VALUES (@platform_account_id, @action_type, @per_hour, @per_day, @min_spacing_ms)
+    ON CONFLICT (platform_account_id, action_type) DO UPDATE SET per_hour = excluded.per_hour,
+    per_day = excluded.per_day, min_spacing_ms = excluded.min_spacing_ms`);
+  const list = db.prepare<[string], Budget>('SELECT * FROM budgets WHERE platform_account_id = ? ORDER BY action_type');
+  const applicable = db.prepare<[string, string], Budget>(`SELECT * FROM budgets WHERE platform_account_id = ? AND action_type IN (?, '*')`);
+  const usesOf = db.prepare<[string, string, string, number], { at_ms: number }>(`SELECT at_ms FROM budget_uses
+    WHERE platform_account_id = ? AND (? = '*' OR action_type = ?) AND at_ms > ? ORDER BY at_ms`);
+  const insertUse = db.prepare('INSERT OR IGNORE INTO budget_uses (action_id, platform_account_id, action_type, at_ms) VALUES (?, ?, ?, ?)');
+  const release = db.prepare('DELETE FROM budget_uses WHERE action_id = ?');
+  const usesBetween = db.prepare<[string, number, number], { action_type: string; action_id: string; at_ms: number }>(
+    'SELECT action_type, action_id, at_ms FROM budget_uses WHERE platform_account_id = ? AND at_ms >= ? AND at_ms < ? ORDER BY at_ms');
+
+  function check(budget: Budget, accountId: string, actionType: string, now: number): Reservation {
+    const type = budget.action_type;
+    const within = (windowMs: number) => usesOf.all(accountId, type, type === '*' ? actionType : type, now - windowMs).map((r) => r.at_ms);
+    const inDay = within(DAY);
+    if (budget.min_spacing_ms > 0 && inDay.length > 0) {
+      const next = inDay[inDay.length - 1]! + budget.min_spacing_ms;
+      if (next > now) return { ok: false, rule: 'min_spacing', retry_at: new Date(next).toISOString() };
+    }
+    if (budget.per_hour !== null) {
+      const inHour = inDay.filter((t) => t > now - HOUR);
+      if (inHour.length >= budget.per_hour) {
+        const freed = inHour[inHour.length - budget.per_hour] ?? now;
+        return { ok: false, rule: 'per_hour', retry_at: new Date(freed + HOUR + 1).toISOString() };
+      }
+    }
+    if (budget.per_day !== null && inDay.length >= budget.per_day) {
+      const freed = inDay[inDay.length - budget.per_day] ?? now;
+      return { ok: false, rule: 'per_day', retry_at: new Date(freed + DAY + 1).toISOString() };
+    }
+    return { ok: true };
+  }
+
+  return {
+    async set(budget) {
+      const row = parseRecord(Budget, 'Budget', budget);
+      upsert.run(row);
+      return row;
+    },
+    async list(accountId) {
+      return list.all(accountId);
+    },
+    async reserve(use) {
+      return inTransaction(db, () => {
+        const now = use.at.getTime();
+        for (const budget of applicable.all(use.platform_account_id, use.action_type)) {
+          const verdict = check(budget, use.platform_account_id, use.action_type, now);
+          if (!verdict.ok) return verdict;
+        }
+        insertUse.run(use.action_id, use.platform_account_id, use.action_type, now);
+        return { ok: true } as const;
+      });
+    },
+    async release(actionId) {
+      release.run(actionId);
+    },
+    async uses(accountId, from, to) {
+      return usesBetween.all(accountId, from.getTime(), to.getTime())
+        .map((r) => ({ action_type: r.action_type, action_id: r.action_id, at: new Date(r.at_ms).toISOString() }));
+    },
+  };
+}

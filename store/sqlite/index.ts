@@ -1,0 +1,32 @@
+import type { Store } from '../ports.js';
+import { openDatabase, type SqliteOptions } from './database.js';
+import { createAuditLog, makeAppender } from './audit.js';
+import { createActionRepository } from './actions.js';
+import { createAccountRepository, createClientRepository, createPolicyRepository } from './tenancy.js';
+import { createBudgetRepository, createKillSwitchRepository } from './controls.js';
+import { createLedger } from './ledger.js';
+import { createEpisodeRepository, createEscalationRepository } from './work.js';
+
+export type { SqliteOptions } from './database.js';
+export { auditLinkHash, GENESIS_HASH } from './audit.js';
+
+/** The embedded store: one SQLite file, one connection per call of this function. */
+export function createSqliteStore(options: SqliteOptions): Store {
+  const db = openDatabase(options);
+  const append = makeAppender(db);
+  return {
+    clients: createClientRepository(db),
+    accounts: createAccountRepository(db),
+    policies: createPolicyRepository(db),
+    killSwitches: createKillSwitchRepository(db),
+    episodes: createEpisodeRepository(db),
+    actions: createActionRepository(db, append),
+    ledger: createLedger(db),
+    budgets: createBudgetRepository(db),
+    audit: createAuditLog(db, append),
+    escalations: createEscalationRepository(db),
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+}

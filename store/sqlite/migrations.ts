@@ -1,0 +1,131 @@
+/** Numbered migrations; applied in order, each once, inside one IMMEDIATE transaction. */
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'kernel',
+    sql: `
+CREATE TABLE clients (
+  client_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE platform_accounts (
+  platform_account_id TEXT PRIMARY KEY,
+  client_id TEXT NOT NULL REFERENCES clients(client_id),
+  platform TEXT NOT NULL,
+  fingerprint_json TEXT NOT NULL,
+  timezone TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('active','read_only','needs_human','reconnect_required')),
+  state_reason TEXT,
+  session_ref TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX platform_accounts_client ON platform_accounts(client_id);
+CREATE TABLE policies (
+  policy_id TEXT PRIMARY KEY,
+  client_id TEXT NOT NULL REFERENCES clients(client_id),
+  version INTEGER NOT NULL,
+  policy_json TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  UNIQUE (client_id, version)
+);
+CREATE TABLE kill_switches (
+  scope TEXT NOT NULL CHECK (scope IN ('global','client','account')),
+  scope_id TEXT NOT NULL,
+  engaged INTEGER NOT NULL,
+  reason TEXT,
+  set_by TEXT NOT NULL,
+  set_at TEXT NOT NULL,
+  PRIMARY KEY (scope, scope_id)
+);
+CREATE TABLE episodes (
+  episode_id TEXT PRIMARY KEY,
+  client_id TEXT NOT NULL,
+  platform_account_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE actions (
+  action_id TEXT PRIMARY KEY,
+  episode_id TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  platform TEXT NOT NULL,
+  platform_account_id TEXT NOT NULL REFERENCES platform_accounts(platform_account_id),
+  lane TEXT NOT NULL,
+  action_type TEXT NOT NULL,
+  payload_json TEXT NOT NULL,
+  payload_hash TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  state TEXT NOT NULL,
+  risk TEXT NOT NULL,
+  compliance_flags_json TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  policy_snapshot_id TEXT,
+  attempt_count INTEGER NOT NULL DEFAULT 0,
+  verify_tries INTEGER NOT NULL DEFAULT 0,
+  owner_id TEXT,
+  lease_expires_at TEXT,
+  result_json TEXT NOT NULL DEFAULT '{}',
+  escalated_at TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX actions_state ON actions(state);
+CREATE INDEX actions_account ON actions(platform_account_id, state);
+CREATE INDEX actions_episode ON actions(episode_id);
+CREATE TABLE approvals (
+  action_id TEXT NOT NULL REFERENCES actions(action_id),
+  approver TEXT NOT NULL,
+  approved_at TEXT NOT NULL,
+  PRIMARY KEY (action_id, approver)
+);
+CREATE TABLE idempotency_ledger (
+  key TEXT PRIMARY KEY,
+  payload_hash TEXT NOT NULL,
+  action_id TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('in_flight','succeeded','failed','unknown')),
+  result_json TEXT NOT NULL DEFAULT '{}',
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE budgets (
+  platform_account_id TEXT NOT NULL,
+  action_type TEXT NOT NULL,
+  per_hour INTEGER,
+  per_day INTEGER,
+  min_spacing_ms INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (platform_account_id, action_type)
+);
+CREATE TABLE budget_uses (
+  action_id TEXT PRIMARY KEY,
+  platform_account_id TEXT NOT NULL,
+  action_type TEXT NOT NULL,
+  at_ms INTEGER NOT NULL
+);
+CREATE INDEX budget_uses_account ON budget_uses(platform_account_id, at_ms);
+CREATE TABLE audit_events (
+  seq INTEGER PRIMARY KEY,
+  audit_event_id TEXT NOT NULL UNIQUE,
+  action_id TEXT NOT NULL,
+  event_json TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX audit_events_action ON audit_events(action_id);
+CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+BEGIN SELECT RAISE(ABORT, 'audit_events is append-only: UPDATE refused'); END;
+CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+BEGIN SELECT RAISE(ABORT, 'audit_events is append-only: DELETE refused'); END;
+CREATE TABLE escalations (
+  escalation_id TEXT PRIMARY KEY,
+  action_id TEXT NOT NULL,
+  platform_account_id TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  resolved_at TEXT,
+  resolved_by TEXT
+);
+`,
+  },
+];

@@ -1,0 +1,39 @@
+import { Episode, Escalation } from '../records.js';
+import type { EpisodeRepository, EscalationRepository } from '../ports.js';
+import { parseRecord } from './parse.js';
+import type { Db } from './database.js';
+
+export function createEpisodeRepository(db: Db): EpisodeRepository {
+  const insert = db.prepare('INSERT OR IGNORE INTO episodes (episode_id, client_id, platform_account_id, kind, created_at) VALUES (@episode_id, @client_id, @platform_account_id, @kind, @created_at)');
+  const get = db.prepare<[string], Episode>('SELECT * FROM episodes WHERE episode_id = ?');
+  return {
+    async create(episode) {
+      const row = parseRecord(Episode, 'Episode', episode);
+      insert.run(row);
+      return row;
+    },
+    async get(episodeId) {
+      return get.get(episodeId) ?? null;
+    },
+  };
+}
+
+export function createEscalationRepository(db: Db): EscalationRepository {
+  const insert = db.prepare(`INSERT INTO escalations (escalation_id, action_id, platform_account_id, reason, created_at, resolved_at, resolved_by)
+    VALUES (@escalation_id, @action_id, @platform_account_id, @reason, @created_at, @resolved_at, @resolved_by)`);
+  const open = db.prepare<[], Escalation>('SELECT * FROM escalations WHERE resolved_at IS NULL ORDER BY created_at');
+  const resolve = db.prepare('UPDATE escalations SET resolved_at = ?, resolved_by = ? WHERE escalation_id = ? AND resolved_at IS NULL');
+  return {
+    async create(escalation) {
+      const row = parseRecord(Escalation, 'Escalation', escalation);
+      insert.run(row);
+      return row;
+    },
+    async open() {
+      return open.all();
+    },
+    async resolve(escalationId, by) {
+      resolve.run(new Date().toISOString(), by, escalationId);
+    },
+  };
+}
