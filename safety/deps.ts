@@ -1,0 +1,28 @@
+import type { Store } from '../store/index.js';
+import type { Logger } from './log.js';
+import type { PerformerResolver } from './performer.js';
+import type { Telemetry } from './telemetry.js';
+
+export interface KernelSettings {
+  actionDeadlineMs: number;
+  retryBaseMs: number;
+  retryCapMs: number;
+  retryMaxAttempts: number;
+  verifyBaseMs: number;
+  verifyCapMs: number;
+  verifyMaxTries: number;
+}
+
+/** Everything the kernel needs, passed in (built once by createServices); no hidden singletons. */
+export interface KernelDeps {
+  store: Store;
+  performers: PerformerResolver;
+  logger: Logger;
+  telemetry: Telemetry;
+  settings: KernelSettings;
+  /** Who holds the lease of an action in `attempted`: `host/pid/thread/nonce`. */
+  ownerId: string;
+  now?: () => Date;
+  random?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}

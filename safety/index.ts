@@ -1,0 +1,18 @@
+export * from './errors.js';
+export { TRANSITIONS, TERMINAL_STATES, assertTransition, isLegalTransition } from './state-machine.js';
+export { idempotencyKey, payloadHash, type KeyParts } from './keys.js';
+export { backoffDelay, retryDelay, parseRetryAfter, sleep, type BackoffOptions } from './retry.js';
+export { evaluatePolicy, type PolicyVerdict, type PolicyCheck, type PolicyInput } from './policy.js';
+export { inQuietHours, quietHoursEnd, localMinutes } from './quiet-hours.js';
+export { checkKillSwitches, type Checkpoint } from './context.js';
+export { buildAuditEvent, verifyAuditChain, exportAuditJsonl, KERNEL_VERSION, type ChainVerdict } from './audit.js';
+export { createLogger, type Logger, type LoggerOptions } from './log.js';
+export { createTelemetry, type Telemetry, type TelemetryOptions } from './telemetry.js';
+export type * from './performer.js';
+export { resultOf } from './performer.js';
+export type { KernelDeps, KernelSettings } from './deps.js';
+export { runAction, type RunOutcome, type RunStatus, type RunOptions } from './run-action.js';
+export { resolveUnknown, succeeded } from './verification.js';
+export { recoverInterrupted, newOwnerId, ownerIsGone, type RecoveryReport } from './recovery.js';
+export { submitAction, approveAction, SubmitInput } from './submit.js';
+export { PAYLOAD_SCHEMAS } from './payloads.js';

@@ -1,0 +1,85 @@
+import type { Action, ActionResult, PlatformAccount } from '../store/index.js';
+
+/** A pointer to a proof artifact: content-addressed, never the content itself. */
+export interface ProofRef {
+  kind: 'screenshot' | 'dom' | 'trace' | 'artifact' | 'request';
+  /** Where to find it (a proof-store path, a request id, a URL). */
+  ref: string;
+  sha256?: string;
+}
+
+/** The episode context, first argument of every lane operation (like Playwright's `progress`). */
+export interface ActionContext {
+  readonly action: Action;
+  readonly account: PlatformAccount;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  /** Epoch ms by which the operation must be done. */
+  readonly deadline: number;
+  /** Aborts when the deadline passes or a kill switch is found engaged. */
+  readonly signal: AbortSignal;
+  /**
+   * Kill-switch check 3 (§7): call immediately before the confirm/post/send click. Throws
+   * KillSwitchError when a switch is engaged; nothing may be committed after it throws.
+   */
+  beforeCommit(): Promise<void>;
+  /** Attach proof to the next audit event. */
+  addProof(proof: ProofRef): void;
+  /** A line for the action's log (structured, redacted); never put secrets or content in it. */
+  log(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface IdentityProof {
+  ok: boolean;
+  /** Each signal checked (§4.3: handle, avatar-or-name, switcher) and whether it matched. */
+  signals: { name: string; ok: boolean }[];
+  proofs?: ProofRef[];
+}
+
+export interface ObjectRef {
+  platform_object_id?: string;
+  permalink?: string;
+}
+
+export type Precheck = { exists: false } | { exists: true; ref: ObjectRef; level?: 2 | 3 };
+
+export interface AttemptReceipt extends ObjectRef {
+  request_id?: string;
+  http_status?: number;
+  proofs?: ProofRef[];
+}
+
+/**
+ * §6.3 read-only outcome check. `present` needs level ≥ 2 (the platform shows the object);
+ * `absent` means the platform provably has no such object (safe to attempt again);
+ * `inconclusive` means we cannot tell yet.
+ */
+export interface Verification extends ObjectRef {
+  outcome: 'present' | 'absent' | 'inconclusive';
+  level: 0 | 1 | 2 | 3;
+  proofs?: ProofRef[];
+}
+
+/** A lane. The kernel is its only caller. */
+export interface Performer {
+  /** Tool name and version for the audit record. */
+  readonly tool: 'connector' | 'browser_runner';
+  readonly toolVersion: string;
+  verifyIdentity(ctx: ActionContext): Promise<IdentityProof>;
+  precheck(ctx: ActionContext): Promise<Precheck>;
+  attempt(ctx: ActionContext): Promise<AttemptReceipt>;
+  verify(ctx: ActionContext, receipt?: AttemptReceipt): Promise<Verification>;
+}
+
+/** Finds the performer for an action (by lane and platform). */
+export type PerformerResolver = (action: Action) => Performer;
+
+export function resultOf(ref: ObjectRef & { request_id?: string; http_status?: number }, level?: number): ActionResult {
+  const out: ActionResult = {};
+  if (ref.platform_object_id) out.platform_object_id = ref.platform_object_id;
+  if (ref.permalink) out.permalink = ref.permalink;
+  if (ref.request_id) out.request_id = ref.request_id;
+  if (ref.http_status !== undefined) out.http_status = ref.http_status;
+  if (level !== undefined) out.verification_level = level;
+  return out;
+}

@@ -1,0 +1,60 @@
+import type { Action, PlatformAccount, Policy } from '../store/index.js';
+import { inQuietHours, quietHoursEnd } from './quiet-hours.js';
+
+export type PolicyCheck = 'account_state' | 'action_not_allowed' | 'compliance_flag' | 'banned_term' | 'awaiting_approval' | 'quiet_hours';
+
+export type PolicyVerdict =
+  | { ok: true }
+  /** `block` ends the action; `defer` keeps it queued until `retry_at` or a human acts (approval). */
+  | { ok: false; check: PolicyCheck; reason: string; disposition: 'block' | 'defer'; retry_at?: string };
+
+export interface PolicyInput {
+  action: Pick<Action, 'platform' | 'action_type' | 'payload' | 'compliance_flags' | 'risk' | 'created_by'>;
+  account: Pick<PlatformAccount, 'state' | 'timezone'>;
+  policy: Policy;
+  approvals: readonly string[];
+  now: Date;
+}
+
+/** Text fields of a payload that reach an audience, checked against banned terms. */
+const TEXT_FIELDS = ['caption', 'text', 'title', 'description', 'message'] as const;
+
+/**
+ * Spec 000 Invariant A, the decision half: pure, so it is the same in the kernel, the console's
+ * "why is this waiting?" and tests. Budgets are checked after it, atomically in the store.
+ */
+export function evaluatePolicy({ action, account, policy, approvals, now }: PolicyInput): PolicyVerdict {
+  if (account.state !== 'active') {
+    return { ok: false, check: 'account_state', reason: `account is ${account.state}`, disposition: 'block' };
+  }
+  const allowed = policy.allowed_actions[action.platform] ?? [];
+  if (!allowed.includes(action.action_type)) {
+    return { ok: false, check: 'action_not_allowed', reason: `${action.action_type} is not allowed on ${action.platform} for this client`, disposition: 'block' };
+  }
+  const flagged = action.compliance_flags.filter((f) => !policy.compliance.allowed_flags.includes(f));
+  if (flagged.length > 0) {
+    return { ok: false, check: 'compliance_flag', reason: `compliance flags raised: ${flagged.join(', ')}`, disposition: 'block' };
+  }
+  const text = TEXT_FIELDS.map((f) => action.payload[f]).filter((v): v is string => typeof v === 'string').join('\n').toLowerCase();
+  const banned = policy.compliance.banned_terms.filter((term) => text.includes(term.toLowerCase()));
+  if (banned.length > 0) {
+    // The term itself is policy data, not user content: safe to name.
+    return { ok: false, check: 'banned_term', reason: `banned terms present: ${banned.join(', ')}`, disposition: 'block' };
+  }
+  const highRisk = action.risk === 'high' || policy.high_risk_actions.includes(action.action_type);
+  if (policy.autonomy === 'manual' || highRisk) {
+    const independent = approvals.filter((a) => a !== action.created_by);
+    if (independent.length === 0) {
+      const why = policy.autonomy === 'manual' ? 'client autonomy is manual' : `${action.action_type} is high-risk`;
+      return { ok: false, check: 'awaiting_approval', reason: `${why}: needs an approval by someone other than ${action.created_by}`, disposition: 'defer' };
+    }
+  }
+  if (policy.quiet_hours && inQuietHours(now, account.timezone, policy.quiet_hours)) {
+    const until = quietHoursEnd(now, account.timezone, policy.quiet_hours);
+    return {
+      ok: false, check: 'quiet_hours', disposition: 'defer', retry_at: until.toISOString(),
+      reason: `quiet hours ${policy.quiet_hours.start}–${policy.quiet_hours.end} in ${account.timezone}`,
+    };
+  }
+  return { ok: true };
+}

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { ActionType, Lane, type Action, type Store } from '../store/index.js';
+import { buildAuditEvent } from './audit.js';
+import { IdempotencyError, PolicyDeniedError, ValidationError } from './errors.js';
+import { idempotencyKey, payloadHash } from './keys.js';
+import { PAYLOAD_SCHEMAS } from './payloads.js';
+import { ActionTracker } from './tracker.js';
+
+export const SubmitInput = z.object({
+  client_id: z.string().min(1),
+  platform_account_id: z.string().min(1),
+  lane: Lane,
+  action_type: ActionType,
+  payload: z.record(z.string(), z.unknown()),
+  episode_id: z.string().min(1).optional(),
+  /** A caller's own key (like Stripe's Idempotency-Key header); else derived per §5.1. */
+  idempotency_key: z.string().min(8).max(200).optional(),
+  risk: z.enum(['normal', 'high']).default('normal'),
+  compliance_flags: z.array(z.string().min(1)).default([]),
+  created_by: z.string().min(1),
+  depends_on: z.string().min(1).optional(),
+});
+export type SubmitInput = z.input<typeof SubmitInput>;
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, prefix: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new ValidationError([prefix, ...issue.path.map(String)].filter(Boolean).join('.'), issue.message);
+}
+
+/**
+ * Validates a request for a side effect and records it as a `queued` action with its first
+ * AuditEvent. Nothing touches a platform here (GP1): only runAction does.
+ */
+export async function submitAction(store: Store, raw: SubmitInput, now: Date = new Date()): Promise<Action> {
+  const input = parse(SubmitInput, raw, '');
+  const payload = parse(PAYLOAD_SCHEMAS[input.action_type], input.payload, 'payload');
+  const account = await store.accounts.get(input.platform_account_id);
+  if (!account) throw new ValidationError('platform_account_id', `no account ${input.platform_account_id}`);
+  if (account.client_id !== input.client_id) {
+    throw new ValidationError('platform_account_id', `account ${input.platform_account_id} does not belong to client ${input.client_id}`);
+  }
+  const hash = payloadHash(payload);
+  const key = input.idempotency_key ?? idempotencyKey({
+    client_id: input.client_id, platform: account.platform, platform_account_id: account.platform_account_id,
+    action_type: input.action_type, payload,
+  });
+  const prior = await store.ledger.get(key);
+  if (prior && prior.payload_hash !== hash) throw new IdempotencyError(key);
+  const episodeId = input.episode_id ?? randomUUID();
+  if (!input.episode_id) {
+    await store.episodes.create({ episode_id: episodeId, client_id: input.client_id, platform_account_id: account.platform_account_id, kind: input.action_type, created_at: now.toISOString() });
+  }
+  const at = now.toISOString();
+  const action: Action = {
+    action_id: randomUUID(), episode_id: episodeId, client_id: input.client_id, platform: account.platform,
+    platform_account_id: account.platform_account_id, lane: input.lane, action_type: input.action_type,
+    payload, payload_hash: hash, idempotency_key: key, state: 'queued', risk: input.risk,
+    compliance_flags: input.compliance_flags, created_by: input.created_by, policy_snapshot_id: null,
+    attempt_count: 0, verify_tries: 0, owner_id: null, lease_expires_at: null, result: {}, escalated_at: null,
+    depends_on: input.depends_on ?? null, created_at: at, updated_at: at,
+  };
+  return store.actions.create(action, buildAuditEvent(action, { from: null, to: 'queued', reason: 'submitted', at: now }));
+}
+
+/**
+ * Records an approval (§4.4 two-person rule). The author of an action can never approve it.
+ */
+export async function approveAction(store: Store, actionId: string, approver: string): Promise<Action> {
+  const action = await store.actions.get(actionId);
+  if (!action) throw new ValidationError('action_id', `no action ${actionId}`);
+  if (approver === action.created_by) throw new PolicyDeniedError('self_approval', `${approver} authored action ${actionId} and cannot approve it`);
+  if (action.state !== 'queued') throw new ValidationError('action_id', `action ${actionId} is ${action.state}; only queued actions take approvals`);
+  await store.actions.addApproval(actionId, approver);
+  return new ActionTracker(store, action, () => new Date()).note(`approved by ${approver}`);
+}

@@ -1,0 +1,61 @@
+import type { Action, ActionResult, ActionState, LedgerStatus, Store } from '../store/index.js';
+import type { ActionPatch } from '../store/index.js';
+import { buildAuditEvent, type EventDraft } from './audit.js';
+import type { ProofRef } from './performer.js';
+import { assertTransition } from './state-machine.js';
+
+export interface MoveOptions extends Omit<EventDraft, 'from' | 'to'> {
+  patch?: ActionPatch;
+  ledger?: LedgerStatus;
+  durable?: boolean;
+}
+
+/**
+ * Holds one action while the kernel drives it: every move is checked against the state
+ * machine before anything is written, then persisted with its AuditEvent in one transaction.
+ */
+export class ActionTracker {
+  private pendingProofs: ProofRef[] = [];
+
+  constructor(private readonly store: Store, public action: Action, private readonly now: () => Date) {}
+
+  get state(): ActionState {
+    return this.action.state;
+  }
+
+  addProof(proof: ProofRef): void {
+    this.pendingProofs.push(proof);
+  }
+
+  async move(to: ActionState, options: MoveOptions = {}): Promise<Action> {
+    const from = this.action.state;
+    assertTransition(from, to);
+    const result: ActionResult = options.patch?.result ?? this.action.result;
+    const proofs = [...this.pendingProofs, ...(options.proofs ?? [])];
+    const event = buildAuditEvent(this.action, { ...options, from, to, result, proofs, at: options.at ?? this.now() });
+    const { action } = await this.store.actions.transition({
+      action_id: this.action.action_id,
+      from,
+      to,
+      patch: options.patch,
+      event,
+      ledger: options.ledger ? { key: this.action.idempotency_key, status: options.ledger, result } : undefined,
+      durable: options.durable,
+    });
+    this.pendingProofs = [];
+    this.action = action;
+    return action;
+  }
+
+  /** An audited event without a state change (a deferral, a retry, a verification try). */
+  async note(reason: string, options: Omit<MoveOptions, 'ledger'> = {}): Promise<Action> {
+    const state = this.action.state;
+    const proofs = [...this.pendingProofs, ...(options.proofs ?? [])];
+    const result = options.patch?.result ?? this.action.result;
+    const event = buildAuditEvent(this.action, { ...options, from: state, to: state, reason, result, proofs, at: options.at ?? this.now() });
+    const { action } = await this.store.actions.note({ action_id: this.action.action_id, state, patch: options.patch ?? {}, event, durable: options.durable });
+    this.pendingProofs = [];
+    this.action = action;
+    return action;
+  }
+}

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import type { Action } from '../store/index.js';
+import { createActionContext } from './context.js';
+import type { KernelDeps } from './deps.js';
+import { errorCode } from './errors.js';
+import { resultOf, type Performer, type Verification } from './performer.js';
+import { backoffDelay, sleep as defaultSleep } from './retry.js';
+import { ActionTracker } from './tracker.js';
+
+/** Whether an action's effect is confirmed on the platform. */
+export function succeeded(action: Action): boolean {
+  return (action.state === 'confirmed_success' || action.state === 'postcheck_complete') && !action.result.error_code;
+}
+
+export interface ResolveOptions {
+  /** Tries in this call; defaults to what is left of the configured maximum. */
+  maxTries?: number;
+  performer?: Performer;
+}
+
+/**
+ * The read-only verification loop of an `unknown` outcome (§6.3, Invariant E): verify with
+ * backoff; `present` → confirmed_success, `absent` → confirmed_failed (the key is freed for a
+ * later, safe attempt); still unknown after the configured number of tries → escalation to a
+ * human. Never calls `attempt`. Returns the action as it stands, or null if it is missing.
+ */
+export async function resolveUnknown(k: KernelDeps, actionId: string, options: ResolveOptions = {}): Promise<Action | null> {
+  const now = k.now ?? (() => new Date());
+  const sleep = k.sleep ?? defaultSleep;
+  const action = await k.store.actions.get(actionId);
+  if (!action || action.state !== 'unknown') return action;
+  const account = await k.store.accounts.get(action.platform_account_id);
+  if (!account) return action;
+  const performer = options.performer ?? k.performers(action);
+  const tool = { name: performer.tool, version: performer.toolVersion };
+  const tracker = new ActionTracker(k.store, action, now);
+  const log = k.logger.child({ episode_id: action.episode_id, action_id: action.action_id, platform_account_id: action.platform_account_id });
+  const s = k.settings;
+  const left = Math.max(0, s.verifyMaxTries - action.verify_tries);
+  const tries = Math.min(options.maxTries ?? left, left);
+
+  for (let i = 0; i < tries; i += 1) {
+    const n = tracker.action.verify_tries;
+    // The platform may need a moment to show the object: every look backs off (full jitter).
+    await sleep(backoffDelay(n, { baseMs: s.verifyBaseMs, capMs: s.verifyCapMs }, k.random));
+    const ctx = createActionContext({
+      store: k.store, action: () => tracker.action, account, deadline: Date.now() + s.actionDeadlineMs,
+      logger: log, addProof: (p) => tracker.addProof(p),
+    });
+    let v: Verification;
+    try {
+      v = await performer.verify(ctx, tracker.action.result.platform_object_id ? { ...tracker.action.result } : undefined);
+    } catch (error) {
+      v = { outcome: 'inconclusive', level: 0 };
+      log.warn({ code: errorCode(error) }, 'verification try failed');
+    } finally {
+      ctx.dispose();
+    }
+    for (const p of v.proofs ?? []) tracker.addProof(p);
+    if (v.outcome === 'present' && v.level >= 2) {
+      const result = { ...tracker.action.result, ...resultOf(v, v.level) };
+      await tracker.move('confirmed_success', { patch: { result, verify_tries: n + 1 }, ledger: 'succeeded', tool, reason: `verification try ${n + 1}: present at level ${v.level}` });
+      await tracker.move('postcheck_complete', { reason: 'postcheck: object confirmed on the platform' });
+      return tracker.action;
+    }
+    if (v.outcome === 'absent') {
+      const result = { ...tracker.action.result, error_code: 'verified_absent', verification_level: v.level };
+      await tracker.move('confirmed_failed', { patch: { result, verify_tries: n + 1 }, ledger: 'failed', tool, reason: `verification try ${n + 1}: the platform has no such object` });
+      await tracker.move('postcheck_complete', { reason: 'postcheck: no effect on the platform' });
+      return tracker.action;
+    }
+    await tracker.note(`verification try ${n + 1}: inconclusive`, { patch: { verify_tries: n + 1 }, tool });
+  }
+  if (tracker.action.verify_tries >= s.verifyMaxTries && !tracker.action.escalated_at) {
+    const at = now().toISOString();
+    await k.store.escalations.create({
+      escalation_id: randomUUID(), action_id: action.action_id, platform_account_id: action.platform_account_id,
+      reason: `outcome unknown after ${tracker.action.verify_tries} verification tries`, created_at: at, resolved_at: null, resolved_by: null,
+    });
+    await tracker.note('escalated: outcome still unknown, a human must check the platform', { patch: { escalated_at: at }, tool });
+    log.warn({ tries: tracker.action.verify_tries }, 'unknown outcome escalated to a human');
+  }
+  return tracker.action;
+}
