@@ -1,0 +1,50 @@
+import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
+import type { RaizeConfig } from '../config/index.js';
+import { createSqliteStore, type Store } from '../store/index.js';
+import { createLogger, createTelemetry, newOwnerId, type KernelDeps, type Logger, type LoggerOptions, type Telemetry } from '../safety/index.js';
+import { PerformerRegistry } from './performers.js';
+
+export interface Services {
+  readonly config: RaizeConfig;
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly telemetry: Telemetry;
+  readonly performers: PerformerRegistry;
+  /** What runAction and friends take: the kernel's whole world. */
+  readonly kernel: KernelDeps;
+  close(): Promise<void>;
+}
+
+export interface ServiceOverrides {
+  store?: Store;
+  log?: LoggerOptions;
+  tracerProvider?: TracerProvider;
+  meterProvider?: MeterProvider;
+  performers?: PerformerRegistry;
+  random?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** The one place that wires the product: store, logger, telemetry, performers, kernel. */
+export function createServices(config: RaizeConfig, overrides: ServiceOverrides = {}): Services {
+  const store = overrides.store ?? createSqliteStore({ file: config.dbFile, busyTimeoutMs: config.dbBusyTimeoutMs });
+  const logger = createLogger({ level: config.logLevel, ...overrides.log });
+  const telemetry = createTelemetry({ tracerProvider: overrides.tracerProvider, meterProvider: overrides.meterProvider });
+  const performers = overrides.performers ?? new PerformerRegistry();
+  const kernel: KernelDeps = {
+    store, logger, telemetry, performers: performers.resolve, ownerId: newOwnerId(),
+    settings: {
+      actionDeadlineMs: config.actionDeadlineMs, retryBaseMs: config.retryBaseMs, retryCapMs: config.retryCapMs,
+      retryMaxAttempts: config.retryMaxAttempts, verifyBaseMs: config.verifyBaseMs, verifyCapMs: config.verifyCapMs,
+      verifyMaxTries: config.verifyMaxTries,
+    },
+    ...(overrides.random ? { random: overrides.random } : {}),
+    ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
+  };
+  return {
+    config, store, logger, telemetry, performers, kernel,
+    async close() {
+      await store.close();
+    },
+  };
+}
