@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { resolveConfig, type ConfigOptions } from '../../config/index.js';
+import { createServices, PerformerRegistry, type Services, type ServiceOverrides } from '../../runners/index.js';
+import { submitAction, type Performer, type SubmitInput } from '../../safety/index.js';
+import type { Action, Platform, PlatformAccount, PolicyInput } from '../../store/index.js';
+
+export function tempDir(prefix = 'raize-test-'): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export interface Harness {
+  services: Services;
+  dir: string;
+  /** Every log line written, parsed. */
+  logLines: string[];
+  /** The delays the kernel slept, in order. */
+  sleeps: number[];
+  client: { client_id: string };
+  account: PlatformAccount;
+  submit(input?: Partial<SubmitInput>): Promise<Action>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  performer?: Performer;
+  config?: ConfigOptions;
+  policy?: Partial<PolicyInput>;
+  timezone?: string;
+  platform?: Platform;
+  overrides?: ServiceOverrides;
+  /** Use real sleeps instead of the recording no-op. */
+  realSleep?: boolean;
+}
+
+/** The real kernel on a real SQLite file in a temp dir, with a fake performer (STYLE.md, Temporal). */
+export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const dir = tempDir();
+  const logLines: string[] = [];
+  const sleeps: number[] = [];
+  const config = resolveConfig({
+    dataDir: dir.path, logLevel: 'debug', retryBaseMs: 100, retryCapMs: 2000, retryMaxAttempts: 3,
+    verifyBaseMs: 10, verifyCapMs: 100, verifyMaxTries: 3, ...options.config,
+  }, {});
+  const performers = new PerformerRegistry();
+  const platform = options.platform ?? 'instagram';
+  if (options.performer) {
+    for (const lane of ['api', 'browser', 'hybrid'] as const) performers.register(lane, platform, options.performer);
+  }
+  const services = createServices(config, {
+    performers,
+    log: { destination: { write: (line: string) => void logLines.push(line) } },
+    ...(options.realSleep ? {} : { sleep: async (ms: number) => void sleeps.push(ms) }),
+    ...options.overrides,
+  });
+  const client = await services.store.clients.create({ client_id: randomUUID(), name: 'Acme Bakery', created_at: new Date().toISOString() });
+  const now = new Date().toISOString();
+  const account = await services.store.accounts.create({
+    platform_account_id: randomUUID(), client_id: client.client_id, platform,
+    fingerprint: { platform_user_id: '17841400000000001', handle: 'acme.bakery', display_name: 'Acme Bakery', extra: {} },
+    timezone: options.timezone ?? 'UTC', state: 'active', state_reason: null, session_ref: null, created_at: now, updated_at: now,
+  });
+  await services.store.policies.put({
+    client_id: client.client_id, created_by: 'ops@agency',
+    autonomy: 'auto',
+    allowed_actions: { [platform]: ['publish', 'schedule', 'dm_send', 'comment_reply', 'like', 'follow', 'edit', 'delete'] },
+    ...options.policy,
+  });
+  return {
+    services, dir: dir.path, logLines, sleeps, client, account,
+    submit: (input = {}) => submitAction(services.store, {
+      client_id: client.client_id, platform_account_id: account.platform_account_id, lane: 'api',
+      action_type: 'publish', payload: { caption: `Fresh sourdough ${randomUUID()}` }, created_by: 'ana@agency', ...input,
+    }),
+    async close() {
+      await services.close();
+      dir.remove();
+    },
+  };
+}
+
+/** The states an action went through, from its audit events (notes without a state change left out). */
+export async function auditTrail(services: Services, actionId: string): Promise<string[]> {
+  const records = await services.store.audit.forAction(actionId);
+  return records.filter((r) => r.event.transition.from !== r.event.transition.to).map((r) => r.event.transition.to);
+}

@@ -1,0 +1,247 @@
+import { test, expect } from '@playwright/test';
+import { runAction, resolveUnknown } from '../../safety/index.js';
+import { createHarness, auditTrail } from '../helpers/kernel.js';
+import { FakePlatform } from '../helpers/fake-platform.js';
+
+test.describe('runAction', () => {
+  test('should walk the whole state machine in order and leave one effect', async () => {
+    const platform = new FakePlatform();
+    const h = await createHarness({ performer: platform });
+    try {
+      const action = await h.submit();
+      const outcome = await runAction(h.services.kernel, action.action_id);
+      expect(outcome.status).toBe('confirmed_success');
+      expect(outcome.action.state).toBe('postcheck_complete');
+      expect(outcome.action.result).toMatchObject({ platform_object_id: 'obj_1', verification_level: 2 });
+      expect(await auditTrail(h.services, action.action_id)).toEqual([
+        'queued', 'preflight_passed', 'identity_verified', 'attempted', 'confirmed_success', 'postcheck_complete',
+      ]);
+      expect(platform.effects).toHaveLength(1);
+      expect(platform.calls).toMatchObject({ identity: 1, precheck: 1, attempt: 1, verify: 1 });
+      expect((await h.services.store.ledger.get(action.idempotency_key))!.status).toBe('succeeded');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should record attempted durably before calling attempt (write-ahead)', async () => {
+    let stateDuringAttempt = '';
+    const h = await createHarness();
+    const platform = new FakePlatform({
+      onBeforeCommit: async () => {
+        stateDuringAttempt = (await h.services.store.actions.get(action.action_id))!.state;
+      },
+    });
+    h.services.performers.register('api', 'instagram', platform);
+    const action = await h.submit();
+    try {
+      await runAction(h.services.kernel, action.action_id);
+      expect(stateDuringAttempt).toBe('attempted');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should return the existing object without attempting when the pre-check finds it', async () => {
+    const platform = new FakePlatform();
+    const h = await createHarness({ performer: platform });
+    try {
+      const first = await h.submit({ payload: { caption: 'Hello' } });
+      await runAction(h.services.kernel, first.action_id);
+      // A new key over the same content (a caller's own key): the ledger has not seen it, the platform has.
+      const second = await h.submit({ payload: { caption: 'Hello' }, idempotency_key: 'caller-key-0001' });
+      const outcome = await runAction(h.services.kernel, second.action_id);
+      expect(outcome).toMatchObject({ status: 'confirmed_success', reason: 'already_exists' });
+      expect(platform.calls.attempt).toBe(1);
+      expect(platform.effects).toHaveLength(1);
+      expect(await auditTrail(h.services, second.action_id)).toEqual(['queued', 'preflight_passed', 'identity_verified', 'confirmed_success', 'postcheck_complete']);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should retry a transient failure that never reached the platform, honouring Retry-After', async () => {
+    const platform = new FakePlatform({ attempts: ['rate_limited', 'not_sent', 'ok'], retryAfterMs: 1500 });
+    const h = await createHarness({ performer: platform, overrides: { random: () => 0.5 } });
+    try {
+      const action = await h.submit();
+      const outcome = await runAction(h.services.kernel, action.action_id);
+      expect(outcome.status).toBe('confirmed_success');
+      expect(platform.calls.attempt).toBe(3);
+      expect(platform.effects).toHaveLength(1);
+      // First wait: Retry-After (1500) beats the jitter (0.5 · min(2000, 100·2^0) = 50).
+      // Second: plain full jitter, 0.5 · min(2000, 100·2^1) = 100.
+      expect(h.sleeps).toEqual([1500, 100]);
+      expect(outcome.action.attempt_count).toBe(3);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should stop at the hard cap of attempts and count it a failure with no effect', async () => {
+    const platform = new FakePlatform({ attempts: ['not_sent', 'not_sent', 'not_sent', 'ok'] });
+    const h = await createHarness({ performer: platform });
+    try {
+      const action = await h.submit();
+      const outcome = await runAction(h.services.kernel, action.action_id);
+      expect(outcome.status).toBe('confirmed_failed');
+      expect(outcome.reason).toMatch(/retries_exhausted/);
+      expect(platform.calls.attempt).toBe(3);
+      expect(platform.effects).toHaveLength(0);
+      expect((await h.services.store.ledger.get(action.idempotency_key))!.status).toBe('failed');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should verify after an ambiguous error and find the effect instead of attempting again', async () => {
+    const platform = new FakePlatform({ attempts: ['applied_then_error', 'ok'] });
+    const h = await createHarness({ performer: platform });
+    try {
+      const action = await h.submit();
+      const outcome = await runAction(h.services.kernel, action.action_id);
+      expect(outcome.status).toBe('confirmed_success');
+      expect(platform.calls.attempt).toBe(1);
+      expect(platform.effects).toHaveLength(1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should retry an ambiguous error only once verification proved absence', async () => {
+    const platform = new FakePlatform({ attempts: ['error_before_commit', 'ok'] });
+    const h = await createHarness({ performer: platform });
+    try {
+      const action = await h.submit();
+      const outcome = await runAction(h.services.kernel, action.action_id);
+      expect(outcome.status).toBe('confirmed_success');
+      expect(platform.calls.attempt).toBe(2);
+      expect(platform.calls.verify).toBe(2);
+      expect(platform.effects).toHaveLength(1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should fail a definite refusal without retrying', async () => {
+    const platform = new FakePlatform({ attempts: ['refused'] });
+    const h = await createHarness({ performer: platform });
+    try {
+      const action = await h.submit();
+      const outcome = await runAction(h.services.kernel, action.action_id);
+      expect(outcome.status).toBe('confirmed_failed');
+      expect(outcome.action.result.error_code).toBe('platform_refused');
+      expect(platform.calls.attempt).toBe(1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should resolve a missing receipt to success through verification, never a second attempt', async () => {
+    const platform = new FakePlatform({ attempts: ['no_receipt'], inconclusiveVerifies: 2 });
+    const h = await createHarness({ performer: platform });
+    try {
+      const action = await h.submit();
+      const outcome = await runAction(h.services.kernel, action.action_id);
+      expect(outcome.status).toBe('confirmed_success');
+      expect(platform.calls.attempt).toBe(1);
+      expect(platform.effects).toHaveLength(1);
+      expect(await auditTrail(h.services, action.action_id)).toEqual([
+        'queued', 'preflight_passed', 'identity_verified', 'attempted', 'unknown', 'confirmed_success', 'postcheck_complete',
+      ]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should escalate an outcome still unknown after N verification tries', async () => {
+    const platform = new FakePlatform({ attempts: ['applied_then_error'], inconclusiveVerifies: 100 });
+    const h = await createHarness({ performer: platform, config: { verifyMaxTries: 3 } });
+    try {
+      const action = await h.submit();
+      const outcome = await runAction(h.services.kernel, action.action_id);
+      expect(outcome.status).toBe('unknown');
+      expect(outcome.action.verify_tries).toBe(3);
+      expect(outcome.action.escalated_at).not.toBeNull();
+      const escalations = await h.services.store.escalations.open();
+      expect(escalations.map((e) => e.action_id)).toEqual([action.action_id]);
+      expect(platform.calls.attempt).toBe(1);
+      // The sweep later finds it: still read-only.
+      platform['inconclusiveLeft'] = 0;
+      const again = await resolveUnknown(h.services.kernel, action.action_id);
+      expect(again!.state).toBe('unknown');
+      expect(platform.calls.attempt).toBe(1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should never run a dependent step while its dependency is unknown', async () => {
+    const platform = new FakePlatform({ attempts: ['applied_then_error'], inconclusiveVerifies: 100 });
+    const h = await createHarness({ performer: platform });
+    try {
+      const publish = await h.submit();
+      const first = await runAction(h.services.kernel, publish.action_id, { verifyInline: false });
+      expect(first.status).toBe('unknown');
+      const reply = await h.submit({ action_type: 'comment_reply', payload: { target: 'c1', text: 'Thanks!' }, depends_on: publish.action_id });
+      const outcome = await runAction(h.services.kernel, reply.action_id);
+      expect(outcome.status).toBe('deferred');
+      expect(outcome.reason).toMatch(/^dependency_pending/);
+      expect(platform.calls.attempt).toBe(1);
+      expect((await h.services.store.actions.get(reply.action_id))!.state).toBe('queued');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should block and put the account in needs_human on an identity mismatch', async () => {
+    const platform = new FakePlatform({
+      identity: { ok: false, signals: [{ name: 'handle', ok: false }, { name: 'avatar_or_name', ok: false }, { name: 'switcher', ok: true }] },
+    });
+    const h = await createHarness({ performer: platform });
+    try {
+      const action = await h.submit();
+      const outcome = await runAction(h.services.kernel, action.action_id);
+      expect(outcome.status).toBe('blocked');
+      expect(outcome.reason).toMatch(/^identity_mismatch: handle, avatar_or_name/);
+      expect(platform.calls.attempt).toBe(0);
+      expect((await h.services.store.accounts.get(h.account.platform_account_id))!.state).toBe('needs_human');
+      const next = await h.submit();
+      expect((await runAction(h.services.kernel, next.action_id)).reason).toMatch(/^account_state: account is needs_human/);
+      const events = await h.services.store.audit.forAction(action.action_id);
+      expect(events.at(-1)!.event.identity_fingerprint_ok).toBe(false);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should degrade the account to read_only on a checkpoint and to reconnect_required on an expired token', async () => {
+    for (const [script, state] of [['checkpoint', 'read_only'], ['auth_expired', 'reconnect_required']] as const) {
+      const platform = new FakePlatform({ attempts: [script] });
+      const h = await createHarness({ performer: platform });
+      try {
+        const action = await h.submit();
+        const outcome = await runAction(h.services.kernel, action.action_id);
+        expect(outcome.status).toBe('confirmed_failed');
+        expect(platform.calls.attempt).toBe(1);
+        expect((await h.services.store.accounts.get(h.account.platform_account_id))!.state).toBe(state);
+      } finally {
+        await h.close();
+      }
+    }
+  });
+
+  test('should block when the pre-check cannot prove the object is absent', async () => {
+    const platform = new FakePlatform({ precheckThrows: true });
+    const h = await createHarness({ performer: platform });
+    try {
+      const action = await h.submit();
+      const outcome = await runAction(h.services.kernel, action.action_id);
+      expect(outcome).toMatchObject({ status: 'blocked' });
+      expect(outcome.reason).toMatch(/^precheck_failed/);
+      expect(platform.calls.attempt).toBe(0);
+    } finally {
+      await h.close();
+    }
+  });
+});
