@@ -1,0 +1,185 @@
+import { timingSafeEqual } from 'node:crypto';
+import express, { type Response, type Router } from 'express';
+import { z } from 'zod';
+import type { SandboxContext } from './context.js';
+import { FAULT_KINDS, faultInputSchema } from './faults.js';
+import { EFFECT_KINDS, LANES, LAYOUTS, PLATFORMS, type Platform } from './types.js';
+import { bodyErrors, describeIssues, parseInput, type FieldIssue } from './validation.js';
+import { WebhookSubscribeError } from './webhooks.js';
+
+const layoutSchema = z.object({ platform: z.enum(PLATFORMS), version: z.enum(LAYOUTS) }).strict();
+const effectsQuery = z.object({
+  platform: z.enum(PLATFORMS).optional(),
+  account: z.string().min(1).optional(),
+  kind: z.enum(EFFECT_KINDS).optional(),
+  via: z.enum(LANES).optional(),
+  since_seq: z.coerce.number().int().min(0).optional(),
+});
+const dmSchema = z
+  .object({
+    platform: z.enum(PLATFORMS).default('instagram'),
+    /** Audience account (id or handle) that sends. */
+    from: z.string().min(1),
+    /** Business account (id or handle) that receives. */
+    to: z.string().min(1),
+    text: z.string().min(1).max(1000),
+    /** Extra identical webhook deliveries of the same event. */
+    duplicates: z.number().int().min(0).max(10).default(0),
+  })
+  .strict();
+const commentSchema = z
+  .object({ from: z.string().min(1), post_id: z.string().min(1), text: z.string().min(1).max(2200), parent_id: z.string().optional() })
+  .strict();
+const subscribeSchema = z
+  .object({ callback_url: z.url(), verify_token: z.string().min(1), app_secret: z.string().min(1), echoes: z.boolean().default(false) })
+  .strict();
+const faultsDeleteQuery = z.object({ id: z.string().optional(), platform: z.enum(PLATFORMS).optional(), kind: z.enum(FAULT_KINDS).optional() });
+
+const invalid = (res: Response, issues: FieldIssue[]) => res.status(400).json({ error: 'invalid_request', message: describeIssues(issues), issues });
+const notFound = (res: Response, message: string) => res.status(404).json({ error: 'not_found', message });
+
+/** The admin API under /__sandbox/*: bearer admin token on every route. */
+export function adminRouter(ctx: SandboxContext, adminToken: string, layoutChanged: () => void = () => undefined): Router {
+  const { world, state, faults, webhooks } = ctx;
+  const router = express.Router();
+  const expected = Buffer.from(adminToken);
+
+  router.get('/healthz', (_req, res) => res.json({ ok: true }));
+
+  router.use('/__sandbox', (req, res, next) => {
+    const given = Buffer.from(req.headers.authorization?.match(/^Bearer\s+(.+)$/i)?.[1] ?? '');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      return res.status(401).set('WWW-Authenticate', 'Bearer realm="raize-sandbox"').json({ error: 'unauthorized', message: 'Authorization: Bearer <admin token> required' });
+    }
+    next();
+  });
+  router.use('/__sandbox', express.json({ limit: '1mb' }));
+
+  const account = (platform: Platform, idOrHandle: string) => state.account(platform, idOrHandle);
+
+  router.get('/__sandbox/state', (_req, res) => {
+    const d = world.data;
+    res.json({
+      platforms: world.urls,
+      layout: d.layout,
+      accounts: d.accounts.map((a) => ({ ...a, avatar_url: `${world.urls[a.platform]}/static/avatars/${a.id}.png`, profile_url: `${world.urls[a.platform]}/${a.handle}${a.platform === 'instagram' ? '/' : ''}` })),
+      counts: { posts: d.posts.filter((p) => !p.deleted_at).length, comments: d.comments.length, likes: d.likes.length, follows: d.follows.length, messages: d.messages.length, containers: d.containers.length, effects: d.effects.length, sessions: d.sessions.length },
+      faults: faults.list(),
+      webhook: d.webhook ? { callback_url: d.webhook.callback_url, echoes: d.webhook.echoes, verified_at: d.webhook.verified_at } : null,
+    });
+  });
+
+  router.get('/__sandbox/accounts', (req, res) => {
+    const platform = typeof req.query.platform === 'string' ? req.query.platform : undefined;
+    res.json({ data: world.data.accounts.filter((a) => !platform || a.platform === platform) });
+  });
+
+  router.post('/__sandbox/reset', async (_req, res) => {
+    await state.reset();
+    faults.reset();
+    layoutChanged();
+    res.json({ ok: true });
+  });
+
+  router.post('/__sandbox/layout', async (req, res) => {
+    const parsed = parseInput(layoutSchema, req.body ?? {});
+    if (!parsed.ok) return invalid(res, parsed.issues);
+    world.data.layout[parsed.value.platform] = parsed.value.version;
+    await state.save();
+    layoutChanged();
+    res.json({ layout: world.data.layout });
+  });
+
+  router.get('/__sandbox/faults', (_req, res) => res.json({ data: faults.list() }));
+  router.post('/__sandbox/faults', (req, res) => {
+    const body = req.body ?? {};
+    const parsed = parseInput(z.union([faultInputSchema, z.array(faultInputSchema).min(1)]), body);
+    if (!parsed.ok) return invalid(res, parsed.issues);
+    const inputs = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
+    for (const [i, input] of inputs.entries()) {
+      if (input.account && !account(input.platform, input.account)) {
+        return invalid(res, [{ field: Array.isArray(parsed.value) ? `${i}.account` : 'account', message: `no ${input.platform} account with id or handle ${input.account}`, missing: false }]);
+      }
+    }
+    const rules = inputs.map((input) => faults.add({ ...input, ...(input.account ? { account: account(input.platform, input.account)!.id } : {}) }));
+    res.status(201).json({ data: rules });
+  });
+  router.delete('/__sandbox/faults', (req, res) => {
+    const parsed = parseInput(faultsDeleteQuery, req.query);
+    if (!parsed.ok) return invalid(res, parsed.issues);
+    res.json({ removed: faults.clear(parsed.value) });
+  });
+
+  router.get('/__sandbox/effects', (req, res) => {
+    const parsed = parseInput(effectsQuery, req.query);
+    if (!parsed.ok) return invalid(res, parsed.issues);
+    const q = parsed.value;
+    const key = q.account?.replace(/^@/, '');
+    const data = world.data.effects.filter(
+      (e) =>
+        (!q.platform || e.platform === q.platform) &&
+        (!key || e.account.id === key || e.account.handle === key) &&
+        (!q.kind || e.kind === q.kind) &&
+        (!q.via || e.via === q.via) &&
+        (q.since_seq === undefined || e.seq > q.since_seq),
+    );
+    res.json({ data, count: data.length });
+  });
+
+  router.post('/__sandbox/dm', async (req, res) => {
+    const parsed = parseInput(dmSchema, req.body ?? {});
+    if (!parsed.ok) return invalid(res, parsed.issues);
+    const { platform, text, duplicates } = parsed.value;
+    const from = account(platform, parsed.value.from);
+    const to = account(platform, parsed.value.to);
+    if (!from || from.kind !== 'audience') return invalid(res, [{ field: 'from', message: `not a ${platform} audience account`, missing: false }]);
+    if (!to || to.kind !== 'business') return invalid(res, [{ field: 'to', message: `not a ${platform} business account`, missing: false }]);
+    const message = await world.sendDm(from, to, text, 'audience');
+    const deliveries = platform === 'instagram' ? await webhooks.deliver('message', webhooks.messageBody(message, false), duplicates) : [];
+    res.status(201).json({ message, deliveries: deliveries.map((d) => ({ id: d.id, state: d.state, attempts: d.attempts.length })) });
+  });
+
+  router.post('/__sandbox/comment', async (req, res) => {
+    const parsed = parseInput(commentSchema, req.body ?? {});
+    if (!parsed.ok) return invalid(res, parsed.issues);
+    const post = world.data.posts.find((p) => (p.id === parsed.value.post_id || p.code === parsed.value.post_id) && !p.deleted_at);
+    if (!post) return notFound(res, `post_id: no post ${parsed.value.post_id}`);
+    const from = account(post.platform, parsed.value.from);
+    if (!from || from.kind !== 'audience') return invalid(res, [{ field: 'from', message: `not a ${post.platform} audience account`, missing: false }]);
+    if (post.platform === 'x') {
+      const reply = await world.publish(from, { text: parsed.value.text, reply_to: post.id }, 'audience');
+      return res.status(201).json({ reply });
+    }
+    const parent = parsed.value.parent_id ? world.data.comments.find((c) => c.id === parsed.value.parent_id) : undefined;
+    const comment = await world.comment(from, post, parsed.value.text, 'audience', parent);
+    const deliveries = await webhooks.deliver('comment', webhooks.commentBody(comment));
+    res.status(201).json({ comment, deliveries: deliveries.map((d) => ({ id: d.id, state: d.state })) });
+  });
+
+  router.post('/__sandbox/webhooks/subscribe', async (req, res) => {
+    const parsed = parseInput(subscribeSchema, req.body ?? {});
+    if (!parsed.ok) return invalid(res, parsed.issues);
+    try {
+      const sub = await webhooks.subscribe(parsed.value);
+      res.status(201).json({ callback_url: sub.callback_url, echoes: sub.echoes, verified_at: sub.verified_at });
+    } catch (e) {
+      if (e instanceof WebhookSubscribeError) return res.status(400).json({ error: e.code, message: e.message });
+      throw e;
+    }
+  });
+  router.get('/__sandbox/webhooks', (_req, res) => {
+    const sub = world.data.webhook;
+    res.json({
+      subscription: sub ? { callback_url: sub.callback_url, echoes: sub.echoes, verified_at: sub.verified_at } : null,
+      deliveries: world.data.deliveries.map((d) => ({ id: d.id, kind: d.kind, state: d.state, attempts: d.attempts, body: d.body })),
+    });
+  });
+  router.delete('/__sandbox/webhooks', async (_req, res) => {
+    await webhooks.unsubscribe();
+    res.json({ ok: true });
+  });
+
+  router.use('/__sandbox', (req, res) => notFound(res, `no admin route ${req.method} ${req.originalUrl}`));
+  router.use(bodyErrors((res, status, message) => res.status(status).json({ error: status >= 500 ? 'internal_error' : 'invalid_request', message })));
+  return router;
+}

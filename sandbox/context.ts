@@ -1,0 +1,28 @@
+import type { Faults } from './faults.js';
+import type { FaultGate } from './gate.js';
+import type { SandboxState } from './state.js';
+import type { Webhooks } from './webhooks.js';
+import type { World } from './world.js';
+
+/** Tunables of the simulated platforms. */
+export interface PlatformOptions {
+  /** Graph media containers go IN_PROGRESS → FINISHED after this delay. @default 300 */
+  containerDelayMs: number;
+  /** Unpublished containers become EXPIRED after this long (Graph: 24 h). @default 86400000 */
+  containerTtlMs: number;
+  /** Graph content_publishing_limit quota_total per 24 h. @default 100 */
+  igPublishQuota: number;
+  /** X v2 requests allowed per account and endpoint per 15-minute window. @default 300 */
+  xRateLimit: number;
+}
+
+/** Everything a route needs, wired once by startSandbox. */
+export interface SandboxContext {
+  state: SandboxState;
+  world: World;
+  faults: Faults;
+  gate: FaultGate;
+  webhooks: Webhooks;
+  options: PlatformOptions;
+  avatar(accountId: string): Promise<Buffer>;
+}

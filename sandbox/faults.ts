@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { deriveSeed, mulberry32, type Rng } from './rng.js';
+import { EFFECT_KINDS, LANES, PLATFORMS, type EffectKind, type Lane, type Platform } from './types.js';
+
+/** API and browser faults (both lanes). */
+const BOTH_LANES = ['5xx_before_commit', 'error_after_commit', 'ack_lost', 'rate_limit', 'latency'] as const;
+/** API-lane only. */
+const API_ONLY = ['container_stuck', 'token_expired'] as const;
+/** Browser friction: UI lane only. */
+const UI_ONLY = ['checkpoint', 'action_blocked', 'session_expired', 'wrong_account', 'receipt_missing', 'share_stays_enabled'] as const;
+
+export const FAULT_KINDS = [...BOTH_LANES, ...API_ONLY, ...UI_ONLY] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export const faultInputSchema = z
+  .object({
+    kind: z.enum(FAULT_KINDS),
+    platform: z.enum(PLATFORMS),
+    /** Account id or handle; absent = every account of the platform. */
+    account: z.string().min(1).optional(),
+    lane: z.enum(LANES).optional(),
+    /** Only requests performing this side effect; absent = see README for each kind's default scope. */
+    action: z.enum(EFFECT_KINDS).optional(),
+    rate: z.number().min(0).max(1).optional(),
+    count: z.number().int().min(1).max(1_000_000).optional(),
+    /** latency: added milliseconds. */
+    ms: z.number().int().min(0).max(120_000).optional(),
+    /** rate_limit: seconds announced in Retry-After / x-rate-limit-reset. */
+    retry_after_s: z.number().int().min(0).max(86_400).optional(),
+    /** Seed of this rule's random stream; default derived from the sandbox seed and the rule number. */
+    seed: z.number().int().optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.rate !== undefined && v.count !== undefined) ctx.addIssue({ code: 'custom', path: ['rate'], message: 'give either rate or count, not both' });
+    if (v.kind === 'latency' && v.ms === undefined) ctx.addIssue({ code: 'custom', path: ['ms'], message: 'latency needs ms' });
+    const only = (API_ONLY as readonly string[]).includes(v.kind) ? 'api' : (UI_ONLY as readonly string[]).includes(v.kind) ? 'ui' : undefined;
+    if (only && v.lane && v.lane !== only) ctx.addIssue({ code: 'custom', path: ['lane'], message: `${v.kind} exists only on the ${only} lane` });
+  });
+export type FaultInput = z.infer<typeof faultInputSchema>;
+
+export interface FaultRule {
+  id: string;
+  kind: FaultKind;
+  platform: Platform;
+  account?: string;
+  lane?: Lane;
+  action?: EffectKind;
+  rate?: number;
+  /** Count rules: firings left; 0 = exhausted. */
+  remaining?: number;
+  ms?: number;
+  retry_after_s?: number;
+  seed: number;
+  seen: number;
+  fired: number;
+  /** One character per matching request, '1' fired and '0' not (last 1000). */
+  decisions: string;
+}
+
+/** Where a request is and what it does; faults match against it. */
+export interface FaultScope {
+  platform: Platform;
+  lane: Lane;
+  account?: string;
+  action?: EffectKind;
+}
+
+/** The fault table: rules by rate (seeded RNG per rule, so runs repeat) or by count (next N). */
+export class Faults {
+  private rules: FaultRule[] = [];
+  private rngs = new Map<string, Rng>();
+  private serial = 0;
+
+  constructor(private readonly sandboxSeed: number) {}
+
+  /** Adds a rule; `account` must already be resolved to an account id. */
+  add(input: FaultInput): FaultRule {
+    this.serial += 1;
+    const seed = input.seed ?? deriveSeed(this.sandboxSeed, this.serial);
+    const rule: FaultRule = {
+      id: `fault_${this.serial}`,
+      kind: input.kind,
+      platform: input.platform,
+      account: input.account,
+      lane: input.lane,
+      action: input.action,
+      rate: input.rate,
+      remaining: input.rate === undefined ? (input.count ?? 1) : undefined,
+      ms: input.ms,
+      retry_after_s: input.retry_after_s,
+      seed,
+      seen: 0,
+      fired: 0,
+      decisions: '',
+    };
+    this.rules.push(rule);
+    this.rngs.set(rule.id, mulberry32(seed));
+    return rule;
+  }
+
+  list(): FaultRule[] {
+    return this.rules.map((r) => ({ ...r }));
+  }
+
+  /** Removes rules matching the filter (all when empty); returns how many. */
+  clear(filter: { id?: string; platform?: Platform; kind?: FaultKind } = {}): number {
+    const before = this.rules.length;
+    this.rules = this.rules.filter(
+      (r) => !((!filter.id || r.id === filter.id) && (!filter.platform || r.platform === filter.platform) && (!filter.kind || r.kind === filter.kind)),
+    );
+    for (const id of [...this.rngs.keys()]) if (!this.rules.some((r) => r.id === id)) this.rngs.delete(id);
+    return before - this.rules.length;
+  }
+
+  reset(): void {
+    this.rules = [];
+    this.rngs.clear();
+    this.serial = 0;
+  }
+
+  /** Returns the first matching rule that fires for this request, consuming a count or a random draw. */
+  take(kind: FaultKind, scope: FaultScope): FaultRule | undefined {
+    for (const rule of this.rules) {
+      if (rule.kind !== kind || rule.platform !== scope.platform) continue;
+      if (rule.lane && rule.lane !== scope.lane) continue;
+      if (rule.account && rule.account !== scope.account) continue;
+      if (rule.action && rule.action !== scope.action) continue;
+      let fire: boolean;
+      if (rule.rate !== undefined) {
+        fire = this.rngs.get(rule.id)!() < rule.rate;
+      } else {
+        if (!rule.remaining) continue;
+        fire = true;
+        rule.remaining -= 1;
+      }
+      rule.seen += 1;
+      rule.decisions = (rule.decisions + (fire ? '1' : '0')).slice(-1000);
+      if (fire) {
+        rule.fired += 1;
+        return rule;
+      }
+    }
+    return undefined;
+  }
+}

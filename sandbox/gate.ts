@@ -1,0 +1,58 @@
+import type { Request, Response } from 'express';
+import type { FaultRule, Faults, FaultScope } from './faults.js';
+
+/** How a lane answers each injected failure (Meta error body, X problem, HTML page...). */
+export interface FaultResponses {
+  serverError(res: Response): void;
+  afterCommit(res: Response): void;
+  rateLimited(res: Response, retryAfterS: number): void;
+  tokenExpired?(res: Response): void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Applies faults around one request. `before` runs ahead of the effect (latency, token expiry,
+ * rate limit, 5xx before commit); `after` runs once the effect is applied (error after commit,
+ * lost acknowledgement). Each returns true when it has answered the request itself.
+ */
+export class FaultGate {
+  constructor(readonly faults: Faults) {}
+
+  async before(res: Response, scope: FaultScope, answer: FaultResponses): Promise<boolean> {
+    const latency = this.faults.take('latency', scope);
+    if (latency) await sleep(latency.ms ?? 0);
+    if (scope.lane === 'api' && answer.tokenExpired && this.faults.take('token_expired', scope)) {
+      answer.tokenExpired(res);
+      return true;
+    }
+    const limited = this.faults.take('rate_limit', scope);
+    if (limited) {
+      answer.rateLimited(res, retryAfter(limited));
+      return true;
+    }
+    if (scope.action && this.faults.take('5xx_before_commit', scope)) {
+      answer.serverError(res);
+      return true;
+    }
+    return false;
+  }
+
+  after(req: Request, res: Response, scope: FaultScope, answer: FaultResponses): boolean {
+    if (!scope.action) return false;
+    if (this.faults.take('error_after_commit', scope)) {
+      answer.afterCommit(res);
+      return true;
+    }
+    if (this.faults.take('ack_lost', scope)) {
+      // The effect is applied; the client never hears back, as when a connection drops mid-response.
+      req.socket.destroy();
+      return true;
+    }
+    return false;
+  }
+}
+
+export function retryAfter(rule: FaultRule): number {
+  return rule.retry_after_s ?? 5;
+}

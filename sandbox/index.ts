@@ -1,0 +1,210 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { adminRouter } from './admin.js';
+import type { PlatformOptions, SandboxContext } from './context.js';
+import { Faults } from './faults.js';
+import { FaultGate } from './gate.js';
+import { avatarPng, placeholderPng } from './images.js';
+import { graphRouter } from './instagram/graph.js';
+import { instagramUi } from './instagram/ui.js';
+import { SandboxState } from './state.js';
+import { uiRouter } from './ui/router.js';
+import { Webhooks, type WebhookOptions } from './webhooks.js';
+import { World } from './world.js';
+import { xApiRouter } from './x/api.js';
+import { xUi } from './x/ui.js';
+
+export type { Effect, EffectKind, Platform, LayoutVersion, Lane, Account } from './types.js';
+export type { FaultKind, FaultInput, FaultRule } from './faults.js';
+export { FAULT_KINDS } from './faults.js';
+export { SEED_ACCOUNTS } from './seed.js';
+export { metaSignature } from './webhooks.js';
+
+const HOST = '127.0.0.1';
+
+export interface SandboxOptions {
+  /** Admin API port; 0 = a free port. @default 0 */
+  port?: number;
+  /** Ports of the platform origins; 0 = free. @default { instagram: 0, x: 0 } */
+  platformPorts?: { instagram?: number; x?: number };
+  /** lowdb JSON file of the world state; reused when it exists. @default a new temp dir, removed on close */
+  dataFile?: string;
+  /** Admin bearer token. @default RAIZE_SANDBOX_ADMIN_TOKEN, else random */
+  adminToken?: string;
+  /** Seed of the fault RNG streams. @default RAIZE_SANDBOX_SEED, else 1 */
+  seed?: number;
+  /** Graph containers go IN_PROGRESS → FINISHED after this many ms. @default 300 */
+  containerDelayMs?: number;
+  /** Unpublished containers expire after this many ms. @default 86400000 */
+  containerTtlMs?: number;
+  /** Graph content publishing quota per 24 h. @default 100 */
+  igPublishQuota?: number;
+  /** X v2 requests per account and endpoint per 15 minutes. @default 300 */
+  xRateLimit?: number;
+  /** Webhook delivery: attempts, backoff base, per-attempt timeout. @default { maxAttempts: 5, baseMs: 200, timeoutMs: 5000 } */
+  webhook?: Partial<WebhookOptions>;
+}
+
+export interface Sandbox {
+  adminUrl: string;
+  adminToken: string;
+  platforms: { instagram: string; x: string };
+  seed: number;
+  dataFile: string;
+  close(): Promise<void>;
+}
+
+const port = z.number().int().min(0).max(65535);
+const optionsSchema = z
+  .object({
+    port: port.default(0),
+    platformPorts: z.object({ instagram: port.default(0), x: port.default(0) }).strict().default({ instagram: 0, x: 0 }),
+    dataFile: z.string().min(1).optional(),
+    adminToken: z.string().min(8).optional(),
+    seed: z.number().int().optional(),
+    containerDelayMs: z.number().int().min(0).max(600_000).default(300),
+    containerTtlMs: z.number().int().min(1).default(86_400_000),
+    igPublishQuota: z.number().int().min(1).default(100),
+    xRateLimit: z.number().int().min(1).default(300),
+    webhook: z
+      .object({ maxAttempts: z.number().int().min(1).max(20).default(5), baseMs: z.number().int().min(0).max(60_000).default(200), timeoutMs: z.number().int().min(100).max(60_000).default(5000) })
+      .strict()
+      .default({ maxAttempts: 5, baseMs: 200, timeoutMs: 5000 }),
+  })
+  .strict();
+
+/** Thrown by startSandbox when an option is invalid; names the option. */
+export class SandboxOptionsError extends Error {
+  readonly code = 'sandbox_options_invalid';
+}
+
+function listen(app: Express, portNumber: number): Promise<Server> {
+  return new Promise((ok, ko) => {
+    const server = createServer(app);
+    server.once('error', ko);
+    server.listen(portNumber, HOST, () => ok(server));
+  });
+}
+
+const urlOf = (server: Server) => `http://${HOST}:${(server.address() as AddressInfo).port}`;
+
+function finalHandlers(app: Express): void {
+  app.use((_req: Request, res: Response) => res.status(404).type('text').send('Not found'));
+  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    res.status(500).json({ error: 'internal_error', message: (error as Error).message });
+  });
+}
+
+/**
+ * Starts the simulated outside world: an Instagram-like and an X-like platform (browser UI and
+ * API, each on its own loopback origin) and the admin API (faults, layouts, webhooks, ground truth).
+ */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) throw new SandboxOptionsError(`Invalid sandbox option ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const o = parsed.data;
+  const envSeed = process.env.RAIZE_SANDBOX_SEED ? Number(process.env.RAIZE_SANDBOX_SEED) : undefined;
+  const seed = o.seed ?? (Number.isInteger(envSeed) ? envSeed! : 1);
+  const adminToken = o.adminToken ?? (process.env.RAIZE_SANDBOX_ADMIN_TOKEN || randomBytes(24).toString('base64url'));
+  const tempDir = o.dataFile ? undefined : await mkdtemp(join(tmpdir(), 'raize-sandbox-'));
+  const dataFile = o.dataFile ? resolve(o.dataFile) : join(tempDir!, 'sandbox.json');
+
+  const state = await SandboxState.open(dataFile);
+  const world = new World(state);
+  const faults = new Faults(seed);
+  const webhooks = new Webhooks(world, o.webhook);
+  const avatars = new Map<string, Promise<Buffer>>();
+  const platformOptions: PlatformOptions = { containerDelayMs: o.containerDelayMs, containerTtlMs: o.containerTtlMs, igPublishQuota: o.igPublishQuota, xRateLimit: o.xRateLimit };
+  const ctx: SandboxContext = {
+    state,
+    world,
+    faults,
+    gate: new FaultGate(faults),
+    webhooks,
+    options: platformOptions,
+    avatar(accountId) {
+      let png = avatars.get(accountId);
+      if (!png) avatars.set(accountId, (png = avatarPng(`raize-sandbox-avatar:${accountId}`)));
+      return png;
+    },
+  };
+  world.events.onMessage = (message, direction) => {
+    if (direction === 'outbound' && message.platform === 'instagram' && webhooks.subscription?.echoes) {
+      void webhooks.deliver('echo', webhooks.messageBody(message, true)).catch(() => undefined);
+    }
+  };
+  const ensureSeedMedia = async () => {
+    for (const post of world.data.posts) {
+      if (post.media?.startsWith('seed-') && !(await state.getMedia(post.media))) await state.putMedia(post.media, await placeholderPng(post.id));
+    }
+  };
+  await ensureSeedMedia();
+
+  const base = () => {
+    const app = express();
+    app.disable('x-powered-by');
+    app.set('etag', false);
+    return app;
+  };
+  const ig = base();
+  ig.use('/:version', graphRouter(ctx));
+  ig.use(uiRouter(ctx, instagramUi));
+  finalHandlers(ig);
+  const x = base();
+  x.use('/2', xApiRouter(ctx));
+  x.use(uiRouter(ctx, xUi));
+  finalHandlers(x);
+  const admin = base();
+  admin.use(adminRouter(ctx, adminToken, () => void ensureSeedMedia()));
+  finalHandlers(admin);
+
+  const servers: Server[] = [];
+  try {
+    servers.push(await listen(ig, o.platformPorts.instagram), await listen(x, o.platformPorts.x), await listen(admin, o.port));
+  } catch (error) {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    webhooks.close();
+    if (tempDir) await rm(tempDir, { recursive: true, force: true });
+    throw error;
+  }
+  world.urls.instagram = urlOf(servers[0]!);
+  world.urls.x = urlOf(servers[1]!);
+
+  let closed: Promise<void> | undefined;
+  return {
+    adminUrl: urlOf(servers[2]!),
+    adminToken,
+    platforms: { instagram: world.urls.instagram, x: world.urls.x },
+    seed,
+    dataFile,
+    close() {
+      closed ??= (async () => {
+        webhooks.close();
+        await Promise.all(
+          servers.map(
+            (s) =>
+              new Promise<void>((r) => {
+                s.close(() => r());
+                s.closeAllConnections();
+              }),
+          ),
+        );
+        await state.save();
+        if (tempDir) await rm(tempDir, { recursive: true, force: true });
+      })();
+      return closed;
+    },
+  };
+}
+
+/** The one JSON line printed once the sandbox is ready (DESIGN.md "Interfaces others rely on"). */
+export function sandboxReadyLine(sandbox: Pick<Sandbox, 'adminUrl' | 'adminToken' | 'platforms'>): string {
+  return JSON.stringify({ admin: sandbox.adminUrl, admin_token: sandbox.adminToken, platforms: { instagram: sandbox.platforms.instagram, x: sandbox.platforms.x } });
+}

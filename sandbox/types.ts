@@ -1,0 +1,152 @@
+/** The two simulated platforms. */
+export const PLATFORMS = ['instagram', 'x'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+/** Layout versions of the browser surfaces. */
+export const LAYOUTS = ['v1', 'v2'] as const;
+export type LayoutVersion = (typeof LAYOUTS)[number];
+
+/** Lanes a request can come through. */
+export const LANES = ['ui', 'api'] as const;
+export type Lane = (typeof LANES)[number];
+
+/** Kinds of side effect the ground-truth log records. */
+export const EFFECT_KINDS = ['publish', 'delete', 'like', 'comment', 'reply', 'follow', 'dm_send'] as const;
+export type EffectKind = (typeof EFFECT_KINDS)[number];
+
+export interface Account {
+  id: string;
+  platform: Platform;
+  kind: 'business' | 'audience';
+  handle: string;
+  display_name: string;
+  bio: string;
+  password: string;
+  /** Bearer token of the API lane (Graph also accepts it as `access_token`). */
+  token: string;
+}
+
+export interface Post {
+  id: string;
+  platform: Platform;
+  /** Instagram shortcode of the permalink; equals `id` on X. */
+  code: string;
+  account_id: string;
+  text: string;
+  /** Media file name under the media directory (Instagram). */
+  media?: string;
+  /** X: the post this one replies to. */
+  reply_to?: string;
+  created_at: string;
+  deleted_at?: string;
+  via: 'ui' | 'api' | 'seed' | 'audience';
+}
+
+/** Instagram comments and replies to comments. */
+export interface Comment {
+  id: string;
+  platform: Platform;
+  post_id: string;
+  account_id: string;
+  text: string;
+  parent_id?: string;
+  created_at: string;
+}
+
+export interface Like {
+  platform: Platform;
+  account_id: string;
+  post_id: string;
+  at: string;
+}
+
+export interface Follow {
+  platform: Platform;
+  follower_id: string;
+  followee_id: string;
+  at: string;
+}
+
+export interface Message {
+  /** Message id (`mid` in Meta webhooks, `dm_event_id` on X). */
+  id: string;
+  platform: Platform;
+  from_id: string;
+  to_id: string;
+  text: string;
+  at: string;
+}
+
+export type ContainerStatus = 'IN_PROGRESS' | 'FINISHED' | 'ERROR' | 'EXPIRED' | 'PUBLISHED';
+
+/** Instagram Graph media container (content publishing step 1). */
+export interface Container {
+  id: string;
+  account_id: string;
+  image_url: string;
+  caption: string;
+  media?: string;
+  created_at: string;
+  ready_at: number;
+  stuck: boolean;
+  error?: string;
+  media_id?: string;
+}
+
+export interface Session {
+  id: string;
+  platform: Platform;
+  account_ids: string[];
+  current_id: string;
+  created_at: string;
+}
+
+/** One side effect the platform really applied: the ground truth. */
+export interface Effect {
+  seq: number;
+  platform: Platform;
+  account: { id: string; handle: string };
+  kind: EffectKind;
+  /** The object created (post, comment, reply, message) or acted on (liked post, followed account, deleted post). */
+  object_id: string;
+  /** The post, comment or account the effect targets, when there is one. */
+  target_id?: string;
+  /** sha256 hex; see sandbox/README.md "Ground truth" for the exact bytes. */
+  payload_sha256: string;
+  at: string;
+  via: Lane;
+}
+
+export interface WebhookSubscription {
+  callback_url: string;
+  verify_token: string;
+  app_secret: string;
+  /** Deliver `is_echo` events for messages the business accounts send. */
+  echoes: boolean;
+  verified_at: string;
+}
+
+export interface Delivery {
+  id: string;
+  kind: 'message' | 'echo' | 'comment';
+  body: string;
+  attempts: { at: string; status: number | null; error?: string }[];
+  state: 'pending' | 'delivered' | 'failed';
+}
+
+export interface SandboxData {
+  schema: 1;
+  layout: Record<Platform, LayoutVersion>;
+  counter: number;
+  accounts: Account[];
+  posts: Post[];
+  comments: Comment[];
+  likes: Like[];
+  follows: Follow[];
+  messages: Message[];
+  containers: Container[];
+  sessions: Session[];
+  effects: Effect[];
+  webhook: WebhookSubscription | null;
+  deliveries: Delivery[];
+}

@@ -1,0 +1,353 @@
+import { randomBytes } from 'node:crypto';
+import express, { type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+import type { SandboxContext } from '../context.js';
+import type { FaultResponses } from '../gate.js';
+import { retryAfter } from '../gate.js';
+import { imageExtension } from '../images.js';
+import type { Account, EffectKind, LayoutVersion, Platform, Post, Session } from '../types.js';
+import { bodyErrors, cookies, describeIssues, parseInput } from '../validation.js';
+import { sha256hex } from '../world.js';
+import { NOTICES, type CommentView, type Layout, type LayoutFactory, type PostView, type Urls, type Viewer } from './layout.js';
+
+/** Route patterns and layouts of one platform's browser surfaces. */
+export interface PlatformUi {
+  platform: Platform;
+  /** Session cookie name; distinct per platform because cookies ignore ports. */
+  cookie: string;
+  paths: {
+    login: string;
+    logout: string;
+    switchAccount: string;
+    challenge: string;
+    compose: string;
+    inbox: string;
+    /** With :peer. */
+    thread: string;
+    /** With :code. */
+    post: string;
+    /** With :handle. */
+    profile: string;
+  };
+  urls: Urls;
+  layouts: Record<LayoutVersion, LayoutFactory>;
+}
+
+const loginSchema = z.object({ username: z.string().trim().min(1), password: z.string().min(1), next: z.string().optional() });
+const textSchema = z.object({ text: z.string().trim().min(1).max(2200), parent_id: z.string().optional() });
+const composeSchema = z.object({ text: z.string().max(2200).default(''), image: z.string().optional() });
+const switchSchema = z.object({ account_id: z.string().min(1) });
+
+interface Scene {
+  session: Session;
+  me: Account;
+  viewer: Viewer;
+  layout: Layout;
+}
+
+/**
+ * The browser surfaces of one platform: login, account switcher, profile, composer, post page,
+ * follow and DMs, rendered by the active layout version, with browser friction faults.
+ */
+export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
+  const { world, state, faults, gate } = ctx;
+  const { platform, urls, paths } = ui;
+  const router = express.Router();
+  router.use(express.urlencoded({ extended: false }), express.json({ limit: '25mb' }));
+  const layouts = { v1: ui.layouts.v1(urls), v2: ui.layouts.v2(urls) };
+  const layout = () => layouts[world.data.layout[platform]];
+
+  router.get('/static/avatars/:file', async (req, res) => {
+    const id = String(req.params.file).replace(/\.png$/, '');
+    if (!state.account(platform, id)) return res.status(404).end();
+    res.type('png').set('cache-control', 'no-cache').send(await ctx.avatar(id));
+  });
+  router.get('/media/:name', async (req, res) => {
+    const bytes = await state.getMedia(String(req.params.name));
+    if (!bytes) return res.status(404).end();
+    res.type(String(req.params.name).split('.').pop() ?? 'bin').send(bytes);
+  });
+
+  const html = (res: Response, body: string, status = 200) => res.status(status).type('html').send(body);
+  const wantsJson = (req: Request) => String(req.headers.accept ?? '').includes('application/json');
+  const withNotice = (url: string, notice: string) => `${url}${url.includes('?') ? '&' : '?'}notice=${notice}`;
+  const noticeOf = (req: Request) => NOTICES[String(req.query.notice ?? '')];
+
+  function scene(req: Request): Scene | undefined {
+    const id = cookies(req)[ui.cookie];
+    const session = id ? world.data.sessions.find((s) => s.id === id && s.platform === platform) : undefined;
+    const me = session && state.account(platform, session.current_id);
+    if (!session || !me) return undefined;
+    const accounts = session.account_ids.map((a) => state.account(platform, a)).filter((a): a is Account => Boolean(a));
+    return { session, me, viewer: { me, accounts }, layout: layout() };
+  }
+
+  async function endSession(res: Response, session: Session): Promise<void> {
+    world.data.sessions = world.data.sessions.filter((s) => s.id !== session.id);
+    await state.save();
+    res.clearCookie(ui.cookie, { path: '/' });
+  }
+
+  /** Sends the browser somewhere; JSON callers (the composer) get {location} instead of a 303. */
+  const go = (req: Request, res: Response, location: string) => (wantsJson(req) ? res.status(401).json({ ok: false, location }) : res.redirect(303, location));
+
+  const pageFaults = (req: Request, s: Scene | undefined): FaultResponses => ({
+    serverError: (res) => (wantsJson(req) ? res.status(500).json({ ok: false, message: 'Something went wrong. Please try again.' }) : html(res, layout().error({ viewer: s?.viewer, status: 500, message: 'Sorry, something went wrong. Please try again.' }), 500)),
+    afterCommit: (res) => (wantsJson(req) ? res.status(500).json({ ok: false, message: 'Something went wrong. Please try again.' }) : html(res, layout().error({ viewer: s?.viewer, status: 500, message: 'Sorry, something went wrong. Please try again.' }), 500)),
+    rateLimited: (res, secs) => {
+      res.set('Retry-After', String(secs));
+      if (wantsJson(req)) res.status(429).json({ ok: false, message: 'Please wait a few minutes before you try again.' });
+      else html(res, layout().error({ viewer: s?.viewer, status: 429, message: 'Please wait a few minutes before you try again.' }), 429);
+    },
+  });
+
+  /**
+   * Session and friction shared by pages and actions. Returns the scene, or undefined when the
+   * request has been answered (login redirect, checkpoint, rate limit).
+   */
+  async function enter(req: Request, res: Response, action?: EffectKind): Promise<Scene | undefined> {
+    const s = scene(req);
+    if (!s) {
+      go(req, res, urls.login(req.originalUrl));
+      return undefined;
+    }
+    const scope = { platform, lane: 'ui' as const, account: s.me.id, ...(action ? { action } : {}) };
+    const latency = faults.take('latency', scope);
+    if (latency) await new Promise((r) => setTimeout(r, latency.ms ?? 0));
+    if (faults.take('session_expired', scope)) {
+      await endSession(res, s.session);
+      go(req, res, urls.login(req.method === 'GET' ? req.originalUrl : undefined));
+      return undefined;
+    }
+    if (faults.take('checkpoint', scope)) {
+      go(req, res, `${paths.challenge}?next=${encodeURIComponent(req.method === 'GET' ? req.originalUrl : urls.home)}`);
+      return undefined;
+    }
+    const limited = faults.take('rate_limit', scope);
+    if (limited) {
+      pageFaults(req, s).rateLimited(res, retryAfter(limited));
+      return undefined;
+    }
+    if (!action && faults.take('wrong_account', scope)) {
+      const other = state.businessAccounts(platform).find((a) => a.id !== s.me.id);
+      if (other) {
+        if (!s.session.account_ids.includes(other.id)) s.session.account_ids.push(other.id);
+        s.session.current_id = other.id;
+        await state.save();
+        return scene(req);
+      }
+    }
+    return s;
+  }
+
+  /** A page: session, friction, then the handler. */
+  const page = (handler: (req: Request, res: Response, s: Scene) => unknown) => async (req: Request, res: Response) => {
+    const s = await enter(req, res);
+    if (s) await handler(req, res, s);
+  };
+
+  /**
+   * A side-effect action: friction, action block and 5xx before the commit, the handler (which
+   * applies the effect and returns its answer), then error-after-commit or a lost acknowledgement.
+   */
+  const act = (kind: EffectKind, back: (req: Request, s: Scene) => string, handler: (req: Request, res: Response, s: Scene) => Promise<(() => void) | undefined>) =>
+    async (req: Request, res: Response) => {
+      const s = await enter(req, res, kind);
+      if (!s) return;
+      const scope = { platform, lane: 'ui' as const, account: s.me.id, action: kind };
+      if (faults.take('action_blocked', scope)) {
+        if (wantsJson(req)) return res.status(400).json({ ok: false, blocked: true, message: NOTICES.action_blocked });
+        return res.redirect(303, withNotice(back(req, s), 'action_blocked'));
+      }
+      if (faults.take('5xx_before_commit', scope)) return pageFaults(req, s).serverError(res);
+      const answer = await handler(req, res, s);
+      if (!answer) return;
+      if (gate.after(req, res, scope, pageFaults(req, s))) return;
+      answer();
+    };
+
+  const badInput = (req: Request, res: Response, message: string) => (wantsJson(req) ? res.status(400).json({ ok: false, message }) : html(res, layout().error({ status: 400, message }), 400));
+
+  const postView = (post: Post, me: Account): PostView => ({
+    post,
+    author: state.account(platform, post.account_id)!,
+    likeCount: world.data.likes.filter((l) => l.post_id === post.id).length,
+    liked: world.data.likes.some((l) => l.post_id === post.id && l.account_id === me.id),
+    replyCount: platform === 'x' ? world.data.posts.filter((p) => p.reply_to === post.id && !p.deleted_at).length : world.data.comments.filter((c) => c.post_id === post.id).length,
+  });
+
+  const findPost = (req: Request) => {
+    const post = world.post(platform, String(req.params.code));
+    const author = post && state.account(platform, post.account_id);
+    if (!post || !author) return undefined;
+    if (req.params.handle !== undefined && req.params.handle !== author.handle) return undefined;
+    return { post, author };
+  };
+
+  // Login, logout, switcher, checkpoint.
+  router.get(paths.login, (req, res) => html(res, layout().login({ next: String(req.query.next ?? req.query.redirect_after_login ?? '') })));
+  router.post(paths.login, async (req, res) => {
+    const parsed = parseInput(loginSchema, req.body ?? {});
+    if (!parsed.ok) return html(res, layout().login({ next: String(req.body?.next ?? ''), error: describeIssues(parsed.issues) }), 400);
+    const { username, password, next } = parsed.value;
+    const account = state.account(platform, username);
+    if (!account || account.password !== password) {
+      return html(res, layout().login({ next: next ?? '', username, error: 'Sorry, your password was incorrect. Please double-check your password.' }), 401);
+    }
+    let session = scene(req)?.session;
+    if (!session) {
+      session = { id: randomBytes(24).toString('hex'), platform, account_ids: [], current_id: account.id, created_at: new Date().toISOString() };
+      world.data.sessions.push(session);
+    }
+    if (!session.account_ids.includes(account.id)) session.account_ids.push(account.id);
+    session.current_id = account.id;
+    await state.save();
+    res.cookie(ui.cookie, session.id, { path: '/', httpOnly: true, sameSite: 'lax' });
+    res.redirect(303, next && next.startsWith('/') && !next.startsWith('//') ? next : urls.profile(account));
+  });
+  router.post(paths.logout, async (req, res) => {
+    const s = scene(req);
+    if (s) await endSession(res, s.session);
+    res.redirect(303, urls.login());
+  });
+  router.post(paths.switchAccount, async (req, res) => {
+    const s = scene(req);
+    if (!s) return res.redirect(303, urls.login());
+    const parsed = parseInput(switchSchema, req.body ?? {});
+    const target = parsed.ok ? state.account(platform, parsed.value.account_id) : undefined;
+    if (!target || !s.session.account_ids.includes(target.id)) return badInput(req, res, 'account_id: not an account logged in on this browser');
+    s.session.current_id = target.id;
+    await state.save();
+    res.redirect(303, urls.profile(target));
+  });
+  router.get(paths.challenge, (req, res) => html(res, layout().challenge({ next: String(req.query.next ?? urls.home) })));
+  router.post(paths.challenge, (req, res) => {
+    const next = String(req.body?.next ?? urls.home);
+    if (req.body?.confirm !== 'on') return html(res, layout().challenge({ next }), 400);
+    res.redirect(303, next.startsWith('/') && !next.startsWith('//') ? next : urls.home);
+  });
+
+  router.get(urls.home, page((_req, res, s) => res.redirect(303, urls.profile(s.me))));
+
+  // Composer.
+  router.get(paths.compose, page((req, res, s) => {
+    const stay = Boolean(faults.take('share_stays_enabled', { platform, lane: 'ui', account: s.me.id, action: 'publish' }));
+    html(res, s.layout.composer({ viewer: s.viewer, shareStaysEnabled: stay, notice: noticeOf(req) }));
+  }));
+  router.post(paths.compose, act('publish', () => paths.compose, async (req, res, s) => {
+    const parsed = parseInput(composeSchema, req.body ?? {});
+    if (!parsed.ok) return void badInput(req, res, describeIssues(parsed.issues));
+    const { text, image } = parsed.value;
+    let media: string | undefined;
+    if (platform === 'instagram') {
+      const bytes = image?.startsWith('data:') ? Buffer.from(image.slice(image.indexOf(',') + 1), 'base64') : undefined;
+      const ext = bytes && imageExtension(bytes);
+      if (!bytes || !ext) return void badInput(req, res, 'image: select a photo (PNG, JPEG, GIF or WebP) to share');
+      media = `${sha256hex(bytes)}.${ext}`;
+      await state.putMedia(media, bytes);
+    } else if (!text.trim() || text.length > 280) {
+      return void badInput(req, res, 'text: a post needs 1 to 280 characters');
+    }
+    const post = await world.publish(s.me, { text, ...(media ? { media } : {}) }, 'ui');
+    const receipt = !faults.take('receipt_missing', { platform, lane: 'ui', account: s.me.id, action: 'publish' });
+    return () => res.json(receipt ? { ok: true, id: post.id, permalink: world.permalink(post) } : { ok: true });
+  }));
+
+  // DMs.
+  router.get(paths.inbox, page((req, res, s) => html(res, s.layout.inbox({ viewer: s.viewer, threads: world.threads(s.me), notice: noticeOf(req) }))));
+  const peerOf = (req: Request, s: Scene) => {
+    const peer = state.account(platform, String(req.params.peer));
+    return peer && peer.id !== s.me.id ? peer : undefined;
+  };
+  router.get(paths.thread, page((req, res, s) => {
+    const peer = peerOf(req, s);
+    if (!peer) return html(res, s.layout.error({ viewer: s.viewer, status: 404, message: 'This conversation is not available.' }), 404);
+    html(res, s.layout.thread({ viewer: s.viewer, peer, messages: world.conversation(s.me, peer), sentId: typeof req.query.sent === 'string' ? req.query.sent : undefined, notice: noticeOf(req) }));
+  }));
+  router.post(paths.thread, act('dm_send', (req, s) => urls.thread(peerOf(req, s) ?? s.me), async (req, res, s) => {
+    const peer = peerOf(req, s);
+    if (!peer) return void badInput(req, res, 'peer: this conversation is not available');
+    const parsed = parseInput(textSchema, req.body ?? {});
+    if (!parsed.ok) return void badInput(req, res, describeIssues(parsed.issues));
+    const message = await world.sendDm(s.me, peer, parsed.value.text, 'ui');
+    const receipt = !faults.take('receipt_missing', { platform, lane: 'ui', account: s.me.id, action: 'dm_send' });
+    return () => res.redirect(303, receipt ? `${urls.thread(peer)}?sent=${encodeURIComponent(message.id)}` : urls.thread(peer));
+  }));
+
+  // Post page and its actions.
+  const backToPost = (req: Request, s: Scene) => {
+    const found = findPost(req);
+    return found ? urls.post(found.post, found.author) : urls.profile(s.me);
+  };
+  const missing = (res: Response, s: Scene) => html(res, s.layout.error({ viewer: s.viewer, status: 404, message: "Sorry, this page isn't available." }), 404);
+
+  router.get(paths.post, page((req, res, s) => {
+    const found = findPost(req);
+    if (!found) return missing(res, s);
+    const comments: CommentView[] = world.data.comments
+      .filter((c) => c.post_id === found.post.id && !c.parent_id)
+      .map((c) => ({
+        comment: c,
+        author: state.account(platform, c.account_id)!,
+        replies: world.data.comments.filter((r) => r.parent_id === c.id).map((r) => ({ comment: r, author: state.account(platform, r.account_id)! })),
+      }));
+    const replies = world.data.posts.filter((p) => p.reply_to === found.post.id && !p.deleted_at).map((p) => postView(p, s.me));
+    html(res, s.layout.post({ viewer: s.viewer, view: postView(found.post, s.me), comments, replies, isOwner: found.post.account_id === s.me.id, notice: noticeOf(req) }));
+  }));
+  router.post(`${paths.post}/like`.replace('//', '/'), act('like', backToPost, async (req, res, s) => {
+    const found = findPost(req);
+    if (!found) return void missing(res, s);
+    await world.like(s.me, found.post, 'ui');
+    return () => res.redirect(303, urls.post(found.post, found.author));
+  }));
+  const commentAction = (kind: 'comment' | 'reply') => async (req: Request, res: Response, s: Scene) => {
+    const found = findPost(req);
+    if (!found) return void missing(res, s);
+    const parsed = parseInput(textSchema, req.body ?? {});
+    if (!parsed.ok) return void badInput(req, res, describeIssues(parsed.issues));
+    if (platform === 'x') {
+      if (parsed.value.text.length > 280) return void badInput(req, res, 'text: a reply needs 1 to 280 characters');
+      const reply = await world.publish(s.me, { text: parsed.value.text, reply_to: found.post.id }, 'ui');
+      return () => res.redirect(303, `${urls.post(found.post, found.author)}?reply=${reply.id}`);
+    }
+    const parent = parsed.value.parent_id ? world.data.comments.find((c) => c.id === parsed.value.parent_id && c.post_id === found.post.id) : undefined;
+    if (kind === 'reply' && !parent) return void badInput(req, res, 'parent_id: the comment to reply to was not found');
+    await world.comment(s.me, found.post, parsed.value.text, 'ui', parent);
+    return () => res.redirect(303, urls.post(found.post, found.author));
+  };
+  if (platform === 'instagram') router.post(`${paths.post}/comment`.replace('//', '/'), act('comment', backToPost, commentAction('comment')));
+  router.post(`${paths.post}/reply`.replace('//', '/'), act('reply', backToPost, commentAction('reply')));
+  router.post(`${paths.post}/delete`.replace('//', '/'), act('delete', backToPost, async (req, res, s) => {
+    const found = findPost(req);
+    if (!found) return void missing(res, s);
+    if (found.post.account_id !== s.me.id) return void html(res, s.layout.error({ viewer: s.viewer, status: 403, message: 'You can only delete your own posts.' }), 403);
+    await world.deletePost(s.me, found.post, 'ui');
+    return () => res.redirect(303, urls.profile(s.me));
+  }));
+
+  // Profile and follow (last: :handle matches anything).
+  const profileOf = (req: Request) => state.account(platform, String(req.params.handle)) ?? undefined;
+  router.post(`${paths.profile}/follow`.replace('//', '/'), act('follow', (req, s) => { const a = profileOf(req); return a ? urls.profile(a) : urls.profile(s.me); }, async (req, res, s) => {
+    const target = profileOf(req);
+    if (!target || target.id === s.me.id) return void missing(res, s);
+    await world.follow(s.me, target, 'ui');
+    return () => res.redirect(303, urls.profile(target));
+  }));
+  router.get(paths.profile, page((req, res, s) => {
+    const account = profileOf(req);
+    if (!account || account.handle !== req.params.handle) return missing(res, s);
+    html(res, s.layout.profile({
+      viewer: s.viewer,
+      account,
+      posts: world.postsOf(account).map((p) => postView(p, s.me)),
+      isSelf: account.id === s.me.id,
+      following: world.isFollowing(s.me, account),
+      followers: world.data.follows.filter((f) => f.followee_id === account.id).length,
+      followingCount: world.data.follows.filter((f) => f.follower_id === account.id).length,
+      notice: noticeOf(req),
+    }));
+  }));
+
+  router.use(bodyErrors((res, status, message) => html(res, layout().error({ status, message }), status)));
+  return router;
+}
