@@ -93,7 +93,7 @@ export function adminRouter(ctx: SandboxContext, adminToken: string, layoutChang
   router.get('/__sandbox/faults', (_req, res) => res.json({ data: faults.list() }));
   router.post('/__sandbox/faults', (req, res) => {
     const body = req.body ?? {};
-    const parsed = parseInput(z.union([faultInputSchema, z.array(faultInputSchema).min(1)]), body);
+    const parsed = Array.isArray(body) ? parseInput(z.array(faultInputSchema).min(1), body) : parseInput(faultInputSchema, body);
     if (!parsed.ok) return invalid(res, parsed.issues);
     const inputs = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
     for (const [i, input] of inputs.entries()) {
