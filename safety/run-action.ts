@@ -182,8 +182,7 @@ class ActionRun {
       // The effect already happened under this key: return its result, attempt nothing.
       await this.releaseBudget();
       const result = { ...entry.result, duplicate_of: entry.action_id };
-      await this.tracker.move('confirmed_success', { patch: { result }, reason: `duplicate: key already succeeded as ${entry.action_id}` });
-      await this.tracker.move('postcheck_complete', { reason: 'duplicate: stored result returned' });
+      await this.tracker.moveThrough([['confirmed_success', { patch: { result }, reason: `duplicate: key already succeeded as ${entry.action_id}` }], ['postcheck_complete', { reason: 'duplicate: stored result returned' }]]);
       return { status: 'confirmed_success', action: this.action, reason: 'duplicate', duplicate_of: entry.action_id };
     }
     // In flight elsewhere, or unknown: only verification may settle it, never a second attempt.
@@ -192,8 +191,7 @@ class ActionRun {
       if (original && succeeded(original)) {
         await this.releaseBudget();
         const result = { ...original.result, duplicate_of: original.action_id };
-        await this.tracker.move('confirmed_success', { patch: { result }, reason: `duplicate: verification found ${original.action_id} succeeded` });
-        await this.tracker.move('postcheck_complete', { reason: 'duplicate: verified result returned' });
+        await this.tracker.moveThrough([['confirmed_success', { patch: { result }, reason: `duplicate: verification found ${original.action_id} succeeded` }], ['postcheck_complete', { reason: 'duplicate: verified result returned' }]]);
         return { status: 'confirmed_success', action: this.action, reason: 'duplicate', duplicate_of: original.action_id };
       }
     }
@@ -213,8 +211,7 @@ class ActionRun {
     if (!pre.exists) return null;
     await this.releaseBudget();
     const result = resultOf(pre.ref, pre.level ?? 2);
-    await this.tracker.move('confirmed_success', { patch: { result }, ledger: 'succeeded', tool, reason: 'precheck: object already exists' });
-    await this.tracker.move('postcheck_complete', { reason: 'precheck: existing object recorded' });
+    await this.tracker.moveThrough([['confirmed_success', { patch: { result }, ledger: 'succeeded', tool, reason: 'precheck: object already exists' }], ['postcheck_complete', { reason: 'precheck: existing object recorded' }]]);
     return { status: 'confirmed_success', action: this.action, reason: 'already_exists' };
   }
 
@@ -285,8 +282,7 @@ class ActionRun {
 
   private async succeed(v: Verification, receipt: AttemptReceipt | undefined, tool: ToolInfo): Promise<RunOutcome> {
     const result = resultOf({ ...receipt, ...pickRef(v) }, v.level);
-    await this.tracker.move('confirmed_success', { patch: { result }, ledger: 'succeeded', tool, reason: `verified at level ${v.level}` });
-    await this.tracker.move('postcheck_complete', { reason: 'postcheck: object confirmed on the platform' });
+    await this.tracker.moveThrough([['confirmed_success', { patch: { result }, ledger: 'succeeded', tool, reason: `verified at level ${v.level}` }], ['postcheck_complete', { reason: 'postcheck: object confirmed on the platform' }]]);
     this.log.info({ level: v.level }, 'confirmed_success');
     return { status: 'confirmed_success', action: this.action };
   }
@@ -294,8 +290,7 @@ class ActionRun {
   private async fail(reason: string, code: string, tool: ToolInfo): Promise<RunOutcome> {
     await this.releaseBudget();
     const result = { ...this.action.result, error_code: code };
-    await this.tracker.move('confirmed_failed', { patch: { result }, ledger: 'failed', tool, reason });
-    await this.tracker.move('postcheck_complete', { reason: 'postcheck: no effect on the platform' });
+    await this.tracker.moveThrough([['confirmed_failed', { patch: { result }, ledger: 'failed', tool, reason }], ['postcheck_complete', { reason: 'postcheck: no effect on the platform' }]]);
     this.log.info({ code }, 'confirmed_failed');
     return { status: 'confirmed_failed', action: this.action, reason };
   }

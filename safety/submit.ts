@@ -50,10 +50,8 @@ export async function submitAction(store: Store, raw: SubmitInput, now: Date = n
   const prior = await store.ledger.get(key);
   if (prior && prior.payload_hash !== hash) throw new IdempotencyError(key);
   const episodeId = input.episode_id ?? randomUUID();
-  if (!input.episode_id) {
-    await store.episodes.create({ episode_id: episodeId, client_id: input.client_id, platform_account_id: account.platform_account_id, kind: input.action_type, created_at: now.toISOString() });
-  }
   const at = now.toISOString();
+  const episode = input.episode_id ? undefined : { episode_id: episodeId, client_id: input.client_id, platform_account_id: account.platform_account_id, kind: input.action_type, created_at: at };
   const action: Action = {
     action_id: randomUUID(), episode_id: episodeId, client_id: input.client_id, platform: account.platform,
     platform_account_id: account.platform_account_id, lane: input.lane, action_type: input.action_type,
@@ -62,7 +60,7 @@ export async function submitAction(store: Store, raw: SubmitInput, now: Date = n
     attempt_count: 0, verify_tries: 0, owner_id: null, lease_expires_at: null, result: {}, escalated_at: null,
     depends_on: input.depends_on ?? null, created_at: at, updated_at: at,
   };
-  return store.actions.create(action, buildAuditEvent(action, { from: null, to: 'queued', reason: 'submitted', at: now }));
+  return store.actions.create(action, buildAuditEvent(action, { from: null, to: 'queued', reason: 'submitted', at: now }), episode);
 }
 
 /**

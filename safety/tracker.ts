@@ -1,4 +1,4 @@
-import type { Action, ActionResult, ActionState, LedgerStatus, Store } from '../store/index.js';
+import type { Action, ActionResult, ActionState, LedgerStatus, Store, TransitionWrite } from '../store/index.js';
 import type { ActionPatch } from '../store/index.js';
 import { buildAuditEvent, type EventDraft } from './audit.js';
 import type { ProofRef } from './performer.js';
@@ -28,20 +28,32 @@ export class ActionTracker {
   }
 
   async move(to: ActionState, options: MoveOptions = {}): Promise<Action> {
-    const from = this.action.state;
-    assertTransition(from, to);
-    const result: ActionResult = options.patch?.result ?? this.action.result;
-    const proofs = [...this.pendingProofs, ...(options.proofs ?? [])];
-    const event = buildAuditEvent(this.action, { ...options, from, to, result, proofs, at: options.at ?? this.now() });
-    const { action } = await this.store.actions.transition({
-      action_id: this.action.action_id,
-      from,
-      to,
-      patch: options.patch,
-      event,
-      ledger: options.ledger ? { key: this.action.idempotency_key, status: options.ledger, result } : undefined,
-      durable: options.durable,
-    });
+    return this.moveThrough([[to, options]]);
+  }
+
+  /**
+   * Consecutive moves written in one transaction (each still checked and audited on its own),
+   * e.g. confirmed_success then postcheck_complete once the postcheck is already in hand.
+   */
+  async moveThrough(steps: [ActionState, MoveOptions?][]): Promise<Action> {
+    let current = this.action;
+    const writes: TransitionWrite[] = [];
+    for (const [to, options = {}] of steps) {
+      const from = current.state;
+      assertTransition(from, to);
+      const result: ActionResult = options.patch?.result ?? current.result;
+      const proofs = writes.length === 0 ? [...this.pendingProofs, ...(options.proofs ?? [])] : [...(options.proofs ?? [])];
+      const event = buildAuditEvent(current, { ...options, from, to, result, proofs, at: options.at ?? this.now() });
+      writes.push({
+        action_id: current.action_id, from, to, patch: options.patch, event, durable: options.durable,
+        ledger: options.ledger ? { key: current.idempotency_key, status: options.ledger, result } : undefined,
+      });
+      // The next event describes the action as this move leaves it.
+      current = { ...current, ...options.patch, state: to, result };
+    }
+    const { action } = writes.length === 1
+      ? await this.store.actions.transition(writes[0]!)
+      : await this.store.actions.transitionMany(writes);
     this.pendingProofs = [];
     this.action = action;
     return action;

@@ -59,14 +59,12 @@ export async function resolveUnknown(k: KernelDeps, actionId: string, options: R
     for (const p of v.proofs ?? []) tracker.addProof(p);
     if (v.outcome === 'present' && v.level >= 2) {
       const result = { ...tracker.action.result, ...resultOf(v, v.level) };
-      await tracker.move('confirmed_success', { patch: { result, verify_tries: n + 1 }, ledger: 'succeeded', tool, reason: `verification try ${n + 1}: present at level ${v.level}` });
-      await tracker.move('postcheck_complete', { reason: 'postcheck: object confirmed on the platform' });
+      await tracker.moveThrough([['confirmed_success', { patch: { result, verify_tries: n + 1 }, ledger: 'succeeded', tool, reason: `verification try ${n + 1}: present at level ${v.level}` }], ['postcheck_complete', { reason: 'postcheck: object confirmed on the platform' }]]);
       return tracker.action;
     }
     if (v.outcome === 'absent') {
       const result = { ...tracker.action.result, error_code: 'verified_absent', verification_level: v.level };
-      await tracker.move('confirmed_failed', { patch: { result, verify_tries: n + 1 }, ledger: 'failed', tool, reason: `verification try ${n + 1}: the platform has no such object` });
-      await tracker.move('postcheck_complete', { reason: 'postcheck: no effect on the platform' });
+      await tracker.moveThrough([['confirmed_failed', { patch: { result, verify_tries: n + 1 }, ledger: 'failed', tool, reason: `verification try ${n + 1}: the platform has no such object` }], ['postcheck_complete', { reason: 'postcheck: no effect on the platform' }]]);
       return tracker.action;
     }
     await tracker.note(`verification try ${n + 1}: inconclusive`, { patch: { verify_tries: n + 1 }, tool });

@@ -85,8 +85,8 @@ export interface NoteWrite {
 }
 
 export interface ActionRepository {
-  /** Inserts the action in `queued` and appends its first AuditEvent, atomically. */
-  create(action: Action, event: AuditEvent): Promise<Action>;
+  /** Inserts the action in `queued` (and its episode if new) and appends its first AuditEvent, atomically. */
+  create(action: Action, event: AuditEvent, episode?: Episode): Promise<Action>;
   get(actionId: string): Promise<Action | null>;
   list(filter?: { state?: ActionState; platform_account_id?: string; episode_id?: string; limit?: number }): Promise<Action[]>;
   /**
@@ -94,6 +94,8 @@ export interface ActionRepository {
    * Throws StaleStateError when the action is no longer in `from`: nothing is written.
    */
   transition(write: TransitionWrite): Promise<{ action: Action; audit: AuditRecord }>;
+  /** Several transitions of one action in one transaction (e.g. confirmed_success → postcheck_complete). */
+  transitionMany(writes: TransitionWrite[]): Promise<{ action: Action; audit: AuditRecord[] }>;
   /** An audited change without a state change (a retry of `attempt`, a verification try). */
   note(write: NoteWrite): Promise<{ action: Action; audit: AuditRecord }>;
   addApproval(actionId: string, approver: string): Promise<void>;

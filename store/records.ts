@@ -156,6 +156,8 @@ export const Action = z.object({
   lease_expires_at: isoTime.nullable(),
   result: ActionResult,
   escalated_at: isoTime.nullable(),
+  /** An action that must be confirmed before this one may run (Invariant E). */
+  depends_on: z.string().nullable(),
   created_at: isoTime,
   updated_at: isoTime,
 });

@@ -2,14 +2,14 @@ import type { Action, ActionState, AuditEvent, AuditRecord } from '../records.js
 import type { ActionPatch, ActionRepository, LedgerWrite } from '../ports.js';
 import { StaleStateError } from '../errors.js';
 import type { Statement } from 'better-sqlite3';
-import { inTransaction, type Db } from './database.js';
+import type { Db, GroupWriter } from './database.js';
 
 interface ActionRow {
   action_id: string; episode_id: string; client_id: string; platform: string; platform_account_id: string;
   lane: string; action_type: string; payload_json: string; payload_hash: string; idempotency_key: string;
   state: string; risk: string; compliance_flags_json: string; created_by: string; policy_snapshot_id: string | null;
   attempt_count: number; verify_tries: number; owner_id: string | null; lease_expires_at: string | null;
-  result_json: string; escalated_at: string | null; created_at: string; updated_at: string;
+  result_json: string; escalated_at: string | null; depends_on: string | null; created_at: string; updated_at: string;
 }
 
 function toAction(r: ActionRow): Action {
@@ -22,20 +22,21 @@ function toAction(r: ActionRow): Action {
     compliance_flags: JSON.parse(r.compliance_flags_json) as string[], created_by: r.created_by,
     policy_snapshot_id: r.policy_snapshot_id, attempt_count: r.attempt_count, verify_tries: r.verify_tries,
     owner_id: r.owner_id, lease_expires_at: r.lease_expires_at, result: JSON.parse(r.result_json) as Action['result'],
-    escalated_at: r.escalated_at, created_at: r.created_at, updated_at: r.updated_at,
+    escalated_at: r.escalated_at, depends_on: r.depends_on, created_at: r.created_at, updated_at: r.updated_at,
   };
 }
 
 const PATCHABLE = ['attempt_count', 'verify_tries', 'owner_id', 'lease_expires_at', 'escalated_at', 'policy_snapshot_id'] as const;
 
-export function createActionRepository(db: Db, append: (event: AuditEvent) => AuditRecord): ActionRepository {
+export function createActionRepository(db: Db, writer: GroupWriter, append: (event: AuditEvent) => AuditRecord): ActionRepository {
   const insert = db.prepare(`INSERT INTO actions (action_id, episode_id, client_id, platform, platform_account_id, lane,
     action_type, payload_json, payload_hash, idempotency_key, state, risk, compliance_flags_json, created_by,
-    policy_snapshot_id, attempt_count, verify_tries, owner_id, lease_expires_at, result_json, escalated_at, created_at, updated_at)
+    policy_snapshot_id, attempt_count, verify_tries, owner_id, lease_expires_at, result_json, escalated_at, depends_on, created_at, updated_at)
     VALUES (@action_id, @episode_id, @client_id, @platform, @platform_account_id, @lane, @action_type, @payload_json,
     @payload_hash, @idempotency_key, @state, @risk, @compliance_flags_json, @created_by, @policy_snapshot_id,
-    @attempt_count, @verify_tries, @owner_id, @lease_expires_at, @result_json, @escalated_at, @created_at, @updated_at)`);
+    @attempt_count, @verify_tries, @owner_id, @lease_expires_at, @result_json, @escalated_at, @depends_on, @created_at, @updated_at)`);
   const get = db.prepare<[string], ActionRow>('SELECT * FROM actions WHERE action_id = ?');
+  const insertEpisode = db.prepare('INSERT OR IGNORE INTO episodes (episode_id, client_id, platform_account_id, kind, created_at) VALUES (@episode_id, @client_id, @platform_account_id, @kind, @created_at)');
   const stateOf = db.prepare<[string], { state: string }>('SELECT state FROM actions WHERE action_id = ?');
   const ledgerMirror = db.prepare('UPDATE idempotency_ledger SET status = ?, result_json = ?, updated_at = ? WHERE key = ? AND action_id = ?');
   const addApproval = db.prepare('INSERT OR IGNORE INTO approvals (action_id, approver, approved_at) VALUES (?, ?, ?)');
@@ -55,13 +56,13 @@ export function createActionRepository(db: Db, append: (event: AuditEvent) => Au
       sets.push('result_json = @result_json');
       params.result_json = JSON.stringify(patch.result);
     }
-    const sql = `UPDATE actions SET ${sets.join(', ')} WHERE action_id = @id AND state = @expected`;
+    const sql = `UPDATE actions SET ${sets.join(', ')} WHERE action_id = @id AND state = @expected RETURNING *`;
     // Statements vary with the patch's fields; the shapes are few, so each is prepared once.
     let update = updates.get(sql);
     if (!update) updates.set(sql, (update = db.prepare(sql)));
-    const info = update.run(params);
-    if (info.changes !== 1) throw new StaleStateError(actionId, expected, stateOf.get(actionId)?.state ?? null);
-    return toAction(get.get(actionId)!);
+    const row = update.get(params) as ActionRow | undefined;
+    if (!row) throw new StaleStateError(actionId, expected, stateOf.get(actionId)?.state ?? null);
+    return toAction(row);
   }
 
   function mirror(ledger: LedgerWrite | undefined, actionId: string, now: string): void {
@@ -69,8 +70,9 @@ export function createActionRepository(db: Db, append: (event: AuditEvent) => Au
   }
 
   return {
-    async create(action, event) {
-      return inTransaction(db, () => {
+    async create(action, event, episode) {
+      return writer.write(() => {
+        if (episode) insertEpisode.run(episode);
         insert.run({
           ...action,
           payload_json: JSON.stringify(action.payload),
@@ -95,7 +97,7 @@ export function createActionRepository(db: Db, append: (event: AuditEvent) => Au
       return (db.prepare(sql).all(params) as ActionRow[]).map(toAction);
     },
     async transition(write) {
-      return inTransaction(db, () => {
+      return writer.write(() => {
         const now = write.event.timestamp;
         const action = applyPatch(write.action_id, write.from, write.to, write.patch ?? {}, now);
         mirror(write.ledger, write.action_id, now);
@@ -103,8 +105,21 @@ export function createActionRepository(db: Db, append: (event: AuditEvent) => Au
         return { action, audit };
       }, write.durable);
     },
+    async transitionMany(writes) {
+      return writer.write(() => {
+        let action: Action | undefined;
+        const audit: AuditRecord[] = [];
+        for (const w of writes) {
+          action = applyPatch(w.action_id, w.from, w.to, w.patch ?? {}, w.event.timestamp);
+          mirror(w.ledger, w.action_id, w.event.timestamp);
+          audit.push(append(w.event));
+        }
+        if (!action) throw new Error('transitionMany needs at least one write');
+        return { action, audit };
+      }, writes.some((w) => w.durable));
+    },
     async note(write) {
-      return inTransaction(db, () => {
+      return writer.write(() => {
         const action = applyPatch(write.action_id, write.state, write.state, write.patch, write.event.timestamp);
         const audit = append(write.event);
         return { action, audit };

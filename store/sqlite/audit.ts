@@ -2,7 +2,7 @@ import { hashCanonical } from '../hash.js';
 import { AuditEvent, type AuditRecord } from '../records.js';
 import type { AuditLog, RawAuditRow } from '../ports.js';
 import { RecordInvalidError } from '../errors.js';
-import { inTransaction, type Db } from './database.js';
+import type { Db, GroupWriter } from './database.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -35,13 +35,13 @@ export function makeAppender(db: Db): (event: AuditEvent) => AuditRecord {
   };
 }
 
-export function createAuditLog(db: Db, append: (event: AuditEvent) => AuditRecord): AuditLog {
+export function createAuditLog(db: Db, writer: GroupWriter, append: (event: AuditEvent) => AuditRecord): AuditLog {
   const scan = db.prepare<[number, number], RawAuditRow>('SELECT seq, audit_event_id, event_json, prev_hash, hash FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?');
   const byAction = db.prepare<[string], RawAuditRow>('SELECT seq, audit_event_id, event_json, prev_hash, hash FROM audit_events WHERE action_id = ? ORDER BY seq');
   const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM audit_events');
   return {
     async append(event) {
-      return inTransaction(db, () => append(event));
+      return writer.write(() => append(event));
     },
     async scan(afterSeq, limit) {
       return scan.all(afterSeq, limit);

@@ -1,7 +1,7 @@
 import { Budget, KillSwitch } from '../records.js';
 import type { BudgetRepository, KillSwitchRepository, Reservation } from '../ports.js';
 import { parseRecord } from './parse.js';
-import { inTransaction, type Db } from './database.js';
+import type { Db, GroupWriter } from './database.js';
 
 interface KillRow { scope: string; scope_id: string; engaged: number; reason: string | null; set_by: string; set_at: string }
 const toKill = (r: KillRow): KillSwitch => ({ ...r, engaged: r.engaged === 1 } as KillSwitch);
@@ -35,7 +35,7 @@ export function createKillSwitchRepository(db: Db): KillSwitchRepository {
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-export function createBudgetRepository(db: Db): BudgetRepository {
+export function createBudgetRepository(db: Db, writer: GroupWriter): BudgetRepository {
   const upsert = db.prepare(`INSERT INTO budgets (platform_account_id, action_type, per_hour, per_day, min_spacing_ms)
     VALUES (@platform_account_id, @action_type, @per_hour, @per_day, @min_spacing_ms)
     ON CONFLICT (platform_account_id, action_type) DO UPDATE SET per_hour = excluded.per_hour,
@@ -81,7 +81,7 @@ export function createBudgetRepository(db: Db): BudgetRepository {
       return list.all(accountId);
     },
     async reserve(use) {
-      return inTransaction(db, () => {
+      return writer.write(() => {
         const now = use.at.getTime();
         for (const budget of applicable.all(use.platform_account_id, use.action_type)) {
           const verdict = check(budget, use.platform_account_id, use.action_type, now);

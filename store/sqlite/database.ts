@@ -20,7 +20,7 @@ export function openDatabase(options: SqliteOptions): Db {
   const db = new Database(options.file, { timeout: options.busyTimeoutMs ?? 5000 });
   db.pragma('journal_mode = WAL');
   // NORMAL survives any process crash in WAL mode; commits that must also survive power loss
-  // (the write-ahead `attempted` record) switch to FULL for their own commit, see inTransaction.
+  // (the write-ahead `attempted` record) switch to FULL for their own commit, see GroupWriter.
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   migrate(db);
@@ -42,16 +42,69 @@ function migrate(db: Db): void {
   }).immediate();
 }
 
+interface PendingWrite {
+  fn: () => unknown;
+  durable: boolean;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
 /**
- * Runs fn in a BEGIN IMMEDIATE transaction (the write lock is taken up front, so two writers
- * never deadlock on a read-then-write upgrade). `durable` fsyncs the commit.
+ * Group commit. Writes issued in the same turn of the event loop (concurrent actions of a
+ * farm) share one IMMEDIATE transaction; each runs in its own savepoint, so one write that
+ * throws (a stale state, say) rolls back alone while the others commit. A promise resolves
+ * only after the commit that carries it, fsynced if any write in the batch asked for it.
  */
-export function inTransaction<T>(db: Db, fn: () => T, durable = false): T {
-  if (!durable) return db.transaction(fn).immediate();
-  db.pragma('synchronous = FULL');
-  try {
-    return db.transaction(fn).immediate();
-  } finally {
-    db.pragma('synchronous = NORMAL');
+export class GroupWriter {
+  private queue: PendingWrite[] = [];
+  private scheduled = false;
+  private readonly batch: Database.Transaction<(items: PendingWrite[]) => { ok: boolean; value?: unknown; error?: unknown }[]>;
+
+  constructor(private readonly db: Db) {
+    const savepoint = db.transaction((fn: () => unknown) => fn());
+    this.batch = db.transaction((items: PendingWrite[]) => items.map((item) => {
+      try {
+        return { ok: true, value: savepoint(item.fn) };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    }));
+  }
+
+  write<T>(fn: () => T, durable = false): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, durable, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Resolves once every write queued so far has committed (or failed). */
+  async drain(): Promise<void> {
+    if (this.queue.length > 0) await this.write(() => undefined).catch(() => undefined);
+  }
+
+  private flush(): void {
+    const items = this.queue;
+    this.queue = [];
+    this.scheduled = false;
+    if (items.length === 0 || !this.db.open) {
+      for (const item of items) item.reject(new Error('store is closed'));
+      return;
+    }
+    const durable = items.some((i) => i.durable);
+    let results: { ok: boolean; value?: unknown; error?: unknown }[];
+    try {
+      if (durable) this.db.pragma('synchronous = FULL');
+      results = this.batch.immediate(items);
+    } catch (error) {
+      for (const item of items) item.reject(error);
+      return;
+    } finally {
+      if (durable && this.db.open) this.db.pragma('synchronous = NORMAL');
+    }
+    results.forEach((r, i) => (r.ok ? items[i]!.resolve(r.value) : items[i]!.reject(r.error)));
   }
 }

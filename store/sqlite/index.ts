@@ -1,5 +1,5 @@
 import type { Store } from '../ports.js';
-import { openDatabase, type SqliteOptions } from './database.js';
+import { GroupWriter, openDatabase, type SqliteOptions } from './database.js';
 import { createAuditLog, makeAppender } from './audit.js';
 import { createActionRepository } from './actions.js';
 import { createAccountRepository, createClientRepository, createPolicyRepository } from './tenancy.js';
@@ -14,18 +14,20 @@ export { auditLinkHash, GENESIS_HASH } from './audit.js';
 export function createSqliteStore(options: SqliteOptions): Store {
   const db = openDatabase(options);
   const append = makeAppender(db);
+  const writer = new GroupWriter(db);
   return {
     clients: createClientRepository(db),
     accounts: createAccountRepository(db),
-    policies: createPolicyRepository(db),
+    policies: createPolicyRepository(db, writer),
     killSwitches: createKillSwitchRepository(db),
     episodes: createEpisodeRepository(db),
-    actions: createActionRepository(db, append),
-    ledger: createLedger(db),
-    budgets: createBudgetRepository(db),
-    audit: createAuditLog(db, append),
+    actions: createActionRepository(db, writer, append),
+    ledger: createLedger(db, writer),
+    budgets: createBudgetRepository(db, writer),
+    audit: createAuditLog(db, writer, append),
     escalations: createEscalationRepository(db),
     async close() {
+      await writer.drain();
       if (db.open) db.close();
     },
   };

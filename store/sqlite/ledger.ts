@@ -1,6 +1,6 @@
 import type { LedgerEntry } from '../records.js';
 import type { IdempotencyLedger } from '../ports.js';
-import type { Db } from './database.js';
+import type { Db, GroupWriter } from './database.js';
 
 interface LedgerRow { key: string; payload_hash: string; action_id: string; status: string; result_json: string; created_at: string; updated_at: string }
 const toEntry = (r: LedgerRow): LedgerEntry => {
@@ -8,7 +8,7 @@ const toEntry = (r: LedgerRow): LedgerEntry => {
   return { ...rest, result: JSON.parse(result_json) } as LedgerEntry;
 };
 
-export function createLedger(db: Db): IdempotencyLedger {
+export function createLedger(db: Db, writer: GroupWriter): IdempotencyLedger {
   // The claim is this one statement. A fresh key inserts; a key whose effect provably did not
   // happen (`failed`) is taken over when the payload is the same; anything else returns no row.
   const claim = db.prepare<[string, string, string, string, string], LedgerRow>(`
@@ -22,7 +22,7 @@ export function createLedger(db: Db): IdempotencyLedger {
   return {
     async claim(entry) {
       const now = new Date().toISOString();
-      const won = claim.get(entry.key, entry.payload_hash, entry.action_id, now, now);
+      const won = await writer.write(() => claim.get(entry.key, entry.payload_hash, entry.action_id, now, now));
       if (won) return { won: true, entry: toEntry(won) };
       return { won: false, entry: toEntry(get.get(entry.key)!) };
     },

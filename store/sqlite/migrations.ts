@@ -68,6 +68,7 @@ CREATE TABLE actions (
   lease_expires_at TEXT,
   result_json TEXT NOT NULL DEFAULT '{}',
   escalated_at TEXT,
+  depends_on TEXT,
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL
 );

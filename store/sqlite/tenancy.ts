@@ -3,7 +3,7 @@ import { Client, PlatformAccount, Policy } from '../records.js';
 import type { AccountRepository, ClientRepository, PolicyRepository } from '../ports.js';
 import { NotFoundError } from '../errors.js';
 import { parseRecord } from './parse.js';
-import { inTransaction, type Db } from './database.js';
+import type { Db, GroupWriter } from './database.js';
 
 export function createClientRepository(db: Db): ClientRepository {
   const insert = db.prepare('INSERT INTO clients (client_id, name, created_at) VALUES (@client_id, @name, @created_at)');
@@ -64,13 +64,13 @@ export function createAccountRepository(db: Db): AccountRepository {
   };
 }
 
-export function createPolicyRepository(db: Db): PolicyRepository {
+export function createPolicyRepository(db: Db, writer: GroupWriter): PolicyRepository {
   const latest = db.prepare<[string], { policy_json: string; version: number }>('SELECT policy_json, version FROM policies WHERE client_id = ? ORDER BY version DESC LIMIT 1');
   const byId = db.prepare<[string], { policy_json: string }>('SELECT policy_json FROM policies WHERE policy_id = ?');
   const insert = db.prepare('INSERT INTO policies (policy_id, client_id, version, policy_json, created_at) VALUES (?, ?, ?, ?, ?)');
   return {
     async put(input) {
-      return inTransaction(db, () => {
+      return writer.write(() => {
         const version = (latest.get(input.client_id)?.version ?? 0) + 1;
         const policy = parseRecord(Policy, 'Policy', { ...input, policy_id: randomUUID(), version, created_at: new Date().toISOString() });
         insert.run(policy.policy_id, policy.client_id, policy.version, JSON.stringify(policy), policy.created_at);

@@ -1,0 +1,24 @@
+import { resolveConfig, type RaizeConfig } from '../config/index.js';
+import { createSqliteStore, type Store } from '../store/index.js';
+
+let config: RaizeConfig | undefined;
+
+/** The configuration, resolved once per process (bad values stop here, naming the field). */
+export function cliConfig(): RaizeConfig {
+  config ??= resolveConfig();
+  return config;
+}
+
+/** Opens the product's store for one command and closes it afterwards. */
+export async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
+  const c = cliConfig();
+  const store = createSqliteStore({ file: c.dbFile, busyTimeoutMs: c.dbBusyTimeoutMs });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** A wrong use of a command: printed as is, exit code 2. */
+export class UsageError extends Error {}

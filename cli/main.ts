@@ -1,0 +1,37 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/index.js';
+import { registerAudit } from './audit.js';
+import { registerKill } from './kill.js';
+import { registerStart } from './start.js';
+import { registerBench } from './bench.js';
+import { UsageError } from './context.js';
+
+export function buildProgram(): Command {
+  const program = new Command('raize')
+    .description('Raize: a runner farm whose every side effect passes through one safety kernel')
+    .showHelpAfterError()
+    .exitOverride();
+  registerStart(program);
+  registerAudit(program);
+  registerKill(program);
+  registerBench(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode;
+      return;
+    }
+    if (error instanceof ConfigError || error instanceof UsageError) {
+      console.error(error.message);
+      process.exitCode = 2;
+      return;
+    }
+    console.error(`raize: ${(error as Error).message}`);
+    process.exitCode = 1;
+  }
+}
