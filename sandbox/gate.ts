@@ -46,7 +46,11 @@ export class FaultGate {
     }
     if (this.faults.take('ack_lost', scope)) {
       // The effect is applied; the client never hears back, as when a connection drops mid-response.
-      req.socket.destroy();
+      // Browsers silently re-send a request once when a reused socket closes before any byte
+      // arrives (Chrome's ERR_EMPTY_RESPONSE retry), so the UI lane sends a truncated status line
+      // first: the submission then fails once, as a lost acknowledgement does, and is not repeated.
+      if (scope.lane === 'ui') req.socket.end('HTTP/1.1 200 OK\r\n', () => req.socket.destroy());
+      else req.socket.destroy();
       return true;
     }
     return false;

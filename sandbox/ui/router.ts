@@ -54,6 +54,7 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
   const { platform, urls, paths } = ui;
   const router = express.Router();
   router.use(express.urlencoded({ extended: false }), express.json({ limit: '25mb' }));
+
   const layouts = { v1: ui.layouts.v1(urls), v2: ui.layouts.v2(urls) };
   const layout = () => layouts[world.data.layout[platform]];
 

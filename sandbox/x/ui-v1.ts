@@ -61,8 +61,8 @@ ${m.isSelf ? `<a href="${urls.profile(m.account)}" data-testid="editProfileButto
     composer: (m) =>
       shell('Post', m.viewer, `<form data-testid="tweetComposer" style="padding:16px">
 <textarea data-testid="tweetTextarea_0" aria-label="Post text" placeholder="What is happening?!" rows="4"></textarea>
-<div role="progressbar" data-testid="progressBar" hidden>Posting…</div>
-<button class="btn" data-testid="tweetButton">Post</button></form>
+<button class="btn" data-testid="tweetButton">Post</button>
+<div role="progressbar" data-testid="progressBar" hidden>Posting…</div></form>
 <div data-testid="postSentToast" role="status" hidden>Your post was sent. <a data-testid="postSentToast-link" href="#">View</a></div>`, m.notice,
         composerScript(urls.compose, { form: '[data-testid="tweetComposer"]', text: '[data-testid="tweetTextarea_0"]', button: '[data-testid="tweetButton"]', progress: '[data-testid="progressBar"]', receipt: '[data-testid="postSentToast"]', receiptLink: '[data-testid="postSentToast-link"]', toast: '[data-testid="toast"]' }, m.shareStaysEnabled)),
     post: (m) => {

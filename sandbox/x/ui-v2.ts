@@ -53,9 +53,9 @@ ${m.isSelf ? '<span data-test="profile-self">This is you</span>' : `<form method
 <a class="r-pill" href="${urls.thread(m.account)}" data-test="profile-chat">Chat</a>`}</div>
 <div data-test="feed">${m.posts.map((p) => card(urls, p, 'item')).join('')}</div>`, m.notice),
     composer: (m) =>
-      shell('Write', m.viewer, `<form class="r-card" data-test="writer"><div data-test="writer-done" hidden>Posted ✓ <a data-test="writer-done-link" href="#">See it</a></div>
-<div data-test="writer-wait" role="status" hidden>Sending…</div><button class="r-go" data-test="writer-send">Publish</button>
-<textarea data-test="writer-text" aria-label="Your post" rows="5"></textarea></form>`, m.notice,
+      shell('Write', m.viewer, `<form class="r-card" data-test="writer"><button class="r-go" data-test="writer-send">Publish</button>
+<textarea data-test="writer-text" aria-label="Your post" rows="5"></textarea>
+<div data-test="writer-wait" role="status" hidden>Sending…</div><div data-test="writer-done" hidden>Posted ✓ <a data-test="writer-done-link" href="#">See it</a></div></form>`, m.notice,
         composerScript(urls.compose, { form: '[data-test="writer"]', text: '[data-test="writer-text"]', button: '[data-test="writer-send"]', progress: '[data-test="writer-wait"]', receipt: '[data-test="writer-done"]', receiptLink: '[data-test="writer-done-link"]', toast: '[data-test="snack"]' }, m.shareStaysEnabled)),
     post: (m) => {
       const { post, author } = m.view;
