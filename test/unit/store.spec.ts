@@ -1,0 +1,80 @@
+import { test, expect } from '@playwright/test';
+import { Worker } from 'node:worker_threads';
+import { randomUUID } from 'node:crypto';
+import { createSqliteStore, RecordInvalidError } from '../../store/index.js';
+import { verifyAuditChain } from '../../safety/index.js';
+import { createHarness, tempDir } from '../helpers/kernel.js';
+
+test.describe('SQLite store', () => {
+  test('should migrate once however many connections open the file', async () => {
+    const dir = tempDir();
+    try {
+      const file = `${dir.path}/m.db`;
+      const stores = Array.from({ length: 4 }, () => createSqliteStore({ file }));
+      const Database = (await import('better-sqlite3')).default;
+      const raw = new Database(file);
+      expect(raw.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([{ version: 1, name: 'kernel' }]);
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+      raw.close();
+      await Promise.all(stores.map((s) => s.close()));
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test('should run the kernel from 4 worker threads on one file with an intact audit chain', async () => {
+    const h = await createHarness();
+    try {
+      const accounts = [h.account.platform_account_id];
+      for (let i = 1; i < 4; i += 1) {
+        const acc = await h.services.store.accounts.create({ ...h.account, platform_account_id: randomUUID() });
+        accounts.push(acc.platform_account_id);
+      }
+      const reports = await Promise.all(accounts.map((accountId, worker) => new Promise<{ statuses: string[]; effects: number }>((resolve, reject) => {
+        const w = new Worker(new URL('../helpers/ts-worker.mjs', import.meta.url), {
+          workerData: {
+            entry: new URL('../helpers/kernel-worker.ts', import.meta.url).href,
+            dbFile: h.services.config.dbFile, dataDir: h.dir, clientId: h.client.client_id, accountId, count: 40, worker,
+          },
+        });
+        w.once('message', resolve);
+        w.once('error', reject);
+      })));
+      for (const r of reports) {
+        expect(r.statuses).toEqual(Array(40).fill('confirmed_success'));
+        expect(r.effects).toBe(40);
+      }
+      const verdict = await verifyAuditChain(h.services.store);
+      expect(verdict).toMatchObject({ ok: true, count: 4 * 40 * 6 });
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should refuse invalid records at the boundary, naming the field', async () => {
+    const h = await createHarness();
+    try {
+      await expect(h.services.store.accounts.create({ ...h.account, platform_account_id: 'x1', timezone: 'Mars/Olympus' }))
+        .rejects.toThrow(new RecordInvalidError('PlatformAccount', 'timezone', 'expected an IANA time zone such as Europe/Madrid'));
+      await expect(h.services.store.accounts.create({ ...h.account, platform_account_id: 'x2', state: 'sleepy' as never })).rejects.toThrow(/invalid PlatformAccount: state/);
+      await expect(h.services.store.policies.put({ client_id: h.client.client_id, created_by: 'ops', autonomy: 'auto', allowed_actions: {}, quiet_hours: { start: '25:00', end: '07:00' } }))
+        .rejects.toThrow(/invalid Policy: quiet_hours.start: expected HH:MM/);
+      await expect(h.services.store.budgets.set({ platform_account_id: 'a', action_type: 'publish', per_hour: -1, per_day: null, min_spacing_ms: 0 })).rejects.toThrow(/per_hour/);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should version policies immutably so an action can name the snapshot it passed', async () => {
+    const h = await createHarness();
+    try {
+      const v1 = (await h.services.store.policies.current(h.client.client_id))!;
+      const v2 = await h.services.store.policies.put({ client_id: h.client.client_id, created_by: 'ops', autonomy: 'manual', allowed_actions: { instagram: ['publish'] } });
+      expect(v2.version).toBe(v1.version + 1);
+      expect((await h.services.store.policies.current(h.client.client_id))!.policy_id).toBe(v2.policy_id);
+      expect((await h.services.store.policies.get(v1.policy_id))!.autonomy).toBe('auto');
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -1,0 +1,64 @@
+import { test, expect } from '@playwright/test';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ValidationError, runAction } from '../../safety/index.js';
+import { createHarness } from '../helpers/kernel.js';
+import { FakePlatform } from '../helpers/fake-platform.js';
+
+const bin = fileURLToPath(new URL('../../bin/raize.mjs', import.meta.url));
+
+test.describe('submitting actions', () => {
+  test('GP1 plan and create queue actions without any side effect', async () => {
+    const platform = new FakePlatform();
+    const h = await createHarness({ performer: platform });
+    try {
+      const planned = [
+        await h.submit({ payload: { caption: 'Monday post' } }),
+        await h.submit({ action_type: 'schedule', payload: { caption: 'Tuesday post', publish_at: '2026-11-24T09:00:00+01:00' } }),
+        await h.submit({ action_type: 'dm_send', payload: { recipient: '1789', text: 'Hi!' } }),
+      ];
+      expect(planned.map((a) => a.state)).toEqual(['queued', 'queued', 'queued']);
+      expect(platform.calls).toEqual({ identity: 0, precheck: 0, attempt: 0, verify: 0, beforeCommit: 0 });
+      expect(platform.effects).toHaveLength(0);
+      const events = await h.services.store.audit.forAction(planned[0]!.action_id);
+      expect(events.map((e) => e.event.result.status)).toEqual(['queued']);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should reject bad input with an error naming the field, and record nothing', async () => {
+    const h = await createHarness();
+    try {
+      await expect(h.submit({ action_type: 'dm_send', payload: { recipient: '1789' } })).rejects.toThrow(new ValidationError('payload.text', 'Invalid input: expected string, received undefined'));
+      await expect(h.submit({ lane: 'telepathy' as never })).rejects.toThrow(/^lane: /);
+      await expect(h.submit({ action_type: 'publish', payload: {} })).rejects.toThrow(/payload: needs caption, text or media/);
+      await expect(h.submit({ platform_account_id: 'nope' })).rejects.toThrow(/platform_account_id: no account nope/);
+      await expect(h.submit({ client_id: 'someone-else' })).rejects.toThrow(/does not belong to client someone-else/);
+      expect(await h.services.store.actions.list()).toHaveLength(0);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should flip kill switches from the command line', async () => {
+    const platform = new FakePlatform();
+    const h = await createHarness({ performer: platform });
+    const env = { ...process.env, RAIZE_DATA_DIR: h.dir, RAIZE_DB_FILE: h.services.config.dbFile };
+    const raize = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', timeout: 30_000 });
+    try {
+      const on = raize('kill', 'account', h.account.platform_account_id, 'on', '--reason', 'client asked');
+      expect(on.status, on.stderr).toBe(0);
+      expect(on.stdout).toContain(`kill switch account ${h.account.platform_account_id} ENGAGED`);
+      expect((await runAction(h.services.kernel, (await h.submit()).action_id)).status).toBe('blocked');
+      expect(raize('kill', 'account', h.account.platform_account_id, 'off').status).toBe(0);
+      expect((await runAction(h.services.kernel, (await h.submit()).action_id)).status).toBe('confirmed_success');
+      const bad = raize('kill', 'client', 'no-such-client', 'on');
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toContain('no client no-such-client');
+      expect(raize('kill', 'global', 'sideways').stderr).toContain('state must be on or off');
+    } finally {
+      await h.close();
+    }
+  });
+});
