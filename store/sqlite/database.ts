@@ -42,6 +42,8 @@ function migrate(db: Db): void {
   }).immediate();
 }
 
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
 interface PendingWrite {
   fn: () => unknown;
   durable: boolean;
@@ -51,18 +53,23 @@ interface PendingWrite {
 
 /**
  * Group commit. Writes issued in the same turn of the event loop (concurrent actions of a
- * farm) share one IMMEDIATE transaction; each runs in its own savepoint, so one write that
- * throws (a stale state, say) rolls back alone while the others commit. A promise resolves
+ * farm) share one IMMEDIATE transaction. If one write throws (a stale state, say), the batch
+ * is rolled back and run again with each write in its own savepoint, so it fails alone while
+ * the others commit. Writes are pure database work, so running one twice is safe. A promise resolves
  * only after the commit that carries it, fsynced if any write in the batch asked for it.
  */
 export class GroupWriter {
   private queue: PendingWrite[] = [];
   private scheduled = false;
-  private readonly batch: Database.Transaction<(items: PendingWrite[]) => { ok: boolean; value?: unknown; error?: unknown }[]>;
+  /** All writes of a batch in one transaction, no savepoints: the fast path. */
+  private readonly plain: Database.Transaction<(items: PendingWrite[]) => unknown[]>;
+  /** Each write in its own savepoint: the path after a write of the batch threw. */
+  private readonly isolated: Database.Transaction<(items: PendingWrite[]) => Outcome[]>;
 
   constructor(private readonly db: Db) {
     const savepoint = db.transaction((fn: () => unknown) => fn());
-    this.batch = db.transaction((items: PendingWrite[]) => items.map((item) => {
+    this.plain = db.transaction((items: PendingWrite[]) => items.map((item) => item.fn()));
+    this.isolated = db.transaction((items: PendingWrite[]) => items.map((item): Outcome => {
       try {
         return { ok: true, value: savepoint(item.fn) };
       } catch (error) {
@@ -95,10 +102,16 @@ export class GroupWriter {
       return;
     }
     const durable = items.some((i) => i.durable);
-    let results: { ok: boolean; value?: unknown; error?: unknown }[];
+    let results: Outcome[];
     try {
       if (durable) this.db.pragma('synchronous = FULL');
-      results = this.batch.immediate(items);
+      try {
+        results = this.plain.immediate(items).map((value) => ({ ok: true, value }));
+      } catch {
+        // One write threw (a stale state, an invalid record) and the whole batch rolled back:
+        // run it again with each write isolated, so only the failing ones fail.
+        results = this.isolated.immediate(items);
+      }
     } catch (error) {
       for (const item of items) item.reject(error);
       return;

@@ -51,6 +51,28 @@ test.describe('SQLite store', () => {
     }
   });
 
+  test('should fail only the stale write when concurrent writes share one commit', async () => {
+    const h = await createHarness();
+    try {
+      const { ActionTracker } = await import('../../safety/tracker.js');
+      const [a, b] = [await h.submit(), await h.submit()];
+      const now = () => new Date();
+      const results = await Promise.allSettled([
+        new ActionTracker(h.services.store, a, now).move('preflight_passed'),
+        new ActionTracker(h.services.store, a, now).move('blocked'),
+        new ActionTracker(h.services.store, b, now).move('preflight_passed'),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'stale_state' });
+      expect((await h.services.store.actions.get(a.action_id))!.state).toBe('preflight_passed');
+      expect((await h.services.store.actions.get(b.action_id))!.state).toBe('preflight_passed');
+      const verdict = await verifyAuditChain(h.services.store);
+      expect(verdict).toMatchObject({ ok: true, count: 4 });
+    } finally {
+      await h.close();
+    }
+  });
+
   test('should refuse invalid records at the boundary, naming the field', async () => {
     const h = await createHarness();
     try {
