@@ -4,6 +4,7 @@ import { registerAudit } from './audit.js';
 import { registerKill } from './kill.js';
 import { registerStart } from './start.js';
 import { registerBench } from './bench.js';
+import { registerSandbox } from './sandbox.js';
 import { UsageError } from './context.js';
 
 export function buildProgram(): Command {
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerAudit(program);
   registerKill(program);
   registerBench(program);
+  registerSandbox(program);
   return program;
 }
 
