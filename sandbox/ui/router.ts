@@ -58,6 +58,8 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
   const layouts = { v1: ui.layouts.v1(urls), v2: ui.layouts.v2(urls) };
   const layout = () => layouts[world.data.layout[platform]];
 
+  // Browsers fetch it on their own; it must not reach the profile route (and its faults).
+  router.get('/favicon.ico', (_req, res) => res.status(204).end());
   router.get('/static/avatars/:file', async (req, res) => {
     const id = String(req.params.file).replace(/\.png$/, '');
     if (!state.account(platform, id)) return res.status(404).end();

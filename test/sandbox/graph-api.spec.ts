@@ -54,13 +54,16 @@ test.describe('sandbox Instagram Graph API', () => {
     expect(await admin.effects({ kind: 'publish' })).toHaveLength(1);
   });
 
-  test('should keep a container IN_PROGRESS until the delay passes and refuse to publish it early', async ({ sandbox }) => {
-    const base = sandbox.platforms.instagram;
-    const created = await call(g(base, '/me/media'), { method: 'POST', token: IG.northwind.token, body: { image_url: 'https://cdn.example.com/a.jpg', caption: 'early' } });
-    const status = await call(g(base, `/${created.json.id}?fields=status_code,status`), { token: IG.northwind.token });
-    expect(status.json.status_code).toBe('IN_PROGRESS');
-    const early = await call(g(base, `/me/media_publish`), { method: 'POST', token: IG.northwind.token, body: { creation_id: created.json.id } });
-    expect(early.json.error).toMatchObject({ code: 9007, error_subcode: 2207027 });
+  test.describe('with a slow container', () => {
+    test.use({ sandboxOptions: { containerDelayMs: 5000 } });
+    test('should keep a container IN_PROGRESS until the delay passes and refuse to publish it early', async ({ sandbox }) => {
+      const base = sandbox.platforms.instagram;
+      const created = await call(g(base, '/me/media'), { method: 'POST', token: IG.northwind.token, body: { image_url: 'https://cdn.example.com/a.jpg', caption: 'early' } });
+      const status = await call(g(base, `/${created.json.id}?fields=status_code,status`), { token: IG.northwind.token });
+      expect(status.json.status_code).toBe('IN_PROGRESS');
+      const early = await call(g(base, `/me/media_publish`), { method: 'POST', token: IG.northwind.token, body: { creation_id: created.json.id } });
+      expect(early.json.error).toMatchObject({ code: 9007, error_subcode: 2207027 });
+    });
   });
 
   test.describe('with a tiny TTL', () => {
