@@ -1,7 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import {
-  AuditEvent, GENESIS_HASH, auditLinkHash, type Action, type ActionResult, type ActionState, type Store,
-} from '../store/index.js';
+import { newId, AuditEvent, GENESIS_HASH, auditLinkHash, type Action, type ActionResult, type ActionState, type Store } from '../store/index.js';
 import type { ProofRef } from './performer.js';
 
 export const KERNEL_VERSION = '0.1.0';
@@ -31,7 +28,7 @@ export function buildAuditEvent(action: Action, draft: EventDraft): AuditEvent {
   const proofs = draft.proofs ?? [];
   const dom = proofs.find((p) => p.kind === 'dom')?.sha256;
   const event: AuditEvent = {
-    audit_event_id: randomUUID(),
+    audit_event_id: newId(),
     timestamp: (draft.at ?? new Date()).toISOString(),
     episode_id: action.episode_id,
     action_id: action.action_id,

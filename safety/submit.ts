@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ActionType, Lane, type Action, type Store } from '../store/index.js';
+import { newId, ActionType, Lane, type Action, type Store } from '../store/index.js';
 import { buildAuditEvent } from './audit.js';
 import { IdempotencyError, PolicyDeniedError, ValidationError } from './errors.js';
 import { idempotencyKey, payloadHash } from './keys.js';
@@ -49,11 +48,11 @@ export async function submitAction(store: Store, raw: SubmitInput, now: Date = n
   });
   const prior = await store.ledger.get(key);
   if (prior && prior.payload_hash !== hash) throw new IdempotencyError(key);
-  const episodeId = input.episode_id ?? randomUUID();
+  const episodeId = input.episode_id ?? newId();
   const at = now.toISOString();
   const episode = input.episode_id ? undefined : { episode_id: episodeId, client_id: input.client_id, platform_account_id: account.platform_account_id, kind: input.action_type, created_at: at };
   const action: Action = {
-    action_id: randomUUID(), episode_id: episodeId, client_id: input.client_id, platform: account.platform,
+    action_id: newId(), episode_id: episodeId, client_id: input.client_id, platform: account.platform,
     platform_account_id: account.platform_account_id, lane: input.lane, action_type: input.action_type,
     payload, payload_hash: hash, idempotency_key: key, state: 'queued', risk: input.risk,
     compliance_flags: input.compliance_flags, created_by: input.created_by, policy_snapshot_id: null,

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Action } from '../store/index.js';
+import { newId } from '../store/index.js';
 import { createActionContext } from './context.js';
 import type { KernelDeps } from './deps.js';
 import { errorCode } from './errors.js';
@@ -72,7 +72,7 @@ export async function resolveUnknown(k: KernelDeps, actionId: string, options: R
   if (tracker.action.verify_tries >= s.verifyMaxTries && !tracker.action.escalated_at) {
     const at = now().toISOString();
     await k.store.escalations.create({
-      escalation_id: randomUUID(), action_id: action.action_id, platform_account_id: action.platform_account_id,
+      escalation_id: newId(), action_id: action.action_id, platform_account_id: action.platform_account_id,
       reason: `outcome unknown after ${tracker.action.verify_tries} verification tries`, created_at: at, resolved_at: null, resolved_by: null,
     });
     await tracker.note('escalated: outcome still unknown, a human must check the platform', { patch: { escalated_at: at }, tool });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../ids.js';
 import { Client, PlatformAccount, Policy } from '../records.js';
 import type { AccountRepository, ClientRepository, PolicyRepository } from '../ports.js';
 import { NotFoundError } from '../errors.js';
@@ -72,7 +72,7 @@ export function createPolicyRepository(db: Db, writer: GroupWriter): PolicyRepos
     async put(input) {
       return writer.write(() => {
         const version = (latest.get(input.client_id)?.version ?? 0) + 1;
-        const policy = parseRecord(Policy, 'Policy', { ...input, policy_id: randomUUID(), version, created_at: new Date().toISOString() });
+        const policy = parseRecord(Policy, 'Policy', { ...input, policy_id: newId(), version, created_at: new Date().toISOString() });
         insert.run(policy.policy_id, policy.client_id, policy.version, JSON.stringify(policy), policy.created_at);
         return policy;
       });
