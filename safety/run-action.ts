@@ -1,5 +1,5 @@
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
-import type { Action, PlatformAccount } from '../store/index.js';
+import type { Action, ClaimOutcome, PlatformAccount } from '../store/index.js';
 import { createActionContext, checkKillSwitches, type EpisodeContext } from './context.js';
 import type { KernelDeps } from './deps.js';
 import { classify, errorCode, IdempotencyError, KillSwitchError, type Disposition } from './errors.js';
@@ -102,8 +102,8 @@ class ActionRun {
     });
     try {
       const identity = await this.identity(performer, ctx, account, tool);
-      if (identity) return identity;
-      const claim = await this.claim();
+      if ('outcome' in identity) return identity.outcome;
+      const claim = await this.claim(identity.claim);
       if (claim) return claim;
       const existing = await this.precheck(performer, ctx, tool);
       if (existing) return existing;
@@ -149,31 +149,35 @@ class ActionRun {
     return null;
   }
 
-  /** Step 2: identity against the stored fingerprint (§4). */
-  private async identity(performer: Performer, ctx: EpisodeContext, account: PlatformAccount, tool: ToolInfo): Promise<RunOutcome | null> {
+  /**
+   * Step 2: identity against the stored fingerprint (§4), then the idempotency claim. The move
+   * to identity_verified and the claim are issued together so they share one commit; the move
+   * is queued first, and whatever the claim says, identity was verified.
+   */
+  private async identity(performer: Performer, ctx: EpisodeContext, account: PlatformAccount, tool: ToolInfo): Promise<{ outcome: RunOutcome } | { claim: ClaimOutcome }> {
     let proof;
     try {
       proof = await performer.verifyIdentity(ctx);
     } catch (error) {
       const d = classify(error);
       if (d.kind === 'failed' && d.degrade) await this.degrade(account, d.degrade, `identity check: ${d.code}`);
-      return this.block(`identity_error: ${errorCode(error)}`, { tool });
+      return { outcome: await this.block(`identity_error: ${errorCode(error)}`, { tool }) };
     }
     for (const p of proof.proofs ?? []) this.tracker.addProof(p);
     if (!proof.ok) {
       const failed = proof.signals.filter((s) => !s.ok).map((s) => s.name).join(', ');
       await this.degrade(account, 'needs_human', `identity mismatch (${failed})`);
-      return this.block(`identity_mismatch: ${failed || 'fewer than 2 of 3 signals'}`, { tool, identityOk: false });
+      return { outcome: await this.block(`identity_mismatch: ${failed || 'fewer than 2 of 3 signals'}`, { tool, identityOk: false }) };
     }
-    await this.tracker.move('identity_verified', { identityOk: true, tool, reason: `identity: ${proof.signals.filter((s) => s.ok).map((s) => s.name).join(', ')}` });
-    return null;
+    const [, claim] = await Promise.all([
+      this.tracker.move('identity_verified', { identityOk: true, tool, reason: `identity: ${proof.signals.filter((s) => s.ok).map((s) => s.name).join(', ')}` }),
+      this.k.store.ledger.claim({ key: this.action.idempotency_key, payload_hash: this.action.payload_hash, action_id: this.action.action_id }),
+    ]);
+    return { claim };
   }
 
-  /** Step 3: the idempotency claim (one atomic statement). */
-  private async claim(): Promise<RunOutcome | null> {
-    const { won, entry } = await this.k.store.ledger.claim({
-      key: this.action.idempotency_key, payload_hash: this.action.payload_hash, action_id: this.action.action_id,
-    });
+  /** Step 3: the outcome of the idempotency claim (one atomic statement). */
+  private async claim({ won, entry }: ClaimOutcome): Promise<RunOutcome | null> {
     if (won) return null;
     if (entry.payload_hash !== this.action.payload_hash) {
       return this.block(`idempotency_error: ${new IdempotencyError(this.action.idempotency_key).message}`);

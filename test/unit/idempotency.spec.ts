@@ -26,7 +26,8 @@ test.describe('idempotency (spec 000 §5.1, Invariant C)', () => {
     const workers = Array.from({ length: 4 }, (_, worker) => new Worker(new URL('../helpers/ts-worker.mjs', import.meta.url), {
       workerData: {
         entry: new URL('../helpers/claim-worker.ts', import.meta.url).href,
-        file, keys: worker % 2 ? [...keys].reverse() : keys, worker, payloadHash: 'b'.repeat(64),
+        // Each thread starts at a different key and walks the ring, so every key is contended.
+        file, keys: [...keys.slice(worker * 75), ...keys.slice(0, worker * 75)], worker, payloadHash: 'b'.repeat(64),
       },
     }));
     try {
