@@ -1,4 +1,4 @@
-import { newId, AuditEvent, GENESIS_HASH, auditLinkHash, type Action, type ActionResult, type ActionState, type Store } from '../store/index.js';
+import { newId, AuditEvent, GENESIS_HASH, auditLinkHash, canonicalJson, type Action, type ActionResult, type ActionState, type Store } from '../store/index.js';
 import type { ProofRef } from './performer.js';
 
 export const KERNEL_VERSION = '0.1.0';
@@ -95,7 +95,8 @@ export async function verifyAuditChain(store: Store, pageSize = 5000): Promise<C
         return broken('event is not JSON');
       }
       if (event.audit_event_id !== row.audit_event_id) return broken('audit_event_id differs from its row');
-      if (auditLinkHash(row.seq, row.prev_hash, event) !== row.hash) return broken('hash does not match the event content');
+      if (auditLinkHash(row.seq, row.prev_hash, row.event_json) !== row.hash) return broken('hash does not match the event content');
+      if (canonicalJson(event) !== row.event_json) return broken('event is not stored in canonical JSON');
       prevHash = row.hash;
       expectedSeq += 1;
       count += 1;

@@ -45,7 +45,7 @@ export class ActionTracker {
       const proofs = writes.length === 0 ? [...this.pendingProofs, ...(options.proofs ?? [])] : [...(options.proofs ?? [])];
       const event = buildAuditEvent(current, { ...options, from, to, result, proofs, at: options.at ?? this.now() });
       writes.push({
-        action_id: current.action_id, from, to, patch: options.patch, event, durable: options.durable,
+        action_id: current.action_id, from, to, patch: options.patch, event, durable: options.durable, base: current,
         ledger: options.ledger ? { key: current.idempotency_key, status: options.ledger, result } : undefined,
       });
       // The next event describes the action as this move leaves it.
@@ -65,7 +65,7 @@ export class ActionTracker {
     const proofs = [...this.pendingProofs, ...(options.proofs ?? [])];
     const result = options.patch?.result ?? this.action.result;
     const event = buildAuditEvent(this.action, { ...options, from: state, to: state, reason, result, proofs, at: options.at ?? this.now() });
-    const { action } = await this.store.actions.note({ action_id: this.action.action_id, state, patch: options.patch ?? {}, event, durable: options.durable });
+    const { action } = await this.store.actions.note({ action_id: this.action.action_id, state, patch: options.patch ?? {}, event, durable: options.durable, base: this.action });
     this.pendingProofs = [];
     this.action = action;
     return action;

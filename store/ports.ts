@@ -73,6 +73,12 @@ export interface TransitionWrite {
   ledger?: LedgerWrite;
   /** Make the commit survive power loss too (fsync), not only a process crash. */
   durable?: boolean;
+  /**
+   * The action as the caller holds it in `from`. When given, the returned action is this plus
+   * the patch (the compare-and-set on the state guarantees nothing else moved it), and the
+   * row is not read back.
+   */
+  base?: Action;
 }
 
 export interface NoteWrite {
@@ -82,6 +88,7 @@ export interface NoteWrite {
   patch: ActionPatch;
   event: AuditEvent;
   durable?: boolean;
+  base?: Action;
 }
 
 export interface ActionRepository {

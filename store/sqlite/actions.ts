@@ -38,12 +38,13 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
   const get = db.prepare<[string], ActionRow>('SELECT * FROM actions WHERE action_id = ?');
   const insertEpisode = db.prepare('INSERT OR IGNORE INTO episodes (episode_id, client_id, platform_account_id, kind, created_at) VALUES (@episode_id, @client_id, @platform_account_id, @kind, @created_at)');
   const stateOf = db.prepare<[string], { state: string }>('SELECT state FROM actions WHERE action_id = ?');
+  const stateRow = (actionId: string) => get.get(actionId)!;
   const ledgerMirror = db.prepare('UPDATE idempotency_ledger SET status = ?, result_json = ?, updated_at = ? WHERE key = ? AND action_id = ?');
   const addApproval = db.prepare('INSERT OR IGNORE INTO approvals (action_id, approver, approved_at) VALUES (?, ?, ?)');
   const approvals = db.prepare<[string], { approver: string }>('SELECT approver FROM approvals WHERE action_id = ? ORDER BY approved_at');
   const updates = new Map<string, Statement>();
 
-  function applyPatch(actionId: string, expected: ActionState, to: ActionState, patch: ActionPatch, now: string): Action {
+  function applyPatch(actionId: string, expected: ActionState, to: ActionState, patch: ActionPatch, now: string, base?: Action): Action {
     const sets = ['state = @to', 'updated_at = @now'];
     const params: Record<string, unknown> = { id: actionId, expected, to, now };
     for (const field of PATCHABLE) {
@@ -56,13 +57,14 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
       sets.push('result_json = @result_json');
       params.result_json = JSON.stringify(patch.result);
     }
-    const sql = `UPDATE actions SET ${sets.join(', ')} WHERE action_id = @id AND state = @expected RETURNING *`;
+    const sql = `UPDATE actions SET ${sets.join(', ')} WHERE action_id = @id AND state = @expected RETURNING ${base ? 'state' : '*'}`;
     // Statements vary with the patch's fields; the shapes are few, so each is prepared once.
     let update = updates.get(sql);
     if (!update) updates.set(sql, (update = db.prepare(sql)));
     const row = update.get(params) as ActionRow | undefined;
     if (!row) throw new StaleStateError(actionId, expected, stateOf.get(actionId)?.state ?? null);
-    return toAction(row);
+    if (!base || base.action_id !== actionId || base.state !== expected) return base ? toAction(stateRow(actionId)) : toAction(row);
+    return { ...base, ...patch, state: to, updated_at: now };
   }
 
   function mirror(ledger: LedgerWrite | undefined, actionId: string, now: string): void {
@@ -99,7 +101,7 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
     async transition(write) {
       return writer.write(() => {
         const now = write.event.timestamp;
-        const action = applyPatch(write.action_id, write.from, write.to, write.patch ?? {}, now);
+        const action = applyPatch(write.action_id, write.from, write.to, write.patch ?? {}, now, write.base);
         mirror(write.ledger, write.action_id, now);
         const audit = append(write.event);
         return { action, audit };
@@ -110,7 +112,7 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
         let action: Action | undefined;
         const audit: AuditRecord[] = [];
         for (const w of writes) {
-          action = applyPatch(w.action_id, w.from, w.to, w.patch ?? {}, w.event.timestamp);
+          action = applyPatch(w.action_id, w.from, w.to, w.patch ?? {}, w.event.timestamp, w.base);
           mirror(w.ledger, w.action_id, w.event.timestamp);
           audit.push(append(w.event));
         }
@@ -120,7 +122,7 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
     },
     async note(write) {
       return writer.write(() => {
-        const action = applyPatch(write.action_id, write.state, write.state, write.patch, write.event.timestamp);
+        const action = applyPatch(write.action_id, write.state, write.state, write.patch, write.event.timestamp, write.base);
         const audit = append(write.event);
         return { action, audit };
       }, write.durable);

@@ -1,4 +1,4 @@
-import { hashCanonical } from '../hash.js';
+import { canonicalJson, sha256Hex } from '../hash.js';
 import { AuditEvent, type AuditRecord } from '../records.js';
 import type { AuditLog, RawAuditRow } from '../ports.js';
 import { RecordInvalidError } from '../errors.js';
@@ -6,9 +6,12 @@ import type { Db, GroupWriter } from './database.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** The hash of one chain link: sha256 of the canonical JSON of seq, prev_hash and event. */
-export function auditLinkHash(seq: number, prevHash: string, event: AuditEvent): string {
-  return hashCanonical({ seq, prev_hash: prevHash, event });
+/**
+ * The hash of one chain link: sha256 over the sequence number, the previous link's hash and
+ * the event's canonical JSON (RFC 8785) — the exact bytes stored in `event_json`.
+ */
+export function auditLinkHash(seq: number, prevHash: string, eventJson: string): string {
+  return sha256Hex(`${seq}\n${prevHash}\n${eventJson}`);
 }
 
 export function validateAuditEvent(event: AuditEvent): AuditEvent {
@@ -20,17 +23,25 @@ export function validateAuditEvent(event: AuditEvent): AuditEvent {
   return parsed.data;
 }
 
-/** Appends one event to the chain. Must run inside an IMMEDIATE transaction. */
-export function makeAppender(db: Db): (event: AuditEvent) => AuditRecord {
+/**
+ * Appends one event to the chain. Runs only inside the writer's transactions: the tail is read
+ * once per transaction (the write lock is held, so nobody else appends meanwhile) and then
+ * followed in memory; the writer drops it at every new transaction and after any rollback.
+ */
+export function makeAppender(db: Db, writer: GroupWriter): (event: AuditEvent) => AuditRecord {
   const last = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1');
   const insert = db.prepare('INSERT INTO audit_events (seq, audit_event_id, action_id, event_json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)');
+  let cached: { seq: number; hash: string } | undefined;
+  writer.onReset(() => (cached = undefined));
   return (raw) => {
     const event = validateAuditEvent(raw);
-    const tail = last.get();
+    const tail = cached ?? last.get();
     const seq = (tail?.seq ?? 0) + 1;
     const prevHash = tail?.hash ?? GENESIS_HASH;
-    const hash = auditLinkHash(seq, prevHash, event);
-    insert.run(seq, event.audit_event_id, event.action_id, JSON.stringify(event), prevHash, hash);
+    const eventJson = canonicalJson(event);
+    const hash = auditLinkHash(seq, prevHash, eventJson);
+    insert.run(seq, event.audit_event_id, event.action_id, eventJson, prevHash, hash);
+    cached = { seq, hash };
     return { seq, event, prev_hash: prevHash, hash };
   };
 }

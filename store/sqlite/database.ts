@@ -66,16 +66,32 @@ export class GroupWriter {
   /** Each write in its own savepoint: the path after a write of the batch threw. */
   private readonly isolated: Database.Transaction<(items: PendingWrite[]) => Outcome[]>;
 
+  /** Called whenever what a write may have cached about the database can no longer be trusted. */
+  private readonly resets: (() => void)[] = [];
+
   constructor(private readonly db: Db) {
     const savepoint = db.transaction((fn: () => unknown) => fn());
-    this.plain = db.transaction((items: PendingWrite[]) => items.map((item) => item.fn()));
+    this.plain = db.transaction((items: PendingWrite[]) => {
+      this.reset();
+      return items.map((item) => item.fn());
+    });
     this.isolated = db.transaction((items: PendingWrite[]) => items.map((item): Outcome => {
+      this.reset();
       try {
         return { ok: true, value: savepoint(item.fn) };
       } catch (error) {
         return { ok: false, error };
       }
     }));
+  }
+
+  /** Registers a cache to drop at the start of every transaction and after every rollback. */
+  onReset(fn: () => void): void {
+    this.resets.push(fn);
+  }
+
+  private reset(): void {
+    for (const fn of this.resets) fn();
   }
 
   write<T>(fn: () => T, durable = false): Promise<T> {

@@ -13,8 +13,8 @@ export { auditLinkHash, GENESIS_HASH } from './audit.js';
 /** The embedded store: one SQLite file, one connection per call of this function. */
 export function createSqliteStore(options: SqliteOptions): Store {
   const db = openDatabase(options);
-  const append = makeAppender(db);
   const writer = new GroupWriter(db);
+  const append = makeAppender(db, writer);
   return {
     clients: createClientRepository(db),
     accounts: createAccountRepository(db),

@@ -73,7 +73,7 @@ CREATE TABLE actions (
   updated_at TEXT NOT NULL
 );
 CREATE INDEX actions_state ON actions(state);
-CREATE INDEX actions_account ON actions(platform_account_id, state);
+CREATE INDEX actions_account ON actions(platform_account_id);
 CREATE INDEX actions_episode ON actions(episode_id);
 CREATE TABLE approvals (
   action_id TEXT NOT NULL REFERENCES actions(action_id),

@@ -81,11 +81,11 @@ test.describe('audit log (spec 000 §9, Invariant D)', () => {
       const raw = new Database(h.services.config.dbFile);
       raw.exec('DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete');
       // Re-hash one event consistently: its own hash matches, its successor's prev_hash does not.
-      const { auditLinkHash } = await import('../../store/index.js');
+      const { auditLinkHash, canonicalJson } = await import('../../store/index.js');
       const row = raw.prepare<[], { event_json: string; prev_hash: string }>('SELECT event_json, prev_hash FROM audit_events WHERE seq = 4').get()!;
       const event = JSON.parse(row.event_json);
       event.reason = 'rewritten';
-      raw.prepare('UPDATE audit_events SET event_json = ?, hash = ? WHERE seq = 4').run(JSON.stringify(event), auditLinkHash(4, row.prev_hash, event));
+      raw.prepare('UPDATE audit_events SET event_json = ?, hash = ? WHERE seq = 4').run(canonicalJson(event), auditLinkHash(4, row.prev_hash, canonicalJson(event)));
       let verdict = await verifyAuditChain(h.services.store);
       expect(verdict).toMatchObject({ ok: false, broken: { seq: 5, problem: 'prev_hash does not match the previous event' } });
       raw.prepare('DELETE FROM audit_events WHERE seq >= 4 AND seq <= 5').run();
