@@ -27,3 +27,7 @@ export function printTable(entries: BenchEntry[]): void {
     for (const n of e.notes) console.log(`  · ${n}`);
   }
 }
+
+export function median(values: number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 0.5);
+}

@@ -1,5 +1,5 @@
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
-import type { Action, ClaimOutcome, PlatformAccount } from '../store/index.js';
+import { BudgetRefusedError, type Action, type ClaimOutcome, type PlatformAccount } from '../store/index.js';
 import { createActionContext, checkKillSwitches, type EpisodeContext } from './context.js';
 import type { KernelDeps } from './deps.js';
 import { classify, errorCode, IdempotencyError, KillSwitchError, type Disposition } from './errors.js';
@@ -139,13 +139,17 @@ class ActionRun {
       const reason = `${verdict.check}: ${verdict.reason}`;
       return verdict.disposition === 'defer' ? this.defer(reason, verdict.retry_at) : this.block(reason);
     }
-    const reservation = await this.k.store.budgets.reserve({
-      platform_account_id: this.action.platform_account_id, action_type: this.action.action_type, action_id: this.action.action_id, at: now,
-    });
-    if (!reservation.ok) return this.defer(`budget_exhausted: ${reservation.rule}`, reservation.retry_at);
+    try {
+      // The budget slot is reserved in the same transaction as the move: both or neither.
+      await this.tracker.move('preflight_passed', {
+        patch: { policy_snapshot_id: policy.policy_id }, reason: 'policy gate passed',
+        reserve: { platform_account_id: this.action.platform_account_id, action_type: this.action.action_type, at: now },
+      });
+    } catch (error) {
+      if (error instanceof BudgetRefusedError) return this.defer(`budget_exhausted: ${error.rule}`, error.retryAt);
+      throw error;
+    }
     this.budgetReserved = true;
-    await this.tracker.move('preflight_passed', { patch: { policy_snapshot_id: policy.policy_id }, reason: 'policy gate passed' });
-    // The snapshot id is set by the move itself; later events carry it.
     return null;
   }
 

@@ -6,6 +6,8 @@ import { assertTransition } from './state-machine.js';
 
 export interface MoveOptions extends Omit<EventDraft, 'from' | 'to'> {
   patch?: ActionPatch;
+  /** Reserve a budget use in the same transaction (see TransitionWrite.reserve). */
+  reserve?: TransitionWrite['reserve'];
   ledger?: LedgerStatus;
   durable?: boolean;
 }
@@ -45,7 +47,7 @@ export class ActionTracker {
       const proofs = writes.length === 0 ? [...this.pendingProofs, ...(options.proofs ?? [])] : [...(options.proofs ?? [])];
       const event = buildAuditEvent(current, { ...options, from, to, result, proofs, at: options.at ?? this.now() });
       writes.push({
-        action_id: current.action_id, from, to, patch: options.patch, event, durable: options.durable, base: current,
+        action_id: current.action_id, from, to, patch: options.patch, event, durable: options.durable, base: current, reserve: options.reserve,
         ledger: options.ledger ? { key: current.idempotency_key, status: options.ledger, result } : undefined,
       });
       // The next event describes the action as this move leaves it.

@@ -23,3 +23,12 @@ export class RecordInvalidError extends Error {
     this.name = 'RecordInvalidError';
   }
 }
+
+/** A transition gated on a budget reservation was not written: the budget refused. */
+export class BudgetRefusedError extends Error {
+  readonly code = 'budget_refused';
+  constructor(readonly rule: 'per_hour' | 'per_day' | 'min_spacing', readonly retryAt: string) {
+    super(`budget refused (${rule}); next slot at ${retryAt}`);
+    this.name = 'BudgetRefusedError';
+  }
+}

@@ -71,6 +71,11 @@ export interface TransitionWrite {
   event: AuditEvent;
   /** Mirror the outcome in the idempotency ledger in the same transaction. */
   ledger?: LedgerWrite;
+  /**
+   * Reserve one budget use for the action in the same transaction; if a budget refuses,
+   * nothing is written and the call rejects with BudgetRefusedError.
+   */
+  reserve?: { platform_account_id: string; action_type: string; at: Date };
   /** Make the commit survive power loss too (fsync), not only a process crash. */
   durable?: boolean;
   /**

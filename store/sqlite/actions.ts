@@ -1,8 +1,10 @@
 import type { Action, ActionState, AuditEvent, AuditRecord } from '../records.js';
 import type { ActionPatch, ActionRepository, LedgerWrite } from '../ports.js';
-import { StaleStateError } from '../errors.js';
+import { BudgetRefusedError, StaleStateError } from '../errors.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db, GroupWriter } from './database.js';
+import type { BudgetUse } from './controls.js';
+import type { Reservation } from '../ports.js';
 
 interface ActionRow {
   action_id: string; episode_id: string; client_id: string; platform: string; platform_account_id: string;
@@ -28,7 +30,7 @@ function toAction(r: ActionRow): Action {
 
 const PATCHABLE = ['attempt_count', 'verify_tries', 'owner_id', 'lease_expires_at', 'escalated_at', 'policy_snapshot_id'] as const;
 
-export function createActionRepository(db: Db, writer: GroupWriter, append: (event: AuditEvent) => AuditRecord): ActionRepository {
+export function createActionRepository(db: Db, writer: GroupWriter, append: (event: AuditEvent) => AuditRecord, reserve: (use: BudgetUse) => Reservation): ActionRepository {
   const insert = db.prepare(`INSERT INTO actions (action_id, episode_id, client_id, platform, platform_account_id, lane,
     action_type, payload_json, payload_hash, idempotency_key, state, risk, compliance_flags_json, created_by,
     policy_snapshot_id, attempt_count, verify_tries, owner_id, lease_expires_at, result_json, escalated_at, depends_on, created_at, updated_at)
@@ -101,6 +103,10 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
     async transition(write) {
       return writer.write(() => {
         const now = write.event.timestamp;
+        if (write.reserve) {
+          const verdict = reserve({ ...write.reserve, action_id: write.action_id });
+          if (!verdict.ok) throw new BudgetRefusedError(verdict.rule, verdict.retry_at);
+        }
         const action = applyPatch(write.action_id, write.from, write.to, write.patch ?? {}, now, write.base);
         mirror(write.ledger, write.action_id, now);
         const audit = append(write.event);

@@ -35,24 +35,21 @@ export function createKillSwitchRepository(db: Db): KillSwitchRepository {
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-export function createBudgetRepository(db: Db, writer: GroupWriter): BudgetRepository {
-  const upsert = db.prepare(`INSERT INTO budgets (platform_account_id, action_type, per_hour, per_day, min_spacing_ms)
-    VALUES (@platform_account_id, @action_type, @per_hour, @per_day, @min_spacing_ms)
-    ON CONFLICT (platform_account_id, action_type) DO UPDATE SET per_hour = excluded.per_hour,
-    per_day = excluded.per_day, min_spacing_ms = excluded.min_spacing_ms`);
-  const list = db.prepare<[string], Budget>('SELECT * FROM budgets WHERE platform_account_id = ? ORDER BY action_type');
+export type BudgetUse = { platform_account_id: string; action_type: string; action_id: string; at: Date };
+
+/**
+ * Checks every budget of an account for an action type and records one use if all allow it.
+ * Synchronous: it runs inside a writer transaction, alone or with the transition it gates.
+ */
+export function makeReserver(db: Db): (use: BudgetUse) => Reservation {
   const applicable = db.prepare<[string, string], Budget>(`SELECT * FROM budgets WHERE platform_account_id = ? AND action_type IN (?, '*')`);
   const usesOf = db.prepare<[string, string, string, number], { at_ms: number }>(`SELECT at_ms FROM budget_uses
     WHERE platform_account_id = ? AND (? = '*' OR action_type = ?) AND at_ms > ? ORDER BY at_ms`);
   const insertUse = db.prepare('INSERT OR IGNORE INTO budget_uses (action_id, platform_account_id, action_type, at_ms) VALUES (?, ?, ?, ?)');
-  const release = db.prepare('DELETE FROM budget_uses WHERE action_id = ?');
-  const usesBetween = db.prepare<[string, number, number], { action_type: string; action_id: string; at_ms: number }>(
-    'SELECT action_type, action_id, at_ms FROM budget_uses WHERE platform_account_id = ? AND at_ms >= ? AND at_ms < ? ORDER BY at_ms');
 
   function check(budget: Budget, accountId: string, actionType: string, now: number): Reservation {
     const type = budget.action_type;
-    const within = (windowMs: number) => usesOf.all(accountId, type, type === '*' ? actionType : type, now - windowMs).map((r) => r.at_ms);
-    const inDay = within(DAY);
+    const inDay = usesOf.all(accountId, type, type === '*' ? actionType : type, now - DAY).map((r) => r.at_ms);
     if (budget.min_spacing_ms > 0 && inDay.length > 0) {
       const next = inDay[inDay.length - 1]! + budget.min_spacing_ms;
       if (next > now) return { ok: false, rule: 'min_spacing', retry_at: new Date(next).toISOString() };
@@ -71,6 +68,27 @@ export function createBudgetRepository(db: Db, writer: GroupWriter): BudgetRepos
     return { ok: true };
   }
 
+  return (use) => {
+    const now = use.at.getTime();
+    for (const budget of applicable.all(use.platform_account_id, use.action_type)) {
+      const verdict = check(budget, use.platform_account_id, use.action_type, now);
+      if (!verdict.ok) return verdict;
+    }
+    insertUse.run(use.action_id, use.platform_account_id, use.action_type, now);
+    return { ok: true };
+  };
+}
+
+export function createBudgetRepository(db: Db, writer: GroupWriter, reserve: (use: BudgetUse) => Reservation): BudgetRepository {
+  const upsert = db.prepare(`INSERT INTO budgets (platform_account_id, action_type, per_hour, per_day, min_spacing_ms)
+    VALUES (@platform_account_id, @action_type, @per_hour, @per_day, @min_spacing_ms)
+    ON CONFLICT (platform_account_id, action_type) DO UPDATE SET per_hour = excluded.per_hour,
+    per_day = excluded.per_day, min_spacing_ms = excluded.min_spacing_ms`);
+  const list = db.prepare<[string], Budget>('SELECT * FROM budgets WHERE platform_account_id = ? ORDER BY action_type');
+  const release = db.prepare('DELETE FROM budget_uses WHERE action_id = ?');
+  const usesBetween = db.prepare<[string, number, number], { action_type: string; action_id: string; at_ms: number }>(
+    'SELECT action_type, action_id, at_ms FROM budget_uses WHERE platform_account_id = ? AND at_ms >= ? AND at_ms < ? ORDER BY at_ms');
+
   return {
     async set(budget) {
       const row = parseRecord(Budget, 'Budget', budget);
@@ -81,15 +99,7 @@ export function createBudgetRepository(db: Db, writer: GroupWriter): BudgetRepos
       return list.all(accountId);
     },
     async reserve(use) {
-      return writer.write(() => {
-        const now = use.at.getTime();
-        for (const budget of applicable.all(use.platform_account_id, use.action_type)) {
-          const verdict = check(budget, use.platform_account_id, use.action_type, now);
-          if (!verdict.ok) return verdict;
-        }
-        insertUse.run(use.action_id, use.platform_account_id, use.action_type, now);
-        return { ok: true } as const;
-      });
+      return writer.write(() => reserve(use));
     },
     async release(actionId) {
       release.run(actionId);

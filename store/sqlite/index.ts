@@ -3,7 +3,7 @@ import { GroupWriter, openDatabase, type SqliteOptions } from './database.js';
 import { createAuditLog, makeAppender } from './audit.js';
 import { createActionRepository } from './actions.js';
 import { createAccountRepository, createClientRepository, createPolicyRepository } from './tenancy.js';
-import { createBudgetRepository, createKillSwitchRepository } from './controls.js';
+import { createBudgetRepository, createKillSwitchRepository, makeReserver } from './controls.js';
 import { createLedger } from './ledger.js';
 import { createEpisodeRepository, createEscalationRepository } from './work.js';
 
@@ -15,15 +15,16 @@ export function createSqliteStore(options: SqliteOptions): Store {
   const db = openDatabase(options);
   const writer = new GroupWriter(db);
   const append = makeAppender(db, writer);
+  const reserve = makeReserver(db);
   return {
     clients: createClientRepository(db),
     accounts: createAccountRepository(db),
     policies: createPolicyRepository(db, writer),
     killSwitches: createKillSwitchRepository(db),
     episodes: createEpisodeRepository(db),
-    actions: createActionRepository(db, writer, append),
+    actions: createActionRepository(db, writer, append, reserve),
     ledger: createLedger(db, writer),
-    budgets: createBudgetRepository(db, writer),
+    budgets: createBudgetRepository(db, writer, reserve),
     audit: createAuditLog(db, writer, append),
     escalations: createEscalationRepository(db),
     async close() {
