@@ -16,3 +16,5 @@ export { resolveUnknown, succeeded } from './verification.js';
 export { recoverInterrupted, newOwnerId, ownerIsGone, type RecoveryReport } from './recovery.js';
 export { submitAction, approveAction, SubmitInput } from './submit.js';
 export { PAYLOAD_SCHEMAS } from './payloads.js';
+// Domain records flows and lanes work with (they may import safety, not store).
+export type { Action, ActionType, PlatformAccount, Platform, Lane, Fingerprint, ActionResult } from '../store/index.js';

@@ -1,0 +1,1 @@
+export type { Flow, FlowContext, FlowStep } from './types.js';

@@ -1,0 +1,1 @@
+export type { StepBoundary, StepListener } from './listener.js';

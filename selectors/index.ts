@@ -1,0 +1,1 @@
+export { Annex, LayoutAnnex, parseAnnex } from './schema.js';

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+/** A CSS or Playwright selector string. */
+const selector = z.string().min(1);
+
+/**
+ * One known layout version of a platform's UI: how to find every element the flows use, the
+ * identity triple (§4.3), receipts, friction surfaces, regions to mask in visual drift, and
+ * the DOM-structure fingerprint that recognises this layout.
+ */
+export const LayoutAnnex = z.object({
+  /** Recognising the layout: every marker must be present on any page of it. */
+  fingerprint: z.object({
+    markers: z.array(selector).min(1),
+    /** sha256 of the normalised DOM structure per surface, recorded from a confirmed baseline. */
+    structure: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)).default({}),
+  }),
+  /** §4.3 identity signals: at least 2 of 3 must match the stored fingerprint. */
+  identity: z.object({
+    handle: selector,
+    avatar: selector,
+    display_name: selector.optional(),
+    switcher_selection: selector,
+  }),
+  /** Elements per surface (login, profile, composer, post, dm_inbox, dm_thread, …). */
+  surfaces: z.record(z.string(), z.record(z.string(), selector)),
+  /** UI receipts a flow waits for after a commit click. */
+  receipts: z.record(z.string(), selector),
+  /** Platform friction (§8.4): any of these visible means stop. */
+  friction: z.object({ checkpoint: selector, toast: selector, error: selector.optional(), login: selector.optional() }),
+  /** Regions that change between visits (counts, times, avatars of others): masked in visual drift. */
+  dynamic_regions: z.array(selector).default([]),
+});
+export type LayoutAnnex = z.infer<typeof LayoutAnnex>;
+
+/** A platform annex (spec 000 §12.2): its known layouts and URL paths. */
+export const Annex = z.object({
+  platform: z.enum(['instagram', 'x']),
+  /** Version of this annex's data, bumped whenever a selector changes. */
+  annex_version: z.string().regex(/^\d+\.\d+\.\d+$/),
+  /** URL paths relative to the platform origin, with `{handle}`, `{id}` placeholders. */
+  paths: z.record(z.string(), z.string().startsWith('/')),
+  layouts: z.record(z.string(), LayoutAnnex),
+});
+export type Annex = z.infer<typeof Annex>;
+
+/** Validates annex data at load time; the error names the field. */
+export function parseAnnex(data: unknown, source: string): Annex {
+  const parsed = Annex.safeParse(data);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new Error(`invalid selector annex ${source}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+}
