@@ -1,0 +1,243 @@
+import type { Locator, Request, Response } from 'playwright-core';
+import { AuthExpiredError, CheckpointError, PlatformRefusalError, TransientError, ValidationError } from '../../safety/errors.js';
+import { X_BLOCKED_TOAST } from '../../selectors/x.js';
+import type { FlowContext } from '../types.js';
+
+/** Navigation and read timeouts: X pages are small; a slow one is a transient failure, not a hang. */
+const NAV_TIMEOUT_MS = 15_000;
+const SETTLE_TIMEOUT_MS = 15_000;
+
+/** A selector of the recognised layout (`surface.element`); a missing entry is a bug in the annex. */
+export function sel(fc: FlowContext, surface: string, element: string): string {
+  const value = fc.layout.annex.surfaces[surface]?.[element];
+  if (!value) throw new Error(`x annex ${fc.layout.version}: no selector ${surface}.${element}`);
+  return value;
+}
+
+export function receiptSel(fc: FlowContext, name: string): string {
+  const value = fc.layout.annex.receipts[name];
+  if (!value) throw new Error(`x annex ${fc.layout.version}: no receipt ${name}`);
+  return value;
+}
+
+/** An annex path with its `{placeholders}` filled in (each value URL-encoded). */
+export function pathOf(fc: FlowContext, name: string, params: Record<string, string> = {}): string {
+  const template = fc.annex.paths[name];
+  if (!template) throw new Error(`x annex: no path ${name}`);
+  return template.replace(/\{(\w+)\}/g, (_, key: string) => {
+    const value = params[key];
+    if (value === undefined) throw new Error(`x annex path ${name}: missing {${key}}`);
+    return encodeURIComponent(value);
+  });
+}
+
+export function urlOf(fc: FlowContext, name: string, params: Record<string, string> = {}): string {
+  return new URL(pathOf(fc, name, params), fc.origin).toString();
+}
+
+/** Matches a URL or path against an annex path template; returns its placeholders. */
+export function matchPath(fc: FlowContext, name: string, urlOrPath: string): Record<string, string> | undefined {
+  const template = fc.annex.paths[name];
+  if (!template) return undefined;
+  let pathname: string;
+  try {
+    pathname = new URL(urlOrPath, fc.origin).pathname;
+  } catch {
+    return undefined;
+  }
+  const keys: string[] = [];
+  const pattern = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{(\w+)\\?\}/g, (_, key: string) => {
+    keys.push(key);
+    return '([^/]+)';
+  });
+  const m = new RegExp(`^${pattern}/?$`).exec(pathname);
+  if (!m) return undefined;
+  return Object.fromEntries(keys.map((k, i) => [k, decodeURIComponent(m[i + 1]!)]));
+}
+
+/** The account's handle without `@`. */
+export function ownHandle(fc: FlowContext): string {
+  return fc.account.fingerprint.handle.replace(/^@/, '');
+}
+
+/** Text as the platform compares it: line endings unified, outer whitespace dropped. */
+export function sameText(a: string | null | undefined, b: string): boolean {
+  const norm = (s: string) => s.replace(/\r\n?/g, '\n').trim();
+  return a !== null && a !== undefined && norm(a) === norm(b);
+}
+
+export function payloadText(fc: FlowContext, field = 'text'): string {
+  const value = fc.action.payload[field];
+  if (typeof value !== 'string' || value.trim() === '') throw new ValidationError(`payload.${field}`, 'expected non-empty text');
+  return value;
+}
+
+/** A tweet to act on: its id and the handle of its author (X's status URLs carry both). */
+export interface TweetRef {
+  id: string;
+  handle: string;
+}
+
+/**
+ * Resolves `payload.target`: a permalink (`https://x.com/{handle}/status/{id}`), the path
+ * `/{handle}/status/{id}`, or a bare tweet id with the author's handle in `payload.target_handle`
+ * (without it, a bare id is taken to be one of the account's own tweets).
+ */
+export function targetTweet(fc: FlowContext): TweetRef {
+  const target = fc.action.payload.target;
+  if (typeof target !== 'string' || target.trim() === '') throw new ValidationError('payload.target', 'expected a tweet permalink or id');
+  const t = target.trim();
+  if (/^\d+$/.test(t)) {
+    const given = fc.action.payload.target_handle;
+    const handle = typeof given === 'string' && given.trim() ? given.trim().replace(/^@/, '') : ownHandle(fc);
+    return { id: t, handle };
+  }
+  const m = matchPath(fc, 'status', t.startsWith('/') || /^https?:\/\//.test(t) ? t : `/${t}`);
+  if (!m?.id || !m.handle || !/^\d+$/.test(m.id)) throw new ValidationError('payload.target', 'expected a tweet permalink (/{handle}/status/{id}) or id');
+  return { id: m.id, handle: m.handle };
+}
+
+/** Reads a tweet permalink link (the time stamp's) into an id and an absolute URL. */
+export async function permalinkOf(fc: FlowContext, link: Locator): Promise<{ id: string; handle: string; permalink: string } | undefined> {
+  if ((await link.count()) === 0) return undefined;
+  const href = await link.first().getAttribute('href');
+  if (!href) return undefined;
+  const m = matchPath(fc, 'status', href);
+  if (!m?.id || !m.handle) return undefined;
+  return { id: m.id, handle: m.handle, permalink: new URL(href, fc.origin).toString() };
+}
+
+/**
+ * Friction on the page now (§8.4): the login form (session gone), a checkpoint, an
+ * "Action Blocked" toast, a rate-limit or error page. Throws the error class whose
+ * classification matches what the platform did; returns when the page is clean.
+ * `status` is the HTTP status of the response that produced the page, when known.
+ */
+export async function assertNoFriction(fc: FlowContext, status?: number, retryAfterS?: string | null): Promise<void> {
+  const { page } = fc;
+  const f = fc.layout.annex.friction;
+  if (matchPath(fc, 'login', page.url()) || (f.login && (await page.locator(f.login).count()) > 0)) {
+    throw new AuthExpiredError('x: the session is gone (login page shown)');
+  }
+  if (matchPath(fc, 'checkpoint', page.url()) || (await page.locator(f.checkpoint).count()) > 0) {
+    throw new CheckpointError('x: account access checkpoint shown');
+  }
+  const toast = page.locator(f.toast);
+  if ((await toast.count()) > 0 && (await toast.first().isVisible())) {
+    const text = (await toast.first().textContent()) ?? '';
+    if (X_BLOCKED_TOAST.test(text)) throw new CheckpointError('x: action blocked');
+    // Other toasts (e.g. "Switched account.") are informational.
+  }
+  if (status === 429) {
+    const secs = Number(retryAfterS);
+    throw new TransientError('x: rate limited', false, Number.isFinite(secs) && secs > 0 ? secs * 1000 : undefined, 429);
+  }
+  if (f.error && (await page.locator(f.error).count()) > 0) {
+    const text = (await page.locator(f.error).first().textContent()) ?? '';
+    if (status === 429 || /rate limit|wait a few minutes/i.test(text)) {
+      const secs = Number(retryAfterS);
+      throw new TransientError('x: rate limited', false, Number.isFinite(secs) && secs > 0 ? secs * 1000 : undefined, 429);
+    }
+    if (status !== undefined && status >= 400 && status < 500 && status !== 408) {
+      throw new PlatformRefusalError(`x: the page answered ${status}`, status);
+    }
+    throw new TransientError(`x: error page${status ? ` (${status})` : ''}`, true, undefined, status);
+  }
+}
+
+/** Opens a surface by its annex path (read-only) and stops on friction. */
+export async function open(fc: FlowContext, surface: string, path: string, params: Record<string, string> = {}): Promise<Response | null> {
+  fc.episode.signal.throwIfAborted();
+  const response = await fc.page.goto(urlOf(fc, path, params), { waitUntil: 'domcontentloaded', timeout: NAV_TIMEOUT_MS });
+  fc.surface(surface);
+  await assertNoFriction(fc, response?.status(), response?.headers()['retry-after']);
+  return response;
+}
+
+/** Whether the page shows the account we act for (the current-account handle in the chrome). */
+export async function showsOwnAccount(fc: FlowContext): Promise<boolean> {
+  const handle = fc.page.locator(fc.layout.annex.identity.handle);
+  if ((await handle.count()) === 0) return false;
+  const text = ((await handle.first().textContent()) ?? '').trim().replace(/^@/, '');
+  return text === ownHandle(fc);
+}
+
+/** What happened to a submitted request. */
+export interface Submitted {
+  /** The POST's response; undefined when the connection dropped before one arrived. */
+  response?: Response;
+  failure?: string;
+}
+
+/**
+ * The commit click. Kill-switch check 3 (`beforeCommit`) runs immediately before it; the button
+ * is clicked exactly once. Waits for the POST the click sends (navigation or fetch) to be
+ * answered or to fail, then for a navigation it caused to load.
+ */
+export async function commitClick(fc: FlowContext, button: Locator, isCommit: (req: Request) => boolean): Promise<Submitted> {
+  const { page } = fc;
+  await button.waitFor({ state: 'visible', timeout: SETTLE_TIMEOUT_MS });
+  if (!(await button.isEnabled())) throw new TransientError('x: the submit button is disabled', false);
+  let settle!: (s: Submitted) => void;
+  const done = new Promise<Submitted>((resolve) => (settle = resolve));
+  let navigated = false;
+  const onResponse = (r: Response) => {
+    if (isCommit(r.request())) settle({ response: r });
+  };
+  const onFailed = (req: Request) => {
+    if (isCommit(req)) settle({ failure: req.failure()?.errorText ?? 'request failed' });
+  };
+  const onNavigated = (frame: unknown) => {
+    if (frame === page.mainFrame()) navigated = true;
+  };
+  page.on('response', onResponse);
+  page.on('requestfailed', onFailed);
+  page.on('framenavigated', onNavigated);
+  try {
+    await fc.episode.beforeCommit();
+    fc.episode.log('commit click');
+    // noWaitAfter: the outcome is read from the request below, not from Playwright's heuristics.
+    await button.click({ noWaitAfter: true, timeout: SETTLE_TIMEOUT_MS });
+    const timer = setTimeout(() => settle({ failure: 'no answer to the submit within the deadline' }), SETTLE_TIMEOUT_MS);
+    const out = await done;
+    clearTimeout(timer);
+    if (out.response && out.response.request().isNavigationRequest()) {
+      // The document that answers (after a 303) must be the one we read.
+      const until = Date.now() + SETTLE_TIMEOUT_MS;
+      while (!navigated && Date.now() < until) await page.waitForTimeout(25);
+      await page.waitForLoadState('domcontentloaded', { timeout: SETTLE_TIMEOUT_MS });
+    }
+    return out;
+  } finally {
+    page.off('response', onResponse);
+    page.off('requestfailed', onFailed);
+    page.off('framenavigated', onNavigated);
+  }
+}
+
+/**
+ * Turns the answer of a commit into an error when it did not plainly succeed. A dropped
+ * connection or a 5xx may have committed: those become TransientError(sent) so the kernel
+ * verifies before anything else.
+ */
+export async function assertCommitted(fc: FlowContext, s: Submitted): Promise<void> {
+  if (!s.response) throw new TransientError(`x: ${s.failure ?? 'no response'} after the submit`, true);
+  const status = s.response.status();
+  const final = s.response.request().isNavigationRequest() ? await finalStatus(fc) : status;
+  await assertNoFriction(fc, final, s.response.headers()['retry-after']);
+  if (status >= 500) throw new TransientError(`x: submit answered ${status}`, true, undefined, status);
+  if (status === 429) throw new TransientError('x: rate limited', false, undefined, 429);
+  if (status >= 400) throw new PlatformRefusalError(`x: submit answered ${status}`, status);
+}
+
+/** The status of the document the page shows now (after redirects). */
+async function finalStatus(fc: FlowContext): Promise<number | undefined> {
+  const entry = await fc.page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0] as (PerformanceEntry & { responseStatus?: number }) | undefined;
+    return nav?.responseStatus;
+  }).catch(() => undefined);
+  return typeof entry === 'number' && entry > 0 ? entry : undefined;
+}
+
+/** The request a commit click sends: a POST (form or fetch). Reads never POST. */
+export const isPost = (req: Request): boolean => req.method() === 'POST';

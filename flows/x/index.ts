@@ -1,0 +1,16 @@
+import type { ActionType } from '../../safety/index.js';
+import type { Flow } from '../types.js';
+import { dmSendFlow } from './dm-send.js';
+import { likeFlow } from './like.js';
+import { publishFlow } from './publish.js';
+import { replyFlow } from './reply.js';
+
+/** X browser-lane flows by action type (the annex is selectors/x.ts). */
+export const xFlows: Partial<Record<ActionType, Flow>> = {
+  publish: publishFlow,
+  like: likeFlow,
+  comment_reply: replyFlow,
+  dm_send: dmSendFlow,
+};
+
+export { dmSendFlow, likeFlow, publishFlow, replyFlow };

@@ -1,0 +1,75 @@
+import { OutcomeUnknownError } from '../../safety/errors.js';
+import type { Precheck, Verification } from '../../safety/performer.js';
+import type { Flow, FlowContext } from '../types.js';
+import { assertCommitted, commitClick, isPost, open, showsOwnAccount, sel, targetTweet, urlOf, type TweetRef } from './common.js';
+
+type LikeState = 'liked' | 'not_liked' | 'unknown';
+
+/**
+ * Whether the account likes the tweet, read on the tweet's page. The page shows the like of
+ * whoever is logged in, so it only counts when the chrome shows our own account.
+ */
+async function likeState(fc: FlowContext, tweet: TweetRef): Promise<LikeState> {
+  await open(fc, 'post', 'status', { handle: tweet.handle, id: tweet.id });
+  if (!(await showsOwnAccount(fc))) return 'unknown';
+  const { page } = fc;
+  if ((await page.locator(sel(fc, 'status', 'unlike')).count()) > 0) return 'liked';
+  if ((await page.locator(sel(fc, 'status', 'like')).count()) > 0) return 'not_liked';
+  return 'unknown';
+}
+
+/** Likes a tweet (`payload.target`: its permalink, or its id; see `targetTweet`). */
+export const likeFlow: Flow = {
+  platform: 'x',
+  action_type: 'like',
+
+  async precheck(fc): Promise<Precheck> {
+    const tweet = targetTweet(fc);
+    const state = await likeState(fc, tweet);
+    if (state === 'unknown') throw new Error('x precheck: the like state of the tweet could not be read');
+    if (state === 'not_liked') return { exists: false };
+    return { exists: true, ref: { platform_object_id: tweet.id, permalink: urlOf(fc, 'status', { handle: tweet.handle, id: tweet.id }) }, level: 3 };
+  },
+
+  steps: [
+    {
+      name: 'open_post',
+      async run(fc) {
+        const tweet = targetTweet(fc);
+        await open(fc, 'post', 'status', { handle: tweet.handle, id: tweet.id });
+        await fc.page.locator(sel(fc, 'status', 'like')).waitFor({ state: 'visible' });
+      },
+    },
+    {
+      name: 'confirm_like',
+      async run(fc) {
+        const sent = await commitClick(fc, fc.page.locator(sel(fc, 'status', 'like')), isPost);
+        await assertCommitted(fc, sent);
+        fc.surface('post');
+      },
+    },
+    {
+      name: 'read_receipt',
+      async run(fc) {
+        // The receipt of a like is the page coming back with the button turned into "unlike".
+        const tweet = targetTweet(fc);
+        if ((await fc.page.locator(sel(fc, 'status', 'unlike')).count()) === 0) {
+          throw new OutcomeUnknownError('x like: the page came back without the liked state');
+        }
+        fc.receipt.platform_object_id = tweet.id;
+        fc.receipt.permalink = urlOf(fc, 'status', { handle: tweet.handle, id: tweet.id });
+      },
+    },
+  ],
+
+  async verify(fc): Promise<Verification> {
+    const tweet = targetTweet(fc);
+    const state = await likeState(fc, tweet);
+    if (state === 'liked') {
+      // The tweet page with its like button and count is the engagement surface.
+      const level = (await fc.page.locator(sel(fc, 'status', 'like_count')).count()) > 0 ? 3 : 2;
+      return { outcome: 'present', level, platform_object_id: tweet.id, permalink: urlOf(fc, 'status', { handle: tweet.handle, id: tweet.id }) };
+    }
+    return state === 'not_liked' ? { outcome: 'absent', level: 0 } : { outcome: 'inconclusive', level: 0 };
+  },
+};

@@ -1,0 +1,125 @@
+import { OutcomeUnknownError, PlatformRefusalError, TransientError } from '../../safety/errors.js';
+import type { Precheck, Verification } from '../../safety/performer.js';
+import type { Flow, FlowContext } from '../types.js';
+import { assertNoFriction, commitClick, isPost, matchPath, open, ownHandle, payloadText, permalinkOf, receiptSel, sameText, sel, urlOf } from './common.js';
+
+/** The profile timeline shows this many tweets; past it, "not on the profile" proves nothing. */
+const TIMELINE_WINDOW = 100;
+
+interface Found {
+  id: string;
+  permalink: string;
+}
+
+/** The newest tweet of the account's profile with exactly this text, and whether the timeline loaded. */
+async function findOnProfile(fc: FlowContext, text: string): Promise<{ found?: Found; loaded: boolean; complete: boolean }> {
+  const handle = ownHandle(fc);
+  await open(fc, 'profile', 'profile', { handle });
+  const { page } = fc;
+  const shown = ((await page.locator(sel(fc, 'profile', 'handle')).first().textContent().catch(() => null)) ?? '').trim().replace(/^@/, '');
+  const loaded = shown === handle && (await page.locator(sel(fc, 'profile', 'timeline')).count()) > 0;
+  if (!loaded) return { loaded, complete: false };
+  const tweets = await page.locator(`${sel(fc, 'profile', 'timeline')} ${sel(fc, 'profile', 'tweet')}`).evaluateAll(
+    (els, [textSel, linkSel]) => els.map((el) => ({ text: el.querySelector(textSel!)?.textContent ?? null, href: el.querySelector(linkSel!)?.getAttribute('href') ?? null })),
+    [sel(fc, 'profile', 'tweet_text'), sel(fc, 'profile', 'tweet_permalink')],
+  );
+  for (const t of tweets) {
+    if (!sameText(t.text, text) || !t.href) continue;
+    const m = matchPath(fc, 'status', t.href);
+    if (m?.id && m.handle === handle) return { found: { id: m.id, permalink: new URL(t.href, fc.origin).toString() }, loaded, complete: true };
+  }
+  return { loaded, complete: tweets.length < TIMELINE_WINDOW };
+}
+
+/** Level 3 when the tweet's own page shows it with its engagement surface (like button and count). */
+async function durable(fc: FlowContext, handle: string, id: string, text: string): Promise<boolean> {
+  await open(fc, 'post', 'status', { handle, id });
+  const { page } = fc;
+  if (!sameText(await page.locator(sel(fc, 'status', 'text')).first().textContent().catch(() => null), text)) return false;
+  const button = page.locator(`${sel(fc, 'status', 'like')}, ${sel(fc, 'status', 'unlike')}`);
+  return (await button.count()) > 0 && (await page.locator(sel(fc, 'status', 'like_count')).count()) > 0;
+}
+
+/** Publishes a text post (`payload.text`) from the composer and waits for its "sent" receipt. */
+export const publishFlow: Flow = {
+  platform: 'x',
+  action_type: 'publish',
+
+  async precheck(fc): Promise<Precheck> {
+    const text = payloadText(fc);
+    const { found, loaded } = await findOnProfile(fc, text);
+    if (!loaded) throw new Error('x precheck: the profile timeline did not load');
+    return found ? { exists: true, ref: { platform_object_id: found.id, permalink: found.permalink }, level: 2 } : { exists: false };
+  },
+
+  steps: [
+    {
+      name: 'open_composer',
+      async run(fc) {
+        await open(fc, 'composer', 'compose');
+        await fc.page.locator(sel(fc, 'composer', 'text')).waitFor({ state: 'visible' });
+      },
+    },
+    {
+      name: 'fill_text',
+      async run(fc) {
+        await fc.page.locator(sel(fc, 'composer', 'text')).fill(payloadText(fc));
+      },
+    },
+    {
+      name: 'post',
+      async run(fc) {
+        const { page } = fc;
+        const before = page.url();
+        const sent = await commitClick(fc, page.locator(sel(fc, 'composer', 'submit')), isPost);
+        if (!sent.response) throw new TransientError(`x publish: ${sent.failure ?? 'no response'} after Post`, true);
+        const status = sent.response.status();
+        const body = (await sent.response.json().catch(() => ({}))) as { ok?: boolean; location?: string; message?: string };
+        if (body.location) {
+          // The platform sent the browser elsewhere (checkpoint, login) instead of posting.
+          await page.waitForURL((u) => u.toString() !== before, { timeout: 15_000 }).catch(() => undefined);
+          await page.waitForLoadState('domcontentloaded');
+          await assertNoFriction(fc, status);
+          throw new TransientError(`x publish: redirected to ${new URL(body.location, fc.origin).pathname}`, false);
+        }
+        // The composer script shows its outcome once the progress bar hides.
+        await page.locator(sel(fc, 'composer', 'progress')).waitFor({ state: 'hidden', timeout: 15_000 }).catch(() => undefined);
+        await assertNoFriction(fc, status, sent.response.headers()['retry-after']);
+        if (status >= 500) throw new TransientError(`x publish: answered ${status}`, true, undefined, status);
+        if (status === 429) throw new TransientError('x publish: rate limited', false, undefined, 429);
+        if (status >= 400 || body.ok !== true) throw new PlatformRefusalError(`x publish: refused (${status})`, status);
+      },
+    },
+    {
+      name: 'await_receipt',
+      async run(fc) {
+        const { page } = fc;
+        const receipt = page.locator(receiptSel(fc, 'publish'));
+        const shown = await receipt.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false);
+        const link = shown ? await permalinkOf(fc, page.locator(receiptSel(fc, 'publish_permalink'))) : undefined;
+        if (!link) throw new OutcomeUnknownError('x publish: posted, but no receipt with a permalink was shown');
+        fc.receipt.platform_object_id = link.id;
+        fc.receipt.permalink = link.permalink;
+        fc.surface('composer_receipt');
+      },
+    },
+  ],
+
+  async verify(fc, receipt): Promise<Verification> {
+    const text = payloadText(fc);
+    const handle = ownHandle(fc);
+    if (receipt?.platform_object_id) {
+      // The receipt names the tweet: its page is the destination surface.
+      if (await durable(fc, handle, receipt.platform_object_id, text).catch(() => false)) {
+        return { outcome: 'present', level: 3, platform_object_id: receipt.platform_object_id, permalink: urlOf(fc, 'status', { handle, id: receipt.platform_object_id }) };
+      }
+    }
+    const profile = await findOnProfile(fc, text);
+    const ref = profile.found;
+    if (!ref) {
+      return profile.loaded && profile.complete ? { outcome: 'absent', level: 0 } : { outcome: 'inconclusive', level: receipt ? 1 : 0 };
+    }
+    const level = (await durable(fc, handle, ref.id, text).catch(() => false)) ? 3 : 2;
+    return { outcome: 'present', level, platform_object_id: ref.id, permalink: ref.permalink };
+  },
+};

@@ -1,0 +1,93 @@
+import { OutcomeUnknownError } from '../../safety/errors.js';
+import type { AttemptReceipt, Precheck, Verification } from '../../safety/performer.js';
+import type { Flow, FlowContext } from '../types.js';
+import { assertCommitted, commitClick, isPost, matchPath, open, ownHandle, payloadText, sameText, sel, targetTweet, urlOf } from './common.js';
+
+interface Found {
+  id: string;
+  permalink: string;
+}
+
+/**
+ * Our reply with this text under the target tweet (newest first is not guaranteed, so the one
+ * the receipt names wins), and whether the conversation loaded.
+ */
+async function findReply(fc: FlowContext, text: string, preferId?: string): Promise<{ found?: Found; loaded: boolean }> {
+  const target = targetTweet(fc);
+  const handle = ownHandle(fc);
+  await open(fc, 'post', 'status', { handle: target.handle, id: target.id });
+  const { page } = fc;
+  const loaded = (await page.locator(sel(fc, 'status', 'tweet')).count()) > 0 && (await page.locator(sel(fc, 'status', 'replies')).count()) > 0;
+  if (!loaded) return { loaded };
+  const replies = await page.locator(`${sel(fc, 'status', 'replies')} ${sel(fc, 'status', 'reply')}`).evaluateAll(
+    (els, [textSel, linkSel]) => els.map((el) => ({ text: el.querySelector(textSel!)?.textContent ?? null, href: el.querySelector(linkSel!)?.getAttribute('href') ?? null })),
+    [sel(fc, 'status', 'reply_text'), sel(fc, 'status', 'reply_permalink')],
+  );
+  const ours = replies
+    .filter((r) => sameText(r.text, text) && r.href)
+    .map((r) => ({ m: matchPath(fc, 'status', r.href!), href: r.href! }))
+    .filter((r) => r.m?.id && r.m.handle === handle)
+    .map((r) => ({ id: r.m!.id!, permalink: new URL(r.href, fc.origin).toString() }));
+  return { found: ours.find((r) => r.id === preferId) ?? ours.at(-1), loaded };
+}
+
+/** Replies to a tweet (`payload.target`, see `targetTweet`) with `payload.text`. */
+export const replyFlow: Flow = {
+  platform: 'x',
+  action_type: 'comment_reply',
+
+  async precheck(fc): Promise<Precheck> {
+    const { found, loaded } = await findReply(fc, payloadText(fc));
+    if (!loaded) throw new Error('x precheck: the conversation did not load');
+    return found ? { exists: true, ref: { platform_object_id: found.id, permalink: found.permalink }, level: 2 } : { exists: false };
+  },
+
+  steps: [
+    {
+      name: 'open_post',
+      async run(fc) {
+        const target = targetTweet(fc);
+        await open(fc, 'post', 'status', { handle: target.handle, id: target.id });
+        await fc.page.locator(sel(fc, 'status', 'reply_input')).waitFor({ state: 'visible' });
+      },
+    },
+    {
+      name: 'fill_reply',
+      async run(fc) {
+        await fc.page.locator(sel(fc, 'status', 'reply_input')).fill(payloadText(fc));
+      },
+    },
+    {
+      name: 'send_reply',
+      async run(fc) {
+        const sent = await commitClick(fc, fc.page.locator(sel(fc, 'status', 'reply_submit')), isPost);
+        await assertCommitted(fc, sent);
+        fc.surface('post');
+      },
+    },
+    {
+      name: 'read_receipt',
+      async run(fc) {
+        // The platform comes back to the conversation with the new reply's id in the URL.
+        const id = new URL(fc.page.url()).searchParams.get('reply');
+        if (!id || !/^\d+$/.test(id)) throw new OutcomeUnknownError('x reply: the conversation came back without the new reply');
+        fc.receipt.platform_object_id = id;
+        fc.receipt.permalink = urlOf(fc, 'status', { handle: ownHandle(fc), id });
+      },
+    },
+  ],
+
+  async verify(fc, receipt?: AttemptReceipt): Promise<Verification> {
+    const text = payloadText(fc);
+    const { found, loaded } = await findReply(fc, text, receipt?.platform_object_id);
+    if (!found) return loaded ? { outcome: 'absent', level: 0 } : { outcome: 'inconclusive', level: receipt ? 1 : 0 };
+    // Level 3: the reply's own page shows it with its engagement surface.
+    const durable = await (async () => {
+      await open(fc, 'post', 'status', { handle: ownHandle(fc), id: found.id });
+      const page = fc.page;
+      return sameText(await page.locator(sel(fc, 'status', 'text')).first().textContent(), text)
+        && (await page.locator(`${sel(fc, 'status', 'like')}, ${sel(fc, 'status', 'unlike')}`).count()) > 0;
+    })().catch(() => false);
+    return { outcome: 'present', level: durable ? 3 : 2, platform_object_id: found.id, permalink: found.permalink };
+  },
+};

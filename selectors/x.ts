@@ -1,0 +1,128 @@
+import { parseAnnex, type Annex } from './schema.js';
+
+/**
+ * The X annex: x.com's paths and the selectors of the one layout we know (v1: left banner,
+ * x.com's `data-testid` names). Any other layout matches none of v1's markers, so it is
+ * reported as drift instead of being guessed at.
+ *
+ * `surfaces` hold selectors, plus a few entries ending in `_attribute`: the attribute that
+ * carries an element's platform id (read with getAttribute, not matched).
+ */
+export const X_ANNEX: Annex = parseAnnex({
+  platform: 'x',
+  annex_version: '1.0.0',
+  paths: {
+    login: '/i/flow/login',
+    home: '/home',
+    profile: '/{handle}',
+    compose: '/compose/post',
+    status: '/{handle}/status/{id}',
+    inbox: '/messages',
+    thread: '/messages/{id}',
+    checkpoint: '/account/access',
+  },
+  layouts: {
+    v1: {
+      fingerprint: {
+        // On every v1 page, logged in or not (login, checkpoint and error pages included).
+        markers: ['main[role="main"][data-testid="primaryColumn"]', '[role="alert"][data-testid="toast"]'],
+      },
+      identity: {
+        handle: '[data-testid="SideNav_AccountSwitcher_Handle"]',
+        avatar: '[data-testid="SideNav_AccountSwitcher_Button"] img',
+        display_name: '[data-testid="SideNav_AccountSwitcher_Name"]',
+        switcher_selection: '[data-testid="AccountSwitcher_Select"] option:checked',
+      },
+      surfaces: {
+        login: {
+          username: 'input[autocomplete="username"]',
+          password: 'input[name="password"]',
+          submit: '[data-testid="LoginForm_Login_Button"]',
+          error: '[data-testid="LoginForm_Error"]',
+        },
+        nav: {
+          home: '[data-testid="AppTabBar_Home_Link"]',
+          compose: '[data-testid="SideNav_NewTweet_Button"]',
+          inbox: '[data-testid="AppTabBar_DirectMessage_Link"]',
+          switcher: 'select[data-testid="AccountSwitcher_Select"]',
+          add_account: '[data-testid="AccountSwitcher_AddAccount_Button"]',
+        },
+        profile: {
+          header: '[data-testid="UserProfileHeader_Items"]',
+          handle: '[data-testid="UserName-handle"]',
+          display_name: '[data-testid="UserName-display"]',
+          avatar: '[data-testid="UserProfileHeader_Items"] img',
+          edit_profile: '[data-testid="editProfileButton"]',
+          follow: '[data-testid$="-follow"], [data-testid$="-unfollow"]',
+          message: '[data-testid="sendDMFromProfile"]',
+          timeline: 'section[data-testid="timeline"]',
+          tweet: 'article[data-testid="tweet"]',
+          tweet_text: '[data-testid="tweetText"]',
+          // The time stamp links to the tweet's permalink: /{handle}/status/{id}.
+          tweet_permalink: '[data-testid="User-Name"] a:has(time)',
+        },
+        composer: {
+          form: '[data-testid="tweetComposer"]',
+          text: '[data-testid="tweetTextarea_0"]',
+          submit: '[data-testid="tweetButton"]',
+          progress: '[data-testid="progressBar"]',
+        },
+        status: {
+          tweet: 'article[data-testid="tweet"]',
+          text: 'article[data-testid="tweet"] [data-testid="tweetText"]',
+          like: 'article[data-testid="tweet"] [data-testid="like"]',
+          unlike: 'article[data-testid="tweet"] [data-testid="unlike"]',
+          like_count: 'article[data-testid="tweet"] [data-testid="like-count"]',
+          caret: '[data-testid="caret"]',
+          confirm_delete: '[data-testid="confirmationSheetConfirm"]',
+          reply_form: '[data-testid="inlineReply"]',
+          reply_input: '[data-testid="inlineReply"] [data-testid="tweetTextarea_0"]',
+          reply_submit: '[data-testid="tweetButtonInline"]',
+          replies: 'section[data-testid="replies"]',
+          reply: 'article[data-testid="reply"]',
+          reply_text: '[data-testid="tweetText"]',
+          reply_permalink: '[data-testid="User-Name"] a:has(time)',
+        },
+        dm_inbox: {
+          panel: '[data-testid="dm-inbox-panel"]',
+          conversation: '[data-testid="conversation"]',
+          last_message: '[data-testid="last-message"]',
+        },
+        dm_thread: {
+          viewport: '[data-testid="DmActivityViewport"]',
+          message: '[data-testid="messageEntry"]',
+          message_mine: '[data-testid="messageEntry"].me',
+          message_text: '[data-testid="tweetText"]',
+          message_id_attribute: 'data-message-id',
+          composer: '[data-testid="DmComposer"]',
+          input: '[data-testid="dmComposerTextInput"]',
+          send: '[data-testid="dmComposerSendButton"]',
+        },
+      },
+      receipts: {
+        publish: '[data-testid="postSentToast"]',
+        publish_permalink: '[data-testid="postSentToast-link"]',
+        dm_send: '[data-testid="dm-sent-receipt"]',
+      },
+      friction: {
+        checkpoint: '[data-testid="accountAccess"]',
+        toast: '[role="alert"][data-testid="toast"]:not([hidden])',
+        error: '[data-testid="error-detail"]',
+        login: '[data-testid="LoginForm_Login_Button"]',
+      },
+      dynamic_regions: [
+        'time',
+        '[data-testid="like-count"]',
+        '[data-testid="reply-count"]',
+        '[data-testid="followers"]',
+        '[data-testid="following"]',
+        '[data-testid="last-message"]',
+        '[data-testid="SideNav_AccountSwitcher_Button"] img',
+        '[data-testid^="UserAvatar-Container-"]',
+      ],
+    },
+  },
+}, 'selectors/x.ts');
+
+/** Text of the toast that means the platform blocked the action (§8.4). */
+export const X_BLOCKED_TOAST = /action blocked|restrict/i;
