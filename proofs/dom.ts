@@ -1,0 +1,123 @@
+import type { Page } from 'playwright-core';
+import { sha256Hex } from '../store/hash.js';
+
+/**
+ * What one page looked like, reduced to what is stable across reloads.
+ * `dom` keeps text and attributes (minus volatile ones); `structure` keeps only the
+ * tag/role/test-id skeleton, with repeated siblings folded, so it names a layout version
+ * rather than a page's content.
+ */
+export interface DomSnapshot {
+  /** sha256 of `normalized`: the DOM proof of a step. */
+  dom_sha256: string;
+  /** sha256 of `skeleton`: the DOM-structure fingerprint of the layout (selectors annex `fingerprint.structure`). */
+  structure_sha256: string;
+  normalized: string;
+  skeleton: string;
+}
+
+/**
+ * The in-page serializer, kept as source text: a function literal passed to `page.evaluate`
+ * would be rewritten by the TypeScript loader (tsx/esbuild add `__name` helpers) and break in
+ * the browser.
+ */
+const SERIALIZER = String.raw`(() => {
+  const SKIP = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'LINK', 'META', 'BASE']);
+  const TEST_IDS = ['data-testid', 'data-test-id', 'data-qa', 'data-test', 'data-cy'];
+  // Attributes that change between two loads of the same page or carry secrets.
+  const DROP = /^(style|nonce|integrity|datetime|jsaction|jsname|jscontroller|jslog|data-ved|data-reactid|data-reactroot|data-react-[\w-]*|data-v-[\w-]*|data-(?:csrf|xsrf|nonce|token|timestamp|time|ts|request-id|trace-id|rendered-at|hydrated)[\w-]*)$/i;
+  const VOLATILE_NAME = /csrf|xsrf|nonce|token|authenticity|timestamp|signature/i;
+  const ID_REFS = new Set(['id', 'for', 'aria-controls', 'aria-labelledby', 'aria-describedby', 'aria-owns', 'aria-activedescendant', 'form', 'list']);
+  const TEXTY = new Set(['alt', 'title', 'aria-label', 'placeholder', 'aria-valuenow', 'aria-valuetext']);
+  const URLY = new Set(['src', 'href', 'action', 'srcset', 'poster']);
+  const VOLATILE_PARAM = /^(t|ts|_|cb|v|ver|nonce|sig|signature|token|csrf|timestamp|expires|x-amz-[\w-]+)$/i;
+  const text = (s) => s
+    .replace(/\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?/g, '<time>')
+    .replace(/\b\d{1,2}:\d{2}(?::\d{2})?(?:\s?[ap]\.?m\.?)?/gi, '<time>')
+    .replace(/\b\d+\s?(?:s|m|h|d|w|y|secs?|seconds?|mins?|minutes?|hrs?|hours?|days?|weeks?|months?|years?)\b(?:\s+ago)?/gi, '<time>')
+    .replace(/\b(?:just now|yesterday|today)\b/gi, '<time>')
+    .replace(/\d+(?:[.,]\d+)*(?:\s?[KkMmBb]\b)?/g, '#')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const generatedId = (v) => /\d|^:|^[a-f0-9]{8,}$|^(?:radix|react|headlessui|mui|ember|ext-gen)[-:_]/i.test(v);
+  const url = (v) => {
+    const q = v.indexOf('?');
+    if (q < 0) return v;
+    const params = new URLSearchParams(v.slice(q + 1));
+    for (const key of [...params.keys()]) if (VOLATILE_PARAM.test(key)) params.delete(key);
+    const rest = params.toString();
+    return v.slice(0, q) + (rest ? '?' + rest : '');
+  };
+  const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
+  const attrs = (el) => {
+    const volatileElement = ['name', 'property', 'http-equiv', 'id'].some((a) => VOLATILE_NAME.test(el.getAttribute(a) || ''));
+    const out = [];
+    for (const a of el.attributes) {
+      const name = a.name.toLowerCase();
+      if (DROP.test(name) || VOLATILE_NAME.test(name)) continue;
+      if (volatileElement && (name === 'value' || name === 'content')) continue;
+      let v = a.value;
+      if (ID_REFS.has(name)) v = v.split(/\s+/).map((id) => (generatedId(id) ? '*' : id)).join(' ');
+      else if (TEXTY.has(name)) v = text(v);
+      else if (URLY.has(name)) v = url(v);
+      else if (name === 'class') v = v.split(/\s+/).filter(Boolean).sort().join(' ');
+      out.push(name + '="' + esc(v) + '"');
+    }
+    return out.sort().join(' ');
+  };
+  const children = (node) => {
+    const kids = [...node.childNodes];
+    if (node.shadowRoot) kids.unshift(...node.shadowRoot.childNodes);
+    return kids;
+  };
+  const dom = (node) => {
+    if (node.nodeType === 3) {
+      const t = text(node.nodeValue || '');
+      return t ? esc(t) : '';
+    }
+    if (node.nodeType !== 1) return '';
+    const tag = node.localName;
+    const a = attrs(node);
+    const open = '<' + tag + (a ? ' ' + a : '') + '>';
+    if (SKIP.has(node.tagName)) return open;
+    return open + children(node).map(dom).join('') + '</' + tag + '>';
+  };
+  const skel = (el) => {
+    if (SKIP.has(el.tagName) || el.localName === 'head') return '';
+    let label = el.localName;
+    const role = el.getAttribute('role');
+    if (role) label += '[role=' + role + ']';
+    for (const a of TEST_IDS) {
+      const v = el.getAttribute(a);
+      if (v) label += '[' + a + '=' + v.replace(/\d+/g, '#') + ']';
+    }
+    // Repeated siblings (posts in a grid, comments, messages) fold into one: a new post
+    // changes the content, not the layout.
+    const seen = new Set();
+    const kids = [];
+    for (const child of children(el)) {
+      if (child.nodeType !== 1) continue;
+      const s = skel(child);
+      if (s && !seen.has(s)) { seen.add(s); kids.push(s); }
+    }
+    return kids.length ? label + '(' + kids.join(',') + ')' : label;
+  };
+  const root = document.documentElement;
+  return { dom: '<!doctype html>' + dom(root), skeleton: skel(root) };
+})()`;
+
+/** Serialises the page in place (one round trip) and hashes both views. */
+export async function snapshotDom(page: Page): Promise<DomSnapshot> {
+  const { dom, skeleton } = await page.evaluate<{ dom: string; skeleton: string }>(SERIALIZER);
+  return { dom_sha256: sha256Hex(dom), structure_sha256: sha256Hex(skeleton), normalized: dom, skeleton };
+}
+
+/** sha256 of the normalised DOM (volatile attributes, times, counts and whitespace removed). */
+export async function domHash(page: Page): Promise<string> {
+  return (await snapshotDom(page)).dom_sha256;
+}
+
+/** sha256 of the tag/role/test-id skeleton: recognises a layout version, ignores content. */
+export async function structureHash(page: Page): Promise<string> {
+  return (await snapshotDom(page)).structure_sha256;
+}

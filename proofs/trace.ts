@@ -1,0 +1,36 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrowserContext } from 'playwright-core';
+import type { ProofStore, StoredProof } from './store.js';
+
+export interface TraceProof {
+  trace: StoredProof;
+  /** Absolute path of the stored zip. */
+  path: string;
+  /** Opens the episode in Playwright's trace viewer. */
+  command: string;
+}
+
+/** Starts recording the episode (screenshots and DOM snapshots) on the context. */
+export async function startTrace(context: BrowserContext, options: { title?: string } = {}): Promise<void> {
+  await context.tracing.start({ screenshots: true, snapshots: true, sources: false, ...(options.title ? { title: options.title } : {}) });
+}
+
+/** Stops the recording and stores the zip content-addressed (kind `trace`). */
+export async function stopTrace(context: BrowserContext, store: ProofStore): Promise<TraceProof> {
+  const dir = await mkdtemp(join(tmpdir(), 'raize-trace-'));
+  try {
+    const file = join(dir, 'trace.zip');
+    await context.tracing.stop({ path: file });
+    const trace = await store.put(await readFile(file), { kind: 'trace', ext: 'zip' });
+    const path = store.resolve(trace);
+    return { trace, path, command: `npx playwright show-trace ${shellQuote(path)}` };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
