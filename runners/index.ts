@@ -1,2 +1,5 @@
 export { createServices, type Services, type ServiceOverrides } from './services.js';
 export { PerformerRegistry } from './performers.js';
+export { BrowserProvider, launchBrowserProvider, resolveChromium, CHROMIUM_ARGS, type BrowserProviderOptions } from './browser/provider.js';
+export { SessionStore, type SessionState } from './browser/sessions.js';
+export { connectBrowserAccount, type ConnectAccountInput } from './browser/connect.js';

@@ -1,1 +1,2 @@
 export { Annex, LayoutAnnex, parseAnnex } from './schema.js';
+export { INSTAGRAM_ANNEX, INSTAGRAM_BLOCKED_TOAST } from './instagram.js';

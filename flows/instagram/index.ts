@@ -1,0 +1,1 @@
+export { instagramLogin } from './login.js';
