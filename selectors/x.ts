@@ -19,7 +19,7 @@ export const X_ANNEX: Annex = parseAnnex({
     status: '/{handle}/status/{id}',
     inbox: '/messages',
     thread: '/messages/{id}',
-    checkpoint: '/account/access',
+    challenge: '/account/access',
   },
   layouts: {
     v1: {

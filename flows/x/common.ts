@@ -1,5 +1,5 @@
 import type { Locator, Request, Response } from 'playwright-core';
-import { AuthExpiredError, CheckpointError, PlatformRefusalError, TransientError, ValidationError } from '../../safety/errors.js';
+import { AuthExpiredError, CheckpointError, DriftError, PlatformRefusalError, TransientError, ValidationError } from '../../safety/errors.js';
 import { X_BLOCKED_TOAST } from '../../selectors/x.js';
 import type { FlowContext } from '../types.js';
 
@@ -10,20 +10,20 @@ const SETTLE_TIMEOUT_MS = 15_000;
 /** A selector of the recognised layout (`surface.element`); a missing entry is a bug in the annex. */
 export function sel(fc: FlowContext, surface: string, element: string): string {
   const value = fc.layout.annex.surfaces[surface]?.[element];
-  if (!value) throw new Error(`x annex ${fc.layout.version}: no selector ${surface}.${element}`);
+  if (!value) throw new DriftError(`x annex layout ${fc.layout.version} has no selector ${surface}.${element}`);
   return value;
 }
 
 export function receiptSel(fc: FlowContext, name: string): string {
   const value = fc.layout.annex.receipts[name];
-  if (!value) throw new Error(`x annex ${fc.layout.version}: no receipt ${name}`);
+  if (!value) throw new DriftError(`x annex layout ${fc.layout.version} has no receipt ${name}`);
   return value;
 }
 
 /** An annex path with its `{placeholders}` filled in (each value URL-encoded). */
 export function pathOf(fc: FlowContext, name: string, params: Record<string, string> = {}): string {
   const template = fc.annex.paths[name];
-  if (!template) throw new Error(`x annex: no path ${name}`);
+  if (!template) throw new DriftError(`x annex has no path ${name}`);
   return template.replace(/\{(\w+)\}/g, (_, key: string) => {
     const value = params[key];
     if (value === undefined) throw new Error(`x annex path ${name}: missing {${key}}`);
@@ -111,15 +111,16 @@ export async function permalinkOf(fc: FlowContext, link: Locator): Promise<{ id:
  * Friction on the page now (§8.4): the login form (session gone), a checkpoint, an
  * "Action Blocked" toast, a rate-limit or error page. Throws the error class whose
  * classification matches what the platform did; returns when the page is clean.
- * `status` is the HTTP status of the response that produced the page, when known.
+ * `status` is the HTTP status of the response that produced the page, when known; `sent` says
+ * whether the page answers a commit (an error page after one may hide an applied effect).
  */
-export async function assertNoFriction(fc: FlowContext, status?: number, retryAfterS?: string | null): Promise<void> {
+export async function assertNoFriction(fc: FlowContext, status?: number, retryAfterS?: string | null, sent = false): Promise<void> {
   const { page } = fc;
   const f = fc.layout.annex.friction;
   if (matchPath(fc, 'login', page.url()) || (f.login && (await page.locator(f.login).count()) > 0)) {
     throw new AuthExpiredError('x: the session is gone (login page shown)');
   }
-  if (matchPath(fc, 'checkpoint', page.url()) || (await page.locator(f.checkpoint).count()) > 0) {
+  if (matchPath(fc, 'challenge', page.url()) || (await page.locator(f.checkpoint).count()) > 0) {
     throw new CheckpointError('x: account access checkpoint shown');
   }
   const toast = page.locator(f.toast);
@@ -141,7 +142,7 @@ export async function assertNoFriction(fc: FlowContext, status?: number, retryAf
     if (status !== undefined && status >= 400 && status < 500 && status !== 408) {
       throw new PlatformRefusalError(`x: the page answered ${status}`, status);
     }
-    throw new TransientError(`x: error page${status ? ` (${status})` : ''}`, true, undefined, status);
+    throw new TransientError(`x: error page${status ? ` (${status})` : ''}`, sent, undefined, status);
   }
 }
 
@@ -224,7 +225,7 @@ export async function assertCommitted(fc: FlowContext, s: Submitted): Promise<vo
   if (!s.response) throw new TransientError(`x: ${s.failure ?? 'no response'} after the submit`, true);
   const status = s.response.status();
   const final = s.response.request().isNavigationRequest() ? await finalStatus(fc) : status;
-  await assertNoFriction(fc, final, s.response.headers()['retry-after']);
+  await assertNoFriction(fc, final, s.response.headers()['retry-after'], true);
   if (status >= 500) throw new TransientError(`x: submit answered ${status}`, true, undefined, status);
   if (status === 429) throw new TransientError('x: rate limited', false, undefined, 429);
   if (status >= 400) throw new PlatformRefusalError(`x: submit answered ${status}`, status);

@@ -79,12 +79,12 @@ export const publishFlow: Flow = {
           // The platform sent the browser elsewhere (checkpoint, login) instead of posting.
           await page.waitForURL((u) => u.toString() !== before, { timeout: 15_000 }).catch(() => undefined);
           await page.waitForLoadState('domcontentloaded');
-          await assertNoFriction(fc, status);
+          await assertNoFriction(fc, status, null, true);
           throw new TransientError(`x publish: redirected to ${new URL(body.location, fc.origin).pathname}`, false);
         }
         // The composer script shows its outcome once the progress bar hides.
         await page.locator(sel(fc, 'composer', 'progress')).waitFor({ state: 'hidden', timeout: 15_000 }).catch(() => undefined);
-        await assertNoFriction(fc, status, sent.response.headers()['retry-after']);
+        await assertNoFriction(fc, status, sent.response.headers()['retry-after'], true);
         if (status >= 500) throw new TransientError(`x publish: answered ${status}`, true, undefined, status);
         if (status === 429) throw new TransientError('x publish: rate limited', false, undefined, 429);
         if (status >= 400 || body.ok !== true) throw new PlatformRefusalError(`x publish: refused (${status})`, status);
@@ -95,7 +95,7 @@ export const publishFlow: Flow = {
       async run(fc) {
         const { page } = fc;
         const receipt = page.locator(receiptSel(fc, 'publish'));
-        const shown = await receipt.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false);
+        const shown = await receipt.waitFor({ state: 'visible', timeout: 2_000 }).then(() => true, () => false);
         const link = shown ? await permalinkOf(fc, page.locator(receiptSel(fc, 'publish_permalink'))) : undefined;
         if (!link) throw new OutcomeUnknownError('x publish: posted, but no receipt with a permalink was shown');
         fc.receipt.platform_object_id = link.id;

@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import type { Page } from '@playwright/test';
+import type { Flow, FlowContext } from '../../flows/index.js';
+import { xFlows } from '../../flows/x/index.js';
+import type { Action, ActionContext, AttemptReceipt, PlatformAccount, ProofRef, Verification } from '../../safety/index.js';
+import { X_ANNEX } from '../../selectors/x.js';
+import { test, expect, sha256, X, eventually, type AdminClient } from '../sandbox/fixtures.js';
+
+/**
+ * The X flows on their own, against the sandbox's X v1 UI: a hand-built FlowContext and the
+ * kernel's order (pre-check, steps, verification), asserting the ground truth each time.
+ */
+
+const ACCOUNT: PlatformAccount = {
+  platform_account_id: 'acct-x-northwind', client_id: 'client-1', platform: 'x',
+  fingerprint: { platform_user_id: X.northwind.id, handle: X.northwind.handle, display_name: 'Northwind Bakery', extra: {} },
+  timezone: 'UTC', state: 'active', state_reason: null, session_ref: null,
+  created_at: new Date().toISOString(), updated_at: new Date().toISOString(),
+};
+
+function actionOf(action_type: Action['action_type'], payload: Record<string, unknown>): Action {
+  const now = new Date().toISOString();
+  return {
+    action_id: randomUUID(), episode_id: randomUUID(), client_id: ACCOUNT.client_id, platform: 'x', platform_account_id: ACCOUNT.platform_account_id,
+    lane: 'browser', action_type, payload, payload_hash: sha256(JSON.stringify(payload)), idempotency_key: randomUUID(), state: 'attempted', risk: 'normal',
+    compliance_flags: [], created_by: 'test', policy_snapshot_id: null, attempt_count: 1, verify_tries: 0, owner_id: null, lease_expires_at: null,
+    result: {}, escalated_at: null, depends_on: null, created_at: now, updated_at: now,
+  };
+}
+
+interface Local {
+  fc: FlowContext;
+  commits: number;
+  proofs: ProofRef[];
+}
+
+function localContext(page: Page, origin: string, action: Action): Local {
+  const local: Local = { commits: 0, proofs: [], fc: undefined as unknown as FlowContext };
+  const episode: ActionContext = {
+    action, account: ACCOUNT, attempt: 1, deadline: Date.now() + 60_000, signal: new AbortController().signal,
+    beforeCommit: async () => {
+      local.commits += 1;
+    },
+    addProof: (p) => void local.proofs.push(p),
+    log: () => undefined,
+  };
+  local.fc = {
+    page, origin, annex: X_ANNEX, layout: { version: 'v1', annex: X_ANNEX.layouts.v1! }, action, account: ACCOUNT, episode, receipt: {},
+    surface: () => undefined,
+  };
+  return local;
+}
+
+async function login(page: Page, origin: string): Promise<void> {
+  const form = X_ANNEX.layouts.v1!.surfaces.login!;
+  await page.goto(`${origin}${X_ANNEX.paths.login}`);
+  await page.fill(form.username!, X.northwind.handle);
+  await page.fill(form.password!, X.northwind.password);
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith(X_ANNEX.paths.login!)), page.click(form.submit!)]);
+}
+
+/** Pre-check, then (when nothing exists) the steps, then verification: the kernel's order. */
+async function perform(page: Page, origin: string, flow: Flow, payload: Record<string, unknown>): Promise<{ existed: boolean; receipt: AttemptReceipt; verification: Verification; commits: number; error?: unknown }> {
+  const pre = localContext(page, origin, actionOf(flow.action_type, payload));
+  const check = await flow.precheck(pre.fc);
+  if (check.exists) return { existed: true, receipt: check.ref, verification: await flow.verify(pre.fc, check.ref), commits: 0 };
+  const run = localContext(page, origin, pre.fc.action);
+  let error: unknown;
+  try {
+    for (const step of flow.steps) await step.run(run.fc);
+  } catch (e) {
+    error = e;
+  }
+  const after = localContext(page, origin, pre.fc.action);
+  const verification = await flow.verify(after.fc, error ? undefined : run.fc.receipt);
+  return { existed: false, receipt: run.fc.receipt, verification, commits: run.commits, error };
+}
+
+const effectsOf = (admin: AdminClient, kind: string) => eventually(() => admin.effects({ platform: 'x', kind }), (e) => e.length > 0);
+
+test.describe('X flows (v1 layout, local harness)', () => {
+  test.beforeEach(async ({ page, sandbox }) => {
+    await login(page, sandbox.platforms.x);
+  });
+
+  test('should publish once with a permalink receipt, verify at level 3, and find the post on a second run', async ({ page, sandbox, admin }) => {
+    const text = `Fresh sourdough at 7 ${randomUUID()}`;
+    const first = await perform(page, sandbox.platforms.x, xFlows.publish!, { text });
+    expect(first.error).toBeUndefined();
+    expect(first.commits).toBe(1);
+    expect(first.receipt.platform_object_id).toMatch(/^\d+$/);
+    expect(first.receipt.permalink).toBe(`${sandbox.platforms.x}/${X.northwind.handle}/status/${first.receipt.platform_object_id}`);
+    expect(first.verification).toMatchObject({ outcome: 'present', level: 3, platform_object_id: first.receipt.platform_object_id });
+    const effects = await effectsOf(admin, 'publish');
+    expect(effects).toEqual([expect.objectContaining({ object_id: first.receipt.platform_object_id, payload_sha256: sha256(text), via: 'ui' })]);
+
+    const second = await perform(page, sandbox.platforms.x, xFlows.publish!, { text });
+    expect(second.existed).toBe(true);
+    expect(second.receipt.platform_object_id).toBe(first.receipt.platform_object_id);
+    expect(await admin.effects({ platform: 'x' })).toHaveLength(1);
+  });
+
+  test('should leave verification to find the post when the receipt is missing', async ({ page, sandbox, admin }) => {
+    await admin.fault({ kind: 'receipt_missing', platform: 'x', action: 'publish' });
+    const text = `No receipt today ${randomUUID()}`;
+    const out = await perform(page, sandbox.platforms.x, xFlows.publish!, { text });
+    expect((out.error as Error)?.name).toBe('OutcomeUnknownError');
+    const effects = await effectsOf(admin, 'publish');
+    expect(effects).toHaveLength(1);
+    expect(out.verification).toMatchObject({ outcome: 'present', level: 3, platform_object_id: effects[0]!.object_id });
+  });
+
+  test('should like the seeded tweet once and find the like already on a second run', async ({ page, sandbox, admin }) => {
+    const tweet = `/${X.northwind.handle}/status/1860000000000000001`;
+    const first = await perform(page, sandbox.platforms.x, xFlows.like!, { target: tweet });
+    expect(first.error).toBeUndefined();
+    expect(first.verification).toMatchObject({ outcome: 'present', level: 3, platform_object_id: '1860000000000000001' });
+    expect(await effectsOf(admin, 'like')).toEqual([expect.objectContaining({ object_id: '1860000000000000001', payload_sha256: sha256('1860000000000000001') })]);
+    const second = await perform(page, sandbox.platforms.x, xFlows.like!, { target: '1860000000000000001' });
+    expect(second.existed).toBe(true);
+    expect(await admin.effects({ platform: 'x' })).toHaveLength(1);
+  });
+
+  test('should reply under a tweet once and find the reply on a second run', async ({ page, sandbox, admin }) => {
+    const text = `Thanks for stopping by! ${randomUUID()}`;
+    const payload = { target: `${sandbox.platforms.x}/${X.northwind.handle}/status/1860000000000000001`, text };
+    const first = await perform(page, sandbox.platforms.x, xFlows.comment_reply!, payload);
+    expect(first.error).toBeUndefined();
+    expect(first.verification).toMatchObject({ outcome: 'present', level: 3, platform_object_id: first.receipt.platform_object_id });
+    expect(await effectsOf(admin, 'reply')).toEqual([expect.objectContaining({ object_id: first.receipt.platform_object_id, target_id: '1860000000000000001', payload_sha256: sha256(text) })]);
+    const second = await perform(page, sandbox.platforms.x, xFlows.comment_reply!, payload);
+    expect(second.existed).toBe(true);
+    expect(second.receipt.platform_object_id).toBe(first.receipt.platform_object_id);
+    expect(await admin.effects({ platform: 'x' })).toHaveLength(1);
+  });
+
+  test('should send a DM once (recipient by handle or id) and find it in the thread on a second run', async ({ page, sandbox, admin }) => {
+    const text = `Your order is ready ${randomUUID()}`;
+    const first = await perform(page, sandbox.platforms.x, xFlows.dm_send!, { recipient: `@${X.ana.handle}`, text });
+    expect(first.error).toBeUndefined();
+    expect(first.verification).toMatchObject({ outcome: 'present', level: 3, platform_object_id: first.receipt.platform_object_id });
+    expect(await effectsOf(admin, 'dm_send')).toEqual([expect.objectContaining({ object_id: first.receipt.platform_object_id, target_id: X.ana.id, payload_sha256: sha256(text) })]);
+    const second = await perform(page, sandbox.platforms.x, xFlows.dm_send!, { recipient: X.ana.id, text });
+    expect(second.existed).toBe(true);
+    expect(await admin.effects({ platform: 'x' })).toHaveLength(1);
+  });
+
+  test('should report absent when the post provably is not on the profile', async ({ page, sandbox }) => {
+    const fc = localContext(page, sandbox.platforms.x, actionOf('publish', { text: `never posted ${randomUUID()}` })).fc;
+    expect(await xFlows.publish!.verify(fc)).toEqual({ outcome: 'absent', level: 0 });
+  });
+});
+
+test('should not recognise the X v2 layout with the v1 markers (drift)', async ({ page, sandbox, admin }) => {
+  const markers = X_ANNEX.layouts.v1!.fingerprint.markers;
+  await page.goto(`${sandbox.platforms.x}${X_ANNEX.paths.login}`);
+  for (const m of markers) expect(await page.locator(m).count(), m).toBeGreaterThan(0);
+  await admin.layout('x', 'v2');
+  await page.goto(`${sandbox.platforms.x}${X_ANNEX.paths.login}`);
+  expect(Object.keys(X_ANNEX.layouts)).toEqual(['v1']);
+  for (const m of markers) expect(await page.locator(m).count(), m).toBe(0);
+});
