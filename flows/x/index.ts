@@ -2,6 +2,7 @@ import type { ActionType } from '../../safety/index.js';
 import type { Flow } from '../types.js';
 import { dmSendFlow } from './dm-send.js';
 import { likeFlow } from './like.js';
+export { xLogin } from './login.js';
 import { publishFlow } from './publish.js';
 import { replyFlow } from './reply.js';
 

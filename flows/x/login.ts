@@ -1,0 +1,30 @@
+import { CheckpointError, DriftError, PlatformRefusalError } from '../../safety/index.js';
+import { detectLayout, type LoginFlow } from '../run.js';
+
+const stripAt = (s: string | null | undefined) => (s ?? '').trim().replace(/^@/, '');
+
+/** X login at connect time: the form, then the current-account chrome read back on /home. */
+export const xLogin: LoginFlow = {
+  platform: 'x',
+  async login({ page, origin, annex, handle, password }) {
+    const base = origin.replace(/\/$/, '');
+    await page.goto(`${base}${annex.paths.login}`, { waitUntil: 'domcontentloaded' });
+    const layout = await detectLayout(page, annex);
+    if (!layout) throw new DriftError('x login page matches no known layout');
+    const form = layout.annex.surfaces.login!;
+    await page.fill(form.username!, stripAt(handle));
+    await page.fill(form.password!, password);
+    await Promise.all([page.waitForNavigation({ waitUntil: 'domcontentloaded' }), page.click(form.submit!)]);
+    if (form.error && (await page.locator(form.error).isVisible())) throw new PlatformRefusalError('x refused the credentials');
+    if (await page.locator(layout.annex.friction.checkpoint).isVisible()) throw new CheckpointError('x asks for an account access check at login');
+    await page.goto(`${base}${annex.paths.home}`, { waitUntil: 'domcontentloaded' });
+    const id = layout.annex.identity;
+    const shown = stripAt(await page.locator(id.handle).first().textContent());
+    if (shown !== stripAt(handle)) throw new PlatformRefusalError(`x logged in as another account than ${stripAt(handle)}`);
+    return {
+      handle: shown,
+      ...(id.display_name ? { display_name: ((await page.locator(id.display_name).first().textContent()) ?? '').trim() } : {}),
+      avatar_src: (await page.locator(id.avatar).first().getAttribute('src')) ?? undefined,
+    };
+  },
+};
