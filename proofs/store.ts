@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import type { ProofRef } from '../safety/index.js';
 import { sha256Hex } from '../store/hash.js';
+import { ensurePrivateDir, writePrivateFile } from './files.js';
 
 export type ProofKind = ProofRef['kind'];
 
@@ -44,14 +44,6 @@ export class ProofRefError extends Error {
 
 const EXT = /^[a-z0-9]+(?:\.[a-z0-9]+)*$/;
 const REF = /^proofs\/([0-9a-f]{2})\/([0-9a-f]{64})\.([a-z0-9]+(?:\.[a-z0-9]+)*)$/;
-const DIR_MODE = 0o700;
-const FILE_MODE = 0o600;
-
-/** mkdir -p with 0700 on every level we create (umask would otherwise widen or narrow it). */
-async function ensureDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: DIR_MODE });
-  await chmod(dir, DIR_MODE);
-}
 
 function parseRef(ref: ProofRef | string): { path: string; sha256: string; claimed?: string } {
   const text = typeof ref === 'string' ? ref : ref.ref;
@@ -63,7 +55,6 @@ function parseRef(ref: ProofRef | string): { path: string; sha256: string; claim
 
 export function createProofStore(dataDir: string): ProofStore {
   const root = resolvePath(dataDir);
-  const proofsDir = join(root, 'proofs');
 
   const resolve = (ref: ProofRef | string): string => join(root, parseRef(ref).path);
 
@@ -78,24 +69,9 @@ export function createProofStore(dataDir: string): ProofStore {
       const file = join(root, ref);
       const exists = await stat(file).then(() => true, () => false);
       if (!exists) {
-        await ensureDir(proofsDir);
-        await ensureDir(join(proofsDir, sha256.slice(0, 2)));
-        // Write beside, then rename: a reader never sees a half-written proof, and two writers
-        // of the same bytes both end with the same complete file.
-        const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-        const handle = await open(tmp, 'wx', FILE_MODE);
-        try {
-          await handle.writeFile(bytes);
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-        try {
-          await rename(tmp, file);
-        } catch (error) {
-          await rm(tmp, { force: true });
-          throw error;
-        }
+        // Two writers of the same bytes both end with the same complete file.
+        await ensurePrivateDir(join(root, 'proofs'));
+        await writePrivateFile(file, bytes);
       }
       return { kind, ref, sha256 };
     },

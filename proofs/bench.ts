@@ -1,0 +1,55 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { createProofListener } from './capture.js';
+import { compareToBaseline, recordBaselineFromPage } from './drift.js';
+import type { ProofStore } from './store.js';
+
+export interface TimingSummary {
+  n: number;
+  mean_ms: number;
+  median_ms: number;
+  p95_ms: number;
+  min_ms: number;
+}
+
+export function summarize(samples: number[]): TimingSummary {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
+  const round = (v: number) => Math.round(v * 10) / 10;
+  return { n: s.length, mean_ms: round(s.reduce((a, b) => a + b, 0) / Math.max(1, s.length)), median_ms: round(at(0.5)), p95_ms: round(at(0.95)), min_ms: round(s[0] ?? 0) };
+}
+
+/** Milliseconds per proof step (screenshot + thumbnail + DOM hash, stored) on the page as it is. */
+export async function measureProofCapture(page: Page, store: ProofStore, n: number): Promise<TimingSummary> {
+  const listener = createProofListener({ store });
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const started = performance.now();
+    await listener.onStep(page, { episode_id: 'bench', action_id: 'bench', platform: 'bench', step: `step_${i}`, phase: 'after' });
+    samples.push(performance.now() - started);
+  }
+  return summarize(samples);
+}
+
+/**
+ * Milliseconds per drift compare (screenshot, mask boxes, structure hash, pixelmatch) of the
+ * page against a baseline of itself, recorded in a throw-away data dir.
+ */
+export async function measureDriftCompare(page: Page, n: number, options: { maskSelectors?: readonly string[] } = {}): Promise<TimingSummary> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'raize-drift-bench-'));
+  try {
+    const key = { dataDir, platform: 'bench', surface: 'page', layout: 'current', maskSelectors: options.maskSelectors ?? [] };
+    await recordBaselineFromPage(page, { ...key, confirmedBy: 'bench' });
+    const samples: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const started = performance.now();
+      await compareToBaseline(page, key);
+      samples.push(performance.now() - started);
+    }
+    return summarize(samples);
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,182 @@
+import type { Page } from 'playwright-core';
+import pixelmatch from 'pixelmatch';
+import sharp from 'sharp';
+import { loadBaseline, recognizeLayout, recordBaseline, type BaselineKey, type BaselineMeta, type Box } from './baselines.js';
+import { snapshotDom } from './dom.js';
+import { appendDriftRecord, type DriftRecord } from './drift-records.js';
+import { encodeScreenshot } from './screenshot.js';
+import type { ProofStore } from './store.js';
+
+/** No confirmed baseline for a surface: a human must record one before drift can be judged. */
+export class BaselineMissingError extends Error {
+  readonly code = 'baseline_missing';
+  constructor(readonly key: BaselineKey) {
+    super(`no baseline for ${key.platform}/${key.layout}/${key.surface}; record one with a human confirmation`);
+    this.name = 'BaselineMissingError';
+  }
+}
+
+export interface CompareOptions extends BaselineKey {
+  dataDir: string;
+  /** Dynamic regions (the annex's `dynamic_regions`): painted out on both images. */
+  maskSelectors?: readonly string[];
+  /** pixelmatch per-pixel colour threshold (0–1). @default 0.1 */
+  pixelThreshold?: number;
+}
+
+export interface DriftComparison {
+  /** Mismatched pixels over the pixels left after masking (0–1). */
+  diff_ratio: number;
+  structure_match: boolean;
+  /** pixelmatch's diff image. */
+  diff_png: Buffer;
+  current_png: Buffer;
+  structure_seen: string;
+  mismatched_pixels: number;
+  width: number;
+  height: number;
+  mask_boxes: Box[];
+  baseline: BaselineMeta;
+  baseline_png: Buffer;
+}
+
+/** The viewport boxes of every element matching the selectors (hidden ones have no box). */
+export async function maskBoxes(page: Page, selectors: readonly string[]): Promise<Box[]> {
+  if (selectors.length === 0) return [];
+  // Source text, not a function: see the serializer note in dom.ts.
+  const script = `(${JSON.stringify(selectors)}).flatMap((s) => [...document.querySelectorAll(s)]).map((e) => e.getBoundingClientRect()).filter((r) => r.width > 0 && r.height > 0).map((r) => ({ x: r.x, y: r.y, width: r.width, height: r.height }))`;
+  return page.evaluate<Box[]>(script);
+}
+
+const MASK = [255, 0, 255, 255] as const;
+
+function paint(rgba: Uint8Array, width: number, height: number, boxes: readonly Box[], scale: number): number {
+  let painted = 0;
+  for (const b of boxes) {
+    const x0 = Math.max(0, Math.floor(b.x * scale)), y0 = Math.max(0, Math.floor(b.y * scale));
+    const x1 = Math.min(width, Math.ceil((b.x + b.width) * scale)), y1 = Math.min(height, Math.ceil((b.y + b.height) * scale));
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) {
+        const i = (y * width + x) * 4;
+        if (rgba[i] !== MASK[0] || rgba[i + 1] !== MASK[1] || rgba[i + 2] !== MASK[2] || rgba[i + 3] !== MASK[3]) painted++;
+        rgba.set(MASK, i);
+      }
+    }
+  }
+  return painted;
+}
+
+async function rgbaOf(png: Uint8Array, width: number, height: number): Promise<Uint8Array> {
+  // Images of another size are padded (or cropped) to the baseline's: the padding counts as drift.
+  const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  if (info.width === width && info.height === height) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const out = new Uint8Array(width * height * 4);
+  for (let y = 0; y < Math.min(height, info.height); y++) {
+    out.set(data.subarray(y * info.width * 4, y * info.width * 4 + Math.min(width, info.width) * 4), y * width * 4);
+  }
+  return out;
+}
+
+/** Compares two screenshots with the same boxes painted out on both. */
+export async function compareImages(baselinePng: Uint8Array, currentPng: Uint8Array, boxes: readonly Box[], options: { pixelThreshold?: number; scale?: number } = {}): Promise<{ diff_ratio: number; mismatched_pixels: number; diff_png: Buffer; width: number; height: number }> {
+  const { width, height } = await sharp(baselinePng).metadata();
+  if (!width || !height) throw new Error('baseline image has no size');
+  const [a, b] = await Promise.all([rgbaOf(baselinePng, width, height), rgbaOf(currentPng, width, height)]);
+  const masked = paint(a, width, height, boxes, options.scale ?? 1);
+  paint(b, width, height, boxes, options.scale ?? 1);
+  const diff = new Uint8Array(width * height * 4);
+  const mismatched = pixelmatch(a, b, diff, width, height, { threshold: options.pixelThreshold ?? 0.1 });
+  const compared = Math.max(1, width * height - masked);
+  const diff_png = await sharp(diff, { raw: { width, height, channels: 4 } }).png({ compressionLevel: 6 }).toBuffer();
+  return { diff_ratio: Math.min(1, mismatched / compared), mismatched_pixels: mismatched, diff_png, width, height };
+}
+
+/**
+ * Screenshot + structure fingerprint of the page against the confirmed baseline of
+ * (platform, layout, surface). Dynamic regions of both the baseline and the current page are
+ * masked on both images.
+ */
+export async function compareToBaseline(page: Page, options: CompareOptions): Promise<DriftComparison> {
+  const baseline = await loadBaseline(options.dataDir, options);
+  if (!baseline) throw new BaselineMissingError({ platform: options.platform, surface: options.surface, layout: options.layout });
+  const [current_png, boxes, dom] = await Promise.all([
+    page.screenshot({ type: 'png', animations: 'disabled', caret: 'hide' }),
+    maskBoxes(page, options.maskSelectors ?? []),
+    snapshotDom(page),
+  ]);
+  const mask_boxes = [...baseline.meta.mask_boxes, ...boxes];
+  const images = await compareImages(baseline.png, current_png, mask_boxes, {
+    ...(options.pixelThreshold !== undefined ? { pixelThreshold: options.pixelThreshold } : {}),
+    scale: baseline.meta.width / (page.viewportSize()?.width ?? baseline.meta.width),
+  });
+  return {
+    ...images, current_png, mask_boxes,
+    structure_match: dom.structure_sha256 === baseline.meta.structure,
+    structure_seen: dom.structure_sha256,
+    baseline: baseline.meta, baseline_png: baseline.png,
+  };
+}
+
+export interface CheckDriftOptions extends CompareOptions {
+  store: ProofStore;
+  /** Above this diff ratio side effects are blocked. @default 0.01 */
+  blockRatio?: number;
+  /** Above this diff ratio (or on any structure change) the observation is recorded. @default 0.001 */
+  noticeRatio?: number;
+}
+
+export interface DriftVerdict {
+  blocked: boolean;
+  comparison: DriftComparison;
+  /** Present when the drift was worth recording. */
+  record?: DriftRecord;
+}
+
+/**
+ * The drift gate of a surface: compares, decides whether side effects must stop (unknown
+ * structure or too many changed pixels, §8.4 "UI layout changed"), and records the
+ * observation with its three images in the proof store for the drift report.
+ */
+export async function checkDrift(page: Page, options: CheckDriftOptions): Promise<DriftVerdict> {
+  const blockRatio = options.blockRatio ?? 0.01;
+  const comparison = await compareToBaseline(page, options);
+  const blocked = !comparison.structure_match || comparison.diff_ratio > blockRatio;
+  if (comparison.structure_match && comparison.diff_ratio <= (options.noticeRatio ?? 0.001)) return { blocked, comparison };
+  const [baseline, current, diff] = await Promise.all([
+    options.store.put(await encodeScreenshot(comparison.baseline_png), { kind: 'screenshot', ext: 'webp' }),
+    options.store.put(await encodeScreenshot(comparison.current_png), { kind: 'screenshot', ext: 'webp' }),
+    options.store.put(comparison.diff_png, { kind: 'artifact', ext: 'diff.png' }),
+  ]);
+  const layout_seen = comparison.structure_match
+    ? options.layout
+    : (await recognizeLayout(options.dataDir, options.platform, options.surface, comparison.structure_seen)) ?? 'unknown';
+  const record = await appendDriftRecord(options.dataDir, {
+    platform: options.platform, surface: options.surface, layout_expected: options.layout, layout_seen,
+    diff_ratio: comparison.diff_ratio, structure_match: comparison.structure_match,
+    structure_expected: comparison.baseline.structure, structure_seen: comparison.structure_seen,
+    block_ratio: blockRatio, blocked, mask_boxes: comparison.mask_boxes,
+    width: comparison.width, height: comparison.height,
+    screenshots: { baseline, current, diff },
+  });
+  return { blocked, comparison, record };
+}
+
+export interface BaselineFromPageOptions extends BaselineKey {
+  dataDir: string;
+  maskSelectors?: readonly string[];
+  confirmedBy: string;
+}
+
+/** Records what the page shows now as the confirmed baseline of its surface. */
+export async function recordBaselineFromPage(page: Page, options: BaselineFromPageOptions): Promise<BaselineMeta> {
+  const [png, boxes, dom] = await Promise.all([
+    page.screenshot({ type: 'png', animations: 'disabled', caret: 'hide' }),
+    maskBoxes(page, options.maskSelectors ?? []),
+    snapshotDom(page),
+  ]);
+  const { width, height } = await sharp(png).metadata();
+  return recordBaseline(options.dataDir, {
+    platform: options.platform, surface: options.surface, layout: options.layout,
+    png, width: width!, height: height!, structure: dom.structure_sha256, maskBoxes: boxes, confirmedBy: options.confirmedBy,
+  });
+}
