@@ -225,10 +225,22 @@ export async function assertCommitted(fc: FlowContext, s: Submitted): Promise<vo
   if (!s.response) throw new TransientError(`x: ${s.failure ?? 'no response'} after the submit`, true);
   const status = s.response.status();
   const final = s.response.request().isNavigationRequest() ? await finalStatus(fc) : status;
+  if (s.response.request().isNavigationRequest() && !(await showsLayout(fc))) {
+    // A truncated or garbled answer leaves the browser's own error page: the effect may have landed.
+    throw new TransientError('x: the answer to the submit was unreadable (connection lost)', true);
+  }
   await assertNoFriction(fc, final, s.response.headers()['retry-after'], true);
   if (status >= 500) throw new TransientError(`x: submit answered ${status}`, true, undefined, status);
   if (status === 429) throw new TransientError('x: rate limited', false, undefined, 429);
   if (status >= 400) throw new PlatformRefusalError(`x: submit answered ${status}`, status);
+}
+
+/** Whether the page carries every fingerprint marker of the layout in use. */
+async function showsLayout(fc: FlowContext): Promise<boolean> {
+  for (const marker of fc.layout.annex.fingerprint.markers) {
+    if ((await fc.page.locator(marker).count()) === 0) return false;
+  }
+  return true;
 }
 
 /** The status of the document the page shows now (after redirects). */

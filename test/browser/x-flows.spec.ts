@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Page } from '@playwright/test';
-import type { Flow, FlowContext } from '../../flows/index.js';
+import { createFlowContext, runFlow, type Flow, type FlowContext } from '../../flows/index.js';
 import { xFlows } from '../../flows/x/index.js';
 import type { Action, ActionContext, AttemptReceipt, PlatformAccount, ProofRef, Verification } from '../../safety/index.js';
 import { X_ANNEX } from '../../selectors/x.js';
 import { test, expect, sha256, X, eventually, type AdminClient } from '../sandbox/fixtures.js';
 
 /**
- * The X flows on their own, against the sandbox's X v1 UI: a hand-built FlowContext and the
- * kernel's order (pre-check, steps, verification), asserting the ground truth each time.
+ * The X flows against the sandbox's X v1 UI through the flow runner (flows/run.ts), without the
+ * kernel: a hand-built episode and the kernel's order (pre-check, steps, verification),
+ * asserting the ground truth each time.
  */
 
 const ACCOUNT: PlatformAccount = {
@@ -44,10 +45,8 @@ function localContext(page: Page, origin: string, action: Action): Local {
     addProof: (p) => void local.proofs.push(p),
     log: () => undefined,
   };
-  local.fc = {
-    page, origin, annex: X_ANNEX, layout: { version: 'v1', annex: X_ANNEX.layouts.v1! }, action, account: ACCOUNT, episode, receipt: {},
-    surface: () => undefined,
-  };
+  // The runner's context: its commit guard and guardrails (flows/run.ts) around our episode.
+  local.fc = createFlowContext({ page, origin, annex: X_ANNEX, episode });
   return local;
 }
 
@@ -67,7 +66,7 @@ async function perform(page: Page, origin: string, flow: Flow, payload: Record<s
   const run = localContext(page, origin, pre.fc.action);
   let error: unknown;
   try {
-    for (const step of flow.steps) await step.run(run.fc);
+    await runFlow(run.fc, flow.steps, { listeners: [] });
   } catch (e) {
     error = e;
   }
@@ -143,6 +142,35 @@ test.describe('X flows (v1 layout, local harness)', () => {
     const second = await perform(page, sandbox.platforms.x, xFlows.dm_send!, { recipient: X.ana.id, text });
     expect(second.existed).toBe(true);
     expect(await admin.effects({ platform: 'x' })).toHaveLength(1);
+  });
+
+  test('should hand an ack_lost DM to verification, which finds exactly the one message', async ({ page, sandbox, admin }) => {
+    await admin.fault({ kind: 'ack_lost', platform: 'x', lane: 'ui', action: 'dm_send' });
+    const text = `Did this arrive? ${randomUUID()}`;
+    const out = await perform(page, sandbox.platforms.x, xFlows.dm_send!, { recipient: X.ana.id, text });
+    expect(out.commits).toBe(1);
+    expect((out.error as Error)?.name).toBe('TransientError');
+    expect((out.error as { sent?: boolean }).sent).toBe(true);
+    const effects = await effectsOf(admin, 'dm_send');
+    expect(effects).toHaveLength(1);
+    expect(out.verification).toMatchObject({ outcome: 'present', platform_object_id: effects[0]!.object_id });
+  });
+
+  test('should prove a reply absent after a 5xx before the commit', async ({ page, sandbox, admin }) => {
+    await admin.fault({ kind: '5xx_before_commit', platform: 'x', lane: 'ui', action: 'reply' });
+    const out = await perform(page, sandbox.platforms.x, xFlows.comment_reply!, { target: '1860000000000000001', text: `maybe ${randomUUID()}` });
+    expect(out.commits).toBe(1);
+    expect(out.error).toBeTruthy();
+    expect(out.verification).toEqual({ outcome: 'absent', level: 0 });
+    expect(await admin.effects({ platform: 'x' })).toHaveLength(0);
+  });
+
+  test('should stop on an Action Blocked toast as a checkpoint, with nothing applied', async ({ page, sandbox, admin }) => {
+    await admin.fault({ kind: 'action_blocked', platform: 'x', lane: 'ui', action: 'like' });
+    const out = await perform(page, sandbox.platforms.x, xFlows.like!, { target: '1860000000000000001' });
+    expect((out.error as Error)?.name).toBe('CheckpointError');
+    expect(out.verification).toEqual({ outcome: 'absent', level: 0 });
+    expect(await admin.effects({ platform: 'x' })).toHaveLength(0);
   });
 
   test('should report absent when the post provably is not on the profile', async ({ page, sandbox }) => {
