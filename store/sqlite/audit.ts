@@ -1,4 +1,5 @@
-import { canonicalJson, sha256Hex } from '../hash.js';
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../hash.js';
 import { AuditEvent, type AuditRecord } from '../records.js';
 import type { AuditLog, RawAuditRow } from '../ports.js';
 import { RecordInvalidError } from '../errors.js';
@@ -11,7 +12,9 @@ export const GENESIS_HASH = '0'.repeat(64);
  * the event's canonical JSON (RFC 8785) — the exact bytes stored in `event_json`.
  */
 export function auditLinkHash(seq: number, prevHash: string, eventJson: string): string {
-  return sha256Hex(`${seq}\n${prevHash}\n${eventJson}`);
+  // OpenSSL's SHA-256 here, not @noble/hashes: this runs for every transition of every action
+  // (5+ per action) and the native digest is ~10x faster on a 1 KB event. Same function, same bytes.
+  return createHash('sha256').update(`${seq}\n${prevHash}\n${eventJson}`, 'utf8').digest('hex');
 }
 
 export function validateAuditEvent(event: AuditEvent): AuditEvent {

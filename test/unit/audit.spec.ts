@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { runAction, verifyAuditChain, buildAuditEvent } from '../../safety/index.js';
-import { AuditEvent, RecordInvalidError } from '../../store/index.js';
+import { createHash } from 'node:crypto';
+import { AuditEvent, RecordInvalidError, canonicalJson } from '../../store/index.js';
 import { createHarness, type Harness } from '../helpers/kernel.js';
 import { FakePlatform } from '../helpers/fake-platform.js';
 
@@ -36,6 +37,11 @@ test.describe('audit log (spec 000 §9, Invariant D)', () => {
       expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 18 }, (_, i) => i + 1));
       for (let i = 1; i < rows.length; i += 1) expect(rows[i]!.prev_hash).toBe(rows[i - 1]!.hash);
       for (const row of rows) expect(AuditEvent.safeParse(JSON.parse(row.event_json)).success).toBe(true);
+      // Independently recomputed: sha256 over seq, prev_hash and the stored canonical event bytes.
+      for (const row of rows) {
+        expect(createHash('sha256').update(`${row.seq}\n${row.prev_hash}\n${row.event_json}`).digest('hex')).toBe(row.hash);
+        expect(row.event_json).toBe(canonicalJson(JSON.parse(row.event_json)));
+      }
     });
   });
 

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { INSTAGRAM_FLOWS, instagramLogin } from '../../flows/index.js';
+import { createProofListener, createProofStore, type ProofStore, type StepBoundary, type StepListener } from '../../proofs/index.js';
+import {
+  connectBrowserAccount, createBrowserPerformer, proofStoreTraceRecorder, SessionStore,
+  type BrowserPerformer, type BrowserProvider,
+} from '../../runners/index.js';
+import { runAction, type Action, type ActionType, type PlatformAccount, type ProofRef, type RunOutcome } from '../../safety/index.js';
+import { INSTAGRAM_ANNEX } from '../../selectors/index.js';
+import type { Sandbox } from '../../sandbox/index.js';
+import { createHarness, type Harness } from '../helpers/kernel.js';
+import { IG, samplePng } from './fixtures.js';
+
+/** A listener that records every boundary it was called at (and takes no proof). */
+export class RecordingListener implements StepListener {
+  readonly calls: StepBoundary[] = [];
+  hook?: (boundary: StepBoundary, page: Page) => Promise<void>;
+  async onStep(page: Page, boundary: StepBoundary): Promise<ProofRef[]> {
+    this.calls.push(boundary);
+    await this.hook?.(boundary, page);
+    return [];
+  }
+}
+
+export interface BrowserHarness {
+  h: Harness;
+  account: PlatformAccount;
+  performer: BrowserPerformer;
+  proofs: ProofStore;
+  recorder: RecordingListener;
+  image: string;
+  submit(action_type: ActionType, payload: Record<string, unknown>): Promise<Action>;
+  /** runAction, then the episode's context is closed (the runner's job once an action settles). */
+  run(action: Action): Promise<RunOutcome>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real kernel on a temp SQLite file, with the browser performer registered for Instagram
+ * and an account connected through the login flow as the seeded northwind.bakery.
+ */
+export async function browserHarness(provider: BrowserProvider, sandbox: Sandbox): Promise<BrowserHarness> {
+  const h = await createHarness({ platform: 'instagram', config: { actionDeadlineMs: 60_000 } });
+  const sessions = new SessionStore(h.dir);
+  const platform_account_id = randomUUID();
+  const origin = sandbox.platforms.instagram;
+  const { session_ref, observed } = await connectBrowserAccount({
+    provider, sessions, login: instagramLogin, annex: INSTAGRAM_ANNEX, origin, platformAccountId: platform_account_id,
+    handle: IG.northwind.handle, password: IG.northwind.password,
+  });
+  const now = new Date().toISOString();
+  const account = await h.services.store.accounts.create({
+    platform_account_id, client_id: h.client.client_id, platform: 'instagram',
+    fingerprint: { platform_user_id: IG.northwind.id, handle: observed.handle, display_name: observed.display_name ?? '', extra: observed.avatar_src ? { avatar_src: observed.avatar_src } : {} },
+    timezone: 'UTC', state: 'active', state_reason: null, session_ref, created_at: now, updated_at: now,
+  });
+  const proofs = createProofStore(h.dir);
+  const recorder = new RecordingListener();
+  const performer = createBrowserPerformer({
+    provider, sessions, annexes: { instagram: INSTAGRAM_ANNEX }, flows: { instagram: INSTAGRAM_FLOWS },
+    listeners: [recorder, createProofListener({ store: proofs })], origins: { instagram: origin },
+    traces: proofStoreTraceRecorder(proofs), stepTimeoutMs: 10_000,
+  });
+  h.services.performers.register('browser', 'instagram', performer);
+  mkdirSync(join(h.dir, 'media'), { recursive: true });
+  const image = join(h.dir, 'media', 'loaf.png');
+  writeFileSync(image, await samplePng(90));
+  return {
+    h, account, performer, proofs, recorder, image,
+    submit: (action_type, payload) => h.submit({ platform_account_id, lane: 'browser', action_type, payload }),
+    async run(action) {
+      try {
+        return await runAction(h.services.kernel, action.action_id);
+      } finally {
+        await performer.dispose(action.action_id);
+      }
+    },
+    async close() {
+      await performer.close();
+      await h.close();
+    },
+  };
+}

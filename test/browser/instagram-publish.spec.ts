@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import { auditTrail } from '../helpers/kernel.js';
+import { browserHarness, type BrowserHarness } from './harness.js';
+import { test, expect, IG, sha256, eventually } from './fixtures.js';
+
+let b: BrowserHarness;
+test.beforeEach(async ({ provider, sandbox }) => {
+  b = await browserHarness(provider, sandbox);
+});
+test.afterEach(async () => {
+  await b.close();
+});
+
+const publish = (caption = `Fresh sourdough ${randomUUID()}`) => b.submit('publish', { caption, media: [{ source: b.image }] });
+
+async function stateOf(): Promise<string> {
+  return (await b.h.services.store.accounts.get(b.account.platform_account_id))!.state;
+}
+
+test('GP3 publish on the browser lane should assert identity, keep hashed proofs and land the post exactly once', async ({ admin }) => {
+  const caption = `GP3 loaf ${randomUUID()}`;
+  const action = await publish(caption);
+  const outcome = await b.run(action);
+  expect(outcome.status, outcome.reason).toBe('confirmed_success');
+  expect(await auditTrail(b.h.services, action.action_id)).toEqual(['queued', 'preflight_passed', 'identity_verified', 'attempted', 'confirmed_success', 'postcheck_complete']);
+
+  // Identity: 3 of 3 signals, with a screenshot and a DOM hash as proof.
+  const records = await b.h.services.store.audit.forAction(action.action_id);
+  const identity = records.find((r) => r.event.transition.to === 'identity_verified')!.event;
+  expect(identity.identity_fingerprint_ok).toBe(true);
+  expect(identity.reason).toBe('identity: handle, avatar_or_name, switcher');
+  expect(identity.proof.screenshots.length).toBeGreaterThan(0);
+  expect(identity.proof.dom_hash).toMatch(/^[0-9a-f]{64}$/);
+
+  // Proof artifacts exist and hash to their names; a trace per phase.
+  const refs = records.flatMap((r) => [...r.event.proof.screenshots, ...r.event.proof.artifact_refs]);
+  expect(refs.some((r) => r.endsWith('.zip'))).toBe(true);
+  for (const ref of refs) expect((await b.proofs.verify(ref)).ok, ref).toBe(true);
+  const steps = b.recorder.calls.map((c) => `${c.step}:${c.phase}`);
+  expect(steps).toEqual(['identity:after', 'precheck:after', 'open_composer:after', 'attach_media:after', 'write_caption:after', 'share:after', 'read_receipt:after', 'verify:after']);
+
+  // Ground truth: the post exists once, on the right account, with this caption.
+  const effects = await admin.effects({ platform: 'instagram' });
+  expect(effects).toEqual([expect.objectContaining({ kind: 'publish', via: 'ui', account: { id: IG.northwind.id, handle: IG.northwind.handle }, payload_sha256: sha256(caption) })]);
+  const final = (await b.h.services.store.actions.get(action.action_id))!;
+  expect(final.result).toMatchObject({ platform_object_id: effects[0]!.object_id, verification_level: 3 });
+  expect(final.result.permalink).toMatch(/\/p\/[A-Za-z0-9_-]+\/$/);
+  expect(await stateOf()).toBe('active');
+  expect(b.performer.openContexts).toBe(0);
+
+  // The same caption again: the pre-check finds it, nothing is attempted.
+  const again = await b.h.submit({ platform_account_id: b.account.platform_account_id, lane: 'browser', action_type: 'publish', payload: { caption, media: [{ source: b.image }] }, idempotency_key: `again-${randomUUID()}` });
+  expect((await b.run(again)).reason).toBe('already_exists');
+  expect(await admin.effects({ kind: 'publish' })).toHaveLength(1);
+});
+
+test('should block on a wrong account preselected, act on no account and put the account in needs_human', async ({ admin }) => {
+  await admin.fault({ kind: 'wrong_account', platform: 'instagram', account: IG.northwind.handle });
+  const outcome = await b.run(await publish());
+  expect(outcome.status).toBe('blocked');
+  expect(outcome.reason).toMatch(/^identity_mismatch/);
+  expect(await stateOf()).toBe('needs_human');
+  expect(await admin.effects()).toHaveLength(0);
+});
+
+test('should block a layout it does not know (v2) as drift, degrade to read_only and apply nothing', async ({ admin }) => {
+  await admin.layout('instagram', 'v2');
+  const outcome = await b.run(await publish());
+  expect(outcome.status).toBe('blocked');
+  expect(outcome.reason).toBe('identity_error: drift');
+  expect(await stateOf()).toBe('read_only');
+  expect(await admin.effects()).toHaveLength(0);
+});
+
+test('should degrade to read_only on a checkpoint before any action', async ({ admin }) => {
+  await admin.fault({ kind: 'checkpoint', platform: 'instagram', account: IG.northwind.handle });
+  const outcome = await b.run(await publish());
+  expect(outcome.status).toBe('blocked');
+  expect(outcome.reason).toBe('identity_error: checkpoint');
+  expect(await stateOf()).toBe('read_only');
+  expect(await admin.effects()).toHaveLength(0);
+});
+
+test('should fail and degrade to read_only on a checkpoint at the share click', async ({ admin }) => {
+  await admin.fault({ kind: 'checkpoint', platform: 'instagram', action: 'publish' });
+  const action = await publish();
+  const outcome = await b.run(action);
+  expect(outcome.status).toBe('confirmed_failed');
+  expect(outcome.reason).toMatch(/^checkpoint/);
+  expect(await stateOf()).toBe('read_only');
+  expect(await admin.effects()).toHaveLength(0);
+  expect(b.recorder.calls.at(-1)).toMatchObject({ step: 'share', phase: 'failed' });
+});
+
+test('should fail and degrade to read_only on an "action blocked" toast', async ({ admin }) => {
+  await admin.fault({ kind: 'action_blocked', platform: 'instagram', action: 'publish' });
+  const outcome = await b.run(await publish());
+  expect(outcome.status).toBe('confirmed_failed');
+  expect(outcome.reason).toMatch(/^checkpoint/);
+  expect(await stateOf()).toBe('read_only');
+  expect(await admin.effects()).toHaveLength(0);
+});
+
+test('should go unknown when the receipt never shows, verify, and find exactly one post', async ({ admin }) => {
+  await admin.fault({ kind: 'receipt_missing', platform: 'instagram', action: 'publish' });
+  const caption = `no receipt ${randomUUID()}`;
+  const action = await publish(caption);
+  const outcome = await b.run(action);
+  expect(outcome.status, outcome.reason).toBe('confirmed_success');
+  expect(await auditTrail(b.h.services, action.action_id)).toContain('unknown');
+  expect(b.recorder.calls.filter((c) => c.step === 'share')).toHaveLength(1);
+  const effects = await admin.effects({ kind: 'publish' });
+  expect(effects).toEqual([expect.objectContaining({ payload_sha256: sha256(caption) })]);
+  expect((await b.h.services.store.actions.get(action.action_id))!.result.platform_object_id).toBe(effects[0]!.object_id);
+});
+
+test('should not click share when the kill switch flips between the pre-tool check and the confirm click', async ({ admin }) => {
+  b.recorder.hook = async (boundary) => {
+    if (boundary.step === 'write_caption' && boundary.phase === 'after') {
+      await b.h.services.store.killSwitches.set({ scope: 'account', scope_id: b.account.platform_account_id, engaged: true, reason: 'operator', set_by: 'ops@agency' });
+    }
+  };
+  const action = await publish();
+  const outcome = await b.run(action);
+  expect(outcome.status).toBe('confirmed_failed');
+  expect(outcome.reason).toMatch(/^kill_switch/);
+  expect(await auditTrail(b.h.services, action.action_id)).toContain('attempted');
+  await new Promise((r) => setTimeout(r, 300));
+  expect(await admin.effects()).toHaveLength(0);
+});
+
+test('should publish exactly once when the share button stays enabled while sending', async ({ admin }) => {
+  await admin.fault({ kind: 'share_stays_enabled', platform: 'instagram' });
+  await admin.fault({ kind: 'latency', platform: 'instagram', action: 'publish', ms: 400, count: 5 });
+  const caption = `only once ${randomUUID()}`;
+  const outcome = await b.run(await publish(caption));
+  expect(outcome.status, outcome.reason).toBe('confirmed_success');
+  const effects = await eventually(() => admin.effects({ kind: 'publish' }), (e) => e.length > 1, 1000);
+  expect(effects).toEqual([expect.objectContaining({ payload_sha256: sha256(caption) })]);
+});

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { X_FLOWS, xLogin } from '../../flows/index.js';
+import { connectBrowserAccount, createBrowserPerformer, SessionStore, type BrowserPerformer, type BrowserProvider } from '../../runners/index.js';
+import { runAction, type Action, type ActionType } from '../../safety/index.js';
+import { X_ANNEX } from '../../selectors/index.js';
+import type { Sandbox } from '../../sandbox/index.js';
+import { createHarness, type Harness } from '../helpers/kernel.js';
+import { X } from '../sandbox/fixtures.js';
+import { test, expect, sha256, eventually } from './fixtures.js';
+
+/** The real kernel with the browser performer for X, the account connected as the seeded northwindbakery. */
+async function xHarness(provider: BrowserProvider, sandbox: Sandbox): Promise<{ h: Harness; performer: BrowserPerformer; submit(t: ActionType, p: Record<string, unknown>): Promise<Action>; run(a: Action): ReturnType<typeof runAction>; close(): Promise<void> }> {
+  const h = await createHarness({ platform: 'x', config: { actionDeadlineMs: 60_000 } });
+  const sessions = new SessionStore(h.dir);
+  const platform_account_id = randomUUID();
+  const origin = sandbox.platforms.x;
+  const { session_ref, observed } = await connectBrowserAccount({
+    provider, sessions, login: xLogin, annex: X_ANNEX, origin, platformAccountId: platform_account_id,
+    handle: X.northwind.handle, password: X.northwind.password,
+  });
+  const now = new Date().toISOString();
+  await h.services.store.accounts.create({
+    platform_account_id, client_id: h.client.client_id, platform: 'x',
+    fingerprint: { platform_user_id: X.northwind.id, handle: observed.handle, display_name: observed.display_name ?? '', extra: {} },
+    timezone: 'UTC', state: 'active', state_reason: null, session_ref, created_at: now, updated_at: now,
+  });
+  const performer = createBrowserPerformer({
+    provider, sessions, annexes: { x: X_ANNEX }, flows: { x: X_FLOWS }, listeners: [], origins: { x: origin }, traces: false, stepTimeoutMs: 10_000,
+  });
+  h.services.performers.register('browser', 'x', performer);
+  return {
+    h, performer,
+    // A fresh idempotency key each time: a re-submission the ledger does not know, so only the pre-check can stop it.
+    submit: (action_type, payload) => h.submit({ platform_account_id, lane: 'browser', action_type, payload, idempotency_key: `test-${randomUUID()}` }),
+    async run(action) {
+      try {
+        return await runAction(h.services.kernel, action.action_id);
+      } finally {
+        await performer.dispose(action.action_id);
+      }
+    },
+    async close() {
+      await performer.close();
+      await h.close();
+    },
+  };
+}
+
+const cases: { type: ActionType; kind: string; payload: () => Record<string, unknown> }[] = [
+  { type: 'publish', kind: 'publish', payload: () => ({ text: `Rye loaves are back ${randomUUID()}` }) },
+  { type: 'like', kind: 'like', payload: () => ({ target: `/${X.northwind.handle}/status/1860000000000000001` }) },
+  { type: 'comment_reply', kind: 'reply', payload: () => ({ target: '1860000000000000001', text: `See you Saturday ${randomUUID()}` }) },
+  { type: 'dm_send', kind: 'dm_send', payload: () => ({ recipient: X.ana.id, text: `Your box is ready ${randomUUID()}` }) },
+];
+
+test.describe('X on the browser lane through the kernel', () => {
+  for (const c of cases) {
+    test(`should ${c.type} once, verify at level 3, and let the pre-check stop a duplicate submission`, async ({ provider, sandbox, admin }) => {
+      const x = await xHarness(provider, sandbox);
+      try {
+        const payload = c.payload();
+        const first = await x.run(await x.submit(c.type, payload));
+        expect(first.status, first.reason).toBe('confirmed_success');
+        expect(first.action.result.verification_level).toBe(3);
+        expect(first.action.result.platform_object_id).toMatch(/^\d+$/);
+        const effects = await eventually(() => admin.effects({ platform: 'x', kind: c.kind }), (e) => e.length > 0);
+        expect(effects).toHaveLength(1);
+        expect(effects[0]!.account.id).toBe(X.northwind.id);
+        if (typeof payload.text === 'string') expect(effects[0]!.payload_sha256).toBe(sha256(payload.text));
+
+        const again = await x.run(await x.submit(c.type, payload));
+        expect(again.status).toBe('confirmed_success');
+        expect(again.reason).toBe('already_exists');
+        expect(await admin.effects({ platform: 'x' })).toHaveLength(1);
+      } finally {
+        await x.close();
+      }
+    });
+  }
+
+  test('should find exactly one post through verification when X shows no receipt', async ({ provider, sandbox, admin }) => {
+    const x = await xHarness(provider, sandbox);
+    try {
+      await admin.fault({ kind: 'receipt_missing', platform: 'x', lane: 'ui', action: 'publish' });
+      const text = `Quietly posted ${randomUUID()}`;
+      const out = await x.run(await x.submit('publish', { text }));
+      expect(out.status, out.reason).toBe('confirmed_success');
+      const effects = await admin.effects({ platform: 'x', kind: 'publish' });
+      expect(effects).toHaveLength(1);
+      expect(effects[0]!.payload_sha256).toBe(sha256(text));
+      expect(out.action.result.platform_object_id).toBe(effects[0]!.object_id);
+      expect(out.action.result.verification_level).toBeGreaterThanOrEqual(2);
+    } finally {
+      await x.close();
+    }
+  });
+});
