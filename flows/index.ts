@@ -5,4 +5,4 @@ export {
   type FlowContextInit, type CheckOptions, type RunFlowOptions, type LoginFlow, type LoginInput, type ObservedAccount,
 } from './run.js';
 export * from './instagram/index.js';
-export { xFlows, xLogin } from './x/index.js';
+export { X_FLOWS, xFlows, xLogin } from './x/index.js';

@@ -7,11 +7,14 @@ import { publishFlow } from './publish.js';
 import { replyFlow } from './reply.js';
 
 /** X browser-lane flows by action type (the annex is selectors/x.ts). */
-export const xFlows: Partial<Record<ActionType, Flow>> = {
+export const X_FLOWS: Partial<Record<ActionType, Flow>> = {
   publish: publishFlow,
   like: likeFlow,
   comment_reply: replyFlow,
   dm_send: dmSendFlow,
 };
+
+/** The same map under the name the issue uses. */
+export const xFlows = X_FLOWS;
 
 export { dmSendFlow, likeFlow, publishFlow, replyFlow };
