@@ -40,11 +40,14 @@ export interface DriftComparison {
   baseline_png: Buffer;
 }
 
-/** The viewport boxes of every element matching the selectors (hidden ones have no box). */
-export async function maskBoxes(page: Page, selectors: readonly string[]): Promise<Box[]> {
+/**
+ * The viewport boxes of every element matching the selectors (hidden ones have no box), grown
+ * by `padding` px: focus rings and glyph overhang paint just outside an element's box.
+ */
+export async function maskBoxes(page: Page, selectors: readonly string[], padding = 4): Promise<Box[]> {
   if (selectors.length === 0) return [];
   // Source text, not a function: see the serializer note in dom.ts.
-  const script = `(${JSON.stringify(selectors)}).flatMap((s) => [...document.querySelectorAll(s)]).map((e) => e.getBoundingClientRect()).filter((r) => r.width > 0 && r.height > 0).map((r) => ({ x: r.x, y: r.y, width: r.width, height: r.height }))`;
+  const script = `(${JSON.stringify(selectors)}).flatMap((s) => [...document.querySelectorAll(s)]).map((e) => e.getBoundingClientRect()).filter((r) => r.width > 0 && r.height > 0).map((r) => ({ x: r.x - ${padding}, y: r.y - ${padding}, width: r.width + ${2 * padding}, height: r.height + ${2 * padding} }))`;
   return page.evaluate<Box[]>(script);
 }
 

@@ -1,0 +1,109 @@
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import {
+  BaselineMissingError, checkDrift, compareToBaseline, DriftRecordError, driftRecordsFile, loadBaseline, readDriftRecords,
+  recordBaselineFromPage, renderDriftReport, writeDriftReport,
+} from '../../proofs/index.js';
+import { test, expect, loginInstagram, setLayout, NORTHWIND, SEED_POST, V1_POST_DYNAMIC } from './fixtures.js';
+
+const PROFILE = { platform: 'instagram', surface: 'profile', layout: 'v1' } as const;
+const POST = { platform: 'instagram', surface: 'post', layout: 'v1' } as const;
+
+test.describe('visual drift', () => {
+  test('should find ~0 drift on the same surface and store the baseline with who confirmed it', async ({ page, ig, dataDir }) => {
+    await loginInstagram(page, ig);
+    const meta = await recordBaselineFromPage(page, { dataDir, ...PROFILE, confirmedBy: 'ops@agency' });
+    expect(meta).toMatchObject({ ...PROFILE, confirmed_by: 'ops@agency', width: 1280, height: 720 });
+    const png = join(dataDir, 'baselines/instagram/v1/profile.png');
+    expect((await stat(png)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(join(dataDir, 'baselines/instagram/v1/profile.json'), 'utf8'))).toMatchObject({ structure: meta.structure, recorded_at: meta.recorded_at });
+    await page.reload();
+    const cmp = await compareToBaseline(page, { dataDir, ...PROFILE });
+    expect(cmp.diff_ratio).toBeLessThan(0.001);
+    expect(cmp.structure_match).toBe(true);
+    expect((await sharp(cmp.diff_png).metadata()).format).toBe('png');
+  });
+
+  test('should report drift over the threshold and a structure change on the v2 layout, and block', async ({ page, ig, sandbox, dataDir, store }) => {
+    await loginInstagram(page, ig);
+    await recordBaselineFromPage(page, { dataDir, ...PROFILE, confirmedBy: 'ops' });
+    await setLayout(sandbox, 'v2');
+    await page.goto(`${ig}/`);
+    await page.waitForURL(`**/${NORTHWIND.handle}/`);
+    const cmp = await compareToBaseline(page, { dataDir, ...PROFILE });
+    expect(cmp.structure_match).toBe(false);
+    expect(cmp.diff_ratio).toBeGreaterThan(0.05);
+    const verdict = await checkDrift(page, { dataDir, store, ...PROFILE });
+    expect(verdict.blocked).toBe(true);
+    expect(verdict.record).toMatchObject({ ...{ platform: 'instagram', surface: 'profile' }, layout_expected: 'v1', layout_seen: 'unknown', blocked: true, structure_match: false });
+    for (const ref of Object.values(verdict.record!.screenshots)) expect((await store.verify(ref)).ok).toBe(true);
+    expect(await readDriftRecords(dataDir)).toEqual([verdict.record]);
+    // Once v2 is a confirmed layout, the page is recognised as v2 rather than unknown.
+    await recordBaselineFromPage(page, { dataDir, platform: 'instagram', surface: 'profile', layout: 'v2', confirmedBy: 'ops' });
+    expect((await checkDrift(page, { dataDir, store, ...PROFILE })).record?.layout_seen).toBe('v2');
+    expect((await checkDrift(page, { dataDir, store, platform: 'instagram', surface: 'profile', layout: 'v2' })).blocked).toBe(false);
+  });
+
+  test('should still match when only masked dynamic regions changed (a new like)', async ({ page, ig, dataDir, store }) => {
+    await loginInstagram(page, ig);
+    await page.goto(`${ig}${SEED_POST}`);
+    // No boxes kept with the baseline, so the unmasked compare sees the raw pixels.
+    await recordBaselineFromPage(page, { dataDir, ...POST, confirmedBy: 'ops' });
+    const before = await page.locator('[data-testid="like-count"]').textContent();
+    await page.click('[data-testid="like-button"]');
+    await expect(page.locator('[data-testid="like-count"]')).not.toHaveText(before!);
+    const unmasked = await compareToBaseline(page, { dataDir, ...POST });
+    const masked = await compareToBaseline(page, { dataDir, ...POST, maskSelectors: V1_POST_DYNAMIC });
+    expect(unmasked.diff_ratio).toBeGreaterThan(0);
+    expect(masked.diff_ratio).toBe(0);
+    expect(masked.structure_match).toBe(true);
+    const verdict = await checkDrift(page, { dataDir, store, ...POST, maskSelectors: V1_POST_DYNAMIC });
+    expect(verdict).toMatchObject({ blocked: false });
+    expect(verdict.record).toBeUndefined();
+  });
+
+  test('should refuse to compare without a baseline', async ({ page, dataDir }) => {
+    await page.setContent('<p>x</p>');
+    await expect(compareToBaseline(page, { dataDir, ...PROFILE })).rejects.toBeInstanceOf(BaselineMissingError);
+    expect(await loadBaseline(dataDir, PROFILE)).toBeUndefined();
+    await expect(compareToBaseline(page, { dataDir, platform: '../etc', surface: 'x', layout: 'v1' })).rejects.toThrow(/invalid platform/);
+  });
+
+  test('should render a self-contained report with baseline, current and diff images, ratios and escaped text', async ({ page, ig, sandbox, dataDir, store }) => {
+    await loginInstagram(page, ig);
+    await recordBaselineFromPage(page, { dataDir, ...PROFILE, confirmedBy: 'ops' });
+    await setLayout(sandbox, 'v2');
+    await page.reload();
+    const { record } = await checkDrift(page, { dataDir, store, ...PROFILE });
+    // A hostile surface name must come out as text, not markup.
+    await page.setContent('<p>tiny</p>');
+    await recordBaselineFromPage(page, { dataDir, platform: 'instagram', surface: 'evil', layout: 'v1', confirmedBy: 'ops' });
+    await page.setContent('<h1>changed</h1>');
+    const evil = (await checkDrift(page, { dataDir, store, platform: 'instagram', surface: 'evil', layout: 'v1' })).record!;
+    const lines = (await readFile(driftRecordsFile(dataDir), 'utf8')).trimEnd().split('\n');
+    lines[1] = JSON.stringify({ ...JSON.parse(lines[1]!), surface: '<script>alert(1)</script>' });
+    await writeFile(driftRecordsFile(dataDir), `${lines.join('\n')}\n`);
+
+    const out = join(dataDir, 'report', 'drift.html');
+    const written = await writeDriftReport(dataDir, out);
+    expect(written).toEqual({ path: out, records: 2 });
+    const html = await readFile(out, 'utf8');
+    expect(html).toBe(await renderDriftReport(dataDir, { now: new Date(html.match(/datetime="([^"]+)"/)![1]!) }));
+    expect(html.match(/<img src="data:image\/(?:webp|png);base64,/g)).toHaveLength(6);
+    for (const label of ['baseline', 'current', 'diff']) expect(html).toContain(`<figcaption>${label}`);
+    expect(html).toContain(`${(record!.diff_ratio * 100).toFixed(2)} %`);
+    expect(html).toContain(record!.at);
+    expect(html).toContain(evil.id);
+    expect(html).not.toContain('<script>alert(1)</script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).not.toMatch(/src="(?!data:)/);
+  });
+
+  test('should name the line of an invalid drift record', async ({ dataDir }) => {
+    await mkdir(join(dataDir, 'drift'), { recursive: true });
+    await writeFile(driftRecordsFile(dataDir), '\n{"id":"nope"}\n');
+    await expect(readDriftRecords(dataDir)).rejects.toThrow(DriftRecordError);
+    await expect(readDriftRecords(dataDir)).rejects.toThrow(/line 2/);
+  });
+});
