@@ -12,7 +12,7 @@ export type * from './performer.js';
 export { resultOf } from './performer.js';
 export type { KernelDeps, KernelSettings } from './deps.js';
 export { runAction, type RunOutcome, type RunStatus, type RunOptions } from './run-action.js';
-export { resolveUnknown, succeeded } from './verification.js';
+export { resolveUnknown, resolveEscalation, succeeded, type HumanResolution } from './verification.js';
 export { recoverInterrupted, newOwnerId, ownerIsGone, type RecoveryReport } from './recovery.js';
 export { submitAction, approveAction, SubmitInput } from './submit.js';
 export { PAYLOAD_SCHEMAS } from './payloads.js';

@@ -80,3 +80,40 @@ export async function resolveUnknown(k: KernelDeps, actionId: string, options: R
   }
   return tracker.action;
 }
+
+export interface HumanResolution {
+  /** What the human saw on the platform. */
+  outcome: 'present' | 'absent';
+  by: string;
+  platform_object_id?: string;
+  permalink?: string;
+}
+
+/**
+ * Settles an escalated `unknown` action on a human's word (the reviewer checked the platform):
+ * present → confirmed_success, absent → confirmed_failed (the key is freed for a later, safe
+ * attempt). The escalation is closed and the human is named in the audit.
+ */
+export async function resolveEscalation(k: KernelDeps, escalationId: string, resolution: HumanResolution): Promise<Action> {
+  const escalation = (await k.store.escalations.open()).find((e) => e.escalation_id === escalationId);
+  if (!escalation) throw new Error(`no open escalation ${escalationId}`);
+  const action = await k.store.actions.get(escalation.action_id);
+  if (!action) throw new Error(`escalated action ${escalation.action_id} not found`);
+  if (action.state !== 'unknown') throw new Error(`action ${action.action_id} is ${action.state}, not unknown`);
+  const tracker = new ActionTracker(k.store, action, k.now ?? (() => new Date()));
+  if (resolution.outcome === 'present') {
+    const result = { ...action.result, ...resultOf(resolution, 2) };
+    await tracker.moveThrough([
+      ['confirmed_success', { patch: { result }, ledger: 'succeeded', reason: `resolved by ${resolution.by}: present on the platform` }],
+      ['postcheck_complete', { reason: 'postcheck: confirmed by a human' }],
+    ]);
+  } else {
+    const result = { ...action.result, error_code: 'verified_absent' };
+    await tracker.moveThrough([
+      ['confirmed_failed', { patch: { result }, ledger: 'failed', reason: `resolved by ${resolution.by}: absent from the platform` }],
+      ['postcheck_complete', { reason: 'postcheck: absence confirmed by a human' }],
+    ]);
+  }
+  await k.store.escalations.resolve(escalationId, resolution.by);
+  return tracker.action;
+}

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { runAction, resolveUnknown } from '../../safety/index.js';
+import { runAction, resolveUnknown, resolveEscalation } from '../../safety/index.js';
 import { createHarness, auditTrail } from '../helpers/kernel.js';
 import { FakePlatform } from '../helpers/fake-platform.js';
 
@@ -171,6 +171,14 @@ test.describe('runAction', () => {
       const again = await resolveUnknown(h.services.kernel, action.action_id);
       expect(again!.state).toBe('unknown');
       expect(platform.calls.attempt).toBe(1);
+      // A reviewer checks the platform and settles it; the escalation closes.
+      const settled = await resolveEscalation(h.services.kernel, escalations[0]!.escalation_id, { outcome: 'present', by: 'rev@agency', platform_object_id: 'obj_1' });
+      expect(settled.state).toBe('postcheck_complete');
+      expect(settled.result.platform_object_id).toBe('obj_1');
+      expect(await h.services.store.escalations.open()).toEqual([]);
+      expect((await h.services.store.ledger.get(action.idempotency_key))!.status).toBe('succeeded');
+      const last = (await h.services.store.audit.forAction(action.action_id)).find((e) => e.event.transition.to === 'confirmed_success')!;
+      expect(last.event.reason).toBe('resolved by rev@agency: present on the platform');
     } finally {
       await h.close();
     }
