@@ -5,6 +5,7 @@ import { registerKill } from './kill.js';
 import { registerStart } from './start.js';
 import { registerBench } from './bench.js';
 import { registerSandbox } from './sandbox.js';
+import { registerDrift } from './drift.js';
 import { UsageError } from './context.js';
 
 export function buildProgram(): Command {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerKill(program);
   registerBench(program);
   registerSandbox(program);
+  registerDrift(program);
   return program;
 }
 
