@@ -23,6 +23,7 @@ export interface DomSnapshot {
  */
 const SERIALIZER = String.raw`(() => {
   const SKIP = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'LINK', 'META', 'BASE']);
+  const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
   const TEST_IDS = ['data-testid', 'data-test-id', 'data-qa', 'data-test', 'data-cy'];
   // Attributes that change between two loads of the same page or carry secrets.
   const DROP = /^(style|nonce|integrity|datetime|jsaction|jsname|jscontroller|jslog|data-ved|data-reactid|data-reactroot|data-react-[\w-]*|data-v-[\w-]*|data-(?:csrf|xsrf|nonce|token|timestamp|time|ts|request-id|trace-id|rendered-at|hydrated)[\w-]*)$/i;
@@ -79,7 +80,7 @@ const SERIALIZER = String.raw`(() => {
     const tag = node.localName;
     const a = attrs(node);
     const open = '<' + tag + (a ? ' ' + a : '') + '>';
-    if (SKIP.has(node.tagName)) return open;
+    if (SKIP.has(node.tagName) || VOID.has(tag)) return open;
     return open + children(node).map(dom).join('') + '</' + tag + '>';
   };
   const skel = (el) => {
