@@ -3,3 +3,4 @@ export { PerformerRegistry } from './performers.js';
 export { BrowserProvider, launchBrowserProvider, resolveChromium, CHROMIUM_ARGS, type BrowserProviderOptions } from './browser/provider.js';
 export { SessionStore, type SessionState } from './browser/sessions.js';
 export { connectBrowserAccount, type ConnectAccountInput } from './browser/connect.js';
+export { createBrowserPerformer, fileTraceRecorder, proofStoreTraceRecorder, type BrowserPerformer, type BrowserPerformerOptions, type TraceRecorder } from './browser-performer.js';

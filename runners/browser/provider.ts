@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium as coreChromium, type Browser, type BrowserContext, type BrowserContextOptions, type BrowserServer } from 'playwright-core';
 import { addExtra } from 'playwright-extra';
 import StealthPlugin from 'puppeteer-extra-plugin-stealth';
@@ -47,6 +49,7 @@ export class BrowserProvider {
     readonly wsEndpoint: string,
     private readonly server: BrowserServer | undefined,
     readonly stealth: boolean,
+    private readonly tracesDir?: string,
   ) {}
 
   /** Launches the farm's browser server (or prepares to connect to `wsEndpoint`). */
@@ -57,14 +60,17 @@ export class BrowserProvider {
     if (stealth) launcher.use(StealthPlugin());
     if (options.wsEndpoint) return new BrowserProvider(launcher, options.wsEndpoint, undefined, stealth);
     const args = [...CHROMIUM_ARGS, ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), ...(options.args ?? [])];
+    // The server's own scratch space for traces, not the caller's (a test runner cleans its own).
+    const tracesDir = mkdtempSync(join(tmpdir(), 'raize-browser-'));
     const server = await coreChromium.launchServer({
+      tracesDir,
       executablePath: resolveChromium(options.executablePath),
       headless: options.headless ?? true,
       args,
       // Keep the server on loopback; runners elsewhere reach it through a tunnel, not an open port.
       host: '127.0.0.1',
     });
-    return new BrowserProvider(launcher, server.wsEndpoint(), server, stealth);
+    return new BrowserProvider(launcher, server.wsEndpoint(), server, stealth, tracesDir);
   }
 
   /** A fresh connection to the browser server (one per runner worker). */
@@ -92,6 +98,7 @@ export class BrowserProvider {
     this.browser = undefined;
     if (browser) await browser.then((b) => b.close()).catch(() => undefined);
     await this.server?.close();
+    if (this.tracesDir) rmSync(this.tracesDir, { recursive: true, force: true });
   }
 }
 

@@ -34,7 +34,7 @@ test('GP3 publish on the browser lane should assert identity, keep hashed proofs
 
   // Proof artifacts exist and hash to their names; a trace per phase.
   const refs = records.flatMap((r) => [...r.event.proof.screenshots, ...r.event.proof.artifact_refs]);
-  expect(refs.some((r) => r.endsWith('.zip'))).toBe(true);
+  expect(refs.some((r) => r.endsWith('.zip')), b.h.logLines.filter((l) => l.includes('trace')).join('\n')).toBe(true);
   for (const ref of refs) expect((await b.proofs.verify(ref)).ok, ref).toBe(true);
   const steps = b.recorder.calls.map((c) => `${c.step}:${c.phase}`);
   expect(steps).toEqual(['identity:after', 'precheck:after', 'open_composer:after', 'attach_media:after', 'write_caption:after', 'share:after', 'read_receipt:after', 'verify:after']);
@@ -107,7 +107,9 @@ test('should go unknown when the receipt never shows, verify, and find exactly o
   const action = await publish(caption);
   const outcome = await b.run(action);
   expect(outcome.status, outcome.reason).toBe('confirmed_success');
-  expect(await auditTrail(b.h.services, action.action_id)).toContain('unknown');
+  // The attempt ended without a receipt (outcome_unknown): the kernel verified instead of attempting again.
+  expect(b.h.logLines.some((l) => l.includes('"code":"outcome_unknown"') && l.includes('attempt failed'))).toBe(true);
+  expect((await b.h.services.store.actions.get(action.action_id))!.attempt_count).toBe(1);
   expect(b.recorder.calls.filter((c) => c.step === 'share')).toHaveLength(1);
   const effects = await admin.effects({ kind: 'publish' });
   expect(effects).toEqual([expect.objectContaining({ payload_sha256: sha256(caption) })]);

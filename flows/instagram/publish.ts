@@ -1,0 +1,99 @@
+import { OutcomeUnknownError } from '../../safety/index.js';
+import { checkPage, goto, sel } from '../run.js';
+import type { Flow, FlowContext } from '../types.js';
+import { absent, field, gridMatches, inconclusive, mediaFile, present, readPost, settle } from './common.js';
+
+const caption = (fc: FlowContext) => field(fc, 'caption', 'text');
+
+/** Instagram publish: image + caption + Share, once; the receipt's permalink read back. */
+export const instagramPublish: Flow = {
+  platform: 'instagram',
+  action_type: 'publish',
+
+  async precheck(fc) {
+    const matches = await gridMatches(fc, caption(fc));
+    if (!matches) throw new OutcomeUnknownError('profile grid did not load: cannot prove the post is absent');
+    return matches.length ? { exists: true, ref: { permalink: matches[0]! }, level: 2 } : { exists: false };
+  },
+
+  steps: [
+    {
+      name: 'open_composer',
+      async run(fc) {
+        await goto(fc, 'compose', {}, { surface: 'composer' });
+        await fc.page.locator(sel(fc, 'composer', 'caption')).waitFor({ state: 'visible' });
+      },
+    },
+    {
+      name: 'attach_media',
+      async run(fc) {
+        await fc.page.setInputFiles(sel(fc, 'composer', 'media'), await mediaFile(fc));
+      },
+    },
+    {
+      name: 'write_caption',
+      async run(fc) {
+        await fc.page.fill(sel(fc, 'composer', 'caption'), caption(fc));
+      },
+    },
+    {
+      name: 'share',
+      async run(fc) {
+        const { page } = fc;
+        const share = page.locator(sel(fc, 'composer', 'share'));
+        await share.waitFor({ state: 'visible' });
+        await fc.episode.beforeCommit();
+        await share.click();
+        // One click only: if the button stays enabled (a slow platform), clicking again would post twice.
+        const receipt = fc.layout.annex.receipts.publish!;
+        const link = fc.layout.annex.receipts.publish_permalink!;
+        const friction = fc.layout.annex.friction;
+        const composerPath = new URL(page.url()).pathname;
+        const outcome = await settle(fc, async () => {
+          if (new URL(page.url()).pathname !== composerPath) return 'left';
+          if (await page.locator(receipt).isVisible()) return 'receipt';
+          if (await page.locator(friction.toast).isVisible()) return 'toast';
+          const busy = await page.locator(sel(fc, 'composer', 'progress')).isVisible();
+          const text = await page.locator(sel(fc, 'composer', 'caption')).inputValue({ timeout: 200 });
+          return !busy && text === '' ? 'reset' : undefined;
+        });
+        if (outcome !== 'left' && (await share.isEnabled({ timeout: 500 }).catch(() => false))) fc.episode.log('share button stayed enabled after the click; not clicking again');
+        if (outcome === 'receipt') {
+          const href = await page.locator(link).getAttribute('href');
+          if (href && href !== '#') fc.receipt.permalink = new URL(href, fc.origin).toString();
+          return;
+        }
+        if (outcome === 'left' || outcome === 'toast') await checkPage(fc);
+        if (outcome === 'toast') {
+          const text = ((await page.locator(friction.toast).first().textContent()) ?? '').trim().slice(0, 120);
+          throw new OutcomeUnknownError(`instagram answered the share with "${text}"`);
+        }
+        if (outcome === 'timeout') throw new OutcomeUnknownError('no answer to the share click in time');
+        // 'reset': the composer cleared without a receipt; the performer turns this into unknown.
+        fc.episode.log('composer cleared without a receipt');
+      },
+    },
+    {
+      name: 'read_receipt',
+      async run(fc) {
+        if (!fc.receipt.permalink) return;
+        const found = await readPost(fc, fc.receipt.permalink, caption(fc));
+        if (found?.id) fc.receipt.platform_object_id = found.id;
+      },
+    },
+  ],
+
+  async verify(fc, receipt) {
+    const text = caption(fc);
+    if (receipt?.permalink) {
+      const found = await readPost(fc, receipt.permalink, text);
+      if (found) return present(found);
+    }
+    const matches = await gridMatches(fc, text);
+    if (!matches) return inconclusive(receipt ? 1 : 0);
+    if (!matches.length) return absent();
+    const found = await readPost(fc, matches[0]!, text);
+    return found ? present(found) : inconclusive(1);
+  },
+};
+

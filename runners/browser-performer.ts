@@ -1,0 +1,257 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { createFlowContext, gotoUrl, runCheck, runFlow, urlOf, type Flow, type FlowContext } from '../flows/index.js';
+import { startTrace, stopTrace, type ProofStore, type StepListener } from '../proofs/index.js';
+import {
+  AuthExpiredError, OutcomeUnknownError, PlatformRefusalError,
+  type ActionContext, type ActionType, type AttemptReceipt, type IdentityProof, type Performer, type Platform,
+  type Precheck, type ProofRef, type Verification,
+} from '../safety/index.js';
+import type { Annex, LayoutAnnex } from '../selectors/index.js';
+import type { BrowserProvider } from './browser/provider.js';
+import type { SessionStore } from './browser/sessions.js';
+
+/** Records a Playwright trace of one phase of an episode and stores it as a proof. */
+export interface TraceRecorder {
+  start(context: BrowserContext, title: string): Promise<void>;
+  stop(context: BrowserContext, name: { episode_id: string; action_id: string; phase: string }): Promise<ProofRef>;
+}
+
+/** Traces as zips under `<dataDir>/traces/<episode>/<action>-<phase>-<n>.zip` (0600 like every proof). */
+export function fileTraceRecorder(dataDir: string): TraceRecorder {
+  const root = resolve(dataDir);
+  let n = 0;
+  return {
+    async start(context, title) {
+      await context.tracing.start({ screenshots: true, snapshots: true, title });
+    },
+    async stop(context, name) {
+      const dir = join(root, 'traces', safe(name.episode_id));
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const path = join(dir, `${safe(name.action_id)}-${safe(name.phase)}-${(n += 1)}.zip`);
+      await context.tracing.stop({ path });
+      const sha256 = createHash('sha256').update(await readFile(path)).digest('hex');
+      return { kind: 'trace', ref: relative(root, path), sha256 };
+    },
+  };
+}
+
+/** Traces through proofs/: content-addressed zips in the proof store, opened with `npx playwright show-trace`. */
+export function proofStoreTraceRecorder(store: ProofStore): TraceRecorder {
+  return {
+    start: (context, title) => startTrace(context, { title }),
+    stop: async (context) => (await stopTrace(context, store)).trace,
+  };
+}
+
+export interface BrowserPerformerOptions {
+  provider: BrowserProvider;
+  sessions: SessionStore;
+  /** Selector annexes per platform (selectors/). */
+  annexes: Partial<Record<Platform, Annex>>;
+  /** Flow modules per platform and action type (flows/<platform>/). */
+  flows: Partial<Record<Platform, Partial<Record<ActionType, Flow>>>>;
+  /** Proof capture at step boundaries (proofs/). */
+  listeners: StepListener[];
+  /** Origin of each platform's web UI (the real host or the sandbox). */
+  origins: Partial<Record<Platform, string>>;
+  /** Trace recording per phase; `false` turns it off. @default fileTraceRecorder(dataDir) when dataDir is given */
+  traces?: TraceRecorder | false;
+  dataDir?: string;
+  /** Upper bound of one Playwright wait inside a step. @default 15000 */
+  stepTimeoutMs?: number;
+  /** A context left open this long after its last call is closed. @default 60000 */
+  idleMs?: number;
+}
+
+export interface BrowserPerformer extends Performer {
+  /** Closes the episode's context once its action is settled (the kernel has returned). */
+  dispose(actionId: string): Promise<void>;
+  /** Closes every open context. */
+  close(): Promise<void>;
+  /** Number of open episode contexts. */
+  readonly openContexts: number;
+}
+
+interface EpisodeBrowser {
+  context: BrowserContext;
+  page: Page;
+  layout?: { version: string; annex: LayoutAnnex };
+  idle?: NodeJS.Timeout;
+}
+
+const SIGNALS = ['handle', 'avatar_or_name', 'switcher'] as const;
+const bare = (s: string | null | undefined) => (s ?? '').trim().replace(/^@/, '').toLowerCase();
+
+/**
+ * The browser lane as the kernel's Performer, for any platform whose annex, flows and origin
+ * are passed in. One context per action (episode), reused across identity, pre-check, attempt
+ * and verification, with the account's stored session; a trace per phase; proofs at every step.
+ */
+export function createBrowserPerformer(options: BrowserPerformerOptions): BrowserPerformer {
+  const open = new Map<string, Promise<EpisodeBrowser>>();
+  const traces = options.traces === false ? undefined : options.traces ?? (options.dataDir ? fileTraceRecorder(options.dataDir) : undefined);
+  const stepTimeoutMs = options.stepTimeoutMs ?? 15_000;
+  const idleMs = options.idleMs ?? 60_000;
+
+  const platformOf = (ctx: ActionContext) => {
+    const platform = ctx.action.platform;
+    const annex = options.annexes[platform];
+    const origin = options.origins[platform];
+    if (!annex || !origin) throw new PlatformRefusalError(`the browser lane has no annex or origin for ${platform}`);
+    return { annex, origin };
+  };
+
+  const flowOf = (ctx: ActionContext): Flow => {
+    const flow = options.flows[ctx.action.platform]?.[ctx.action.action_type];
+    if (!flow) throw new PlatformRefusalError(`no browser flow for ${ctx.action.platform} ${ctx.action.action_type}`);
+    return flow;
+  };
+
+  async function episodeOf(ctx: ActionContext): Promise<EpisodeBrowser> {
+    const id = ctx.action.action_id;
+    let entry = open.get(id);
+    if (!entry) {
+      entry = (async () => {
+        const state = await options.sessions.load(ctx.account.session_ref);
+        if (!state) throw new AuthExpiredError(`no stored browser session for account ${ctx.account.platform_account_id}: reconnect it`);
+        const context = await options.provider.newContext({ storageState: state });
+        const page = await context.newPage();
+        return { context, page };
+      })();
+      open.set(id, entry);
+      entry.catch(() => open.delete(id));
+    }
+    const e = await entry;
+    if (e.idle) clearTimeout(e.idle);
+    return e;
+  }
+
+  async function dispose(actionId: string): Promise<void> {
+    const entry = open.get(actionId);
+    if (!entry) return;
+    open.delete(actionId);
+    const e = await entry.catch(() => undefined);
+    if (!e) return;
+    if (e.idle) clearTimeout(e.idle);
+    await e.context.close().catch(() => undefined);
+  }
+
+  /** One kernel call on the episode's page: a fresh flow context, a trace of the phase, idle timer after. */
+  async function phase<T>(ctx: ActionContext, name: string, run: (fc: FlowContext) => Promise<T>): Promise<{ result: T; trace?: ProofRef }> {
+    const { annex, origin } = platformOf(ctx);
+    const e = await episodeOf(ctx);
+    e.page.setDefaultTimeout(Math.max(1000, Math.min(stepTimeoutMs, ctx.deadline - Date.now())));
+    const fc = createFlowContext({ page: e.page, origin, annex, episode: ctx, ...(e.layout ? { layout: e.layout } : {}) });
+    let traced = false;
+    if (traces) {
+      try {
+        await traces.start(e.context, `${ctx.action.action_type} ${name}`);
+        traced = true;
+      } catch (error) {
+        ctx.log('trace not started', { phase: name, error: (error as Error).message.split('\n')[0] });
+      }
+    }
+    const stopTrace = async (): Promise<ProofRef | undefined> => {
+      if (!traced || !traces) return undefined;
+      try {
+        return await traces.stop(e.context, { episode_id: ctx.action.episode_id, action_id: ctx.action.action_id, phase: name });
+      } catch (error) {
+        ctx.log('trace not stored', { phase: name, error: (error as Error).message.split('\n')[0] });
+        return undefined;
+      }
+    };
+    try {
+      const result = await run(fc);
+      e.layout = fc.layout;
+      const trace = await stopTrace();
+      return { result, ...(trace ? { trace } : {}) };
+    } catch (error) {
+      const trace = await stopTrace();
+      if (trace) ctx.addProof(trace);
+      throw error;
+    } finally {
+      e.idle = setTimeout(() => void dispose(ctx.action.action_id), idleMs);
+      e.idle.unref?.();
+    }
+  }
+
+  return {
+    tool: 'browser_runner',
+    toolVersion: '1.0.0',
+
+    get openContexts() {
+      return open.size;
+    },
+
+    /** §4.3: the account surface must show at least 2 of handle, avatar-or-name, switcher selection. */
+    async verifyIdentity(ctx) {
+      const { result, trace } = await phase(ctx, 'identity', async (fc) => {
+        await gotoUrl(fc, urlOf(fc, 'home'), { surface: 'profile' });
+        return runCheck(fc, 'identity', options, async () => identitySignals(fc));
+      });
+      const proofs = [...result.proofs, ...(trace ? [trace] : [])];
+      const ok = result.result.filter((s) => s.ok).length >= 2;
+      ctx.log('identity signals', { ok, matched: result.result.filter((s) => s.ok).map((s) => s.name) });
+      return { ok, signals: result.result, proofs } satisfies IdentityProof;
+    },
+
+    async precheck(ctx): Promise<Precheck> {
+      const flow = flowOf(ctx);
+      const { result, trace } = await phase(ctx, 'precheck', (fc) => runCheck(fc, 'precheck', options, (f) => flow.precheck(f)));
+      for (const p of [...result.proofs, ...(trace ? [trace] : [])]) ctx.addProof(p);
+      return result.result;
+    },
+
+    async attempt(ctx): Promise<AttemptReceipt> {
+      const flow = flowOf(ctx);
+      const { result, trace } = await phase(ctx, 'attempt', (fc) => runFlow(fc, flow.steps, options));
+      if (trace) ctx.addProof(trace);
+      if (!result.platform_object_id && !result.permalink) {
+        // The click happened but the platform showed no receipt: only verification can tell.
+        throw new OutcomeUnknownError(`${ctx.action.platform} ${ctx.action.action_type}: no UI receipt after the commit click`);
+      }
+      return result;
+    },
+
+    async verify(ctx, receipt): Promise<Verification> {
+      const flow = flowOf(ctx);
+      const { result, trace } = await phase(ctx, 'verify', (fc) => runCheck(fc, 'verify', options, (f) => flow.verify(f, receipt)));
+      return { ...result.result, proofs: [...(result.result.proofs ?? []), ...result.proofs, ...(trace ? [trace] : [])] };
+    },
+
+    dispose,
+
+    async close() {
+      await Promise.all([...open.keys()].map((id) => dispose(id)));
+    },
+  };
+}
+
+/** Reads the three identity signals of §4.3 on the current page and compares them with the stored fingerprint. */
+async function identitySignals(fc: FlowContext): Promise<IdentityProof['signals']> {
+  const { page } = fc;
+  const id = fc.layout.annex.identity;
+  const fp = fc.account.fingerprint;
+  const text = async (selector: string | undefined) => (selector ? ((await page.locator(selector).first().textContent({ timeout: 2000 }).catch(() => null)) ?? null) : null);
+  const handleOk = bare(await text(id.handle)) === bare(fp.handle);
+  const avatar = page.locator(id.avatar).first();
+  const avatarVisible = await avatar.isVisible().catch(() => false);
+  const src = avatarVisible ? ((await avatar.getAttribute('src').catch(() => null)) ?? '') : '';
+  const alt = avatarVisible ? ((await avatar.getAttribute('alt').catch(() => null)) ?? '') : '';
+  const avatarOk = avatarVisible && (
+    (fp.platform_user_id !== '' && src.includes(fp.platform_user_id)) ||
+    (fp.extra.avatar_src !== undefined && src === fp.extra.avatar_src) ||
+    bare(alt.split(/['’]s /)[0]) === bare(fp.handle)
+  );
+  const nameOk = fp.display_name !== '' && (await text(id.display_name))?.trim() === fp.display_name;
+  const switcherOk = bare(await text(id.switcher_selection)) === bare(fp.handle);
+  const values = { handle: handleOk, avatar_or_name: avatarOk || nameOk, switcher: switcherOk };
+  return SIGNALS.map((name) => ({ name, ok: values[name] }));
+}
+
+function safe(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]/g, '_');
+}
