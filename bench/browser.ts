@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { resolveConfig } from '../config/index.js';
+import { INSTAGRAM_FLOWS, instagramLogin } from '../flows/index.js';
+import { createProofListener, createProofStore, measureDriftCompare, measureProofCapture } from '../proofs/index.js';
+import {
+  connectBrowserAccount, createBrowserPerformer, createServices, launchBrowserProvider, PerformerRegistry,
+  proofStoreTraceRecorder, SessionStore,
+} from '../runners/index.js';
+import { runAction, submitAction } from '../safety/index.js';
+import { INSTAGRAM_ANNEX } from '../selectors/index.js';
+import { startSandbox } from '../sandbox/index.js';
+import { median, type BenchEntry } from './report.js';
+
+const HANDLE = 'northwind.bakery';
+const PASSWORD = 'northwindbakery-pass';
+
+/**
+ * The browser entry: one publish episode through the whole browser lane (kernel, identity,
+ * pre-check, flow with proofs at every step, receipt, verification, trace) against a bare
+ * Playwright script doing the composer's clicks on the same sandbox; proof capture per step;
+ * drift compare per screenshot; memory per concurrent context.
+ */
+export async function benchBrowser(dir: string, runs = 5): Promise<BenchEntry> {
+  const config = resolveConfig({ dataDir: dir, logLevel: 'silent', actionDeadlineMs: 60_000 }, {});
+  const sandbox = await startSandbox({ port: 0, dataFile: join(dir, 'sandbox', 'world.json') });
+  const provider = await launchBrowserProvider({ chromium: config.chromium, stealth: config.stealth });
+  const services = createServices(config, { performers: new PerformerRegistry() });
+  try {
+    const origin = sandbox.platforms.instagram;
+    const sessions = new SessionStore(dir);
+    const accountId = randomUUID();
+    const { session_ref, observed } = await connectBrowserAccount({
+      provider, sessions, login: instagramLogin, annex: INSTAGRAM_ANNEX, origin, platformAccountId: accountId, handle: HANDLE, password: PASSWORD,
+    });
+    const now = new Date().toISOString();
+    const client = await services.store.clients.create({ client_id: randomUUID(), name: 'Bench', created_at: now });
+    await services.store.policies.put({ client_id: client.client_id, created_by: 'bench', autonomy: 'auto', allowed_actions: { instagram: ['publish'] } });
+    await services.store.accounts.create({
+      platform_account_id: accountId, client_id: client.client_id, platform: 'instagram',
+      fingerprint: { platform_user_id: '17841400000000001', handle: observed.handle, display_name: observed.display_name ?? '', extra: {} },
+      timezone: 'UTC', state: 'active', state_reason: null, session_ref, created_at: now, updated_at: now,
+    });
+    const proofs = createProofStore(dir);
+    const performer = createBrowserPerformer({
+      provider, sessions, annexes: { instagram: INSTAGRAM_ANNEX }, flows: { instagram: INSTAGRAM_FLOWS },
+      listeners: [createProofListener({ store: proofs })], origins: { instagram: origin }, traces: proofStoreTraceRecorder(proofs),
+    });
+    services.performers.register('browser', 'instagram', performer);
+    mkdirSync(join(dir, 'media'), { recursive: true });
+    const image = join(dir, 'media', 'bench.png');
+    await sharp({ create: { width: 640, height: 640, channels: 3, background: { r: 200, g: 140, b: 80 } } }).png().toFile(image);
+
+    // The lane: runAction from queued to postcheck_complete, context closed after.
+    const lane: number[] = [];
+    for (let i = 0; i <= runs; i += 1) {
+      const action = await submitAction(services.store, {
+        client_id: client.client_id, platform_account_id: accountId, lane: 'browser', action_type: 'publish',
+        payload: { caption: `Bench loaf ${i} ${randomUUID().slice(0, 8)}`, media: [{ source: image, kind: 'image' }] }, created_by: 'bench',
+      });
+      const t0 = performance.now();
+      const outcome = await runAction(services.kernel, action.action_id);
+      await performer.dispose(action.action_id);
+      if (outcome.status !== 'confirmed_success') throw new Error(`bench publish ${i} ended ${outcome.status}: ${outcome.reason}`);
+      if (i > 0) lane.push(performance.now() - t0); // the first warms up the browser
+    }
+
+    // The bare script: same session, same composer, the same clicks, no kernel, no proofs.
+    const layout = INSTAGRAM_ANNEX.layouts.v1!;
+    const composer = layout.surfaces.composer!;
+    const bare: number[] = [];
+    for (let i = 0; i <= runs; i += 1) {
+      const t0 = performance.now();
+      const context = await provider.newContext({ storageState: await sessions.load(session_ref) });
+      const page = await context.newPage();
+      await page.goto(`${origin}${INSTAGRAM_ANNEX.paths.compose}`);
+      await page.setInputFiles(composer.media!, image);
+      await page.fill(composer.caption!, `Bare loaf ${i} ${randomUUID().slice(0, 8)}`);
+      await page.click(composer.share!);
+      await page.waitForSelector(layout.receipts.publish_permalink!);
+      await context.close();
+      if (i > 0) bare.push(performance.now() - t0);
+    }
+
+    // Proof capture and drift compare on a real page of the sandbox.
+    const context = await provider.newContext({ storageState: await sessions.load(session_ref) });
+    const page = await context.newPage();
+    await page.goto(`${origin}/${HANDLE}/`);
+    const proofTiming = await measureProofCapture(page, proofs, 10);
+    const driftTiming = await measureDriftCompare(page, 10, { maskSelectors: layout.dynamic_regions });
+    await context.close();
+
+    const mbPerContext = await measureContextMemory(provider, origin, session_ref, sessions, 5);
+    const publishMs = median(lane);
+    const bareMs = median(bare);
+    return {
+      name: 'browser',
+      figures: {
+        publish_ms: round(publishMs),
+        bare_ms: round(bareMs),
+        ratio: round(publishMs / bareMs, 2),
+        proof_ms_per_step: round(proofTiming.median_ms, 2),
+        drift_ms: round(driftTiming.median_ms, 2),
+        mb_per_context: round(mbPerContext, 1),
+      },
+      notes: [
+        `publish: median of ${runs} episodes through runAction on the browser lane (identity on the profile, pre-check on the grid, composer flow with a screenshot + DOM hash at every step, receipt, verification on the post page, Playwright trace), queued to postcheck_complete`,
+        `bare: median of ${runs} runs of a plain Playwright script with the same session doing only the composer clicks (open, upload, caption, share, wait for the receipt)`,
+        'proof_ms_per_step: screenshot (compact encoding + thumbnail) and normalised DOM hash, stored content-addressed; drift_ms: masked pixelmatch of a screenshot against a baseline',
+        'mb_per_context: resident memory of the Chromium process tree per extra open context with one page on the profile',
+      ],
+    };
+  } finally {
+    await provider.close().catch(() => undefined);
+    await services.close();
+    await sandbox.close();
+  }
+}
+
+/**
+ * Resident memory, in MB, of the Chromium processes this process started (the browser server
+ * is a child of ours; its renderers are its descendants). Linux /proc.
+ */
+function chromiumRssMb(): number {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      // Field 4 of /proc/<pid>/stat is the parent pid; the command name may contain spaces, so split after ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const ours = (pid: number): boolean => {
+    for (let p = parentOf.get(pid); p !== undefined && p > 1; p = parentOf.get(p)) if (p === process.pid) return true;
+    return false;
+  };
+  let kb = 0;
+  for (const pid of parentOf.keys()) {
+    if (!ours(pid)) continue;
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('chrom')) continue;
+      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (rss) kb += Number(rss[1]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return kb / 1024;
+}
+
+async function measureContextMemory(
+  provider: Awaited<ReturnType<typeof launchBrowserProvider>>, origin: string, sessionRef: string, sessions: SessionStore, n: number,
+): Promise<number> {
+  const before = chromiumRssMb();
+  const contexts = [];
+  for (let i = 0; i < n; i += 1) {
+    const context = await provider.newContext({ storageState: await sessions.load(sessionRef) });
+    const page = await context.newPage();
+    await page.goto(`${origin}/${HANDLE}/`);
+    contexts.push(context);
+  }
+  const after = chromiumRssMb();
+  for (const c of contexts) await c.close();
+  return (after - before) / n;
+}
+
+const round = (x: number, digits = 1) => Number(x.toFixed(digits));
