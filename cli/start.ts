@@ -1,30 +1,72 @@
 import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { startApi } from '../api/index.js';
 import { createServices } from '../runners/index.js';
 import { recoverInterrupted, verifyAuditChain } from '../safety/index.js';
+import { startSandbox, sandboxReadyLine } from '../sandbox/index.js';
 import { cliConfig } from './context.js';
+import { runDemoEpisodes, seedDemo, type DemoResult } from './demo.js';
+
+interface StartOptions {
+  demo: boolean;
+  exit: boolean;
+  sandboxPort: string;
+}
 
 export function registerStart(program: Command): void {
   program
     .command('start')
-    .description('prepare the data dir and store, recover interrupted actions, and report the state of the farm')
-    .action(async () => {
+    .description('data dir and store, the sandbox, a seeded demo agency, one episode of every flow through the kernel on the browser lane, and the API; stays up until Ctrl-C')
+    .option('--no-demo', 'skip the demo episodes')
+    .option('--exit', 'exit after the demo instead of staying up')
+    .option('--sandbox-port <port>', 'admin port of the sandbox (0 = a free port)', '0')
+    .action(async (options: StartOptions) => {
       const config = cliConfig();
       mkdirSync(config.dataDir, { recursive: true });
       const services = createServices(config);
-      try {
-        const recovery = await recoverInterrupted(services.kernel, { verify: false });
-        const chain = await verifyAuditChain(services.store);
-        const switches = (await services.store.killSwitches.list()).filter((s) => s.engaged);
-        console.log(JSON.stringify({
-          data_dir: config.dataDir,
-          store: config.dbFile,
-          audit_chain: chain.ok ? { ok: true, events: chain.count } : { ok: false, broken: chain.broken },
-          recovered_to_unknown: recovery.recovered,
-          kill_switches_engaged: switches.map((s) => `${s.scope}:${s.scope_id}`),
-        }, null, 2));
-      } finally {
+      const sandbox = await startSandbox({ port: Number(options.sandboxPort), dataFile: join(config.dataDir, 'sandbox', 'world.json') });
+      const lane = await seedDemo(services, sandbox);
+      const stop = async () => {
+        await lane.close().catch(() => undefined);
+        await sandbox.close().catch(() => undefined);
         await services.close();
+      };
+      try {
+        // Crash recovery first: anything a previous run left in `attempted` is verified, never re-run.
+        const recovery = await recoverInterrupted(services.kernel);
+        const chain = await verifyAuditChain(services.store);
+        console.log(`store        ${config.dbFile}`);
+        console.log(`audit chain  ${chain.ok ? `intact, ${chain.count} events` : `BROKEN at seq ${chain.broken.seq}: ${chain.broken.problem}`}`);
+        if (recovery.recovered.length > 0) console.log(`recovered    ${recovery.resolved.map((r) => `${r.action_id} → ${r.state}`).join(', ')}`);
+        console.log(`sandbox      ${sandboxReadyLine(sandbox)}`);
+        if (options.demo) printResults(config.dataDir, await runDemoEpisodes(services, lane));
+        const api = await startApi({ port: config.port, dataDir: config.dataDir });
+        console.log(`\napi          ${api.url}/healthz · drift report ${api.url}/api/v1/drift/report`);
+        console.log(`look around  ${sandbox.platforms.instagram}/accounts/login/ and ${sandbox.platforms.x}/login (northwind.bakery / northwindbakery-pass)`);
+        if (options.exit) {
+          await api.close();
+          return;
+        }
+        console.log('\nRunning. Ctrl-C to stop.');
+        await new Promise<void>((done) => {
+          const onSignal = () => void api.close().finally(done);
+          process.once('SIGINT', onSignal);
+          process.once('SIGTERM', onSignal);
+        });
+      } finally {
+        await stop();
       }
     });
+}
+
+function printResults(dataDir: string, results: DemoResult[]): void {
+  console.log('\nDemo: one episode of every flow, through the kernel, on the browser lane');
+  for (const r of results) {
+    const a = r.outcome.action;
+    const level = a.result.verification_level ?? '-';
+    console.log(`\n  ${r.platform.padEnd(9)} ${r.action_type.padEnd(13)} ${r.outcome.status}${r.outcome.reason ? ` (${r.outcome.reason})` : ''} · verification level ${level}${a.result.permalink ? ` · ${a.result.permalink}` : ''}`);
+    if (r.screenshots.length > 0) console.log(`    screenshots ${r.screenshots.length}, e.g. ${resolve(dataDir, r.screenshots[0]!)}`);
+    for (const t of r.traces.slice(0, 1)) console.log(`    trace       npx playwright show-trace ${resolve(dataDir, t)}`);
+  }
 }
