@@ -1,11 +1,21 @@
 import type { ActionType } from '../../safety/index.js';
 import type { Flow } from '../types.js';
+import { instagramCommentReply } from './comment-reply.js';
+import { instagramDelete } from './delete.js';
+import { instagramDmSend } from './dm-send.js';
+import { instagramFollow } from './follow.js';
+import { instagramLike } from './like.js';
 import { instagramPublish } from './publish.js';
 
 export { instagramLogin } from './login.js';
-export { instagramPublish };
+export { instagramPublish, instagramDelete, instagramLike, instagramFollow, instagramCommentReply, instagramDmSend };
 
 /** Instagram flows by action type, for the browser performer. */
 export const INSTAGRAM_FLOWS: Partial<Record<ActionType, Flow>> = {
   publish: instagramPublish,
+  delete: instagramDelete,
+  like: instagramLike,
+  follow: instagramFollow,
+  comment_reply: instagramCommentReply,
+  dm_send: instagramDmSend,
 };

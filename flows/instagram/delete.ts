@@ -1,0 +1,57 @@
+import { PlatformRefusalError } from '../../safety/index.js';
+import { clickAndWaitForLoad, sel, urlOf } from '../run.js';
+import type { Flow, FlowContext } from '../types.js';
+import { absent, field, inconclusive, readPost, shortcodeOf } from './common.js';
+
+const postUrl = (fc: FlowContext) => urlOf(fc, 'post', { id: shortcodeOf(field(fc, 'target')) });
+
+/** Instagram delete of an own post: options → confirm; done when the post page answers "not available". */
+export const instagramDelete: Flow = {
+  platform: 'instagram',
+  action_type: 'delete',
+
+  async precheck(fc) {
+    const post = await readPost(fc, postUrl(fc));
+    // The post page loaded and says the post is not there: the desired state already holds.
+    return post ? { exists: false } : { exists: true, ref: { permalink: postUrl(fc) }, level: 2 };
+  },
+
+  steps: [
+    {
+      name: 'open_post',
+      async run(fc) {
+        const post = await readPost(fc, postUrl(fc));
+        if (!post) throw new PlatformRefusalError('the post to delete is not there');
+        if (!(await fc.page.locator(sel(fc, 'post', 'options')).count())) throw new PlatformRefusalError('the post is not the account\'s own: no delete option');
+      },
+    },
+    {
+      name: 'open_delete_dialog',
+      async run(fc) {
+        await fc.page.click(sel(fc, 'post', 'options'));
+        await fc.page.locator(sel(fc, 'post', 'confirm_delete')).waitFor({ state: 'visible' });
+      },
+    },
+    {
+      name: 'confirm_delete',
+      async run(fc) {
+        const id = await fc.page.locator(sel(fc, 'post', 'root')).first().getAttribute('data-post-id');
+        const before = new URL(fc.page.url()).pathname;
+        await fc.episode.beforeCommit();
+        await clickAndWaitForLoad(fc, fc.page.locator(sel(fc, 'post', 'confirm_delete')));
+        // The platform leaves the post for the profile once the post is gone.
+        if (new URL(fc.page.url()).pathname !== before && id) {
+          fc.receipt.platform_object_id = id;
+          fc.receipt.permalink = postUrl(fc);
+        }
+      },
+    },
+  ],
+
+  async verify(fc, receipt) {
+    const post = await readPost(fc, postUrl(fc)).catch(() => 'error' as const);
+    if (post === 'error') return inconclusive(receipt ? 1 : 0);
+    if (post) return absent();
+    return { outcome: 'present', level: 2, ...(receipt?.platform_object_id ? { platform_object_id: receipt.platform_object_id } : {}), permalink: postUrl(fc) };
+  },
+};

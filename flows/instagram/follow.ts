@@ -1,0 +1,78 @@
+import { PlatformRefusalError } from '../../safety/index.js';
+import { clickAndWaitForLoad, goto, sel } from '../run.js';
+import type { Flow, FlowContext } from '../types.js';
+import { absent, field, inconclusive, present } from './common.js';
+
+const handleOf = (fc: FlowContext) => {
+  const raw = field(fc, 'target').trim();
+  const handle = (/instagram\.com\/([^/?#]+)/.exec(raw)?.[1] ?? /^\/?([^/?#]+)\/?$/.exec(raw)?.[1] ?? '').replace(/^@/, '');
+  if (!/^[A-Za-z0-9._]+$/.test(handle)) throw new PlatformRefusalError('payload.target is not an instagram handle or profile URL');
+  return handle;
+};
+
+interface ProfileState {
+  loaded: boolean;
+  following: boolean;
+  id?: string;
+  permalink: string;
+}
+
+/** The profile of the target: whether the account follows it already, and its id (from the Message link). */
+async function readProfile(fc: FlowContext): Promise<ProfileState> {
+  const handle = handleOf(fc);
+  await goto(fc, 'profile', { handle }, { surface: 'profile', allowErrorPage: true });
+  const permalink = fc.page.url().split('?')[0]!;
+  const shown = (await fc.page.locator(sel(fc, 'profile', 'handle')).first().textContent({ timeout: 2000 }).catch(() => null))?.trim();
+  if (shown !== handle) return { loaded: false, following: false, permalink };
+  const button = fc.page.locator(sel(fc, 'profile', 'follow')).first();
+  if (!(await button.count())) throw new PlatformRefusalError('no follow button on this profile (is it the account itself?)');
+  const following = (await button.getAttribute('aria-pressed')) === 'true' || (await button.isDisabled()) || /following/i.test((await button.textContent()) ?? '');
+  const href = await fc.page.locator(sel(fc, 'profile', 'message')).first().getAttribute('href', { timeout: 2000 }).catch(() => null);
+  const id = href ? /\/direct\/t\/([^/]+)\//.exec(href)?.[1] : undefined;
+  return { loaded: true, following, permalink, ...(id ? { id } : {}) };
+}
+
+/** Instagram follow: the Follow button on the target's profile, clicked only when not following yet. */
+export const instagramFollow: Flow = {
+  platform: 'instagram',
+  action_type: 'follow',
+
+  async precheck(fc) {
+    const p = await readProfile(fc);
+    if (!p.loaded) throw new PlatformRefusalError('the profile to follow did not load');
+    return p.following ? { exists: true, ref: { ...(p.id ? { platform_object_id: p.id } : {}), permalink: p.permalink }, level: 3 } : { exists: false };
+  },
+
+  steps: [
+    {
+      name: 'open_profile',
+      async run(fc) {
+        const p = await readProfile(fc);
+        if (!p.loaded) throw new PlatformRefusalError('the profile to follow did not load');
+      },
+    },
+    {
+      name: 'follow',
+      async run(fc) {
+        const button = fc.page.locator(sel(fc, 'profile', 'follow')).first();
+        if (!((await button.getAttribute('aria-pressed')) === 'true' || (await button.isDisabled()))) {
+          await fc.episode.beforeCommit();
+          await clickAndWaitForLoad(fc, button);
+        }
+        const after = fc.page.locator(sel(fc, 'profile', 'follow')).first();
+        if ((await after.getAttribute('aria-pressed')) === 'true' || (await after.isDisabled())) {
+          const href = await fc.page.locator(sel(fc, 'profile', 'message')).first().getAttribute('href');
+          const id = href ? /\/direct\/t\/([^/]+)\//.exec(href)?.[1] : undefined;
+          if (id) fc.receipt.platform_object_id = id;
+          fc.receipt.permalink = fc.page.url().split('?')[0]!;
+        }
+      },
+    },
+  ],
+
+  async verify(fc) {
+    const p = await readProfile(fc);
+    if (!p.loaded) return inconclusive();
+    return p.following ? present({ ...(p.id ? { id: p.id } : {}), permalink: p.permalink, engagement: true }) : absent();
+  },
+};
