@@ -21,8 +21,15 @@ export function registerAudit(program: Command): void {
     .description('stream the chain to stdout')
     .option('--jsonl', 'one JSON object per line: {seq, prev_hash, hash, event}', true)
     .action(async () => {
+      // A reader that stops early (`| head`) closes the pipe: that ends the export, quietly.
+      let closed = false;
+      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE') throw error;
+        closed = true;
+      });
       await withStore(async (store) => {
         for await (const line of exportAuditJsonl(store)) {
+          if (closed) break;
           if (!process.stdout.write(line)) await new Promise((resolve) => process.stdout.once('drain', resolve));
         }
       });
