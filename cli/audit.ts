@@ -30,8 +30,23 @@ export function registerAudit(program: Command): void {
       await withStore(async (store) => {
         for await (const line of exportAuditJsonl(store)) {
           if (closed) break;
-          if (!process.stdout.write(line)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+          if (!process.stdout.write(line)) await drainOrClose();
         }
       });
     });
+}
+
+/** Resolves when stdout can take more, or when its reader has gone. */
+function drainOrClose(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.stdout.off('drain', done);
+      process.stdout.off('error', done);
+      process.stdout.off('close', done);
+      resolve();
+    };
+    process.stdout.once('drain', done);
+    process.stdout.once('error', done);
+    process.stdout.once('close', done);
+  });
 }
