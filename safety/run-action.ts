@@ -1,12 +1,12 @@
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
-import { BudgetRefusedError, type Action, type ClaimOutcome, type PlatformAccount } from '../store/index.js';
+import { BudgetRefusedError, type Action, type ActionState, type ClaimOutcome, type PlatformAccount } from '../store/index.js';
 import { createActionContext, checkKillSwitches, type EpisodeContext } from './context.js';
 import type { KernelDeps } from './deps.js';
 import { classify, errorCode, IdempotencyError, KillSwitchError, type Disposition } from './errors.js';
 import { evaluatePolicy } from './policy.js';
 import { resultOf, type AttemptReceipt, type Performer, type Verification } from './performer.js';
 import { retryDelay, sleep as defaultSleep } from './retry.js';
-import { ActionTracker } from './tracker.js';
+import { ActionTracker, type MoveOptions } from './tracker.js';
 import { resolveUnknown, succeeded } from './verification.js';
 
 export type RunStatus = 'confirmed_success' | 'confirmed_failed' | 'unknown' | 'blocked' | 'deferred';
@@ -105,7 +105,7 @@ class ActionRun {
       if ('outcome' in identity) return identity.outcome;
       const claim = await this.claim(identity.claim);
       if (claim) return claim;
-      const existing = await this.precheck(performer, ctx, tool);
+      const existing = await this.precheck(performer, ctx, account, tool);
       if (existing) return existing;
       return await this.attemptAndVerify(performer, ctx, account, tool);
     } finally {
@@ -208,11 +208,14 @@ class ActionRun {
   }
 
   /** Step 4: the dedupe pre-check (§5.3): an object that already exists is a success, no attempt. */
-  private async precheck(performer: Performer, ctx: EpisodeContext, tool: ToolInfo): Promise<RunOutcome | null> {
+  private async precheck(performer: Performer, ctx: EpisodeContext, account: PlatformAccount, tool: ToolInfo): Promise<RunOutcome | null> {
     let pre;
     try {
       pre = await performer.precheck(ctx);
     } catch (error) {
+      // Friction met while looking (a checkpoint, an expired session) degrades the account like anywhere else.
+      const d = classify(error);
+      if (d.kind === 'failed' && d.degrade) await this.degrade(account, d.degrade, `precheck: ${d.code}`);
       // Cannot prove the object is absent: attempting could duplicate it.
       return this.block(`precheck_failed: ${errorCode(error)}`, { tool, ledger: 'failed' });
     }
@@ -228,6 +231,7 @@ class ActionRun {
     const s = this.k.settings;
     let receipt: AttemptReceipt | undefined;
     let verified: Verification | undefined;
+    let ambiguous: string | undefined;
     for (let n = 1; ; n += 1) {
       try {
         await checkKillSwitches(this.k.store, this.action, 'before_tool_call');
@@ -258,7 +262,11 @@ class ActionRun {
         if (d.kind === 'verify') {
           // The effect may have happened: look before anything else.
           verified = await this.safeVerify(performer, ctx);
-          if (verified.outcome === 'present') break;
+          if (verified.outcome === 'present') {
+            // The outcome was unknown until verification saw the object: the audit says so.
+            ambiguous = `${d.code}: no definite answer to attempt ${n}`;
+            break;
+          }
           if (verified.outcome === 'inconclusive') return this.toUnknown(performer, `${d.code}: outcome unknown after attempt ${n}`, tool);
           // Verification proved absence: a retry cannot duplicate.
         }
@@ -273,7 +281,7 @@ class ActionRun {
       }
     }
     verified ??= await this.safeVerify(performer, ctx, receipt);
-    if (verified.outcome === 'present' && verified.level >= 2) return this.succeed(verified, receipt, tool);
+    if (verified.outcome === 'present' && verified.level >= 2) return this.succeed(verified, receipt, tool, ambiguous);
     return this.toUnknown(performer, `verification ${verified.outcome} at level ${verified.level}`, tool, receipt);
   }
 
@@ -288,9 +296,13 @@ class ActionRun {
     }
   }
 
-  private async succeed(v: Verification, receipt: AttemptReceipt | undefined, tool: ToolInfo): Promise<RunOutcome> {
+  private async succeed(v: Verification, receipt: AttemptReceipt | undefined, tool: ToolInfo, ambiguous?: string): Promise<RunOutcome> {
     const result = resultOf({ ...receipt, ...pickRef(v) }, v.level);
-    await this.tracker.moveThrough([['confirmed_success', { patch: { result }, ledger: 'succeeded', tool, reason: `verified at level ${v.level}` }], ['postcheck_complete', { reason: 'postcheck: object confirmed on the platform' }]]);
+    await this.tracker.moveThrough([
+      ...(ambiguous ? [['unknown', { ledger: 'unknown', tool, reason: ambiguous }] as [ActionState, MoveOptions]] : []),
+      ['confirmed_success', { patch: { result }, ledger: 'succeeded', tool, reason: `verified at level ${v.level}` }],
+      ['postcheck_complete', { reason: 'postcheck: object confirmed on the platform' }],
+    ]);
     this.log.info({ level: v.level }, 'confirmed_success');
     return { status: 'confirmed_success', action: this.action };
   }

@@ -103,6 +103,10 @@ test.describe('runAction', () => {
       expect(outcome.status).toBe('confirmed_success');
       expect(platform.calls.attempt).toBe(1);
       expect(platform.effects).toHaveLength(1);
+      // The answer was lost: the audit shows the outcome was unknown until verification saw it.
+      expect(await auditTrail(h.services, action.action_id)).toEqual([
+        'queued', 'preflight_passed', 'identity_verified', 'attempted', 'unknown', 'confirmed_success', 'postcheck_complete',
+      ]);
     } finally {
       await h.close();
     }

@@ -1,0 +1,43 @@
+import { test, expect } from '@playwright/test';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from '../helpers/kernel.js';
+
+const bin = fileURLToPath(new URL('../../bin/raize.mjs', import.meta.url));
+
+test.describe('npm start', () => {
+  test.setTimeout(300_000);
+
+  test('should run one episode of every flow through the kernel on the browser lane and say where the proofs are', async () => {
+    const dir = tempDir('raize-start-');
+    try {
+      const child = spawn(process.execPath, [bin, 'start', '--exit'], {
+        env: { ...process.env, RAIZE_DATA_DIR: dir.path, RAIZE_PORT: '0', RAIZE_LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (err += d));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(code, `${out}\n${err}`).toBe(0);
+
+      const episodes = [...out.matchAll(/^\s{2}(instagram|x)\s+(\w+)\s+(\w+)/gm)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
+      expect(episodes).toEqual([
+        'instagram publish confirmed_success', 'instagram like confirmed_success', 'instagram follow confirmed_success',
+        'instagram comment_reply confirmed_success', 'instagram dm_send confirmed_success', 'instagram delete confirmed_success',
+        'x publish confirmed_success', 'x like confirmed_success', 'x comment_reply confirmed_success', 'x dm_send confirmed_success',
+      ]);
+      expect(out).toMatch(/verification level [23]/);
+      const traces = [...out.matchAll(/npx playwright show-trace (\S+)/g)].map((m) => m[1]!);
+      const shots = [...out.matchAll(/screenshots \d+, e\.g\. (\S+)/g)].map((m) => m[1]!);
+      expect(traces).toHaveLength(10);
+      expect(shots).toHaveLength(10);
+      for (const f of [...traces, ...shots]) expect(existsSync(f), f).toBe(true);
+      expect(out).toContain('audit chain  intact');
+    } finally {
+      dir.remove();
+    }
+  });
+});
