@@ -13,7 +13,7 @@ import type { Annex, LayoutAnnex } from '../selectors/index.js';
 import type { BrowserProvider } from './browser/provider.js';
 import type { SessionStore } from './browser/sessions.js';
 
-/** Records a Playwright trace of one phase of an episode and stores it as a proof. */
+/** Records a Playwright trace of an episode and stores it as a proof. */
 export interface TraceRecorder {
   start(context: BrowserContext, title: string): Promise<void>;
   stop(context: BrowserContext, name: { episode_id: string; action_id: string; phase: string }): Promise<ProofRef>;
@@ -57,7 +57,7 @@ export interface BrowserPerformerOptions {
   listeners: StepListener[];
   /** Origin of each platform's web UI (the real host or the sandbox). */
   origins: Partial<Record<Platform, string>>;
-  /** Trace recording per phase; `false` turns it off. @default fileTraceRecorder(dataDir) when dataDir is given */
+  /** Trace recording, one per episode; `false` turns it off. @default fileTraceRecorder(dataDir) when dataDir is given */
   traces?: TraceRecorder | false;
   dataDir?: string;
   /** Upper bound of one Playwright wait inside a step. @default 15000 */
@@ -80,6 +80,8 @@ interface EpisodeBrowser {
   page: Page;
   layout?: { version: string; annex: LayoutAnnex };
   idle?: NodeJS.Timeout;
+  /** Whether the episode's trace is recording. */
+  tracing?: boolean;
 }
 
 const SIGNALS = ['handle', 'avatar_or_name', 'switcher'] as const;
@@ -88,7 +90,7 @@ const bare = (s: string | null | undefined) => (s ?? '').trim().replace(/^@/, ''
 /**
  * The browser lane as the kernel's Performer, for any platform whose annex, flows and origin
  * are passed in. One context per action (episode), reused across identity, pre-check, attempt
- * and verification, with the account's stored session; a trace per phase; proofs at every step.
+ * and verification, with the account's stored session; one trace per episode; proofs at every step.
  */
 export function createBrowserPerformer(options: BrowserPerformerOptions): BrowserPerformer {
   const open = new Map<string, Promise<EpisodeBrowser>>();
@@ -136,40 +138,52 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
     const e = await entry.catch(() => undefined);
     if (!e) return;
     if (e.idle) clearTimeout(e.idle);
+    // An episode that ended without a phase to attach its trace to still leaves the zip behind.
+    if (e.tracing && traces) await traces.stop(e.context, { episode_id: 'unattached', action_id: actionId, phase: 'dispose' }).catch(() => undefined);
     await e.context.close().catch(() => undefined);
   }
 
-  /** One kernel call on the episode's page: a fresh flow context, a trace of the phase, idle timer after. */
-  async function phase<T>(ctx: ActionContext, name: string, run: (fc: FlowContext) => Promise<T>): Promise<{ result: T; trace?: ProofRef }> {
+  /**
+   * One trace per episode: started by the episode's first phase, stopped and attached to the
+   * audit when the episode ends here — after verification, when identity fails, when the
+   * pre-check finds the object, or when a phase throws. A later phase (verification after an
+   * ambiguous attempt) starts a new segment.
+   */
+  async function startTracing(e: EpisodeBrowser, ctx: ActionContext): Promise<void> {
+    if (!traces || e.tracing) return;
+    try {
+      await traces.start(e.context, `${ctx.action.platform} ${ctx.action.action_type} ${ctx.action.action_id}`);
+      e.tracing = true;
+    } catch (error) {
+      ctx.log('trace not started', { error: (error as Error).message.split('\n')[0] });
+    }
+  }
+
+  async function stopTracing(e: EpisodeBrowser, ctx: ActionContext, phase: string): Promise<ProofRef | undefined> {
+    if (!traces || !e.tracing) return undefined;
+    e.tracing = false;
+    try {
+      return await traces.stop(e.context, { episode_id: ctx.action.episode_id, action_id: ctx.action.action_id, phase });
+    } catch (error) {
+      ctx.log('trace not stored', { phase, error: (error as Error).message.split('\n')[0] });
+      return undefined;
+    }
+  }
+
+  /** One kernel call on the episode's page: a fresh flow context, the episode's trace, idle timer after. */
+  async function phase<T>(ctx: ActionContext, name: string, run: (fc: FlowContext) => Promise<T>, ends?: (result: T) => boolean): Promise<{ result: T; trace?: ProofRef }> {
     const { annex, origin } = platformOf(ctx);
     const e = await episodeOf(ctx);
     e.page.setDefaultTimeout(Math.max(1000, Math.min(stepTimeoutMs, ctx.deadline - Date.now())));
     const fc = createFlowContext({ page: e.page, origin, annex, episode: ctx, ...(e.layout ? { layout: e.layout } : {}) });
-    let traced = false;
-    if (traces) {
-      try {
-        await traces.start(e.context, `${ctx.action.action_type} ${name}`);
-        traced = true;
-      } catch (error) {
-        ctx.log('trace not started', { phase: name, error: (error as Error).message.split('\n')[0] });
-      }
-    }
-    const stopTrace = async (): Promise<ProofRef | undefined> => {
-      if (!traced || !traces) return undefined;
-      try {
-        return await traces.stop(e.context, { episode_id: ctx.action.episode_id, action_id: ctx.action.action_id, phase: name });
-      } catch (error) {
-        ctx.log('trace not stored', { phase: name, error: (error as Error).message.split('\n')[0] });
-        return undefined;
-      }
-    };
+    await startTracing(e, ctx);
     try {
       const result = await run(fc);
       e.layout = fc.layout;
-      const trace = await stopTrace();
+      const trace = ends?.(result) ? await stopTracing(e, ctx, name) : undefined;
       return { result, ...(trace ? { trace } : {}) };
     } catch (error) {
-      const trace = await stopTrace();
+      const trace = await stopTracing(e, ctx, name);
       if (trace) ctx.addProof(trace);
       throw error;
     } finally {
@@ -191,7 +205,7 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
       const { result, trace } = await phase(ctx, 'identity', async (fc) => {
         await gotoUrl(fc, urlOf(fc, 'home'), { surface: 'profile' });
         return runCheck(fc, 'identity', options, async () => identitySignals(fc));
-      });
+      }, (r) => r.result.filter((s) => s.ok).length < 2);
       const proofs = [...result.proofs, ...(trace ? [trace] : [])];
       const ok = result.result.filter((s) => s.ok).length >= 2;
       ctx.log('identity signals', { ok, matched: result.result.filter((s) => s.ok).map((s) => s.name) });
@@ -200,7 +214,7 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
 
     async precheck(ctx): Promise<Precheck> {
       const flow = flowOf(ctx);
-      const { result, trace } = await phase(ctx, 'precheck', (fc) => runCheck(fc, 'precheck', options, (f) => flow.precheck(f)));
+      const { result, trace } = await phase(ctx, 'precheck', (fc) => runCheck(fc, 'precheck', options, (f) => flow.precheck(f)), (r) => r.result.exists);
       for (const p of [...result.proofs, ...(trace ? [trace] : [])]) ctx.addProof(p);
       return result.result;
     },
@@ -218,7 +232,7 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
 
     async verify(ctx, receipt): Promise<Verification> {
       const flow = flowOf(ctx);
-      const { result, trace } = await phase(ctx, 'verify', (fc) => runCheck(fc, 'verify', options, (f) => flow.verify(f, receipt)));
+      const { result, trace } = await phase(ctx, 'verify', (fc) => runCheck(fc, 'verify', options, (f) => flow.verify(f, receipt)), () => true);
       return { ...result.result, proofs: [...(result.result.proofs ?? []), ...result.proofs, ...(trace ? [trace] : [])] };
     },
 

@@ -49,13 +49,22 @@ export const instagramPublish: Flow = {
         const link = fc.layout.annex.receipts.publish_permalink!;
         const friction = fc.layout.annex.friction;
         const composerPath = new URL(page.url()).pathname;
+        const clickedAt = Date.now();
+        let idleSince: number | undefined;
         const outcome = await settle(fc, async () => {
           if (new URL(page.url()).pathname !== composerPath) return 'left';
           if (await page.locator(receipt).isVisible()) return 'receipt';
           if (await page.locator(friction.toast).isVisible()) return 'toast';
           const busy = await page.locator(sel(fc, 'composer', 'progress')).isVisible();
           const text = await page.locator(sel(fc, 'composer', 'caption')).inputValue({ timeout: 200 });
-          return !busy && text === '' ? 'reset' : undefined;
+          // A cleared, idle composer means "no receipt" only once it has stayed so for a while:
+          // right after the click the form may clear before the progress state or the receipt shows.
+          if (busy || text !== '') {
+            idleSince = undefined;
+            return undefined;
+          }
+          idleSince ??= Date.now();
+          return Date.now() - idleSince >= 1500 && Date.now() - clickedAt >= 2000 ? 'reset' : undefined;
         });
         if (outcome !== 'left' && (await share.isEnabled({ timeout: 500 }).catch(() => false))) fc.episode.log('share button stayed enabled after the click; not clicking again');
         if (outcome === 'receipt') {
