@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { INSTAGRAM_FLOWS, X_FLOWS, instagramLogin, xLogin } from '../flows/index.js';
 import { createProofListener, createProofStore } from '../proofs/index.js';
 import {
-  connectBrowserAccount, createBrowserPerformer, launchBrowserProvider, proofStoreTraceRecorder, SessionStore,
+  connectBrowserAccount, createBrowserPerformer, launchBrowserProvider, proofStoreTraceRecorder, SessionStore, DriftGuard,
   type BrowserPerformer, type BrowserProvider, type Services,
 } from '../runners/index.js';
 import { runAction, submitAction, type Action, type ActionType, type RunOutcome } from '../safety/index.js';
@@ -70,7 +70,7 @@ export async function seedDemo(services: Services, sandbox: Sandbox): Promise<De
     annexes: { instagram: INSTAGRAM_ANNEX, x: X_ANNEX }, flows: { instagram: INSTAGRAM_FLOWS, x: X_FLOWS },
     listeners: [createProofListener({ store: proofs })],
     origins: { instagram: sandbox.platforms.instagram, x: sandbox.platforms.x },
-    traces: proofStoreTraceRecorder(proofs),
+    traces: proofStoreTraceRecorder(proofs), drift: new DriftGuard(config.dataDir, proofs),
   });
   services.performers.register('browser', 'instagram', performer).register('browser', 'x', performer);
   return {

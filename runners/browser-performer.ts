@@ -5,13 +5,14 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { createFlowContext, gotoUrl, runCheck, runFlow, urlOf, type Flow, type FlowContext } from '../flows/index.js';
 import { startTrace, stopTrace, type ProofStore, type StepListener } from '../proofs/index.js';
 import {
-  AuthExpiredError, OutcomeUnknownError, PlatformRefusalError,
+  AuthExpiredError, DriftError, OutcomeUnknownError, PlatformRefusalError,
   type ActionContext, type ActionType, type AttemptReceipt, type IdentityProof, type Performer, type Platform,
   type Precheck, type ProofRef, type Verification,
 } from '../safety/index.js';
 import type { Annex, LayoutAnnex } from '../selectors/index.js';
 import type { BrowserProvider } from './browser/provider.js';
 import type { SessionStore } from './browser/sessions.js';
+import type { DriftGuard } from './browser/drift-guard.js';
 
 /** Records a Playwright trace of an episode and stores it as a proof. */
 export interface TraceRecorder {
@@ -60,6 +61,8 @@ export interface BrowserPerformerOptions {
   /** Trace recording, one per episode; `false` turns it off. @default fileTraceRecorder(dataDir) when dataDir is given */
   traces?: TraceRecorder | false;
   dataDir?: string;
+  /** Visual drift: anchor baselines, drift records, the platform-wide stop. Off when absent. */
+  drift?: DriftGuard;
   /** Upper bound of one Playwright wait inside a step. @default 15000 */
   stepTimeoutMs?: number;
   /** A context left open this long after its last call is closed. @default 60000 */
@@ -173,6 +176,9 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
   /** One kernel call on the episode's page: a fresh flow context, the episode's trace, idle timer after. */
   async function phase<T>(ctx: ActionContext, name: string, run: (fc: FlowContext) => Promise<T>, ends?: (result: T) => boolean): Promise<{ result: T; trace?: ProofRef }> {
     const { annex, origin } = platformOf(ctx);
+    // A layout drift seen on this platform by any account stops every account until a human
+    // confirms; checked before a browser context is even opened.
+    if (name === 'identity') await options.drift?.assertNoOpenIncident(ctx.action.platform);
     const e = await episodeOf(ctx);
     e.page.setDefaultTimeout(Math.max(1000, Math.min(stepTimeoutMs, ctx.deadline - Date.now())));
     const fc = createFlowContext({ page: e.page, origin, annex, episode: ctx, ...(e.layout ? { layout: e.layout } : {}) });
@@ -180,9 +186,18 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
     try {
       const result = await run(fc);
       e.layout = fc.layout;
+      if (name === 'identity') await options.drift?.ensureBaseline(e.page, annex, fc.layout);
       const trace = ends?.(result) ? await stopTracing(e, ctx, name) : undefined;
       return { result, ...(trace ? { trace } : {}) };
     } catch (error) {
+      if (error instanceof DriftError && options.drift) {
+        // Into the drift report: the anchor surface against the last known layout's baseline.
+        const record = await options.drift.recordUnknownLayout(e.page, annex, origin).catch((err: Error) => {
+          ctx.log('drift not recorded', { error: err.message.split('\n')[0] });
+          return undefined;
+        });
+        if (record) ctx.log('drift recorded', { record: record.id, layout_seen: record.layout_seen, diff_ratio: record.diff_ratio });
+      }
       const trace = await stopTracing(e, ctx, name);
       if (trace) ctx.addProof(trace);
       throw error;

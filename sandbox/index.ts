@@ -86,7 +86,9 @@ export class SandboxOptionsError extends Error {
 
 function listen(app: Express, portNumber: number): Promise<Server> {
   return new Promise((ok, ko) => {
-    const server = createServer(app);
+    // Idle keep-alive sockets outlive the clients' own idle timeout, so a client never reuses a
+    // socket the server is closing at that very moment ("other side closed").
+    const server = createServer({ keepAliveTimeout: 30_000 }, app);
     server.once('error', ko);
     server.listen(portNumber, HOST, () => ok(server));
   });

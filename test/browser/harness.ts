@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { INSTAGRAM_FLOWS, instagramLogin } from '../../flows/index.js';
 import { createProofListener, createProofStore, type ProofStore, type StepBoundary, type StepListener } from '../../proofs/index.js';
 import {
-  connectBrowserAccount, createBrowserPerformer, proofStoreTraceRecorder, SessionStore,
+  connectBrowserAccount, createBrowserPerformer, proofStoreTraceRecorder, SessionStore, DriftGuard,
   type BrowserPerformer, type BrowserProvider,
 } from '../../runners/index.js';
 import { runAction, type Action, type ActionType, type PlatformAccount, type ProofRef, type RunOutcome } from '../../safety/index.js';
@@ -62,7 +62,7 @@ export async function browserHarness(provider: BrowserProvider, sandbox: Sandbox
   const performer = createBrowserPerformer({
     provider, sessions, annexes: { instagram: INSTAGRAM_ANNEX }, flows: { instagram: INSTAGRAM_FLOWS },
     listeners: [recorder, createProofListener({ store: proofs })], origins: { instagram: origin },
-    traces: proofStoreTraceRecorder(proofs), stepTimeoutMs: 10_000,
+    traces: proofStoreTraceRecorder(proofs), stepTimeoutMs: 10_000, drift: new DriftGuard(h.dir, proofs),
   });
   h.services.performers.register('browser', 'instagram', performer);
   mkdirSync(join(h.dir, 'media'), { recursive: true });

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { auditTrail } from '../helpers/kernel.js';
+import { readDriftRecords, renderDriftReport } from '../../proofs/index.js';
+import { runDriftBaseline } from '../../cli/drift.js';
 import { browserHarness, type BrowserHarness } from './harness.js';
 import { test, expect, IG, sha256, eventually } from './fixtures.js';
 
@@ -64,12 +66,34 @@ test('should block on a wrong account preselected, act on no account and put the
 });
 
 test('should block a layout it does not know (v2) as drift, degrade to read_only and apply nothing', async ({ admin }) => {
+  test.setTimeout(180_000);
+  // A first episode on the known layout records the anchor baseline (the annex vouches for v1).
+  expect((await b.run(await publish())).status).toBe('confirmed_success');
   await admin.layout('instagram', 'v2');
   const outcome = await b.run(await publish());
   expect(outcome.status).toBe('blocked');
   expect(outcome.reason).toBe('identity_error: drift');
   expect(await stateOf()).toBe('read_only');
-  expect(await admin.effects()).toHaveLength(0);
+  expect(await admin.effects()).toHaveLength(1);
+
+  // It is in the drift report: blocked, layout unknown, with the three images.
+  const records = await readDriftRecords(b.h.dir);
+  expect(records).toEqual([expect.objectContaining({ platform: 'instagram', surface: 'home', layout_expected: 'v1', layout_seen: 'unknown', blocked: true, structure_match: false })]);
+  const html = await renderDriftReport(b.h.dir);
+  for (const shot of Object.values(records[0]!.screenshots)) expect(html).toContain(shot.sha256.slice(0, 12));
+
+  // Side effects stay stopped for the whole platform, even once the page looks familiar again…
+  await admin.layout('instagram', 'v1');
+  await b.h.services.store.accounts.setState(b.account.platform_account_id, 'active', null);
+  const stillStopped = await b.run(await publish());
+  expect(stillStopped.reason).toBe('identity_error: drift');
+  expect(await admin.effects()).toHaveLength(1);
+
+  // …until a human confirms a baseline from the record.
+  await runDriftBaseline(b.h.dir, { platform: 'instagram', surface: 'home', layout: 'v2', fromRecord: records[0]!.id, confirmBy: 'rev@agency' });
+  await b.h.services.store.accounts.setState(b.account.platform_account_id, 'active', null);
+  expect((await b.run(await publish())).status).toBe('confirmed_success');
+  expect(await admin.effects()).toHaveLength(2);
 });
 
 test('should degrade to read_only on a checkpoint before any action', async ({ admin }) => {
