@@ -44,28 +44,33 @@ export async function benchBrowser(dir: string, runs = 5): Promise<BenchEntry> {
       timezone: 'UTC', state: 'active', state_reason: null, session_ref, created_at: now, updated_at: now,
     });
     const proofs = createProofStore(dir);
-    const performer = createBrowserPerformer({
-      provider, sessions, annexes: { instagram: INSTAGRAM_ANNEX }, flows: { instagram: INSTAGRAM_FLOWS },
-      listeners: [createProofListener({ store: proofs })], origins: { instagram: origin }, traces: proofStoreTraceRecorder(proofs),
-    });
-    services.performers.register('browser', 'instagram', performer);
+    const lane = async (format: 'webp' | 'png'): Promise<number[]> => {
+      const performer = createBrowserPerformer({
+        provider, sessions, annexes: { instagram: INSTAGRAM_ANNEX }, flows: { instagram: INSTAGRAM_FLOWS },
+        listeners: [createProofListener({ store: proofs, screenshot: { format } })], origins: { instagram: origin }, traces: proofStoreTraceRecorder(proofs),
+      });
+      services.performers.register('browser', 'instagram', performer);
+      // The lane: runAction from queued to postcheck_complete, context closed after.
+      const times: number[] = [];
+      for (let i = 0; i <= runs; i += 1) {
+        const action = await submitAction(services.store, {
+          client_id: client.client_id, platform_account_id: accountId, lane: 'browser', action_type: 'publish',
+          payload: { caption: `Bench loaf ${format} ${i} ${randomUUID().slice(0, 8)}`, media: [{ source: image, kind: 'image' }] }, created_by: 'bench',
+        });
+        const t0 = performance.now();
+        const outcome = await runAction(services.kernel, action.action_id);
+        await performer.dispose(action.action_id);
+        if (outcome.status !== 'confirmed_success') throw new Error(`bench publish ${i} ended ${outcome.status}: ${outcome.reason}`);
+        if (i > 0) times.push(performance.now() - t0); // the first warms up the browser
+      }
+      await performer.close();
+      return times;
+    };
     mkdirSync(join(dir, 'media'), { recursive: true });
     const image = join(dir, 'media', 'bench.png');
     await sharp({ create: { width: 640, height: 640, channels: 3, background: { r: 200, g: 140, b: 80 } } }).png().toFile(image);
-
-    // The lane: runAction from queued to postcheck_complete, context closed after.
-    const lane: number[] = [];
-    for (let i = 0; i <= runs; i += 1) {
-      const action = await submitAction(services.store, {
-        client_id: client.client_id, platform_account_id: accountId, lane: 'browser', action_type: 'publish',
-        payload: { caption: `Bench loaf ${i} ${randomUUID().slice(0, 8)}`, media: [{ source: image, kind: 'image' }] }, created_by: 'bench',
-      });
-      const t0 = performance.now();
-      const outcome = await runAction(services.kernel, action.action_id);
-      await performer.dispose(action.action_id);
-      if (outcome.status !== 'confirmed_success') throw new Error(`bench publish ${i} ended ${outcome.status}: ${outcome.reason}`);
-      if (i > 0) lane.push(performance.now() - t0); // the first warms up the browser
-    }
+    const webpLane = await lane(config.proofFormat);
+    const pngLane = await lane('png');
 
     // The bare script: same session, same composer, the same clicks, no kernel, no proofs.
     const layout = INSTAGRAM_ANNEX.layouts.v1!;
@@ -75,11 +80,19 @@ export async function benchBrowser(dir: string, runs = 5): Promise<BenchEntry> {
       const t0 = performance.now();
       const context = await provider.newContext({ storageState: await sessions.load(session_ref) });
       const page = await context.newPage();
+      // The same page visits as the lane: home (identity), profile grid (pre-check), composer,
+      // the new post (verification) — without kernel, checks, proofs or trace.
+      await page.goto(`${origin}/`);
+      await page.goto(`${origin}/${HANDLE}/`);
       await page.goto(`${origin}${INSTAGRAM_ANNEX.paths.compose}`);
       await page.setInputFiles(composer.media!, image);
       await page.fill(composer.caption!, `Bare loaf ${i} ${randomUUID().slice(0, 8)}`);
       await page.click(composer.share!);
-      await page.waitForSelector(layout.receipts.publish_permalink!);
+      const link = layout.receipts.publish_permalink!;
+      await page.waitForFunction((s) => { const a = document.querySelector(s); const h = a?.getAttribute('href'); return !!h && h !== '#'; }, link);
+      const href = await page.locator(link).getAttribute('href');
+      await page.goto(new URL(href!, origin).toString());
+      await page.waitForSelector(layout.surfaces.post!.caption!);
       await context.close();
       if (i > 0) bare.push(performance.now() - t0);
     }
@@ -88,12 +101,13 @@ export async function benchBrowser(dir: string, runs = 5): Promise<BenchEntry> {
     const context = await provider.newContext({ storageState: await sessions.load(session_ref) });
     const page = await context.newPage();
     await page.goto(`${origin}/${HANDLE}/`);
-    const proofTiming = await measureProofCapture(page, proofs, 10);
+    const proofTiming = await measureProofCapture(page, proofs, 10, { screenshot: { format: config.proofFormat } });
     const driftTiming = await measureDriftCompare(page, 10, { maskSelectors: layout.dynamic_regions });
     await context.close();
 
     const mbPerContext = await measureContextMemory(provider, origin, session_ref, sessions, 5);
-    const publishMs = median(lane);
+    const publishMs = median(webpLane);
+    const publishPngMs = median(pngLane);
     const bareMs = median(bare);
     return {
       name: 'browser',
@@ -101,15 +115,18 @@ export async function benchBrowser(dir: string, runs = 5): Promise<BenchEntry> {
         publish_ms: round(publishMs),
         bare_ms: round(bareMs),
         ratio: round(publishMs / bareMs, 2),
+        publish_png_ms: round(publishPngMs),
+        ratio_png: round(publishPngMs / bareMs, 2),
         proof_ms_per_step: round(proofTiming.median_ms, 2),
         drift_ms: round(driftTiming.median_ms, 2),
         mb_per_context: round(mbPerContext, 1),
       },
       notes: [
         `publish: median of ${runs} episodes through runAction on the browser lane (identity on the profile, pre-check on the grid, composer flow with a screenshot + DOM hash at every step, receipt, verification on the post page, Playwright trace), queued to postcheck_complete`,
-        `bare: median of ${runs} runs of a plain Playwright script with the same session doing only the composer clicks (open, upload, caption, share, wait for the receipt)`,
+        `publish_png_ms / ratio_png: the same with screenshots kept as Chromium's PNG (RAIZE_PROOF_FORMAT=png) instead of lossless WebP`,
+        `bare: median of ${runs} runs of a plain Playwright script with the same session visiting the same pages and doing the same clicks (home, profile grid, composer: upload, caption, share, receipt; the new post)`,
         'proof_ms_per_step: screenshot (compact encoding + thumbnail) and normalised DOM hash, stored content-addressed; drift_ms: masked pixelmatch of a screenshot against a baseline',
-        'mb_per_context: resident memory of the Chromium process tree per extra open context with one page on the profile',
+        'mb_per_context: proportional set size (PSS) of the Chromium process tree per extra open context with one page on the profile',
       ],
     };
   } finally {
@@ -120,7 +137,7 @@ export async function benchBrowser(dir: string, runs = 5): Promise<BenchEntry> {
 }
 
 /**
- * Resident memory, in MB, of the Chromium processes this process started (the browser server
+ * Proportional set size, in MB, of the Chromium processes this process started (the browser server
  * is a child of ours; its renderers are its descendants). Linux /proc.
  */
 function chromiumRssMb(): number {
@@ -143,8 +160,9 @@ function chromiumRssMb(): number {
     if (!ours(pid)) continue;
     try {
       if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('chrom')) continue;
-      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (rss) kb += Number(rss[1]);
+      // PSS, not RSS: pages shared between Chromium's processes are counted once, split among them.
+      const pss = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+      if (pss) kb += Number(pss[1]);
     } catch {
       // the process ended while we looked
     }

@@ -68,7 +68,7 @@ export async function seedDemo(services: Services, sandbox: Sandbox): Promise<De
   const performer = createBrowserPerformer({
     provider, sessions, dataDir: config.dataDir,
     annexes: { instagram: INSTAGRAM_ANNEX, x: X_ANNEX }, flows: { instagram: INSTAGRAM_FLOWS, x: X_FLOWS },
-    listeners: [createProofListener({ store: proofs })],
+    listeners: [createProofListener({ store: proofs, screenshot: { format: config.proofFormat } })],
     origins: { instagram: sandbox.platforms.instagram, x: sandbox.platforms.x },
     traces: proofStoreTraceRecorder(proofs), drift: new DriftGuard(config.dataDir, proofs),
   });

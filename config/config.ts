@@ -21,6 +21,11 @@ export const CONFIG_TABLE = {
   chromium: { env: 'RAIZE_CHROMIUM', schema: z.string().min(1).optional(), default: undefined },
   /** playwright-extra stealth plugin for the browser lane. @default true */
   stealth: { env: 'RAIZE_STEALTH', schema: bool, default: true },
+  /**
+   * Encoding of step screenshots: `webp` (lossless, ~3x smaller, ~10x the CPU of) or `png`
+   * (Chromium's own bytes, no re-encode). @default webp
+   */
+  proofFormat: { env: 'RAIZE_PROOF_FORMAT', schema: z.enum(['webp', 'png']), default: 'webp' },
   /** pino level. @default info */
   logLevel: { env: 'RAIZE_LOG_LEVEL', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info' },
   /** Meta app secret for X-Hub-Signature-256 of webhooks. */
