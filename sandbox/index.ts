@@ -198,7 +198,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
               }),
           ),
         );
-        await state.save();
+        await state.close();
         if (tempDir) await rm(tempDir, { recursive: true, force: true });
       })();
       return closed;

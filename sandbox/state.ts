@@ -29,9 +29,22 @@ export class SandboxState {
     return this.db.data;
   }
 
-  /** Persists the current state; every mutation is followed by one save. */
+  private closed = false;
+  private writing: Promise<void> = Promise.resolve();
+
+  /** Persists the current state; every mutation is followed by one save. A no-op once closed. */
   save(): Promise<void> {
-    return this.db.write();
+    if (this.closed) return Promise.resolve();
+    const write = this.writing.then(() => this.db.write());
+    this.writing = write.catch(() => undefined);
+    return write;
+  }
+
+  /** The last save; later ones (a background task finishing after close) write nothing. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.save();
+    this.closed = true;
   }
 
   async reset(): Promise<void> {

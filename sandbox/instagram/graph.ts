@@ -194,7 +194,8 @@ export function graphRouter(ctx: SandboxContext): Router {
     };
     world.data.containers.push(container);
     await state.save();
-    void ingest(container);
+    // Background work of the platform: a failure shows in the container's status, never as a crash.
+    void ingest(container).catch(() => undefined);
     res.json({ id: container.id });
   });
 
