@@ -54,6 +54,8 @@ async function section(store: ProofStore, r: DriftRecord): Promise<string> {
 /** The drift report as one self-contained HTML page (images inlined), newest records first. */
 export async function renderDriftReport(dataDir: string, options: { now?: Date } = {}): Promise<string> {
   const store = createProofStore(dataDir);
+  // One clock reading for the whole page: the attribute and the text must agree.
+  const generated = (options.now ?? new Date()).toISOString();
   const records = (await readDriftRecords(dataDir)).reverse();
   const sections = await Promise.all(records.map((r) => section(store, r)));
   const blocked = records.filter((r) => r.blocked).length;
@@ -71,7 +73,7 @@ figure{margin:0}img{width:100%;border:1px solid #ddd}figcaption{text-align:cente
 .missing{color:#b00020}
 </style></head>
 <body><h1>Visual drift report</h1>
-<p>Generated <time datetime="${escapeHtml((options.now ?? new Date()).toISOString())}">${escapeHtml((options.now ?? new Date()).toISOString())}</time>: ${records.length} record(s), ${blocked} blocked.</p>
+<p>Generated <time datetime="${escapeHtml(generated)}">${escapeHtml(generated)}</time>: ${records.length} record(s), ${blocked} blocked.</p>
 ${records.length ? sections.join('\n') : '<p>No drift recorded.</p>'}
 </body></html>
 `;
