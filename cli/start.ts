@@ -24,7 +24,8 @@ export function registerStart(program: Command): void {
     .action(async (options: StartOptions) => {
       const config = cliConfig();
       mkdirSync(config.dataDir, { recursive: true });
-      const services = createServices(config);
+      // Structured logs on stderr; stdout carries the human summary.
+      const services = createServices(config, { log: { destination: process.stderr } });
       const sandbox = await startSandbox({ port: Number(options.sandboxPort), dataFile: join(config.dataDir, 'sandbox', 'world.json') });
       const lane = await seedDemo(services, sandbox);
       const stop = async () => {
