@@ -55,6 +55,8 @@ export const instagramPublish: Flow = {
           if (new URL(page.url()).pathname !== composerPath) return 'left';
           if (await page.locator(receipt).isVisible()) return 'receipt';
           if (await page.locator(friction.toast).isVisible()) return 'toast';
+          // A checkpoint can answer the share in place (same URL): checkPage turns it into CheckpointError.
+          if (await page.locator(friction.checkpoint).isVisible()) return 'left';
           const busy = await page.locator(sel(fc, 'composer', 'progress')).isVisible();
           const text = await page.locator(sel(fc, 'composer', 'caption')).inputValue({ timeout: 200 });
           // A cleared, idle composer means "no receipt" only once it has stayed so for a while:
