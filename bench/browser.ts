@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { resolveConfig } from '../config/index.js';
 import { INSTAGRAM_FLOWS, instagramLogin } from '../flows/index.js';
-import { createProofListener, createProofStore, measureDriftCompare, measureProofCapture } from '../proofs/index.js';
+import { createProofListener, createProofStore, measureDriftCompare, measureProofCapture, type ScreenshotFormat } from '../proofs/index.js';
 import {
   connectBrowserAccount, createBrowserPerformer, createServices, launchBrowserProvider, PerformerRegistry,
   proofStoreTraceRecorder, SessionStore,
@@ -44,10 +44,10 @@ export async function benchBrowser(dir: string, runs = 5): Promise<BenchEntry> {
       timezone: 'UTC', state: 'active', state_reason: null, session_ref, created_at: now, updated_at: now,
     });
     const proofs = createProofStore(dir);
-    const lane = async (format: 'webp' | 'png'): Promise<number[]> => {
+    const lane = async (format: ScreenshotFormat): Promise<number[]> => {
       const performer = createBrowserPerformer({
         provider, sessions, annexes: { instagram: INSTAGRAM_ANNEX }, flows: { instagram: INSTAGRAM_FLOWS },
-        listeners: [createProofListener({ store: proofs, screenshot: { format } })], origins: { instagram: origin }, traces: proofStoreTraceRecorder(proofs),
+        listeners: [createProofListener({ store: proofs, screenshot: { format } })], origins: { instagram: origin }, traces: proofStoreTraceRecorder(proofs, { screenshots: config.traceScreenshots }),
       });
       services.performers.register('browser', 'instagram', performer);
       // The lane: runAction from queued to postcheck_complete, context closed after.

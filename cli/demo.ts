@@ -70,7 +70,7 @@ export async function seedDemo(services: Services, sandbox: Sandbox): Promise<De
     annexes: { instagram: INSTAGRAM_ANNEX, x: X_ANNEX }, flows: { instagram: INSTAGRAM_FLOWS, x: X_FLOWS },
     listeners: [createProofListener({ store: proofs, screenshot: { format: config.proofFormat } })],
     origins: { instagram: sandbox.platforms.instagram, x: sandbox.platforms.x },
-    traces: proofStoreTraceRecorder(proofs), drift: new DriftGuard(config.dataDir, proofs),
+    traces: proofStoreTraceRecorder(proofs, { screenshots: config.traceScreenshots }), drift: new DriftGuard(config.dataDir, proofs),
   });
   services.performers.register('browser', 'instagram', performer).register('browser', 'x', performer);
   return {

@@ -1,8 +1,9 @@
 export type { Flow, FlowContext, FlowStep } from './types.js';
 export {
   BLOCKED_TOAST, createFlowContext, committed, sel, urlOf, detectLayout, checkPage, goto, gotoUrl, clickAndWaitForLoad,
-  captureStep, runFlow, runCheck,
+  captureStep, drainProofs, runFlow, runCheck,
   type FlowContextInit, type CheckOptions, type RunFlowOptions, type LoginFlow, type LoginInput, type ObservedAccount,
 } from './run.js';
+export { probePage, type PageProbe, type ProbeQuery } from './probe.js';
 export * from './instagram/index.js';
 export { X_FLOWS, xFlows, xLogin } from './x/index.js';

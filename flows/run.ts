@@ -5,6 +5,7 @@ import {
   type ActionContext, type AttemptReceipt, type ProofRef,
 } from '../safety/index.js';
 import type { Annex, LayoutAnnex } from '../selectors/index.js';
+import { probePage, type PageProbe } from './probe.js';
 import type { FlowContext, FlowStep } from './types.js';
 
 /** Toast texts that mean the platform blocked the action (§8.4), across platforms. */
@@ -87,18 +88,16 @@ export function urlOf(fc: FlowContext, path: string, params: Record<string, stri
 
 /** The first layout of the annex whose markers are all on the page, or undefined (drift). */
 export async function detectLayout(page: Page, annex: Annex, prefer?: string): Promise<{ version: string; annex: LayoutAnnex } | undefined> {
-  const entries = Object.entries(annex.layouts).sort(([a], [b]) => (a === prefer ? -1 : b === prefer ? 1 : 0));
-  for (const [version, layout] of entries) {
-    let all = true;
-    for (const marker of layout.fingerprint.markers) {
-      if ((await page.locator(marker).count()) === 0) {
-        all = false;
-        break;
-      }
-    }
-    if (all) return { version, annex: layout };
-  }
-  return undefined;
+  const probe = await probePage(page, { all: markersOf(annex) });
+  return layoutOf(annex, probe, prefer);
+}
+
+const markersOf = (annex: Annex) => Object.fromEntries(Object.entries(annex.layouts).map(([v, l]) => [v, l.fingerprint.markers]));
+
+function layoutOf(annex: Annex, probe: PageProbe, prefer?: string): { version: string; annex: LayoutAnnex } | undefined {
+  const versions = Object.keys(annex.layouts).sort((a, b) => (a === prefer ? -1 : b === prefer ? 1 : 0));
+  const version = versions.find((v) => probe.all[v]);
+  return version ? { version, annex: annex.layouts[version]! } : undefined;
 }
 
 export interface CheckOptions {
@@ -110,31 +109,36 @@ export interface CheckOptions {
  * The guardrails of §8.4, run after every step and navigation: checkpoint or captcha →
  * CheckpointError; login page → AuthExpiredError; a layout no annex version knows → DriftError;
  * an "action blocked" toast → CheckpointError; an error page → transient before any commit,
- * unknown after one.
+ * unknown after one. The page is read once (one round trip) for all of them.
  */
 export async function checkPage(fc: FlowContext, options: CheckOptions = {}): Promise<void> {
-  const { page } = fc;
-  const path = safePath(page.url());
+  const visible: Record<string, string | undefined> = {};
+  const text: Record<string, string | undefined> = {};
+  for (const [v, l] of Object.entries(fc.annex.layouts)) {
+    for (const [k, selector] of Object.entries(l.friction)) visible[`${v}.${k}`] = selector;
+    text[`${v}.toast`] = l.friction.toast;
+  }
+  const probe = await probePage(fc.page, { all: markersOf(fc.annex), visible, text });
+  const path = probe.path;
   const paths = fc.annex.paths;
-  const friction = fc.layout.annex.friction;
-  if ((paths.challenge && path.startsWith(paths.challenge)) || (await visible(page, friction.checkpoint))) {
+  const layout = layoutOf(fc.annex, probe, fc.layout.version);
+  // Friction is read with the selectors of the layout shown, or of the last one known.
+  const shows = (k: string) => probe.visible[`${(layout ?? fc.layout).version}.${k}`] === true;
+  if ((paths.challenge && path.startsWith(paths.challenge)) || shows('checkpoint')) {
     throw new CheckpointError(`checkpoint on ${fc.annex.platform} at ${path}: the account needs a human`);
   }
-  if ((paths.login && path.startsWith(paths.login)) || (friction.login && (await visible(page, friction.login)))) {
+  if ((paths.login && path.startsWith(paths.login)) || shows('login')) {
     throw new AuthExpiredError(`${fc.annex.platform} shows its login page at ${path}: the session is gone`);
   }
-  const layout = await detectLayout(page, fc.annex, fc.layout.version);
   if (!layout) {
     throw new DriftError(`${fc.annex.platform} page ${path} matches no known layout of annex ${fc.annex.annex_version}`);
   }
   if (layout.version !== fc.layout.version) fc.episode.log('layout changed within the episode', { from: fc.layout.version, to: layout.version });
   fc.layout = layout;
-  const f = fc.layout.annex.friction;
-  if (await visible(page, f.toast)) {
-    const text = (await page.locator(f.toast).first().textContent()) ?? '';
-    if (BLOCKED_TOAST.test(text)) throw new CheckpointError(`${fc.annex.platform} blocked the action ("action blocked" toast)`);
+  if (shows('toast') && BLOCKED_TOAST.test(probe.text[`${layout.version}.toast`] ?? '')) {
+    throw new CheckpointError(`${fc.annex.platform} blocked the action ("action blocked" toast)`);
   }
-  if (!options.allowErrorPage && f.error && (await visible(page, f.error))) {
+  if (!options.allowErrorPage && shows('error')) {
     const detail = `${fc.annex.platform} error page at ${path}`;
     throw committed(fc) ? new OutcomeUnknownError(`${detail} after the commit click`) : new TransientError(`${detail} before any commit`, false);
   }
@@ -152,7 +156,22 @@ export async function gotoUrl(fc: FlowContext, url: string, options: CheckOption
   } catch (error) {
     throw new TransientError(`navigation to ${safePath(url)} failed: ${(error as Error).message.split('\n')[0]}`, false);
   }
+  await waitForLayout(fc);
   await checkPage(fc, options);
+}
+
+/**
+ * Pages that render in the browser show their layout after `domcontentloaded`: wait (briefly,
+ * one round trip when it is already there) until the markers of a known layout or a friction
+ * surface are on the page. If neither comes, `checkPage` says what the page is.
+ */
+export async function waitForLayout(fc: FlowContext, timeoutMs = 5000): Promise<void> {
+  const groups = Object.values(fc.annex.layouts).flatMap((l) => [
+    l.fingerprint.markers,
+    ...Object.values(l.friction).filter((s): s is string => !!s).map((s) => [s]),
+  ]);
+  const script = `(${JSON.stringify(groups)}).some((g) => g.every((s) => { try { return !!document.querySelector(s); } catch { return false; } }))`;
+  await fc.page.waitForFunction(script, undefined, { timeout: timeoutMs, polling: 100 }).catch(() => undefined);
 }
 
 /** Clicks and waits for the navigation it causes (form posts that redirect). */
@@ -169,42 +188,66 @@ export interface RunFlowOptions {
   listeners: StepListener[];
 }
 
-/** Calls every listener at a step boundary; their proof refs are returned (a failing listener is logged, not fatal). */
-export async function captureStep(fc: FlowContext, listeners: StepListener[], step: string, phase: 'after' | 'failed'): Promise<ProofRef[]> {
-  const refs: ProofRef[] = [];
+/** Proofs captured in this flow context whose storing is still under way, in capture order. */
+const PENDING = new WeakMap<FlowContext, Promise<ProofRef[]>[]>();
+
+/**
+ * Calls every listener at a step boundary. Returns once the page is captured; the proofs are
+ * stored in the background and collected by `drainProofs` (a failing listener is logged, not fatal).
+ */
+export async function captureStep(fc: FlowContext, listeners: StepListener[], step: string, phase: 'after' | 'failed'): Promise<void> {
   const boundary = {
     episode_id: fc.action.episode_id, action_id: fc.action.action_id, platform: fc.action.platform, step, phase,
     ...(stateOf(fc).surface ? { surface: stateOf(fc).surface } : {}),
   };
+  let pending = PENDING.get(fc);
+  if (!pending) PENDING.set(fc, (pending = []));
+  const failed = (error: unknown): ProofRef[] => {
+    fc.episode.log('proof listener failed', { step, error: (error as Error)?.message?.split('\n')[0] ?? String(error) });
+    return [];
+  };
   for (const listener of listeners) {
     try {
-      refs.push(...(await listener.onStep(fc.page, boundary)));
+      const { stored } = await listener.onStep(fc.page, boundary);
+      // Handled at once: a storing failure is logged when drained, never an unhandled rejection.
+      pending.push(stored.catch(failed));
     } catch (error) {
-      fc.episode.log('proof listener failed', { step, error: (error as Error).message.split('\n')[0] });
+      failed(error);
     }
   }
-  return refs;
+}
+
+/** Waits for every proof captured so far in this context to be stored; their refs in capture order. */
+export async function drainProofs(fc: FlowContext): Promise<ProofRef[]> {
+  const pending = PENDING.get(fc) ?? [];
+  PENDING.delete(fc);
+  return (await Promise.all(pending)).flat();
 }
 
 /**
  * Runs a flow's steps in order (DESIGN.md "Browser lane"). After each step: every listener
- * (proofs go to the episode), then the guardrails. On failure: the listeners with phase
- * `failed`, then the error in the kernel's terms — friction as its class, anything else as
- * transient before the commit click and unknown after it.
+ * captures the page, then the guardrails. On failure: the listeners with phase `failed`, then
+ * the error in the kernel's terms — friction as its class, anything else as transient before the
+ * commit click and unknown after it. Either way every proof is stored and handed to the episode
+ * before this returns.
  */
 export async function runFlow(fc: FlowContext, steps: FlowStep[], options: RunFlowOptions): Promise<AttemptReceipt> {
-  for (const step of steps) {
-    if (fc.episode.signal.aborted) throw fc.episode.signal.reason ?? new Error('episode aborted');
-    try {
-      await step.run(fc);
-      for (const p of await captureStep(fc, options.listeners, step.name, 'after')) fc.episode.addProof(p);
-      await checkPage(fc);
-    } catch (error) {
-      for (const p of await captureStep(fc, options.listeners, step.name, 'failed')) fc.episode.addProof(p);
-      throw await explain(fc, step.name, error);
+  try {
+    for (const step of steps) {
+      if (fc.episode.signal.aborted) throw fc.episode.signal.reason ?? new Error('episode aborted');
+      try {
+        await step.run(fc);
+        await captureStep(fc, options.listeners, step.name, 'after');
+        await checkPage(fc);
+      } catch (error) {
+        await captureStep(fc, options.listeners, step.name, 'failed');
+        throw await explain(fc, step.name, error);
+      }
     }
+    return fc.receipt;
+  } finally {
+    for (const p of await drainProofs(fc)) fc.episode.addProof(p);
   }
-  return fc.receipt;
 }
 
 /**
@@ -214,9 +257,11 @@ export async function runFlow(fc: FlowContext, steps: FlowStep[], options: RunFl
 export async function runCheck<T>(fc: FlowContext, name: string, options: RunFlowOptions, check: (fc: FlowContext) => Promise<T>): Promise<{ result: T; proofs: ProofRef[] }> {
   try {
     const result = await check(fc);
-    return { result, proofs: await captureStep(fc, options.listeners, name, 'after') };
+    await captureStep(fc, options.listeners, name, 'after');
+    return { result, proofs: await drainProofs(fc) };
   } catch (error) {
     await captureStep(fc, options.listeners, name, 'failed');
+    for (const p of await drainProofs(fc)) fc.episode.addProof(p);
     throw await explain(fc, name, error);
   }
 }
@@ -231,11 +276,6 @@ async function explain(fc: FlowContext, step: string, error: unknown): Promise<u
   }
   const detail = `step ${step} failed: ${(error as Error)?.message?.split('\n')[0] ?? String(error)}`;
   return committed(fc) ? new OutcomeUnknownError(`${detail} (after the commit click)`) : new TransientError(`${detail} (before any commit)`, false);
-}
-
-async function visible(page: Page, selector: string | undefined): Promise<boolean> {
-  if (!selector) return false;
-  return page.locator(selector).first().isVisible().catch(() => false);
 }
 
 function safePath(url: string): string {

@@ -146,8 +146,8 @@ export async function checkDrift(page: Page, options: CheckDriftOptions): Promis
   const blocked = !comparison.structure_match || comparison.diff_ratio > blockRatio;
   if (comparison.structure_match && comparison.diff_ratio <= (options.noticeRatio ?? 0.001)) return { blocked, comparison };
   const [baseline, current, diff] = await Promise.all([
-    options.store.put(await encodeScreenshot(comparison.baseline_png), { kind: 'screenshot', ext: 'webp' }),
-    options.store.put(await encodeScreenshot(comparison.current_png), { kind: 'screenshot', ext: 'webp' }),
+    options.store.put(await encodeScreenshot(comparison.baseline_png, 'webp-lossless'), { kind: 'screenshot', ext: 'webp' }),
+    options.store.put(await encodeScreenshot(comparison.current_png, 'webp-lossless'), { kind: 'screenshot', ext: 'webp' }),
     options.store.put(comparison.diff_png, { kind: 'artifact', ext: 'diff.png' }),
   ]);
   const layout_seen = comparison.structure_match

@@ -15,9 +15,19 @@ export interface StepBoundary {
 
 /**
  * Instrumentation at step boundaries (like Playwright's onBeforeCall/onAfterCall): flows contain
- * no proof code; the runner calls every listener after each step and attaches what they return
+ * no proof code; the runner calls every listener after each step and attaches what they store
  * to the action's next audit event.
+ *
+ * Two moments: `onStep` resolves once the page's state is captured (the flow may change the
+ * page again); storing it — encoding, hashing, writing, syncing — goes on in `stored`, off the
+ * step path. The runner awaits every `stored` before its phase returns to the kernel, so the
+ * audit event that points to the proofs is written only once they are on disk.
  */
 export interface StepListener {
-  onStep(page: Page, boundary: StepBoundary): Promise<ProofRef[]>;
+  onStep(page: Page, boundary: StepBoundary): Promise<StepCapture>;
+}
+
+export interface StepCapture {
+  /** The proof refs, once stored. Rejects when storing failed. */
+  stored: Promise<ProofRef[]>;
 }

@@ -12,9 +12,20 @@ export interface TraceProof {
   command: string;
 }
 
-/** Starts recording the episode (screenshots and DOM snapshots) on the context. */
-export async function startTrace(context: BrowserContext, options: { title?: string } = {}): Promise<void> {
-  await context.tracing.start({ screenshots: true, snapshots: true, sources: false, ...(options.title ? { title: options.title } : {}) });
+export interface TraceOptions {
+  title?: string;
+  /**
+   * The screencast film strip. Off by default: the proof listener already keeps a screenshot at
+   * every step boundary, and the trace's DOM snapshots show the page at every call; the
+   * screencast cost ~150 ms per publish episode here (JPEG frames encoded on the same 2 cores).
+   * @default false
+   */
+  screenshots?: boolean;
+}
+
+/** Starts recording the episode (DOM snapshots of every call; the screencast when asked) on the context. */
+export async function startTrace(context: BrowserContext, options: TraceOptions = {}): Promise<void> {
+  await context.tracing.start({ screenshots: options.screenshots ?? false, snapshots: true, sources: false, ...(options.title ? { title: options.title } : {}) });
 }
 
 /** Stops the recording and stores the zip content-addressed (kind `trace`). */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { createFlowContext, gotoUrl, runCheck, runFlow, urlOf, type Flow, type FlowContext } from '../flows/index.js';
+import { createFlowContext, gotoUrl, probePage, runCheck, runFlow, urlOf, type Flow, type FlowContext } from '../flows/index.js';
 import { startTrace, stopTrace, type ProofStore, type StepListener } from '../proofs/index.js';
 import {
   AuthExpiredError, DriftError, OutcomeUnknownError, PlatformRefusalError,
@@ -21,12 +21,12 @@ export interface TraceRecorder {
 }
 
 /** Traces as zips under `<dataDir>/traces/<episode>/<action>-<phase>-<n>.zip` (0600 like every proof). */
-export function fileTraceRecorder(dataDir: string): TraceRecorder {
+export function fileTraceRecorder(dataDir: string, options: { screenshots?: boolean } = {}): TraceRecorder {
   const root = resolve(dataDir);
   let n = 0;
   return {
     async start(context, title) {
-      await context.tracing.start({ screenshots: true, snapshots: true, title });
+      await startTrace(context, { title, ...options });
     },
     async stop(context, name) {
       const dir = join(root, 'traces', safe(name.episode_id));
@@ -39,10 +39,13 @@ export function fileTraceRecorder(dataDir: string): TraceRecorder {
   };
 }
 
-/** Traces through proofs/: content-addressed zips in the proof store, opened with `npx playwright show-trace`. */
-export function proofStoreTraceRecorder(store: ProofStore): TraceRecorder {
+/**
+ * Traces through proofs/: content-addressed zips in the proof store, opened with
+ * `npx playwright show-trace`. `screenshots` adds the screencast (config `traceScreenshots`).
+ */
+export function proofStoreTraceRecorder(store: ProofStore, options: { screenshots?: boolean } = {}): TraceRecorder {
   return {
-    start: (context, title) => startTrace(context, { title }),
+    start: (context, title) => startTrace(context, { title, ...options }),
     stop: async (context) => (await stopTrace(context, store)).trace,
   };
 }
@@ -259,24 +262,25 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
   };
 }
 
-/** Reads the three identity signals of §4.3 on the current page and compares them with the stored fingerprint. */
+/** Reads the three identity signals of §4.3 on the current page (one round trip) and compares them with the stored fingerprint. */
 async function identitySignals(fc: FlowContext): Promise<IdentityProof['signals']> {
-  const { page } = fc;
   const id = fc.layout.annex.identity;
   const fp = fc.account.fingerprint;
-  const text = async (selector: string | undefined) => (selector ? ((await page.locator(selector).first().textContent({ timeout: 2000 }).catch(() => null)) ?? null) : null);
-  const handleOk = bare(await text(id.handle)) === bare(fp.handle);
-  const avatar = page.locator(id.avatar).first();
-  const avatarVisible = await avatar.isVisible().catch(() => false);
-  const src = avatarVisible ? ((await avatar.getAttribute('src').catch(() => null)) ?? '') : '';
-  const alt = avatarVisible ? ((await avatar.getAttribute('alt').catch(() => null)) ?? '') : '';
-  const avatarOk = avatarVisible && (
+  const probe = await probePage(fc.page, {
+    text: { handle: id.handle, name: id.display_name, switcher: id.switcher_selection },
+    visible: { avatar: id.avatar },
+    attr: { src: [id.avatar, 'src'], alt: [id.avatar, 'alt'] },
+  });
+  const handleOk = bare(probe.text.handle) === bare(fp.handle);
+  const src = probe.attr.src ?? '';
+  const alt = probe.attr.alt ?? '';
+  const avatarOk = probe.visible.avatar === true && (
     (fp.platform_user_id !== '' && src.includes(fp.platform_user_id)) ||
     (fp.extra.avatar_src !== undefined && src === fp.extra.avatar_src) ||
     bare(alt.split(/['’]s /)[0]) === bare(fp.handle)
   );
-  const nameOk = fp.display_name !== '' && (await text(id.display_name))?.trim() === fp.display_name;
-  const switcherOk = bare(await text(id.switcher_selection)) === bare(fp.handle);
+  const nameOk = fp.display_name !== '' && probe.text.name?.trim() === fp.display_name;
+  const switcherOk = bare(probe.text.switcher) === bare(fp.handle);
   const values = { handle: handleOk, avatar_or_name: avatarOk || nameOk, switcher: switcherOk };
   return SIGNALS.map((name) => ({ name, ok: values[name] }));
 }

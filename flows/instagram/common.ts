@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { OutcomeUnknownError, PlatformRefusalError, type Verification } from '../../safety/index.js';
+import { probePage } from '../probe.js';
 import { goto, gotoUrl, sel } from '../run.js';
 import type { FlowContext } from '../types.js';
 
@@ -53,18 +54,24 @@ export interface FoundPost {
  */
 export async function readPost(fc: FlowContext, url: string, caption?: string): Promise<FoundPost | undefined> {
   await gotoUrl(fc, url, { surface: 'post', allowErrorPage: true });
-  const article = fc.page.locator(sel(fc, 'post', 'root')).first();
-  if (!(await article.count())) {
-    if (fc.layout.annex.friction.error && (await fc.page.locator(fc.layout.annex.friction.error).count())) return undefined;
+  const root = sel(fc, 'post', 'root');
+  const error = fc.layout.annex.friction.error;
+  const p = await probePage(fc.page, {
+    all: { post: [root], ...(error ? { error: [error] } : {}) },
+    text: { caption: sel(fc, 'post', 'caption') },
+    visible: { like: sel(fc, 'post', 'like'), comment: sel(fc, 'post', 'comment_input') },
+    attr: { id: [root, 'data-post-id'] },
+  });
+  if (!p.all.post) {
+    if (p.all.error) return undefined;
     throw new OutcomeUnknownError('post page loaded without a post or an error');
   }
   if (caption !== undefined) {
-    const shown = (await fc.page.locator(sel(fc, 'post', 'caption')).first().textContent()) ?? '';
+    const shown = p.text.caption ?? '';
     if (shown !== caption && shown.trim() !== caption.trim()) return undefined;
   }
-  const engagement = (await fc.page.locator(sel(fc, 'post', 'like')).first().isVisible()) && (await fc.page.locator(sel(fc, 'post', 'comment_input')).first().isVisible());
-  const id = (await article.getAttribute('data-post-id')) ?? undefined;
-  return { ...(id ? { id } : {}), permalink: fc.page.url(), engagement };
+  const engagement = p.visible.like === true && p.visible.comment === true;
+  return { ...(p.attr.id ? { id: p.attr.id } : {}), permalink: fc.page.url(), engagement };
 }
 
 /** Permalinks of the posts of the account's own grid whose caption is exactly `caption`; undefined when the grid did not load. */
@@ -97,7 +104,7 @@ export async function settle<T extends string>(fc: FlowContext, check: () => Pro
     const state = await check().catch(() => undefined);
     if (state) return state;
     if (Date.now() > deadline) return 'timeout';
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

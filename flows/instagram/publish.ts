@@ -1,4 +1,5 @@
 import { OutcomeUnknownError } from '../../safety/index.js';
+import { probePage } from '../probe.js';
 import { checkPage, goto, sel } from '../run.js';
 import type { Flow, FlowContext } from '../types.js';
 import { absent, field, gridMatches, inconclusive, mediaFile, present, readPost, settle } from './common.js';
@@ -51,17 +52,21 @@ export const instagramPublish: Flow = {
         const composerPath = new URL(page.url()).pathname;
         const clickedAt = Date.now();
         let idleSince: number | undefined;
+        const query = {
+          visible: { receipt, toast: friction.toast, checkpoint: friction.checkpoint, busy: sel(fc, 'composer', 'progress') },
+          value: { caption: sel(fc, 'composer', 'caption') },
+        };
         const outcome = await settle(fc, async () => {
-          if (new URL(page.url()).pathname !== composerPath) return 'left';
-          if (await page.locator(receipt).isVisible()) return 'receipt';
-          if (await page.locator(friction.toast).isVisible()) return 'toast';
+          // One read of the page per poll: the receipt, friction, and whether the composer is busy or cleared.
+          const p = await probePage(page, query);
+          if (p.path !== composerPath) return 'left';
+          if (p.visible.receipt) return 'receipt';
+          if (p.visible.toast) return 'toast';
           // A checkpoint can answer the share in place (same URL): checkPage turns it into CheckpointError.
-          if (await page.locator(friction.checkpoint).isVisible()) return 'left';
-          const busy = await page.locator(sel(fc, 'composer', 'progress')).isVisible();
-          const text = await page.locator(sel(fc, 'composer', 'caption')).inputValue({ timeout: 200 });
+          if (p.visible.checkpoint) return 'left';
           // A cleared, idle composer means "no receipt" only once it has stayed so for a while:
           // right after the click the form may clear before the progress state or the receipt shows.
-          if (busy || text !== '') {
+          if (p.visible.busy || (p.value.caption ?? '') !== '') {
             idleSince = undefined;
             return undefined;
           }
@@ -70,6 +75,7 @@ export const instagramPublish: Flow = {
         });
         if (outcome !== 'left' && (await share.isEnabled({ timeout: 500 }).catch(() => false))) fc.episode.log('share button stayed enabled after the click; not clicking again');
         if (outcome === 'receipt') {
+          // The receipt names the permalink; verification opens it and reads the post's id.
           const href = await page.locator(link).getAttribute('href');
           if (href && href !== '#') fc.receipt.permalink = new URL(href, fc.origin).toString();
           return;
@@ -82,14 +88,6 @@ export const instagramPublish: Flow = {
         if (outcome === 'timeout') throw new OutcomeUnknownError('no answer to the share click in time');
         // 'reset': the composer cleared without a receipt; the performer turns this into unknown.
         fc.episode.log('composer cleared without a receipt');
-      },
-    },
-    {
-      name: 'read_receipt',
-      async run(fc) {
-        if (!fc.receipt.permalink) return;
-        const found = await readPost(fc, fc.receipt.permalink, caption(fc));
-        if (found?.id) fc.receipt.platform_object_id = found.id;
       },
     },
   ],

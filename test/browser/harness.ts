@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { INSTAGRAM_FLOWS, instagramLogin } from '../../flows/index.js';
-import { createProofListener, createProofStore, type ProofStore, type StepBoundary, type StepListener } from '../../proofs/index.js';
+import { createProofListener, createProofStore, type ProofStore, type StepBoundary, type StepCapture, type StepListener } from '../../proofs/index.js';
 import {
   connectBrowserAccount, createBrowserPerformer, proofStoreTraceRecorder, SessionStore, DriftGuard,
   type BrowserPerformer, type BrowserProvider,
@@ -18,10 +18,10 @@ import { IG, samplePng } from './fixtures.js';
 export class RecordingListener implements StepListener {
   readonly calls: StepBoundary[] = [];
   hook?: (boundary: StepBoundary, page: Page) => Promise<void>;
-  async onStep(page: Page, boundary: StepBoundary): Promise<ProofRef[]> {
+  async onStep(page: Page, boundary: StepBoundary): Promise<StepCapture> {
     this.calls.push(boundary);
     await this.hook?.(boundary, page);
-    return [];
+    return { stored: Promise.resolve([]) };
   }
 }
 

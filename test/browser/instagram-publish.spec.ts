@@ -39,7 +39,7 @@ test('GP3 publish on the browser lane should assert identity, keep hashed proofs
   expect(refs.filter((r) => r.endsWith('.zip')), b.h.logLines.filter((l) => l.includes('trace')).join('\n')).toHaveLength(1);
   for (const ref of refs) expect((await b.proofs.verify(ref)).ok, ref).toBe(true);
   const steps = b.recorder.calls.map((c) => `${c.step}:${c.phase}`);
-  expect(steps).toEqual(['identity:after', 'precheck:after', 'open_composer:after', 'attach_media:after', 'write_caption:after', 'share:after', 'read_receipt:after', 'verify:after']);
+  expect(steps).toEqual(['identity:after', 'precheck:after', 'open_composer:after', 'attach_media:after', 'write_caption:after', 'share:after', 'verify:after']);
 
   // Ground truth: the post exists once, on the right account, with this caption.
   const effects = await admin.effects({ platform: 'instagram' });
