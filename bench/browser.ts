@@ -7,7 +7,7 @@ import { INSTAGRAM_FLOWS, instagramLogin } from '../flows/index.js';
 import { createProofListener, createProofStore, measureDriftCompare, measureProofCapture, type ScreenshotFormat } from '../proofs/index.js';
 import {
   connectBrowserAccount, createBrowserPerformer, createServices, launchBrowserProvider, PerformerRegistry,
-  proofStoreTraceRecorder, SessionStore,
+  proofStoreTraceRecorder, SessionStore, type BrowserPerformer,
 } from '../runners/index.js';
 import { runAction, submitAction } from '../safety/index.js';
 import { INSTAGRAM_ANNEX } from '../selectors/index.js';
@@ -23,7 +23,7 @@ const PASSWORD = 'northwindbakery-pass';
  * Playwright script doing the composer's clicks on the same sandbox; proof capture per step;
  * drift compare per screenshot; memory per concurrent context.
  */
-export async function benchBrowser(dir: string, runs = 5): Promise<BenchEntry> {
+export async function benchBrowser(dir: string, runs = 7): Promise<BenchEntry> {
   const config = resolveConfig({ dataDir: dir, logLevel: 'silent', actionDeadlineMs: 60_000 }, {});
   const sandbox = await startSandbox({ port: 0, dataFile: join(dir, 'sandbox', 'world.json') });
   const provider = await launchBrowserProvider({ chromium: config.chromium, stealth: config.stealth });
@@ -44,39 +44,38 @@ export async function benchBrowser(dir: string, runs = 5): Promise<BenchEntry> {
       timezone: 'UTC', state: 'active', state_reason: null, session_ref, created_at: now, updated_at: now,
     });
     const proofs = createProofStore(dir);
-    const lane = async (format: ScreenshotFormat): Promise<number[]> => {
-      const performer = createBrowserPerformer({
-        provider, sessions, annexes: { instagram: INSTAGRAM_ANNEX }, flows: { instagram: INSTAGRAM_FLOWS },
-        listeners: [createProofListener({ store: proofs, screenshot: { format } })], origins: { instagram: origin }, traces: proofStoreTraceRecorder(proofs, { screenshots: config.traceScreenshots }),
-      });
-      services.performers.register('browser', 'instagram', performer);
-      // The lane: runAction from queued to postcheck_complete, context closed after.
-      const times: number[] = [];
-      for (let i = 0; i <= runs; i += 1) {
-        const action = await submitAction(services.store, {
-          client_id: client.client_id, platform_account_id: accountId, lane: 'browser', action_type: 'publish',
-          payload: { caption: `Bench loaf ${format} ${i} ${randomUUID().slice(0, 8)}`, media: [{ source: image, kind: 'image' }] }, created_by: 'bench',
-        });
-        const t0 = performance.now();
-        const outcome = await runAction(services.kernel, action.action_id);
-        await performer.dispose(action.action_id);
-        if (outcome.status !== 'confirmed_success') throw new Error(`bench publish ${i} ended ${outcome.status}: ${outcome.reason}`);
-        if (i > 0) times.push(performance.now() - t0); // the first warms up the browser
-      }
-      await performer.close();
-      return times;
-    };
     mkdirSync(join(dir, 'media'), { recursive: true });
     const image = join(dir, 'media', 'bench.png');
     await sharp({ create: { width: 640, height: 640, channels: 3, background: { r: 200, g: 140, b: 80 } } }).png().toFile(image);
-    const webpLane = await lane(config.proofFormat);
-    const pngLane = await lane('png');
+
+    // The lane: runAction from queued to postcheck_complete, context closed after.
+    const performers = new Map<ScreenshotFormat, BrowserPerformer>();
+    const lane = async (format: ScreenshotFormat, i: number): Promise<number> => {
+      let performer = performers.get(format);
+      if (!performer) {
+        performer = createBrowserPerformer({
+          provider, sessions, annexes: { instagram: INSTAGRAM_ANNEX }, flows: { instagram: INSTAGRAM_FLOWS },
+          listeners: [createProofListener({ store: proofs, screenshot: { format } })], origins: { instagram: origin },
+          traces: proofStoreTraceRecorder(proofs, { screenshots: config.traceScreenshots }),
+        });
+        performers.set(format, performer);
+      }
+      services.performers.register('browser', 'instagram', performer);
+      const action = await submitAction(services.store, {
+        client_id: client.client_id, platform_account_id: accountId, lane: 'browser', action_type: 'publish',
+        payload: { caption: `Bench loaf ${format} ${i} ${randomUUID().slice(0, 8)}`, media: [{ source: image, kind: 'image' }] }, created_by: 'bench',
+      });
+      const t0 = performance.now();
+      const outcome = await runAction(services.kernel, action.action_id);
+      await performer.dispose(action.action_id);
+      if (outcome.status !== 'confirmed_success') throw new Error(`bench publish ${i} ended ${outcome.status}: ${outcome.reason}`);
+      return performance.now() - t0;
+    };
 
     // The bare script: same session, same composer, the same clicks, no kernel, no proofs.
     const layout = INSTAGRAM_ANNEX.layouts.v1!;
     const composer = layout.surfaces.composer!;
-    const bare: number[] = [];
-    for (let i = 0; i <= runs; i += 1) {
+    const bareRun = async (i: number): Promise<number> => {
       const t0 = performance.now();
       const context = await provider.newContext({ storageState: await sessions.load(session_ref) });
       const page = await context.newPage();
@@ -94,8 +93,19 @@ export async function benchBrowser(dir: string, runs = 5): Promise<BenchEntry> {
       await page.goto(new URL(href!, origin).toString());
       await page.waitForSelector(layout.surfaces.post!.caption!);
       await context.close();
-      if (i > 0) bare.push(performance.now() - t0);
+      return performance.now() - t0;
+    };
+
+    // Interleaved, so that a busy moment of the machine weighs on every variant alike; run 0 warms up.
+    const webpLane: number[] = [], pngLane: number[] = [], bare: number[] = [];
+    for (let i = 0; i <= runs; i += 1) {
+      const [a, b, c] = [await lane(config.proofFormat, i), await lane('png', i), await bareRun(i)];
+      if (i === 0) continue;
+      webpLane.push(a);
+      pngLane.push(b);
+      bare.push(c);
     }
+    for (const p of performers.values()) await p.close();
 
     // Proof capture and drift compare on a real page of the sandbox.
     const context = await provider.newContext({ storageState: await sessions.load(session_ref) });
@@ -122,8 +132,8 @@ export async function benchBrowser(dir: string, runs = 5): Promise<BenchEntry> {
         mb_per_context: round(mbPerContext, 1),
       },
       notes: [
-        `publish: median of ${runs} episodes through runAction on the browser lane (identity on the profile, pre-check on the grid, composer flow with a screenshot + DOM hash at every step, receipt, verification on the post page, Playwright trace), queued to postcheck_complete`,
-        `publish_png_ms / ratio_png: the same with screenshots kept as Chromium's PNG (RAIZE_PROOF_FORMAT=png) instead of lossless WebP`,
+        `publish: median of ${runs} episodes through runAction on the browser lane (identity on the home surface, pre-check on the profile grid, composer flow with a screenshot + DOM hash at every step, receipt, verification on the post page, Playwright trace), queued to postcheck_complete; interleaved run by run with the PNG variant and the bare script`,
+        `publish_png_ms / ratio_png: the same with screenshots kept as Chromium's own PNG (RAIZE_PROOF_FORMAT=png) instead of WebP`,
         `bare: median of ${runs} runs of a plain Playwright script with the same session visiting the same pages and doing the same clicks (home, profile grid, composer: upload, caption, share, receipt; the new post)`,
         'proof_ms_per_step: screenshot (compact encoding + thumbnail) and normalised DOM hash, stored content-addressed; drift_ms: masked pixelmatch of a screenshot against a baseline',
         'mb_per_context: proportional set size (PSS) of the Chromium process tree per extra open context with one page on the profile',

@@ -103,6 +103,8 @@ function layoutOf(annex: Annex, probe: PageProbe, prefer?: string): { version: s
 export interface CheckOptions {
   /** An error page is an answer the caller reads (a 404 that proves absence), not a failure. */
   allowErrorPage?: boolean;
+  /** Right after a navigation: a page that shows neither a known layout nor friction yet gets a moment to render. */
+  waitForLayout?: boolean;
 }
 
 /**
@@ -118,7 +120,12 @@ export async function checkPage(fc: FlowContext, options: CheckOptions = {}): Pr
     for (const [k, selector] of Object.entries(l.friction)) visible[`${v}.${k}`] = selector;
     text[`${v}.toast`] = l.friction.toast;
   }
-  const probe = await probePage(fc.page, { all: markersOf(fc.annex), visible, text });
+  const query = { all: markersOf(fc.annex), visible, text };
+  let probe = await probePage(fc.page, query);
+  if (options.waitForLayout && !Object.values(probe.all).some(Boolean) && !Object.values(probe.visible).some(Boolean)) {
+    await waitForLayout(fc);
+    probe = await probePage(fc.page, query);
+  }
   const path = probe.path;
   const paths = fc.annex.paths;
   const layout = layoutOf(fc.annex, probe, fc.layout.version);
@@ -156,8 +163,7 @@ export async function gotoUrl(fc: FlowContext, url: string, options: CheckOption
   } catch (error) {
     throw new TransientError(`navigation to ${safePath(url)} failed: ${(error as Error).message.split('\n')[0]}`, false);
   }
-  await waitForLayout(fc);
-  await checkPage(fc, options);
+  await checkPage(fc, { ...options, waitForLayout: true });
 }
 
 /**

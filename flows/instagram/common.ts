@@ -77,11 +77,14 @@ export async function readPost(fc: FlowContext, url: string, caption?: string): 
 /** Permalinks of the posts of the account's own grid whose caption is exactly `caption`; undefined when the grid did not load. */
 export async function gridMatches(fc: FlowContext, caption: string): Promise<string[] | undefined> {
   await goto(fc, 'profile', { handle: fc.account.fingerprint.handle }, { surface: 'profile' });
-  const grid = fc.page.locator(sel(fc, 'profile', 'grid'));
-  if (!(await grid.count())) return undefined;
-  const tiles = await fc.page.locator(sel(fc, 'profile', 'tile')).evaluateAll((els) =>
-    els.map((a) => ({ href: (a as HTMLAnchorElement).href, alt: a.querySelector('img')?.getAttribute('alt') ?? '' })));
-  return tiles.filter((t) => t.alt === caption).map((t) => t.href);
+  // One read: whether the grid is there, and every tile's link and caption (the image's alt).
+  const script = `(() => {
+    if (!document.querySelector(${JSON.stringify(sel(fc, 'profile', 'grid'))})) return null;
+    return [...document.querySelectorAll(${JSON.stringify(sel(fc, 'profile', 'tile'))})]
+      .map((a) => ({ href: a.href, alt: a.querySelector('img')?.getAttribute('alt') ?? '' }));
+  })()`;
+  const tiles = await fc.page.evaluate<{ href: string; alt: string }[] | null>(script);
+  return tiles?.filter((t) => t.alt === caption).map((t) => t.href);
 }
 
 /** A verification of a found object: level 3 with a permalink and a visible engagement surface, else 2. */

@@ -22,7 +22,8 @@ export const instagramPublish: Flow = {
       name: 'open_composer',
       async run(fc) {
         await goto(fc, 'compose', {}, { surface: 'composer' });
-        await fc.page.locator(sel(fc, 'composer', 'caption')).waitFor({ state: 'visible' });
+        const caption = sel(fc, 'composer', 'caption');
+        if (!(await probePage(fc.page, { visible: { caption } })).visible.caption) await fc.page.locator(caption).waitFor({ state: 'visible' });
       },
     },
     {
