@@ -51,6 +51,14 @@ export const CONFIG_TABLE = {
   verifyCapMs: { env: 'RAIZE_VERIFY_CAP_MS', schema: int(0, 3_600_000), default: 60_000 },
   /** Verification tries before an `unknown` outcome is escalated to a human. @default 5 */
   verifyMaxTries: { env: 'RAIZE_VERIFY_MAX_TRIES', schema: int(1, 100), default: 5 },
+  /**
+   * §8.4 "repeated auth failures": an expired session or token puts the account in
+   * `reconnect_required`; this many within the window put it in `read_only` for a human instead.
+   * @default 3
+   */
+  authFailureLimit: { env: 'RAIZE_AUTH_FAILURE_LIMIT', schema: int(1, 100), default: 3 },
+  /** The window of `authFailureLimit`. @default 86400000 (24 h) */
+  authFailureWindowMs: { env: 'RAIZE_AUTH_FAILURE_WINDOW_MS', schema: int(60_000, 30 * 86_400_000), default: 86_400_000 },
 } as const;
 
 type Table = typeof CONFIG_TABLE;

@@ -36,7 +36,7 @@ export function createServices(config: RaizeConfig, overrides: ServiceOverrides 
     settings: {
       actionDeadlineMs: config.actionDeadlineMs, retryBaseMs: config.retryBaseMs, retryCapMs: config.retryCapMs,
       retryMaxAttempts: config.retryMaxAttempts, verifyBaseMs: config.verifyBaseMs, verifyCapMs: config.verifyCapMs,
-      verifyMaxTries: config.verifyMaxTries,
+      verifyMaxTries: config.verifyMaxTries, authFailureLimit: config.authFailureLimit, authFailureWindowMs: config.authFailureWindowMs,
     },
     ...(overrides.random ? { random: overrides.random } : {}),
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),

@@ -11,6 +11,9 @@ export interface KernelSettings {
   verifyBaseMs: number;
   verifyCapMs: number;
   verifyMaxTries: number;
+  /** Auth failures of one account within `authFailureWindowMs` that make it read-only (§8.4). */
+  authFailureLimit: number;
+  authFailureWindowMs: number;
 }
 
 /** Everything the kernel needs, passed in (built once by createServices); no hidden singletons. */

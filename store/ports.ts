@@ -32,6 +32,8 @@ export interface AccountRepository {
   get(accountId: string): Promise<PlatformAccount | null>;
   list(filter?: { client_id?: string }): Promise<PlatformAccount[]>;
   setState(accountId: string, state: AccountState, reason: string | null): Promise<PlatformAccount>;
+  /** Records one authentication failure; returns how many the account had in the last `windowMs`, this one included. */
+  recordAuthFailure(accountId: string, failure: { at: Date; windowMs: number; action_id?: string }): Promise<number>;
 }
 
 export interface PolicyRepository {

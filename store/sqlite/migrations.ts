@@ -129,4 +129,16 @@ CREATE TABLE escalations (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'auth failures per account (§8.4 "repeated auth failures")',
+    sql: `
+CREATE TABLE auth_failures (
+  platform_account_id TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  action_id TEXT
+);
+CREATE INDEX auth_failures_account ON auth_failures(platform_account_id, at_ms);
+`,
+  },
 ];

@@ -40,6 +40,13 @@ export function createAccountRepository(db: Db): AccountRepository {
     @fingerprint_json, @timezone, @state, @state_reason, @session_ref, @created_at, @updated_at)`);
   const get = db.prepare<[string], AccountRow>('SELECT * FROM platform_accounts WHERE platform_account_id = ?');
   const setState = db.prepare('UPDATE platform_accounts SET state = ?, state_reason = ?, updated_at = ? WHERE platform_account_id = ?');
+  const insertAuthFailure = db.prepare('INSERT INTO auth_failures (platform_account_id, at_ms, action_id) VALUES (?, ?, ?)');
+  const countAuthFailures = db.prepare<[string, number, number], { n: number }>(
+    'SELECT count(*) AS n FROM auth_failures WHERE platform_account_id = ? AND at_ms > ? AND at_ms <= ?');
+  const recordAuthFailure = db.transaction((accountId: string, atMs: number, windowMs: number, actionId: string | null) => {
+    insertAuthFailure.run(accountId, atMs, actionId);
+    return countAuthFailures.get(accountId, atMs - windowMs, atMs)!.n;
+  });
   return {
     async create(account) {
       const row = parseRecord(PlatformAccount, 'PlatformAccount', account);
@@ -60,6 +67,10 @@ export function createAccountRepository(db: Db): AccountRepository {
       const info = setState.run(state, reason, new Date().toISOString(), accountId);
       if (info.changes !== 1) throw new NotFoundError('platform account', accountId);
       return toAccount(get.get(accountId)!);
+    },
+    async recordAuthFailure(accountId, failure) {
+      if (!get.get(accountId)) throw new NotFoundError('platform account', accountId);
+      return recordAuthFailure(accountId, failure.at.getTime(), failure.windowMs, failure.action_id ?? null);
     },
   };
 }

@@ -243,6 +243,34 @@ test.describe('runAction', () => {
     }
   });
 
+  test('should make the account read_only, not reconnect_required, on repeated auth failures (§8.4)', async () => {
+    const platform = new FakePlatform({ attempts: ['auth_expired', 'auth_expired', 'auth_expired'] });
+    const h = await createHarness({ performer: platform, config: { authFailureLimit: 3 } });
+    try {
+      const accounts = h.services.store.accounts;
+      const id = h.account.platform_account_id;
+      const states: string[] = [];
+      for (let i = 0; i < 3; i += 1) {
+        const action = await h.submit({ payload: { caption: `auth ${i}` } });
+        expect((await runAction(h.services.kernel, action.action_id)).status).toBe('confirmed_failed');
+        const account = (await accounts.get(id))!;
+        states.push(account.state);
+        // An operator reconnects the account after each expiry; the third failure in the window still stops it.
+        if (account.state === 'reconnect_required') await accounts.setState(id, 'active', 'reconnected by an operator');
+      }
+      expect(states).toEqual(['reconnect_required', 'reconnect_required', 'read_only']);
+      expect((await accounts.get(id))!.state_reason).toMatch(/^repeated auth failures \(3 within 24 h/);
+      // Read-only: nothing more runs on the account until a human clears it.
+      const next = await h.submit({ payload: { caption: 'after' } });
+      expect((await runAction(h.services.kernel, next.action_id)).status).toBe('blocked');
+      expect(platform.calls.attempt).toBe(3);
+      // Failures outside the window do not count.
+      expect(await accounts.recordAuthFailure(id, { at: new Date(Date.now() + 2 * 86_400_000), windowMs: 86_400_000 })).toBe(1);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('should block when the pre-check cannot prove the object is absent', async () => {
     const platform = new FakePlatform({ precheckThrows: true });
     const h = await createHarness({ performer: platform });
