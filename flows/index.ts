@@ -1,7 +1,7 @@
 export type { Flow, FlowContext, FlowStep } from './types.js';
 export {
   BLOCKED_TOAST, createFlowContext, committed, sel, urlOf, detectLayout, checkPage, goto, gotoUrl, clickAndWaitForLoad,
-  captureStep, drainProofs, runFlow, runCheck,
+  captureStep, drainProofs, settleListeners, runFlow, runCheck,
   type FlowContextInit, type CheckOptions, type RunFlowOptions, type LoginFlow, type LoginInput, type ObservedAccount,
 } from './run.js';
 export { probePage, type PageProbe, type ProbeQuery } from './probe.js';

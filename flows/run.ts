@@ -1,5 +1,5 @@
 import type { Locator, Page } from 'playwright-core';
-import type { StepListener } from '../proofs/index.js';
+import { capturePage, type StepListener } from '../proofs/index.js';
 import {
   AuthExpiredError, CheckpointError, DriftError, OutcomeUnknownError, RaizeError, TransientError,
   type ActionContext, type AttemptReceipt, type ProofRef,
@@ -45,6 +45,8 @@ export function createFlowContext(init: FlowContextInit): FlowContext {
       value: async () => {
         const s = stateOf(fc);
         if (s.commits > 0) throw new OutcomeUnknownError('a second commit click in one attempt was refused (double-submission guard)');
+        // No click while a step's drift comparison is still out: its verdict may be "stop".
+        await settleListeners(fc);
         await init.episode.beforeCommit();
         s.commits += 1;
       },
@@ -194,33 +196,49 @@ export interface RunFlowOptions {
   listeners: StepListener[];
 }
 
-/** Proofs captured in this flow context whose storing is still under way, in capture order. */
+/** Proofs captured in this flow context whose storing (or checking) is still under way, in capture order. */
 const PENDING = new WeakMap<FlowContext, Promise<ProofRef[]>[]>();
+/** A guardrail verdict a listener reached in the background (drift): rethrown at the next drain or commit. */
+const VERDICT = new WeakMap<FlowContext, RaizeError>();
 
 /**
- * Calls every listener at a step boundary. Returns once the page is captured; the proofs are
- * stored in the background and collected by `drainProofs` (a failing listener is logged, not fatal).
+ * Takes the page once at a step boundary and hands it to every listener. Returns once the page
+ * is captured; storing and comparing go on in the background and are collected by `drainProofs`
+ * (a failing listener is logged, not fatal; a listener's RaizeError — drift — stops the episode).
  */
 export async function captureStep(fc: FlowContext, listeners: StepListener[], step: string, phase: 'after' | 'failed'): Promise<void> {
+  if (!listeners.length) return;
   const boundary = {
     episode_id: fc.action.episode_id, action_id: fc.action.action_id, platform: fc.action.platform, step, phase,
-    ...(stateOf(fc).surface ? { surface: stateOf(fc).surface } : {}),
+    layout: fc.layout.version, ...(stateOf(fc).surface ? { surface: stateOf(fc).surface } : {}),
   };
   let pending = PENDING.get(fc);
   if (!pending) PENDING.set(fc, (pending = []));
   const failed = (error: unknown): ProofRef[] => {
+    if (error instanceof RaizeError) {
+      if (!VERDICT.has(fc)) VERDICT.set(fc, error);
+      return [];
+    }
     fc.episode.log('proof listener failed', { step, error: (error as Error)?.message?.split('\n')[0] ?? String(error) });
     return [];
   };
+  const capture = await capturePage(fc.page, { dynamicRegions: fc.layout.annex.dynamic_regions });
   for (const listener of listeners) {
     try {
-      const { stored } = await listener.onStep(fc.page, boundary);
-      // Handled at once: a storing failure is logged when drained, never an unhandled rejection.
+      const { stored } = await listener.onStep(fc.page, boundary, capture);
+      // Handled at once: a failure is logged (or kept as the verdict) when drained, never an unhandled rejection.
       pending.push(stored.catch(failed));
     } catch (error) {
       failed(error);
     }
   }
+}
+
+/** Waits for every listener's work so far; throws the verdict a listener reached (drift), if any. */
+export async function settleListeners(fc: FlowContext): Promise<void> {
+  await Promise.all(PENDING.get(fc) ?? []);
+  const verdict = VERDICT.get(fc);
+  if (verdict) throw verdict;
 }
 
 /** Waits for every proof captured so far in this context to be stored; their refs in capture order. */
@@ -231,11 +249,11 @@ export async function drainProofs(fc: FlowContext): Promise<ProofRef[]> {
 }
 
 /**
- * Runs a flow's steps in order (DESIGN.md "Browser lane"). After each step: every listener
- * captures the page, then the guardrails. On failure: the listeners with phase `failed`, then
- * the error in the kernel's terms — friction as its class, anything else as transient before the
- * commit click and unknown after it. Either way every proof is stored and handed to the episode
- * before this returns.
+ * Runs a flow's steps in order (DESIGN.md "Browser lane"). After each step: the guardrails, then
+ * every listener captures the page. On failure: the listeners with phase `failed`, then the error
+ * in the kernel's terms — friction as its class, anything else as transient before the commit
+ * click and unknown after it. Every proof is stored and handed to the episode before this
+ * returns; no commit click happens before the listeners have judged every earlier step.
  */
 export async function runFlow(fc: FlowContext, steps: FlowStep[], options: RunFlowOptions): Promise<AttemptReceipt> {
   try {
@@ -243,12 +261,19 @@ export async function runFlow(fc: FlowContext, steps: FlowStep[], options: RunFl
       if (fc.episode.signal.aborted) throw fc.episode.signal.reason ?? new Error('episode aborted');
       try {
         await step.run(fc);
-        await captureStep(fc, options.listeners, step.name, 'after');
         await checkPage(fc);
+        await captureStep(fc, options.listeners, step.name, 'after');
       } catch (error) {
         await captureStep(fc, options.listeners, step.name, 'failed');
         throw await explain(fc, step.name, error);
       }
+    }
+    try {
+      await settleListeners(fc);
+    } catch (verdict) {
+      // Drift seen after the commit click: recorded (the platform is stopped for later
+      // episodes), and the outcome of this one is still verified.
+      throw committed(fc) ? await explain(fc, 'after_commit', verdict) : verdict;
     }
     return fc.receipt;
   } finally {
@@ -264,6 +289,12 @@ export async function runCheck<T>(fc: FlowContext, name: string, options: RunFlo
   try {
     const result = await check(fc);
     await captureStep(fc, options.listeners, name, 'after');
+    try {
+      await settleListeners(fc);
+    } catch (verdict) {
+      for (const p of await drainProofs(fc)) fc.episode.addProof(p);
+      throw verdict;
+    }
     return { result, proofs: await drainProofs(fc) };
   } catch (error) {
     await captureStep(fc, options.listeners, name, 'failed');
@@ -273,6 +304,11 @@ export async function runCheck<T>(fc: FlowContext, name: string, options: RunFlo
 }
 
 async function explain(fc: FlowContext, step: string, error: unknown): Promise<unknown> {
+  if (committed(fc) && (error instanceof CheckpointError || error instanceof DriftError || error instanceof AuthExpiredError)) {
+    // Friction after the click does not prove the effect did not land: degrade and verify.
+    const degrade = error instanceof AuthExpiredError ? 'reconnect_required' : 'read_only';
+    return new OutcomeUnknownError(`${error.message} (after the commit click)`, degrade);
+  }
   if (error instanceof RaizeError) return error;
   // A selector that timed out may be a checkpoint or a new layout: the page says which.
   try {

@@ -1,8 +1,8 @@
 import type { Page } from 'playwright-core';
 import type { ProofRef } from '../safety/index.js';
-import { snapshotDom } from './dom.js';
 import type { StepBoundary, StepCapture, StepListener } from './listener.js';
-import { grabPng, storeScreenshot, type ScreenshotOptions } from './screenshot.js';
+import { capturePage, type PageCapture } from './capture-page.js';
+import { storeScreenshot, type ScreenshotOptions } from './screenshot.js';
 import type { ProofStore } from './store.js';
 
 export interface ProofListenerOptions {
@@ -22,21 +22,16 @@ export interface ProofListenerOptions {
 export function createProofListener(options: ProofListenerOptions): StepListener {
   const { store } = options;
   return {
-    async onStep(page: Page, boundary: StepBoundary): Promise<StepCapture> {
+    async onStep(page: Page, boundary: StepBoundary, given?: PageCapture): Promise<StepCapture> {
       const started = performance.now();
-      const [png, dom] = await Promise.allSettled([
-        grabPng(page, { fullPage: options.screenshot?.fullPage ?? false, fast: (options.screenshot?.format ?? 'webp') !== 'png' }),
-        snapshotDom(page),
-      ]);
+      const capture = given ?? (await capturePage(page, { fullPage: options.screenshot?.fullPage ?? false, fast: (options.screenshot?.format ?? 'webp') !== 'png' }));
       // After a failed step the page may be gone: keep what could be taken. After a successful
       // step a missing capture is an error the runner must see.
-      if (boundary.phase !== 'failed') {
-        for (const r of [png, dom]) if (r.status === 'rejected') throw r.reason;
-      }
+      if (boundary.phase !== 'failed' && capture.errors.length) throw capture.errors[0];
       const captured = performance.now();
       const stored = Promise.all([
-        png.status === 'fulfilled' ? storeScreenshot(png.value, store, options.screenshot).then((s) => [s.screenshot, s.thumbnail]) : [],
-        dom.status === 'fulfilled' ? store.put(Buffer.from(dom.value.normalized, 'utf8'), { kind: 'dom', ext: 'dom.txt' }).then((r) => [r]) : [],
+        capture.png ? storeScreenshot(capture.png, store, options.screenshot).then((s) => [s.screenshot, s.thumbnail]) : [],
+        capture.dom ? store.put(Buffer.from(capture.dom.normalized, 'utf8'), { kind: 'dom', ext: 'dom.txt' }).then((r) => [r]) : [],
       ]).then((parts): ProofRef[] => {
         options.onMeasure?.(boundary, { capture_ms: captured - started, total_ms: performance.now() - started });
         return parts.flat();

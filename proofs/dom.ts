@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { sha256Hex } from '../store/hash.js';
+import type { Box } from './baselines.js';
 
 /**
  * What one page looked like, reduced to what is stable across reloads.
@@ -14,6 +15,8 @@ export interface DomSnapshot {
   structure_sha256: string;
   normalized: string;
   skeleton: string;
+  /** Viewport boxes of the dynamic regions asked for (empty when none were). */
+  mask_boxes: Box[];
 }
 
 /**
@@ -21,7 +24,7 @@ export interface DomSnapshot {
  * would be rewritten by the TypeScript loader (tsx/esbuild add `__name` helpers) and break in
  * the browser.
  */
-const SERIALIZER = String.raw`(() => {
+const SERIALIZER = String.raw`((opts) => {
   const SKIP = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'LINK', 'META', 'BASE']);
   const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr']);
   const TEST_IDS = ['data-testid', 'data-test-id', 'data-qa', 'data-test', 'data-cy'];
@@ -83,8 +86,15 @@ const SERIALIZER = String.raw`(() => {
     if (SKIP.has(node.tagName) || VOID.has(tag)) return open;
     return open + children(node).map(dom).join('') + '</' + tag + '>';
   };
+  // Dynamic regions (feeds, counts, user content) keep their own label but not their insides:
+  // what they hold is content, not layout.
+  const dynamic = new Set();
+  for (const s of opts.dynamic || []) { try { for (const e of document.querySelectorAll(s)) dynamic.add(e); } catch {} }
+  const boxes = [...dynamic].map((e) => e.getBoundingClientRect()).filter((r) => r.width > 0 && r.height > 0)
+    .map((r) => ({ x: r.x - opts.pad, y: r.y - opts.pad, width: r.width + 2 * opts.pad, height: r.height + 2 * opts.pad }));
   const skel = (el) => {
     if (SKIP.has(el.tagName) || el.localName === 'head') return '';
+    if (dynamic.has(el)) return el.localName + '[dynamic]';
     let label = el.localName;
     const role = el.getAttribute('role');
     if (role) label += '[role=' + role + ']';
@@ -104,13 +114,22 @@ const SERIALIZER = String.raw`(() => {
     return kids.length ? label + '(' + kids.join(',') + ')' : label;
   };
   const root = document.documentElement;
-  return { dom: '<!doctype html>' + dom(root), skeleton: skel(root) };
-})()`;
+  return { dom: '<!doctype html>' + dom(root), skeleton: skel(root), boxes };
+})`;
+
+export interface SnapshotOptions {
+  /**
+   * The layout's dynamic regions (annex `dynamic_regions`): folded to one node in the structure
+   * fingerprint, and their viewport boxes (grown by 4 px) returned for masking screenshots.
+   */
+  dynamicRegions?: readonly string[];
+}
 
 /** Serialises the page in place (one round trip) and hashes both views. */
-export async function snapshotDom(page: Page): Promise<DomSnapshot> {
-  const { dom, skeleton } = await page.evaluate<{ dom: string; skeleton: string }>(SERIALIZER);
-  return { dom_sha256: sha256Hex(dom), structure_sha256: sha256Hex(skeleton), normalized: dom, skeleton };
+export async function snapshotDom(page: Page, options: SnapshotOptions = {}): Promise<DomSnapshot> {
+  const { dom, skeleton, boxes } = await page.evaluate<{ dom: string; skeleton: string; boxes: Box[] }>(
+    `${SERIALIZER}(${JSON.stringify({ dynamic: options.dynamicRegions ?? [], pad: 4 })})`);
+  return { dom_sha256: sha256Hex(dom), structure_sha256: sha256Hex(skeleton), normalized: dom, skeleton, mask_boxes: boxes };
 }
 
 /** sha256 of the normalised DOM (volatile attributes, times, counts and whitespace removed). */

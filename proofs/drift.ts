@@ -2,7 +2,8 @@ import type { Page } from 'playwright-core';
 import pixelmatch from 'pixelmatch';
 import sharp from 'sharp';
 import { loadBaseline, recognizeLayout, recordBaseline, type BaselineKey, type BaselineMeta, type Box } from './baselines.js';
-import { snapshotDom } from './dom.js';
+import type { DomSnapshot } from './dom.js';
+import { capturePage, type PageCapture } from './capture-page.js';
 import { appendDriftRecord, type DriftRecord } from './drift-records.js';
 import { encodeScreenshot } from './screenshot.js';
 import type { ProofStore } from './store.js';
@@ -100,17 +101,18 @@ export async function compareImages(baselinePng: Uint8Array, currentPng: Uint8Ar
  * masked on both images.
  */
 export async function compareToBaseline(page: Page, options: CompareOptions): Promise<DriftComparison> {
+  return compareCapture(await capturePage(page, { dynamicRegions: options.maskSelectors ?? [] }), options);
+}
+
+/** The comparison of an already-taken capture (a step boundary's) with its baseline. */
+export async function compareCapture(capture: PageCapture, options: Omit<CompareOptions, 'maskSelectors'>): Promise<DriftComparison> {
   const baseline = await loadBaseline(options.dataDir, options);
   if (!baseline) throw new BaselineMissingError({ platform: options.platform, surface: options.surface, layout: options.layout });
-  const [current_png, boxes, dom] = await Promise.all([
-    page.screenshot({ type: 'png', animations: 'disabled', caret: 'hide' }),
-    maskBoxes(page, options.maskSelectors ?? []),
-    snapshotDom(page),
-  ]);
-  const mask_boxes = [...baseline.meta.mask_boxes, ...boxes];
+  const { png: current_png, dom } = requireCapture(capture);
+  const mask_boxes = [...baseline.meta.mask_boxes, ...dom.mask_boxes];
   const images = await compareImages(baseline.png, current_png, mask_boxes, {
     ...(options.pixelThreshold !== undefined ? { pixelThreshold: options.pixelThreshold } : {}),
-    scale: baseline.meta.width / (page.viewportSize()?.width ?? baseline.meta.width),
+    scale: baseline.meta.width / capture.viewport_width,
   });
   return {
     ...images, current_png, mask_boxes,
@@ -118,6 +120,11 @@ export async function compareToBaseline(page: Page, options: CompareOptions): Pr
     structure_seen: dom.structure_sha256,
     baseline: baseline.meta, baseline_png: baseline.png,
   };
+}
+
+function requireCapture(capture: PageCapture): { png: Buffer; dom: DomSnapshot } {
+  if (!capture.png || !capture.dom) throw new Error('the page capture has no screenshot or DOM to compare');
+  return { png: capture.png, dom: capture.dom };
 }
 
 export interface CheckDriftOptions extends CompareOptions {
@@ -141,9 +148,25 @@ export interface DriftVerdict {
  * observation with its three images in the proof store for the drift report.
  */
 export async function checkDrift(page: Page, options: CheckDriftOptions): Promise<DriftVerdict> {
+  return checkCaptureDrift(await capturePage(page, { dynamicRegions: options.maskSelectors ?? [] }), options);
+}
+
+export interface CaptureDriftOptions extends Omit<CheckDriftOptions, 'maskSelectors'> {
+  /**
+   * Which signals must agree to block: `either` (the anchor surface, checked when a layout is
+   * unknown) or `both` — a changed structure *and* pixels over the ratio (every other surface,
+   * where one signal alone is more often content than layout, and is recorded as a notice).
+   * @default 'either'
+   */
+  blockWhen?: 'either' | 'both';
+}
+
+/** The drift gate of an already-taken capture. */
+export async function checkCaptureDrift(capture: PageCapture, options: CaptureDriftOptions): Promise<DriftVerdict> {
   const blockRatio = options.blockRatio ?? 0.01;
-  const comparison = await compareToBaseline(page, options);
-  const blocked = !comparison.structure_match || comparison.diff_ratio > blockRatio;
+  const comparison = await compareCapture(capture, options);
+  const pixels = comparison.diff_ratio > blockRatio;
+  const blocked = (options.blockWhen ?? 'either') === 'both' ? !comparison.structure_match && pixels : !comparison.structure_match || pixels;
   if (comparison.structure_match && comparison.diff_ratio <= (options.noticeRatio ?? 0.001)) return { blocked, comparison };
   const [baseline, current, diff] = await Promise.all([
     options.store.put(await encodeScreenshot(comparison.baseline_png, 'webp-lossless'), { kind: 'screenshot', ext: 'webp' }),
@@ -172,14 +195,15 @@ export interface BaselineFromPageOptions extends BaselineKey {
 
 /** Records what the page shows now as the confirmed baseline of its surface. */
 export async function recordBaselineFromPage(page: Page, options: BaselineFromPageOptions): Promise<BaselineMeta> {
-  const [png, boxes, dom] = await Promise.all([
-    page.screenshot({ type: 'png', animations: 'disabled', caret: 'hide' }),
-    maskBoxes(page, options.maskSelectors ?? []),
-    snapshotDom(page),
-  ]);
+  return recordBaselineFromCapture(await capturePage(page, { dynamicRegions: options.maskSelectors ?? [] }), options);
+}
+
+/** Records a capture (a step boundary's) as the confirmed baseline of its surface. */
+export async function recordBaselineFromCapture(capture: PageCapture, options: Omit<BaselineFromPageOptions, 'maskSelectors'>): Promise<BaselineMeta> {
+  const { png, dom } = requireCapture(capture);
   const { width, height } = await sharp(png).metadata();
   return recordBaseline(options.dataDir, {
     platform: options.platform, surface: options.surface, layout: options.layout,
-    png, width: width!, height: height!, structure: dom.structure_sha256, maskBoxes: boxes, confirmedBy: options.confirmedBy,
+    png, width: width!, height: height!, structure: dom.structure_sha256, maskBoxes: dom.mask_boxes, confirmedBy: options.confirmedBy,
   });
 }

@@ -6,9 +6,10 @@ export { createProofListener, type ProofListenerOptions } from './capture.js';
 export { startTrace, stopTrace, type TraceOptions, type TraceProof } from './trace.js';
 export { recordBaseline, loadBaseline, recognizeLayout, baselinePaths, BaselineMeta, Box, type Baseline, type BaselineKey, type RecordBaselineInput } from './baselines.js';
 export {
-  compareToBaseline, compareImages, checkDrift, maskBoxes, recordBaselineFromPage, BaselineMissingError,
-  type CompareOptions, type DriftComparison, type CheckDriftOptions, type DriftVerdict, type BaselineFromPageOptions,
+  compareToBaseline, compareCapture, compareImages, checkDrift, checkCaptureDrift, maskBoxes, recordBaselineFromPage, recordBaselineFromCapture,
+  BaselineMissingError, type CaptureDriftOptions, type CompareOptions, type DriftComparison, type CheckDriftOptions, type DriftVerdict, type BaselineFromPageOptions,
 } from './drift.js';
 export { DriftRecord, DriftRecordError, appendDriftRecord, readDriftRecords, findDriftRecord, driftRecordsFile, type NewDriftRecord } from './drift-records.js';
 export { renderDriftReport, writeDriftReport, escapeHtml } from './drift-report.js';
 export { measureProofCapture, measureDriftCompare, summarize, type TimingSummary } from './bench.js';
+export { capturePage, type PageCapture, type CapturePageOptions } from './capture-page.js';

@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import type { ProofRef } from '../safety/index.js';
+import type { PageCapture } from './capture-page.js';
 
 /** Where a flow is when a proof is taken. */
 export interface StepBoundary {
@@ -11,6 +12,8 @@ export interface StepBoundary {
   phase: 'after' | 'failed';
   /** The UI surface the page shows, when the flow knows it (`profile`, `composer`, …). */
   surface?: string;
+  /** The annex layout version the page was recognised as. */
+  layout?: string;
 }
 
 /**
@@ -24,10 +27,14 @@ export interface StepBoundary {
  * audit event that points to the proofs is written only once they are on disk.
  */
 export interface StepListener {
-  onStep(page: Page, boundary: StepBoundary): Promise<StepCapture>;
+  /** `capture` is the page as the runner took it at this boundary, once for every listener (a listener called without one takes its own). */
+  onStep(page: Page, boundary: StepBoundary, capture?: PageCapture): Promise<StepCapture>;
 }
 
 export interface StepCapture {
-  /** The proof refs, once stored. Rejects when storing failed. */
+  /**
+   * The proof refs, once stored. Rejects when storing failed (logged, not fatal), or with a
+   * RaizeError (a DriftError) when what was captured must stop the episode.
+   */
   stored: Promise<ProofRef[]>;
 }

@@ -42,9 +42,17 @@ export class BudgetExhaustedError extends RaizeError {
   }
 }
 
-/** The outcome of an attempt cannot be known yet. Goes to read-only verification, never to a second attempt. */
+/**
+ * The outcome of an attempt cannot be known yet. Goes to read-only verification, never to a
+ * second attempt. `degrade` carries friction met after the commit click (a checkpoint, a
+ * drifted page): the account is degraded *and* the outcome is verified, since the effect may
+ * have landed before the platform pushed back.
+ */
 export class OutcomeUnknownError extends RaizeError {
   readonly code = 'outcome_unknown';
+  constructor(message: string, readonly degrade?: 'read_only' | 'needs_human' | 'reconnect_required') {
+    super(message);
+  }
 }
 
 /** The same idempotency key was used with a different payload (Stripe's `idempotency_error`). Never retried. */
@@ -112,7 +120,7 @@ export type Disposition =
   /** The effect did not happen; try again after the delay (within the attempt cap). */
   | { kind: 'retry'; code: string; retryAfterMs?: number }
   /** The effect may have happened: verify (read-only) before anything else. */
-  | { kind: 'verify'; code: string; retryAfterMs?: number };
+  | { kind: 'verify'; code: string; retryAfterMs?: number; degrade?: 'read_only' | 'needs_human' | 'reconnect_required' };
 
 /** The one function that decides what a failure of `attempt` means. */
 export function classify(error: unknown): Disposition {
@@ -129,6 +137,7 @@ export function classify(error: unknown): Disposition {
     return { kind: 'failed', code: error.code };
   }
   if (error instanceof BudgetExhaustedError) return { kind: 'failed', code: error.code };
+  if (error instanceof OutcomeUnknownError && error.degrade) return { kind: 'verify', code: error.code, degrade: error.degrade };
   // Anything unrecognised (a timeout, a dropped connection, a bug after the click) may have
   // committed on the platform: only verification can tell.
   return { kind: 'verify', code: error instanceof RaizeError ? error.code : 'unclassified_error' };

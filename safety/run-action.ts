@@ -260,6 +260,8 @@ class ActionRun {
           return this.fail(`${d.code}: attempt ${n} refused`, d.code, tool);
         }
         if (d.kind === 'verify') {
+          // Friction after the commit: the account stops, and the outcome is still looked for.
+          if (d.degrade) await this.degrade(account, d.degrade, `attempt: friction after the commit (${errorCode(error)})`);
           // The effect may have happened: look before anything else.
           verified = await this.safeVerify(performer, ctx);
           if (verified.outcome === 'present') {
@@ -268,6 +270,8 @@ class ActionRun {
             break;
           }
           if (verified.outcome === 'inconclusive') return this.toUnknown(performer, `${d.code}: outcome unknown after attempt ${n}`, tool);
+          // Absent on a degraded account: no retry until a human clears it.
+          if (d.degrade) return this.fail(`friction_after_commit: verified absent after attempt ${n} (${(error as Error).message})`, 'friction_after_commit', tool);
           // Verification proved absence: a retry cannot duplicate.
         }
         if (n >= s.retryMaxAttempts) return this.fail(`retries_exhausted: ${d.code} after ${n} attempts`, d.code, tool);
