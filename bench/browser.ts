@@ -7,7 +7,7 @@ import { INSTAGRAM_FLOWS, instagramLogin } from '../flows/index.js';
 import { createProofListener, createProofStore, measureDriftCompare, measureProofCapture, type ScreenshotFormat } from '../proofs/index.js';
 import {
   connectBrowserAccount, createBrowserPerformer, createServices, launchBrowserProvider, PerformerRegistry,
-  proofStoreTraceRecorder, SessionStore, type BrowserPerformer,
+  proofStoreTraceRecorder, SessionStore, DriftGuard, type BrowserPerformer,
 } from '../runners/index.js';
 import { runAction, submitAction } from '../safety/index.js';
 import { INSTAGRAM_ANNEX } from '../selectors/index.js';
@@ -50,13 +50,15 @@ export async function benchBrowser(dir: string, runs = 7): Promise<BenchEntry> {
 
     // The lane: runAction from queued to postcheck_complete, context closed after.
     const performers = new Map<ScreenshotFormat, BrowserPerformer>();
+    // Per-surface drift as deployed: every step's capture compared with its surface's baseline.
+    const drift = new DriftGuard(dir, proofs);
     const lane = async (format: ScreenshotFormat, i: number): Promise<number> => {
       let performer = performers.get(format);
       if (!performer) {
         performer = createBrowserPerformer({
           provider, sessions, annexes: { instagram: INSTAGRAM_ANNEX }, flows: { instagram: INSTAGRAM_FLOWS },
           listeners: [createProofListener({ store: proofs, screenshot: { format } })], origins: { instagram: origin },
-          traces: proofStoreTraceRecorder(proofs, { screenshots: config.traceScreenshots }),
+          traces: proofStoreTraceRecorder(proofs, { screenshots: config.traceScreenshots }), drift,
         });
         performers.set(format, performer);
       }
@@ -132,7 +134,7 @@ export async function benchBrowser(dir: string, runs = 7): Promise<BenchEntry> {
         mb_per_context: round(mbPerContext, 1),
       },
       notes: [
-        `publish: median of ${runs} episodes through runAction on the browser lane (identity on the home surface, pre-check on the profile grid, composer flow with a screenshot + DOM hash at every step, receipt, verification on the post page, Playwright trace), queued to postcheck_complete; interleaved run by run with the PNG variant and the bare script`,
+        `publish: median of ${runs} episodes through runAction on the browser lane (identity on the home surface, pre-check on the profile grid, composer flow with a screenshot + DOM hash at every step, each compared with its surface's drift baseline, receipt, verification on the post page, Playwright trace), queued to postcheck_complete; interleaved run by run with the PNG variant and the bare script`,
         `publish_png_ms / ratio_png: the same with screenshots kept as Chromium's own PNG (RAIZE_PROOF_FORMAT=png) instead of WebP`,
         `bare: median of ${runs} runs of a plain Playwright script with the same session visiting the same pages and doing the same clicks (home, profile grid, composer: upload, caption, share, receipt; the new post)`,
         'proof_ms_per_step: screenshot (compact encoding + thumbnail) and normalised DOM hash, stored content-addressed; drift_ms: masked pixelmatch of a screenshot against a baseline',

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import sharp from 'sharp';
-import { createProofStore, findDriftRecord, recordBaseline, writeDriftReport, type BaselineMeta } from '../proofs/index.js';
+import { createProofStore, findDriftRecord, recordBaseline, variantOf, writeDriftReport, type BaselineMeta } from '../proofs/index.js';
 import { cliConfig, UsageError } from './context.js';
 
 export interface DriftBaselineOptions {
@@ -34,7 +34,7 @@ export async function runDriftBaseline(dataDir: string, options: DriftBaselineOp
   if (!verdict.ok) throw new Error(`the current screenshot of drift record ${record.id} is missing or altered (${record.screenshots.current.ref})`);
   const png = await sharp(await store.read(record.screenshots.current)).png().toBuffer();
   return recordBaseline(dataDir, {
-    platform: options.platform, surface: options.surface, layout: options.layout,
+    platform: options.platform, surface: options.surface, layout: options.layout, variant: variantOf(record.structure_seen),
     png, width: record.width, height: record.height, structure: record.structure_seen,
     maskBoxes: record.mask_boxes, confirmedBy, fromRecord: record.id,
   });

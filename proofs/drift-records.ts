@@ -28,7 +28,8 @@ export const DriftRecord = z.object({
   mask_boxes: z.array(Box).default([]),
   width: z.number().int().positive(),
   height: z.number().int().positive(),
-  screenshots: z.object({ baseline: StoredRef, current: StoredRef, diff: StoredRef }),
+  /** `baseline` and `diff` are absent when the surface had no baseline to compare with yet. */
+  screenshots: z.object({ baseline: StoredRef.optional(), current: StoredRef, diff: StoredRef.optional() }),
 });
 export type DriftRecord = z.infer<typeof DriftRecord>;
 export type NewDriftRecord = Omit<DriftRecord, 'id' | 'at'> & { id?: string; at?: string };

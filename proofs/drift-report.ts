@@ -22,7 +22,8 @@ async function dataUri(store: ProofStore, ref: ProofRef): Promise<string | undef
 
 const pct = (ratio: number) => `${(ratio * 100).toFixed(2)} %`;
 
-async function figure(store: ProofStore, label: string, ref: ProofRef): Promise<string> {
+async function figure(store: ProofStore, label: string, ref: ProofRef | undefined): Promise<string> {
+  if (!ref) return `<figure><p class="missing">no ${escapeHtml(label)}: the surface had no baseline yet</p><figcaption>${escapeHtml(label)}</figcaption></figure>`;
   const uri = await dataUri(store, ref);
   const body = uri
     ? `<img src="${escapeHtml(uri)}" alt="${escapeHtml(label)}">`

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import pixelmatch from 'pixelmatch';
 import sharp from 'sharp';
+import { sha256Hex } from '../store/hash.js';
 import { loadBaseline, recognizeLayout, recordBaseline, type BaselineKey, type BaselineMeta, type Box } from './baselines.js';
 import type { DomSnapshot } from './dom.js';
 import { capturePage, type PageCapture } from './capture-page.js';
@@ -25,12 +26,10 @@ export interface CompareOptions extends BaselineKey {
   pixelThreshold?: number;
 }
 
-export interface DriftComparison {
+export interface DriftComparison extends ImageComparison {
   /** Mismatched pixels over the pixels left after masking (0–1). */
   diff_ratio: number;
   structure_match: boolean;
-  /** pixelmatch's diff image. */
-  diff_png: Buffer;
   current_png: Buffer;
   structure_seen: string;
   mismatched_pixels: number;
@@ -53,24 +52,26 @@ export async function maskBoxes(page: Page, selectors: readonly string[], paddin
 }
 
 const MASK = [255, 0, 255, 255] as const;
+const MASK32 = new Uint32Array(new Uint8Array(MASK).buffer)[0]!;
 
+/** Paints the boxes on an RGBA image (row by row, 32 bits a pixel); returns how many pixels it newly covered. */
 function paint(rgba: Uint8Array, width: number, height: number, boxes: readonly Box[], scale: number): number {
+  const px = new Uint32Array(rgba.buffer, rgba.byteOffset, width * height);
   let painted = 0;
   for (const b of boxes) {
     const x0 = Math.max(0, Math.floor(b.x * scale)), y0 = Math.max(0, Math.floor(b.y * scale));
     const x1 = Math.min(width, Math.ceil((b.x + b.width) * scale)), y1 = Math.min(height, Math.ceil((b.y + b.height) * scale));
+    if (x1 <= x0) continue;
     for (let y = y0; y < y1; y++) {
-      for (let x = x0; x < x1; x++) {
-        const i = (y * width + x) * 4;
-        if (rgba[i] !== MASK[0] || rgba[i + 1] !== MASK[1] || rgba[i + 2] !== MASK[2] || rgba[i + 3] !== MASK[3]) painted++;
-        rgba.set(MASK, i);
-      }
+      const row = y * width;
+      for (let i = row + x0; i < row + x1; i++) if (px[i] !== MASK32) painted++;
+      px.fill(MASK32, row + x0, row + x1);
     }
   }
   return painted;
 }
 
-async function rgbaOf(png: Uint8Array, width: number, height: number): Promise<Uint8Array> {
+async function decode(png: Uint8Array, width: number, height: number): Promise<Uint8Array> {
   // Images of another size are padded (or cropped) to the baseline's: the padding counts as drift.
   const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   if (info.width === width && info.height === height) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -81,18 +82,56 @@ async function rgbaOf(png: Uint8Array, width: number, height: number): Promise<U
   return out;
 }
 
+/** Decoded baselines by the sha256 of their PNG (content-addressed, so never stale); a few kept. */
+const DECODED = new Map<string, Promise<{ rgba: Uint8Array; width: number; height: number }>>();
+const DECODED_MAX = 12;
+
+function decodeBaseline(png: Uint8Array): Promise<{ rgba: Uint8Array; width: number; height: number }> {
+  const key = sha256Hex(png);
+  let entry = DECODED.get(key);
+  if (entry) {
+    DECODED.delete(key);
+  } else {
+    entry = (async () => {
+      const { width, height } = await sharp(png).metadata();
+      if (!width || !height) throw new Error('baseline image has no size');
+      return { rgba: await decode(png, width, height), width, height };
+    })();
+    entry.catch(() => DECODED.delete(key));
+  }
+  DECODED.set(key, entry);
+  while (DECODED.size > DECODED_MAX) DECODED.delete(DECODED.keys().next().value!);
+  return entry;
+}
+
+export interface ImageComparison {
+  diff_ratio: number;
+  mismatched_pixels: number;
+  width: number;
+  height: number;
+  /** pixelmatch's diff image as PNG, rendered on demand (only drift worth recording needs it). */
+  diffPng(): Promise<Buffer>;
+}
+
 /** Compares two screenshots with the same boxes painted out on both. */
-export async function compareImages(baselinePng: Uint8Array, currentPng: Uint8Array, boxes: readonly Box[], options: { pixelThreshold?: number; scale?: number } = {}): Promise<{ diff_ratio: number; mismatched_pixels: number; diff_png: Buffer; width: number; height: number }> {
-  const { width, height } = await sharp(baselinePng).metadata();
-  if (!width || !height) throw new Error('baseline image has no size');
-  const [a, b] = await Promise.all([rgbaOf(baselinePng, width, height), rgbaOf(currentPng, width, height)]);
+export async function compareImages(baselinePng: Uint8Array, currentPng: Uint8Array, boxes: readonly Box[], options: { pixelThreshold?: number; scale?: number } = {}): Promise<ImageComparison> {
+  const base = await decodeBaseline(baselinePng);
+  const { width, height } = base;
+  const a = base.rgba.slice();
+  const b = await decode(currentPng, width, height);
   const masked = paint(a, width, height, boxes, options.scale ?? 1);
   paint(b, width, height, boxes, options.scale ?? 1);
-  const diff = new Uint8Array(width * height * 4);
-  const mismatched = pixelmatch(a, b, diff, width, height, { threshold: options.pixelThreshold ?? 0.1 });
+  const threshold = options.pixelThreshold ?? 0.1;
+  const mismatched = pixelmatch(a, b, undefined, width, height, { threshold });
   const compared = Math.max(1, width * height - masked);
-  const diff_png = await sharp(diff, { raw: { width, height, channels: 4 } }).png({ compressionLevel: 6 }).toBuffer();
-  return { diff_ratio: Math.min(1, mismatched / compared), mismatched_pixels: mismatched, diff_png, width, height };
+  return {
+    diff_ratio: Math.min(1, mismatched / compared), mismatched_pixels: mismatched, width, height,
+    async diffPng() {
+      const diff = new Uint8Array(width * height * 4);
+      pixelmatch(a, b, diff, width, height, { threshold });
+      return sharp(diff, { raw: { width, height, channels: 4 } }).png({ compressionLevel: 6 }).toBuffer();
+    },
+  };
 }
 
 /**
@@ -171,7 +210,7 @@ export async function checkCaptureDrift(capture: PageCapture, options: CaptureDr
   const [baseline, current, diff] = await Promise.all([
     options.store.put(await encodeScreenshot(comparison.baseline_png, 'webp-lossless'), { kind: 'screenshot', ext: 'webp' }),
     options.store.put(await encodeScreenshot(comparison.current_png, 'webp-lossless'), { kind: 'screenshot', ext: 'webp' }),
-    options.store.put(comparison.diff_png, { kind: 'artifact', ext: 'diff.png' }),
+    options.store.put(await comparison.diffPng(), { kind: 'artifact', ext: 'diff.png' }),
   ]);
   const layout_seen = comparison.structure_match
     ? options.layout
@@ -199,11 +238,12 @@ export async function recordBaselineFromPage(page: Page, options: BaselineFromPa
 }
 
 /** Records a capture (a step boundary's) as the confirmed baseline of its surface. */
-export async function recordBaselineFromCapture(capture: PageCapture, options: Omit<BaselineFromPageOptions, 'maskSelectors'>): Promise<BaselineMeta> {
+export async function recordBaselineFromCapture(capture: PageCapture, options: Omit<BaselineFromPageOptions, 'maskSelectors'> & { source?: 'human' | 'annex' }): Promise<BaselineMeta> {
   const { png, dom } = requireCapture(capture);
   const { width, height } = await sharp(png).metadata();
   return recordBaseline(options.dataDir, {
-    platform: options.platform, surface: options.surface, layout: options.layout,
+    platform: options.platform, surface: options.surface, layout: options.layout, ...(options.variant ? { variant: options.variant } : {}),
     png, width: width!, height: height!, structure: dom.structure_sha256, maskBoxes: dom.mask_boxes, confirmedBy: options.confirmedBy,
+    ...(options.source ? { source: options.source } : {}),
   });
 }

@@ -4,7 +4,7 @@ export { captureScreenshot, grabPng, storeScreenshot, encodeScreenshot, encodeTh
 export { snapshotDom, domHash, structureHash, type DomSnapshot } from './dom.js';
 export { createProofListener, type ProofListenerOptions } from './capture.js';
 export { startTrace, stopTrace, type TraceOptions, type TraceProof } from './trace.js';
-export { recordBaseline, loadBaseline, recognizeLayout, baselinePaths, BaselineMeta, Box, type Baseline, type BaselineKey, type RecordBaselineInput } from './baselines.js';
+export { recordBaseline, loadBaseline, listBaselines, variantOf, recognizeLayout, baselinePaths, BaselineMeta, Box, type Baseline, type BaselineKey, type RecordBaselineInput } from './baselines.js';
 export {
   compareToBaseline, compareCapture, compareImages, checkDrift, checkCaptureDrift, maskBoxes, recordBaselineFromPage, recordBaselineFromCapture,
   BaselineMissingError, type CaptureDriftOptions, type CompareOptions, type DriftComparison, type CheckDriftOptions, type DriftVerdict, type BaselineFromPageOptions,

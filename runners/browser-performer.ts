@@ -12,7 +12,7 @@ import {
 import type { Annex, LayoutAnnex } from '../selectors/index.js';
 import type { BrowserProvider } from './browser/provider.js';
 import type { SessionStore } from './browser/sessions.js';
-import type { DriftGuard } from './browser/drift-guard.js';
+import { SurfaceDriftError, type DriftGuard } from './browser/drift-guard.js';
 
 /** Records a Playwright trace of an episode and stores it as a proof. */
 export interface TraceRecorder {
@@ -102,6 +102,9 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
   const open = new Map<string, Promise<EpisodeBrowser>>();
   const traces = options.traces === false ? undefined : options.traces ?? (options.dataDir ? fileTraceRecorder(options.dataDir) : undefined);
   const stepTimeoutMs = options.stepTimeoutMs ?? 15_000;
+  // The drift guard judges every step boundary's capture, beside the proof listeners.
+  const listeners = options.drift ? [...options.listeners, options.drift.stepListener(options.annexes)] : options.listeners;
+  const run = { listeners };
   const idleMs = options.idleMs ?? 60_000;
 
   const platformOf = (ctx: ActionContext) => {
@@ -189,11 +192,10 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
     try {
       const result = await run(fc);
       e.layout = fc.layout;
-      if (name === 'identity') await options.drift?.ensureBaseline(e.page, annex, fc.layout);
       const trace = ends?.(result) ? await stopTracing(e, ctx, name) : undefined;
       return { result, ...(trace ? { trace } : {}) };
     } catch (error) {
-      if (error instanceof DriftError && options.drift) {
+      if (error instanceof DriftError && !(error instanceof SurfaceDriftError) && options.drift) {
         // Into the drift report: the anchor surface against the last known layout's baseline.
         const record = await options.drift.recordUnknownLayout(e.page, annex, origin).catch((err: Error) => {
           ctx.log('drift not recorded', { error: err.message.split('\n')[0] });
@@ -221,8 +223,8 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
     /** §4.3: the account surface must show at least 2 of handle, avatar-or-name, switcher selection. */
     async verifyIdentity(ctx) {
       const { result, trace } = await phase(ctx, 'identity', async (fc) => {
-        await gotoUrl(fc, urlOf(fc, 'home'), { surface: 'profile' });
-        return runCheck(fc, 'identity', options, async () => identitySignals(fc));
+        await gotoUrl(fc, urlOf(fc, 'home'), { surface: 'home' });
+        return runCheck(fc, 'identity', run, async () => identitySignals(fc));
       }, (r) => r.result.filter((s) => s.ok).length < 2);
       const proofs = [...result.proofs, ...(trace ? [trace] : [])];
       const ok = result.result.filter((s) => s.ok).length >= 2;
@@ -232,14 +234,14 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
 
     async precheck(ctx): Promise<Precheck> {
       const flow = flowOf(ctx);
-      const { result, trace } = await phase(ctx, 'precheck', (fc) => runCheck(fc, 'precheck', options, (f) => flow.precheck(f)), (r) => r.result.exists);
+      const { result, trace } = await phase(ctx, 'precheck', (fc) => runCheck(fc, 'precheck', run, (f) => flow.precheck(f)), (r) => r.result.exists);
       for (const p of [...result.proofs, ...(trace ? [trace] : [])]) ctx.addProof(p);
       return result.result;
     },
 
     async attempt(ctx): Promise<AttemptReceipt> {
       const flow = flowOf(ctx);
-      const { result, trace } = await phase(ctx, 'attempt', (fc) => runFlow(fc, flow.steps, options));
+      const { result, trace } = await phase(ctx, 'attempt', (fc) => runFlow(fc, flow.steps, run));
       if (trace) ctx.addProof(trace);
       if (!result.platform_object_id && !result.permalink) {
         // The click happened but the platform showed no receipt: only verification can tell.
@@ -250,7 +252,7 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
 
     async verify(ctx, receipt): Promise<Verification> {
       const flow = flowOf(ctx);
-      const { result, trace } = await phase(ctx, 'verify', (fc) => runCheck(fc, 'verify', options, (f) => flow.verify(f, receipt)), () => true);
+      const { result, trace } = await phase(ctx, 'verify', (fc) => runCheck(fc, 'verify', run, (f) => flow.verify(f, receipt)), () => true);
       return { ...result.result, proofs: [...(result.result.proofs ?? []), ...result.proofs, ...(trace ? [trace] : [])] };
     },
 

@@ -4,4 +4,4 @@ export { BrowserProvider, launchBrowserProvider, resolveChromium, CHROMIUM_ARGS,
 export { SessionStore, type SessionState } from './browser/sessions.js';
 export { connectBrowserAccount, type ConnectAccountInput } from './browser/connect.js';
 export { createBrowserPerformer, fileTraceRecorder, proofStoreTraceRecorder, type BrowserPerformer, type BrowserPerformerOptions, type TraceRecorder } from './browser-performer.js';
-export { DriftGuard, ANCHOR_SURFACE } from './browser/drift-guard.js';
+export { DriftGuard, SurfaceDriftError, ANCHOR_SURFACE, type DriftGuardOptions } from './browser/drift-guard.js';

@@ -8,7 +8,7 @@ const t = (id: string) => `[data-testid="${id}"]`;
  */
 export const INSTAGRAM_ANNEX: Annex = parseAnnex({
   platform: 'instagram',
-  annex_version: '1.0.0',
+  annex_version: '1.1.0',
   paths: {
     home: '/',
     login: '/accounts/login/',
@@ -24,6 +24,14 @@ export const INSTAGRAM_ANNEX: Annex = parseAnnex({
       fingerprint: {
         // Present on every page of v1, logged in or not (the shell's toast slot and top bar hooks use data-testid).
         markers: [`body > ${t('toast')}`, 'body > main'],
+        // Recorded from the sandbox's v1 pages (npm start's demo; checked by test/browser/annex-structure.spec.ts).
+        structure: {
+          composer: ['39849c34a9401f0ce0873807c4107e5e4cb24a3308e950523fea4a2f095b7120'],
+          dm_thread: ['5e5017b2235aea4619696b546b673fdfdfc773f61c9a14cf79fda9643923ed08'],
+          home: ['4fad4a4e16e646da7d6b9d3a11930a3a5a81d804d7f4d79b07bfd6414d00ad1b'],
+          post: ['0d15556bf1f800818589ddbb5f01f5ee535acd96d1fc378ca8c455c730a3e992', '4fad4a4e16e646da7d6b9d3a11930a3a5a81d804d7f4d79b07bfd6414d00ad1b', '67f8afc921f46ceb626e6a83704f060beeb037f1a8e77e2eabf6316111534b4e', 'c07ad74f5891df08dc65043e23fe8d9e50f2c4cb7e2cc57b3ed62a3414ac78e3'],
+          profile: ['4fad4a4e16e646da7d6b9d3a11930a3a5a81d804d7f4d79b07bfd6414d00ad1b', '86d302a4ae6f235a32cd585f62f144a8ef2e7ab8d709c7f26a8184f28c5bcd62'],
+        },
       },
       identity: {
         handle: t('current-handle'),
@@ -61,7 +69,15 @@ export const INSTAGRAM_ANNEX: Annex = parseAnnex({
         error: t('error-page'),
         login: t('login-form'),
       },
-      dynamic_regions: [t('like-count'), 'time', t('followers-count'), t('following-count'), t('posts-count'), t('comments'), t('message-list'), t('thread-list'), t('post-grid')],
+      // Counts, feeds and everything that is content, not layout: whose account, whose post,
+      // what was typed. Masked in screenshots, folded in the structure fingerprint.
+      dynamic_regions: [
+        t('like-count'), 'time', t('followers-count'), t('following-count'), t('posts-count'), t('comments'), t('message-list'), t('thread-list'), t('post-grid'),
+        t('current-avatar'), t('current-handle'), t('account-switcher'),
+        t('profile-avatar'), t('profile-handle'), t('profile-name'), t('profile-bio'), t('follow-button'),
+        t('post-media'), t('post-author-avatar'), t('post-author'), t('post-caption'), t('like-button'),
+        t('thread-peer'), 'main .ig-card > header > img', t('caption-input'), t('message-input'), t('comment-input'), t('error-page'),
+      ],
     },
   },
 }, 'selectors/instagram.ts');

@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 /** A CSS or Playwright selector string. */
 const selector = z.string().min(1);
+const sha = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex');
 
 /**
  * One known layout version of a platform's UI: how to find every element the flows use, the
@@ -12,8 +13,13 @@ export const LayoutAnnex = z.object({
   /** Recognising the layout: every marker must be present on any page of it. */
   fingerprint: z.object({
     markers: z.array(selector).min(1),
-    /** sha256 of the normalised DOM structure per surface, recorded from a confirmed baseline. */
-    structure: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)).default({}),
+    /**
+     * Per surface, the DOM-structure fingerprints (proofs/ `structure_sha256`, dynamic regions
+     * folded) of every variant of it this layout is known to show: own or someone else's profile,
+     * an error page, … A surface listed here that shows any other structure is drift; a surface
+     * not listed learns its variants from the pixels (see runners/browser/drift-guard.ts).
+     */
+    structure: z.record(z.string(), z.union([sha, z.array(sha).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]))).default({}),
   }),
   /** §4.3 identity signals: at least 2 of 3 must match the stored fingerprint. */
   identity: z.object({

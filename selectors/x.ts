@@ -10,7 +10,7 @@ import { parseAnnex, type Annex } from './schema.js';
  */
 export const X_ANNEX: Annex = parseAnnex({
   platform: 'x',
-  annex_version: '1.0.0',
+  annex_version: '1.1.0',
   paths: {
     login: '/i/flow/login',
     home: '/home',
@@ -26,6 +26,15 @@ export const X_ANNEX: Annex = parseAnnex({
       fingerprint: {
         // On every v1 page, logged in or not (login, checkpoint and error pages included).
         markers: ['main[role="main"][data-testid="primaryColumn"]', '[role="alert"][data-testid="toast"]'],
+        // Recorded from the sandbox's v1 pages (npm start's demo; checked by test/browser/annex-structure.spec.ts).
+        structure: {
+          composer: ['4948009102c2f7de85edcf6d3cd0d68a1787011a34a02e85ce35ffc7c8f29812'],
+          composer_receipt: ['4948009102c2f7de85edcf6d3cd0d68a1787011a34a02e85ce35ffc7c8f29812'],
+          dm_thread: ['32078b6a2036972d21c335cb6dc218de2369f64bbe62c40c6b87d2ace5929fd5'],
+          home: ['091d3246ffbe2c4bbeb428f0ac61bc24ef676b1e9fa87c96fcbe537046c7e5b4'],
+          post: ['3b02f2080ad50e8f93ddaf69912cd3a837c4eb3cbc868a299d1e5c86e1e006e1', '6054621156d00f12768cfc1f3ca2786d895188a0e0de9db9e948bf3130c0f905', '9d2c365ef1c463ec95f4255f45252890ae8a35b6c54726a89b1503e8178448b0', 'ac4149e0500bfaeaddcb6eaad29d29125d09f56662277f19d967b19047803a38'],
+          profile: ['091d3246ffbe2c4bbeb428f0ac61bc24ef676b1e9fa87c96fcbe537046c7e5b4'],
+        },
       },
       identity: {
         handle: '[data-testid="SideNav_AccountSwitcher_Handle"]',
@@ -119,6 +128,20 @@ export const X_ANNEX: Annex = parseAnnex({
         '[data-testid="last-message"]',
         '[data-testid="SideNav_AccountSwitcher_Button"] img',
         '[data-testid^="UserAvatar-Container-"]',
+        // Content, not layout: whose account, whose post, what was typed.
+        '[data-testid="SideNav_AccountSwitcher_Handle"]',
+        '[data-testid="SideNav_AccountSwitcher_Name"]',
+        '[data-testid="AccountSwitcher_Select"]',
+        '[data-testid="User-Name"]',
+        '[data-testid="UserName"]',
+        '[data-testid="UserDescription"]',
+        '[data-testid="tweetText"]',
+        '[data-testid="timeline"]',
+        '[data-testid="DmActivityViewport"]',
+        '[data-testid="DM_Conversation_Avatar"]',
+        '[data-testid="dmComposerTextInput"]',
+        '[data-testid="tweetTextarea_0"]',
+        '[data-testid="error-detail"]',
       ],
     },
   },

@@ -1,24 +1,62 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import sharp from 'sharp';
 import {
-  BaselineMeta, checkDrift, loadBaseline, readDriftRecords, recordBaselineFromPage, type DriftRecord, type ProofStore,
+  BaselineMeta, appendDriftRecord, capturePage, checkCaptureDrift, checkDrift, encodeScreenshot, listBaselines, loadBaseline,
+  readDriftRecords, recordBaselineFromCapture, variantOf,
+  type DriftRecord, type PageCapture, type ProofStore, type StepBoundary, type StepCapture, type StepListener,
 } from '../../proofs/index.js';
-import { DriftError } from '../../safety/index.js';
-import type { Annex, LayoutAnnex } from '../../selectors/index.js';
+import { DriftError, type ProofRef } from '../../safety/index.js';
+import type { Annex } from '../../selectors/index.js';
 
-/** The surface every episode starts on (the identity check): its baseline anchors drift detection. */
+/** The surface every episode starts on (the identity check): it anchors the drift report of an unknown layout. */
 export const ANCHOR_SURFACE = 'home';
 
+/** Drift this guard has already recorded (with its images): the performer need not record it again. */
+export class SurfaceDriftError extends DriftError {
+  constructor(message: string, readonly record: DriftRecord) {
+    super(message);
+  }
+}
+
+export interface DriftGuardOptions {
+  /** Masked pixel ratio above which a surface has drifted. @default 0.01 */
+  blockRatio?: number;
+  /** Masked pixel ratio above which a difference is recorded as a notice. @default 0.005 */
+  noticeRatio?: number;
+}
+
 /**
- * Visual drift on the browser lane (§8.4): the anchor surface of each known layout gets a
- * baseline the first time it is seen (the annex is the human-confirmed description of that
- * layout); a layout the annex does not know is compared against it and recorded in the drift
- * report; and an unresolved blocking record stops side effects for the whole platform until a
- * human records a new baseline (`raize drift-baseline … --confirm-by NAME`).
+ * Visual drift on the browser lane (§8.4), per surface:
+ *
+ * - every step boundary that names its surface is compared with that surface's baseline in the
+ *   layout the page was recognised as — pixels (dynamic regions masked) and the DOM-structure
+ *   fingerprint (dynamic regions folded) — in the background, before the next commit click;
+ * - a surface can have several structure variants (own vs someone else's profile, an error
+ *   page), each with its own baseline image. A structure the annex lists for the surface, or a
+ *   first sight of a surface the annex does not list, is recorded as a baseline (`source:
+ *   annex`: the annex is the reviewed description of the layout);
+ * - drift that stops side effects: a structure the annex does not list for a listed surface, the
+ *   same structure with more than `blockRatio` of its pixels changed, or a new structure of an
+ *   unlisted surface whose pixels also moved past `blockRatio`. Smaller differences are notices
+ *   in the drift report;
+ * - a layout the annex does not know at all is compared on the anchor surface (recordUnknownLayout);
+ * - an unresolved blocking record stops side effects for the whole platform until a human
+ *   records a new baseline (`raize drift-baseline … --confirm-by NAME`).
  */
 export class DriftGuard {
-  constructor(private readonly dataDir: string, private readonly store: ProofStore) {}
+  private readonly blockRatio: number;
+  private readonly noticeRatio: number;
+  /** Serialises baseline decisions per surface: two captures of a new variant record one baseline. */
+  private readonly locks = new Map<string, Promise<unknown>>();
+  /** Blocking records this guard wrote, per surface: later captures of it point to the same record. */
+  private readonly blocking = new Map<string, DriftRecord>();
+
+  constructor(private readonly dataDir: string, private readonly store: ProofStore, options: DriftGuardOptions = {}) {
+    this.blockRatio = options.blockRatio ?? 0.01;
+    this.noticeRatio = options.noticeRatio ?? 0.005;
+  }
 
   /** Throws DriftError while the platform has a blocking drift record no baseline has answered. */
   async assertNoOpenIncident(platform: string): Promise<void> {
@@ -32,18 +70,106 @@ export class DriftGuard {
     const blocking = (await readDriftRecords(this.dataDir)).filter((r) => r.platform === platform && r.blocked);
     const last = blocking.at(-1);
     if (!last) return undefined;
-    const confirmations = await this.baselines(platform);
+    const confirmations = (await this.allBaselines(platform)).filter((b) => b.source === 'human');
     const answered = confirmations.some((b) => b.from_record === last.id || (b.from_record !== undefined && Date.parse(b.recorded_at) >= Date.parse(last.at)));
     return answered ? undefined : last;
   }
 
-  /** Records the anchor baseline of a known layout when it has none yet. */
-  async ensureBaseline(page: Page, annex: Annex, layout: { version: string; annex: LayoutAnnex }): Promise<void> {
-    const key = { platform: annex.platform, surface: ANCHOR_SURFACE, layout: layout.version };
-    if (await loadBaseline(this.dataDir, key)) return;
-    await recordBaselineFromPage(page, {
-      ...key, dataDir: this.dataDir, maskSelectors: layout.annex.dynamic_regions,
-      confirmedBy: `annex ${annex.platform} ${annex.annex_version} (layout ${layout.version})`,
+  /** The per-surface check as a step listener, for the platforms of these annexes. */
+  stepListener(annexes: Partial<Record<string, Annex>>): StepListener {
+    return {
+      onStep: async (page: Page, boundary: StepBoundary, given?: PageCapture): Promise<StepCapture> => {
+        const annex = annexes[boundary.platform];
+        const layout = boundary.layout ? annex?.layouts[boundary.layout] : undefined;
+        // Only pages that passed the guardrails, on a known layout, with a named surface.
+        if (!annex || !layout || !boundary.surface || boundary.phase !== 'after') return { stored: Promise.resolve([]) };
+        const capture = given ?? (await capturePage(page, { dynamicRegions: layout.dynamic_regions }));
+        return { stored: this.checkSurface(annex, boundary.layout!, boundary.surface, capture) };
+      },
+    };
+  }
+
+  /** Judges one capture of a surface; resolves with the drift record's images, throws SurfaceDriftError on drift. */
+  async checkSurface(annex: Annex, layout: string, surface: string, capture: PageCapture): Promise<ProofRef[]> {
+    if (!capture.png || !capture.dom) return [];
+    const key = `${annex.platform}/${layout}/${surface}`;
+    const previous = this.locks.get(key) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => this.judge(annex, layout, surface, capture));
+    this.locks.set(key, run);
+    try {
+      return await run;
+    } finally {
+      if (this.locks.get(key) === run) this.locks.delete(key);
+    }
+  }
+
+  private async judge(annex: Annex, layout: string, surface: string, capture: PageCapture): Promise<ProofRef[]> {
+    const known = this.blocking.get(`${annex.platform}/${layout}/${surface}`);
+    if (known && (await this.openIncident(annex.platform))?.id === known.id) {
+      // Already stopped on this surface and no human has answered yet: one record per incident.
+      return this.verdict(surface, layout, true, known);
+    }
+    const structure = capture.dom!.structure_sha256;
+    const base = { dataDir: this.dataDir, platform: annex.platform, surface, layout };
+    const variants = await listBaselines(this.dataDir, base);
+    const listed = annex.layouts[layout]!.fingerprint.structure[surface];
+    const same = variants.find((b) => b.structure === structure);
+    const confirmedBy = `annex ${annex.platform} ${annex.annex_version} (layout ${layout})`;
+
+    if (same) {
+      // Same structure: only the pixels can have moved (a restyle keeps the markup).
+      const verdict = await checkCaptureDrift(capture, {
+        ...base, ...(same.variant ? { variant: same.variant } : {}), store: this.store,
+        blockRatio: this.blockRatio, noticeRatio: this.noticeRatio,
+      });
+      return this.verdict(surface, layout, verdict.blocked, verdict.record);
+    }
+    const humanKnown = variants.some((b) => b.source === 'human' && b.structure === structure);
+    if (humanKnown || listed?.includes(structure)) {
+      await recordBaselineFromCapture(capture, { ...base, variant: variantOf(structure), confirmedBy, source: 'annex' });
+      return [];
+    }
+    if (!listed && variants.length === 0) {
+      // The annex does not describe this surface's structure: its first sight is the baseline.
+      await recordBaselineFromCapture(capture, { ...base, variant: variantOf(structure), confirmedBy, source: 'annex' });
+      return [];
+    }
+    // A structure this surface has not shown before: judged against its closest known variant.
+    const nearest = variants.at(-1);
+    if (!nearest) {
+      const record = await this.recordWithoutBaseline(annex, layout, surface, capture, listed![0]!);
+      return this.verdict(surface, layout, true, record);
+    }
+    const verdict = await checkCaptureDrift(capture, {
+      ...base, ...(nearest.variant ? { variant: nearest.variant } : {}), store: this.store,
+      blockRatio: this.blockRatio, noticeRatio: 0, blockWhen: listed ? 'either' : 'both',
+    });
+    if (!verdict.blocked && !listed) {
+      // An unlisted surface whose new structure looks like the old one: learned as a variant.
+      await recordBaselineFromCapture(capture, { ...base, variant: variantOf(structure), confirmedBy, source: 'annex' });
+    }
+    return this.verdict(surface, layout, verdict.blocked, verdict.record);
+  }
+
+  private verdict(surface: string, layout: string, blocked: boolean, record?: DriftRecord): ProofRef[] {
+    const refs = record ? [record.screenshots.current, record.screenshots.baseline, record.screenshots.diff].filter((r): r is NonNullable<typeof r> => !!r) : [];
+    if (blocked && record) {
+      this.blocking.set(`${record.platform}/${layout}/${surface}`, record);
+      throw new SurfaceDriftError(
+        `${record.platform} surface ${surface} drifted from layout ${layout}: ${(record.diff_ratio * 100).toFixed(2)} % of its pixels changed, structure ${record.structure_match ? 'unchanged' : 'changed'} (drift record ${record.id})`,
+        record);
+    }
+    return refs;
+  }
+
+  private async recordWithoutBaseline(annex: Annex, layout: string, surface: string, capture: PageCapture, expected: string): Promise<DriftRecord> {
+    const current = await this.store.put(await encodeScreenshot(capture.png!, 'webp-lossless'), { kind: 'screenshot', ext: 'webp' });
+    const { width, height } = await sharp(capture.png!).metadata();
+    return appendDriftRecord(this.dataDir, {
+      platform: annex.platform, surface, layout_expected: layout, layout_seen: 'unknown',
+      diff_ratio: 1, structure_match: false, structure_expected: expected, structure_seen: capture.dom!.structure_sha256,
+      block_ratio: this.blockRatio, blocked: true, mask_boxes: capture.dom!.mask_boxes, width: width!, height: height!,
+      screenshots: { current },
     });
   }
 
@@ -63,7 +189,7 @@ export class DriftGuard {
     return undefined;
   }
 
-  private async baselines(platform: string): Promise<BaselineMeta[]> {
+  private async allBaselines(platform: string): Promise<BaselineMeta[]> {
     const root = join(this.dataDir, 'baselines', platform);
     const out: BaselineMeta[] = [];
     let layouts: string[];

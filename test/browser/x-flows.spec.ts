@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Page } from '@playwright/test';
 import { createFlowContext, runFlow, type Flow, type FlowContext } from '../../flows/index.js';
 import { xFlows } from '../../flows/x/index.js';
-import type { Action, ActionContext, AttemptReceipt, PlatformAccount, ProofRef, Verification } from '../../safety/index.js';
+import type { Action, ActionContext, AttemptReceipt, OutcomeUnknownError, PlatformAccount, ProofRef, Verification } from '../../safety/index.js';
 import { X_ANNEX } from '../../selectors/x.js';
 import { test, expect, sha256, X, eventually, type AdminClient } from '../sandbox/fixtures.js';
 
@@ -165,10 +165,13 @@ test.describe('X flows (v1 layout, local harness)', () => {
     expect(await admin.effects({ platform: 'x' })).toHaveLength(0);
   });
 
-  test('should stop on an Action Blocked toast as a checkpoint, with nothing applied', async ({ page, sandbox, admin }) => {
+  test('should stop on an Action Blocked toast after the click: read-only for the account, outcome verified, nothing applied', async ({ page, sandbox, admin }) => {
     await admin.fault({ kind: 'action_blocked', platform: 'x', lane: 'ui', action: 'like' });
     const out = await perform(page, sandbox.platforms.x, xFlows.like!, { target: '1860000000000000001' });
-    expect((out.error as Error)?.name).toBe('CheckpointError');
+    // Friction after the commit click cannot prove the like did not land: degrade, then verify.
+    expect((out.error as Error)?.name).toBe('OutcomeUnknownError');
+    expect((out.error as OutcomeUnknownError).degrade).toBe('read_only');
+    expect((out.error as Error).message).toMatch(/action blocked.*after the commit click/);
     expect(out.verification).toEqual({ outcome: 'absent', level: 0 });
     expect(await admin.effects({ platform: 'x' })).toHaveLength(0);
   });

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { listBaselines, readDriftRecords, renderDriftReport } from '../../proofs/index.js';
+import { runDriftBaseline } from '../../cli/drift.js';
+import { INSTAGRAM_ANNEX } from '../../selectors/index.js';
+import { browserHarness, type BrowserHarness } from './harness.js';
+import { test, expect } from './fixtures.js';
+
+let b: BrowserHarness;
+test.beforeEach(async ({ provider, sandbox }) => {
+  b = await browserHarness(provider, sandbox);
+});
+test.afterEach(async () => {
+  await b.close();
+});
+
+const publish = (caption = `Per-surface loaf ${randomUUID()}`) => b.submit('publish', { caption, media: [{ source: b.image }] });
+const stateOf = async () => (await b.h.services.store.accounts.get(b.account.platform_account_id))!.state;
+
+/** A new release of the composer page, served from the next episode on (same URL, same markers). */
+function changeComposer(css: string, html = '') {
+  b.recorder.hook = async (boundary, page) => {
+    if (boundary.step !== 'identity') return;
+    await page.addInitScript(`addEventListener('DOMContentLoaded', () => {
+      if (location.pathname !== '/create/') return;
+      const style = document.createElement('style');
+      style.textContent = ${JSON.stringify(css)};
+      document.head.append(style);
+      document.querySelector('main').insertAdjacentHTML('afterbegin', ${JSON.stringify(html)});
+    })`);
+  };
+}
+
+test.describe('per-surface drift', () => {
+  test('should record a baseline for every surface an episode visits, with the structure the annex lists', async () => {
+    expect((await b.run(await publish())).status).toBe('confirmed_success');
+    const listed = INSTAGRAM_ANNEX.layouts.v1!.fingerprint.structure;
+    for (const surface of ['home', 'profile', 'composer', 'post']) {
+      const baselines = await listBaselines(b.h.dir, { platform: 'instagram', layout: 'v1', surface });
+      expect(baselines.length, surface).toBeGreaterThan(0);
+      for (const meta of baselines) {
+        expect(meta.source).toBe('annex');
+        expect(listed[surface]).toContain(meta.structure);
+        expect(meta.variant).toBe(meta.structure.slice(0, 12));
+      }
+    }
+    // A second episode compares against them and finds nothing worth recording.
+    expect((await b.run(await publish())).status).toBe('confirmed_success');
+    expect(await readDriftRecords(b.h.dir)).toEqual([]);
+  });
+
+  test('should stop before the share click when a known surface is restyled under the same markup', async ({ admin }) => {
+    test.setTimeout(120_000);
+    expect((await b.run(await publish())).status).toBe('confirmed_success');
+    // Same DOM, new look: the share button and the form move and change colour.
+    b.recorder.calls.length = 0;
+    changeComposer('main { margin-top: 180px !important; background: #ffe08a !important } [data-testid="share-button"] { background: #d62976 !important; padding: 20px 60px !important }');
+    const outcome = await b.run(await publish());
+    expect(outcome.status).toBe('confirmed_failed');
+    expect(outcome.reason).toMatch(/^drift/);
+    expect(await stateOf()).toBe('read_only');
+    expect(await admin.effects()).toHaveLength(1);
+    // The share step stopped at its commit check: the click never happened.
+    expect(b.recorder.calls.filter((c) => c.step === 'share').map((c) => c.phase)).toEqual(['failed']);
+
+    const records = await readDriftRecords(b.h.dir);
+    expect(records).toEqual([expect.objectContaining({ platform: 'instagram', surface: 'composer', layout_expected: 'v1', layout_seen: 'v1', structure_match: true, blocked: true })]);
+    expect(records[0]!.diff_ratio).toBeGreaterThan(0.01);
+    const html = await renderDriftReport(b.h.dir);
+    for (const shot of Object.values(records[0]!.screenshots)) expect(html).toContain(shot!.sha256.slice(0, 12));
+
+    // The whole platform stays stopped until a human confirms the new look.
+    await b.h.services.store.accounts.setState(b.account.platform_account_id, 'active', null);
+    expect((await b.run(await publish())).reason).toBe('identity_error: drift');
+    await runDriftBaseline(b.h.dir, { platform: 'instagram', surface: 'composer', layout: 'v1', fromRecord: records[0]!.id, confirmBy: 'rev@agency' });
+    await b.h.services.store.accounts.setState(b.account.platform_account_id, 'active', null);
+    expect((await b.run(await publish())).status).toBe('confirmed_success');
+    expect(await admin.effects()).toHaveLength(2);
+  });
+
+  test('should stop when a known surface shows a structure the annex does not list', async ({ admin }) => {
+    changeComposer('.promo { padding: 8px }', '<section class="promo" role="dialog"><h2>Try Reels</h2><button>Not now</button></section>');
+    const outcome = await b.run(await publish());
+    expect(outcome.status).toBe('confirmed_failed');
+    expect(outcome.reason).toMatch(/^drift/);
+    expect(await stateOf()).toBe('read_only');
+    expect(await admin.effects()).toHaveLength(0);
+    const [record] = await readDriftRecords(b.h.dir);
+    expect(record).toMatchObject({ surface: 'composer', structure_match: false, blocked: true });
+    expect(INSTAGRAM_ANNEX.layouts.v1!.fingerprint.structure.composer).not.toContain(record!.structure_seen);
+  });
+});
