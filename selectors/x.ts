@@ -32,8 +32,8 @@ export const X_ANNEX: Annex = parseAnnex({
           composer_receipt: ['4948009102c2f7de85edcf6d3cd0d68a1787011a34a02e85ce35ffc7c8f29812'],
           dm_thread: ['32078b6a2036972d21c335cb6dc218de2369f64bbe62c40c6b87d2ace5929fd5'],
           home: ['091d3246ffbe2c4bbeb428f0ac61bc24ef676b1e9fa87c96fcbe537046c7e5b4'],
-          post: ['3b02f2080ad50e8f93ddaf69912cd3a837c4eb3cbc868a299d1e5c86e1e006e1', '6054621156d00f12768cfc1f3ca2786d895188a0e0de9db9e948bf3130c0f905', '9d2c365ef1c463ec95f4255f45252890ae8a35b6c54726a89b1503e8178448b0', 'ac4149e0500bfaeaddcb6eaad29d29125d09f56662277f19d967b19047803a38'],
-          profile: ['091d3246ffbe2c4bbeb428f0ac61bc24ef676b1e9fa87c96fcbe537046c7e5b4'],
+          post: ['10f674596112b5c5c2199a9ec7c2502418b7352363fcc99316187f787cf23276', '6ae31de23e7e63e2c9e53d1a6c60d6d80c0555a5e2e7f8dd5521c36143194798', '84e5bb73eed0c439340b02d68446ebf9c21538ae0b45e6e1e3c1f8f3484dabf8', 'a40008b7734f822599cf9c2f31f0e4ef38abd5471672f5ac977502410b6da2d0'],
+          profile: ['091d3246ffbe2c4bbeb428f0ac61bc24ef676b1e9fa87c96fcbe537046c7e5b4', '72cef4f464eecf3c075431a36664d8097b2edbdd5f13659f6138b3ba9556074a'],
         },
       },
       identity: {
@@ -136,6 +136,7 @@ export const X_ANNEX: Annex = parseAnnex({
         '[data-testid="UserName"]',
         '[data-testid="UserDescription"]',
         '[data-testid="tweetText"]',
+        '[data-testid="replies"]',
         '[data-testid="timeline"]',
         '[data-testid="DmActivityViewport"]',
         '[data-testid="DM_Conversation_Avatar"]',
