@@ -1,4 +1,5 @@
 import type { Page } from 'playwright-core';
+import { evaluateQuietly } from '../proofs/index.js';
 
 /** What to read from a page in one round trip. Selectors are CSS (the annexes hold CSS only). */
 export interface ProbeQuery {
@@ -56,12 +57,12 @@ export async function probePage(page: Page, query: ProbeQuery): Promise<PageProb
   const script = `${PROBE}(${JSON.stringify(query)})`;
   let probe: PageProbe;
   try {
-    probe = await page.evaluate<PageProbe>(script);
+    probe = await evaluateQuietly<PageProbe>(page, script);
   } catch (error) {
     // A navigation replaced the document mid-read: read the new one once it has loaded.
-    if (!/context was destroyed|navigat/i.test((error as Error).message)) throw error;
+    if (!/context was destroyed|navigat|Cannot find (default )?(execution )?context/i.test((error as Error).message)) throw error;
     await page.waitForLoadState('domcontentloaded');
-    probe = await page.evaluate<PageProbe>(script);
+    probe = await evaluateQuietly<PageProbe>(page, script);
   }
   if (probe.invalid.length) throw new TypeError(`selectors the page refused as CSS: ${[...new Set(probe.invalid)].join(', ')}`);
   return probe;

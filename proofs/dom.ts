@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { sha256Hex } from '../store/hash.js';
 import type { Box } from './baselines.js';
+import { evaluateQuietly } from './cdp.js';
 
 /**
  * What one page looked like, reduced to what is stable across reloads.
@@ -127,7 +128,7 @@ export interface SnapshotOptions {
 
 /** Serialises the page in place (one round trip) and hashes both views. */
 export async function snapshotDom(page: Page, options: SnapshotOptions = {}): Promise<DomSnapshot> {
-  const { dom, skeleton, boxes } = await page.evaluate<{ dom: string; skeleton: string; boxes: Box[] }>(
+  const { dom, skeleton, boxes } = await evaluateQuietly<{ dom: string; skeleton: string; boxes: Box[] }>(page,
     `${SERIALIZER}(${JSON.stringify({ dynamic: options.dynamicRegions ?? [], pad: 4 })})`);
   return { dom_sha256: sha256Hex(dom), structure_sha256: sha256Hex(skeleton), normalized: dom, skeleton, mask_boxes: boxes };
 }

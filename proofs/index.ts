@@ -13,3 +13,4 @@ export { DriftRecord, DriftRecordError, appendDriftRecord, readDriftRecords, fin
 export { renderDriftReport, writeDriftReport, escapeHtml } from './drift-report.js';
 export { measureProofCapture, measureDriftCompare, summarize, type TimingSummary } from './bench.js';
 export { capturePage, type PageCapture, type CapturePageOptions } from './capture-page.js';
+export { cdpSessionOf, evaluateQuietly } from './cdp.js';

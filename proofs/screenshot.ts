@@ -1,4 +1,5 @@
-import type { CDPSession, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { cdpSessionOf } from './cdp.js';
 import sharp from 'sharp';
 import type { ProofStore, StoredProof } from './store.js';
 
@@ -51,8 +52,6 @@ export async function storeScreenshot(png: Buffer, store: ProofStore, options: S
   return { screenshot, thumbnail, png };
 }
 
-const CDP = new WeakMap<Page, Promise<CDPSession | undefined>>();
-
 /**
  * A PNG of the page as it is now. The viewport of a Chromium page is read straight from the
  * DevTools protocol with its fast PNG setting (34 ms instead of 51 ms at 1280×900 here): the bytes
@@ -61,12 +60,7 @@ const CDP = new WeakMap<Page, Promise<CDPSession | undefined>>();
  */
 export async function grabPng(page: Page, options: { fullPage?: boolean; fast?: boolean } = {}): Promise<Buffer> {
   if (!options.fullPage && options.fast !== false) {
-    let session = CDP.get(page);
-    if (!session) {
-      session = page.context().newCDPSession(page).catch(() => undefined);
-      CDP.set(page, session);
-    }
-    const cdp = await session;
+    const cdp = await cdpSessionOf(page);
     if (cdp) {
       const { data } = await cdp.send('Page.captureScreenshot', { format: 'png', optimizeForSpeed: true, captureBeyondViewport: false });
       return Buffer.from(data, 'base64');

@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { OutcomeUnknownError, PlatformRefusalError, type Verification } from '../../safety/index.js';
+import { evaluateQuietly } from '../../proofs/index.js';
 import { probePage } from '../probe.js';
 import { goto, gotoUrl, sel } from '../run.js';
 import type { FlowContext } from '../types.js';
@@ -83,7 +84,7 @@ export async function gridMatches(fc: FlowContext, caption: string): Promise<str
     return [...document.querySelectorAll(${JSON.stringify(sel(fc, 'profile', 'tile'))})]
       .map((a) => ({ href: a.href, alt: a.querySelector('img')?.getAttribute('alt') ?? '' }));
   })()`;
-  const tiles = await fc.page.evaluate<{ href: string; alt: string }[] | null>(script);
+  const tiles = await evaluateQuietly<{ href: string; alt: string }[] | null>(fc.page, script);
   return tiles?.filter((t) => t.alt === caption).map((t) => t.href);
 }
 
