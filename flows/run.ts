@@ -81,11 +81,15 @@ export function sel(fc: FlowContext, surface: string, key: string): string {
   return s;
 }
 
-/** A URL of the platform from the annex's paths (`{handle}`, `{id}` placeholders). */
+/** A URL of the platform from the annex's paths (`{handle}`, `{id}` placeholders, each URL-encoded; a missing one is a bug). */
 export function urlOf(fc: FlowContext, path: string, params: Record<string, string> = {}): string {
   const template = fc.annex.paths[path];
   if (!template) throw new DriftError(`annex ${fc.annex.platform} has no path ${path}`);
-  return fc.origin + template.replace(/\{(\w+)\}/g, (_, k: string) => encodeURIComponent(params[k] ?? ''));
+  return fc.origin + template.replace(/\{(\w+)\}/g, (_, k: string) => {
+    const value = params[k];
+    if (value === undefined) throw new Error(`${fc.annex.platform} annex path ${path}: missing {${k}}`);
+    return encodeURIComponent(value);
+  });
 }
 
 /** The first layout of the annex whose markers are all on the page, or undefined (drift). */

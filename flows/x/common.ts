@@ -1,38 +1,21 @@
 import type { Locator, Request, Response } from 'playwright-core';
 import { AuthExpiredError, CheckpointError, DriftError, PlatformRefusalError, TransientError, ValidationError } from '../../safety/errors.js';
 import { X_BLOCKED_TOAST } from '../../selectors/x.js';
+import { probePage } from '../probe.js';
 import type { FlowContext } from '../types.js';
 
 /** Navigation and read timeouts: X pages are small; a slow one is a transient failure, not a hang. */
 const NAV_TIMEOUT_MS = 15_000;
 const SETTLE_TIMEOUT_MS = 15_000;
 
-/** A selector of the recognised layout (`surface.element`); a missing entry is a bug in the annex. */
-export function sel(fc: FlowContext, surface: string, element: string): string {
-  const value = fc.layout.annex.surfaces[surface]?.[element];
-  if (!value) throw new DriftError(`x annex layout ${fc.layout.version} has no selector ${surface}.${element}`);
-  return value;
-}
+import { sel, urlOf } from '../run.js';
+
+export { sel, urlOf };
 
 export function receiptSel(fc: FlowContext, name: string): string {
   const value = fc.layout.annex.receipts[name];
   if (!value) throw new DriftError(`x annex layout ${fc.layout.version} has no receipt ${name}`);
   return value;
-}
-
-/** An annex path with its `{placeholders}` filled in (each value URL-encoded). */
-export function pathOf(fc: FlowContext, name: string, params: Record<string, string> = {}): string {
-  const template = fc.annex.paths[name];
-  if (!template) throw new DriftError(`x annex has no path ${name}`);
-  return template.replace(/\{(\w+)\}/g, (_, key: string) => {
-    const value = params[key];
-    if (value === undefined) throw new Error(`x annex path ${name}: missing {${key}}`);
-    return encodeURIComponent(value);
-  });
-}
-
-export function urlOf(fc: FlowContext, name: string, params: Record<string, string> = {}): string {
-  return new URL(pathOf(fc, name, params), fc.origin).toString();
 }
 
 /** Matches a URL or path against an annex path template; returns its placeholders. */
@@ -115,30 +98,29 @@ export async function permalinkOf(fc: FlowContext, link: Locator): Promise<{ id:
  * whether the page answers a commit (an error page after one may hide an applied effect).
  */
 export async function assertNoFriction(fc: FlowContext, status?: number, retryAfterS?: string | null, sent = false): Promise<void> {
-  const { page } = fc;
   const f = fc.layout.annex.friction;
-  if (matchPath(fc, 'login', page.url()) || (f.login && (await page.locator(f.login).count()) > 0)) {
+  // One read of the page for every kind of friction.
+  const p = await probePage(fc.page, {
+    all: { login: f.login ? [f.login] : [], checkpoint: [f.checkpoint], error: f.error ? [f.error] : [] },
+    visible: { toast: f.toast },
+    text: { toast: f.toast, error: f.error },
+  });
+  const has = (k: string) => p.all[k] === true && (k !== 'login' || !!f.login) && (k !== 'error' || !!f.error);
+  if (matchPath(fc, 'login', p.path) || has('login')) {
     throw new AuthExpiredError('x: the session is gone (login page shown)');
   }
-  if (matchPath(fc, 'challenge', page.url()) || (await page.locator(f.checkpoint).count()) > 0) {
+  if (matchPath(fc, 'challenge', p.path) || has('checkpoint')) {
     throw new CheckpointError('x: account access checkpoint shown');
   }
-  const toast = page.locator(f.toast);
-  if ((await toast.count()) > 0 && (await toast.first().isVisible())) {
-    const text = (await toast.first().textContent()) ?? '';
-    if (X_BLOCKED_TOAST.test(text)) throw new CheckpointError('x: action blocked');
-    // Other toasts (e.g. "Switched account.") are informational.
-  }
-  if (status === 429) {
+  // Other toasts (e.g. "Switched account.") are informational.
+  if (p.visible.toast && X_BLOCKED_TOAST.test(p.text.toast ?? '')) throw new CheckpointError('x: action blocked');
+  const rateLimited = () => {
     const secs = Number(retryAfterS);
-    throw new TransientError('x: rate limited', false, Number.isFinite(secs) && secs > 0 ? secs * 1000 : undefined, 429);
-  }
-  if (f.error && (await page.locator(f.error).count()) > 0) {
-    const text = (await page.locator(f.error).first().textContent()) ?? '';
-    if (status === 429 || /rate limit|wait a few minutes/i.test(text)) {
-      const secs = Number(retryAfterS);
-      throw new TransientError('x: rate limited', false, Number.isFinite(secs) && secs > 0 ? secs * 1000 : undefined, 429);
-    }
+    return new TransientError('x: rate limited', false, Number.isFinite(secs) && secs > 0 ? secs * 1000 : undefined, 429);
+  };
+  if (status === 429) throw rateLimited();
+  if (has('error')) {
+    if (/rate limit|wait a few minutes/i.test(p.text.error ?? '')) throw rateLimited();
     if (status !== undefined && status >= 400 && status < 500 && status !== 408) {
       throw new PlatformRefusalError(`x: the page answered ${status}`, status);
     }
