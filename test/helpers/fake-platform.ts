@@ -10,9 +10,10 @@ import type { ActionContext, AttemptReceipt, IdentityProof, Performer, Precheck,
  * - error_before_commit: a 5xx with no effect (ambiguous to the caller);
  * - refused: a definite refusal (no effect);
  * - checkpoint / auth_expired: platform friction (no effect);
- * - no_receipt: commits but returns a receipt the platform does not show yet.
+ * - no_receipt: commits but returns a receipt the platform does not show yet;
+ * - applied_then_checkpoint: commits, then a checkpoint shows (friction after the commit click).
  */
-export type AttemptScript = 'ok' | 'not_sent' | 'rate_limited' | 'applied_then_error' | 'error_before_commit' | 'refused' | 'checkpoint' | 'auth_expired' | 'no_receipt';
+export type AttemptScript = 'ok' | 'not_sent' | 'rate_limited' | 'applied_then_error' | 'error_before_commit' | 'refused' | 'checkpoint' | 'auth_expired' | 'no_receipt' | 'applied_then_checkpoint';
 
 export interface FakePlatformOptions {
   attempts?: AttemptScript[];
@@ -85,6 +86,7 @@ export class FakePlatform implements Performer {
     await this.options.onCommitted?.();
     if (step === 'applied_then_error') throw new TransientError('socket hang up', true);
     if (step === 'no_receipt') throw new OutcomeUnknownError('no receipt shown');
+    if (step === 'applied_then_checkpoint') throw new OutcomeUnknownError('checkpoint after the commit click', 'read_only');
     return { platform_object_id: effect.object_id, request_id: `req-${this.effects.length}`, http_status: 200 };
   }
 

@@ -243,6 +243,25 @@ test.describe('runAction', () => {
     }
   });
 
+  test('should degrade the account and still verify when friction shows after the commit click', async () => {
+    const platform = new FakePlatform({ attempts: ['applied_then_checkpoint'] });
+    const h = await createHarness({ performer: platform });
+    try {
+      const action = await h.submit();
+      const outcome = await runAction(h.services.kernel, action.action_id);
+      // The effect landed before the checkpoint: verification finds it, no retry, the account stops.
+      expect(outcome.status).toBe('confirmed_success');
+      expect(platform.calls.attempt).toBe(1);
+      expect(platform.effects).toHaveLength(1);
+      expect(await auditTrail(h.services, action.action_id)).toEqual(['queued', 'preflight_passed', 'identity_verified', 'attempted', 'unknown', 'confirmed_success', 'postcheck_complete']);
+      const account = (await h.services.store.accounts.get(h.account.platform_account_id))!;
+      expect(account.state).toBe('read_only');
+      expect(account.state_reason).toMatch(/^attempt: friction after the commit \(outcome_unknown\)/);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('should make the account read_only, not reconnect_required, on repeated auth failures (§8.4)', async () => {
     const platform = new FakePlatform({ attempts: ['auth_expired', 'auth_expired', 'auth_expired'] });
     const h = await createHarness({ performer: platform, config: { authFailureLimit: 3 } });
