@@ -9,8 +9,8 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
 }
 
 /** Writes a 0600 file beside its target and renames it in place: readers never see half a file. */
-export async function writePrivateFile(file: string, bytes: Uint8Array | string): Promise<void> {
-  await ensurePrivateDir(dirname(file));
+export async function writePrivateFile(file: string, bytes: Uint8Array | string, options: { dirReady?: boolean } = {}): Promise<void> {
+  if (!options.dirReady) await ensurePrivateDir(dirname(file));
   const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   const handle = await open(tmp, 'wx', 0o600);
   try {

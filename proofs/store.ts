@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { join, resolve as resolvePath } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import type { ProofRef } from '../safety/index.js';
 import { sha256Hex } from '../store/hash.js';
 import { ensurePrivateDir, writePrivateFile } from './files.js';
@@ -57,6 +57,8 @@ export function createProofStore(dataDir: string): ProofStore {
   const root = resolvePath(dataDir);
 
   const resolve = (ref: ProofRef | string): string => join(root, parseRef(ref).path);
+  /** Shard directories known to exist with mode 0700 (256 at most): no mkdir and chmod per proof. */
+  const ready = new Set<string>();
 
   return {
     dataDir: root,
@@ -70,8 +72,18 @@ export function createProofStore(dataDir: string): ProofStore {
       const exists = await stat(file).then(() => true, () => false);
       if (!exists) {
         // Two writers of the same bytes both end with the same complete file.
-        await ensurePrivateDir(join(root, 'proofs'));
-        await writePrivateFile(file, bytes);
+        const shard = dirname(file);
+        if (!ready.has(shard)) {
+          await ensurePrivateDir(join(root, 'proofs'));
+          await ensurePrivateDir(shard);
+          ready.add(shard);
+        }
+        await writePrivateFile(file, bytes, { dirReady: true }).catch(async (error: NodeJS.ErrnoException) => {
+          // The directory went away under us (a clean-up): make it again, once.
+          if (error.code !== 'ENOENT') throw error;
+          ready.delete(shard);
+          await writePrivateFile(file, bytes);
+        });
       }
       return { kind, ref, sha256 };
     },
