@@ -20,6 +20,7 @@ export interface ScreenshotOptions {
   format?: ScreenshotFormat;
   /** Thumbnail width in pixels (lossy WebP, for lists and reports). @default 320 */
   thumbnailWidth?: number;
+  /** Full-page screenshots when the listener captures the page itself; the runner's shared step capture is the viewport. */
   fullPage?: boolean;
 }
 

@@ -100,12 +100,11 @@ export async function permalinkOf(fc: FlowContext, link: Locator): Promise<{ id:
 export async function assertNoFriction(fc: FlowContext, status?: number, retryAfterS?: string | null, sent = false): Promise<void> {
   const f = fc.layout.annex.friction;
   // One read of the page for every kind of friction.
-  const p = await probePage(fc.page, {
-    all: { login: f.login ? [f.login] : [], checkpoint: [f.checkpoint], error: f.error ? [f.error] : [] },
-    visible: { toast: f.toast },
-    text: { toast: f.toast, error: f.error },
-  });
-  const has = (k: string) => p.all[k] === true && (k !== 'login' || !!f.login) && (k !== 'error' || !!f.error);
+  const present: Record<string, string[]> = { checkpoint: [f.checkpoint] };
+  if (f.login) present.login = [f.login];
+  if (f.error) present.error = [f.error];
+  const p = await probePage(fc.page, { all: present, visible: { toast: f.toast }, text: { toast: f.toast, error: f.error } });
+  const has = (k: string) => p.all[k] === true;
   if (matchPath(fc, 'login', p.path) || has('login')) {
     throw new AuthExpiredError('x: the session is gone (login page shown)');
   }
