@@ -101,14 +101,14 @@ export function present(found: { id?: string; permalink?: string; engagement?: b
 export const absent = (): Verification => ({ outcome: 'absent', level: 0 });
 export const inconclusive = (level: 0 | 1 = 0): Verification => ({ outcome: 'inconclusive', level });
 
-/** Polls until `check` names a state, or the page's default timeout passes (then 'timeout'). */
+/** Polls (every 20 ms: a check is one untraced page read) until `check` names a state, or the timeout passes (then 'timeout'). */
 export async function settle<T extends string>(fc: FlowContext, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T | 'timeout'> {
   const deadline = Math.min(Date.now() + timeoutMs, fc.episode.deadline);
   for (;;) {
     const state = await check().catch(() => undefined);
     if (state) return state;
     if (Date.now() > deadline) return 'timeout';
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 

@@ -43,7 +43,7 @@ export const instagramPublish: Flow = {
       async run(fc) {
         const { page } = fc;
         const share = page.locator(sel(fc, 'composer', 'share'));
-        await share.waitFor({ state: 'visible' });
+        if (!(await probePage(page, { visible: { share: sel(fc, 'composer', 'share') } })).visible.share) await share.waitFor({ state: 'visible' });
         await fc.episode.beforeCommit();
         await share.click();
         // One click only: if the button stays enabled (a slow platform), clicking again would post twice.
