@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { X_FLOWS, xLogin } from '../../flows/index.js';
-import { connectBrowserAccount, createBrowserPerformer, SessionStore, type BrowserPerformer, type BrowserProvider } from '../../runners/index.js';
+import { createProofListener, createProofStore, readDriftRecords } from '../../proofs/index.js';
+import {
+  connectBrowserAccount, createBrowserPerformer, DriftGuard, proofStoreTraceRecorder, SessionStore, type BrowserPerformer, type BrowserProvider,
+} from '../../runners/index.js';
 import { runAction, type Action, type ActionType } from '../../safety/index.js';
 import { X_ANNEX } from '../../selectors/index.js';
 import type { Sandbox } from '../../sandbox/index.js';
@@ -24,8 +27,11 @@ async function xHarness(provider: BrowserProvider, sandbox: Sandbox): Promise<{ 
     fingerprint: { platform_user_id: X.northwind.id, handle: observed.handle, display_name: observed.display_name ?? '', extra: {} },
     timezone: 'UTC', state: 'active', state_reason: null, session_ref, created_at: now, updated_at: now,
   });
+  // As deployed: proofs at every step, per-surface drift against the annex's v1 structures, a trace per episode.
+  const proofs = createProofStore(h.dir);
   const performer = createBrowserPerformer({
-    provider, sessions, annexes: { x: X_ANNEX }, flows: { x: X_FLOWS }, listeners: [], origins: { x: origin }, traces: false, stepTimeoutMs: 10_000,
+    provider, sessions, annexes: { x: X_ANNEX }, flows: { x: X_FLOWS }, listeners: [createProofListener({ store: proofs })], origins: { x: origin },
+    traces: proofStoreTraceRecorder(proofs), drift: new DriftGuard(h.dir, proofs), stepTimeoutMs: 10_000,
   });
   h.services.performers.register('browser', 'x', performer);
   return {
@@ -72,6 +78,8 @@ test.describe('X on the browser lane through the kernel', () => {
         expect(again.status).toBe('confirmed_success');
         expect(again.reason).toBe('already_exists');
         expect(await admin.effects({ platform: 'x' })).toHaveLength(1);
+        // Every surface both episodes showed is one the annex knows: nothing for the drift report.
+        expect(await readDriftRecords(x.h.dir)).toEqual([]);
       } finally {
         await x.close();
       }
