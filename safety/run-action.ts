@@ -230,7 +230,7 @@ class ActionRun {
   private async attemptAndVerify(performer: Performer, ctx: EpisodeContext, account: PlatformAccount, tool: ToolInfo): Promise<RunOutcome> {
     const s = this.k.settings;
     let receipt: AttemptReceipt | undefined;
-    let verified: Verification | undefined;
+    let verified: (Verification & { failure?: string }) | undefined;
     let ambiguous: string | undefined;
     for (let n = 1; ; n += 1) {
       try {
@@ -269,7 +269,7 @@ class ActionRun {
             ambiguous = `${d.code}: no definite answer to attempt ${n}`;
             break;
           }
-          if (verified.outcome === 'inconclusive') return this.toUnknown(performer, `${d.code}: outcome unknown after attempt ${n}`, tool);
+          if (verified.outcome === 'inconclusive') return this.toUnknown(performer, `${d.code}: outcome unknown after attempt ${n}${verified.failure ? ` (verification: ${verified.failure})` : ''}`, tool);
           // Absent on a degraded account: no retry until a human clears it.
           if (d.degrade) return this.fail(`friction_after_commit: verified absent after attempt ${n} (${(error as Error).message})`, 'friction_after_commit', tool);
           // Verification proved absence: a retry cannot duplicate.
@@ -286,17 +286,20 @@ class ActionRun {
     }
     verified ??= await this.safeVerify(performer, ctx, receipt);
     if (verified.outcome === 'present' && verified.level >= 2) return this.succeed(verified, receipt, tool, ambiguous);
-    return this.toUnknown(performer, `verification ${verified.outcome} at level ${verified.level}`, tool, receipt);
+    const why = verified.failure ? ` (${verified.failure})` : '';
+    return this.toUnknown(performer, `verification ${verified.outcome} at level ${verified.level}${why}`, tool, receipt);
   }
 
-  private async safeVerify(performer: Performer, ctx: EpisodeContext, receipt?: AttemptReceipt): Promise<Verification> {
+  /** The performer's verification; a thrown error is an inconclusive look, its code kept in `failure` for the audit. */
+  private async safeVerify(performer: Performer, ctx: EpisodeContext, receipt?: AttemptReceipt): Promise<Verification & { failure?: string }> {
     try {
       const v = await performer.verify(ctx, receipt);
       for (const p of v.proofs ?? []) this.tracker.addProof(p);
       return v;
     } catch (error) {
-      this.log.warn({ code: errorCode(error) }, 'verification failed');
-      return { outcome: 'inconclusive', level: receipt ? 1 : 0 };
+      const failure = errorCode(error);
+      this.log.warn({ code: failure }, 'verification failed');
+      return { outcome: 'inconclusive', level: receipt ? 1 : 0, failure };
     }
   }
 

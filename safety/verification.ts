@@ -48,11 +48,13 @@ export async function resolveUnknown(k: KernelDeps, actionId: string, options: R
       logger: log, addProof: (p) => tracker.addProof(p),
     });
     let v: Verification;
+    let failure: string | undefined;
     try {
       v = await performer.verify(ctx, tracker.action.result.platform_object_id ? { ...tracker.action.result } : undefined);
     } catch (error) {
       v = { outcome: 'inconclusive', level: 0 };
-      log.warn({ code: errorCode(error) }, 'verification try failed');
+      failure = errorCode(error);
+      log.warn({ code: failure }, 'verification try failed');
     } finally {
       ctx.dispose();
     }
@@ -67,7 +69,7 @@ export async function resolveUnknown(k: KernelDeps, actionId: string, options: R
       await tracker.moveThrough([['confirmed_failed', { patch: { result, verify_tries: n + 1 }, ledger: 'failed', tool, reason: `verification try ${n + 1}: the platform has no such object` }], ['postcheck_complete', { reason: 'postcheck: no effect on the platform' }]]);
       return tracker.action;
     }
-    await tracker.note(`verification try ${n + 1}: inconclusive`, { patch: { verify_tries: n + 1 }, tool });
+    await tracker.note(`verification try ${n + 1}: inconclusive${failure ? ` (${failure})` : ''}`, { patch: { verify_tries: n + 1 }, tool });
   }
   if (tracker.action.verify_tries >= s.verifyMaxTries && !tracker.action.escalated_at) {
     const at = now().toISOString();

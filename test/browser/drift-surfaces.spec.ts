@@ -9,7 +9,9 @@ let b: BrowserHarness;
 test.beforeEach(async ({ provider, sandbox }) => {
   b = await browserHarness(provider, sandbox);
 });
-test.afterEach(async () => {
+test.afterEach(async ({}, info) => {
+  // A failing test shows what the kernel did and why (reasons only: no payloads, no secrets).
+  if (info.status !== info.expectedStatus) console.log(await b.trail());
   await b.close();
 });
 
@@ -32,7 +34,7 @@ function changeComposer(css: string, html = '') {
 
 test.describe('per-surface drift', () => {
   test('should record a baseline for every surface an episode visits, with the structure the annex lists', async () => {
-    expect((await b.run(await publish())).status).toBe('confirmed_success');
+    expect(await b.run(await publish())).toMatchObject({ status: 'confirmed_success' });
     const listed = INSTAGRAM_ANNEX.layouts.v1!.fingerprint.structure;
     for (const surface of ['home', 'profile', 'composer', 'post']) {
       const baselines = await listBaselines(b.h.dir, { platform: 'instagram', layout: 'v1', surface });
@@ -44,13 +46,13 @@ test.describe('per-surface drift', () => {
       }
     }
     // A second episode compares against them and finds nothing worth recording.
-    expect((await b.run(await publish())).status).toBe('confirmed_success');
+    expect(await b.run(await publish())).toMatchObject({ status: 'confirmed_success' });
     expect(await readDriftRecords(b.h.dir)).toEqual([]);
   });
 
   test('should stop before the share click when a known surface is restyled under the same markup', async ({ admin }) => {
     test.setTimeout(120_000);
-    expect((await b.run(await publish())).status).toBe('confirmed_success');
+    expect(await b.run(await publish())).toMatchObject({ status: 'confirmed_success' });
     // Same DOM, new look: the share button and the form move and change colour.
     b.recorder.calls.length = 0;
     changeComposer('main { margin-top: 180px !important; background: #ffe08a !important } [data-testid="share-button"] { background: #d62976 !important; padding: 20px 60px !important }');
@@ -73,7 +75,7 @@ test.describe('per-surface drift', () => {
     expect((await b.run(await publish())).reason).toBe('identity_error: drift');
     await runDriftBaseline(b.h.dir, { platform: 'instagram', surface: 'composer', layout: 'v1', fromRecord: records[0]!.id, confirmBy: 'rev@agency' });
     await b.h.services.store.accounts.setState(b.account.platform_account_id, 'active', null);
-    expect((await b.run(await publish())).status).toBe('confirmed_success');
+    expect(await b.run(await publish())).toMatchObject({ status: 'confirmed_success' });
     expect(await admin.effects()).toHaveLength(2);
   });
 

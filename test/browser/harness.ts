@@ -35,6 +35,8 @@ export interface BrowserHarness {
   submit(action_type: ActionType, payload: Record<string, unknown>): Promise<Action>;
   /** runAction, then the episode's context is closed (the runner's job once an action settles). */
   run(action: Action): Promise<RunOutcome>;
+  /** Every action run so far, its audit trail one line per event: what a failing test prints. */
+  trail(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -68,15 +70,28 @@ export async function browserHarness(provider: BrowserProvider, sandbox: Sandbox
   mkdirSync(join(h.dir, 'media'), { recursive: true });
   const image = join(h.dir, 'media', 'loaf.png');
   writeFileSync(image, await samplePng(90));
+  const ran: string[] = [];
   return {
     h, account, performer, proofs, recorder, image,
     submit: (action_type, payload) => h.submit({ platform_account_id, lane: 'browser', action_type, payload }),
     async run(action) {
+      ran.push(action.action_id);
       try {
         return await runAction(h.services.kernel, action.action_id);
       } finally {
         await performer.dispose(action.action_id);
       }
+    },
+    async trail() {
+      const lines: string[] = [];
+      for (const id of ran) {
+        const a = await h.services.store.actions.get(id);
+        lines.push(`${a?.action_type} ${id} → ${a?.state}`);
+        for (const { event } of await h.services.store.audit.forAction(id)) {
+          lines.push(`  ${event.transition.from ?? '∅'} → ${event.transition.to}: ${event.reason ?? ''}`);
+        }
+      }
+      return lines.join('\n');
     },
     async close() {
       await performer.close();

@@ -9,7 +9,9 @@ let b: BrowserHarness;
 test.beforeEach(async ({ provider, sandbox }) => {
   b = await browserHarness(provider, sandbox);
 });
-test.afterEach(async () => {
+test.afterEach(async ({}, info) => {
+  // A failing test shows what the kernel did and why (reasons only: no payloads, no secrets).
+  if (info.status !== info.expectedStatus) console.log(await b.trail());
   await b.close();
 });
 
