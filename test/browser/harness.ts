@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { INSTAGRAM_FLOWS, instagramLogin } from '../../flows/index.js';
-import { createProofListener, createProofStore, type ProofStore, type StepBoundary, type StepCapture, type StepListener } from '../../proofs/index.js';
+import { createProofListener, createProofStore, readDriftRecords, type ProofStore, type StepBoundary, type StepCapture, type StepListener } from '../../proofs/index.js';
 import {
   connectBrowserAccount, createBrowserPerformer, proofStoreTraceRecorder, SessionStore, DriftGuard,
   type BrowserPerformer, type BrowserProvider,
@@ -91,6 +91,11 @@ export async function browserHarness(provider: BrowserProvider, sandbox: Sandbox
           lines.push(`  ${event.transition.from ?? '∅'} → ${event.transition.to}: ${event.reason ?? ''}`);
         }
       }
+      for (const r of await readDriftRecords(h.dir)) {
+        lines.push(`drift ${r.id} ${r.surface} ${r.layout_expected}→${r.layout_seen} ratio ${r.diff_ratio.toFixed(4)} structure ${r.structure_match ? 'same' : 'changed'}${r.blocked ? ' BLOCKED' : ''}`);
+      }
+      // Warnings and errors the kernel and runner logged (the log carries codes and hashes, never secrets).
+      for (const line of h.logLines) if (Number((JSON.parse(line) as { level?: number }).level) >= 40) lines.push(`log ${line.trim()}`);
       return lines.join('\n');
     },
     async close() {
