@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TestInfo } from '@playwright/test';
 import type { Page } from 'playwright-core';
 import { INSTAGRAM_FLOWS, instagramLogin } from '../../flows/index.js';
 import { createProofListener, createProofStore, readDriftRecords, type ProofStore, type StepBoundary, type StepCapture, type StepListener } from '../../proofs/index.js';
@@ -37,7 +38,8 @@ export interface BrowserHarness {
   run(action: Action): Promise<RunOutcome>;
   /** Every action run so far, its audit trail one line per event: what a failing test prints. */
   trail(): Promise<string>;
-  close(): Promise<void>;
+  /** Closes the lane; when the test failed, prints the trail first. */
+  close(info?: TestInfo): Promise<void>;
 }
 
 /**
@@ -71,7 +73,7 @@ export async function browserHarness(provider: BrowserProvider, sandbox: Sandbox
   const image = join(h.dir, 'media', 'loaf.png');
   writeFileSync(image, await samplePng(90));
   const ran: string[] = [];
-  return {
+  const harness: BrowserHarness = {
     h, account, performer, proofs, recorder, image,
     submit: (action_type, payload) => h.submit({ platform_account_id, lane: 'browser', action_type, payload }),
     async run(action) {
@@ -98,9 +100,12 @@ export async function browserHarness(provider: BrowserProvider, sandbox: Sandbox
       for (const line of h.logLines) if (Number((JSON.parse(line) as { level?: number }).level) >= 40) lines.push(`log ${line.trim()}`);
       return lines.join('\n');
     },
-    async close() {
+    async close(info) {
+      // A failing test shows what the kernel did and why (reasons, codes and hashes: no payloads, no secrets).
+      if (info && info.status !== info.expectedStatus) console.log(await harness.trail());
       await performer.close();
       await h.close();
     },
   };
+  return harness;
 }

@@ -10,9 +10,7 @@ test.beforeEach(async ({ provider, sandbox }) => {
   b = await browserHarness(provider, sandbox);
 });
 test.afterEach(async ({}, info) => {
-  // A failing test shows what the kernel did and why (reasons only: no payloads, no secrets).
-  if (info.status !== info.expectedStatus) console.log(await b.trail());
-  await b.close();
+  await b.close(info);
 });
 
 const publish = (caption = `Fresh sourdough ${randomUUID()}`) => b.submit('publish', { caption, media: [{ source: b.image }] });
