@@ -52,6 +52,26 @@ export const CONFIG_TABLE = {
   /** Verification tries before an `unknown` outcome is escalated to a human. @default 5 */
   verifyMaxTries: { env: 'RAIZE_VERIFY_MAX_TRIES', schema: int(1, 100), default: 5 },
   /**
+   * How long after an ambiguous attempt a new object may still be invisible on the platform's
+   * read surfaces (feeds, grids, listings, search): absence is proven only by looks after it.
+   * A performer may declare its own per action type. @default 30000
+   */
+  absenceWindowMs: { env: 'RAIZE_ABSENCE_WINDOW_MS', schema: int(0, 3_600_000), default: 30_000 },
+  /** Precise "absent" looks needed to prove absence (a performer may declare more). @default 2 */
+  absenceLooks: { env: 'RAIZE_ABSENCE_LOOKS', schema: int(1, 20), default: 2 },
+  /** How often a kernel instance stamps its owner heartbeat. @default 5000 */
+  heartbeatMs: { env: 'RAIZE_HEARTBEAT_MS', schema: int(100, 600_000), default: 5000 },
+  /**
+   * An owner on this host whose heartbeat is older than this and whose process is gone may be
+   * taken over by recovery. @default 30000
+   */
+  ownerStaleMs: { env: 'RAIZE_OWNER_STALE_MS', schema: int(500, 3_600_000), default: 30_000 },
+  /**
+   * An owner on another host (whose process cannot be checked from here) may be taken over once
+   * its heartbeat is older than this; its later writes are refused by the fencing token. @default 120000
+   */
+  foreignOwnerStaleMs: { env: 'RAIZE_FOREIGN_OWNER_STALE_MS', schema: int(1000, 86_400_000), default: 120_000 },
+  /**
    * §8.4 "repeated auth failures": an expired session or token puts the account in
    * `reconnect_required`; this many within the window put it in `read_only` for a human instead.
    * @default 3

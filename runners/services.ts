@@ -1,7 +1,7 @@
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { RaizeConfig } from '../config/index.js';
 import { createSqliteStore, type Store } from '../store/index.js';
-import { createLogger, createTelemetry, newOwnerId, type KernelDeps, type Logger, type LoggerOptions, type Telemetry } from '../safety/index.js';
+import { createLogger, createTelemetry, newOwnerId, stopOwner, type KernelDeps, type Logger, type LoggerOptions, type Telemetry } from '../safety/index.js';
 import { PerformerRegistry } from './performers.js';
 
 export interface Services {
@@ -37,6 +37,8 @@ export function createServices(config: RaizeConfig, overrides: ServiceOverrides 
       actionDeadlineMs: config.actionDeadlineMs, retryBaseMs: config.retryBaseMs, retryCapMs: config.retryCapMs,
       retryMaxAttempts: config.retryMaxAttempts, verifyBaseMs: config.verifyBaseMs, verifyCapMs: config.verifyCapMs,
       verifyMaxTries: config.verifyMaxTries, authFailureLimit: config.authFailureLimit, authFailureWindowMs: config.authFailureWindowMs,
+      absenceWindowMs: config.absenceWindowMs, absenceLooks: config.absenceLooks, heartbeatMs: config.heartbeatMs,
+      ownerStaleMs: config.ownerStaleMs, foreignOwnerStaleMs: config.foreignOwnerStaleMs,
     },
     ...(overrides.random ? { random: overrides.random } : {}),
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
@@ -44,6 +46,7 @@ export function createServices(config: RaizeConfig, overrides: ServiceOverrides 
   return {
     config, store, logger, telemetry, performers, kernel,
     async close() {
+      stopOwner(kernel);
       await store.close();
     },
   };

@@ -15,7 +15,7 @@ export interface EventDraft {
 }
 
 const STATUS: Record<ActionState, AuditEvent['result']['status']> = {
-  queued: 'queued', preflight_passed: 'queued', identity_verified: 'queued', blocked: 'confirmed_failed',
+  queued: 'queued', preflight_passed: 'queued', identity_verified: 'queued', blocked: 'blocked',
   attempted: 'attempted', confirmed_success: 'confirmed_success', confirmed_failed: 'confirmed_failed',
   unknown: 'unknown', postcheck_complete: 'confirmed_success',
 };

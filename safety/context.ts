@@ -1,5 +1,5 @@
 import type { Action, PlatformAccount, Store } from '../store/index.js';
-import { KillSwitchError } from './errors.js';
+import { AccountNotActiveError, KillSwitchError, OwnershipLostError } from './errors.js';
 import type { Logger } from './log.js';
 import type { ActionContext, ProofRef } from './performer.js';
 
@@ -11,24 +11,47 @@ export async function checkKillSwitches(store: Store, action: Pick<Action, 'clie
   if (engaged) throw new KillSwitchError(engaged.scope, engaged.scope_id, checkpoint);
 }
 
+/** Who the caller is as the holder of an action in `attempted`: the owner and the fencing token it holds. */
+export interface Holder {
+  owner_id: string;
+  fence: number;
+}
+
+/**
+ * Checks 2 and 3 of §7, widened by §8.4: one consistent read of the kill switches, the account's
+ * state and the action's ownership, right before the tool call and right before the commit.
+ * An account another action degraded a moment ago, a switch engaged, or a takeover by another
+ * owner (the fencing token moved on) each stop the side effect here.
+ */
+export async function checkGates(store: Store, actionId: string, checkpoint: Checkpoint, holder: Holder, expected: Action['state'] = 'attempted'): Promise<void> {
+  const gate = await store.actions.gate(actionId);
+  if (!gate) throw new OwnershipLostError(actionId, checkpoint);
+  if (gate.kill) throw new KillSwitchError(gate.kill.scope, gate.kill.scope_id, checkpoint);
+  if (gate.owner_id !== holder.owner_id || gate.fence !== holder.fence || gate.state !== expected) throw new OwnershipLostError(actionId, checkpoint);
+  if (gate.account_state !== 'active') throw new AccountNotActiveError(gate.platform_account_id, gate.account_state, checkpoint);
+}
+
 export interface EpisodeContext extends ActionContext {
   /** Ends the deadline timer; call once the action is settled. */
   dispose(): void;
+  /** A new attempt begins: its number, and no commit check yet. */
   setAttempt(n: number): void;
 }
 
 export function createActionContext(options: {
-  store: Store;
   action: () => Action;
   account: PlatformAccount;
   deadline: number;
   logger: Logger;
   addProof: (proof: ProofRef) => void;
+  /** The kernel's check 3, run by `beforeCommit()`; absent outside an attempt (read-only phases). */
+  gate?: () => Promise<void>;
 }): EpisodeContext {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error('action deadline passed')), Math.max(0, options.deadline - Date.now()));
   timer.unref?.();
   let attempt = 1;
+  let checks = 0;
   return {
     get action() {
       return options.action();
@@ -37,15 +60,20 @@ export function createActionContext(options: {
     get attempt() {
       return attempt;
     },
+    get commitChecks() {
+      return checks;
+    },
     deadline: options.deadline,
     signal: controller.signal,
     async beforeCommit() {
       try {
-        await checkKillSwitches(options.store, options.action(), 'before_commit');
+        if (!options.gate) throw new OwnershipLostError(options.action().action_id, 'before_commit (outside an attempt)');
+        await options.gate();
       } catch (error) {
         controller.abort(error);
         throw error;
       }
+      checks += 1;
     },
     addProof: options.addProof,
     log(message, fields) {
@@ -53,6 +81,7 @@ export function createActionContext(options: {
     },
     setAttempt(n) {
       attempt = n;
+      checks = 0;
     },
     dispose() {
       clearTimeout(timer);

@@ -14,6 +14,13 @@ export interface KernelSettings {
   /** Auth failures of one account within `authFailureWindowMs` that make it read-only (§8.4). */
   authFailureLimit: number;
   authFailureWindowMs: number;
+  /** Absence proofs when a performer declares no rule of its own (see AbsenceRule). */
+  absenceWindowMs: number;
+  absenceLooks: number;
+  /** Owner liveness (see recovery): heartbeat period and the staleness bounds on this host and on others. */
+  heartbeatMs: number;
+  ownerStaleMs: number;
+  foreignOwnerStaleMs: number;
 }
 
 /** Everything the kernel needs, passed in (built once by createServices); no hidden singletons. */

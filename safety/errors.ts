@@ -26,6 +26,36 @@ export class KillSwitchError extends RaizeError {
   }
 }
 
+/**
+ * The account is no longer `active` (another action met a checkpoint, a human froze it): every
+ * action on it that has not committed yet stops now (§8.4 "immediately"). Not retried.
+ */
+export class AccountNotActiveError extends RaizeError {
+  readonly code = 'account_not_active';
+  constructor(readonly accountId: string, readonly state: string, readonly checkpoint: string) {
+    super(`account ${accountId} is ${state} at ${checkpoint}: no side effect until a human clears it`);
+  }
+}
+
+/**
+ * This kernel instance no longer owns the action (another owner took it over after its
+ * heartbeat went stale; the fencing token moved on). It must not commit or write anything.
+ */
+export class OwnershipLostError extends RaizeError {
+  readonly code = 'ownership_lost';
+  constructor(readonly actionId: string, readonly checkpoint: string) {
+    super(`action ${actionId} was taken over by another owner (seen at ${checkpoint}): nothing more is done here`);
+  }
+}
+
+/**
+ * A lane reached its commit without the kernel's last check (`beforeCommit()`), or committed
+ * twice. The effect may have happened, so it is verified; the lane is stopped on the account.
+ */
+export class UnguardedCommitError extends RaizeError {
+  readonly code = 'commit_unguarded';
+}
+
 /** The platform shows another account than the stored fingerprint. The account goes to `needs_human`. */
 export class IdentityMismatchError extends RaizeError {
   readonly code = 'identity_mismatch';
@@ -129,7 +159,8 @@ export function classify(error: unknown): Disposition {
       ? { kind: 'verify', code: error.httpStatus ? `http_${error.httpStatus}` : 'transient_sent', retryAfterMs: error.retryAfterMs }
       : { kind: 'retry', code: error.httpStatus === 429 ? 'rate_limited' : 'transient_not_sent', retryAfterMs: error.retryAfterMs };
   }
-  if (error instanceof KillSwitchError) return { kind: 'failed', code: error.code };
+  if (error instanceof KillSwitchError || error instanceof AccountNotActiveError || error instanceof OwnershipLostError) return { kind: 'failed', code: error.code };
+  if (error instanceof UnguardedCommitError) return { kind: 'verify', code: error.code, degrade: 'read_only' };
   if (error instanceof AuthExpiredError) return { kind: 'failed', code: error.code, degrade: 'reconnect_required' };
   if (error instanceof CheckpointError || error instanceof DriftError) return { kind: 'failed', code: error.code, degrade: 'read_only' };
   if (error instanceof IdentityMismatchError) return { kind: 'failed', code: error.code, degrade: 'needs_human' };

@@ -1,19 +1,22 @@
 export * from './errors.js';
 export { TRANSITIONS, TERMINAL_STATES, assertTransition, isLegalTransition } from './state-machine.js';
-export { idempotencyKey, payloadHash, type KeyParts } from './keys.js';
+export { idempotencyKey, payloadHash, scopedCallerKey, type KeyParts } from './keys.js';
 export { backoffDelay, retryDelay, parseRetryAfter, sleep, type BackoffOptions } from './retry.js';
 export { evaluatePolicy, type PolicyVerdict, type PolicyCheck, type PolicyInput } from './policy.js';
 export { inQuietHours, quietHoursEnd, localMinutes } from './quiet-hours.js';
-export { checkKillSwitches, type Checkpoint } from './context.js';
+export { checkKillSwitches, checkGates, type Checkpoint, type Holder } from './context.js';
+export { absenceProof, absenceRuleFor, nextLook, type AbsenceVerdict } from './absence.js';
 export { buildAuditEvent, verifyAuditChain, exportAuditJsonl, KERNEL_VERSION, type ChainVerdict } from './audit.js';
 export { createLogger, type Logger, type LoggerOptions } from './log.js';
-export { createTelemetry, type Telemetry, type TelemetryOptions } from './telemetry.js';
+export { createTelemetry, traceFields, type Telemetry, type TelemetryOptions } from './telemetry.js';
 export type * from './performer.js';
 export { resultOf } from './performer.js';
 export type { KernelDeps, KernelSettings } from './deps.js';
 export { runAction, type RunOutcome, type RunStatus, type RunOptions } from './run-action.js';
 export { resolveUnknown, resolveEscalation, succeeded, type HumanResolution } from './verification.js';
-export { recoverInterrupted, newOwnerId, ownerIsGone, type RecoveryReport } from './recovery.js';
+export { recoverInterrupted, type RecoveryReport } from './recovery.js';
+export { newOwnerId, ownerIsGone, ensureOwner, stopOwner } from './owner.js';
+export { settle, type Settled } from './settle.js';
 export { submitAction, approveAction, SubmitInput } from './submit.js';
 export { PAYLOAD_SCHEMAS } from './payloads.js';
 // Domain records flows and lanes work with (they may import safety, not store).

@@ -21,3 +21,13 @@ export function idempotencyKey(parts: KeyParts): string {
   const digest = sha256Hex([parts.client_id, parts.platform, parts.platform_account_id, parts.action_type, payloadHash(parts.payload)].join('\u001f'));
   return `ik1_${digest}`;
 }
+
+/**
+ * A caller's own key (like Stripe's Idempotency-Key header), always scoped: combined with the
+ * client, platform, account and action type, so the same string from another tenant, account
+ * or action type is another key and can never return someone else's result.
+ */
+export function scopedCallerKey(parts: Omit<KeyParts, 'payload'>, callerKey: string): string {
+  const digest = sha256Hex([parts.client_id, parts.platform, parts.platform_account_id, parts.action_type, 'caller', callerKey].join('\u001f'));
+  return `ikc1_${digest}`;
+}

@@ -1,4 +1,4 @@
-import type { Action, ActionResult, PlatformAccount } from '../store/index.js';
+import type { Action, ActionResult, ActionType, PlatformAccount } from '../store/index.js';
 
 /** A pointer to a proof artifact: content-addressed, never the content itself. */
 export interface ProofRef {
@@ -23,6 +23,8 @@ export interface ActionContext {
    * KillSwitchError when a switch is engaged; nothing may be committed after it throws.
    */
   beforeCommit(): Promise<void>;
+  /** How many times `beforeCommit()` passed in this attempt: a lane that committed without it is refused. */
+  readonly commitChecks: number;
   /** Attach proof to the next audit event. */
   addProof(proof: ProofRef): void;
   /** A line for the action's log (structured, redacted); never put secrets or content in it. */
@@ -58,6 +60,34 @@ export interface Verification extends ObjectRef {
   outcome: 'present' | 'absent' | 'inconclusive';
   level: 0 | 1 | 2 | 3;
   proofs?: ProofRef[];
+  /** The surface this look read ('grid', 'permalink', 'api_get', 'thread', …). */
+  surface?: string;
+  /**
+   * The look identified the object precisely — by its id, or the exact state of one known object
+   * (this post's like button) — not by a content match. Only precise looks can prove absence.
+   */
+  precise?: boolean;
+}
+
+/**
+ * How a lane proves that an effect did not happen (DESIGN.md: absence is proven, never observed
+ * once). Real platforms show a new object seconds after it exists, so one "not there" means
+ * nothing: only `looks` precise looks, all after the attempt ended, the last of them after
+ * `windowMs`, covering every surface listed, free an idempotency key or permit a retry.
+ */
+export interface AbsenceRule {
+  /** How long after the attempt ended a new effect may still be invisible on the surfaces read. */
+  windowMs: number;
+  /** Precise "absent" looks needed after the attempt ended. */
+  looks: number;
+  /** Surfaces that must each show the object absent at least once after the window; [] = any. */
+  surfaces: readonly string[];
+}
+
+/** Which look the kernel asks for: its number and, when the absence rule names surfaces, which one. */
+export interface VerifyLook {
+  n: number;
+  surface?: string;
 }
 
 /** A lane. The kernel is its only caller. */
@@ -68,7 +98,9 @@ export interface Performer {
   verifyIdentity(ctx: ActionContext): Promise<IdentityProof>;
   precheck(ctx: ActionContext): Promise<Precheck>;
   attempt(ctx: ActionContext): Promise<AttemptReceipt>;
-  verify(ctx: ActionContext, receipt?: AttemptReceipt): Promise<Verification>;
+  verify(ctx: ActionContext, receipt?: AttemptReceipt, look?: VerifyLook): Promise<Verification>;
+  /** How absence of this action type's effect is proven; fields left out take the kernel's defaults. */
+  absenceRule?(actionType: ActionType): Partial<AbsenceRule> | undefined;
 }
 
 /** Finds the performer for an action (by lane and platform). */

@@ -1,56 +1,83 @@
-import { hostname } from 'node:os';
-import { threadId } from 'node:worker_threads';
-import { randomUUID } from 'node:crypto';
-import type { Action } from '../store/index.js';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { FencedError, StaleStateError, type Action, type Owner } from '../store/index.js';
 import type { KernelDeps } from './deps.js';
+import { errorCode } from './errors.js';
+import { ownerIsGone } from './owner.js';
+import { traceFields } from './telemetry.js';
 import { ActionTracker } from './tracker.js';
 import { resolveUnknown } from './verification.js';
 
-/** A lease owner id: host, process, thread and a nonce for this kernel instance. */
-export function newOwnerId(): string {
-  return `${hostname()}/${process.pid}/${threadId}/${randomUUID().slice(0, 8)}`;
-}
-
-/** Whether the owner of an `attempted` action can no longer finish it. */
-export function ownerIsGone(action: Action, self: string, now: Date): boolean {
-  if (!action.owner_id || action.owner_id === self) return false;
-  if (action.lease_expires_at && Date.parse(action.lease_expires_at) <= now.getTime()) return true;
-  const [host, pidText] = action.owner_id.split('/');
-  const pid = Number(pidText);
-  if (host !== hostname() || !Number.isInteger(pid) || pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    // EPERM: the process exists under another user; anything else: it is gone.
-    return (error as NodeJS.ErrnoException).code !== 'EPERM';
-  }
-}
+export { newOwnerId, ownerIsGone } from './owner.js';
 
 export interface RecoveryReport {
+  /** Actions found mid-run (preflight_passed, identity_verified, attempted). */
   found: number;
+  /** Taken over from a gone owner after `attempted`: now `unknown`, settled by verification only. */
   recovered: string[];
+  /** Taken over before `attempted`: nothing reached the platform; blocked, key and budget released. */
+  released: string[];
   resolved: { action_id: string; state: string }[];
 }
 
 /**
- * Crash recovery: every action left in `attempted` by an owner that is gone becomes `unknown`
- * and goes to read-only verification. It is never attempted again blindly.
+ * Crash recovery. An action whose owner is gone (see ownerIsGone: a stale heartbeat *and* a
+ * dead process on this host, or a heartbeat older than the foreign bound) is taken over: its
+ * fencing token is raised in the same write, so anything the old owner writes later is refused.
+ * - Left in `attempted`: the effect may have happened → `unknown`, verified, never re-attempted.
+ * - Left before `attempted` (after the claim, say): the write-ahead record proves nothing was
+ *   attempted → `blocked` as `interrupted`, its idempotency key and budget slot released.
  */
 export async function recoverInterrupted(k: KernelDeps, options: { verify?: boolean } = {}): Promise<RecoveryReport> {
-  const now = (k.now ?? (() => new Date()))();
-  const attempted = await k.store.actions.list({ state: 'attempted' });
-  const report: RecoveryReport = { found: attempted.length, recovered: [], resolved: [] };
-  for (const action of attempted) {
-    if (!ownerIsGone(action, k.ownerId, now)) continue;
-    const tracker = new ActionTracker(k.store, action, k.now ?? (() => new Date()));
+  return k.telemetry.tracer.startActiveSpan('side_effect.recovery', async (span) => {
     try {
-      await tracker.move('unknown', { ledger: 'unknown', reason: `recovery: owner ${action.owner_id} stopped between attempted and its outcome` });
-    } catch {
-      continue; // another recoverer or the owner itself moved it first
+      const report = await recover(k, options, traceFields(span));
+      span.setAttribute('raize.recovered', report.recovered.length);
+      span.setAttribute('raize.released', report.released.length);
+      return report;
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: errorCode(error) });
+      throw error;
+    } finally {
+      span.end();
     }
-    report.recovered.push(action.action_id);
-    k.logger.warn({ action_id: action.action_id }, 'interrupted action marked unknown');
+  });
+}
+
+async function recover(k: KernelDeps, options: { verify?: boolean }, trace: Record<string, string>): Promise<RecoveryReport> {
+  const clock = k.now ?? (() => new Date());
+  const now = clock();
+  const log = k.logger.child(trace);
+  const running = [
+    ...await k.store.actions.list({ state: 'attempted' }),
+    ...await k.store.actions.list({ state: 'identity_verified' }),
+    ...await k.store.actions.list({ state: 'preflight_passed' }),
+  ];
+  const report: RecoveryReport = { found: running.length, recovered: [], released: [], resolved: [] };
+  const owners = new Map<string, Owner | null>();
+  const ownerOf = async (id: string) => {
+    if (!owners.has(id)) owners.set(id, await k.store.owners.get(id));
+    return owners.get(id)!;
+  };
+  for (const action of running) {
+    if (!action.owner_id || !ownerIsGone(action, await ownerOf(action.owner_id), k.ownerId, now, k.settings)) continue;
+    const tracker = new ActionTracker(k.store, action, clock);
+    const takeover = { owner_id: k.ownerId, fence: action.fence + 1 };
+    try {
+      if (action.state === 'attempted') {
+        await tracker.move('unknown', {
+          ledger: 'unknown', patch: { ...takeover, attempt_ended_at: now.toISOString() },
+          reason: `recovery: owner ${action.owner_id} stopped between attempted and its outcome (fence ${takeover.fence})`,
+        });
+        report.recovered.push(action.action_id);
+      } else {
+        await release(k, tracker, action, takeover);
+        report.released.push(action.action_id);
+      }
+    } catch (error) {
+      if (error instanceof StaleStateError || error instanceof FencedError) continue; // the owner or another recoverer moved it first
+      throw error;
+    }
+    log.warn({ action_id: action.action_id, state: action.state }, 'interrupted action taken over');
   }
   if (options.verify !== false) {
     for (const id of report.recovered) {
@@ -59,4 +86,13 @@ export async function recoverInterrupted(k: KernelDeps, options: { verify?: bool
     }
   }
   return report;
+}
+
+async function release(k: KernelDeps, tracker: ActionTracker, action: Action, takeover: { owner_id: string; fence: number }): Promise<void> {
+  const result = { ...action.result, error_code: 'interrupted' };
+  await tracker.move('blocked', {
+    ledger: 'failed', patch: { ...takeover, result },
+    reason: `interrupted: owner ${action.owner_id} stopped in ${action.state}, before any attempt; key and budget released (fence ${takeover.fence})`,
+  });
+  await k.store.budgets.release(action.action_id);
 }

@@ -1,11 +1,17 @@
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
-import { BudgetRefusedError, type Action, type ActionState, type ClaimOutcome, type PlatformAccount } from '../store/index.js';
-import { createActionContext, checkKillSwitches, type EpisodeContext } from './context.js';
+import { BudgetRefusedError, FencedError, type Action, type ActionState, type ClaimOutcome, type PlatformAccount } from '../store/index.js';
+import { checkGates, checkKillSwitches, createActionContext, type Checkpoint, type EpisodeContext, type Holder } from './context.js';
 import type { KernelDeps } from './deps.js';
-import { classify, errorCode, IdempotencyError, KillSwitchError, type Disposition } from './errors.js';
+import {
+  AccountNotActiveError, classify, errorCode, IdempotencyError, KillSwitchError, OwnershipLostError, TransientError,
+  UnguardedCommitError, type Disposition,
+} from './errors.js';
+import { ensureOwner } from './owner.js';
 import { evaluatePolicy } from './policy.js';
 import { resultOf, type AttemptReceipt, type Performer, type Verification } from './performer.js';
 import { retryDelay, sleep as defaultSleep } from './retry.js';
+import { settle } from './settle.js';
+import { traceFields } from './telemetry.js';
 import { ActionTracker, type MoveOptions } from './tracker.js';
 import { resolveUnknown, succeeded } from './verification.js';
 
@@ -41,6 +47,7 @@ export async function runAction(k: KernelDeps, actionId: string, options: RunOpt
     platform_account_id: action.platform_account_id, 'raize.platform': action.platform,
     'raize.lane': action.lane, 'raize.action_type': action.action_type,
   };
+  await ensureOwner(k);
   return k.telemetry.tracer.startActiveSpan('side_effect.action', { attributes }, async (span) => {
     try {
       const outcome = await new ActionRun(k, action, span, options).run();
@@ -59,25 +66,41 @@ export async function runAction(k: KernelDeps, actionId: string, options: RunOpt
   });
 }
 
+/** Whether a failed attempt call reached the platform (which then counted it against the account). */
+function reachedPlatform(error: unknown): boolean {
+  if (error instanceof KillSwitchError || error instanceof AccountNotActiveError || error instanceof OwnershipLostError) return false;
+  if (error instanceof TransientError && !error.sent) return error.httpStatus !== undefined;
+  return true;
+}
+
 class ActionRun {
   private readonly now: () => Date;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly tracker: ActionTracker;
   private readonly log;
   private budgetReserved = false;
+  /** Some attempt reached the platform: its budget slot is spent whatever the outcome. */
+  private reached = false;
+  /** The kernel's clock when the run started: the inline looks stop at this plus the deadline. */
+  private readonly startedAt: number;
 
   constructor(private readonly k: KernelDeps, action: Action, private readonly span: Span, private readonly options: RunOptions) {
     this.now = k.now ?? (() => new Date());
     this.sleep = k.sleep ?? defaultSleep;
+    this.startedAt = this.now().getTime();
     this.tracker = new ActionTracker(k.store, action, this.now);
     this.log = k.logger.child({
       episode_id: action.episode_id, action_id: action.action_id, client_id: action.client_id,
-      platform_account_id: action.platform_account_id, action_type: action.action_type,
+      platform_account_id: action.platform_account_id, action_type: action.action_type, ...traceFields(span),
     });
   }
 
   private get action(): Action {
     return this.tracker.action;
+  }
+
+  private get holder(): Holder {
+    return { owner_id: this.k.ownerId, fence: this.action.fence };
   }
 
   async run(): Promise<RunOutcome> {
@@ -87,30 +110,44 @@ class ActionRun {
     const account = await this.k.store.accounts.get(this.action.platform_account_id);
     if (!account) return this.block(`account_missing: ${this.action.platform_account_id}`);
 
-    const gate = await this.preflight(account);
-    if (gate) return gate;
-
-    const performer = this.k.performers(this.action);
-    const tool = { name: performer.tool, version: performer.toolVersion };
-    const ctx = createActionContext({
-      store: this.k.store,
-      action: () => this.action,
-      account,
-      deadline: Date.now() + this.k.settings.actionDeadlineMs,
-      logger: this.log,
-      addProof: (p) => this.tracker.addProof(p),
-    });
     try {
-      const identity = await this.identity(performer, ctx, account, tool);
-      if ('outcome' in identity) return identity.outcome;
-      const claim = await this.claim(identity.claim);
-      if (claim) return claim;
-      const existing = await this.precheck(performer, ctx, account, tool);
-      if (existing) return existing;
-      return await this.attemptAndVerify(performer, ctx, account, tool);
-    } finally {
-      ctx.dispose();
+      const gate = await this.preflight(account);
+      if (gate) return gate;
+
+      const performer = this.k.performers(this.action);
+      const tool = { name: performer.tool, version: performer.toolVersion };
+      const ctx = createActionContext({
+        action: () => this.action,
+        account,
+        deadline: Date.now() + this.k.settings.actionDeadlineMs,
+        logger: this.log,
+        addProof: (p) => this.tracker.addProof(p),
+        gate: () => this.gate('before_commit', 'attempted'),
+      });
+      try {
+        const identity = await this.identity(performer, ctx, account, tool);
+        if ('outcome' in identity) return identity.outcome;
+        const claim = await this.claim(identity.claim);
+        if (claim) return claim;
+        const existing = await this.precheck(performer, ctx, account, tool);
+        if (existing) return existing;
+        return await this.attemptAndVerify(performer, ctx, account, tool);
+      } finally {
+        ctx.dispose();
+      }
+    } catch (error) {
+      // Another owner took the action over (this one was presumed dead): write nothing more.
+      if (error instanceof FencedError || error instanceof OwnershipLostError) {
+        this.log.warn({ code: 'ownership_lost' }, 'action taken over by another owner; stopping here');
+        return { status: 'unknown', action: this.action, reason: `ownership_lost: ${error.message}` };
+      }
+      throw error;
     }
+  }
+
+  /** Checks 2 and 3: kill switches, the account's state and this run's ownership, read together. */
+  private gate(checkpoint: Checkpoint, expected: ActionState): Promise<void> {
+    return checkGates(this.k.store, this.action.action_id, checkpoint, this.holder, expected);
   }
 
   /** Step 1: kill switches (check 1), dependency, policy gate, budget reservation. */
@@ -122,7 +159,7 @@ class ActionRun {
     }
     if (this.action.depends_on) {
       const dependency = await this.k.store.actions.get(this.action.depends_on);
-      if (!dependency) return this.block(`dependency_missing: ${this.action.depends_on}`);
+      if (!dependency || dependency.client_id !== this.action.client_id) return this.block(`dependency_missing: ${this.action.depends_on}`);
       if (!succeeded(dependency)) {
         const settledBad = dependency.state === 'blocked' || (dependency.state === 'postcheck_complete' && dependency.result.error_code) || dependency.state === 'confirmed_failed';
         if (settledBad) return this.block(`dependency_failed: ${dependency.action_id} is ${dependency.state}`);
@@ -140,9 +177,10 @@ class ActionRun {
       return verdict.disposition === 'defer' ? this.defer(reason, verdict.retry_at) : this.block(reason);
     }
     try {
-      // The budget slot is reserved in the same transaction as the move: both or neither.
+      // The budget slot is reserved in the same transaction as the move: both or neither. The
+      // run owns the action from here: a crash before `attempted` is released by recovery.
       await this.tracker.move('preflight_passed', {
-        patch: { policy_snapshot_id: policy.policy_id }, reason: 'policy gate passed',
+        patch: { policy_snapshot_id: policy.policy_id, owner_id: this.k.ownerId }, reason: 'policy gate passed',
         reserve: { platform_account_id: this.action.platform_account_id, action_type: this.action.action_type, at: now },
       });
     } catch (error) {
@@ -168,13 +206,15 @@ class ActionRun {
       return { outcome: await this.block(`identity_error: ${errorCode(error)}`, { tool }) };
     }
     for (const p of proof.proofs ?? []) this.tracker.addProof(p);
-    if (!proof.ok) {
+    // §4.3: at least two independent signals must match; a bare `ok` proves nothing.
+    const matched = [...new Set(proof.signals.filter((s) => s.ok).map((s) => s.name))];
+    if (!proof.ok || matched.length < 2) {
       const failed = proof.signals.filter((s) => !s.ok).map((s) => s.name).join(', ');
-      await this.degrade(account, 'needs_human', `identity mismatch (${failed})`);
-      return { outcome: await this.block(`identity_mismatch: ${failed || 'fewer than 2 of 3 signals'}`, { tool, identityOk: false }) };
+      await this.degrade(account, 'needs_human', `identity mismatch (${failed || `${matched.length} signal(s) matched`})`);
+      return { outcome: await this.block(`identity_mismatch: ${failed || `fewer than 2 of 3 signals (${matched.length} matched)`}`, { tool, identityOk: false }) };
     }
     const [, claim] = await Promise.all([
-      this.tracker.move('identity_verified', { identityOk: true, tool, reason: `identity: ${proof.signals.filter((s) => s.ok).map((s) => s.name).join(', ')}` }),
+      this.tracker.move('identity_verified', { identityOk: true, tool, reason: `identity: ${matched.join(', ')}` }),
       this.k.store.ledger.claim({ key: this.action.idempotency_key, payload_hash: this.action.payload_hash, action_id: this.action.action_id }),
     ]);
     return { claim };
@@ -226,20 +266,23 @@ class ActionRun {
     return { status: 'confirmed_success', action: this.action, reason: 'already_exists' };
   }
 
-  /** Steps 5–6: kill switch check 2, write-ahead `attempted`, attempt with bounded retries, verify. */
+  /**
+   * Steps 5–6: check 2, write-ahead `attempted`, attempt, then look for the effect. A retry
+   * follows only a failure that provably never reached the platform, or an absence proven under
+   * the performer's AbsenceRule; anything less ends `unknown`.
+   */
   private async attemptAndVerify(performer: Performer, ctx: EpisodeContext, account: PlatformAccount, tool: ToolInfo): Promise<RunOutcome> {
     const s = this.k.settings;
-    let receipt: AttemptReceipt | undefined;
-    let verified: (Verification & { failure?: string }) | undefined;
-    let ambiguous: string | undefined;
     for (let n = 1; ; n += 1) {
       try {
-        await checkKillSwitches(this.k.store, this.action, 'before_tool_call');
+        await this.gate('before_tool_call', n === 1 ? 'identity_verified' : 'attempted');
       } catch (error) {
-        if (n === 1) return this.block(`kill_switch: ${(error as Error).message}`, { ledger: 'failed' });
-        return this.fail(`kill_switch: ${(error as Error).message}`, 'kill_switch', tool);
+        if (error instanceof OwnershipLostError) throw error;
+        const code = errorCode(error);
+        if (n === 1) return this.block(`${code}: ${(error as Error).message}`, { ledger: 'failed' });
+        return this.fail(`${code}: ${(error as Error).message}`, code, tool);
       }
-      const patch = { attempt_count: n, owner_id: this.k.ownerId, lease_expires_at: new Date(ctx.deadline).toISOString() };
+      const patch = { attempt_count: n, attempt_ended_at: null, absence: [] };
       if (n === 1) {
         // Write-ahead: durable before the tool is called, so a crash leaves a trace to verify.
         await this.tracker.move('attempted', { patch, durable: true, tool, reason: 'attempt 1' });
@@ -248,76 +291,91 @@ class ActionRun {
       }
       ctx.setAttempt(n);
       this.k.telemetry.attempts.add(1, { platform: this.action.platform, action_type: this.action.action_type });
+      let receipt: AttemptReceipt | undefined;
+      let failure: unknown;
       try {
         receipt = await performer.attempt(ctx);
         for (const p of receipt.proofs ?? []) this.tracker.addProof(p);
-        break;
+        // The kernel, not each lane, guarantees the last check before a commit.
+        if (ctx.commitChecks === 0) {
+          failure = new UnguardedCommitError(`${performer.tool} returned a receipt for attempt ${n} without calling beforeCommit()`);
+          receipt = undefined;
+        }
       } catch (error) {
-        const d: Disposition = error instanceof KillSwitchError ? { kind: 'failed', code: 'kill_switch' } : classify(error);
-        this.log.warn({ code: d.code, disposition: d.kind, attempt: n }, 'attempt failed');
-        if (d.kind === 'failed') {
-          if (d.degrade) await this.degrade(account, d.degrade, `attempt: ${d.code}`);
-          return this.fail(`${d.code}: attempt ${n} refused`, d.code, tool);
-        }
-        if (d.kind === 'verify') {
-          // Friction after the commit: the account stops, and the outcome is still looked for.
-          if (d.degrade) await this.degrade(account, d.degrade, `attempt: friction after the commit (${errorCode(error)})`);
-          // The effect may have happened: look before anything else.
-          verified = await this.safeVerify(performer, ctx);
-          if (verified.outcome === 'present') {
-            // The outcome was unknown until verification saw the object: the audit says so.
-            ambiguous = `${d.code}: no definite answer to attempt ${n}`;
-            break;
-          }
-          if (verified.outcome === 'inconclusive') return this.toUnknown(performer, `${d.code}: outcome unknown after attempt ${n}${verified.failure ? ` (verification: ${verified.failure})` : ''}`, tool);
-          // Absent on a degraded account: no retry until a human clears it.
-          if (d.degrade) return this.fail(`friction_after_commit: verified absent after attempt ${n} (${(error as Error).message})`, 'friction_after_commit', tool);
-          // Verification proved absence: a retry cannot duplicate.
-        }
-        if (n >= s.retryMaxAttempts) return this.fail(`retries_exhausted: ${d.code} after ${n} attempts`, d.code, tool);
-        const delay = retryDelay(n - 1, { baseMs: s.retryBaseMs, capMs: s.retryCapMs }, d.retryAfterMs, this.k.random);
-        await this.tracker.note(`backoff: ${d.code}, next attempt in ${delay} ms`, { tool });
-        try {
-          await this.sleep(delay, ctx.signal);
-        } catch {
-          return this.fail(`aborted: ${errorCode(ctx.signal.reason)} during backoff`, 'aborted', tool);
-        }
+        failure = error;
       }
+      const endedAt = this.now().toISOString();
+      if (failure === undefined) {
+        this.reached = true;
+        const found = await this.lookInline(performer, ctx, account, tool, endedAt, receipt);
+        if (found.outcome === 'present') return this.succeed(found.verification, receipt, tool, undefined, endedAt);
+        if (found.outcome === 'unknown') return this.toUnknown(performer, `verification after attempt ${n}: ${found.why}`, tool, receipt);
+        // A receipt, then proven absence: the platform said "done" and nothing happened.
+        if (n >= s.retryMaxAttempts) return this.fail(`retries_exhausted: receipt but absence proven after ${n} attempts`, 'phantom_receipt', tool);
+        await this.backoff(n, 'phantom_receipt', undefined, ctx, tool);
+        continue;
+      }
+      const d: Disposition = classify(failure);
+      this.log.warn({ code: d.code, disposition: d.kind, attempt: n }, 'attempt failed');
+      if (failure instanceof OwnershipLostError) throw failure;
+      if (reachedPlatform(failure)) this.reached = true;
+      if (d.kind === 'failed') {
+        if (d.degrade) await this.degrade(account, d.degrade, `attempt: ${d.code}`);
+        return this.fail(`${d.code}: attempt ${n} refused`, d.code, tool, { patch: { attempt_ended_at: endedAt } });
+      }
+      if (d.kind === 'retry') {
+        if (n >= s.retryMaxAttempts) return this.fail(`retries_exhausted: ${d.code} after ${n} attempts`, d.code, tool, { patch: { attempt_ended_at: endedAt } });
+        await this.tracker.note(`attempt ${n}: ${d.code}, not sent`, { patch: { attempt_ended_at: endedAt }, tool });
+        await this.backoff(n, d.code, d.retryAfterMs, ctx, tool);
+        continue;
+      }
+      // The effect may have happened: the account stops if the platform pushed back after the
+      // commit, and the effect is looked for before anything else.
+      if (d.degrade) await this.degrade(account, d.degrade, `attempt: friction after the commit (${errorCode(failure)})`);
+      await this.tracker.note(`attempt ${n}: ${d.code}, no definite answer; looking for the effect`, { patch: { attempt_ended_at: endedAt }, tool });
+      const found = await this.lookInline(performer, ctx, account, tool, endedAt);
+      const ambiguous = `${d.code}: no definite answer to attempt ${n}`;
+      if (found.outcome === 'present') return this.succeed(found.verification, undefined, tool, ambiguous);
+      if (found.outcome === 'unknown') return this.toUnknown(performer, `${d.code}: outcome unknown after attempt ${n} (${found.why})`, tool);
+      // Absence proven. On a degraded account nothing more is tried until a human clears it.
+      if (d.degrade) return this.fail(`friction_after_commit: absence proven after attempt ${n} (${(failure as Error).message})`, 'friction_after_commit', tool);
+      if (n >= s.retryMaxAttempts) return this.fail(`retries_exhausted: ${d.code} after ${n} attempts (absence proven)`, d.code, tool);
+      await this.backoff(n, d.code, d.retryAfterMs, ctx, tool);
     }
-    verified ??= await this.safeVerify(performer, ctx, receipt);
-    if (verified.outcome === 'present' && verified.level >= 2) return this.succeed(verified, receipt, tool, ambiguous);
-    const why = verified.failure ? ` (${verified.failure})` : '';
-    return this.toUnknown(performer, `verification ${verified.outcome} at level ${verified.level}${why}`, tool, receipt);
   }
 
-  /** The performer's verification; a thrown error is an inconclusive look, its code kept in `failure` for the audit. */
-  private async safeVerify(performer: Performer, ctx: EpisodeContext, receipt?: AttemptReceipt): Promise<Verification & { failure?: string }> {
-    try {
-      const v = await performer.verify(ctx, receipt);
-      for (const p of v.proofs ?? []) this.tracker.addProof(p);
-      return v;
-    } catch (error) {
-      const failure = errorCode(error);
-      this.log.warn({ code: failure }, 'verification failed');
-      return { outcome: 'inconclusive', level: receipt ? 1 : 0, failure };
-    }
+  private async backoff(n: number, code: string, retryAfterMs: number | undefined, ctx: EpisodeContext, tool: ToolInfo): Promise<void> {
+    const s = this.k.settings;
+    const delay = retryDelay(n - 1, { baseMs: s.retryBaseMs, capMs: s.retryCapMs }, retryAfterMs, this.k.random);
+    await this.tracker.note(`backoff: ${code}, next attempt in ${delay} ms`, { tool });
+    await this.sleep(delay, ctx.signal);
   }
 
-  private async succeed(v: Verification, receipt: AttemptReceipt | undefined, tool: ToolInfo, ambiguous?: string): Promise<RunOutcome> {
+  /** Looks for the effect within the action's deadline (the action stays `attempted`, owned and fenced). */
+  private lookInline(performer: Performer, ctx: EpisodeContext, account: PlatformAccount, tool: ToolInfo, endedAt: string, receipt?: AttemptReceipt) {
+    return settle(this.k, {
+      performer, tracker: this.tracker, account, log: this.log, tool, receipt, endedAt, context: () => ctx,
+      maxLooks: this.k.settings.verifyMaxTries, until: this.startedAt + this.k.settings.actionDeadlineMs,
+      countTries: false, immediateFirst: true, label: 'look',
+    });
+  }
+
+  private async succeed(v: Verification, receipt: AttemptReceipt | undefined, tool: ToolInfo, ambiguous?: string, endedAt?: string): Promise<RunOutcome> {
     const result = resultOf({ ...receipt, ...pickRef(v) }, v.level);
+    const ended = endedAt && this.action.attempt_ended_at !== endedAt ? { attempt_ended_at: endedAt } : {};
     await this.tracker.moveThrough([
       ...(ambiguous ? [['unknown', { ledger: 'unknown', tool, reason: ambiguous }] as [ActionState, MoveOptions]] : []),
-      ['confirmed_success', { patch: { result }, ledger: 'succeeded', tool, reason: `verified at level ${v.level}` }],
+      ['confirmed_success', { patch: { result, ...ended }, ledger: 'succeeded', tool, reason: `verified at level ${v.level}${v.surface ? ` on ${v.surface}` : ''}` }],
       ['postcheck_complete', { reason: 'postcheck: object confirmed on the platform' }],
     ]);
     this.log.info({ level: v.level }, 'confirmed_success');
     return { status: 'confirmed_success', action: this.action };
   }
 
-  private async fail(reason: string, code: string, tool: ToolInfo): Promise<RunOutcome> {
+  private async fail(reason: string, code: string, tool: ToolInfo, options: { patch?: MoveOptions['patch'] } = {}): Promise<RunOutcome> {
     await this.releaseBudget();
     const result = { ...this.action.result, error_code: code };
-    await this.tracker.moveThrough([['confirmed_failed', { patch: { result }, ledger: 'failed', tool, reason }], ['postcheck_complete', { reason: 'postcheck: no effect on the platform' }]]);
+    await this.tracker.moveThrough([['confirmed_failed', { patch: { ...options.patch, result }, ledger: 'failed', tool, reason }], ['postcheck_complete', { reason: 'postcheck: no effect on the platform' }]]);
     this.log.info({ code }, 'confirmed_failed');
     return { status: 'confirmed_failed', action: this.action, reason };
   }
@@ -325,6 +383,7 @@ class ActionRun {
   private async toUnknown(performer: Performer, reason: string, tool: ToolInfo, receipt?: AttemptReceipt): Promise<RunOutcome> {
     const result = { ...this.action.result, ...(receipt ? resultOf(receipt, 1) : {}) };
     await this.tracker.move('unknown', { patch: { result }, ledger: 'unknown', tool, reason });
+    this.span.addEvent('unknown', { reason: reason.split(':')[0]! });
     this.log.warn({ reason: reason.split(':')[0] }, 'outcome unknown');
     if (this.options.verifyInline === false) return { status: 'unknown', action: this.action, reason };
     const settled = await resolveUnknown(this.k, this.action.action_id, { performer });
@@ -349,8 +408,9 @@ class ActionRun {
     return { status: 'deferred', action: this.action, reason, ...(retryAt ? { retry_at: retryAt } : {}) };
   }
 
+  /** Gives the budget slot back, unless a call reached the platform (which counted it). */
   private async releaseBudget(): Promise<void> {
-    if (!this.budgetReserved) return;
+    if (!this.budgetReserved || this.reached) return;
     await this.k.store.budgets.release(this.action.action_id);
     this.budgetReserved = false;
   }

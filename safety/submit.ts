@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { newId, ActionType, Lane, type Action, type Store } from '../store/index.js';
 import { buildAuditEvent } from './audit.js';
 import { IdempotencyError, PolicyDeniedError, ValidationError } from './errors.js';
-import { idempotencyKey, payloadHash } from './keys.js';
+import { idempotencyKey, payloadHash, scopedCallerKey } from './keys.js';
 import { PAYLOAD_SCHEMAS } from './payloads.js';
 import { ActionTracker } from './tracker.js';
 
@@ -42,10 +42,13 @@ export async function submitAction(store: Store, raw: SubmitInput, now: Date = n
     throw new ValidationError('platform_account_id', `account ${input.platform_account_id} does not belong to client ${input.client_id}`);
   }
   const hash = payloadHash(payload);
-  const key = input.idempotency_key ?? idempotencyKey({
-    client_id: input.client_id, platform: account.platform, platform_account_id: account.platform_account_id,
-    action_type: input.action_type, payload,
-  });
+  const scope = { client_id: input.client_id, platform: account.platform, platform_account_id: account.platform_account_id, action_type: input.action_type };
+  const key = input.idempotency_key !== undefined ? scopedCallerKey(scope, input.idempotency_key) : idempotencyKey({ ...scope, payload });
+  if (input.depends_on) {
+    // A caller-supplied id is a claim: it must name an action of the same tenant.
+    const dependency = await store.actions.get(input.depends_on);
+    if (!dependency || dependency.client_id !== input.client_id) throw new ValidationError('depends_on', `no action ${input.depends_on} for client ${input.client_id}`);
+  }
   const prior = await store.ledger.get(key);
   if (prior && prior.payload_hash !== hash) throw new IdempotencyError(key);
   const episodeId = input.episode_id ?? newId();
@@ -56,7 +59,8 @@ export async function submitAction(store: Store, raw: SubmitInput, now: Date = n
     platform_account_id: account.platform_account_id, lane: input.lane, action_type: input.action_type,
     payload, payload_hash: hash, idempotency_key: key, state: 'queued', risk: input.risk,
     compliance_flags: input.compliance_flags, created_by: input.created_by, policy_snapshot_id: null,
-    attempt_count: 0, verify_tries: 0, owner_id: null, lease_expires_at: null, result: {}, escalated_at: null,
+    attempt_count: 0, verify_tries: 0, owner_id: null, lease_expires_at: null, fence: 0, attempt_ended_at: null, absence: [],
+    result: {}, escalated_at: null,
     depends_on: input.depends_on ?? null, created_at: at, updated_at: at,
   };
   return store.actions.create(action, buildAuditEvent(action, { from: null, to: 'queued', reason: 'submitted', at: now }), episode);

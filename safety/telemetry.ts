@@ -1,4 +1,4 @@
-import { metrics, trace, type Counter, type Histogram, type MeterProvider, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { isSpanContextValid, metrics, trace, type Counter, type Histogram, type MeterProvider, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
 
 export interface Telemetry {
   tracer: Tracer;
@@ -24,4 +24,10 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
     unknown: meter.createCounter('side_effect.unknown', { description: 'Actions whose outcome became unknown' }),
     latency: meter.createHistogram('side_effect.latency_ms', { description: 'Kernel time of one action, queued to outcome', unit: 'ms' }),
   };
+}
+
+/** The trace and span ids of a span, for log lines (§10 correlation); empty when no SDK records spans. */
+export function traceFields(span: Span): { trace_id?: string; span_id?: string } {
+  const c = span.spanContext();
+  return isSpanContextValid(c) ? { trace_id: c.traceId, span_id: c.spanId } : {};
 }

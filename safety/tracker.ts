@@ -45,9 +45,11 @@ export class ActionTracker {
       assertTransition(from, to);
       const result: ActionResult = options.patch?.result ?? current.result;
       const proofs = writes.length === 0 ? [...this.pendingProofs, ...(options.proofs ?? [])] : [...(options.proofs ?? [])];
-      const event = buildAuditEvent(current, { ...options, from, to, result, proofs, at: options.at ?? this.now() });
+      // The event describes the action as this move leaves it (the policy snapshot a preflight records, say).
+      const event = buildAuditEvent({ ...current, ...options.patch }, { ...options, from, to, result, proofs, at: options.at ?? this.now() });
       writes.push({
         action_id: current.action_id, from, to, patch: options.patch, event, durable: options.durable, base: current, reserve: options.reserve,
+        fence: current.fence,
         ledger: options.ledger ? { key: current.idempotency_key, status: options.ledger, result } : undefined,
       });
       // The next event describes the action as this move leaves it.
@@ -66,8 +68,8 @@ export class ActionTracker {
     const state = this.action.state;
     const proofs = [...this.pendingProofs, ...(options.proofs ?? [])];
     const result = options.patch?.result ?? this.action.result;
-    const event = buildAuditEvent(this.action, { ...options, from: state, to: state, reason, result, proofs, at: options.at ?? this.now() });
-    const { action } = await this.store.actions.note({ action_id: this.action.action_id, state, patch: options.patch ?? {}, event, durable: options.durable, base: this.action });
+    const event = buildAuditEvent({ ...this.action, ...options.patch }, { ...options, from: state, to: state, reason, result, proofs, at: options.at ?? this.now() });
+    const { action } = await this.store.actions.note({ action_id: this.action.action_id, state, fence: this.action.fence, patch: options.patch ?? {}, event, durable: options.durable, base: this.action });
     this.pendingProofs = [];
     this.action = action;
     return action;

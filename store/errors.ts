@@ -32,3 +32,12 @@ export class BudgetRefusedError extends Error {
     this.name = 'BudgetRefusedError';
   }
 }
+
+/** The writer's fencing token is stale: another owner took the action over. Nothing was written. */
+export class FencedError extends Error {
+  readonly code = 'fenced';
+  constructor(readonly actionId: string, readonly held: number, readonly current: number | null) {
+    super(`action ${actionId} was taken over (fence ${current ?? 'none'}, writer holds ${held}): write refused`);
+    this.name = 'FencedError';
+  }
+}

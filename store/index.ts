@@ -1,6 +1,6 @@
 export * from './records.js';
 export type * from './ports.js';
-export { StaleStateError, NotFoundError, RecordInvalidError, BudgetRefusedError } from './errors.js';
+export { StaleStateError, NotFoundError, RecordInvalidError, BudgetRefusedError, FencedError } from './errors.js';
 export { newId } from './ids.js';
 export { canonicalJson, sha256Hex, hashCanonical } from './hash.js';
 export { createSqliteStore, auditLinkHash, GENESIS_HASH } from './sqlite/index.js';

@@ -1,5 +1,5 @@
 import type {
-  Action, ActionResult, ActionState, AuditEvent, AuditRecord, Budget, Client, Episode, Escalation,
+  Action, ActionResult, ActionState, AuditEvent, AuditRecord, Budget, Client, Episode, Escalation, Owner,
   KillScope, KillSwitch, LedgerEntry, LedgerStatus, PlatformAccount, AccountState, Policy, PolicyInput,
 } from './records.js';
 
@@ -18,6 +18,7 @@ export interface Store {
   readonly budgets: BudgetRepository;
   readonly audit: AuditLog;
   readonly escalations: EscalationRepository;
+  readonly owners: OwnerRepository;
   close(): Promise<void>;
 }
 
@@ -57,7 +58,8 @@ export interface EpisodeRepository {
 
 /** Fields the kernel may change on an action alongside a transition. */
 export type ActionPatch = Partial<Pick<Action,
-  'attempt_count' | 'verify_tries' | 'owner_id' | 'lease_expires_at' | 'result' | 'escalated_at' | 'policy_snapshot_id'>>;
+  'attempt_count' | 'verify_tries' | 'owner_id' | 'lease_expires_at' | 'result' | 'escalated_at' | 'policy_snapshot_id'
+  | 'fence' | 'attempt_ended_at' | 'absence'>>;
 
 export interface LedgerWrite {
   key: string;
@@ -81,6 +83,11 @@ export interface TransitionWrite {
   /** Make the commit survive power loss too (fsync), not only a process crash. */
   durable?: boolean;
   /**
+   * The fencing token the writer holds. The write is refused (FencedError) when the action's
+   * token has moved on: another owner took the action over.
+   */
+  fence?: number;
+  /**
    * The action as the caller holds it in `from`. When given, the returned action is this plus
    * the patch (the compare-and-set on the state guarantees nothing else moved it), and the
    * row is not read back.
@@ -92,6 +99,8 @@ export interface NoteWrite {
   action_id: string;
   /** The state the action must still be in; the write is refused otherwise. */
   state: ActionState;
+  /** See TransitionWrite.fence. */
+  fence?: number;
   patch: ActionPatch;
   event: AuditEvent;
   durable?: boolean;
@@ -112,8 +121,24 @@ export interface ActionRepository {
   transitionMany(writes: TransitionWrite[]): Promise<{ action: Action; audit: AuditRecord[] }>;
   /** An audited change without a state change (a retry of `attempt`, a verification try). */
   note(write: NoteWrite): Promise<{ action: Action; audit: AuditRecord }>;
+  /**
+   * One consistent read of everything the kernel re-checks right before a side effect: the
+   * action's state, owner and fencing token, its account's state, and the first engaged kill
+   * switch covering it (global, client, account). Null when the action is missing.
+   */
+  gate(actionId: string): Promise<ActionGate | null>;
   addApproval(actionId: string, approver: string): Promise<void>;
   approvals(actionId: string): Promise<string[]>;
+}
+
+export interface ActionGate {
+  state: ActionState;
+  owner_id: string | null;
+  fence: number;
+  platform_account_id: string;
+  account_state: AccountState;
+  account_reason: string | null;
+  kill: KillSwitch | null;
 }
 
 export type ClaimOutcome = { won: true; entry: LedgerEntry } | { won: false; entry: LedgerEntry };
@@ -156,6 +181,16 @@ export interface AuditLog {
   scan(afterSeq: number, limit: number): Promise<RawAuditRow[]>;
   forAction(actionId: string): Promise<AuditRecord[]>;
   count(): Promise<number>;
+}
+
+export interface OwnerRepository {
+  /** Registers (or re-registers) a kernel instance and stamps its heartbeat. */
+  register(owner: Owner): Promise<Owner>;
+  /** Stamps the heartbeat of a live owner. */
+  heartbeat(ownerId: string, at: Date): Promise<void>;
+  get(ownerId: string): Promise<Owner | null>;
+  /** Removes an owner that stopped cleanly (its actions are settled or released). */
+  remove(ownerId: string): Promise<void>;
 }
 
 export interface EscalationRepository {

@@ -133,6 +133,14 @@ export const ActionResult = z.object({
 });
 export type ActionResult = z.infer<typeof ActionResult>;
 
+/** One precise or imprecise "not there" look at the platform, kept until absence is proven. */
+export const AbsenceLook = z.object({
+  at: isoTime,
+  surface: z.string().nullable(),
+  precise: z.boolean(),
+});
+export type AbsenceLook = z.infer<typeof AbsenceLook>;
+
 export const Action = z.object({
   action_id: id,
   episode_id: id,
@@ -154,6 +162,15 @@ export const Action = z.object({
   verify_tries: z.number().int().min(0),
   owner_id: z.string().nullable(),
   lease_expires_at: isoTime.nullable(),
+  /**
+   * Fencing token: raised at every takeover of the action by another owner. Every write names
+   * the token it read; a write with an older one (a paused-then-resumed owner) is refused.
+   */
+  fence: z.number().int().min(0),
+  /** When the last attempt call ended (or its owner was found gone): absence windows start here. */
+  attempt_ended_at: isoTime.nullable(),
+  /** "Not there" looks since `attempt_ended_at`, until absence is proven or the object is seen. */
+  absence: z.array(AbsenceLook),
   result: ActionResult,
   escalated_at: isoTime.nullable(),
   /** An action that must be confirmed before this one may run (Invariant E). */
@@ -197,7 +214,8 @@ export const AuditEvent = z.object({
     tool_version: z.string().regex(/^\d+\.\d+\.\d+/, 'expected semver'),
   }),
   result: z.object({
-    status: z.enum(['queued', 'attempted', 'confirmed_success', 'confirmed_failed', 'unknown']),
+    /** §9's statuses plus `blocked` (stopped before any tool call: nothing reached the platform). */
+    status: z.enum(['queued', 'attempted', 'confirmed_success', 'confirmed_failed', 'unknown', 'blocked']),
     platform_object_id: z.string().optional(),
     permalink: z.string().optional(),
     http_status: z.number().int().optional(),
@@ -219,6 +237,16 @@ export interface AuditRecord {
   prev_hash: string;
   hash: string;
 }
+
+/** A kernel instance that runs actions: who holds them, and whether it is still alive. */
+export const Owner = z.object({
+  owner_id: z.string().min(1),
+  host: z.string().min(1),
+  pid: z.number().int().min(0),
+  started_at: isoTime,
+  heartbeat_at: isoTime,
+});
+export type Owner = z.infer<typeof Owner>;
 
 export const Escalation = z.object({
   escalation_id: id,

@@ -1,6 +1,6 @@
-import type { Action, ActionState, AuditEvent, AuditRecord } from '../records.js';
-import type { ActionPatch, ActionRepository, LedgerWrite } from '../ports.js';
-import { BudgetRefusedError, StaleStateError } from '../errors.js';
+import type { AccountState, Action, ActionState, AuditEvent, AuditRecord, KillSwitch } from '../records.js';
+import type { ActionGate, ActionPatch, ActionRepository, LedgerWrite } from '../ports.js';
+import { BudgetRefusedError, FencedError, StaleStateError } from '../errors.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db, GroupWriter } from './database.js';
 import type { BudgetUse } from './controls.js';
@@ -11,7 +11,7 @@ interface ActionRow {
   lane: string; action_type: string; payload_json: string; payload_hash: string; idempotency_key: string;
   state: string; risk: string; compliance_flags_json: string; created_by: string; policy_snapshot_id: string | null;
   attempt_count: number; verify_tries: number; owner_id: string | null; lease_expires_at: string | null;
-  result_json: string; escalated_at: string | null; depends_on: string | null; created_at: string; updated_at: string;
+  fence: number; attempt_ended_at: string | null; absence_json: string; result_json: string; escalated_at: string | null; depends_on: string | null; created_at: string; updated_at: string;
 }
 
 function toAction(r: ActionRow): Action {
@@ -23,32 +23,56 @@ function toAction(r: ActionRow): Action {
     idempotency_key: r.idempotency_key, state: r.state as ActionState, risk: r.risk as Action['risk'],
     compliance_flags: JSON.parse(r.compliance_flags_json) as string[], created_by: r.created_by,
     policy_snapshot_id: r.policy_snapshot_id, attempt_count: r.attempt_count, verify_tries: r.verify_tries,
-    owner_id: r.owner_id, lease_expires_at: r.lease_expires_at, result: JSON.parse(r.result_json) as Action['result'],
+    owner_id: r.owner_id, lease_expires_at: r.lease_expires_at, fence: r.fence, attempt_ended_at: r.attempt_ended_at,
+    absence: JSON.parse(r.absence_json) as Action['absence'], result: JSON.parse(r.result_json) as Action['result'],
     escalated_at: r.escalated_at, depends_on: r.depends_on, created_at: r.created_at, updated_at: r.updated_at,
   };
 }
 
-const PATCHABLE = ['attempt_count', 'verify_tries', 'owner_id', 'lease_expires_at', 'escalated_at', 'policy_snapshot_id'] as const;
+const PATCHABLE = ['attempt_count', 'verify_tries', 'owner_id', 'lease_expires_at', 'escalated_at', 'policy_snapshot_id', 'fence', 'attempt_ended_at'] as const;
 
 export function createActionRepository(db: Db, writer: GroupWriter, append: (event: AuditEvent) => AuditRecord, reserve: (use: BudgetUse) => Reservation): ActionRepository {
   const insert = db.prepare(`INSERT INTO actions (action_id, episode_id, client_id, platform, platform_account_id, lane,
     action_type, payload_json, payload_hash, idempotency_key, state, risk, compliance_flags_json, created_by,
-    policy_snapshot_id, attempt_count, verify_tries, owner_id, lease_expires_at, result_json, escalated_at, depends_on, created_at, updated_at)
+    policy_snapshot_id, attempt_count, verify_tries, owner_id, lease_expires_at, fence, attempt_ended_at, absence_json,
+    result_json, escalated_at, depends_on, created_at, updated_at)
     VALUES (@action_id, @episode_id, @client_id, @platform, @platform_account_id, @lane, @action_type, @payload_json,
     @payload_hash, @idempotency_key, @state, @risk, @compliance_flags_json, @created_by, @policy_snapshot_id,
-    @attempt_count, @verify_tries, @owner_id, @lease_expires_at, @result_json, @escalated_at, @depends_on, @created_at, @updated_at)`);
+    @attempt_count, @verify_tries, @owner_id, @lease_expires_at, @fence, @attempt_ended_at, @absence_json,
+    @result_json, @escalated_at, @depends_on, @created_at, @updated_at)`);
   const get = db.prepare<[string], ActionRow>('SELECT * FROM actions WHERE action_id = ?');
   const insertEpisode = db.prepare('INSERT OR IGNORE INTO episodes (episode_id, client_id, platform_account_id, kind, created_at) VALUES (@episode_id, @client_id, @platform_account_id, @kind, @created_at)');
-  const stateOf = db.prepare<[string], { state: string }>('SELECT state FROM actions WHERE action_id = ?');
+  const stateOf = db.prepare<[string], { state: string; fence: number }>('SELECT state, fence FROM actions WHERE action_id = ?');
   const stateRow = (actionId: string) => get.get(actionId)!;
   const ledgerMirror = db.prepare('UPDATE idempotency_ledger SET status = ?, result_json = ?, updated_at = ? WHERE key = ? AND action_id = ?');
+  const gateRow = db.prepare<[string], { state: string; owner_id: string | null; fence: number; client_id: string; platform_account_id: string; account_state: string; account_reason: string | null }>(
+    `SELECT a.state, a.owner_id, a.fence, a.client_id, a.platform_account_id, p.state AS account_state, p.state_reason AS account_reason
+     FROM actions a JOIN platform_accounts p ON p.platform_account_id = a.platform_account_id WHERE a.action_id = ?`);
+  const killRow = db.prepare<[string, string], { scope: string; scope_id: string; engaged: number; reason: string | null; set_by: string; set_at: string }>(
+    `SELECT * FROM kill_switches WHERE engaged = 1 AND ((scope = 'global') OR (scope = 'client' AND scope_id = ?) OR (scope = 'account' AND scope_id = ?))
+     ORDER BY CASE scope WHEN 'global' THEN 0 WHEN 'client' THEN 1 ELSE 2 END LIMIT 1`);
+  const readGate = db.transaction((actionId: string): ActionGate | null => {
+    const row = gateRow.get(actionId);
+    if (!row) return null;
+    const kill = killRow.get(row.client_id, row.platform_account_id);
+    return {
+      state: row.state as ActionState, owner_id: row.owner_id, fence: row.fence, platform_account_id: row.platform_account_id,
+      account_state: row.account_state as AccountState, account_reason: row.account_reason,
+      kill: kill ? { ...kill, engaged: true } as KillSwitch : null,
+    };
+  });
   const addApproval = db.prepare('INSERT OR IGNORE INTO approvals (action_id, approver, approved_at) VALUES (?, ?, ?)');
   const approvals = db.prepare<[string], { approver: string }>('SELECT approver FROM approvals WHERE action_id = ? ORDER BY approved_at');
   const updates = new Map<string, Statement>();
 
-  function applyPatch(actionId: string, expected: ActionState, to: ActionState, patch: ActionPatch, now: string, base?: Action): Action {
+  function applyPatch(actionId: string, expected: ActionState, to: ActionState, patch: ActionPatch, now: string, base?: Action, fence?: number): Action {
     const sets = ['state = @to', 'updated_at = @now'];
     const params: Record<string, unknown> = { id: actionId, expected, to, now };
+    const where = ['action_id = @id', 'state = @expected'];
+    if (fence !== undefined) {
+      where.push('fence = @held');
+      params.held = fence;
+    }
     for (const field of PATCHABLE) {
       if (patch[field] !== undefined) {
         sets.push(`${field} = @${field}`);
@@ -59,12 +83,20 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
       sets.push('result_json = @result_json');
       params.result_json = JSON.stringify(patch.result);
     }
-    const sql = `UPDATE actions SET ${sets.join(', ')} WHERE action_id = @id AND state = @expected RETURNING ${base ? 'state' : '*'}`;
+    if (patch.absence !== undefined) {
+      sets.push('absence_json = @absence_json');
+      params.absence_json = JSON.stringify(patch.absence);
+    }
+    const sql = `UPDATE actions SET ${sets.join(', ')} WHERE ${where.join(' AND ')} RETURNING ${base ? 'state' : '*'}`;
     // Statements vary with the patch's fields; the shapes are few, so each is prepared once.
     let update = updates.get(sql);
     if (!update) updates.set(sql, (update = db.prepare(sql)));
     const row = update.get(params) as ActionRow | undefined;
-    if (!row) throw new StaleStateError(actionId, expected, stateOf.get(actionId)?.state ?? null);
+    if (!row) {
+      const now = stateOf.get(actionId);
+      if (fence !== undefined && now && now.fence !== fence) throw new FencedError(actionId, fence, now.fence);
+      throw new StaleStateError(actionId, expected, now?.state ?? null);
+    }
     if (!base || base.action_id !== actionId || base.state !== expected) return base ? toAction(stateRow(actionId)) : toAction(row);
     return { ...base, ...patch, state: to, updated_at: now };
   }
@@ -82,6 +114,7 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
           payload_json: JSON.stringify(action.payload),
           compliance_flags_json: JSON.stringify(action.compliance_flags),
           result_json: JSON.stringify(action.result),
+          absence_json: JSON.stringify(action.absence),
         });
         append(event);
         return action;
@@ -107,7 +140,7 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
           const verdict = reserve({ ...write.reserve, action_id: write.action_id });
           if (!verdict.ok) throw new BudgetRefusedError(verdict.rule, verdict.retry_at);
         }
-        const action = applyPatch(write.action_id, write.from, write.to, write.patch ?? {}, now, write.base);
+        const action = applyPatch(write.action_id, write.from, write.to, write.patch ?? {}, now, write.base, write.fence);
         mirror(write.ledger, write.action_id, now);
         const audit = append(write.event);
         return { action, audit };
@@ -118,7 +151,7 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
         let action: Action | undefined;
         const audit: AuditRecord[] = [];
         for (const w of writes) {
-          action = applyPatch(w.action_id, w.from, w.to, w.patch ?? {}, w.event.timestamp, w.base);
+          action = applyPatch(w.action_id, w.from, w.to, w.patch ?? {}, w.event.timestamp, w.base, w.fence);
           mirror(w.ledger, w.action_id, w.event.timestamp);
           audit.push(append(w.event));
         }
@@ -128,10 +161,13 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
     },
     async note(write) {
       return writer.write(() => {
-        const action = applyPatch(write.action_id, write.state, write.state, write.patch, write.event.timestamp, write.base);
+        const action = applyPatch(write.action_id, write.state, write.state, write.patch, write.event.timestamp, write.base, write.fence);
         const audit = append(write.event);
         return { action, audit };
       }, write.durable);
+    },
+    async gate(actionId) {
+      return readGate(actionId);
     },
     async addApproval(actionId, approver) {
       addApproval.run(actionId, approver, new Date().toISOString());

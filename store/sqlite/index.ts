@@ -5,7 +5,7 @@ import { createActionRepository } from './actions.js';
 import { createAccountRepository, createClientRepository, createPolicyRepository } from './tenancy.js';
 import { createBudgetRepository, createKillSwitchRepository, makeReserver } from './controls.js';
 import { createLedger } from './ledger.js';
-import { createEpisodeRepository, createEscalationRepository } from './work.js';
+import { createEpisodeRepository, createEscalationRepository, createOwnerRepository } from './work.js';
 
 export type { SqliteOptions } from './database.js';
 export { auditLinkHash, GENESIS_HASH } from './audit.js';
@@ -27,6 +27,7 @@ export function createSqliteStore(options: SqliteOptions): Store {
     budgets: createBudgetRepository(db, writer, reserve),
     audit: createAuditLog(db, writer, append),
     escalations: createEscalationRepository(db),
+    owners: createOwnerRepository(db),
     async close() {
       await writer.drain();
       if (db.open) db.close();

@@ -141,4 +141,20 @@ CREATE TABLE auth_failures (
 CREATE INDEX auth_failures_account ON auth_failures(platform_account_id, at_ms);
 `,
   },
+  {
+    version: 3,
+    name: 'ownership with fencing, absence proofs',
+    sql: `
+ALTER TABLE actions ADD COLUMN fence INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE actions ADD COLUMN attempt_ended_at TEXT;
+ALTER TABLE actions ADD COLUMN absence_json TEXT NOT NULL DEFAULT '[]';
+CREATE TABLE owners (
+  owner_id TEXT PRIMARY KEY,
+  host TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  started_at TEXT NOT NULL,
+  heartbeat_at TEXT NOT NULL
+);
+`,
+  },
 ];

@@ -1,5 +1,5 @@
-import { Episode, Escalation } from '../records.js';
-import type { EpisodeRepository, EscalationRepository } from '../ports.js';
+import { Episode, Escalation, Owner } from '../records.js';
+import type { EpisodeRepository, EscalationRepository, OwnerRepository } from '../ports.js';
 import { parseRecord } from './parse.js';
 import type { Db } from './database.js';
 
@@ -34,6 +34,30 @@ export function createEscalationRepository(db: Db): EscalationRepository {
     },
     async resolve(escalationId, by) {
       resolve.run(new Date().toISOString(), by, escalationId);
+    },
+  };
+}
+
+export function createOwnerRepository(db: Db): OwnerRepository {
+  const upsert = db.prepare(`INSERT INTO owners (owner_id, host, pid, started_at, heartbeat_at) VALUES (@owner_id, @host, @pid, @started_at, @heartbeat_at)
+    ON CONFLICT (owner_id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`);
+  const beat = db.prepare('UPDATE owners SET heartbeat_at = ? WHERE owner_id = ?');
+  const get = db.prepare<[string], Owner>('SELECT * FROM owners WHERE owner_id = ?');
+  const remove = db.prepare('DELETE FROM owners WHERE owner_id = ?');
+  return {
+    async register(owner) {
+      const row = parseRecord(Owner, 'Owner', owner);
+      upsert.run(row);
+      return row;
+    },
+    async heartbeat(ownerId, at) {
+      beat.run(at.toISOString(), ownerId);
+    },
+    async get(ownerId) {
+      return get.get(ownerId) ?? null;
+    },
+    async remove(ownerId) {
+      remove.run(ownerId);
     },
   };
 }

@@ -1,0 +1,90 @@
+import type { PlatformAccount } from '../store/index.js';
+import { absenceProof, absenceRuleFor, lookOf, nextLook } from './absence.js';
+import type { EpisodeContext } from './context.js';
+import type { KernelDeps } from './deps.js';
+import { errorCode } from './errors.js';
+import type { Logger } from './log.js';
+import type { AttemptReceipt, Performer, Verification } from './performer.js';
+import { backoffDelay, sleep as defaultSleep } from './retry.js';
+import type { ActionTracker } from './tracker.js';
+
+export type Settled =
+  | { outcome: 'present'; verification: Verification; look: number }
+  | { outcome: 'absent'; look: number }
+  | { outcome: 'unknown'; why: string };
+
+export interface SettleOptions {
+  performer: Performer;
+  tracker: ActionTracker;
+  account: PlatformAccount;
+  log: Logger;
+  tool: { name: 'connector' | 'browser_runner'; version: string };
+  /** A fresh read-only context per look (or the attempt's own). */
+  context(): EpisodeContext;
+  receipt?: AttemptReceipt;
+  /** When the attempt ended, if the action does not record it yet (written with the first audited look). */
+  endedAt?: string;
+  /** Looks in this call at most. */
+  maxLooks: number;
+  /** No look starts after this time (the kernel's clock, ms). */
+  until?: number;
+  /** Whether looks count as verification tries of an `unknown` action (`verify_tries`). */
+  countTries: boolean;
+  /** The first look happens at once (right after an attempt) instead of after a delay. */
+  immediateFirst: boolean;
+  /** A label for the audit lines: "look" inline, "verification try" in the loop. */
+  label: string;
+}
+
+/**
+ * Looks for the effect of an attempt, read-only, until it is seen (`present`), its absence is
+ * proven under the performer's AbsenceRule (`absent`), or the looks allowed here run out
+ * (`unknown`). Every look is audited; "not there" looks are kept on the action so a later
+ * sweep can finish a proof this call started. Never calls `attempt`.
+ */
+export async function settle(k: KernelDeps, o: SettleOptions): Promise<Settled> {
+  const now = k.now ?? (() => new Date());
+  const sleep = k.sleep ?? defaultSleep;
+  const s = k.settings;
+  const rule = absenceRuleFor(o.performer, o.tracker.action.action_type, { windowMs: s.absenceWindowMs, looks: s.absenceLooks });
+  let why = 'no look taken';
+  const endedAt = o.endedAt ?? o.tracker.action.attempt_ended_at;
+  // The end of the attempt reaches the store with the first audited look (none on the fast path).
+  const ended = () => (o.tracker.action.attempt_ended_at !== endedAt ? { attempt_ended_at: endedAt } : {});
+  for (let i = 0; i < o.maxLooks; i += 1) {
+    const tries = o.tracker.action.verify_tries;
+    const plan = nextLook(rule, o.tracker.action.absence, endedAt, now(), o.maxLooks - i,
+      backoffDelay(o.countTries ? tries : i, { baseMs: s.verifyBaseMs, capMs: s.verifyCapMs }, k.random));
+    if (i > 0 || !o.immediateFirst) {
+      if (o.until !== undefined && now().getTime() + plan.delayMs > o.until) return { outcome: 'unknown', why: `${why}; no time left for another look` };
+      await sleep(plan.delayMs);
+    }
+    const n = o.countTries ? tries + 1 : i + 1;
+    const ctx = o.context();
+    let v: Verification;
+    let failure: string | undefined;
+    try {
+      v = await o.performer.verify(ctx, o.receipt, { n, ...(plan.surface ? { surface: plan.surface } : {}) });
+    } catch (error) {
+      failure = errorCode(error);
+      v = { outcome: 'inconclusive', level: o.receipt ? 1 : 0 };
+      o.log.warn({ code: failure }, 'verification look failed');
+    }
+    for (const p of v.proofs ?? []) o.tracker.addProof(p);
+    const counted = { ...(o.countTries ? { verify_tries: tries + 1 } : {}), ...ended() };
+    const where = v.surface ? ` on ${v.surface}` : '';
+    if (v.outcome === 'present' && v.level >= 2) return { outcome: 'present', verification: v, look: n };
+    if (v.outcome === 'absent') {
+      const absence = [...o.tracker.action.absence, lookOf(v, now())];
+      const proof = absenceProof(rule, absence, endedAt);
+      const kind = v.precise ? 'precise' : 'content match only';
+      await o.tracker.note(`${o.label} ${n}: not seen${where} (${kind})${proof.proven ? '; absence proven' : `; absence not proven: ${proof.missing}`}`, { patch: { absence, ...counted }, tool: o.tool });
+      if (proof.proven) return { outcome: 'absent', look: n };
+      why = `not seen, absence not proven (${proof.missing})`;
+      continue;
+    }
+    why = `inconclusive${failure ? ` (${failure})` : v.outcome === 'present' ? ` (seen at level ${v.level} only)` : ''}`;
+    await o.tracker.note(`${o.label} ${n}: ${why}${where}`, { patch: counted, tool: o.tool });
+  }
+  return { outcome: 'unknown', why };
+}
