@@ -1,5 +1,5 @@
 import type {
-  Action, ActionResult, ActionState, AuditEvent, AuditRecord, Budget, Client, Episode, Escalation, Owner,
+  Action, ActionResult, ActionState, AuditCheckpoint, AuditEvent, AuditRecord, Budget, Client, Episode, Escalation, Owner,
   KillScope, KillSwitch, LedgerEntry, LedgerStatus, PlatformAccount, AccountState, Policy, PolicyInput,
 } from './records.js';
 
@@ -181,6 +181,30 @@ export interface AuditLog {
   scan(afterSeq: number, limit: number): Promise<RawAuditRow[]>;
   forAction(actionId: string): Promise<AuditRecord[]>;
   count(): Promise<number>;
+  /** The chain's last link, or null when it is empty. */
+  head(): Promise<{ seq: number; hash: string } | null>;
+  /** Stores a signed checkpoint of the head (append-only, like the events). */
+  addCheckpoint(checkpoint: AuditCheckpoint): Promise<void>;
+  /** Every stored checkpoint as stored, in the order written, for verification (validated by the caller). */
+  checkpoints(): Promise<RawCheckpointRow[]>;
+  /** The checkpoint with the highest seq (latest written among equals), validated; null when none. */
+  latestCheckpoint(): Promise<AuditCheckpoint | null>;
+  /**
+   * The actions table as the audit cross-check reads it: each action's current state, in
+   * `action_id` order after `afterActionId` (exclusive; '' for the start), `limit` at a time.
+   */
+  actionStates(afterActionId: string, limit: number): Promise<{ action_id: string; state: ActionState }[]>;
+}
+
+/** One row of `audit_checkpoints` as stored. */
+export interface RawCheckpointRow {
+  checkpoint_no: number;
+  v: number;
+  seq: number;
+  hash: string;
+  time: string;
+  key_id: string;
+  sig: string;
 }
 
 export interface OwnerRepository {

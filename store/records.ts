@@ -267,3 +267,19 @@ function isTimeZone(tz: string): boolean {
     return false;
   }
 }
+
+/**
+ * A signed checkpoint of the audit chain's head (`raize audit checkpoint`): the signature is
+ * ed25519 over `checkpointBytes` (safety/checkpoint.ts); `key_id` is the sha256 of the raw
+ * 32-byte public key. Kept in the store and, one JSON line each, in the checkpoint file.
+ */
+export const AuditCheckpoint = z.object({
+  v: z.literal(1),
+  /** The head's sequence number; 0 for an empty chain. */
+  seq: z.number().int().min(0),
+  hash: sha256,
+  time: isoTime,
+  key_id: sha256,
+  sig: z.string().regex(/^[0-9a-f]{128}$/, 'expected a 64-byte ed25519 signature in lowercase hex'),
+}).strict();
+export type AuditCheckpoint = z.infer<typeof AuditCheckpoint>;

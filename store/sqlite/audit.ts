@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../hash.js';
-import { AuditEvent, type AuditRecord } from '../records.js';
-import type { AuditLog, RawAuditRow } from '../ports.js';
+import { AuditCheckpoint, AuditEvent, type ActionState, type AuditRecord } from '../records.js';
+import type { AuditLog, RawAuditRow, RawCheckpointRow } from '../ports.js';
 import { RecordInvalidError } from '../errors.js';
 import type { Db, GroupWriter } from './database.js';
 
@@ -53,6 +53,11 @@ export function createAuditLog(db: Db, writer: GroupWriter, append: (event: Audi
   const scan = db.prepare<[number, number], RawAuditRow>('SELECT seq, audit_event_id, event_json, prev_hash, hash FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?');
   const byAction = db.prepare<[string], RawAuditRow>('SELECT seq, audit_event_id, event_json, prev_hash, hash FROM audit_events WHERE action_id = ? ORDER BY seq');
   const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM audit_events');
+  const head = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1');
+  const insertCheckpoint = db.prepare('INSERT INTO audit_checkpoints (v, seq, hash, time, key_id, sig) VALUES (@v, @seq, @hash, @time, @key_id, @sig)');
+  const allCheckpoints = db.prepare<[], RawCheckpointRow>('SELECT checkpoint_no, v, seq, hash, time, key_id, sig FROM audit_checkpoints ORDER BY checkpoint_no');
+  const latestCheckpoint = db.prepare<[], RawCheckpointRow>('SELECT checkpoint_no, v, seq, hash, time, key_id, sig FROM audit_checkpoints ORDER BY seq DESC, checkpoint_no DESC LIMIT 1');
+  const actionStates = db.prepare<[string, number], { action_id: string; state: ActionState }>('SELECT action_id, state FROM actions WHERE action_id > ? ORDER BY action_id LIMIT ?');
   return {
     async append(event) {
       return writer.write(() => append(event));
@@ -66,5 +71,33 @@ export function createAuditLog(db: Db, writer: GroupWriter, append: (event: Audi
     async count() {
       return count.get()!.n;
     },
+    async head() {
+      return head.get() ?? null;
+    },
+    async addCheckpoint(checkpoint) {
+      const valid = validateCheckpoint(checkpoint);
+      await writer.write(() => insertCheckpoint.run(valid), true);
+    },
+    async checkpoints() {
+      return allCheckpoints.all();
+    },
+    async latestCheckpoint() {
+      const row = latestCheckpoint.get();
+      if (!row) return null;
+      const { checkpoint_no: _no, ...record } = row;
+      return validateCheckpoint(record as AuditCheckpoint);
+    },
+    async actionStates(afterActionId, limit) {
+      return actionStates.all(afterActionId, limit);
+    },
   };
+}
+
+function validateCheckpoint(checkpoint: AuditCheckpoint): AuditCheckpoint {
+  const parsed = AuditCheckpoint.safeParse(checkpoint);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new RecordInvalidError('AuditCheckpoint', issue.path.join('.') || '(root)', issue.message);
+  }
+  return parsed.data;
 }

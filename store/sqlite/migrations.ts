@@ -157,4 +157,24 @@ CREATE TABLE owners (
 );
 `,
   },
+  {
+    version: 4,
+    name: 'audit checkpoints',
+    sql: `
+CREATE TABLE audit_checkpoints (
+  checkpoint_no INTEGER PRIMARY KEY,
+  v INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  hash TEXT NOT NULL,
+  time TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  sig TEXT NOT NULL UNIQUE
+);
+CREATE INDEX audit_checkpoints_seq ON audit_checkpoints(seq);
+CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only: UPDATE refused'); END;
+CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only: DELETE refused'); END;
+`,
+  },
 ];
