@@ -23,6 +23,10 @@ export interface ServiceOverrides {
   performers?: PerformerRegistry;
   random?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** The kernel's clock (tests run it virtually: sleeps advance it). */
+  now?: () => Date;
+  /** The kernel instance's owner id (tests run two "hosts" in one process). */
+  ownerId?: string;
 }
 
 /** The one place that wires the product: store, logger, telemetry, performers, kernel. */
@@ -32,7 +36,7 @@ export function createServices(config: RaizeConfig, overrides: ServiceOverrides 
   const telemetry = createTelemetry({ tracerProvider: overrides.tracerProvider, meterProvider: overrides.meterProvider });
   const performers = overrides.performers ?? new PerformerRegistry();
   const kernel: KernelDeps = {
-    store, logger, telemetry, performers: performers.resolve, ownerId: newOwnerId(),
+    store, logger, telemetry, performers: performers.resolve, ownerId: overrides.ownerId ?? newOwnerId(),
     settings: {
       actionDeadlineMs: config.actionDeadlineMs, retryBaseMs: config.retryBaseMs, retryCapMs: config.retryCapMs,
       retryMaxAttempts: config.retryMaxAttempts, verifyBaseMs: config.verifyBaseMs, verifyCapMs: config.verifyCapMs,
@@ -42,6 +46,7 @@ export function createServices(config: RaizeConfig, overrides: ServiceOverrides 
     },
     ...(overrides.random ? { random: overrides.random } : {}),
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
+    ...(overrides.now ? { now: overrides.now } : {}),
   };
   return {
     config, store, logger, telemetry, performers, kernel,

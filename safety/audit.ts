@@ -1,4 +1,4 @@
-import { newId, AuditEvent, GENESIS_HASH, auditLinkHash, canonicalJson, type Action, type ActionResult, type ActionState, type Store } from '../store/index.js';
+import { newId, AuditEvent, GENESIS_HASH, auditLinkHash, canonicalJson, type Action, type ActionResult, type ActionState, type RawAuditRow, type Store } from '../store/index.js';
 import type { ProofRef } from './performer.js';
 
 export const KERNEL_VERSION = '0.1.0';
@@ -76,11 +76,28 @@ export type ChainVerdict =
  * hash, sit at the next sequence number and hash to what is stored. Names the first break.
  */
 export async function verifyAuditChain(store: Store, pageSize = 5000): Promise<ChainVerdict> {
-  let prevHash = GENESIS_HASH;
-  let expectedSeq = 1;
+  return walkAuditChain(store, { pageSize });
+}
+
+export interface WalkOptions {
+  /** Start after this link (its seq and hash, taken as given); default: from the genesis. */
+  after?: { seq: number; hash: string };
+  /** Stop after this seq (a head read earlier); default: to the end. */
+  untilSeq?: number;
+  pageSize?: number;
+  /** Called for every link that verified, in order (anchoring and cross-checks read along). */
+  visit?: (row: RawAuditRow, event: AuditEvent) => void;
+}
+
+/** verifyAuditChain over a segment, with a reader riding along. `count` is the links walked. */
+export async function walkAuditChain(store: Store, options: WalkOptions = {}): Promise<ChainVerdict> {
+  const pageSize = options.pageSize ?? 5000;
+  const until = options.untilSeq ?? Number.POSITIVE_INFINITY;
+  let prevHash = options.after?.hash ?? GENESIS_HASH;
+  let expectedSeq = (options.after?.seq ?? 0) + 1;
   let count = 0;
   for (;;) {
-    const rows = await store.audit.scan(expectedSeq - 1, pageSize);
+    const rows = expectedSeq > until ? [] : await store.audit.scan(expectedSeq - 1, Math.min(pageSize, until - expectedSeq + 1));
     if (rows.length === 0) return { ok: true, count, head: prevHash };
     for (const row of rows) {
       const broken = (problem: string) => ({ ok: false as const, count, broken: { seq: row.seq, audit_event_id: row.audit_event_id, problem } });
@@ -97,6 +114,7 @@ export async function verifyAuditChain(store: Store, pageSize = 5000): Promise<C
       if (event.audit_event_id !== row.audit_event_id) return broken('audit_event_id differs from its row');
       if (auditLinkHash(row.seq, row.prev_hash, row.event_json) !== row.hash) return broken('hash does not match the event content');
       if (canonicalJson(event) !== row.event_json) return broken('event is not stored in canonical JSON');
+      options.visit?.(row, event);
       prevHash = row.hash;
       expectedSeq += 1;
       count += 1;

@@ -6,7 +6,12 @@ export { evaluatePolicy, type PolicyVerdict, type PolicyCheck, type PolicyInput 
 export { inQuietHours, quietHoursEnd, localMinutes } from './quiet-hours.js';
 export { checkKillSwitches, checkGates, type Checkpoint, type Holder } from './context.js';
 export { absenceProof, absenceRuleFor, nextLook, type AbsenceVerdict } from './absence.js';
-export { buildAuditEvent, verifyAuditChain, exportAuditJsonl, KERNEL_VERSION, type ChainVerdict } from './audit.js';
+export { buildAuditEvent, verifyAuditChain, walkAuditChain, exportAuditJsonl, KERNEL_VERSION, type ChainVerdict, type WalkOptions } from './audit.js';
+export { loadOrCreateAuditKey, readAuditPublicKey, auditKeyPaths, keyIdOf, AuditKeyError, type AuditPublicKey, type AuditSigningKey } from './audit-key.js';
+export { makeCheckpoint, startCheckpointing, checkpointBytes, checkpointSignatureOk, checkpointFile, readCheckpointFile, parseCheckpointLine, AnchorError, CHECKPOINT_FILE, type Checkpointing, type CheckpointOptions } from './checkpoint.js';
+export { verifyAnchoredAudit, type AnchoredVerdict, type AnchoredVerifyOptions } from './anchor.js';
+export { describeAnchoredVerdict } from './anchor-report.js';
+export { crossCheckActions, pathOf, type CrossCheckReport } from './audit-cross-check.js';
 export { createLogger, type Logger, type LoggerOptions } from './log.js';
 export { createTelemetry, traceFields, type Telemetry, type TelemetryOptions } from './telemetry.js';
 export type * from './performer.js';

@@ -235,7 +235,7 @@ class ActionRun {
     }
     // In flight elsewhere, or unknown: only verification may settle it, never a second attempt.
     if (entry.status === 'unknown') {
-      const original = await resolveUnknown(this.k, entry.action_id, { maxTries: 1 });
+      const original = await resolveUnknown(this.k, entry.action_id, { maxTries: 1, parent: this.span });
       if (original && succeeded(original)) {
         await this.releaseBudget();
         const result = { ...original.result, duplicate_of: original.action_id };
@@ -386,7 +386,7 @@ class ActionRun {
     this.span.addEvent('unknown', { reason: reason.split(':')[0]! });
     this.log.warn({ reason: reason.split(':')[0] }, 'outcome unknown');
     if (this.options.verifyInline === false) return { status: 'unknown', action: this.action, reason };
-    const settled = await resolveUnknown(this.k, this.action.action_id, { performer });
+    const settled = await resolveUnknown(this.k, this.action.action_id, { performer, parent: this.span });
     const final = settled ?? this.action;
     if (succeeded(final)) return { status: 'confirmed_success', action: final };
     if (final.state === 'unknown') return { status: 'unknown', action: final, reason };

@@ -1,4 +1,4 @@
-import { SpanStatusCode, type Span } from '@opentelemetry/api';
+import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Action } from '../store/index.js';
 import { newId } from '../store/index.js';
 import { createActionContext } from './context.js';
@@ -18,6 +18,8 @@ export interface ResolveOptions {
   /** Tries in this call; defaults to what is left of the configured maximum. */
   maxTries?: number;
   performer?: Performer;
+  /** The span this loop belongs to (the action's), when called from inside a run. */
+  parent?: Span;
 }
 
 /**
@@ -34,7 +36,8 @@ export async function resolveUnknown(k: KernelDeps, actionId: string, options: R
     episode_id: action.episode_id, action_id: action.action_id, client_id: action.client_id,
     platform_account_id: action.platform_account_id, 'raize.platform': action.platform, 'raize.action_type': action.action_type,
   };
-  return k.telemetry.tracer.startActiveSpan('side_effect.verify', { attributes }, async (span) => {
+  const parent = options.parent ? trace.setSpan(context.active(), options.parent) : context.active();
+  return k.telemetry.tracer.startActiveSpan('side_effect.verify', { attributes }, parent, async (span) => {
     try {
       const settled = await verifyLoop(k, action, options, span);
       span.setAttribute('raize.state', settled.state);

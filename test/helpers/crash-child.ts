@@ -5,7 +5,7 @@ import { resolveConfig } from '../../config/index.js';
 import { createServices, PerformerRegistry } from '../../runners/index.js';
 import { runAction, type Performer } from '../../safety/index.js';
 
-const [dbFile, truthFile, actionId, mode] = process.argv.slice(2) as [string, string, string, 'commit' | 'before_commit'];
+const [dbFile, truthFile, actionId, mode] = process.argv.slice(2) as [string, string, string, 'commit' | 'before_commit' | 'precheck'];
 const hang = () => new Promise<never>(() => setInterval(() => {}, 60_000));
 const performer: Performer = {
   tool: 'connector',
@@ -14,6 +14,11 @@ const performer: Performer = {
     return { ok: true, signals: [{ name: 'handle', ok: true }, { name: 'avatar_or_name', ok: true }] };
   },
   async precheck() {
+    if (mode === 'precheck') {
+      // Killed after the idempotency claim, before `attempted`.
+      process.stdout.write('prechecking\n');
+      return hang();
+    }
     return { exists: false };
   },
   async attempt(ctx) {

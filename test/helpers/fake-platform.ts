@@ -1,5 +1,5 @@
 import { TransientError, PlatformRefusalError, CheckpointError, AuthExpiredError, OutcomeUnknownError } from '../../safety/index.js';
-import type { ActionContext, AttemptReceipt, IdentityProof, Performer, Precheck, Verification } from '../../safety/index.js';
+import type { AbsenceRule, ActionContext, AttemptReceipt, IdentityProof, Performer, Precheck, Verification, VerifyLook } from '../../safety/index.js';
 
 /**
  * How one call of `attempt` behaves:
@@ -11,43 +11,79 @@ import type { ActionContext, AttemptReceipt, IdentityProof, Performer, Precheck,
  * - refused: a definite refusal (no effect);
  * - checkpoint / auth_expired: platform friction (no effect);
  * - no_receipt: commits but returns a receipt the platform does not show yet;
- * - applied_then_checkpoint: commits, then a checkpoint shows (friction after the commit click).
+ * - applied_then_checkpoint: commits, then a checkpoint shows (friction after the commit click);
+ * - phantom_success: a receipt with an id, and nothing applied (the platform said "done");
+ * - phantom_failure: a 500 shown, and the effect applied all the same;
+ * - unguarded: commits without calling beforeCommit() (a lane bug the kernel must refuse).
  */
-export type AttemptScript = 'ok' | 'not_sent' | 'rate_limited' | 'applied_then_error' | 'error_before_commit' | 'refused' | 'checkpoint' | 'auth_expired' | 'no_receipt' | 'applied_then_checkpoint';
+export type AttemptScript = 'ok' | 'not_sent' | 'rate_limited' | 'applied_then_error' | 'error_before_commit' | 'refused' | 'checkpoint'
+  | 'auth_expired' | 'no_receipt' | 'applied_then_checkpoint' | 'phantom_success' | 'phantom_failure' | 'unguarded';
 
 export interface FakePlatformOptions {
   attempts?: AttemptScript[];
   retryAfterMs?: number;
   identity?: IdentityProof | Error;
-  /** How many verify calls answer `inconclusive` before the truth is told. */
+  /** How many verify calls answer `inconclusive` before the platform's view is told. */
   inconclusiveVerifies?: number;
   /** Called right before the commit check; tests flip kill switches here. */
   onBeforeCommit?: () => Promise<void> | void;
   /** Called after the effect is applied (past the last check). */
   onCommitted?: () => Promise<void> | void;
+  /** Called when attempt starts, before anything else (tests stall a slow attempt here). */
+  onAttempt?: () => Promise<void> | void;
   precheckThrows?: boolean;
+  /**
+   * Read-after-write lag, as on the real platforms: a new effect shows on the listing surface
+   * (feed, grid, search) `listMs` after it landed, and by its id `byIdMs` after.
+   * @default { listMs: 1000, byIdMs: 0 }
+   */
+  lag?: { listMs: number; byIdMs?: number };
+  /** The listing can identify an effect precisely (a platform with client tokens); else it matches content only. @default false */
+  listingPrecise?: boolean;
+  /** The platform takes effects back this long after they landed (they vanish from every surface). */
+  revertAfterMs?: number;
+  /** The absence rule this lane declares. */
+  absence?: Partial<AbsenceRule>;
 }
 
-/** The ground truth of a fake platform: every effect it applied, keyed by payload hash. */
+/** The ground truth of a fake platform: every effect it applied. Tests read it; the kernel never does. */
 export interface Effect {
   action_id: string;
   account_id: string;
   payload_hash: string;
   object_id: string;
+  /** The platform's clock when it landed (ms). */
+  at: number;
 }
 
-/** A Performer over an in-memory platform that knows which effects really happened. */
+/**
+ * A Performer over an in-memory platform that knows which effects really happened but shows
+ * the kernel only what a real platform would: new objects appear on listings after a lag, by
+ * id once an id is known, content matches are not identifications, receipts can lie.
+ */
 export class FakePlatform implements Performer {
   readonly tool = 'connector' as const;
   readonly toolVersion = '1.0.0';
   readonly effects: Effect[] = [];
   readonly calls = { identity: 0, precheck: 0, attempt: 0, verify: 0, beforeCommit: 0 };
+  /** Surfaces the kernel asked for, in order. */
+  readonly looks: (string | undefined)[] = [];
   private script: AttemptScript[];
   private inconclusiveLeft: number;
+  private clock: () => number = Date.now;
 
   constructor(private readonly options: FakePlatformOptions = {}) {
     this.script = [...(options.attempts ?? [])];
     this.inconclusiveLeft = options.inconclusiveVerifies ?? 0;
+  }
+
+  /** The test harness hands over its clock, so lag follows the kernel's (virtual) time. */
+  useClock(clock: () => number): void {
+    this.clock = clock;
+  }
+
+  absenceRule(): Partial<AbsenceRule> | undefined {
+    return this.options.absence;
   }
 
   async verifyIdentity(ctx: ActionContext): Promise<IdentityProof> {
@@ -63,12 +99,14 @@ export class FakePlatform implements Performer {
   async precheck(ctx: ActionContext): Promise<Precheck> {
     this.calls.precheck += 1;
     if (this.options.precheckThrows) throw new Error('precheck surface did not load');
-    const found = this.find(ctx);
+    // The pre-check reads the listing, like a lane that has no id yet.
+    const found = this.visible(ctx, 'listing');
     return found ? { exists: true, ref: { platform_object_id: found.object_id } } : { exists: false };
   }
 
   async attempt(ctx: ActionContext): Promise<AttemptReceipt> {
     this.calls.attempt += 1;
+    await this.options.onAttempt?.();
     const step = this.script.shift() ?? 'ok';
     switch (step) {
       case 'not_sent': throw new TransientError('connection refused', false);
@@ -81,39 +119,62 @@ export class FakePlatform implements Performer {
     }
     this.calls.beforeCommit += 1;
     await this.options.onBeforeCommit?.();
-    await ctx.beforeCommit();
+    if (step !== 'unguarded') await ctx.beforeCommit();
+    if (step === 'phantom_success') return { platform_object_id: `obj_phantom_${this.calls.attempt}`, request_id: `req-phantom`, http_status: 200 };
     const effect = this.apply(ctx);
     await this.options.onCommitted?.();
     if (step === 'applied_then_error') throw new TransientError('socket hang up', true);
+    if (step === 'phantom_failure') throw new TransientError('500 internal error', true, undefined, 500);
     if (step === 'no_receipt') throw new OutcomeUnknownError('no receipt shown');
     if (step === 'applied_then_checkpoint') throw new OutcomeUnknownError('checkpoint after the commit click', 'read_only');
     return { platform_object_id: effect.object_id, request_id: `req-${this.effects.length}`, http_status: 200 };
   }
 
-  async verify(ctx: ActionContext): Promise<Verification> {
+  /**
+   * One look, through the platform's eyes. By id (precise) when the kernel has an id, else the
+   * listing (a content match, precise only when `listingPrecise`). Lag hides new effects.
+   */
+  async verify(ctx: ActionContext, receipt?: AttemptReceipt, look?: VerifyLook): Promise<Verification> {
     this.calls.verify += 1;
+    this.looks.push(look?.surface);
     if (this.inconclusiveLeft > 0) {
       this.inconclusiveLeft -= 1;
       return { outcome: 'inconclusive', level: 1 };
     }
-    const found = this.find(ctx);
+    const id = receipt?.platform_object_id ?? ctx.action.result.platform_object_id;
+    const surface = look?.surface ?? (id ? 'by_id' : 'listing');
+    if (surface === 'by_id') {
+      if (!id) return { outcome: 'inconclusive', level: 0, surface };
+      const found = this.visible(ctx, 'by_id', id);
+      return found
+        ? { outcome: 'present', level: 2, surface, precise: true, platform_object_id: found.object_id, permalink: `https://fake.example/p/${found.object_id}` }
+        : { outcome: 'absent', level: 0, surface, precise: true };
+    }
+    const found = this.visible(ctx, 'listing');
     return found
-      ? { outcome: 'present', level: 2, platform_object_id: found.object_id, permalink: `https://fake.example/p/${found.object_id}` }
-      : { outcome: 'absent', level: 0 };
+      ? { outcome: 'present', level: 2, surface, precise: this.options.listingPrecise === true, platform_object_id: found.object_id, permalink: `https://fake.example/p/${found.object_id}` }
+      : { outcome: 'absent', level: 0, surface, precise: this.options.listingPrecise === true };
   }
 
   effectsFor(accountId: string): Effect[] {
     return this.effects.filter((e) => e.account_id === accountId);
   }
 
-  private find(ctx: ActionContext): Effect | undefined {
-    return this.effects.find((e) => e.payload_hash === ctx.action.payload_hash && e.account_id === ctx.action.platform_account_id);
+  /** What the platform shows now on a surface: landed, past the surface's lag, not reverted. */
+  private visible(ctx: ActionContext, surface: 'listing' | 'by_id', id?: string): Effect | undefined {
+    const now = this.clock();
+    const lag = surface === 'listing' ? this.options.lag?.listMs ?? 1000 : this.options.lag?.byIdMs ?? 0;
+    return this.effects.find((e) =>
+      (id ? e.object_id === id : e.payload_hash === ctx.action.payload_hash)
+      && e.account_id === ctx.action.platform_account_id
+      && now >= e.at + lag
+      && (this.options.revertAfterMs === undefined || now < e.at + this.options.revertAfterMs));
   }
 
   private apply(ctx: ActionContext): Effect {
     const effect = {
       action_id: ctx.action.action_id, account_id: ctx.action.platform_account_id,
-      payload_hash: ctx.action.payload_hash, object_id: `obj_${this.effects.length + 1}`,
+      payload_hash: ctx.action.payload_hash, object_id: `obj_${this.effects.length + 1}`, at: this.clock(),
     };
     this.effects.push(effect);
     return effect;

@@ -19,6 +19,8 @@ export interface Harness {
   logLines: string[];
   /** The delays the kernel slept, in order. */
   sleeps: number[];
+  /** The kernel's clock (virtual unless `realSleep`: each sleep advances it). */
+  clock: { now(): Date; advance(ms: number): void };
   client: { client_id: string };
   account: PlatformAccount;
   submit(input?: Partial<SubmitInput>): Promise<Action>;
@@ -41,19 +43,27 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const dir = tempDir();
   const logLines: string[] = [];
   const sleeps: number[] = [];
+  // A virtual clock: the kernel's sleeps advance it at once, so lag and absence windows are
+  // exercised in full without the test waiting for them.
+  let offset = 0;
+  const base = Date.now();
+  const clock = options.realSleep
+    ? { now: () => new Date(), advance: () => undefined }
+    : { now: () => new Date(base + offset), advance: (ms: number) => void (offset += Math.max(0, ms)) };
   const config = resolveConfig({
     dataDir: dir.path, logLevel: 'debug', retryBaseMs: 100, retryCapMs: 2000, retryMaxAttempts: 3,
     verifyBaseMs: 10, verifyCapMs: 100, verifyMaxTries: 3, ...options.config,
   }, {});
   const performers = new PerformerRegistry();
   const platform = options.platform ?? 'instagram';
+  (options.performer as { useClock?: (c: () => number) => void } | undefined)?.useClock?.(() => clock.now().getTime());
   if (options.performer) {
     for (const lane of ['api', 'browser', 'hybrid'] as const) performers.register(lane, platform, options.performer);
   }
   const services = createServices(config, {
     performers,
     log: { destination: { write: (line: string) => void logLines.push(line) } },
-    ...(options.realSleep ? {} : { sleep: async (ms: number) => void sleeps.push(ms) }),
+    ...(options.realSleep ? {} : { sleep: async (ms: number) => { sleeps.push(ms); clock.advance(ms); }, now: clock.now }),
     ...options.overrides,
   });
   const client = await services.store.clients.create({ client_id: randomUUID(), name: 'Acme Bakery', created_at: new Date().toISOString() });
@@ -70,7 +80,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     ...options.policy,
   });
   return {
-    services, dir: dir.path, logLines, sleeps, client, account,
+    services, dir: dir.path, logLines, sleeps, clock, client, account,
     submit: (input = {}) => submitAction(services.store, {
       client_id: client.client_id, platform_account_id: account.platform_account_id, lane: 'api',
       action_type: 'publish', payload: { caption: `Fresh sourdough ${randomUUID()}` }, created_by: 'ana@agency', ...input,

@@ -100,7 +100,7 @@ test.describe('idempotency (spec 000 §5.1, Invariant C)', () => {
   });
 
   test('should never attempt a key whose outcome is unknown: it goes to verification', async () => {
-    const platform = new FakePlatform({ attempts: ['applied_then_error'], inconclusiveVerifies: 3 });
+    const platform = new FakePlatform({ attempts: ['applied_then_error'], inconclusiveVerifies: 1000 });
     const h = await createHarness({ performer: platform, config: { verifyMaxTries: 5 } });
     try {
       const first = await h.submit({ payload: { caption: 'Ambiguous' } });

@@ -92,7 +92,14 @@ test.describe('logs, audit and telemetry (spec 000 §9–§10)', () => {
       expect((await runAction(h.services.kernel, unknown.action_id)).status).toBe('unknown');
 
       const finished = spans.getFinishedSpans();
-      expect(finished.map((s) => s.name)).toEqual(['side_effect.action', 'side_effect.action']);
+      // The verification loop of the unknown outcome has its own span, inside the action's.
+      expect(finished.map((s) => s.name)).toEqual(['side_effect.action', 'side_effect.verify', 'side_effect.action']);
+      expect(finished[1]!.parentSpanContext?.spanId ?? (finished[1] as unknown as { parentSpanId?: string }).parentSpanId).toBe(finished[2]!.spanContext().spanId);
+      // Every log line of the action carries its trace and span ids (§10 correlation).
+      const lines = h.logLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.action_id === unknown.action_id);
+      expect(lines.length).toBeGreaterThan(0);
+      expect(lines.every((l) => l.trace_id === finished[2]!.spanContext().traceId)).toBe(true);
+      finished.splice(1, 1);
       expect(finished[0]!.attributes).toMatchObject({
         episode_id: ok.episode_id, action_id: ok.action_id, client_id: ok.client_id,
         platform_account_id: ok.platform_account_id, 'raize.outcome': 'confirmed_success',

@@ -92,7 +92,7 @@ test.describe('policy gate in runAction', () => {
       expect(outcome).toMatchObject({ status: 'blocked', reason: 'banned_term: banned terms present: free money' });
       expect(platform.calls).toMatchObject({ identity: 0, attempt: 0 });
       const last = (await h.services.store.audit.forAction(action.action_id)).at(-1)!.event;
-      expect(last).toMatchObject({ transition: { from: 'queued', to: 'blocked' }, reason: 'banned_term: banned terms present: free money', result: { status: 'confirmed_failed', error_code: 'banned_term' } });
+      expect(last).toMatchObject({ transition: { from: 'queued', to: 'blocked' }, reason: 'banned_term: banned terms present: free money', result: { status: 'blocked', error_code: 'banned_term' } });
     } finally {
       await h.close();
     }

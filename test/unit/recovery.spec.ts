@@ -3,7 +3,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { recoverInterrupted, type Performer } from '../../safety/index.js';
+import { recoverInterrupted, runAction, type Performer } from '../../safety/index.js';
+import { ActionTracker } from '../../safety/tracker.js';
+import { FencedError } from '../../store/index.js';
+import { FakePlatform } from '../helpers/fake-platform.js';
 import { createHarness, auditTrail } from '../helpers/kernel.js';
 
 const childScript = fileURLToPath(new URL('../helpers/crash-child.ts', import.meta.url));
@@ -12,7 +15,7 @@ const childScript = fileURLToPath(new URL('../helpers/crash-child.ts', import.me
 function truthVerifier(truthFile: string, calls: { attempt: number; verify: number }): Performer {
   return {
     tool: 'connector', toolVersion: '1.0.0',
-    async verifyIdentity() { return { ok: true, signals: [] }; },
+    async verifyIdentity() { return { ok: true, signals: [{ name: 'handle', ok: true }, { name: 'avatar_or_name', ok: true }] }; },
     async precheck() { return { exists: false }; },
     async attempt() {
       calls.attempt += 1;
@@ -20,9 +23,12 @@ function truthVerifier(truthFile: string, calls: { attempt: number; verify: numb
     },
     async verify(ctx) {
       calls.verify += 1;
+      // A lane that identifies the effect precisely (a client token the platform echoes back).
       const lines = existsSync(truthFile) ? readFileSync(truthFile, 'utf8').trim().split('\n').filter(Boolean) : [];
       const found = lines.map((l) => JSON.parse(l) as { payload_hash: string; object_id: string }).find((e) => e.payload_hash === ctx.action.payload_hash);
-      return found ? { outcome: 'present', level: 2, platform_object_id: found.object_id } : { outcome: 'absent', level: 0 };
+      return found
+        ? { outcome: 'present', level: 2, platform_object_id: found.object_id, surface: 'by_token', precise: true }
+        : { outcome: 'absent', level: 0, surface: 'by_token', precise: true };
     },
   };
 }
@@ -62,20 +68,28 @@ test.describe('crash recovery', () => {
         const stranded = (await h.services.store.actions.get(action.action_id))!;
         expect(stranded.state).toBe('attempted');
         expect(stranded.attempt_count).toBe(1);
+        // Its heartbeat is fresh: not yet taken over, although its process is gone.
+        expect((await recoverInterrupted(h.services.kernel)).recovered).toEqual([]);
+        h.clock.advance(h.services.config.ownerStaleMs * 2); // the child stamped real time; the margin covers the test so far
 
         const report = await recoverInterrupted(h.services.kernel);
         expect(report.recovered).toEqual([action.action_id]);
         const settled = (await h.services.store.actions.get(action.action_id))!;
         expect(calls.attempt).toBe(0);
-        expect(calls.verify).toBe(1);
         expect(settled.attempt_count).toBe(1);
+        expect(settled.fence).toBe(stranded.fence + 1);
         if (mode === 'commit') {
+          expect(calls.verify).toBe(1);
           expect(await auditTrail(h.services, action.action_id)).toEqual(['queued', 'preflight_passed', 'identity_verified', 'attempted', 'unknown', 'confirmed_success', 'postcheck_complete']);
           expect(settled.result.platform_object_id).toBe('obj_crash_1');
           expect((await h.services.store.ledger.get(action.idempotency_key))!.status).toBe('succeeded');
         } else {
+          // Absence is proven only by precise looks spanning the visibility window.
+          expect(calls.verify).toBeGreaterThanOrEqual(2);
           expect(await auditTrail(h.services, action.action_id)).toEqual(['queued', 'preflight_passed', 'identity_verified', 'attempted', 'unknown', 'confirmed_failed', 'postcheck_complete']);
           expect(settled.result.error_code).toBe('verified_absent');
+          const looks = settled.absence.map((l) => Date.parse(l.at));
+          expect(Math.max(...looks) - Date.parse(settled.attempt_ended_at!)).toBeGreaterThanOrEqual(h.services.config.absenceWindowMs);
           expect((await h.services.store.ledger.get(action.idempotency_key))!.status).toBe('failed');
         }
         const events = await h.services.store.audit.forAction(action.action_id);
@@ -86,21 +100,121 @@ test.describe('crash recovery', () => {
     });
   }
 
-  test('should leave alone an action whose owner is alive and within its lease', async () => {
+  test('should release the key and the budget of an action whose owner died between the claim and attempted', async () => {
+    const calls = { attempt: 0, verify: 0 };
+    const h = await createHarness();
+    const truthFile = join(h.dir, 'ground-truth.jsonl');
+    h.services.performers.register('api', 'instagram', truthVerifier(truthFile, calls));
+    try {
+      await h.services.store.budgets.set({ platform_account_id: h.account.platform_account_id, action_type: 'publish', per_hour: 1, per_day: null, min_spacing_ms: 0 });
+      const action = await h.submit({ payload: { caption: 'Crash after the claim' } });
+      await runChildUntil([h.services.config.dbFile, truthFile, action.action_id, 'precheck'], 'prechecking');
+      expect((await h.services.store.actions.get(action.action_id))!.state).toBe('identity_verified');
+      expect((await h.services.store.ledger.get(action.idempotency_key))!.status).toBe('in_flight');
+      h.clock.advance(h.services.config.ownerStaleMs * 2); // the child stamped real time; the margin covers the test so far
+      const report = await recoverInterrupted(h.services.kernel);
+      expect(report).toMatchObject({ recovered: [], released: [action.action_id] });
+      const released = (await h.services.store.actions.get(action.action_id))!;
+      expect(released).toMatchObject({ state: 'blocked', result: { error_code: 'interrupted' } });
+      expect((await h.services.store.ledger.get(action.idempotency_key))!.status).toBe('failed');
+      // The same request again takes the freed key and the freed budget slot, and is attempted once.
+      const platform = new FakePlatform();
+      platform.useClock(() => h.clock.now().getTime());
+      h.services.performers.register('api', 'instagram', platform);
+      const again = await h.submit({ payload: { caption: 'Crash after the claim' } });
+      expect((await runAction(h.services.kernel, again.action_id)).status).toBe('confirmed_success');
+      expect(platform.effects).toHaveLength(1);
+      expect(calls.attempt).toBe(0);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should leave alone an action whose owner is another live kernel instance of this process', async () => {
     const h = await createHarness();
     try {
       const action = await h.submit();
-      const { ActionTracker } = await import('../../safety/tracker.js');
-      const t = new ActionTracker(h.services.store, action, () => new Date());
-      await t.move('preflight_passed');
+      const t = new ActionTracker(h.services.store, action, () => h.clock.now());
+      const other = `${(await import('node:os')).hostname()}/${process.pid}/0/other`;
+      await h.services.store.owners.register({ owner_id: other, host: 'here', pid: process.pid, started_at: h.clock.now().toISOString(), heartbeat_at: h.clock.now().toISOString() });
+      await t.move('preflight_passed', { patch: { owner_id: other } });
       await t.move('identity_verified');
-      // Owned by this very process (another kernel instance), lease in the future.
-      await t.move('attempted', { patch: { owner_id: `${(await import('node:os')).hostname()}/${process.pid}/0/other`, lease_expires_at: new Date(Date.now() + 60_000).toISOString() } });
+      await t.move('attempted', { patch: { lease_expires_at: new Date(0).toISOString() } });
+      // An expired lease (or deadline) proves nothing: the owner's heartbeat is fresh.
+      h.clock.advance(h.services.config.ownerStaleMs * 2);
+      await h.services.store.owners.heartbeat(other, h.clock.now());
       const report = await recoverInterrupted(h.services.kernel);
-      expect(report).toMatchObject({ found: 1, recovered: [] });
+      expect(report).toMatchObject({ found: 1, recovered: [], released: [] });
       expect((await h.services.store.actions.get(action.action_id))!.state).toBe('attempted');
     } finally {
       await h.close();
+    }
+  });
+});
+
+test.describe('defect 2: an expired lease counted a live owner as gone', () => {
+  test('should not take over a slow attempt of a live owner, so the resubmitted request is never attempted twice', async () => {
+    // Two kernel instances on one store, on real time: A is slow past its deadline but alive.
+    let release!: () => void;
+    const stalled = new Promise<void>((r) => (release = r));
+    const platform = new FakePlatform({ onAttempt: () => stalled, lag: { listMs: 0 } });
+    const config = { actionDeadlineMs: 200, heartbeatMs: 100, ownerStaleMs: 500, foreignOwnerStaleMs: 1000, absenceWindowMs: 50, verifyBaseMs: 10 };
+    const a = await createHarness({ performer: platform, config, realSleep: true });
+    const { createServices, PerformerRegistry } = await import('../../runners/index.js');
+    const b = createServices(a.services.config, { performers: new PerformerRegistry().register('api', 'instagram', platform), log: { destination: { write: () => undefined } } });
+    try {
+      const action = await a.submit({ payload: { caption: 'Slow but alive' } });
+      const running = runAction(a.services.kernel, action.action_id);
+      await expect.poll(async () => platform.calls.attempt, { timeout: 10_000 }).toBe(1);
+      // Well past A's deadline and B's staleness bounds in wall time: A's heartbeat keeps going.
+      await new Promise((r) => setTimeout(r, 1500));
+      const report = await recoverInterrupted(b.kernel);
+      expect(report.recovered).toEqual([]);
+      const resubmitted = await a.submit({ payload: { caption: 'Slow but alive' } });
+      const duplicate = await runAction(b.kernel, resubmitted.action_id, { verifyInline: false });
+      expect(duplicate).toMatchObject({ status: 'blocked', duplicate_of: action.action_id });
+      release();
+      expect((await running).status).toBe('confirmed_success');
+      expect(platform.effects).toHaveLength(1);
+      expect(platform.calls.attempt).toBe(1);
+    } finally {
+      await b.close();
+      await a.close();
+    }
+  });
+
+  test('should take over a silent owner on another host, and refuse every later write and commit of that owner (fencing)', async () => {
+    let release!: () => void;
+    const stalled = new Promise<void>((r) => (release = r));
+    const platform = new FakePlatform({ onAttempt: () => stalled, lag: { listMs: 0 } });
+    const paused = await createHarness({ performer: platform, config: { heartbeatMs: 600_000 }, overrides: { ownerId: 'host-b.example/4242/0/paused01' } });
+    const { createServices, PerformerRegistry } = await import('../../runners/index.js');
+    const recoverer = createServices(paused.services.config, {
+      performers: new PerformerRegistry().register('api', 'instagram', platform),
+      log: { destination: { write: () => undefined } }, now: () => paused.clock.now(), sleep: async (ms) => paused.clock.advance(ms),
+    });
+    try {
+      const action = await paused.submit({ payload: { caption: 'Paused host' } });
+      const running = runAction(paused.services.kernel, action.action_id);
+      await expect.poll(async () => platform.calls.attempt).toBe(1);
+      // Host B goes silent (paused): after the foreign bound, the work is taken over.
+      paused.clock.advance(paused.services.config.foreignOwnerStaleMs + 1);
+      const report = await recoverInterrupted(recoverer.kernel, { verify: false });
+      expect(report.recovered).toEqual([action.action_id]);
+      const taken = (await recoverer.store.actions.get(action.action_id))!;
+      expect(taken).toMatchObject({ state: 'unknown', owner_id: recoverer.kernel.ownerId, fence: 1 });
+      // Host B resumes: its commit check sees the takeover, nothing reaches the platform.
+      release();
+      const outcome = await running;
+      expect(outcome.reason).toMatch(/^ownership_lost/);
+      expect(platform.effects).toHaveLength(0);
+      // And a write with its old token is refused by the store itself.
+      const stale = new ActionTracker(paused.services.store, { ...taken, fence: 0 }, () => paused.clock.now());
+      await expect(stale.note('late write of the paused owner')).rejects.toBeInstanceOf(FencedError);
+      expect((await recoverer.store.actions.get(action.action_id))!).toMatchObject({ state: 'unknown', fence: 1 });
+    } finally {
+      await recoverer.close();
+      await paused.close();
     }
   });
 });

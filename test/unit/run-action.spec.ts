@@ -48,6 +48,8 @@ test.describe('runAction', () => {
     try {
       const first = await h.submit({ payload: { caption: 'Hello' } });
       await runAction(h.services.kernel, first.action_id);
+      // The listing the pre-check reads shows new objects after its lag, as on a real platform.
+      h.clock.advance(1000);
       // A new key over the same content (a caller's own key): the ledger has not seen it, the platform has.
       const second = await h.submit({ payload: { caption: 'Hello' }, idempotency_key: 'caller-key-0001' });
       const outcome = await runAction(h.services.kernel, second.action_id);
@@ -113,15 +115,20 @@ test.describe('runAction', () => {
   });
 
   test('should retry an ambiguous error only once verification proved absence', async () => {
-    const platform = new FakePlatform({ attempts: ['error_before_commit', 'ok'] });
+    const platform = new FakePlatform({ attempts: ['error_before_commit', 'ok'], listingPrecise: true });
     const h = await createHarness({ performer: platform });
     try {
       const action = await h.submit();
       const outcome = await runAction(h.services.kernel, action.action_id);
       expect(outcome.status).toBe('confirmed_success');
       expect(platform.calls.attempt).toBe(2);
-      expect(platform.calls.verify).toBe(2);
       expect(platform.effects).toHaveLength(1);
+      // The retry came only after precise looks that spanned the visibility window.
+      const reasons = (await h.services.store.audit.forAction(action.action_id)).map((r) => r.event.reason ?? '');
+      const proven = reasons.findIndex((r) => /absence proven/.test(r));
+      expect(proven).toBeGreaterThan(0);
+      expect(reasons.findIndex((r) => r === 'retry: attempt 2')).toBeGreaterThan(proven);
+      expect(h.sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(h.services.config.absenceWindowMs);
     } finally {
       await h.close();
     }

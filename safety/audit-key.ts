@@ -1,0 +1,97 @@
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RaizeError } from './errors.js';
+
+/** The audit key is missing, unreadable, malformed or too widely readable. Verification fails. */
+export class AuditKeyError extends RaizeError {
+  readonly code = 'audit_key';
+}
+
+/** The public half: what verification needs, and what an operator copies off the machine. */
+export interface AuditPublicKey {
+  /** The raw 32-byte ed25519 public key. */
+  readonly publicKey: Uint8Array;
+  /** sha256 of the raw public key, lowercase hex: the `key_id` of every checkpoint it signs. */
+  readonly keyId: string;
+}
+
+/** The signing key. The private half lives only inside `sign`: never a property, never logged. */
+export interface AuditSigningKey extends AuditPublicKey {
+  sign(message: Uint8Array): Uint8Array;
+}
+
+export function auditKeyPaths(dataDir: string): { dir: string; privateFile: string; publicFile: string } {
+  const dir = join(dataDir, 'keys');
+  return { dir, privateFile: join(dir, 'audit-ed25519.key'), publicFile: join(dir, 'audit-ed25519.pub') };
+}
+
+export function keyIdOf(publicKey: Uint8Array): string {
+  return createHash('sha256').update(publicKey).digest('hex');
+}
+
+/**
+ * The data dir's audit key, generated on first use: `keys/` 0700, the private key (64 hex
+ * chars, a 32-byte ed25519 seed) 0600, the public key (64 hex chars) beside it. Two processes
+ * starting at once agree on one key: the private file appears atomically (link of a full
+ * temp file), and the loser reads the winner's.
+ */
+export function loadOrCreateAuditKey(dataDir: string): AuditSigningKey {
+  const { dir, privateFile, publicFile } = auditKeyPaths(dataDir);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  if (!existsSync(privateFile)) {
+    const tmp = `${privateFile}.${process.pid}.${Date.now()}.tmp`;
+    writeFileSync(tmp, `${Buffer.from(ed25519.utils.randomSecretKey()).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+    try {
+      linkSync(tmp, privateFile);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      unlinkSync(tmp);
+    }
+  }
+  if (process.platform !== 'win32' && (statSync(privateFile).mode & 0o077) !== 0) {
+    throw new AuditKeyError(`${privateFile} is readable by others: chmod 600 it (and keep it that way)`);
+  }
+  const secret = parseHexKey(readFileSync(privateFile, 'utf8'), privateFile);
+  const publicKey = ed25519.getPublicKey(secret);
+  const publicHex = Buffer.from(publicKey).toString('hex');
+  if (!existsSync(publicFile)) writeFileSync(publicFile, `${publicHex}\n`, { mode: 0o644 });
+  else if (readFileSync(publicFile, 'utf8').trim() !== publicHex) {
+    throw new AuditKeyError(`${publicFile} does not match the private key beside it`);
+  }
+  const keyId = keyIdOf(publicKey);
+  return { publicKey, keyId, sign: (message) => ed25519.sign(message, secret) };
+}
+
+/**
+ * A public key to verify with: `source` is 64 hex chars or a file holding them. Without a
+ * source, the data dir's public key file; null when that does not exist (no key made yet).
+ */
+export function readAuditPublicKey(dataDir: string, source?: string): AuditPublicKey | null {
+  let text: string;
+  let where: string;
+  if (source && /^[0-9a-fA-F]{64}$/.test(source.trim())) {
+    text = source;
+    where = 'the --public-key value';
+  } else {
+    where = source ?? auditKeyPaths(dataDir).publicFile;
+    if (!source && !existsSync(where)) return null;
+    try {
+      text = readFileSync(where, 'utf8');
+    } catch (error) {
+      throw new AuditKeyError(`cannot read the audit public key ${where}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+  }
+  const publicKey = parseHexKey(text, where);
+  return { publicKey, keyId: keyIdOf(publicKey) };
+}
+
+function parseHexKey(text: string, where: string): Uint8Array {
+  const hex = text.trim();
+  // The content is never quoted in the message: for the private file it is the secret.
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new AuditKeyError(`${where} does not hold a 32-byte key in hex`);
+  return Uint8Array.from(Buffer.from(hex, 'hex'));
+}
