@@ -1,9 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { type Response, type Router } from 'express';
 import { z } from 'zod';
+import { chaosRoutes } from './admin-chaos.js';
 import type { SandboxContext } from './context.js';
 import { FAULT_KINDS, faultInputSchema } from './faults.js';
-import { EFFECT_KINDS, LANES, LAYOUTS, PLATFORMS, type Platform } from './types.js';
+import { ACTION_TYPE, EFFECT_KINDS, LANES, LAYOUTS, PLATFORMS, type Effect, type Platform } from './types.js';
 import { bodyErrors, describeIssues, parseInput, type FieldIssue } from './validation.js';
 import { WebhookSubscribeError } from './webhooks.js';
 
@@ -14,7 +15,11 @@ const effectsQuery = z.object({
   kind: z.enum(EFFECT_KINDS).optional(),
   via: z.enum(LANES).optional(),
   since_seq: z.coerce.number().int().min(0).optional(),
+  action_type: z.enum(['publish', 'delete', 'like', 'follow', 'comment_reply', 'dm_send']).optional(),
+  reverted: z.enum(['true', 'false']).optional(),
 });
+/** Effects written before these fields existed read as not reverted. */
+const effectView = (e: Effect): Effect => ({ ...e, action_type: e.action_type ?? ACTION_TYPE[e.kind], reverted: e.reverted ?? false });
 const dmSchema = z
   .object({
     platform: z.enum(PLATFORMS).default('instagram'),
@@ -40,7 +45,7 @@ const notFound = (res: Response, message: string) => res.status(404).json({ erro
 
 /** The admin API under /__sandbox/*: bearer admin token on every route. */
 export function adminRouter(ctx: SandboxContext, adminToken: string, layoutChanged: () => void = () => undefined): Router {
-  const { world, state, faults, webhooks } = ctx;
+  const { world, state, faults, webhooks, lag, reverter } = ctx;
   const router = express.Router();
   const expected = Buffer.from(adminToken);
 
@@ -65,6 +70,9 @@ export function adminRouter(ctx: SandboxContext, adminToken: string, layoutChang
       accounts: d.accounts.map((a) => ({ ...a, avatar_url: `${world.urls[a.platform]}/static/avatars/${a.id}.png`, profile_url: `${world.urls[a.platform]}/${a.handle}${a.platform === 'instagram' ? '/' : ''}` })),
       counts: { posts: d.posts.filter((p) => !p.deleted_at).length, comments: d.comments.length, likes: d.likes.length, follows: d.follows.length, messages: d.messages.length, containers: d.containers.length, effects: d.effects.length, sessions: d.sessions.length },
       faults: faults.list(),
+      lag: lag.config,
+      webhook_faults: webhooks.faults,
+      fired: faults.fired.snapshot().counts,
       webhook: d.webhook ? { callback_url: d.webhook.callback_url, echoes: d.webhook.echoes, verified_at: d.webhook.verified_at } : null,
     });
   });
@@ -77,6 +85,9 @@ export function adminRouter(ctx: SandboxContext, adminToken: string, layoutChang
   router.post('/__sandbox/reset', async (_req, res) => {
     await state.reset();
     faults.reset();
+    lag.reset();
+    reverter.clear();
+    webhooks.resetQueue();
     layoutChanged();
     res.json({ ok: true });
   });
@@ -97,11 +108,16 @@ export function adminRouter(ctx: SandboxContext, adminToken: string, layoutChang
     if (!parsed.ok) return invalid(res, parsed.issues);
     const inputs = Array.isArray(parsed.value) ? parsed.value : [parsed.value];
     for (const [i, input] of inputs.entries()) {
-      if (input.account && !account(input.platform, input.account)) {
-        return invalid(res, [{ field: Array.isArray(parsed.value) ? `${i}.account` : 'account', message: `no ${input.platform} account with id or handle ${input.account}`, missing: false }]);
+      for (const field of ['account', 'to'] as const) {
+        const given = input[field];
+        if (given && !account(input.platform, given)) {
+          return invalid(res, [{ field: Array.isArray(parsed.value) ? `${i}.${field}` : field, message: `no ${input.platform} account with id or handle ${given}`, missing: false }]);
+        }
       }
     }
-    const rules = inputs.map((input) => faults.add({ ...input, ...(input.account ? { account: account(input.platform, input.account)!.id } : {}) }));
+    const rules = inputs.map((input) =>
+      faults.add({ ...input, ...(input.account ? { account: account(input.platform, input.account)!.id } : {}), ...(input.to ? { to: account(input.platform, input.to)!.id } : {}) }),
+    );
     res.status(201).json({ data: rules });
   });
   router.delete('/__sandbox/faults', (req, res) => {
@@ -115,12 +131,14 @@ export function adminRouter(ctx: SandboxContext, adminToken: string, layoutChang
     if (!parsed.ok) return invalid(res, parsed.issues);
     const q = parsed.value;
     const key = q.account?.replace(/^@/, '');
-    const data = world.data.effects.filter(
+    const data = world.data.effects.map(effectView).filter(
       (e) =>
         (!q.platform || e.platform === q.platform) &&
         (!key || e.account.id === key || e.account.handle === key) &&
         (!q.kind || e.kind === q.kind) &&
+        (!q.action_type || e.action_type === q.action_type) &&
         (!q.via || e.via === q.via) &&
+        (!q.reverted || e.reverted === (q.reverted === 'true')) &&
         (q.since_seq === undefined || e.seq > q.since_seq),
     );
     res.json({ data, count: data.length });
@@ -135,8 +153,8 @@ export function adminRouter(ctx: SandboxContext, adminToken: string, layoutChang
     if (!from || from.kind !== 'audience') return invalid(res, [{ field: 'from', message: `not a ${platform} audience account`, missing: false }]);
     if (!to || to.kind !== 'business') return invalid(res, [{ field: 'to', message: `not a ${platform} business account`, missing: false }]);
     const message = await world.sendDm(from, to, text, 'audience');
-    const deliveries = platform === 'instagram' ? await webhooks.deliver('message', webhooks.messageBody(message, false), duplicates) : [];
-    res.status(201).json({ message, deliveries: deliveries.map((d) => ({ id: d.id, state: d.state, attempts: d.attempts.length })) });
+    const sent = platform === 'instagram' ? await webhooks.deliver('message', webhooks.messageBody(message, false), duplicates) : { deliveries: [], queued: [] };
+    res.status(201).json({ message, deliveries: sent.deliveries.map((d) => ({ id: d.id, state: d.state, attempts: d.attempts.length })), queued: sent.queued.map((e) => e.id) });
   });
 
   router.post('/__sandbox/comment', async (req, res) => {
@@ -152,8 +170,8 @@ export function adminRouter(ctx: SandboxContext, adminToken: string, layoutChang
     }
     const parent = parsed.value.parent_id ? world.data.comments.find((c) => c.id === parsed.value.parent_id) : undefined;
     const comment = await world.comment(from, post, parsed.value.text, 'audience', parent);
-    const deliveries = await webhooks.deliver('comment', webhooks.commentBody(comment));
-    res.status(201).json({ comment, deliveries: deliveries.map((d) => ({ id: d.id, state: d.state })) });
+    const sent = await webhooks.deliver('comment', webhooks.commentBody(comment));
+    res.status(201).json({ comment, deliveries: sent.deliveries.map((d) => ({ id: d.id, state: d.state })), queued: sent.queued.map((e) => e.id) });
   });
 
   router.post('/__sandbox/webhooks/subscribe', async (req, res) => {
@@ -171,13 +189,15 @@ export function adminRouter(ctx: SandboxContext, adminToken: string, layoutChang
     const sub = world.data.webhook;
     res.json({
       subscription: sub ? { callback_url: sub.callback_url, echoes: sub.echoes, verified_at: sub.verified_at } : null,
-      deliveries: world.data.deliveries.map((d) => ({ id: d.id, kind: d.kind, state: d.state, attempts: d.attempts, body: d.body })),
+      deliveries: world.data.deliveries.map((d) => ({ id: d.id, kind: d.kind, ...(d.events ? { events: d.events } : {}), state: d.state, attempts: d.attempts, body: d.body })),
     });
   });
   router.delete('/__sandbox/webhooks', async (_req, res) => {
     await webhooks.unsubscribe();
     res.json({ ok: true });
   });
+
+  chaosRoutes(router, ctx, invalid);
 
   router.use('/__sandbox', (req, res) => notFound(res, `no admin route ${req.method} ${req.originalUrl}`));
   router.use(bodyErrors((res, status, message) => res.status(status).json({ error: status >= 500 ? 'internal_error' : 'invalid_request', message })));

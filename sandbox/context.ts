@@ -1,5 +1,7 @@
 import type { Faults } from './faults.js';
 import type { FaultGate } from './gate.js';
+import type { Lag } from './lag.js';
+import type { Reverter } from './revert.js';
 import type { SandboxState } from './state.js';
 import type { Webhooks } from './webhooks.js';
 import type { World } from './world.js';
@@ -23,6 +25,9 @@ export interface SandboxContext {
   faults: Faults;
   gate: FaultGate;
   webhooks: Webhooks;
+  /** Read-after-write lag of the surfaces (also reachable as world.lag). */
+  lag: Lag;
+  reverter: Reverter;
   options: PlatformOptions;
   avatar(accountId: string): Promise<Buffer>;
 }

@@ -1,16 +1,31 @@
 import { z } from 'zod';
+import { FiredLog, NOTED_KINDS } from './fired.js';
 import { deriveSeed, mulberry32, type Rng } from './rng.js';
 import { EFFECT_KINDS, LANES, PLATFORMS, type EffectKind, type Lane, type Platform } from './types.js';
 
 /** API and browser faults (both lanes). */
-const BOTH_LANES = ['5xx_before_commit', 'error_after_commit', 'ack_lost', 'rate_limit', 'latency'] as const;
+const BOTH_LANES = ['5xx_before_commit', 'error_after_commit', 'ack_lost', 'rate_limit', 'latency', 'phantom_success', 'phantom_failure', 'revert'] as const;
 /** API-lane only. */
 const API_ONLY = ['container_stuck', 'token_expired'] as const;
 /** Browser friction: UI lane only. */
-const UI_ONLY = ['checkpoint', 'action_blocked', 'session_expired', 'wrong_account', 'receipt_missing', 'share_stays_enabled'] as const;
+const UI_ONLY = ['checkpoint', 'action_blocked', 'session_expired', 'wrong_account', 'receipt_missing', 'share_stays_enabled', 'account_switch'] as const;
 
 export const FAULT_KINDS = [...BOTH_LANES, ...API_ONLY, ...UI_ONLY] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** Where a request went, for rules placed after K matching requests. */
+export const REQUEST_SURFACES = ['api', 'home', 'login', 'logout', 'switchAccount', 'challenge', 'compose', 'inbox', 'thread', 'post', 'profile'] as const;
+export type RequestSurface = (typeof REQUEST_SURFACES)[number];
+
+const matchSchema = z
+  .object({
+    method: z.enum(['GET', 'POST', 'DELETE']).optional(),
+    /** The request path (no query) starts with this. */
+    path_prefix: z.string().startsWith('/').optional(),
+    surface: z.enum(REQUEST_SURFACES).optional(),
+  })
+  .strict();
+export type RequestMatch = z.infer<typeof matchSchema>;
 
 export const faultInputSchema = z
   .object({
@@ -29,11 +44,21 @@ export const faultInputSchema = z
     retry_after_s: z.number().int().min(0).max(86_400).optional(),
     /** Seed of this rule's random stream; default derived from the sandbox seed and the rule number. */
     seed: z.number().int().optional(),
+    /** The first `after` matching requests never fire; counting and rates start with request after+1. */
+    after: z.number().int().min(0).max(1_000_000).optional(),
+    /** Only requests with this method / path prefix / surface match (with `after`: the requests counted). */
+    match: matchSchema.optional(),
+    /** revert: random extra delay in [0, jitter_ms] added to `ms`. */
+    jitter_ms: z.number().int().min(0).max(3_600_000).optional(),
+    /** account_switch: the account (id or handle) the session switches to; default the next account of the same login. */
+    to: z.string().min(1).optional(),
   })
   .strict()
   .superRefine((v, ctx) => {
     if (v.rate !== undefined && v.count !== undefined) ctx.addIssue({ code: 'custom', path: ['rate'], message: 'give either rate or count, not both' });
     if (v.kind === 'latency' && v.ms === undefined) ctx.addIssue({ code: 'custom', path: ['ms'], message: 'latency needs ms' });
+    if (v.to !== undefined && v.kind !== 'account_switch') ctx.addIssue({ code: 'custom', path: ['to'], message: 'only account_switch takes to' });
+    if (v.jitter_ms !== undefined && v.kind !== 'revert') ctx.addIssue({ code: 'custom', path: ['jitter_ms'], message: 'only revert takes jitter_ms' });
     const only = (API_ONLY as readonly string[]).includes(v.kind) ? 'api' : (UI_ONLY as readonly string[]).includes(v.kind) ? 'ui' : undefined;
     if (only && v.lane && v.lane !== only) ctx.addIssue({ code: 'custom', path: ['lane'], message: `${v.kind} exists only on the ${only} lane` });
   });
@@ -51,7 +76,13 @@ export interface FaultRule {
   remaining?: number;
   ms?: number;
   retry_after_s?: number;
+  jitter_ms?: number;
+  to?: string;
+  after?: number;
+  match?: RequestMatch;
   seed: number;
+  /** Requests that matched the rule's scope (including the first `after`). */
+  matched: number;
   seen: number;
   fired: number;
   /** One character per matching request, '1' fired and '0' not (last 1000). */
@@ -64,6 +95,16 @@ export interface FaultScope {
   lane: Lane;
   account?: string;
   action?: EffectKind;
+  /** The HTTP request, for `match` (absent: rules with `match` never match). */
+  request?: { method: string; path: string; surface: RequestSurface };
+}
+
+/** Every kind the fired counter reports: the rule kinds and the noted ones. */
+export const FIRED_KINDS = [...FAULT_KINDS, ...NOTED_KINDS] as const;
+
+function matches(m: RequestMatch, r: FaultScope['request']): boolean {
+  if (!r) return false;
+  return (!m.method || m.method === r.method) && (!m.path_prefix || r.path.startsWith(m.path_prefix)) && (!m.surface || m.surface === r.surface);
 }
 
 /** The fault table: rules by rate (seeded RNG per rule, so runs repeat) or by count (next N). */
@@ -71,8 +112,10 @@ export class Faults {
   private rules: FaultRule[] = [];
   private rngs = new Map<string, Rng>();
   private serial = 0;
+  /** How many times each fault kind fired (GET /__sandbox/faults/fired). */
+  readonly fired = new FiredLog(FIRED_KINDS);
 
-  constructor(private readonly sandboxSeed: number) {}
+  constructor(readonly sandboxSeed: number) {}
 
   /** Adds a rule; `account` must already be resolved to an account id. */
   add(input: FaultInput): FaultRule {
@@ -89,7 +132,12 @@ export class Faults {
       remaining: input.rate === undefined ? (input.count ?? 1) : undefined,
       ms: input.ms,
       retry_after_s: input.retry_after_s,
+      ...(input.jitter_ms !== undefined ? { jitter_ms: input.jitter_ms } : {}),
+      ...(input.to !== undefined ? { to: input.to } : {}),
+      ...(input.after !== undefined ? { after: input.after } : {}),
+      ...(input.match !== undefined ? { match: input.match } : {}),
       seed,
+      matched: 0,
       seen: 0,
       fired: 0,
       decisions: '',
@@ -117,6 +165,7 @@ export class Faults {
     this.rules = [];
     this.rngs.clear();
     this.serial = 0;
+    this.fired.reset();
   }
 
   /** Returns the first matching rule that fires for this request, consuming a count or a random draw. */
@@ -126,6 +175,13 @@ export class Faults {
       if (rule.lane && rule.lane !== scope.lane) continue;
       if (rule.account && rule.account !== scope.account) continue;
       if (rule.action && rule.action !== scope.action) continue;
+      if (rule.match && !matches(rule.match, scope.request)) continue;
+      rule.matched += 1;
+      if (rule.after !== undefined && rule.matched <= rule.after) {
+        rule.seen += 1;
+        rule.decisions = (rule.decisions + '0').slice(-1000);
+        continue;
+      }
       let fire: boolean;
       if (rule.rate !== undefined) {
         fire = this.rngs.get(rule.id)!() < rule.rate;
@@ -138,6 +194,7 @@ export class Faults {
       rule.decisions = (rule.decisions + (fire ? '1' : '0')).slice(-1000);
       if (fire) {
         rule.fired += 1;
+        this.fired.record(rule.kind, { rule_id: rule.id, platform: scope.platform, account: scope.account, lane: scope.lane, action: scope.action, method: scope.request?.method, path: scope.request?.path });
         return rule;
       }
     }

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { FaultRule, Faults, FaultScope } from './faults.js';
+import type { FaultRule, Faults, FaultScope, RequestSurface } from './faults.js';
 
 /** How a lane answers each injected failure (Meta error body, X problem, HTML page...). */
 export interface FaultResponses {
@@ -11,6 +11,14 @@ export interface FaultResponses {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The HTTP side of a fault scope: method, path without the query, and the surface it reached. */
+export function requestInfo(req: Request, surface: RequestSurface): NonNullable<FaultScope['request']> {
+  return { method: req.method, path: req.originalUrl.split('?')[0]!, surface };
+}
+
+/** Adds the request to a scope built without it. */
+const withRequest = (scope: FaultScope, req: Request): FaultScope => (scope.request ? scope : { ...scope, request: requestInfo(req, 'api') });
+
 /**
  * Applies faults around one request. `before` runs ahead of the effect (latency, token expiry,
  * rate limit, 5xx before commit); `after` runs once the effect is applied (error after commit,
@@ -19,7 +27,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class FaultGate {
   constructor(readonly faults: Faults) {}
 
-  async before(res: Response, scope: FaultScope, answer: FaultResponses): Promise<boolean> {
+  async before(res: Response, given: FaultScope, answer: FaultResponses): Promise<boolean> {
+    const scope = withRequest(given, res.req);
     const latency = this.faults.take('latency', scope);
     if (latency) await sleep(latency.ms ?? 0);
     if (scope.lane === 'api' && answer.tokenExpired && this.faults.take('token_expired', scope)) {
@@ -38,8 +47,23 @@ export class FaultGate {
     return false;
   }
 
-  after(req: Request, res: Response, scope: FaultScope, answer: FaultResponses): boolean {
-    if (!scope.action) return false;
+  /**
+   * Phantom success: true when this side-effect request must answer success (with an id) while
+   * applying nothing. Call it after `before`, at the commit point.
+   */
+  phantom(req: Request, given: FaultScope): boolean {
+    return Boolean(given.action && this.faults.take('phantom_success', withRequest(given, req)));
+  }
+
+  after(req: Request, res: Response, given: FaultScope, answer: FaultResponses): boolean {
+    if (!given.action) return false;
+    const scope = withRequest(given, req);
+    if (this.faults.take('phantom_failure', scope)) {
+      // The effect is applied, and the answer is byte for byte the one of a failure before the
+      // commit: the client cannot tell them apart.
+      answer.serverError(res);
+      return true;
+    }
     if (this.faults.take('error_after_commit', scope)) {
       answer.afterCommit(res);
       return true;

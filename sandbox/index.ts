@@ -8,13 +8,17 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { z } from 'zod';
 import { adminRouter } from './admin.js';
 import type { PlatformOptions, SandboxContext } from './context.js';
-import { Faults } from './faults.js';
+import { faultInputSchema, Faults, type FaultInput } from './faults.js';
 import { FaultGate } from './gate.js';
 import { avatarPng, placeholderPng } from './images.js';
+import { SEED_ACCOUNTS } from './seed.js';
 import { graphRouter } from './instagram/graph.js';
 import { instagramUi } from './instagram/ui.js';
+import { Lag, lagSchema, type LagInput } from './lag.js';
+import { Reverter } from './revert.js';
 import { SandboxState } from './state.js';
 import { uiRouter } from './ui/router.js';
+import { webhookFaultsSchema, type WebhookFaultsInput } from './webhook-faults.js';
 import { Webhooks, type WebhookOptions } from './webhooks.js';
 import { World } from './world.js';
 import { xApiRouter } from './x/api.js';
@@ -22,7 +26,11 @@ import { xUi } from './x/ui.js';
 
 export type { Effect, EffectKind, Platform, LayoutVersion, Lane, Account } from './types.js';
 export type { FaultKind, FaultInput, FaultRule } from './faults.js';
-export { FAULT_KINDS } from './faults.js';
+export { FAULT_KINDS, FIRED_KINDS } from './faults.js';
+export type { LagInput, LagConfig, LagSurface, LagEntry } from './lag.js';
+export { LAG_SURFACES } from './lag.js';
+export type { WebhookFaultsInput } from './webhook-faults.js';
+export type { FiredEvent } from './fired.js';
 export { SEED_ACCOUNTS } from './seed.js';
 export { metaSignature } from './webhooks.js';
 
@@ -49,6 +57,12 @@ export interface SandboxOptions {
   xRateLimit?: number;
   /** Webhook delivery: attempts, backoff base, per-attempt timeout. @default { maxAttempts: 5, baseMs: 200, timeoutMs: 5000 } */
   webhook?: Partial<WebhookOptions>;
+  /** Read-after-write lag per surface (sandbox/README.md "Eventual consistency"). @default off */
+  lag?: LagInput;
+  /** Webhook delays, re-ordering and re-batching. @default off */
+  webhookFaults?: WebhookFaultsInput;
+  /** Fault rules in place from the start, as POST /__sandbox/faults takes them. @default none */
+  faults?: FaultInput[];
 }
 
 export interface Sandbox {
@@ -76,6 +90,9 @@ const optionsSchema = z
       .object({ maxAttempts: z.number().int().min(1).max(20).default(5), baseMs: z.number().int().min(0).max(60_000).default(200), timeoutMs: z.number().int().min(100).max(60_000).default(5000) })
       .strict()
       .default({ maxAttempts: 5, baseMs: 200, timeoutMs: 5000 }),
+    lag: lagSchema.optional(),
+    webhookFaults: webhookFaultsSchema.optional(),
+    faults: z.array(faultInputSchema).optional(),
   })
   .strict();
 
@@ -115,13 +132,26 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const envSeed = process.env.RAIZE_SANDBOX_SEED ? Number(process.env.RAIZE_SANDBOX_SEED) : undefined;
   const seed = o.seed ?? (Number.isInteger(envSeed) ? envSeed! : 1);
   const adminToken = o.adminToken ?? (process.env.RAIZE_SANDBOX_ADMIN_TOKEN || randomBytes(24).toString('base64url'));
+  const faults = new Faults(seed);
+  for (const [i, rule] of (o.faults ?? []).entries()) {
+    const resolve = (field: 'account' | 'to') => {
+      const given = rule[field]?.replace(/^@/, '');
+      const found = given ? SEED_ACCOUNTS.find((a) => a.platform === rule.platform && (a.id === given || a.handle === given)) : undefined;
+      if (given && !found) throw new SandboxOptionsError(`Invalid sandbox option faults.${i}.${field}: no ${rule.platform} account with id or handle ${given}`);
+      return found ? { [field]: found.id } : {};
+    };
+    faults.add({ ...rule, ...resolve('account'), ...resolve('to') });
+  }
   const tempDir = o.dataFile ? undefined : await mkdtemp(join(tmpdir(), 'raize-sandbox-'));
   const dataFile = o.dataFile ? resolve(o.dataFile) : join(tempDir!, 'sandbox.json');
 
   const state = await SandboxState.open(dataFile);
-  const world = new World(state);
-  const faults = new Faults(seed);
-  const webhooks = new Webhooks(world, o.webhook);
+  const lag = new Lag(seed, o.lag ?? lagSchema.parse({}), faults.fired);
+  const world = new World(state, lag);
+  const webhooks = new Webhooks(world, o.webhook, seed, faults.fired);
+  if (o.webhookFaults) webhooks.faults = o.webhookFaults;
+  const reverter = new Reverter(world, faults);
+  world.events.onEffect = (effect) => reverter.onEffect(effect);
   const avatars = new Map<string, Promise<Buffer>>();
   const platformOptions: PlatformOptions = { containerDelayMs: o.containerDelayMs, containerTtlMs: o.containerTtlMs, igPublishQuota: o.igPublishQuota, xRateLimit: o.xRateLimit };
   const ctx: SandboxContext = {
@@ -130,6 +160,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     faults,
     gate: new FaultGate(faults),
     webhooks,
+    lag,
+    reverter,
     options: platformOptions,
     avatar(accountId) {
       let png = avatars.get(accountId);
@@ -173,6 +205,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   } catch (error) {
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
     webhooks.close();
+    reverter.clear();
     if (tempDir) await rm(tempDir, { recursive: true, force: true });
     throw error;
   }
@@ -189,6 +222,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     close() {
       closed ??= (async () => {
         webhooks.close();
+        reverter.clear();
         await Promise.all(
           servers.map(
             (s) =>

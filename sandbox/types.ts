@@ -14,6 +14,12 @@ export type Lane = (typeof LANES)[number];
 export const EFFECT_KINDS = ['publish', 'delete', 'like', 'comment', 'reply', 'follow', 'dm_send'] as const;
 export type EffectKind = (typeof EFFECT_KINDS)[number];
 
+/** The product's action vocabulary, for counters that attribute effects to actions (comment and reply are both `comment_reply`). */
+export type ActionType = 'publish' | 'delete' | 'like' | 'follow' | 'comment_reply' | 'dm_send';
+export const ACTION_TYPE: Record<EffectKind, ActionType> = {
+  publish: 'publish', delete: 'delete', like: 'like', follow: 'follow', comment: 'comment_reply', reply: 'comment_reply', dm_send: 'dm_send',
+};
+
 export interface Account {
   id: string;
   platform: Platform;
@@ -39,6 +45,8 @@ export interface Post {
   reply_to?: string;
   created_at: string;
   deleted_at?: string;
+  /** The platform reverted its creation (or its deletion). */
+  reverted_at?: string;
   via: 'ui' | 'api' | 'seed' | 'audience';
 }
 
@@ -113,8 +121,16 @@ export interface Effect {
   target_id?: string;
   /** sha256 hex; see sandbox/README.md "Ground truth" for the exact bytes. */
   payload_sha256: string;
+  /** The text received (caption, tweet, comment, reply or message), for kinds that carry one. */
+  text?: string;
+  /** The same effect in the product's vocabulary (comment and reply → comment_reply). */
+  action_type: ActionType;
+  /** When the platform applied it. */
   at: string;
   via: Lane;
+  /** The platform undid it later (`revert` fault): gone from every surface, kept here. */
+  reverted: boolean;
+  reverted_at?: string;
 }
 
 export interface WebhookSubscription {
@@ -129,6 +145,8 @@ export interface WebhookSubscription {
 export interface Delivery {
   id: string;
   kind: 'message' | 'echo' | 'comment';
+  /** Emitted events this POST carries (webhook faults re-batch them; one otherwise). */
+  events?: string[];
   body: string;
   attempts: { at: string; status: number | null; error?: string }[];
   state: 'pending' | 'delivered' | 'failed';

@@ -1,6 +1,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { World } from './world.js';
+import type { FiredLog } from './fired.js';
+import { deriveSeed, mulberry32 } from './rng.js';
 import type { Comment, Delivery, Message, WebhookSubscription } from './types.js';
+import { chunk, mergeBodies, shuffle, WEBHOOK_FAULTS_OFF, webhookFaultsOn, type WebhookFaults } from './webhook-faults.js';
+import type { World } from './world.js';
 
 export interface WebhookOptions {
   /** Attempts per delivery, the first included. @default 5 */
@@ -23,13 +26,113 @@ export function metaSignature(appSecret: string, rawBody: string): string {
   return `sha256=${createHmac('sha256', appSecret).update(rawBody, 'utf8').digest('hex')}`;
 }
 
+/** One emitted event while webhook faults are on: queued, then sent in some POST. */
+export interface WebhookEvent {
+  id: string;
+  seq: number;
+  kind: Delivery['kind'];
+  emitted_at: string;
+  delay_ms: number;
+  state: 'queued' | 'sent';
+  /** The delivery (POST) that carried it. */
+  delivery_id?: string;
+  payload: object;
+  due: number;
+}
+
+const MAX_EVENTS = 2000;
+
 /** Meta-format webhooks: GET handshake on subscription, signed POSTs, bounded retries with backoff. */
 export class Webhooks {
   private timers = new Set<NodeJS.Timeout>();
   private closing = new AbortController();
   private serial = 0;
+  private eventSeq = 0;
+  private flushes = 0;
+  private flushPending = false;
+  private maxSentSeq = 0;
+  private events: WebhookEvent[] = [];
+  faults: WebhookFaults = WEBHOOK_FAULTS_OFF;
 
-  constructor(private readonly world: World, private readonly options: WebhookOptions) {}
+  constructor(private readonly world: World, private readonly options: WebhookOptions, private readonly sandboxSeed = 1, private readonly fired?: FiredLog) {}
+
+  /** Emitted events (webhook faults on), oldest first, without their payloads. */
+  eventLog(): Omit<WebhookEvent, 'payload' | 'due'>[] {
+    return this.events.map(({ payload: _p, due: _d, ...e }) => e);
+  }
+
+  /** Drops queued events and the event log (admin reset). */
+  resetQueue(): void {
+    this.events = [];
+    this.eventSeq = 0;
+    this.flushes = 0;
+    this.maxSentSeq = 0;
+  }
+
+  private get seed(): number {
+    return this.faults.seed ?? deriveSeed(this.sandboxSeed, 'webhooks');
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  /** Queues events with their seeded delays; they leave in flushes. */
+  private enqueue(kind: Delivery['kind'], payload: object, copies: number): WebhookEvent[] {
+    const out: WebhookEvent[] = [];
+    for (let i = 0; i < copies; i++) {
+      this.eventSeq += 1;
+      const d = this.faults.delay;
+      const delay = d ? d.baseMs + Math.floor(mulberry32(deriveSeed(this.seed, 'delay', this.eventSeq))() * (d.jitterMs + 1)) : 0;
+      const event: WebhookEvent = { id: `evt_${this.eventSeq}`, seq: this.eventSeq, kind, emitted_at: new Date().toISOString(), delay_ms: delay, state: 'queued', payload, due: Date.now() + delay };
+      this.events.push(event);
+      out.push(event);
+      this.later(delay, () => this.flushSoon());
+    }
+    if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);
+    return out;
+  }
+
+  private flushSoon(): void {
+    if (this.flushPending) return;
+    this.flushPending = true;
+    this.later(this.faults.batch_window_ms, () => {
+      this.flushPending = false;
+      void this.flush().catch(() => undefined);
+    });
+  }
+
+  /** Sends every due event: shuffled if asked, split into POSTs of seeded sizes, same-account entries merged. */
+  private async flush(): Promise<void> {
+    const sub = this.subscription;
+    const due = this.events.filter((e) => e.state === 'queued' && e.due <= Date.now() + 5).sort((a, b) => a.due - b.due || a.seq - b.seq);
+    if (!sub || due.length === 0) return;
+    this.flushes += 1;
+    const rng = mulberry32(deriveSeed(this.seed, 'flush', this.flushes));
+    const ordered = this.faults.reorder ? shuffle(due, rng) : due;
+    const out: Delivery[] = [];
+    for (const group of chunk(ordered, this.faults.batch_max, rng)) {
+      this.serial += 1;
+      const body = JSON.stringify(group.length === 1 ? group[0]!.payload : mergeBodies(group.map((e) => e.payload as Parameters<typeof mergeBodies>[0][number])));
+      const delivery: Delivery = { id: `dlv_${Date.now().toString(36)}_${this.serial}`, kind: group[0]!.kind, events: group.map((e) => e.id), body, attempts: [], state: 'pending' };
+      this.world.data.deliveries.push(delivery);
+      for (const e of group) {
+        e.state = 'sent';
+        e.delivery_id = delivery.id;
+        if (e.delay_ms > 0) this.fired?.record('webhook_delay', { ref: e.id });
+        if (e.seq < this.maxSentSeq) this.fired?.record('webhook_reorder', { ref: e.id });
+        this.maxSentSeq = Math.max(this.maxSentSeq, e.seq);
+      }
+      if (group.length > 1) this.fired?.record('webhook_rebatch', { ref: delivery.id });
+      out.push(delivery);
+    }
+    for (const delivery of out) await this.attempt(delivery, sub);
+    await this.world.state.save();
+  }
 
   get subscription(): WebhookSubscription | null {
     return this.world.data.webhook;
@@ -121,11 +224,13 @@ export class Webhooks {
 
   /**
    * Delivers one event `1 + duplicates` times (same bytes, as Meta's at-least-once delivery does).
-   * Resolves after each copy's first attempt; retries continue in the background.
+   * Resolves after each copy's first attempt; retries continue in the background. With webhook
+   * faults on, the copies are queued instead (`queued`) and leave later, in flushes.
    */
-  async deliver(kind: Delivery['kind'], payload: object, duplicates = 0): Promise<Delivery[]> {
+  async deliver(kind: Delivery['kind'], payload: object, duplicates = 0): Promise<{ deliveries: Delivery[]; queued: WebhookEvent[] }> {
     const sub = this.subscription;
-    if (!sub) return [];
+    if (!sub) return { deliveries: [], queued: [] };
+    if (webhookFaultsOn(this.faults)) return { deliveries: [], queued: this.enqueue(kind, payload, 1 + duplicates) };
     const body = JSON.stringify(payload);
     const out: Delivery[] = [];
     for (let i = 0; i <= duplicates; i++) {
@@ -136,7 +241,7 @@ export class Webhooks {
       await this.attempt(delivery, sub);
     }
     await this.world.state.save();
-    return out;
+    return { deliveries: out, queued: [] };
   }
 
   private async attempt(delivery: Delivery, sub: WebhookSubscription): Promise<void> {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { Lag, LAG_OFF, lagKey, type LagSurface } from './lag.js';
 import type { SandboxState } from './state.js';
-import type { Account, Comment, Effect, EffectKind, Lane, Message, Platform, Post } from './types.js';
+import { ACTION_TYPE, type Account, type Comment, type Effect, type EffectKind, type Lane, type Message, type Platform, type Post } from './types.js';
 
 export const sha256hex = (s: string | Buffer): string => createHash('sha256').update(s).digest('hex');
 
@@ -20,7 +21,11 @@ function shortcode(id: string): string {
 export interface WorldEvents {
   onMessage?(message: Message, direction: 'inbound' | 'outbound'): void;
   onComment?(comment: Comment): void;
+  /** A side effect was applied and recorded (revert faults hook here). */
+  onEffect?(effect: Effect): void;
 }
+
+const now = () => new Date().toISOString();
 
 /**
  * The use cases of the simulated platforms: every side effect, whether it came through the
@@ -30,7 +35,11 @@ export class World {
   readonly urls: Record<Platform, string> = { instagram: '', x: '' };
   events: WorldEvents = {};
 
-  constructor(readonly state: SandboxState) {}
+  /**
+   * `ghost` arguments of the mutators (phantom success): the object is built with a fresh id and
+   * returned, but nothing is applied, recorded or announced.
+   */
+  constructor(readonly state: SandboxState, readonly lag: Lag = new Lag(0, LAG_OFF)) {}
 
   get data() {
     return this.state.data;
@@ -46,14 +55,52 @@ export class World {
     return this.data.posts.find((p) => p.platform === platform && (p.id === idOrCode || p.code === idOrCode) && (includeDeleted || !p.deleted_at));
   }
 
-  postsOf(account: Account, limit = 100): Post[] {
+  /** Whether an object shows on a surface now (read-after-write lag); `truth` reads see everything. */
+  shows(surface: LagSurface | 'truth', key: string): boolean {
+    return surface === 'truth' || this.lag.visible(surface, key);
+  }
+
+  /** A post as a surface sees it: the permalink page and GET by id lag behind the truth. */
+  visiblePost(platform: Platform, idOrCode: string, surface: LagSurface | 'truth'): Post | undefined {
+    const post = this.post(platform, idOrCode);
+    return post && this.shows(surface, lagKey.post(post.id)) ? post : undefined;
+  }
+
+  likeCount(postId: string, surface: LagSurface | 'truth' = 'likes'): number {
+    return this.data.likes.filter((l) => l.post_id === postId && this.shows(surface, lagKey.like(l.account_id, l.post_id))).length;
+  }
+
+  likedBy(account: Account, postId: string, surface: LagSurface | 'truth' = 'likes'): boolean {
+    return this.data.likes.some((l) => l.post_id === postId && l.account_id === account.id && this.shows(surface, lagKey.like(l.account_id, l.post_id)));
+  }
+
+  followerCount(account: Account, surface: LagSurface | 'truth' = 'follows'): number {
+    return this.data.follows.filter((f) => f.followee_id === account.id && this.shows(surface, lagKey.follow(f.follower_id, f.followee_id))).length;
+  }
+
+  followingCount(account: Account, surface: LagSurface | 'truth' = 'follows'): number {
+    return this.data.follows.filter((f) => f.follower_id === account.id && this.shows(surface, lagKey.follow(f.follower_id, f.followee_id))).length;
+  }
+
+  /** Comments of a post (top level, or the replies to `parentId`) as a surface sees them. */
+  commentsOf(postId: string, parentId?: string, surface: LagSurface | 'truth' = 'comments'): Comment[] {
+    return this.data.comments.filter((c) => c.post_id === postId && (parentId ? c.parent_id === parentId : !c.parent_id) && this.shows(surface, lagKey.comment(c.id)));
+  }
+
+  /** X replies to a post as a surface sees them. */
+  repliesOf(postId: string, surface: LagSurface | 'truth' = 'comments'): Post[] {
+    return this.data.posts.filter((p) => p.reply_to === postId && !p.deleted_at && this.shows(surface, lagKey.post(p.id)));
+  }
+
+  /** Top-level posts of an account, newest first, as a surface sees them (X API timelines include replies). */
+  postsOf(account: Account, limit = 100, surface: LagSurface | 'truth' = 'truth', withReplies = false): Post[] {
     return this.data.posts
-      .filter((p) => p.account_id === account.id && !p.deleted_at && !p.reply_to)
+      .filter((p) => p.account_id === account.id && !p.deleted_at && (withReplies || !p.reply_to) && this.shows(surface, lagKey.post(p.id)))
       .sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : Number(BigInt(b.id) - BigInt(a.id))))
       .slice(0, limit);
   }
 
-  private record(account: Account, kind: EffectKind, object_id: string, payload: string, via: Lane, target_id?: string): Effect {
+  private record(account: Account, kind: EffectKind, object_id: string, payload: string, via: Lane, target_id?: string, text?: string): Effect {
     const effect: Effect = {
       seq: (this.data.effects.at(-1)?.seq ?? 0) + 1,
       platform: account.platform,
@@ -62,15 +109,19 @@ export class World {
       object_id,
       ...(target_id ? { target_id } : {}),
       payload_sha256: sha256hex(payload),
-      at: new Date().toISOString(),
+      ...(text !== undefined ? { text } : {}),
+      action_type: ACTION_TYPE[kind],
+      at: now(),
       via,
+      reverted: false,
     };
     this.data.effects.push(effect);
+    this.events.onEffect?.(effect);
     return effect;
   }
 
   /** Publishes a post (Instagram image + caption, X text); an X post with `reply_to` is a reply. */
-  async publish(account: Account, input: { text: string; media?: string; reply_to?: string }, via: Lane | 'audience'): Promise<Post> {
+  async publish(account: Account, input: { text: string; media?: string; reply_to?: string }, via: Lane | 'audience', ghost = false): Promise<Post> {
     const platform = account.platform;
     const id = platform === 'instagram' ? this.state.nextId('17900', 12) : this.state.nextId('18600', 14);
     const post: Post = {
@@ -81,32 +132,37 @@ export class World {
       text: input.text,
       ...(input.media ? { media: input.media } : {}),
       ...(input.reply_to ? { reply_to: input.reply_to } : {}),
-      created_at: new Date().toISOString(),
+      created_at: now(),
       via,
     };
+    if (ghost) return post;
     this.data.posts.push(post);
-    if (via !== 'audience') this.record(account, input.reply_to ? 'reply' : 'publish', id, input.text, via, input.reply_to);
+    this.lag.register(lagKey.post(id), input.reply_to ? 'reply_post' : 'post');
+    if (via !== 'audience') this.record(account, input.reply_to ? 'reply' : 'publish', id, input.text, via, input.reply_to, input.text);
     await this.state.save();
     return post;
   }
 
-  async deletePost(account: Account, post: Post, via: Lane): Promise<void> {
-    post.deleted_at = new Date().toISOString();
+  async deletePost(account: Account, post: Post, via: Lane, ghost = false): Promise<void> {
+    if (ghost) return;
+    post.deleted_at = now();
     this.record(account, 'delete', post.id, post.id, via, post.id);
     await this.state.save();
   }
 
   /** Likes a post; liking twice is a no-op on real platforms, so it records nothing the second time. */
-  async like(account: Account, post: Post, via: Lane): Promise<boolean> {
+  async like(account: Account, post: Post, via: Lane, ghost = false): Promise<boolean> {
     if (this.data.likes.some((l) => l.account_id === account.id && l.post_id === post.id)) return false;
-    this.data.likes.push({ platform: account.platform, account_id: account.id, post_id: post.id, at: new Date().toISOString() });
+    if (ghost) return true;
+    this.data.likes.push({ platform: account.platform, account_id: account.id, post_id: post.id, at: now() });
+    this.lag.register(lagKey.like(account.id, post.id), 'like');
     this.record(account, 'like', post.id, post.id, via, post.id);
     await this.state.save();
     return true;
   }
 
   /** Instagram: a comment on a post, or a reply to a comment when `parent` is given. */
-  async comment(account: Account, post: Post, text: string, via: Lane | 'audience', parent?: Comment): Promise<Comment> {
+  async comment(account: Account, post: Post, text: string, via: Lane | 'audience', parent?: Comment, ghost = false): Promise<Comment> {
     const comment: Comment = {
       id: this.state.nextId('18000', 12),
       platform: account.platform,
@@ -114,46 +170,53 @@ export class World {
       account_id: account.id,
       text,
       ...(parent ? { parent_id: parent.id } : {}),
-      created_at: new Date().toISOString(),
+      created_at: now(),
     };
+    if (ghost) return comment;
     this.data.comments.push(comment);
-    if (via !== 'audience') this.record(account, parent ? 'reply' : 'comment', comment.id, text, via, parent?.id ?? post.id);
+    this.lag.register(lagKey.comment(comment.id), 'comment');
+    if (via !== 'audience') this.record(account, parent ? 'reply' : 'comment', comment.id, text, via, parent?.id ?? post.id, text);
     await this.state.save();
     if (via === 'audience') this.events.onComment?.(comment);
     return comment;
   }
 
   /** Follows an account; a second follow is a no-op. */
-  async follow(account: Account, target: Account, via: Lane): Promise<boolean> {
+  async follow(account: Account, target: Account, via: Lane, ghost = false): Promise<boolean> {
     if (this.isFollowing(account, target)) return false;
-    this.data.follows.push({ platform: account.platform, follower_id: account.id, followee_id: target.id, at: new Date().toISOString() });
+    if (ghost) return true;
+    this.data.follows.push({ platform: account.platform, follower_id: account.id, followee_id: target.id, at: now() });
+    this.lag.register(lagKey.follow(account.id, target.id), 'follow');
     this.record(account, 'follow', target.id, target.id, via, target.id);
     await this.state.save();
     return true;
   }
 
-  isFollowing(account: Account, target: Account): boolean {
-    return this.data.follows.some((f) => f.follower_id === account.id && f.followee_id === target.id);
+  isFollowing(account: Account, target: Account, surface: LagSurface | 'truth' = 'truth'): boolean {
+    return this.data.follows.some((f) => f.follower_id === account.id && f.followee_id === target.id && this.shows(surface, lagKey.follow(f.follower_id, f.followee_id)));
   }
 
   /** A DM. Business accounts sending is a side effect; audience messages (admin-injected) are not. */
-  async sendDm(from: Account, to: Account, text: string, via: Lane | 'audience'): Promise<Message> {
+  async sendDm(from: Account, to: Account, text: string, via: Lane | 'audience', ghost = false): Promise<Message> {
     const platform = from.platform;
     this.data.counter += 1;
     const id = platform === 'instagram' ? `aWdfZAG1faXRlbTo${Buffer.from(`sbx:${this.data.counter}`).toString('base64url')}` : this.state.nextId('18700', 14);
-    const message: Message = { id, platform, from_id: from.id, to_id: to.id, text, at: new Date().toISOString() };
+    const message: Message = { id, platform, from_id: from.id, to_id: to.id, text, at: now() };
+    if (ghost) return message;
     this.data.messages.push(message);
-    if (via !== 'audience') this.record(from, 'dm_send', id, text, via, to.id);
+    this.lag.register(lagKey.message(id), 'message');
+    if (via !== 'audience') this.record(from, 'dm_send', id, text, via, to.id, text);
     await this.state.save();
     this.events.onMessage?.(message, via === 'audience' ? 'inbound' : 'outbound');
     return message;
   }
 
-  /** Conversations of an account, newest first, as [peer, last message]. */
-  threads(account: Account): { peer: Account; last: Message }[] {
+  /** Conversations of an account, newest first, as [peer, last message], as a surface sees them. */
+  threads(account: Account, surface: LagSurface | 'truth' = 'truth'): { peer: Account; last: Message }[] {
     const byPeer = new Map<string, Message>();
     for (const m of this.data.messages) {
       if (m.platform !== account.platform || (m.from_id !== account.id && m.to_id !== account.id)) continue;
+      if (!this.shows(surface, lagKey.message(m.id))) continue;
       const peer = m.from_id === account.id ? m.to_id : m.from_id;
       byPeer.set(peer, m);
     }
@@ -163,7 +226,51 @@ export class World {
       .sort((a, b) => (a.last.at < b.last.at ? 1 : -1));
   }
 
-  conversation(a: Account, b: Account): Message[] {
-    return this.data.messages.filter((m) => m.platform === a.platform && ((m.from_id === a.id && m.to_id === b.id) || (m.from_id === b.id && m.to_id === a.id)));
+  conversation(a: Account, b: Account, surface: LagSurface | 'truth' = 'truth'): Message[] {
+    return this.data.messages.filter(
+      (m) => m.platform === a.platform && ((m.from_id === a.id && m.to_id === b.id) || (m.from_id === b.id && m.to_id === a.id)) && this.shows(surface, lagKey.message(m.id)),
+    );
+  }
+
+  /**
+   * The platform takes an applied effect back: the object leaves every surface (a deleted post
+   * comes back), and the ground truth keeps the effect marked `reverted`.
+   */
+  async revert(effect: Effect): Promise<boolean> {
+    if (effect.reverted) return false;
+    const at = now();
+    const d = this.data;
+    const post = d.posts.find((p) => p.platform === effect.platform && p.id === effect.object_id);
+    switch (effect.kind) {
+      case 'publish':
+      case 'reply':
+      case 'comment':
+        if (post) {
+          post.deleted_at ??= at;
+          post.reverted_at = at;
+        } else {
+          d.comments = d.comments.filter((c) => c.id !== effect.object_id && c.parent_id !== effect.object_id);
+        }
+        break;
+      case 'delete':
+        if (post) {
+          delete post.deleted_at;
+          post.reverted_at = at;
+        }
+        break;
+      case 'like':
+        d.likes = d.likes.filter((l) => !(l.account_id === effect.account.id && l.post_id === effect.object_id));
+        break;
+      case 'follow':
+        d.follows = d.follows.filter((f) => !(f.follower_id === effect.account.id && f.followee_id === effect.object_id));
+        break;
+      case 'dm_send':
+        d.messages = d.messages.filter((m) => m.id !== effect.object_id);
+        break;
+    }
+    effect.reverted = true;
+    effect.reverted_at = at;
+    await this.state.save();
+    return true;
   }
 }

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import type { SandboxContext } from '../context.js';
-import type { FaultResponses } from '../gate.js';
+import { requestInfo, type FaultResponses } from '../gate.js';
+import { lagKey } from '../lag.js';
 import { imageExtension, placeholderPng } from '../images.js';
 import type { Account, Container, ContainerStatus, Post } from '../types.js';
 import { bodyErrors, describeIssues, parseInput } from '../validation.js';
@@ -91,9 +92,9 @@ export function graphRouter(ctx: SandboxContext): Router {
     account_type: 'BUSINESS',
     biography: a.bio,
     profile_picture_url: `${world.urls.instagram}/static/avatars/${a.id}.png`,
-    followers_count: world.data.follows.filter((f) => f.followee_id === a.id).length,
-    follows_count: world.data.follows.filter((f) => f.follower_id === a.id).length,
-    media_count: world.postsOf(a).length,
+    followers_count: world.followerCount(a),
+    follows_count: world.followingCount(a),
+    media_count: world.postsOf(a, 10_000, 'api_list').length,
   });
   const mediaFields = (p: Post): Record<string, unknown> => ({
     id: p.id,
@@ -106,8 +107,8 @@ export function graphRouter(ctx: SandboxContext): Router {
     timestamp: graphTime(p.created_at),
     username: state.account('instagram', p.account_id)?.handle,
     owner: { id: p.account_id },
-    like_count: world.data.likes.filter((l) => l.post_id === p.id).length,
-    comments_count: world.data.comments.filter((c) => c.post_id === p.id).length,
+    like_count: world.likeCount(p.id),
+    comments_count: world.data.comments.filter((c) => c.post_id === p.id && world.shows('comments', lagKey.comment(c.id))).length,
   });
 
   function statusOf(c: Container): ContainerStatus {
@@ -173,7 +174,7 @@ export function graphRouter(ctx: SandboxContext): Router {
     if (!me || (await gate.before(res, { platform: 'instagram', lane: 'api', account: me.id }, GRAPH_FAULTS))) return;
     const limit = Math.min(Math.max(Number(req.query.limit ?? 25) || 25, 1), 100);
     const fields = fieldsOf(req, []);
-    const data = world.postsOf(me, limit).map((p) => pick(mediaFields(p), fields));
+    const data = world.postsOf(me, limit, 'api_list').map((p) => pick(mediaFields(p), fields));
     res.json({ data, paging: data.length ? { cursors: { before: data[0]!.id, after: data[data.length - 1]!.id } } : {} });
   });
 
@@ -190,7 +191,7 @@ export function graphRouter(ctx: SandboxContext): Router {
       caption: parsed.value.caption,
       created_at: new Date(now).toISOString(),
       ready_at: now + options.containerDelayMs,
-      stuck: Boolean(ctx.faults.take('container_stuck', { platform: 'instagram', lane: 'api', account: me.id })),
+      stuck: Boolean(ctx.faults.take('container_stuck', { platform: 'instagram', lane: 'api', account: me.id, request: requestInfo(req, 'api') })),
     };
     world.data.containers.push(container);
     await state.save();
@@ -215,7 +216,8 @@ export function graphRouter(ctx: SandboxContext): Router {
     if (quotaUsage(me) >= options.igPublishQuota)
       return graphError(res, 400, 9, 'You reached maximum number of posts that is allowed to be published by Content Publishing API.', 2207042);
     if (await gate.before(res, scope, GRAPH_FAULTS)) return;
-    const post = await world.publish(me, { text: container.caption, media: container.media! }, 'api');
+    // A phantom success still marks the container PUBLISHED: every answer says it went live.
+    const post = await world.publish(me, { text: container.caption, media: container.media! }, 'api', gate.phantom(req, scope));
     container.media_id = post.id;
     await state.save();
     if (gate.after(req, res, scope, GRAPH_FAULTS)) return;
@@ -240,7 +242,7 @@ export function graphRouter(ctx: SandboxContext): Router {
     if (!lastInbound || Date.now() - Date.parse(lastInbound.at) > 86_400_000)
       return graphError(res, 400, 10, '(#10) This message is sent outside of allowed window.', 2534022);
     if (await gate.before(res, scope, GRAPH_FAULTS)) return;
-    const message = await world.sendDm(me, to, parsed.value.message.text, 'api');
+    const message = await world.sendDm(me, to, parsed.value.message.text, 'api', gate.phantom(req, scope));
     if (gate.after(req, res, scope, GRAPH_FAULTS)) return;
     res.json({ recipient_id: to.id, message_id: message.id });
   });
@@ -250,8 +252,8 @@ export function graphRouter(ctx: SandboxContext): Router {
     if (!me || (await gate.before(res, { platform: 'instagram', lane: 'api', account: me.id }, GRAPH_FAULTS))) return;
     const post = world.post('instagram', String(req.params.id));
     if (!post || post.account_id !== me.id) return notFound(res, String(req.params.id));
-    const data = world.data.comments
-      .filter((c) => c.post_id === post.id && !c.parent_id)
+    const data = world
+      .commentsOf(post.id)
       .map((c) => ({ id: c.id, text: c.text, username: state.account('instagram', c.account_id)?.handle, from: { id: c.account_id }, timestamp: graphTime(c.created_at) }));
     res.json({ data });
   });
@@ -268,7 +270,7 @@ export function graphRouter(ctx: SandboxContext): Router {
     const parsed = parseInput(commentSchema, params(req));
     if (!parsed.ok) return invalid(res, parsed.issues);
     if (await gate.before(res, scope, GRAPH_FAULTS)) return;
-    const comment = await world.comment(me, post, parsed.value.message, 'api', parent);
+    const comment = await world.comment(me, post, parsed.value.message, 'api', parent, gate.phantom(req, scope));
     if (gate.after(req, res, scope, GRAPH_FAULTS)) return;
     res.json({ id: comment.id });
   };
@@ -284,11 +286,11 @@ export function graphRouter(ctx: SandboxContext): Router {
       const status_code = statusOf(container);
       return res.json(pick({ id, status_code, status: STATUS_TEXT[status_code] }, fieldsOf(req, [])));
     }
-    const post = world.post('instagram', id);
+    const post = world.visiblePost('instagram', id, 'api_get');
     if (post && !post.reply_to) return res.json(pick(mediaFields(post), fieldsOf(req, [])));
     const user = state.account('instagram', id);
     if (user && user.id === me.id) return res.json(pick(userFields(user), fieldsOf(req, ['username'])));
-    const comment = world.data.comments.find((c) => c.id === id && c.platform === 'instagram');
+    const comment = world.data.comments.find((c) => c.id === id && c.platform === 'instagram' && world.shows('api_get', lagKey.comment(c.id)));
     if (comment) return res.json(pick({ id, text: comment.text, timestamp: graphTime(comment.created_at), from: { id: comment.account_id }, parent_id: comment.parent_id }, fieldsOf(req, ['text'])));
     return notFound(res, id);
   });
@@ -301,7 +303,7 @@ export function graphRouter(ctx: SandboxContext): Router {
     if (!post || post.account_id !== me.id) return notFound(res, id);
     const scope = { platform: 'instagram' as const, lane: 'api' as const, account: me.id, action: 'delete' as const };
     if (await gate.before(res, scope, GRAPH_FAULTS)) return;
-    await world.deletePost(me, post, 'api');
+    await world.deletePost(me, post, 'api', gate.phantom(req, scope));
     if (gate.after(req, res, scope, GRAPH_FAULTS)) return;
     res.json({ success: true });
   });

@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import type { SandboxContext } from '../context.js';
-import type { FaultResponses } from '../gate.js';
-import { retryAfter } from '../gate.js';
+import type { FaultScope, RequestSurface } from '../faults.js';
+import { requestInfo, retryAfter, type FaultResponses } from '../gate.js';
 import { imageExtension } from '../images.js';
-import type { Account, EffectKind, LayoutVersion, Platform, Post, Session } from '../types.js';
+import type { Account, EffectKind, LayoutVersion, Message, Platform, Post, Session } from '../types.js';
 import { bodyErrors, cookies, describeIssues, parseInput } from '../validation.js';
+import { lagKey } from '../lag.js';
 import { sha256hex } from '../world.js';
 import { NOTICES, type CommentView, type Layout, type LayoutFactory, type PostView, type Urls, type Viewer } from './layout.js';
 
@@ -56,6 +57,21 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
   router.use(express.urlencoded({ extended: false }), express.json({ limit: '25mb' }));
 
   const layouts = { v1: ui.layouts.v1(urls), v2: ui.layouts.v2(urls) };
+  /** Messages this server just answered "sent" for, shown optimistically on the `?sent=` page as clients do. */
+  const sent = new Map<string, Message>();
+  const remember = (m: Message) => {
+    sent.set(m.id, m);
+    if (sent.size > 500) sent.delete(sent.keys().next().value!);
+  };
+
+  /** The surface a request reached, from its route pattern (action routes count as their page). */
+  const surfaceOf = (req: Request): RequestSurface => {
+    const pattern = String(req.route?.path ?? '').replace(/\/(like|comment|reply|delete|follow)$/, '').replace(/\/$/, '');
+    if (pattern === urls.home.replace(/\/$/, '')) return 'home';
+    const key = (Object.keys(paths) as (keyof PlatformUi['paths'])[]).find((k) => paths[k].replace(/\/$/, '') === pattern);
+    return key ?? 'profile';
+  };
+  const scopeOf = (req: Request, s: Scene, action?: EffectKind): FaultScope => ({ platform, lane: 'ui', account: s.me.id, ...(action ? { action } : {}), request: requestInfo(req, surfaceOf(req)) });
   const layout = () => layouts[world.data.layout[platform]];
 
   // Browsers fetch it on their own; it must not reach the profile route (and its faults).
@@ -105,16 +121,35 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
   });
 
   /**
+   * The login's active account changes under the client (another tab, the app): this request and
+   * every later one act as the other account (`to`, else the next account of the same login,
+   * else another business account), and every page's chrome shows it.
+   */
+  async function switchUnder(req: Request, s: Scene, to?: string): Promise<Scene> {
+    const target = to ?? s.session.account_ids.find((a) => a !== s.me.id) ?? state.businessAccounts(platform).find((a) => a.id !== s.me.id)?.id;
+    if (!target || target === s.me.id) return s;
+    if (!s.session.account_ids.includes(target)) s.session.account_ids.push(target);
+    s.session.current_id = target;
+    await state.save();
+    return scene(req) ?? s;
+  }
+
+  /**
    * Session and friction shared by pages and actions. Returns the scene, or undefined when the
    * request has been answered (login redirect, checkpoint, rate limit).
    */
   async function enter(req: Request, res: Response, action?: EffectKind): Promise<Scene | undefined> {
-    const s = scene(req);
+    let s = scene(req);
     if (!s) {
       go(req, res, urls.login(req.originalUrl));
       return undefined;
     }
-    const scope = { platform, lane: 'ui' as const, account: s.me.id, ...(action ? { action } : {}) };
+    let scope = scopeOf(req, s, action);
+    const switched = faults.take('account_switch', scope);
+    if (switched) {
+      s = await switchUnder(req, s, switched.to);
+      scope = scopeOf(req, s, action);
+    }
     const latency = faults.take('latency', scope);
     if (latency) await new Promise((r) => setTimeout(r, latency.ms ?? 0));
     if (faults.take('session_expired', scope)) {
@@ -153,17 +188,18 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
    * A side-effect action: friction, action block and 5xx before the commit, the handler (which
    * applies the effect and returns its answer), then error-after-commit or a lost acknowledgement.
    */
-  const act = (kind: EffectKind, back: (req: Request, s: Scene) => string, handler: (req: Request, res: Response, s: Scene) => Promise<(() => void) | undefined>) =>
+  const act = (kind: EffectKind, back: (req: Request, s: Scene) => string, handler: (req: Request, res: Response, s: Scene, ghost: boolean) => Promise<(() => void) | undefined>) =>
     async (req: Request, res: Response) => {
       const s = await enter(req, res, kind);
       if (!s) return;
-      const scope = { platform, lane: 'ui' as const, account: s.me.id, action: kind };
+      const scope = scopeOf(req, s, kind);
       if (faults.take('action_blocked', scope)) {
         if (wantsJson(req)) return res.status(400).json({ ok: false, blocked: true, message: NOTICES.action_blocked });
         return res.redirect(303, withNotice(back(req, s), 'action_blocked'));
       }
       if (faults.take('5xx_before_commit', scope)) return pageFaults(req, s).serverError(res);
-      const answer = await handler(req, res, s);
+      // Phantom success: the handler answers as usual, with a fabricated object, and applies nothing.
+      const answer = await handler(req, res, s, gate.phantom(req, scope));
       if (!answer) return;
       if (gate.after(req, res, scope, pageFaults(req, s))) return;
       answer();
@@ -174,13 +210,14 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
   const postView = (post: Post, me: Account): PostView => ({
     post,
     author: state.account(platform, post.account_id)!,
-    likeCount: world.data.likes.filter((l) => l.post_id === post.id).length,
-    liked: world.data.likes.some((l) => l.post_id === post.id && l.account_id === me.id),
-    replyCount: platform === 'x' ? world.data.posts.filter((p) => p.reply_to === post.id && !p.deleted_at).length : world.data.comments.filter((c) => c.post_id === post.id).length,
+    likeCount: world.likeCount(post.id),
+    liked: world.likedBy(me, post.id),
+    replyCount: platform === 'x' ? world.repliesOf(post.id).length : world.data.comments.filter((c) => c.post_id === post.id && world.shows('comments', lagKey.comment(c.id))).length,
   });
 
-  const findPost = (req: Request) => {
-    const post = world.post(platform, String(req.params.code));
+  /** The post of the URL; the page itself (`permalink`) lags, the actions on it see the truth. */
+  const findPost = (req: Request, surface: 'permalink' | 'truth' = 'truth') => {
+    const post = world.visiblePost(platform, String(req.params.code), surface);
     const author = post && state.account(platform, post.account_id);
     if (!post || !author) return undefined;
     if (req.params.handle !== undefined && req.params.handle !== author.handle) return undefined;
@@ -234,10 +271,10 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
 
   // Composer.
   router.get(paths.compose, page((req, res, s) => {
-    const stay = Boolean(faults.take('share_stays_enabled', { platform, lane: 'ui', account: s.me.id, action: 'publish' }));
+    const stay = Boolean(faults.take('share_stays_enabled', scopeOf(req, s, 'publish')));
     html(res, s.layout.composer({ viewer: s.viewer, shareStaysEnabled: stay, notice: noticeOf(req) }));
   }));
-  router.post(paths.compose, act('publish', () => paths.compose, async (req, res, s) => {
+  router.post(paths.compose, act('publish', () => paths.compose, async (req, res, s, ghost) => {
     const parsed = parseInput(composeSchema, req.body ?? {});
     if (!parsed.ok) return void badInput(req, res, describeIssues(parsed.issues));
     const { text, image } = parsed.value;
@@ -251,13 +288,13 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
     } else if (!text.trim() || text.length > 280) {
       return void badInput(req, res, 'text: a post needs 1 to 280 characters');
     }
-    const post = await world.publish(s.me, { text, ...(media ? { media } : {}) }, 'ui');
-    const receipt = !faults.take('receipt_missing', { platform, lane: 'ui', account: s.me.id, action: 'publish' });
+    const post = await world.publish(s.me, { text, ...(media ? { media } : {}) }, 'ui', ghost);
+    const receipt = !faults.take('receipt_missing', scopeOf(req, s, 'publish'));
     return () => res.json(receipt ? { ok: true, id: post.id, permalink: world.permalink(post) } : { ok: true });
   }));
 
   // DMs.
-  router.get(paths.inbox, page((req, res, s) => html(res, s.layout.inbox({ viewer: s.viewer, threads: world.threads(s.me), notice: noticeOf(req) }))));
+  router.get(paths.inbox, page((req, res, s) => html(res, s.layout.inbox({ viewer: s.viewer, threads: world.threads(s.me, 'inbox'), notice: noticeOf(req) }))));
   const peerOf = (req: Request, s: Scene) => {
     const peer = state.account(platform, String(req.params.peer));
     return peer && peer.id !== s.me.id ? peer : undefined;
@@ -265,15 +302,21 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
   router.get(paths.thread, page((req, res, s) => {
     const peer = peerOf(req, s);
     if (!peer) return html(res, s.layout.error({ viewer: s.viewer, status: 404, message: 'This conversation is not available.' }), 404);
-    html(res, s.layout.thread({ viewer: s.viewer, peer, messages: world.conversation(s.me, peer), sentId: typeof req.query.sent === 'string' ? req.query.sent : undefined, notice: noticeOf(req) }));
+    const sentId = typeof req.query.sent === 'string' ? req.query.sent : undefined;
+    const messages = world.conversation(s.me, peer, 'thread');
+    // Like the apps, the page that confirms a send shows that message even before reads catch up.
+    const own = sentId ? sent.get(sentId) : undefined;
+    if (own && own.from_id === s.me.id && own.to_id === peer.id && !messages.some((m) => m.id === own.id)) messages.push(own);
+    html(res, s.layout.thread({ viewer: s.viewer, peer, messages, sentId, notice: noticeOf(req) }));
   }));
-  router.post(paths.thread, act('dm_send', (req, s) => urls.thread(peerOf(req, s) ?? s.me), async (req, res, s) => {
+  router.post(paths.thread, act('dm_send', (req, s) => urls.thread(peerOf(req, s) ?? s.me), async (req, res, s, ghost) => {
     const peer = peerOf(req, s);
     if (!peer) return void badInput(req, res, 'peer: this conversation is not available');
     const parsed = parseInput(textSchema, req.body ?? {});
     if (!parsed.ok) return void badInput(req, res, describeIssues(parsed.issues));
-    const message = await world.sendDm(s.me, peer, parsed.value.text, 'ui');
-    const receipt = !faults.take('receipt_missing', { platform, lane: 'ui', account: s.me.id, action: 'dm_send' });
+    const message = await world.sendDm(s.me, peer, parsed.value.text, 'ui', ghost);
+    remember(message);
+    const receipt = !faults.take('receipt_missing', scopeOf(req, s, 'dm_send'));
     return () => res.redirect(303, receipt ? `${urls.thread(peer)}?sent=${encodeURIComponent(message.id)}` : urls.thread(peer));
   }));
 
@@ -285,55 +328,55 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
   const missing = (res: Response, s: Scene) => html(res, s.layout.error({ viewer: s.viewer, status: 404, message: "Sorry, this page isn't available." }), 404);
 
   router.get(paths.post, page((req, res, s) => {
-    const found = findPost(req);
+    const found = findPost(req, 'permalink');
     if (!found) return missing(res, s);
-    const comments: CommentView[] = world.data.comments
-      .filter((c) => c.post_id === found.post.id && !c.parent_id)
+    const comments: CommentView[] = world
+      .commentsOf(found.post.id)
       .map((c) => ({
         comment: c,
         author: state.account(platform, c.account_id)!,
-        replies: world.data.comments.filter((r) => r.parent_id === c.id).map((r) => ({ comment: r, author: state.account(platform, r.account_id)! })),
+        replies: world.commentsOf(found.post.id, c.id).map((r) => ({ comment: r, author: state.account(platform, r.account_id)! })),
       }));
-    const replies = world.data.posts.filter((p) => p.reply_to === found.post.id && !p.deleted_at).map((p) => postView(p, s.me));
+    const replies = world.repliesOf(found.post.id).map((p) => postView(p, s.me));
     html(res, s.layout.post({ viewer: s.viewer, view: postView(found.post, s.me), comments, replies, isOwner: found.post.account_id === s.me.id, notice: noticeOf(req) }));
   }));
-  router.post(`${paths.post}/like`.replace('//', '/'), act('like', backToPost, async (req, res, s) => {
+  router.post(`${paths.post}/like`.replace('//', '/'), act('like', backToPost, async (req, res, s, ghost) => {
     const found = findPost(req);
     if (!found) return void missing(res, s);
-    await world.like(s.me, found.post, 'ui');
+    await world.like(s.me, found.post, 'ui', ghost);
     return () => res.redirect(303, urls.post(found.post, found.author));
   }));
-  const commentAction = (kind: 'comment' | 'reply') => async (req: Request, res: Response, s: Scene) => {
+  const commentAction = (kind: 'comment' | 'reply') => async (req: Request, res: Response, s: Scene, ghost: boolean) => {
     const found = findPost(req);
     if (!found) return void missing(res, s);
     const parsed = parseInput(textSchema, req.body ?? {});
     if (!parsed.ok) return void badInput(req, res, describeIssues(parsed.issues));
     if (platform === 'x') {
       if (parsed.value.text.length > 280) return void badInput(req, res, 'text: a reply needs 1 to 280 characters');
-      const reply = await world.publish(s.me, { text: parsed.value.text, reply_to: found.post.id }, 'ui');
+      const reply = await world.publish(s.me, { text: parsed.value.text, reply_to: found.post.id }, 'ui', ghost);
       return () => res.redirect(303, `${urls.post(found.post, found.author)}?reply=${reply.id}`);
     }
     const parent = parsed.value.parent_id ? world.data.comments.find((c) => c.id === parsed.value.parent_id && c.post_id === found.post.id) : undefined;
     if (kind === 'reply' && !parent) return void badInput(req, res, 'parent_id: the comment to reply to was not found');
-    await world.comment(s.me, found.post, parsed.value.text, 'ui', parent);
+    await world.comment(s.me, found.post, parsed.value.text, 'ui', parent, ghost);
     return () => res.redirect(303, urls.post(found.post, found.author));
   };
   if (platform === 'instagram') router.post(`${paths.post}/comment`.replace('//', '/'), act('comment', backToPost, commentAction('comment')));
   router.post(`${paths.post}/reply`.replace('//', '/'), act('reply', backToPost, commentAction('reply')));
-  router.post(`${paths.post}/delete`.replace('//', '/'), act('delete', backToPost, async (req, res, s) => {
+  router.post(`${paths.post}/delete`.replace('//', '/'), act('delete', backToPost, async (req, res, s, ghost) => {
     const found = findPost(req);
     if (!found) return void missing(res, s);
     if (found.post.account_id !== s.me.id) return void html(res, s.layout.error({ viewer: s.viewer, status: 403, message: 'You can only delete your own posts.' }), 403);
-    await world.deletePost(s.me, found.post, 'ui');
+    await world.deletePost(s.me, found.post, 'ui', ghost);
     return () => res.redirect(303, urls.profile(s.me));
   }));
 
   // Profile and follow (last: :handle matches anything).
   const profileOf = (req: Request) => state.account(platform, String(req.params.handle)) ?? undefined;
-  router.post(`${paths.profile}/follow`.replace('//', '/'), act('follow', (req, s) => { const a = profileOf(req); return a ? urls.profile(a) : urls.profile(s.me); }, async (req, res, s) => {
+  router.post(`${paths.profile}/follow`.replace('//', '/'), act('follow', (req, s) => { const a = profileOf(req); return a ? urls.profile(a) : urls.profile(s.me); }, async (req, res, s, ghost) => {
     const target = profileOf(req);
     if (!target || target.id === s.me.id) return void missing(res, s);
-    await world.follow(s.me, target, 'ui');
+    await world.follow(s.me, target, 'ui', ghost);
     return () => res.redirect(303, urls.profile(target));
   }));
   router.get(paths.profile, page((req, res, s) => {
@@ -342,11 +385,11 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
     html(res, s.layout.profile({
       viewer: s.viewer,
       account,
-      posts: world.postsOf(account).map((p) => postView(p, s.me)),
+      posts: world.postsOf(account, 100, 'grid').map((p) => postView(p, s.me)),
       isSelf: account.id === s.me.id,
-      following: world.isFollowing(s.me, account),
-      followers: world.data.follows.filter((f) => f.followee_id === account.id).length,
-      followingCount: world.data.follows.filter((f) => f.follower_id === account.id).length,
+      following: world.isFollowing(s.me, account, 'follows'),
+      followers: world.followerCount(account),
+      followingCount: world.followingCount(account),
       notice: noticeOf(req),
     }));
   }));

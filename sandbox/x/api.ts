@@ -69,6 +69,8 @@ export function xApiRouter(ctx: SandboxContext): Router {
     return me;
   }
   const after = (req: Request, res: Response, me: Account, action: EffectKind) => gate.after(req, res, { platform: 'x', lane: 'api', account: me.id, action }, faults(options.xRateLimit));
+  /** Phantom success at the commit point: answer as if applied, apply nothing. */
+  const phantom = (req: Request, me: Account, action: EffectKind) => gate.phantom(req, { platform: 'x', lane: 'api', account: me.id, action });
 
   const userJson = (a: Account, req: Request) => {
     const wanted = new Set(String(req.query['user.fields'] ?? '').split(',').filter(Boolean));
@@ -77,9 +79,9 @@ export function xApiRouter(ctx: SandboxContext): Router {
       description: a.bio,
       verified: false,
       public_metrics: {
-        followers_count: world.data.follows.filter((f) => f.followee_id === a.id).length,
-        following_count: world.data.follows.filter((f) => f.follower_id === a.id).length,
-        tweet_count: world.data.posts.filter((p) => p.account_id === a.id && !p.deleted_at).length,
+        followers_count: world.followerCount(a),
+        following_count: world.followingCount(a),
+        tweet_count: world.postsOf(a, 100_000, 'api_list', true).length,
       },
     };
     return { id: a.id, name: a.display_name, username: a.handle, ...Object.fromEntries(Object.entries(all).filter(([k]) => wanted.has(k))) };
@@ -122,8 +124,8 @@ export function xApiRouter(ctx: SandboxContext): Router {
     const user = state.account('x', String(req.params.id));
     if (!user || user.id !== req.params.id) return notFound(res, 'user', String(req.params.id));
     const max = Math.min(Math.max(Number(req.query.max_results ?? 10) || 10, 5), 100);
-    const data = world.data.posts
-      .filter((p) => p.platform === 'x' && p.account_id === user.id && !p.deleted_at)
+    const data = world
+      .postsOf(user, 100_000, 'api_list', true)
       .sort((a, b) => Number(BigInt(b.id) - BigInt(a.id)))
       .slice(0, max)
       .map(tweetJson);
@@ -138,14 +140,14 @@ export function xApiRouter(ctx: SandboxContext): Router {
     if (!parsed.ok) return invalid(res, parsed.issues);
     const parentId = parsed.value.reply?.in_reply_to_tweet_id;
     if (parentId && !world.post('x', parentId)) return forbidden(res, 'You attempted to reply to a Tweet that is deleted or not visible to you.');
-    const post = await world.publish(me, { text: parsed.value.text, ...(parentId ? { reply_to: parentId } : {}) }, 'api');
+    const post = await world.publish(me, { text: parsed.value.text, ...(parentId ? { reply_to: parentId } : {}) }, 'api', phantom(req, me, action));
     if (after(req, res, me, action)) return;
     res.status(201).json({ data: { id: post.id, text: post.text, edit_history_tweet_ids: [post.id] } });
   });
 
   router.get('/tweets/:id', async (req, res) => {
     if (!(await enter(req, res, 'tweets/:id'))) return;
-    const post = world.post('x', String(req.params.id));
+    const post = world.visiblePost('x', String(req.params.id), 'api_get');
     if (!post) return notFound(res, 'tweet', String(req.params.id));
     res.json({ data: tweetJson(post) });
   });
@@ -156,7 +158,7 @@ export function xApiRouter(ctx: SandboxContext): Router {
     const post = world.post('x', String(req.params.id));
     if (!post) return notFound(res, 'tweet', String(req.params.id));
     if (post.account_id !== me.id) return forbidden(res, 'You are not authorized to delete this Tweet.');
-    await world.deletePost(me, post, 'api');
+    await world.deletePost(me, post, 'api', phantom(req, me, 'delete'));
     if (after(req, res, me, 'delete')) return;
     res.json({ data: { deleted: true } });
   });
@@ -169,7 +171,7 @@ export function xApiRouter(ctx: SandboxContext): Router {
     if (!parsed.ok) return invalid(res, parsed.issues);
     const post = world.post('x', parsed.value.tweet_id);
     if (!post) return notFound(res, 'tweet', parsed.value.tweet_id);
-    await world.like(me, post, 'api');
+    await world.like(me, post, 'api', phantom(req, me, 'like'));
     if (after(req, res, me, 'like')) return;
     res.json({ data: { liked: true } });
   });
@@ -182,7 +184,7 @@ export function xApiRouter(ctx: SandboxContext): Router {
     if (!parsed.ok) return invalid(res, parsed.issues);
     const target = state.account('x', parsed.value.target_user_id);
     if (!target || target.id === me.id) return notFound(res, 'user', parsed.value.target_user_id);
-    await world.follow(me, target, 'api');
+    await world.follow(me, target, 'api', phantom(req, me, 'follow'));
     if (after(req, res, me, 'follow')) return;
     res.json({ data: { following: true, pending_follow: false } });
   });
@@ -196,7 +198,7 @@ export function xApiRouter(ctx: SandboxContext): Router {
     if (!parsed.ok) return invalid(res, parsed.issues);
     const to = state.account('x', String(req.params.participant_id));
     if (!to || to.id !== req.params.participant_id || to.id === me.id) return notFound(res, 'user', String(req.params.participant_id));
-    const message = await world.sendDm(me, to, parsed.value.text, 'api');
+    const message = await world.sendDm(me, to, parsed.value.text, 'api', phantom(req, me, 'dm_send'));
     if (after(req, res, me, 'dm_send')) return;
     res.status(201).json({ data: { dm_conversation_id: conversationId(me.id, to.id), dm_event_id: message.id } });
   });
@@ -207,7 +209,7 @@ export function xApiRouter(ctx: SandboxContext): Router {
     const peer = state.account('x', String(req.params.participant_id));
     if (!peer) return notFound(res, 'user', String(req.params.participant_id));
     const data = world
-      .conversation(me, peer)
+      .conversation(me, peer, 'thread')
       .reverse()
       .map((m) => ({ id: m.id, event_type: 'MessageCreate', text: m.text, sender_id: m.from_id, created_at: m.at, dm_conversation_id: conversationId(me.id, peer.id) }));
     res.json({ data, meta: { result_count: data.length } });
