@@ -5,6 +5,60 @@ import { createSqliteStore, RecordInvalidError } from '../../store/index.js';
 import { verifyAuditChain } from '../../safety/index.js';
 import { createHarness, tempDir } from '../helpers/kernel.js';
 
+test.describe('write-ahead durability', () => {
+  test('should ask for a durable commit of attempted before calling attempt, and of nothing the hot path does not need', async () => {
+    const h = await createHarness();
+    const writes: { to: string; durable: boolean }[] = [];
+    const transition = h.services.store.actions.transition.bind(h.services.store.actions);
+    (h.services.store.actions as { transition: typeof transition }).transition = (w) => {
+      writes.push({ to: w.to, durable: w.durable === true });
+      return transition(w);
+    };
+    const { FakePlatform } = await import('../helpers/fake-platform.js');
+    const { runAction } = await import('../../safety/index.js');
+    let durableBeforeAttempt = false;
+    const platform = new FakePlatform({ onAttempt: () => void (durableBeforeAttempt = writes.some((w) => w.to === 'attempted' && w.durable)) });
+    h.services.performers.register('api', 'instagram', platform);
+    try {
+      const action = await h.submit();
+      expect((await runAction(h.services.kernel, action.action_id)).status).toBe('confirmed_success');
+      expect(durableBeforeAttempt).toBe(true);
+      expect(writes.filter((w) => w.durable).map((w) => w.to)).toEqual(['attempted']);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should commit a durable write with synchronous = FULL and go back to NORMAL after (the fsync)', async () => {
+    const dir = tempDir();
+    try {
+      const { openDatabase, GroupWriter } = await import('../../store/sqlite/database.js');
+      const db = openDatabase({ file: `${dir.path}/d.db` });
+      const seen: string[] = [];
+      const pragma = db.pragma.bind(db);
+      (db as { pragma: typeof pragma }).pragma = ((source: string, options?: { simple?: boolean }) => {
+        seen.push(source);
+        return pragma(source, options);
+      }) as typeof pragma;
+      const writer = new GroupWriter(db);
+      db.exec('CREATE TABLE t (v INTEGER)');
+      await writer.write(() => db.prepare('INSERT INTO t VALUES (1)').run());
+      expect(seen).toEqual([]);
+      let syncDuringCommit: unknown;
+      await writer.write(() => {
+        syncDuringCommit = pragma('synchronous', { simple: true });
+        return db.prepare('INSERT INTO t VALUES (2)').run();
+      }, true);
+      expect(syncDuringCommit).toBe(2); // FULL
+      expect(seen).toEqual(['synchronous = FULL', 'synchronous = NORMAL']);
+      expect(pragma('synchronous', { simple: true })).toBe(1); // NORMAL again
+      db.close();
+    } finally {
+      dir.remove();
+    }
+  });
+});
+
 test.describe('SQLite store', () => {
   test('should migrate once however many connections open the file', async () => {
     const dir = tempDir();
@@ -13,7 +67,8 @@ test.describe('SQLite store', () => {
       const stores = Array.from({ length: 4 }, () => createSqliteStore({ file }));
       const Database = (await import('better-sqlite3')).default;
       const raw = new Database(file);
-      expect(raw.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([{ version: 1 }, { version: 2 }]);
+      const { MIGRATIONS } = await import('../../store/sqlite/migrations.js');
+      expect(raw.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
       raw.close();
       await Promise.all(stores.map((s) => s.close()));
