@@ -22,10 +22,9 @@ export class Reverter {
     const delay = (rule.ms ?? REVERT_DEFAULT_MS) + Math.floor(mulberry32(deriveSeed(rule.seed, 'revert', effect.seq))() * (jitter + 1));
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      void this.world
-        .revert(effect)
-        .then((done) => done && this.faults.fired.record('revert_applied', { rule_id: rule.id, platform: effect.platform, account: effect.account.id, lane: effect.via, action: effect.kind, ref: effect.object_id }))
-        .catch(() => undefined);
+      if (effect.reverted) return;
+      this.faults.fired.record('revert_applied', { rule_id: rule.id, platform: effect.platform, account: effect.account.id, lane: effect.via, action: effect.kind, ref: effect.object_id });
+      void this.world.revert(effect).catch(() => undefined);
     }, delay);
     this.timers.add(timer);
   }
