@@ -8,7 +8,7 @@ export { checkKillSwitches, checkGates, type Checkpoint, type Holder } from './c
 export { absenceProof, absenceRuleFor, nextLook, type AbsenceVerdict } from './absence.js';
 export { buildAuditEvent, verifyAuditChain, walkAuditChain, exportAuditJsonl, KERNEL_VERSION, type ChainVerdict, type WalkOptions } from './audit.js';
 export { loadOrCreateAuditKey, readAuditPublicKey, auditKeyPaths, keyIdOf, AuditKeyError, type AuditPublicKey, type AuditSigningKey } from './audit-key.js';
-export { makeCheckpoint, startCheckpointing, checkpointBytes, checkpointSignatureOk, checkpointFile, readCheckpointFile, parseCheckpointLine, AnchorError, CHECKPOINT_FILE, type Checkpointing, type CheckpointOptions } from './checkpoint.js';
+export { makeCheckpoint, startCheckpointing, signCheckpoint, checkpointBytes, checkpointSignatureOk, checkpointFile, readCheckpointFile, parseCheckpointLine, AnchorError, CHECKPOINT_FILE, type Checkpointing, type CheckpointOptions } from './checkpoint.js';
 export { verifyAnchoredAudit, type AnchoredVerdict, type AnchoredVerifyOptions } from './anchor.js';
 export { describeAnchoredVerdict } from './anchor-report.js';
 export { crossCheckActions, pathOf, type CrossCheckReport } from './audit-cross-check.js';
@@ -18,7 +18,7 @@ export type * from './performer.js';
 export { resultOf } from './performer.js';
 export type { KernelDeps, KernelSettings } from './deps.js';
 export { runAction, type RunOutcome, type RunStatus, type RunOptions } from './run-action.js';
-export { resolveUnknown, resolveEscalation, succeeded, type HumanResolution } from './verification.js';
+export { resolveUnknown, resolveEscalation, sweepUnknown, succeeded, type HumanResolution, type SweepReport } from './verification.js';
 export { recoverInterrupted, type RecoveryReport } from './recovery.js';
 export { newOwnerId, ownerIsGone, ensureOwner, stopOwner } from './owner.js';
 export { settle, type Settled } from './settle.js';

@@ -129,3 +129,71 @@ export async function resolveEscalation(k: KernelDeps, escalationId: string, res
   await k.store.escalations.resolve(escalationId, resolution.by);
   return tracker.action;
 }
+
+export interface SweepReport {
+  /** Unknown actions looked at. */
+  checked: number;
+  settled: { action_id: string; state: string }[];
+  escalated: string[];
+}
+
+/**
+ * The verification sweep (Invariant E "re-check later"): every `unknown` action whose next look
+ * is due gets one more read-only look. Before escalation that is a verification try (seen →
+ * success, absence proven → failed, else backoff and, after the last try, escalation). After
+ * escalation the platform is still watched, read-only, at the slowest pace: an object that
+ * shows up settles the action as the success it was and closes the escalation; absence is
+ * then left to the human. Safe to run from several processes at once (every write is a
+ * compare-and-set on the action's state and fencing token).
+ */
+export async function sweepUnknown(k: KernelDeps, options: { limit?: number } = {}): Promise<SweepReport> {
+  const now = (k.now ?? (() => new Date()))();
+  const s = k.settings;
+  const unknown = await k.store.actions.list({ state: 'unknown', limit: options.limit ?? 1000 });
+  const report: SweepReport = { checked: 0, settled: [], escalated: [] };
+  for (const action of unknown) {
+    const pace = action.escalated_at ? 10 * s.verifyCapMs : Math.min(s.verifyCapMs, s.verifyBaseMs * 2 ** action.verify_tries);
+    if (Date.parse(action.updated_at) + pace > now.getTime()) continue;
+    report.checked += 1;
+    let settled: Action | null;
+    try {
+      settled = action.escalated_at ? await watchEscalated(k, action) : await resolveUnknown(k, action.action_id, { maxTries: 1 });
+    } catch (error) {
+      k.logger.warn({ action_id: action.action_id, code: errorCode(error) }, 'verification sweep: look failed');
+      continue;
+    }
+    if (!settled) continue;
+    if (settled.state !== 'unknown') report.settled.push({ action_id: settled.action_id, state: settled.state });
+    else if (settled.escalated_at && !action.escalated_at) report.escalated.push(settled.action_id);
+  }
+  return report;
+}
+
+/** One read-only look at an escalated action: only a sighting settles it (and closes its escalation). */
+async function watchEscalated(k: KernelDeps, action: Action): Promise<Action> {
+  const now = k.now ?? (() => new Date());
+  const account = await k.store.accounts.get(action.platform_account_id);
+  if (!account) return action;
+  const performer = k.performers(action);
+  const tracker = new ActionTracker(k.store, action, now);
+  const log = k.logger.child({ action_id: action.action_id, platform_account_id: action.platform_account_id });
+  const ctx = createActionContext({
+    action: () => tracker.action, account, deadline: Date.now() + k.settings.actionDeadlineMs, logger: log, addProof: (p) => tracker.addProof(p),
+  });
+  let v;
+  try {
+    v = await performer.verify(ctx, tracker.action.result.platform_object_id ? { ...tracker.action.result } : undefined, { n: tracker.action.verify_tries + 1 });
+  } finally {
+    ctx.dispose();
+  }
+  for (const p of v.proofs ?? []) tracker.addProof(p);
+  const tool = { name: performer.tool, version: performer.toolVersion };
+  if (v.outcome === 'present' && v.level >= 2) {
+    const result = { ...tracker.action.result, ...resultOf(v, v.level) };
+    await tracker.moveThrough([['confirmed_success', { patch: { result }, ledger: 'succeeded', tool, reason: `watch after escalation: present at level ${v.level}${v.surface ? ` on ${v.surface}` : ''}` }], ['postcheck_complete', { reason: 'postcheck: object confirmed on the platform' }]]);
+    for (const e of (await k.store.escalations.open()).filter((x) => x.action_id === action.action_id)) await k.store.escalations.resolve(e.escalation_id, 'verification');
+    return tracker.action;
+  }
+  // Nothing to settle; the note keeps the watch paced (updated_at) and in the audit.
+  return tracker.note(`watch after escalation: ${v.outcome}${v.surface ? ` on ${v.surface}` : ''}, left to a human`, { tool });
+}

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { DriftError, runAction } from '../../safety/index.js';
+import { DriftError, runAction, sweepUnknown } from '../../safety/index.js';
 import { createHarness } from '../helpers/kernel.js';
 import { FakePlatform } from '../helpers/fake-platform.js';
 
@@ -18,8 +18,65 @@ test.describe('verification loop (spec 000 §6.3)', () => {
       const code = /verification try 1: inconclusive \((\w+)\)/.exec(reasons.join('\n'))?.[1];
       expect(code).toBeTruthy();
       expect(reasons.filter((r) => r.startsWith('verification try ')).every((r) => r.endsWith(`inconclusive (${code})`))).toBe(true);
-      // The look right after the ambiguous attempt says so too.
-      expect(reasons.some((r) => /outcome unknown after attempt 1 \(verification: \w+\)$/.test(r) && r.endsWith(`(verification: ${code})`))).toBe(true);
+      // The looks right after the ambiguous attempt say so too, and the move to unknown names the last.
+      expect(reasons.filter((r) => r.startsWith('look ')).every((r) => r.endsWith(`inconclusive (${code})`))).toBe(true);
+      expect(reasons.some((r) => r.endsWith(`outcome unknown after attempt 1 (inconclusive (${code}))`))).toBe(true);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should re-check unknown actions later (the sweep): settle what shows up, escalate what never does, watch escalated ones read-only', async () => {
+    // Two ambiguous publishes: one the platform shows after 3 minutes, one it never shows.
+    const platform = new FakePlatform({ attempts: ['applied_then_error', 'error_before_commit'], lag: { listMs: 180_000 } });
+    const h = await createHarness({ performer: platform, config: { verifyMaxTries: 3, verifyBaseMs: 1000, verifyCapMs: 10_000 } });
+    try {
+      const late = await h.submit({ payload: { caption: 'Shows up late' } });
+      const never = await h.submit({ payload: { caption: 'Never there' } });
+      expect((await runAction(h.services.kernel, late.action_id, { verifyInline: false })).status).toBe('unknown');
+      expect((await runAction(h.services.kernel, never.action_id, { verifyInline: false })).status).toBe('unknown');
+      const escalated: string[] = [];
+      for (let i = 0; i < 6; i += 1) {
+        h.clock.advance(20_000);
+        escalated.push(...(await sweepUnknown(h.services.kernel)).escalated);
+        // Nothing is due again before its backoff: a second sweep right away looks at nothing.
+        expect((await sweepUnknown(h.services.kernel)).checked).toBe(0);
+      }
+      // Content matches cannot prove absence: both are escalated, neither attempted again.
+      expect(escalated.sort()).toEqual([late.action_id, never.action_id].sort());
+      expect(platform.calls.attempt).toBe(2);
+      expect((await h.services.store.escalations.open())).toHaveLength(2);
+      // Later the first one shows: the watch settles it and closes its escalation.
+      h.clock.advance(200_000);
+      const report = await sweepUnknown(h.services.kernel);
+      expect(report.settled).toEqual([{ action_id: late.action_id, state: 'postcheck_complete' }]);
+      expect((await h.services.store.escalations.open()).map((e) => e.action_id)).toEqual([never.action_id]);
+      expect((await h.services.store.actions.get(never.action_id))!.state).toBe('unknown');
+      expect(platform.calls.attempt).toBe(2);
+      expect(platform.effects).toHaveLength(1);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+test.describe('budget slots and the platform', () => {
+  const uses = async (h: Awaited<ReturnType<typeof createHarness>>) =>
+    (await h.services.store.budgets.uses(h.account.platform_account_id, new Date(0), new Date(Date.now() + 10 * 86_400_000))).map((u) => u.action_id);
+
+  test('should keep the slot of a call the platform counted (a refusal, an exhausted 429) and give back one that never left', async () => {
+    const platform = new FakePlatform({ attempts: ['refused', 'rate_limited', 'rate_limited', 'rate_limited', 'not_sent', 'not_sent', 'not_sent'] });
+    const h = await createHarness({ performer: platform });
+    try {
+      await h.services.store.budgets.set({ platform_account_id: h.account.platform_account_id, action_type: 'publish', per_hour: 100, per_day: null, min_spacing_ms: 0 });
+      const refused = await h.submit({ payload: { caption: 'refused' } });
+      const limited = await h.submit({ payload: { caption: 'rate limited' } });
+      const unsent = await h.submit({ payload: { caption: 'never sent' } });
+      for (const a of [refused, limited, unsent]) expect((await runAction(h.services.kernel, a.action_id)).status).toBe('confirmed_failed');
+      const kept = await uses(h);
+      expect(kept).toContain(refused.action_id);
+      expect(kept).toContain(limited.action_id);
+      expect(kept).not.toContain(unsent.action_id);
     } finally {
       await h.close();
     }
