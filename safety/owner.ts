@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { threadId } from 'node:worker_threads';
 import { randomUUID } from 'node:crypto';
@@ -43,14 +44,33 @@ export function stopOwner(k: KernelDeps): void {
   HEARTS.delete(k);
 }
 
-/** Whether a process on this host exists. */
-function processExists(pid: number): boolean {
+/**
+ * Whether the owner's process still runs on this host. A pid that exists but belongs to a
+ * process started after the owner registered is a reused pid: the owner is gone (Linux
+ * /proc; elsewhere the pid alone is trusted).
+ */
+function processExists(pid: number, ownerStartedAt: string | undefined): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     // EPERM: it exists under another user; ESRCH: gone.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  const started = processStartMs(pid);
+  if (started === undefined || !ownerStartedAt) return true;
+  return started <= Date.parse(ownerStartedAt) + 2000;
+}
+
+let bootMs: number | undefined;
+function processStartMs(pid: number): number | undefined {
+  try {
+    bootMs ??= Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))![1]) * 1000;
+    // Field 22 of /proc/<pid>/stat: start time in clock ticks after boot (USER_HZ is 100 on Linux).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    return Number.isFinite(ticks) ? bootMs + ticks * 10 : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -67,6 +87,6 @@ export function ownerIsGone(action: Pick<Action, 'owner_id'>, owner: Owner | nul
   const pid = Number(pidText);
   const age = owner ? now.getTime() - Date.parse(owner.heartbeat_at) : Number.POSITIVE_INFINITY;
   const sameHost = host === hostname() && Number.isInteger(pid) && pid > 0;
-  if (sameHost && pid !== process.pid) return age > bounds.ownerStaleMs && !processExists(pid);
+  if (sameHost && pid !== process.pid) return age > bounds.ownerStaleMs && !processExists(pid, owner?.started_at);
   return age > bounds.foreignOwnerStaleMs;
 }

@@ -1,6 +1,6 @@
 import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Action } from '../store/index.js';
-import { newId } from '../store/index.js';
+import { FencedError, newId, StaleStateError } from '../store/index.js';
 import { createActionContext } from './context.js';
 import type { KernelDeps } from './deps.js';
 import { errorCode } from './errors.js';
@@ -43,6 +43,8 @@ export async function resolveUnknown(k: KernelDeps, actionId: string, options: R
       span.setAttribute('raize.state', settled.state);
       return settled;
     } catch (error) {
+      // Another sweeper or a human settled it meanwhile: their write won, ours was refused.
+      if (error instanceof StaleStateError || error instanceof FencedError) return k.store.actions.get(actionId);
       span.setStatus({ code: SpanStatusCode.ERROR, message: errorCode(error) });
       throw error;
     } finally {

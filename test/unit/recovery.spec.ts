@@ -152,6 +152,30 @@ test.describe('crash recovery', () => {
   });
 });
 
+test.describe('owner liveness', () => {
+  test('should count a stale owner whose pid now belongs to a newer process as gone (pid reuse), and a live one as alive', async () => {
+    const { ownerIsGone } = await import('../../safety/index.js');
+    const { hostname } = await import('node:os');
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      const id = `${hostname()}/${child.pid}/0/abcd1234`;
+      const now = new Date();
+      const bounds = { ownerStaleMs: 30_000, foreignOwnerStaleMs: 120_000 };
+      const stale = new Date(now.getTime() - 60_000).toISOString();
+      const owner = (startedAt: string) => ({ owner_id: id, host: hostname(), pid: child.pid!, started_at: startedAt, heartbeat_at: stale });
+      // Registered an hour ago: the process now holding that pid started later, so it is not the owner.
+      expect(ownerIsGone({ owner_id: id }, owner(new Date(now.getTime() - 3_600_000).toISOString()), 'me', now, bounds)).toBe(true);
+      // Registered after that process started: it is the owner, alive; a stale heartbeat alone is not death.
+      expect(ownerIsGone({ owner_id: id }, owner(now.toISOString()), 'me', now, bounds)).toBe(false);
+      // A fresh heartbeat is never gone, whatever else.
+      expect(ownerIsGone({ owner_id: id }, { ...owner(new Date(0).toISOString()), heartbeat_at: now.toISOString() }, 'me', now, bounds)).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
+
 test.describe('defect 2: an expired lease counted a live owner as gone', () => {
   test('should not take over a slow attempt of a live owner, so the resubmitted request is never attempted twice', async () => {
     // Two kernel instances on one store, on real time: A is slow past its deadline but alive.
