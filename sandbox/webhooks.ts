@@ -109,7 +109,7 @@ export class Webhooks {
   /** Sends every due event: shuffled if asked, split into POSTs of seeded sizes, same-account entries merged. */
   private async flush(): Promise<void> {
     const sub = this.subscription;
-    const due = this.events.filter((e) => e.state === 'queued' && e.due <= Date.now() + 5).sort((a, b) => a.due - b.due || a.seq - b.seq);
+    const due = this.events.filter((e) => e.state === 'queued' && e.due <= Date.now() + 5).sort((a, b) => a.seq - b.seq);
     if (!sub || due.length === 0) return;
     this.flushes += 1;
     const rng = mulberry32(deriveSeed(this.seed, 'flush', this.flushes));
