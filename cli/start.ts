@@ -3,10 +3,13 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startApi } from '../api/index.js';
 import { createServices } from '../runners/index.js';
-import { recoverInterrupted, verifyAuditChain } from '../safety/index.js';
+import { AnchorError, errorCode, recoverInterrupted, startCheckpointing, verifyAuditChain, type Checkpointing } from '../safety/index.js';
 import { startSandbox, sandboxReadyLine } from '../sandbox/index.js';
 import { cliConfig } from './context.js';
 import { runDemoEpisodes, seedDemo, type DemoResult } from './demo.js';
+
+/** Read-after-write lag of the `npm start` demo's sandbox (sandbox/README.md, "Eventual consistency"). */
+export const DEMO_LAG = { byIdFirst: true, lists: { baseMs: 300, jitterMs: 500 } } as const;
 
 interface StartOptions {
   demo: boolean;
@@ -26,9 +29,13 @@ export function registerStart(program: Command): void {
       mkdirSync(config.dataDir, { recursive: true });
       // Structured logs on stderr; stdout carries the human summary.
       const services = createServices(config, { log: { destination: process.stderr } });
-      const sandbox = await startSandbox({ port: Number(options.sandboxPort), dataFile: join(config.dataDir, 'sandbox', 'world.json') });
+      // The demo world is eventually consistent, as the real platforms are: new objects reach the
+      // listing surfaces 300–800 ms after they are applied, and their own URL first.
+      const sandbox = await startSandbox({ port: Number(options.sandboxPort), dataFile: join(config.dataDir, 'sandbox', 'world.json'), lag: DEMO_LAG });
       const lane = await seedDemo(services, sandbox);
+      let anchoring: Checkpointing | undefined;
       const stop = async () => {
+        anchoring?.stop();
         await lane.close().catch(() => undefined);
         await sandbox.close().catch(() => undefined);
         await services.close();
@@ -39,9 +46,17 @@ export function registerStart(program: Command): void {
         const chain = await verifyAuditChain(services.store);
         console.log(`store        ${config.dbFile}`);
         console.log(`audit chain  ${chain.ok ? `intact, ${chain.count} events` : `BROKEN at seq ${chain.broken.seq}: ${chain.broken.problem}`}`);
+        // Signed checkpoints of the head: now, then every minute while the head moves.
+        anchoring = await startCheckpointing(services.store, {
+          dataDir: config.dataDir,
+          onError: (error) => services.logger.warn({ code: errorCode(error), problem: error instanceof AnchorError ? error.message : undefined }, 'audit checkpoint failed'),
+        }).catch((error: Error) => void console.log(`checkpoint   FAILED: ${error.message}`));
+        if (anchoring) console.log(`checkpoint   seq ${anchoring.first.seq}, key ${anchoring.keyId}, in ${join(config.dataDir, 'audit-checkpoints.jsonl')}`);
         if (recovery.recovered.length > 0) console.log(`recovered    ${recovery.resolved.map((r) => `${r.action_id} → ${r.state}`).join(', ')}`);
         console.log(`sandbox      ${sandboxReadyLine(sandbox)}`);
         if (options.demo) printResults(config.dataDir, await runDemoEpisodes(services, lane));
+        const after = await anchoring?.tick().catch(() => null);
+        if (after) console.log(`\ncheckpoint   seq ${after.seq} (after the demo)`);
         const api = await startApi({ port: config.port, dataDir: config.dataDir });
         console.log(`\napi          ${api.url}/healthz · drift report ${api.url}/api/v1/drift/report`);
         console.log(`look around  ${sandbox.platforms.instagram}/accounts/login/ and ${sandbox.platforms.x}/login (northwind.bakery / northwindbakery-pass)`);
