@@ -1,7 +1,7 @@
 import type { Locator, Page } from 'playwright-core';
 import { capturePage, type StepListener } from '../proofs/index.js';
 import {
-  AuthExpiredError, CheckpointError, DriftError, OutcomeUnknownError, RaizeError, TransientError,
+  AuthExpiredError, CheckpointError, DriftError, IdentityMismatchError, OutcomeUnknownError, RaizeError, TransientError,
   type ActionContext, type AttemptReceipt, type ProofRef,
 } from '../safety/index.js';
 import type { Annex, LayoutAnnex } from '../selectors/index.js';
@@ -30,12 +30,20 @@ export interface FlowContextInit {
   episode: ActionContext;
   /** The layout recognised earlier in the episode; detected on the first page check otherwise. */
   layout?: { version: string; annex: LayoutAnnex };
+  /**
+   * The runner's request guard (runners/browser/commit-guard.ts): armed by every `beforeCommit()`
+   * that passed, for exactly one mutating request. Absent in flow-only harnesses.
+   */
+  commitGuard?: { arm(): void };
 }
 
 /**
- * A flow context for one kernel call. Its `episode.beforeCommit()` counts commit clicks: a
- * second commit in the same attempt is refused, so a button that stays enabled is never clicked
- * twice (the double-submission guard).
+ * A flow context for one kernel call. Its `episode.beforeCommit()` is the last gate before a
+ * commit click, in this order: a second commit in the same attempt is refused (the
+ * double-submission guard); the page about to commit must show the action's account as the
+ * active one, and no checkpoint or login form (one page read, `confirmCommitPage`); every step
+ * listener must have judged (drift); then the kernel's check 3 (kill switches, account state,
+ * ownership). Only then is the runner's request guard armed, for one mutating request.
  */
 export function createFlowContext(init: FlowContextInit): FlowContext {
   const first = Object.entries(init.annex.layouts)[0];
@@ -46,9 +54,11 @@ export function createFlowContext(init: FlowContextInit): FlowContext {
         const s = stateOf(fc);
         if (s.commits > 0) throw new OutcomeUnknownError('a second commit click in one attempt was refused (double-submission guard)');
         // No click while a step's drift comparison is still out: its verdict may be "stop".
-        await settleListeners(fc);
+        // The page read runs meanwhile: it does not wait for the listeners.
+        await Promise.all([confirmCommitPage(fc), settleListeners(fc)]);
         await init.episode.beforeCommit();
         s.commits += 1;
+        init.commitGuard?.arm();
       },
     },
   });
@@ -72,6 +82,36 @@ export function createFlowContext(init: FlowContextInit): FlowContext {
 /** Whether a commit click has happened in this context (errors after it are ambiguous). */
 export function committed(fc: FlowContext): boolean {
   return stateOf(fc).commits > 0;
+}
+
+const bareHandle = (s: string | null | undefined) => (s ?? '').trim().replace(/^@/, '').toLowerCase();
+
+/**
+ * Identity at the commit (§4.3, issue 8): the page about to commit must show the action's
+ * account as the active one — the handle in the page chrome and the account switcher's
+ * selection, whichever the layout shows, each equal to the stored fingerprint's handle, and at
+ * least one of them shown. Another tab, the app or the platform may have switched the login's
+ * active account since the identity check; a click now would act as that account. Read in one
+ * round trip with the friction that can cover the page at the last moment (checkpoint, login).
+ * Throws IdentityMismatchError (the kernel puts the account in needs_human); nothing is clicked.
+ */
+export async function confirmCommitPage(fc: FlowContext): Promise<void> {
+  const id = fc.layout.annex.identity;
+  const f = fc.layout.annex.friction;
+  const p = await probePage(fc.page, {
+    text: { handle: id.handle, switcher: id.switcher_selection },
+    visible: { checkpoint: f.checkpoint, ...(f.login ? { login: f.login } : {}) },
+  });
+  if (p.visible.checkpoint) throw new CheckpointError(`checkpoint on ${fc.annex.platform} at ${p.path}, right before the commit click`);
+  if (p.visible.login) throw new AuthExpiredError(`${fc.annex.platform} shows its login form at ${p.path}, right before the commit click`);
+  const want = bareHandle(fc.account.fingerprint.handle);
+  const shown = { handle: p.text.handle, switcher: p.text.switcher };
+  const read = Object.entries(shown).filter((e): e is [string, string] => e[1] !== null && e[1] !== undefined);
+  const wrong = read.filter(([, v]) => bareHandle(v) !== want).map(([k]) => k);
+  if (!read.length || wrong.length || !want) {
+    const what = !read.length ? 'the page shows no active account' : `the page shows another active account (${wrong.join(', ')})`;
+    throw new IdentityMismatchError(read.length ? wrong : ['handle', 'switcher'], `identity at the commit on ${fc.annex.platform} ${p.path}: ${what}; nothing was clicked`);
+  }
 }
 
 /** A selector of the recognised layout; a missing one means the annex does not cover this layout. */

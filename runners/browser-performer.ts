@@ -6,13 +6,14 @@ import { createFlowContext, gotoUrl, probePage, runCheck, runFlow, urlOf, type F
 import { startTrace, stopTrace, type ProofStore, type StepListener } from '../proofs/index.js';
 import {
   AuthExpiredError, DriftError, OutcomeUnknownError, PlatformRefusalError,
-  type ActionContext, type ActionType, type AttemptReceipt, type IdentityProof, type Performer, type Platform,
+  type AbsenceRule, type ActionContext, type ActionType, type AttemptReceipt, type IdentityProof, type Performer, type Platform,
   type Precheck, type ProofRef, type Verification,
 } from '../safety/index.js';
 import type { Annex, LayoutAnnex } from '../selectors/index.js';
 import type { BrowserProvider } from './browser/provider.js';
 import type { SessionStore } from './browser/sessions.js';
 import { SurfaceDriftError, type DriftGuard } from './browser/drift-guard.js';
+import { CommitGuard } from './browser/commit-guard.js';
 
 /** Records a Playwright trace of an episode and stores it as a proof. */
 export interface TraceRecorder {
@@ -70,9 +71,21 @@ export interface BrowserPerformerOptions {
   stepTimeoutMs?: number;
   /** A context left open this long after its last call is closed. @default 60000 */
   idleMs?: number;
+  /**
+   * Tests and rehearsals only: the request guard off (`false`). Production always guards: no
+   * mutating request reaches the platform without a passed `beforeCommit()`. @default true
+   */
+  commitGuard?: boolean;
 }
 
 export interface BrowserPerformer extends Performer {
+  /**
+   * The absence rule of the action type's flow (DESIGN.md "Absence is proven"). With `platform`,
+   * that platform's; without, the one platform this performer has a flow of that type for, or,
+   * when it serves several, the strictest of their rules (longest window, most looks, every
+   * surface): the kernel asks by action type only.
+   */
+  absenceRule(actionType: ActionType, platform?: Platform): AbsenceRule | undefined;
   /** Closes the episode's context once its action is settled (the kernel has returned). */
   dispose(actionId: string): Promise<void>;
   /** Closes every open context. */
@@ -88,6 +101,8 @@ interface EpisodeBrowser {
   idle?: NodeJS.Timeout;
   /** Whether the episode's trace is recording. */
   tracing?: boolean;
+  /** The episode's request guard: no mutating request to the platform without a passed beforeCommit(). */
+  guard?: CommitGuard;
 }
 
 const SIGNALS = ['handle', 'avatar_or_name', 'switcher'] as const;
@@ -129,8 +144,15 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
         const state = await options.sessions.load(ctx.account.session_ref);
         if (!state) throw new AuthExpiredError(`no stored browser session for account ${ctx.account.platform_account_id}: reconnect it`);
         const context = await options.provider.newContext({ storageState: state });
+        // The guard watches the whole episode: read-only phases send no mutating request either.
+        let guard: CommitGuard | undefined;
+        if (options.commitGuard !== false) {
+          const { annex, origin } = platformOf(ctx);
+          guard = new CommitGuard(origin, annex.non_committing);
+          await guard.install(context);
+        }
         const page = await context.newPage();
-        return { context, page };
+        return { context, page, ...(guard ? { guard } : {}) };
       })();
       open.set(id, entry);
       entry.catch(() => open.delete(id));
@@ -179,6 +201,12 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
     }
   }
 
+  /** The mutating requests of a phase, as the guard judged them, for the action's log (paths only). */
+  function logRequests(e: EpisodeBrowser, ctx: ActionContext, phase: string): void {
+    const seen = e.guard?.requests ?? [];
+    if (seen.length) ctx.log('mutating requests', { phase, requests: seen.map((r) => `${r.verdict} ${r.method} ${r.path}`) });
+  }
+
   /** One kernel call on the episode's page: a fresh flow context, the episode's trace, idle timer after. */
   async function phase<T>(ctx: ActionContext, name: string, run: (fc: FlowContext) => Promise<T>, ends?: (result: T) => boolean): Promise<{ result: T; trace?: ProofRef }> {
     const { annex, origin } = platformOf(ctx);
@@ -187,10 +215,22 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
     if (name === 'identity') await options.drift?.assertNoOpenIncident(ctx.action.platform);
     const e = await episodeOf(ctx);
     e.page.setDefaultTimeout(Math.max(1000, Math.min(stepTimeoutMs, ctx.deadline - Date.now())));
-    const fc = createFlowContext({ page: e.page, origin, annex, episode: ctx, ...(e.layout ? { layout: e.layout } : {}) });
+    e.guard?.reset();
+    const fc = createFlowContext({ page: e.page, origin, annex, episode: ctx, ...(e.layout ? { layout: e.layout } : {}), ...(e.guard ? { commitGuard: e.guard } : {}) });
     await startTracing(e, ctx);
     try {
-      const result = await run(fc);
+      let result: T;
+      try {
+        result = await run(fc);
+      } catch (error) {
+        logRequests(e, ctx, name);
+        // A request the guard blocked explains whatever the flow made of it (an error page, a
+        // missing receipt): the attempt is refused as unguarded, never read as drift or friction.
+        e.guard?.assertClean(name);
+        throw error;
+      }
+      logRequests(e, ctx, name);
+      e.guard?.assertClean(name);
       e.layout = fc.layout;
       const trace = ends?.(result) ? await stopTracing(e, ctx, name) : undefined;
       return { result, ...(trace ? { trace } : {}) };
@@ -207,6 +247,7 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
       if (trace) ctx.addProof(trace);
       throw error;
     } finally {
+      e.guard?.disarm();
       e.idle = setTimeout(() => void dispose(ctx.action.action_id), idleMs);
       e.idle.unref?.();
     }
@@ -250,10 +291,26 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
       return result;
     },
 
-    async verify(ctx, receipt): Promise<Verification> {
+    async verify(ctx, receipt, look): Promise<Verification> {
       const flow = flowOf(ctx);
-      const { result, trace } = await phase(ctx, 'verify', (fc) => runCheck(fc, 'verify', run, (f) => flow.verify(f, receipt)), () => true);
-      return { ...result.result, proofs: [...(result.result.proofs ?? []), ...result.proofs, ...(trace ? [trace] : [])] };
+      const { result, trace } = await phase(ctx, 'verify', (fc) => runCheck(fc, 'verify', run, (f) => flow.verify(f, receipt, look)), () => true);
+      const v = result.result;
+      if (v.outcome === 'absent' && v.precise && !flow.absence.surfaces.includes(v.surface ?? '')) {
+        // A flow bug, not a proof: a precise look must name a surface of its own rule.
+        ctx.log('precise look on a surface the absence rule does not name', { surface: v.surface ?? null });
+      }
+      return { ...v, proofs: [...(v.proofs ?? []), ...result.proofs, ...(trace ? [trace] : [])] };
+    },
+
+    absenceRule(actionType, platform) {
+      const platforms = platform ? [platform] : (Object.keys(options.flows) as Platform[]);
+      const rules = platforms.map((p) => options.flows[p]?.[actionType]?.absence).filter((r): r is AbsenceRule => r !== undefined);
+      if (rules.length <= 1) return rules[0];
+      return {
+        windowMs: Math.max(...rules.map((r) => r.windowMs)),
+        looks: Math.max(...rules.map((r) => r.looks)),
+        surfaces: [...new Set(rules.flatMap((r) => r.surfaces))],
+      };
     },
 
     dispose,

@@ -47,6 +47,18 @@ export const Annex = z.object({
   /** URL paths relative to the platform origin, with `{handle}`, `{id}` placeholders. */
   paths: z.record(z.string(), z.string().startsWith('/')),
   layouts: z.record(z.string(), LayoutAnnex),
+  /**
+   * Mutating requests (POST/PUT/PATCH/DELETE) to the platform that commit nothing — reads the
+   * site sends as POST, telemetry, an upload that only stages media. The runner's commit guard
+   * lets these through without a `beforeCommit()`; every other mutating request needs one.
+   * Empty for the sandbox platforms: each of their flows sends exactly one mutating request,
+   * the commit itself.
+   */
+  non_committing: z.array(z.object({
+    method: z.enum(['POST', 'PUT', 'PATCH', 'DELETE']).optional(),
+    path_prefix: z.string().startsWith('/'),
+    why: z.string().min(1),
+  })).default([]),
 });
 export type Annex = z.infer<typeof Annex>;
 

@@ -47,6 +47,48 @@ export interface FoundPost {
   id?: string;
   permalink: string;
   engagement: boolean;
+  /** The like button's state for the account the page shows. */
+  liked: boolean;
+  /** Whether the page chrome shows the action's account as the active one (whose like state this is). */
+  asOwn: boolean;
+}
+
+/** What a post URL answered: the post (with the caption asked for), "not available" (404), or another post. */
+export type PostRead = { state: 'shown'; post: FoundPost } | { state: 'missing' } | { state: 'other' };
+
+const bareHandle = (s: string | null | undefined) => (s ?? '').trim().replace(/^@/, '').toLowerCase();
+
+/**
+ * Opens a post page and reads it back in one page read. Throws when the page did not load
+ * (then nothing is proven).
+ */
+export async function readPostState(fc: FlowContext, url: string, caption?: string): Promise<PostRead> {
+  await gotoUrl(fc, url, { surface: 'post', allowErrorPage: true });
+  const root = sel(fc, 'post', 'root');
+  const error = fc.layout.annex.friction.error;
+  const like = sel(fc, 'post', 'like');
+  const p = await probePage(fc.page, {
+    all: { post: [root], ...(error ? { error: [error] } : {}) },
+    text: { caption: sel(fc, 'post', 'caption'), viewer: fc.layout.annex.identity.handle },
+    visible: { like, comment: sel(fc, 'post', 'comment_input') },
+    attr: { id: [root, 'data-post-id'], pressed: [like, 'aria-pressed'] },
+  });
+  if (!p.all.post) {
+    if (p.all.error) return { state: 'missing' };
+    throw new OutcomeUnknownError('post page loaded without a post or an error');
+  }
+  if (caption !== undefined) {
+    const shown = p.text.caption ?? '';
+    if (shown !== caption && shown.trim() !== caption.trim()) return { state: 'other' };
+  }
+  const engagement = p.visible.like === true && p.visible.comment === true;
+  return {
+    state: 'shown',
+    post: {
+      ...(p.attr.id ? { id: p.attr.id } : {}), permalink: fc.page.url(), engagement,
+      liked: p.attr.pressed === 'true', asOwn: bareHandle(p.text.viewer) === bareHandle(fc.account.fingerprint.handle),
+    },
+  };
 }
 
 /**
@@ -54,29 +96,12 @@ export interface FoundPost {
  * none (404). Throws when the page did not load (then nothing is proven).
  */
 export async function readPost(fc: FlowContext, url: string, caption?: string): Promise<FoundPost | undefined> {
-  await gotoUrl(fc, url, { surface: 'post', allowErrorPage: true });
-  const root = sel(fc, 'post', 'root');
-  const error = fc.layout.annex.friction.error;
-  const p = await probePage(fc.page, {
-    all: { post: [root], ...(error ? { error: [error] } : {}) },
-    text: { caption: sel(fc, 'post', 'caption') },
-    visible: { like: sel(fc, 'post', 'like'), comment: sel(fc, 'post', 'comment_input') },
-    attr: { id: [root, 'data-post-id'] },
-  });
-  if (!p.all.post) {
-    if (p.all.error) return undefined;
-    throw new OutcomeUnknownError('post page loaded without a post or an error');
-  }
-  if (caption !== undefined) {
-    const shown = p.text.caption ?? '';
-    if (shown !== caption && shown.trim() !== caption.trim()) return undefined;
-  }
-  const engagement = p.visible.like === true && p.visible.comment === true;
-  return { ...(p.attr.id ? { id: p.attr.id } : {}), permalink: fc.page.url(), engagement };
+  const r = await readPostState(fc, url, caption);
+  return r.state === 'shown' ? r.post : undefined;
 }
 
-/** Permalinks of the posts of the account's own grid whose caption is exactly `caption`; undefined when the grid did not load. */
-export async function gridMatches(fc: FlowContext, caption: string): Promise<string[] | undefined> {
+/** The links and captions (image alt) of the account's own grid, newest first; undefined when the grid did not load. */
+export async function gridTiles(fc: FlowContext): Promise<{ href: string; alt: string }[] | undefined> {
   await goto(fc, 'profile', { handle: fc.account.fingerprint.handle }, { surface: 'profile' });
   // One read: whether the grid is there, and every tile's link and caption (the image's alt).
   const script = `(() => {
@@ -84,8 +109,17 @@ export async function gridMatches(fc: FlowContext, caption: string): Promise<str
     return [...document.querySelectorAll(${JSON.stringify(sel(fc, 'profile', 'tile'))})]
       .map((a) => ({ href: a.href, alt: a.querySelector('img')?.getAttribute('alt') ?? '' }));
   })()`;
-  const tiles = await evaluateQuietly<{ href: string; alt: string }[] | null>(fc.page, script);
-  return tiles?.filter((t) => t.alt === caption).map((t) => t.href);
+  return (await evaluateQuietly<{ href: string; alt: string }[] | null>(fc.page, script)) ?? undefined;
+}
+
+/** The shortcode of a post permalink (`…/p/<code>/`), or undefined. */
+export function shortcodeIn(url: string | undefined): string | undefined {
+  return url ? /\/p\/([A-Za-z0-9_-]+)\/?/.exec(url)?.[1] : undefined;
+}
+
+/** Permalinks of the posts of the account's own grid whose caption is exactly `caption`; undefined when the grid did not load. */
+export async function gridMatches(fc: FlowContext, caption: string): Promise<string[] | undefined> {
+  return (await gridTiles(fc))?.filter((t) => t.alt === caption).map((t) => t.href);
 }
 
 /** A verification of a found object: level 3 with a permalink and a visible engagement surface, else 2. */
@@ -98,8 +132,13 @@ export function present(found: { id?: string; permalink?: string; engagement?: b
   };
 }
 
-export const absent = (): Verification => ({ outcome: 'absent', level: 0 });
-export const inconclusive = (level: 0 | 1 = 0): Verification => ({ outcome: 'inconclusive', level });
+/**
+ * One look's verdict with the surface it read and whether it was precise (flows/types.ts
+ * `Flow.verify`): only precise "absent" looks can ever prove that an effect did not happen.
+ */
+export const absent = (surface: string, precise: boolean): Verification => ({ outcome: 'absent', level: 0, surface, precise });
+export const inconclusive = (surface: string, level: 0 | 1 = 0): Verification => ({ outcome: 'inconclusive', level, surface, precise: false });
+export const on = (v: Verification, surface: string, precise: boolean): Verification => ({ ...v, surface, precise });
 
 /** Polls (every 20 ms: a check is one untraced page read) until `check` names a state, or the timeout passes (then 'timeout'). */
 export async function settle<T extends string>(fc: FlowContext, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T | 'timeout'> {

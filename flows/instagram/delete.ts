@@ -1,7 +1,7 @@
 import { PlatformRefusalError } from '../../safety/index.js';
 import { clickAndWaitForLoad, sel, urlOf } from '../run.js';
 import type { Flow, FlowContext } from '../types.js';
-import { absent, field, inconclusive, readPost, shortcodeOf } from './common.js';
+import { absent, field, inconclusive, readPost, readPostState, shortcodeOf } from './common.js';
 
 const postUrl = (fc: FlowContext) => urlOf(fc, 'post', { id: shortcodeOf(field(fc, 'target')) });
 
@@ -48,10 +48,15 @@ export const instagramDelete: Flow = {
     },
   ],
 
+  /** The post's own URL, the one known object: "not available" is the delete, the post still there its absence. */
   async verify(fc, receipt) {
-    const post = await readPost(fc, postUrl(fc)).catch(() => 'error' as const);
-    if (post === 'error') return inconclusive(receipt ? 1 : 0);
-    if (post) return absent();
-    return { outcome: 'present', level: 2, ...(receipt?.platform_object_id ? { platform_object_id: receipt.platform_object_id } : {}), permalink: postUrl(fc) };
+    const r = await readPostState(fc, postUrl(fc)).catch(() => undefined);
+    if (!r || r.state === 'other') return inconclusive('permalink', receipt ? 1 : 0);
+    if (r.state === 'shown') return absent('permalink', true);
+    return { outcome: 'present', level: 2, ...(receipt?.platform_object_id ? { platform_object_id: receipt.platform_object_id } : {}), permalink: postUrl(fc), surface: 'permalink', precise: true };
   },
+
+  // A deleted post may still be served from caches for a while: the post shown on its own URL
+  // proves the delete did not happen only after the window.
+  absence: { windowMs: 30_000, looks: 2, surfaces: ['permalink'] },
 };

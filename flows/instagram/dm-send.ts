@@ -1,7 +1,7 @@
 import { PlatformRefusalError } from '../../safety/index.js';
 import { clickAndWaitForLoad, goto, sel } from '../run.js';
 import type { Flow, FlowContext } from '../types.js';
-import { absent, field, inconclusive, present } from './common.js';
+import { absent, field, inconclusive, on, present } from './common.js';
 
 /** The recipient's account id: given, or read from the Message link of their profile. */
 async function peerId(fc: FlowContext): Promise<string> {
@@ -68,11 +68,20 @@ export const instagramDmSend: Flow = {
     },
   ],
 
+  /**
+   * The thread is read for our message with this text: a content match (the same words may have
+   * been sent before; the page a real client shows carries no message id), so it finds a message
+   * but never proves one absent.
+   */
   async verify(fc, receipt) {
     const t = await readThread(fc, await peerId(fc));
-    if (!t.loaded) return inconclusive();
-    if (!t.ids.length) return absent();
+    if (!t.loaded) return inconclusive('thread');
+    if (!t.ids.length) return absent('thread', false);
     const id = receipt?.platform_object_id && t.ids.includes(receipt.platform_object_id) ? receipt.platform_object_id : t.ids.at(-1)!;
-    return present({ id, permalink: t.permalink, engagement: true });
+    return on(present({ id, permalink: t.permalink, engagement: true }), 'thread', false);
   },
+
+  // Never provable on the browser lane (content matches only): an ambiguous DM ends unknown and
+  // goes to a human rather than risk a second message. The rule is what a precise look would need.
+  absence: { windowMs: 30_000, looks: 2, surfaces: ['thread'] },
 };

@@ -1,7 +1,7 @@
 import { PlatformRefusalError } from '../../safety/index.js';
 import { clickAndWaitForLoad, goto, sel } from '../run.js';
 import type { Flow, FlowContext } from '../types.js';
-import { absent, field, inconclusive, present } from './common.js';
+import { absent, field, inconclusive, on, present } from './common.js';
 
 const handleOf = (fc: FlowContext) => {
   const raw = field(fc, 'target').trim();
@@ -13,6 +13,8 @@ const handleOf = (fc: FlowContext) => {
 interface ProfileState {
   loaded: boolean;
   following: boolean;
+  /** Whether the page chrome shows the action's account as the active one (whose follow state this is). */
+  asOwn?: boolean;
   id?: string;
   permalink: string;
 }
@@ -29,7 +31,9 @@ async function readProfile(fc: FlowContext): Promise<ProfileState> {
   const following = (await button.getAttribute('aria-pressed')) === 'true' || (await button.isDisabled()) || /following/i.test((await button.textContent()) ?? '');
   const href = await fc.page.locator(sel(fc, 'profile', 'message')).first().getAttribute('href', { timeout: 2000 }).catch(() => null);
   const id = href ? /\/direct\/t\/([^/]+)\//.exec(href)?.[1] : undefined;
-  return { loaded: true, following, permalink, ...(id ? { id } : {}) };
+  const viewer = await fc.page.locator(fc.layout.annex.identity.handle).first().textContent({ timeout: 2000 }).catch(() => null);
+  const asOwn = (viewer ?? '').trim().replace(/^@/, '').toLowerCase() === fc.account.fingerprint.handle.replace(/^@/, '').toLowerCase();
+  return { loaded: true, following, permalink, asOwn, ...(id ? { id } : {}) };
 }
 
 /** Instagram follow: the Follow button on the target's profile, clicked only when not following yet. */
@@ -70,9 +74,13 @@ export const instagramFollow: Flow = {
     },
   ],
 
+  /** The follow button of the target profile, for the account the page shows: the state of one known object. */
   async verify(fc) {
     const p = await readProfile(fc);
-    if (!p.loaded) return inconclusive();
-    return p.following ? present({ ...(p.id ? { id: p.id } : {}), permalink: p.permalink, engagement: true }) : absent();
+    if (!p.loaded || !p.asOwn) return inconclusive('profile');
+    return p.following ? on(present({ ...(p.id ? { id: p.id } : {}), permalink: p.permalink, engagement: true }), 'profile', true) : absent('profile', true);
   },
+
+  // A follow reaches the profile's button state within seconds (the follows replica).
+  absence: { windowMs: 10_000, looks: 2, surfaces: ['profile'] },
 };

@@ -1,7 +1,7 @@
 import { PlatformRefusalError } from '../../safety/index.js';
 import { clickAndWaitForLoad, sel } from '../run.js';
 import type { Flow, FlowContext } from '../types.js';
-import { absent, field, inconclusive, present, readPost, shortcodeOf } from './common.js';
+import { absent, field, inconclusive, on, present, readPost, shortcodeOf } from './common.js';
 import { urlOf } from '../run.js';
 
 const postUrl = (fc: FlowContext) => urlOf(fc, 'post', { id: shortcodeOf(field(fc, 'target')) });
@@ -44,9 +44,14 @@ export const instagramLike: Flow = {
     },
   ],
 
+  /** The like button of the target post, for the account the page shows: the state of one known object. */
   async verify(fc) {
     const post = await readPost(fc, postUrl(fc));
-    if (!post) return inconclusive();
-    return (await liked(fc)) ? present(post) : absent();
+    // Gone, or the page shows another account's like state: nothing to read.
+    if (!post || !post.asOwn) return inconclusive('post');
+    return post.liked ? on(present(post), 'post', true) : absent('post', true);
   },
+
+  // A like reaches the post page's button state within seconds (the likes replica).
+  absence: { windowMs: 10_000, looks: 2, surfaces: ['post'] },
 };

@@ -1,8 +1,8 @@
 import { OutcomeUnknownError } from '../../safety/index.js';
 import { probePage } from '../probe.js';
-import { checkPage, goto, sel } from '../run.js';
+import { checkPage, goto, sel, urlOf } from '../run.js';
 import type { Flow, FlowContext } from '../types.js';
-import { absent, field, gridMatches, inconclusive, mediaFile, present, readPost, settle } from './common.js';
+import { absent, field, gridMatches, gridTiles, inconclusive, mediaFile, on, present, readPost, readPostState, settle, shortcodeIn } from './common.js';
 
 const caption = (fc: FlowContext) => field(fc, 'caption', 'text');
 
@@ -93,17 +93,37 @@ export const instagramPublish: Flow = {
     },
   ],
 
-  async verify(fc, receipt) {
+  /**
+   * With the receipt's permalink the post is known by its shortcode: its own URL (`permalink`)
+   * and the tiles of the account's grid (`grid`, links by shortcode) are precise looks, the one
+   * the kernel asks for read first. Without it only the caption can be looked for in the grid: a
+   * content match that finds a post but never proves one absent.
+   */
+  async verify(fc, receipt, look) {
     const text = caption(fc);
-    if (receipt?.permalink) {
-      const found = await readPost(fc, receipt.permalink, text);
-      if (found) return present(found);
+    const code = shortcodeIn(receipt?.permalink);
+    if (!code) {
+      const matches = await gridMatches(fc, text);
+      if (!matches) return inconclusive('grid', receipt ? 1 : 0);
+      if (!matches.length) return absent('grid', false);
+      const found = await readPost(fc, matches[0]!, text);
+      return found ? on(present(found), 'grid', false) : inconclusive('grid', 1);
     }
-    const matches = await gridMatches(fc, text);
-    if (!matches) return inconclusive(receipt ? 1 : 0);
-    if (!matches.length) return absent();
-    const found = await readPost(fc, matches[0]!, text);
-    return found ? present(found) : inconclusive(1);
+    const url = urlOf(fc, 'post', { id: code });
+    if (look?.surface === 'grid') {
+      const tiles = await gridTiles(fc);
+      if (!tiles) return inconclusive('grid', 1);
+      if (!tiles.some((t) => shortcodeIn(t.href) === code)) return absent('grid', true);
+      const found = await readPost(fc, url, text);
+      return found ? on(present(found), 'grid', true) : inconclusive('grid', 1);
+    }
+    const r = await readPostState(fc, url, text);
+    if (r.state === 'shown') return on(present(r.post), 'permalink', true);
+    // "Not available" at the post's own URL; another caption there proves nothing either way.
+    return r.state === 'missing' ? absent('permalink', true) : inconclusive('permalink', 1);
   },
-};
 
+  // A new post shows on its permalink and in the grid seconds after it exists (caches, replicas).
+  // Provable only when the receipt named the permalink; a publish without one ends unknown.
+  absence: { windowMs: 30_000, looks: 2, surfaces: ['permalink', 'grid'] },
+};

@@ -2,6 +2,7 @@ import type { Locator, Request, Response } from 'playwright-core';
 import { AuthExpiredError, CheckpointError, DriftError, PlatformRefusalError, TransientError, ValidationError } from '../../safety/errors.js';
 import { X_BLOCKED_TOAST } from '../../selectors/x.js';
 import { probePage } from '../probe.js';
+import type { Verification } from '../../safety/performer.js';
 import type { FlowContext } from '../types.js';
 
 /** Navigation and read timeouts: X pages are small; a slow one is a transient failure, not a hang. */
@@ -134,6 +135,32 @@ export async function open(fc: FlowContext, surface: string, path: string, param
   fc.surface(surface);
   await assertNoFriction(fc, response?.status(), response?.headers()['retry-after']);
   return response;
+}
+
+/**
+ * A tweet's own URL, read as one known object: shown with this text, "not found" (the platform
+ * answers 404 with its error page), or something else (another text, a page we cannot read).
+ * Friction (checkpoint, login, rate limit, a 5xx) throws as on any page.
+ */
+export async function statusState(fc: FlowContext, handle: string, id: string, text: string): Promise<'shown' | 'missing' | 'other'> {
+  fc.episode.signal.throwIfAborted();
+  const response = await fc.page.goto(urlOf(fc, 'status', { handle, id }), { waitUntil: 'domcontentloaded', timeout: NAV_TIMEOUT_MS });
+  fc.surface('post');
+  const status = response?.status();
+  if (status === 404) {
+    const f = fc.layout.annex.friction;
+    const p = await probePage(fc.page, { all: { error: [f.error ?? f.checkpoint] }, text: { handle: fc.layout.annex.identity.handle } });
+    // Only a 404 page of the platform, shown to our own session, says "no such post".
+    return p.all.error && (p.text.handle ?? '').trim().replace(/^@/, '') === ownHandle(fc) ? 'missing' : 'other';
+  }
+  await assertNoFriction(fc, status, response?.headers()['retry-after']);
+  const p = await probePage(fc.page, { text: { text: sel(fc, 'status', 'text') } });
+  return sameText(p.text.text, text) ? 'shown' : 'other';
+}
+
+/** A verdict with the surface it read and whether the look was precise (flows/types.ts `Flow.verify`). */
+export function seen(v: Omit<Verification, 'surface' | 'precise'>, surface: string, precise: boolean): Verification {
+  return { ...v, surface, precise };
 }
 
 /** Whether the page shows the account we act for (the current-account handle in the chrome). */

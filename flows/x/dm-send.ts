@@ -1,7 +1,7 @@
 import { OutcomeUnknownError, PlatformRefusalError, ValidationError } from '../../safety/errors.js';
 import type { AttemptReceipt, Precheck, Verification } from '../../safety/performer.js';
 import type { Flow, FlowContext } from '../types.js';
-import { assertCommitted, commitClick, isPost, matchPath, open, payloadText, receiptSel, sameText, sel, showsOwnAccount, urlOf } from './common.js';
+import { assertCommitted, commitClick, isPost, matchPath, open, payloadText, receiptSel, sameText, seen, sel, showsOwnAccount, urlOf } from './common.js';
 
 /**
  * The recipient's platform user id. `payload.recipient` is the audience account's numeric id
@@ -100,13 +100,22 @@ export const dmSendFlow: Flow = {
     },
   ],
 
+  /**
+   * Our message with this text in the conversation: a content match (the same words may be ours
+   * from before; the page a real client shows carries no message id), so it finds a message but
+   * never proves one absent.
+   */
   async verify(fc, receipt?: AttemptReceipt): Promise<Verification> {
     const peer = await recipientId(fc);
     const { found, loaded, earlier } = await findMessage(fc, peer, payloadText(fc), receipt?.platform_object_id);
-    // The same words earlier in the thread could be ours from before the peer answered: not proof of absence.
-    if (!found) return loaded && !earlier ? { outcome: 'absent', level: 0 } : { outcome: 'inconclusive', level: receipt ? 1 : 0 };
+    // The same words earlier in the thread could be ours from before the peer answered: not even a content "absent".
+    if (!found) return loaded && !earlier ? seen({ outcome: 'absent', level: 0 }, 'thread', false) : seen({ outcome: 'inconclusive', level: receipt ? 1 : 0 }, 'thread', false);
     // The conversation is the DM's permalink; its composer is the engagement surface.
     const level = (await fc.page.locator(sel(fc, 'dm_thread', 'input')).count()) > 0 ? 3 : 2;
-    return { outcome: 'present', level, ...(found.id ? { platform_object_id: found.id } : {}), permalink: urlOf(fc, 'thread', { id: peer }) };
+    return seen({ outcome: 'present', level, ...(found.id ? { platform_object_id: found.id } : {}), permalink: urlOf(fc, 'thread', { id: peer }) }, 'thread', false);
   },
+
+  // Never provable on the browser lane (content matches only): an ambiguous DM ends unknown and
+  // goes to a human rather than risk a second message. The rule is what a precise look would need.
+  absence: { windowMs: 30_000, looks: 2, surfaces: ['thread'] },
 };

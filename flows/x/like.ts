@@ -1,7 +1,7 @@
 import { OutcomeUnknownError } from '../../safety/errors.js';
 import type { Precheck, Verification } from '../../safety/performer.js';
 import type { Flow, FlowContext } from '../types.js';
-import { assertCommitted, commitClick, isPost, open, showsOwnAccount, sel, targetTweet, urlOf, type TweetRef } from './common.js';
+import { assertCommitted, commitClick, isPost, open, seen, showsOwnAccount, sel, targetTweet, urlOf, type TweetRef } from './common.js';
 
 type LikeState = 'liked' | 'not_liked' | 'unknown';
 
@@ -62,14 +62,18 @@ export const likeFlow: Flow = {
     },
   ],
 
+  /** The like button of the target tweet, read as our own account: the state of one known object. */
   async verify(fc): Promise<Verification> {
     const tweet = targetTweet(fc);
     const state = await likeState(fc, tweet);
     if (state === 'liked') {
       // The tweet page with its like button and count is the engagement surface.
       const level = (await fc.page.locator(sel(fc, 'status', 'like_count')).count()) > 0 ? 3 : 2;
-      return { outcome: 'present', level, platform_object_id: tweet.id, permalink: urlOf(fc, 'status', { handle: tweet.handle, id: tweet.id }) };
+      return seen({ outcome: 'present', level, platform_object_id: tweet.id, permalink: urlOf(fc, 'status', { handle: tweet.handle, id: tweet.id }) }, 'post', true);
     }
-    return state === 'not_liked' ? { outcome: 'absent', level: 0 } : { outcome: 'inconclusive', level: 0 };
+    return state === 'not_liked' ? seen({ outcome: 'absent', level: 0 }, 'post', true) : seen({ outcome: 'inconclusive', level: 0 }, 'post', false);
   },
+
+  // A like reaches the tweet page's button state within seconds (the likes replica).
+  absence: { windowMs: 10_000, looks: 2, surfaces: ['post'] },
 };

@@ -1,7 +1,7 @@
 import { OutcomeUnknownError, PlatformRefusalError, TransientError } from '../../safety/errors.js';
 import type { Precheck, Verification } from '../../safety/performer.js';
 import type { Flow, FlowContext } from '../types.js';
-import { assertNoFriction, commitClick, isPost, matchPath, open, ownHandle, payloadText, permalinkOf, receiptSel, sameText, sel, urlOf } from './common.js';
+import { assertNoFriction, commitClick, isPost, matchPath, open, ownHandle, payloadText, permalinkOf, receiptSel, sameText, seen, sel, statusState, urlOf } from './common.js';
 
 /** The profile timeline shows this many tweets; past it, "not on the profile" proves nothing. */
 const TIMELINE_WINDOW = 100;
@@ -11,8 +11,11 @@ interface Found {
   permalink: string;
 }
 
-/** The newest tweet of the account's profile with exactly this text, and whether the timeline loaded. */
-async function findOnProfile(fc: FlowContext, text: string): Promise<{ found?: Found; loaded: boolean; complete: boolean }> {
+/**
+ * The newest tweet of the account's profile with exactly this text — or, given `id`, the tweet
+ * whose time-stamp permalink names that id — and whether the timeline loaded and is complete.
+ */
+async function findOnProfile(fc: FlowContext, text: string, id?: string): Promise<{ found?: Found; loaded: boolean; complete: boolean }> {
   const handle = ownHandle(fc);
   await open(fc, 'profile', 'profile', { handle });
   const { page } = fc;
@@ -24,7 +27,8 @@ async function findOnProfile(fc: FlowContext, text: string): Promise<{ found?: F
     [sel(fc, 'profile', 'tweet_text'), sel(fc, 'profile', 'tweet_permalink')],
   );
   for (const t of tweets) {
-    if (!sameText(t.text, text) || !t.href) continue;
+    if (!t.href) continue;
+    if (id !== undefined ? matchPath(fc, 'status', t.href)?.id !== id : !sameText(t.text, text)) continue;
     const m = matchPath(fc, 'status', t.href);
     if (m?.id && m.handle === handle) return { found: { id: m.id, permalink: new URL(t.href, fc.origin).toString() }, loaded, complete: true };
   }
@@ -105,21 +109,31 @@ export const publishFlow: Flow = {
     },
   ],
 
-  async verify(fc, receipt): Promise<Verification> {
+  /**
+   * With the receipt's tweet id the post is known: its own URL (`permalink`: shown, or "not
+   * found") and the profile timeline's time-stamp links (`profile`, by id, when the timeline is
+   * complete) are precise looks, the one the kernel asks for read first. Without an id only the
+   * text can be looked for on the timeline: a content match that never proves absence.
+   */
+  async verify(fc, receipt, look): Promise<Verification> {
     const text = payloadText(fc);
     const handle = ownHandle(fc);
-    if (receipt?.platform_object_id) {
-      // The receipt names the tweet: its page is the destination surface.
-      if (await durable(fc, handle, receipt.platform_object_id, text).catch(() => false)) {
-        return { outcome: 'present', level: 3, platform_object_id: receipt.platform_object_id, permalink: urlOf(fc, 'status', { handle, id: receipt.platform_object_id }) };
-      }
+    const id = receipt?.platform_object_id && /^\d+$/.test(receipt.platform_object_id) ? receipt.platform_object_id : undefined;
+    const level = async (tweet: string) => ((await durable(fc, handle, tweet, text).catch(() => false)) ? 3 : 2);
+    if (id && look?.surface !== 'profile') {
+      const state = await statusState(fc, handle, id, text);
+      if (state === 'shown') return seen({ outcome: 'present', level: await level(id), platform_object_id: id, permalink: urlOf(fc, 'status', { handle, id }) }, 'permalink', true);
+      return state === 'missing' ? seen({ outcome: 'absent', level: 0 }, 'permalink', true) : seen({ outcome: 'inconclusive', level: 1 }, 'permalink', false);
     }
-    const profile = await findOnProfile(fc, text);
+    const profile = await findOnProfile(fc, text, id);
     const ref = profile.found;
     if (!ref) {
-      return profile.loaded && profile.complete ? { outcome: 'absent', level: 0 } : { outcome: 'inconclusive', level: receipt ? 1 : 0 };
+      return profile.loaded && profile.complete ? seen({ outcome: 'absent', level: 0 }, 'profile', id !== undefined) : seen({ outcome: 'inconclusive', level: receipt ? 1 : 0 }, 'profile', false);
     }
-    const level = (await durable(fc, handle, ref.id, text).catch(() => false)) ? 3 : 2;
-    return { outcome: 'present', level, platform_object_id: ref.id, permalink: ref.permalink };
+    return seen({ outcome: 'present', level: await level(ref.id), platform_object_id: ref.id, permalink: ref.permalink }, 'profile', id !== undefined);
   },
+
+  // A new post shows on its own URL and on the profile timeline seconds after it exists.
+  // Provable only when the receipt named the tweet; a post without one ends unknown.
+  absence: { windowMs: 30_000, looks: 2, surfaces: ['permalink', 'profile'] },
 };

@@ -1,7 +1,7 @@
 import { OutcomeUnknownError } from '../../safety/errors.js';
-import type { AttemptReceipt, Precheck, Verification } from '../../safety/performer.js';
+import type { AttemptReceipt, Precheck, Verification, VerifyLook } from '../../safety/performer.js';
 import type { Flow, FlowContext } from '../types.js';
-import { assertCommitted, commitClick, isPost, matchPath, open, ownHandle, payloadText, sameText, sel, targetTweet, urlOf } from './common.js';
+import { assertCommitted, commitClick, isPost, matchPath, open, ownHandle, payloadText, sameText, seen, sel, statusState, targetTweet, urlOf } from './common.js';
 
 interface Found {
   id: string;
@@ -77,17 +77,37 @@ export const replyFlow: Flow = {
     },
   ],
 
-  async verify(fc, receipt?: AttemptReceipt): Promise<Verification> {
+  /**
+   * With the receipt's reply id, the reply's own URL is read (`permalink`: shown, or "not
+   * found"): precise. Otherwise our reply is looked for by author and text in the conversation:
+   * a content match (replies are ranked and paged) that never proves absence.
+   */
+  async verify(fc, receipt?: AttemptReceipt, look?: VerifyLook): Promise<Verification> {
     const text = payloadText(fc);
-    const { found, loaded } = await findReply(fc, text, receipt?.platform_object_id);
-    if (!found) return loaded ? { outcome: 'absent', level: 0 } : { outcome: 'inconclusive', level: receipt ? 1 : 0 };
-    // Level 3: the reply's own page shows it with its engagement surface.
-    const durable = await (async () => {
-      await open(fc, 'post', 'status', { handle: ownHandle(fc), id: found.id });
+    const handle = ownHandle(fc);
+    const id = receipt?.platform_object_id && /^\d+$/.test(receipt.platform_object_id) ? receipt.platform_object_id : undefined;
+    const durable = async (reply: string) => {
+      await open(fc, 'post', 'status', { handle, id: reply });
       const page = fc.page;
       return sameText(await page.locator(sel(fc, 'status', 'text')).first().textContent(), text)
         && (await page.locator(`${sel(fc, 'status', 'like')}, ${sel(fc, 'status', 'unlike')}`).count()) > 0;
-    })().catch(() => false);
-    return { outcome: 'present', level: durable ? 3 : 2, platform_object_id: found.id, permalink: found.permalink };
+    };
+    if (id && (look?.surface ?? 'permalink') === 'permalink') {
+      const state = await statusState(fc, handle, id, text);
+      if (state === 'missing') return seen({ outcome: 'absent', level: 0 }, 'permalink', true);
+      if (state === 'shown') {
+        const level = (await fc.page.locator(`${sel(fc, 'status', 'like')}, ${sel(fc, 'status', 'unlike')}`).count()) > 0 ? 3 : 2;
+        return seen({ outcome: 'present', level, platform_object_id: id, permalink: urlOf(fc, 'status', { handle, id }) }, 'permalink', true);
+      }
+    }
+    const { found, loaded } = await findReply(fc, text, id);
+    if (!found) return loaded ? seen({ outcome: 'absent', level: 0 }, 'conversation', false) : seen({ outcome: 'inconclusive', level: receipt ? 1 : 0 }, 'conversation', false);
+    // Level 3: the reply's own page shows it with its engagement surface.
+    const level = (await durable(found.id).catch(() => false)) ? 3 : 2;
+    return seen({ outcome: 'present', level, platform_object_id: found.id, permalink: found.permalink }, 'conversation', false);
   },
+
+  // A new reply shows on its own URL and in the conversation seconds after it exists. Provable
+  // only when the receipt named the reply; a reply without one ends unknown.
+  absence: { windowMs: 30_000, looks: 2, surfaces: ['permalink'] },
 };

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestInfo } from '@playwright/test';
 import type { Page } from 'playwright-core';
-import { INSTAGRAM_FLOWS, instagramLogin } from '../../flows/index.js';
+import { INSTAGRAM_FLOWS, instagramLogin, type Flow } from '../../flows/index.js';
 import { createProofListener, createProofStore, readDriftRecords, type ProofStore, type StepBoundary, type StepCapture, type StepListener } from '../../proofs/index.js';
 import {
   connectBrowserAccount, createBrowserPerformer, proofStoreTraceRecorder, SessionStore, DriftGuard,
@@ -42,12 +42,23 @@ export interface BrowserHarness {
   close(info?: TestInfo): Promise<void>;
 }
 
+export interface BrowserHarnessOptions {
+  /** Flows to use instead of the product's (a deliberately bad flow, in the commit-guard tests). */
+  flows?: Partial<Record<ActionType, Flow>>;
+}
+
 /**
  * The real kernel on a temp SQLite file, with the browser performer registered for Instagram
  * and an account connected through the login flow as the seeded northwind.bakery.
+ *
+ * The kernel runs on the harness's virtual clock: its sleeps (verification backoff, the wait for
+ * an absence rule's visibility window — 10–30 s on the browser lane, see README) advance the
+ * clock at once instead of passing, so the looks a rule needs after its window are taken within
+ * the test's time. The sandbox shows every effect at once (no read-after-write lag) unless a test
+ * turns lag on, so looking early proves nothing less than looking late would.
  */
-export async function browserHarness(provider: BrowserProvider, sandbox: Sandbox): Promise<BrowserHarness> {
-  const h = await createHarness({ platform: 'instagram', config: { actionDeadlineMs: 60_000 } });
+export async function browserHarness(provider: BrowserProvider, sandbox: Sandbox, options: BrowserHarnessOptions = {}): Promise<BrowserHarness> {
+  const h = await createHarness({ platform: 'instagram', config: { actionDeadlineMs: 60_000, verifyBaseMs: 10, verifyCapMs: 100, verifyMaxTries: 3 } });
   const sessions = new SessionStore(h.dir);
   const platform_account_id = randomUUID();
   const origin = sandbox.platforms.instagram;
@@ -64,7 +75,7 @@ export async function browserHarness(provider: BrowserProvider, sandbox: Sandbox
   const proofs = createProofStore(h.dir);
   const recorder = new RecordingListener();
   const performer = createBrowserPerformer({
-    provider, sessions, annexes: { instagram: INSTAGRAM_ANNEX }, flows: { instagram: INSTAGRAM_FLOWS },
+    provider, sessions, annexes: { instagram: INSTAGRAM_ANNEX }, flows: { instagram: { ...INSTAGRAM_FLOWS, ...options.flows } },
     listeners: [recorder, createProofListener({ store: proofs })], origins: { instagram: origin },
     traces: proofStoreTraceRecorder(proofs), stepTimeoutMs: 10_000, drift: new DriftGuard(h.dir, proofs),
   });
@@ -97,7 +108,11 @@ export async function browserHarness(provider: BrowserProvider, sandbox: Sandbox
         lines.push(`drift ${r.id} ${r.surface} ${r.layout_expected}→${r.layout_seen} ratio ${r.diff_ratio.toFixed(4)} structure ${r.structure_match ? 'same' : 'changed'}${r.blocked ? ' BLOCKED' : ''}`);
       }
       // Warnings and errors the kernel and runner logged (the log carries codes and hashes, never secrets).
-      for (const line of h.logLines) if (Number((JSON.parse(line) as { level?: number }).level) >= 40) lines.push(`log ${line.trim()}`);
+      // …and the mutating requests the commit guard saw (paths only).
+      for (const line of h.logLines) {
+        const entry = JSON.parse(line) as { level?: number; msg?: string };
+        if (Number(entry.level) >= 40 || entry.msg === 'mutating requests') lines.push(`log ${line.trim()}`);
+      }
       return lines.join('\n');
     },
     async close(info) {

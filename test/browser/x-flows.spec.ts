@@ -159,12 +159,14 @@ test.describe('X flows (v1 layout, local harness)', () => {
     expect(out.verification).toMatchObject({ outcome: 'present', platform_object_id: effects[0]!.object_id });
   });
 
-  test('should prove a reply absent after a 5xx before the commit', async ({ page, sandbox, admin }) => {
+  test('should find no reply after a 5xx before the commit, by content only (no proof of absence)', async ({ page, sandbox, admin }) => {
     await admin.fault({ kind: '5xx_before_commit', platform: 'x', lane: 'ui', action: 'reply' });
     const out = await perform(page, sandbox.platforms.x, xFlows.comment_reply!, { target: '1860000000000000001', text: `maybe ${randomUUID()}` });
     expect(out.commits).toBe(1);
     expect(out.error).toBeTruthy();
-    expect(out.verification).toEqual({ outcome: 'absent', level: 0 });
+    // No receipt: the reply can only be looked for by its text in the conversation, a content
+    // match that the kernel never counts towards an absence proof.
+    expect(out.verification).toEqual({ outcome: 'absent', level: 0, surface: 'conversation', precise: false });
     expect(await admin.effects({ platform: 'x' })).toHaveLength(0);
   });
 
@@ -175,13 +177,32 @@ test.describe('X flows (v1 layout, local harness)', () => {
     expect((out.error as Error)?.name).toBe('OutcomeUnknownError');
     expect((out.error as OutcomeUnknownError).degrade).toBe('read_only');
     expect((out.error as Error).message).toMatch(/action blocked.*after the commit click/);
-    expect(out.verification).toEqual({ outcome: 'absent', level: 0 });
+    // The like button of the target tweet, read as our own account: a precise look.
+    expect(out.verification).toEqual({ outcome: 'absent', level: 0, surface: 'post', precise: true });
     expect(await admin.effects({ platform: 'x' })).toHaveLength(0);
   });
 
-  test('should report absent when the post provably is not on the profile', async ({ page, sandbox }) => {
+  test('should report a post missing from the profile as a content match only, and a receipt\'s unknown tweet id as precisely absent', async ({ page, sandbox }) => {
     const fc = localContext(page, sandbox.platforms.x, actionOf('publish', { text: `never posted ${randomUUID()}` })).fc;
-    expect(await xFlows.publish!.verify(fc)).toEqual({ outcome: 'absent', level: 0 });
+    // By text on the timeline: not a proof.
+    expect(await xFlows.publish!.verify(fc)).toEqual({ outcome: 'absent', level: 0, surface: 'profile', precise: false });
+    // By id: the tweet's own URL answers "not found", and the timeline has no link to it.
+    const receipt = { platform_object_id: '1869999999999999999' };
+    expect(await xFlows.publish!.verify(fc, receipt, { n: 1, surface: 'permalink' })).toEqual({ outcome: 'absent', level: 0, surface: 'permalink', precise: true });
+    expect(await xFlows.publish!.verify(fc, receipt, { n: 2, surface: 'profile' })).toEqual({ outcome: 'absent', level: 0, surface: 'profile', precise: true });
+  });
+
+  test('should not click when the active account switched after the page was opened: identity re-checked at the commit', async ({ page, sandbox, admin }) => {
+    // The login's active account changes as the tweet page loads (another tab, the app).
+    await admin.fault({ kind: 'account_switch', platform: 'x', account: X.northwind.handle, to: X.lumen.handle, match: { method: 'GET', surface: 'post' } });
+    const run = localContext(page, sandbox.platforms.x, actionOf('like', { target: '1860000000000000001' }));
+    const error = await runFlow(run.fc, xFlows.like!.steps, { listeners: [] }).then(() => undefined, (e: unknown) => e);
+    expect((error as Error)?.name).toBe('IdentityMismatchError');
+    expect((error as Error).message).toMatch(/another active account .*nothing was clicked/);
+    // The kernel's check never ran, no click happened, nothing reached the platform.
+    expect(run.commits).toBe(0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await admin.effects({ platform: 'x' })).toHaveLength(0);
   });
 });
 

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { instagramPublish, sel, type Flow } from '../../flows/index.js';
+import { auditTrail } from '../helpers/kernel.js';
+import { browserHarness, type BrowserHarness } from './harness.js';
+import { test, expect, IG, sha256, eventually } from './fixtures.js';
+
+/**
+ * Issue 8, browser lane: no commit leaves the browser without the kernel's last check, and the
+ * page about to commit must show the action's account. Each test reads the sandbox's ground
+ * truth (GET /__sandbox/effects), not only what the kernel believes.
+ */
+
+let b: BrowserHarness | undefined;
+test.afterEach(async ({}, info) => {
+  await b?.close(info);
+  b = undefined;
+});
+
+const publish = (b: BrowserHarness, caption = `guarded loaf ${randomUUID()}`) => b.submit('publish', { caption, media: [{ source: b.image }] });
+const stateOf = async (b: BrowserHarness) => (await b.h.services.store.accounts.get(b.account.platform_account_id))!.state;
+/** Gives a request the guard might have let through the time to land before the ground truth is read. */
+const settleNetwork = () => new Promise((r) => setTimeout(r, 300));
+
+/** The product's publish flow up to the composer filled in, then a last step of the test's own. */
+function publishWith(share: Flow['steps'][number]['run']): Flow {
+  return { ...instagramPublish, steps: [...instagramPublish.steps.filter((s) => s.name !== 'share'), { name: 'share', run: share }] };
+}
+
+test.describe('identity at the commit', () => {
+  test('should stop before the share click when the active account switches after the identity check: no click, nothing applied, account needs_human', async ({ provider, sandbox, admin }) => {
+    const h = (b = await browserHarness(provider, sandbox));
+    // The login's active account changes while the composer loads (another tab, the app): the
+    // identity check at the start of the episode passed, the composer's chrome shows lumen.studio.
+    await admin.fault({ kind: 'account_switch', platform: 'instagram', account: IG.northwind.handle, to: IG.lumen.handle, match: { method: 'GET', surface: 'compose' } });
+    const action = await publish(h);
+    const outcome = await h.run(action);
+    expect(outcome.status, outcome.reason).toBe('confirmed_failed');
+    expect(outcome.reason).toMatch(/^identity_mismatch: attempt 1 refused/);
+    expect(await stateOf(h)).toBe('needs_human');
+    expect(await auditTrail(h.h.services, action.action_id)).toEqual(['queued', 'preflight_passed', 'identity_verified', 'attempted', 'confirmed_failed', 'postcheck_complete']);
+    // The episode stopped at the share step, before its click: no mutating request left the browser.
+    expect(h.recorder.calls.map((c) => `${c.step}:${c.phase}`).slice(-2)).toEqual(['write_caption:after', 'share:failed']);
+    await settleNetwork();
+    expect(await admin.effects()).toEqual([]);
+    // The kernel's warning names the signals the page got wrong.
+    expect(h.h.logLines.some((l) => l.includes('"code":"identity_mismatch"'))).toBe(true);
+  });
+});
+
+test.describe('request guard: an unguarded commit is blocked in the browser', () => {
+  test.describe('a flow that clicks Share without beforeCommit()', () => {
+    const unguarded = publishWith(async (fc) => {
+      // The bug under test: the commit click without the kernel's last check.
+      await fc.page.click(sel(fc, 'composer', 'share'));
+      await fc.page.locator(fc.layout.annex.friction.toast).waitFor({ state: 'visible', timeout: 5000 }).catch(() => undefined);
+    });
+
+    test('should never let the share reach the platform, refuse the attempt as commit_unguarded and stop the account', async ({ provider, sandbox, admin }) => {
+      const h = (b = await browserHarness(provider, sandbox, { flows: { publish: unguarded } }));
+      const action = await publish(h);
+      const outcome = await h.run(action);
+      // The kernel cannot know the request never left: it degrades the account and verifies.
+      // Only the caption can be looked for (no receipt): a content match proves no absence, so
+      // the outcome stays unknown and goes to a human rather than to a second attempt.
+      expect(outcome.status, outcome.reason).toBe('unknown');
+      expect(outcome.reason).toMatch(/^commit_unguarded: outcome unknown after attempt 1/);
+      expect(await stateOf(h)).toBe('read_only');
+      const final = (await h.h.services.store.actions.get(action.action_id))!;
+      expect(final.attempt_count).toBe(1);
+      expect(final.escalated_at).not.toBeNull();
+      const notes = (await h.h.services.store.audit.forAction(action.action_id)).map((r) => r.event.reason ?? '');
+      expect(notes.some((n) => /attempt 1: commit_unguarded/.test(n))).toBe(true);
+      expect(notes.filter((n) => /not seen on grid \(content match only\)/.test(n)).length).toBeGreaterThan(0);
+      await settleNetwork();
+      // Ground truth: the share never reached the platform.
+      expect(await admin.effects()).toEqual([]);
+    });
+  });
+
+  test.describe('a flow that commits twice on one beforeCommit()', () => {
+    const twice = publishWith(async (fc) => {
+      const share = fc.page.locator(sel(fc, 'composer', 'share'));
+      await fc.episode.beforeCommit();
+      await share.click();
+      // The bug under test: a second click on a button that stayed enabled, with no second check.
+      await share.click();
+      await fc.page.locator(fc.layout.annex.receipts.publish!).waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
+    });
+
+    test('should let exactly one commit through per passed check, block the second and settle the first by verification', async ({ provider, sandbox, admin }) => {
+      const h = (b = await browserHarness(provider, sandbox, { flows: { publish: twice } }));
+      await admin.fault({ kind: 'share_stays_enabled', platform: 'instagram' });
+      await admin.fault({ kind: 'latency', platform: 'instagram', action: 'publish', ms: 400, count: 1 });
+      const caption = `twice clicked ${randomUUID()}`;
+      const action = await publish(h, caption);
+      const outcome = await h.run(action);
+      // The first share went out under the check and landed; the second never left the browser.
+      expect(outcome.status, outcome.reason).toBe('confirmed_success');
+      expect(await stateOf(h)).toBe('read_only');
+      const notes = (await h.h.services.store.audit.forAction(action.action_id)).map((r) => r.event.reason ?? '');
+      expect(notes.some((n) => /attempt 1: commit_unguarded/.test(n))).toBe(true);
+      const effects = await eventually(() => admin.effects({ kind: 'publish' }), (e) => e.length > 1, 1000);
+      expect(effects).toEqual([expect.objectContaining({ payload_sha256: sha256(caption), account: { id: IG.northwind.id, handle: IG.northwind.handle } })]);
+    });
+  });
+});
