@@ -1,9 +1,9 @@
-import type { AbsenceLook, ActionType } from '../store/index.js';
+import type { AbsenceLook, ActionType, Platform } from '../store/index.js';
 import type { AbsenceRule, Performer, Verification } from './performer.js';
 
 /** The kernel's rule when a performer declares none (settings `absenceWindowMs`, `absenceLooks`). */
-export function absenceRuleFor(performer: Performer, actionType: ActionType, defaults: { windowMs: number; looks: number }): AbsenceRule {
-  const declared = performer.absenceRule?.(actionType) ?? {};
+export function absenceRuleFor(performer: Performer, action: { action_type: ActionType; platform: Platform }, defaults: { windowMs: number; looks: number }): AbsenceRule {
+  const declared = performer.absenceRule?.(action.action_type, action.platform) ?? {};
   return {
     windowMs: Math.max(0, declared.windowMs ?? defaults.windowMs),
     looks: Math.max(1, declared.looks ?? defaults.looks),

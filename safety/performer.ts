@@ -1,4 +1,4 @@
-import type { Action, ActionResult, ActionType, PlatformAccount } from '../store/index.js';
+import type { Action, ActionResult, ActionType, Platform, PlatformAccount } from '../store/index.js';
 
 /** A pointer to a proof artifact: content-addressed, never the content itself. */
 export interface ProofRef {
@@ -100,7 +100,7 @@ export interface Performer {
   attempt(ctx: ActionContext): Promise<AttemptReceipt>;
   verify(ctx: ActionContext, receipt?: AttemptReceipt, look?: VerifyLook): Promise<Verification>;
   /** How absence of this action type's effect is proven; fields left out take the kernel's defaults. */
-  absenceRule?(actionType: ActionType): Partial<AbsenceRule> | undefined;
+  absenceRule?(actionType: ActionType, platform: Platform): Partial<AbsenceRule> | undefined;
 }
 
 /** Finds the performer for an action (by lane and platform). */

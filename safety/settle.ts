@@ -46,7 +46,7 @@ export async function settle(k: KernelDeps, o: SettleOptions): Promise<Settled> 
   const now = k.now ?? (() => new Date());
   const sleep = k.sleep ?? defaultSleep;
   const s = k.settings;
-  const rule = absenceRuleFor(o.performer, o.tracker.action.action_type, { windowMs: s.absenceWindowMs, looks: s.absenceLooks });
+  const rule = absenceRuleFor(o.performer, o.tracker.action, { windowMs: s.absenceWindowMs, looks: s.absenceLooks });
   let why = 'no look taken';
   const endedAt = o.endedAt ?? o.tracker.action.attempt_ended_at;
   // The end of the attempt reaches the store with the first audited look (none on the fast path).
