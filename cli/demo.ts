@@ -27,13 +27,47 @@ export interface DemoLane {
 }
 
 /**
+ * The browser lane as `npm start` wires it: the annexes and flows of both platforms, proof
+ * capture, traces and drift, against the given origins; registered with the services'
+ * performers for both platforms. `raize chaos` runs its runner processes on the same wiring.
+ */
+export function createBrowserLane(services: Services, provider: BrowserProvider, origins: { instagram: string; x: string }): DemoLane {
+  const { config } = services;
+  const sessions = new SessionStore(config.dataDir);
+  const proofs = createProofStore(config.dataDir);
+  const performer = createBrowserPerformer({
+    provider, sessions, dataDir: config.dataDir,
+    annexes: { instagram: INSTAGRAM_ANNEX, x: X_ANNEX }, flows: { instagram: INSTAGRAM_FLOWS, x: X_FLOWS },
+    listeners: [createProofListener({ store: proofs, screenshot: { format: config.proofFormat } })],
+    origins: { instagram: origins.instagram, x: origins.x },
+    traces: proofStoreTraceRecorder(proofs, { screenshots: config.traceScreenshots }), drift: new DriftGuard(config.dataDir, proofs),
+  });
+  services.performers.register('browser', 'instagram', performer).register('browser', 'x', performer);
+  return {
+    provider, performer,
+    async close() {
+      await performer.close();
+      await provider.close();
+    },
+  };
+}
+
+/** Logs an account in through its platform's login flow; returns the stored session and what the account surface showed. */
+export function loginSandboxAccount(services: Services, provider: BrowserProvider, sandbox: Pick<Sandbox, 'platforms'>, a: { platform: 'instagram' | 'x'; platform_account_id: string; handle: string; password: string }) {
+  const logins = { instagram: { login: instagramLogin, annex: INSTAGRAM_ANNEX }, x: { login: xLogin, annex: X_ANNEX } } as const;
+  return connectBrowserAccount({
+    provider, sessions: new SessionStore(services.config.dataDir), login: logins[a.platform].login, annex: logins[a.platform].annex,
+    origin: sandbox.platforms[a.platform], platformAccountId: a.platform_account_id, handle: a.handle, password: a.password,
+  });
+}
+
+/**
  * Seeds the demo agency (idempotent: reuses the client and accounts of an earlier start) and
  * connects both accounts through the platforms' login flows, refreshing their sessions.
  */
 export async function seedDemo(services: Services, sandbox: Sandbox): Promise<DemoLane> {
   const { store, config } = services;
   const provider = await launchBrowserProvider({ chromium: config.chromium, stealth: config.stealth });
-  const sessions = new SessionStore(config.dataDir);
   const now = new Date().toISOString();
   if (!(await store.clients.get(DEMO.client_id))) {
     await store.clients.create({ client_id: DEMO.client_id, name: 'Northwind Bakery (demo)', created_at: now });
@@ -45,13 +79,9 @@ export async function seedDemo(services: Services, sandbox: Sandbox): Promise<De
       },
     });
   }
-  const logins = { instagram: { login: instagramLogin, annex: INSTAGRAM_ANNEX }, x: { login: xLogin, annex: X_ANNEX } } as const;
   for (const platform of ['instagram', 'x'] as const) {
     const a = DEMO.accounts[platform];
-    const { session_ref, observed } = await connectBrowserAccount({
-      provider, sessions, login: logins[platform].login, annex: logins[platform].annex, origin: sandbox.platforms[platform],
-      platformAccountId: a.platform_account_id, handle: a.handle, password: a.password,
-    });
+    const { session_ref, observed } = await loginSandboxAccount(services, provider, sandbox, { platform, ...a });
     const existing = await store.accounts.get(a.platform_account_id);
     if (!existing) {
       await store.accounts.create({
@@ -64,22 +94,7 @@ export async function seedDemo(services: Services, sandbox: Sandbox): Promise<De
       await store.accounts.setState(a.platform_account_id, 'active', null);
     }
   }
-  const proofs = createProofStore(config.dataDir);
-  const performer = createBrowserPerformer({
-    provider, sessions, dataDir: config.dataDir,
-    annexes: { instagram: INSTAGRAM_ANNEX, x: X_ANNEX }, flows: { instagram: INSTAGRAM_FLOWS, x: X_FLOWS },
-    listeners: [createProofListener({ store: proofs, screenshot: { format: config.proofFormat } })],
-    origins: { instagram: sandbox.platforms.instagram, x: sandbox.platforms.x },
-    traces: proofStoreTraceRecorder(proofs, { screenshots: config.traceScreenshots }), drift: new DriftGuard(config.dataDir, proofs),
-  });
-  services.performers.register('browser', 'instagram', performer).register('browser', 'x', performer);
-  return {
-    provider, performer,
-    async close() {
-      await performer.close();
-      await provider.close();
-    },
-  };
+  return createBrowserLane(services, provider, sandbox.platforms);
 }
 
 export interface DemoResult {

@@ -6,6 +6,8 @@ import { registerStart } from './start.js';
 import { registerBench } from './bench.js';
 import { registerSandbox } from './sandbox.js';
 import { registerDrift } from './drift.js';
+import { registerChaos } from './chaos.js';
+import { registerActions } from './actions.js';
 import { UsageError } from './context.js';
 
 export function buildProgram(): Command {
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
   registerBench(program);
   registerSandbox(program);
   registerDrift(program);
+  registerChaos(program);
+  registerActions(program);
   return program;
 }
 

@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { UsageError } from './context.js';
+import { runChaos } from './chaos/run.js';
+
+interface ChaosCliOptions {
+  actions: string;
+  seed: string;
+  lanes: string;
+  faults: string;
+  workers: string;
+}
+
+const COUNTS = ['duplicates', 'lost', 'unexpected', 'wrong_account', 'unknown_unresolved', 'budget_violations'] as const;
+
+export function registerChaos(program: Command): void {
+  program
+    .command('chaos')
+    .description('N mixed actions through the kernel on the browser lane against the sandbox with the full fault mix and runner kills; prints one JSON line of counts against the ground truth (exit 1 unless all are 0 and the audit chain holds)')
+    .option('--actions <n>', 'how many actions', '60')
+    .option('--seed <s>', 'seed of the schedule: action mix, shared payloads, faults, kill moments', '1')
+    .option('--lanes <list>', 'lanes to run (browser; the API lane has no performer yet)', 'browser')
+    .option('--faults <which>', 'all | none', 'all')
+    .option('--workers <n>', 'runner processes (each owns a fixed set of accounts)', '3')
+    .action(async (o: ChaosCliOptions) => {
+      const actions = Number(o.actions);
+      const seed = Number(o.seed);
+      const workers = Number(o.workers);
+      if (!Number.isInteger(actions) || actions < 1) throw new UsageError(`--actions must be a positive integer (got ${o.actions})`);
+      if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer (got ${o.seed})`);
+      if (!Number.isInteger(workers) || workers < 1 || workers > 12) throw new UsageError(`--workers must be 1..12 (got ${o.workers})`);
+      if (o.faults !== 'all' && o.faults !== 'none') throw new UsageError(`--faults must be all or none (got ${o.faults})`);
+      const lanes = o.lanes.split(',').map((l) => l.trim()).filter(Boolean);
+      if (lanes.some((l) => l !== 'browser' && l !== 'api')) throw new UsageError(`--lanes takes browser,api (got ${o.lanes})`);
+      if (lanes.includes('api')) throw new UsageError('--lanes api: the API lane has no performer yet; run --lanes browser');
+      const report = await runChaos({ actions, seed, lanes, faults: o.faults, workers });
+      console.error(`chaos: store ${report.data_dir} (run ${report.run_id}); inspect with RAIZE_DATA_DIR=${report.data_dir} npx raize actions / npx raize audit verify`);
+      console.log(JSON.stringify(report));
+      if (COUNTS.some((k) => report[k] !== 0) || !report.audit_chain_ok) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,200 @@
+import type { ActionType } from '../../safety/index.js';
+import { SEED_ACCOUNTS } from '../../sandbox/index.js';
+
+/** mulberry32: a small seeded PRNG; the whole schedule is drawn from streams derived from --seed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A stream seed from the run seed and a label (FNV-1a over both). */
+export function derive(seed: number, ...labels: (string | number)[]): number {
+  let h = 0x811c9dc5 ^ seed;
+  for (const c of labels.join('/')) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
+  return h >>> 0;
+}
+
+export type ChaosPlatform = 'instagram' | 'x';
+
+/** One platform account of the run: a sandbox account connected through the login flow, owned by a client. */
+export interface ChaosAccount {
+  /** The product's platform_account_id. */
+  id: string;
+  client_id: string;
+  platform: ChaosPlatform;
+  /** The sandbox account (ground truth attributes effects to it). */
+  user_id: string;
+  handle: string;
+  password: string;
+}
+
+/** One scheduled action; a delete names the publish whose post it deletes (its target is known only once that publish succeeded). */
+export interface PlanItem {
+  index: number;
+  account: string;
+  action_type: ActionType;
+  payload?: Record<string, unknown>;
+  delete_of?: number;
+  /** A caller idempotency key: the same payload deliberately submitted again under a new key. */
+  idempotency_key?: string;
+  /** How this item shares its payload with an earlier one. */
+  shared?: 'same_key' | 'same_client' | 'other_client' | 'new_key';
+}
+
+export interface Kill {
+  /** The runner running this item is SIGKILLed `delay_ms` after it started it. */
+  index: number;
+  delay_ms: number;
+}
+
+export interface Plan {
+  run_id: string;
+  seed: number;
+  accounts: ChaosAccount[];
+  clients: string[];
+  items: PlanItem[];
+  kills: Kill[];
+  /** Accounts per runner process: one runner per account at a time. */
+  partitions: string[][];
+  image: string;
+}
+
+/**
+ * Every sandbox account that can log in on the UI (business and audience: 6 per platform,
+ * 12 in all), spread over four clients so that each client has accounts on both platforms.
+ */
+const CLIENT_OF: Record<string, number> = {
+  'northwind.bakery': 0, northwindbakery: 0, 'ana.reads': 0,
+  'lumen.studio': 1, lumenstudio: 1, ana_reads: 1,
+  'harbor.fitness': 2, harborfitness: 2, 'marco.trails': 2,
+  'kiko.eats': 3, marcotrails: 3, kikoeats: 3,
+};
+
+// Seeded objects the actions aim at (sandbox/seed.ts; sandbox/README.md "Seeded content").
+const IG_POSTS = [1, 2, 3].map((n) => ({ code: `SEED${n}aBc`, id: `1790000000000000${n}`, comment: `1800000000000000${n}` }));
+const X_TWEETS = [
+  ['northwindbakery', '1860000000000000001'], ['lumenstudio', '1860000000000000002'], ['harborfitness', '1860000000000000003'],
+  ['ana_reads', '1860000000000000101'], ['marcotrails', '1860000000000000102'], ['kikoeats', '1860000000000000103'],
+] as const;
+
+const MIX: Record<ChaosPlatform, [ActionType, number][]> = {
+  instagram: [['publish', 24], ['like', 14], ['follow', 10], ['comment_reply', 16], ['dm_send', 22], ['delete', 14]],
+  x: [['publish', 30], ['like', 20], ['comment_reply', 25], ['dm_send', 25]],
+};
+const WORDS = ['sourdough', 'rye', 'portrait', 'harbor', 'class', 'Sunday', 'studio', 'fresh', 'trail', 'coffee', 'open', 'booking'];
+const SHARE_RATE = 0.22;
+
+export function chaosAccounts(runId: string): ChaosAccount[] {
+  return SEED_ACCOUNTS.map((a) => ({
+    id: `${runId}-${a.platform}-${a.handle}`, client_id: `${runId}-client-${CLIENT_OF[a.handle] ?? 0}`, platform: a.platform as ChaosPlatform,
+    user_id: a.id, handle: a.handle, password: a.password,
+  }));
+}
+
+/**
+ * The run's schedule, drawn from the seed alone: which account does what with which payload,
+ * which payloads are shared (the same payload again under the same key, on another account of
+ * the same or another client, or deliberately under a new caller key), and when a runner dies.
+ */
+export function buildPlan(input: { runId: string; seed: number; actions: number; workers: number; image: string }): Plan {
+  const { runId, seed } = input;
+  const r = rng(derive(seed, 'plan'));
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const accounts = chaosAccounts(runId);
+  const items: PlanItem[] = [];
+  const undeleted = new Map<string, number[]>();
+  const text = (i: number) => `${pick(WORDS)} ${pick(WORDS)} · ${pick(WORDS)} (chaos ${seed}/${i})`;
+  const weighted = (platform: ChaosPlatform): ActionType => {
+    const mix = MIX[platform];
+    let x = r() * mix.reduce((s, [, w]) => s + w, 0);
+    for (const [t, w] of mix) if ((x -= w) < 0) return t;
+    return mix[0]![0];
+  };
+  for (let i = 0; i < input.actions; i += 1) {
+    let account = pick(accounts);
+    let type = weighted(account.platform);
+    if (type === 'delete') {
+      const mine = undeleted.get(account.id) ?? [];
+      if (mine.length === 0) type = 'publish';
+      else {
+        items.push({ index: i, account: account.id, action_type: 'delete', delete_of: mine.splice(Math.floor(r() * mine.length), 1)[0]! });
+        continue;
+      }
+    }
+    const item: PlanItem = { index: i, account: account.id, action_type: type };
+    const others = accounts.filter((a) => a.platform === account.platform && a.id !== account.id);
+    switch (type) {
+      case 'publish':
+        item.payload = account.platform === 'instagram' ? { caption: text(i), media: [{ source: input.image, kind: 'image' }] } : { text: text(i) };
+        break;
+      case 'comment_reply': {
+        if (account.platform === 'instagram') {
+          const p = pick(IG_POSTS);
+          item.payload = { target: p.code, comment_id: p.comment, text: text(i) };
+        } else {
+          const [handle, id] = pick(X_TWEETS);
+          item.payload = { target: `/${handle}/status/${id}`, text: text(i) };
+        }
+        break;
+      }
+      case 'dm_send':
+        item.payload = { recipient: pick(others).user_id, text: text(i) };
+        break;
+      case 'like':
+        item.payload = account.platform === 'instagram' ? { target: pick(IG_POSTS).code } : { target: (([h, id]) => `/${h}/status/${id}`)(pick(X_TWEETS)) };
+        break;
+      case 'follow':
+        item.payload = { target: pick(others).handle };
+        break;
+      default:
+        break;
+    }
+    // Shared payloads: an earlier item's text again, on purpose.
+    const earlier = items.filter((e) => e.action_type === type && typeof (e.payload?.text ?? e.payload?.caption) === 'string');
+    if (['publish', 'comment_reply', 'dm_send'].includes(type) && earlier.length > 0 && r() < SHARE_RATE) {
+      const from = pick(earlier);
+      const source = accounts.find((a) => a.id === from.account)!;
+      const modes: NonNullable<PlanItem['shared']>[] = ['same_key', 'same_client', 'other_client', ...(type === 'publish' ? ['new_key' as const] : [])];
+      const mode = pick(modes);
+      const same = accounts.filter((a) => a.platform === source.platform && a.id !== source.id && (mode === 'same_client') === (a.client_id === source.client_id));
+      if (mode === 'same_key' || mode === 'new_key' || same.length > 0) {
+        account = mode === 'same_key' || mode === 'new_key' ? source : pick(same);
+        item.account = account.id;
+        item.payload = structuredClone(from.payload);
+        if (type === 'dm_send' && item.payload!.recipient === account.user_id) item.payload!.recipient = source.user_id;
+        if (mode === 'new_key') item.idempotency_key = `${runId}-again-${i}`;
+        item.shared = mode;
+      }
+    }
+    if (type === 'publish' && account.platform === 'instagram') undeleted.set(account.id, [...(undeleted.get(account.id) ?? []), i]);
+    items.push(item);
+  }
+  const kr = rng(derive(seed, 'kills'));
+  const kills: Kill[] = [];
+  const count = Math.max(1, Math.round(input.actions / 40));
+  const used = new Set<number>();
+  while (kills.length < Math.min(count, input.actions)) {
+    const index = Math.floor(kr() * input.actions);
+    if (used.has(index)) continue;
+    used.add(index);
+    kills.push({ index, delay_ms: 150 + Math.floor(kr() * 3500) });
+  }
+  const partitions: string[][] = Array.from({ length: Math.max(1, input.workers) }, () => []);
+  accounts.forEach((a, i) => partitions[i % partitions.length]!.push(a.id));
+  return {
+    run_id: runId, seed, accounts, clients: [...new Set(accounts.map((a) => a.client_id))], items,
+    kills: kills.sort((a, b) => a.index - b.index), partitions, image: input.image,
+  };
+}
+
+/** The sandbox ids of seeded targets, for attributing like/follow/reply effects to actions. */
+export function seededPostId(platform: ChaosPlatform, target: string): string | undefined {
+  if (platform === 'instagram') return IG_POSTS.find((p) => target.includes(p.code))?.id;
+  return /status\/(\d+)/.exec(target)?.[1] ?? (/^\d+$/.test(target) ? target : undefined);
+}
