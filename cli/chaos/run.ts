@@ -49,6 +49,8 @@ export const CHAOS_ENV: Record<string, string> = {
   RAIZE_OWNER_STALE_MS: '1500', RAIZE_HEARTBEAT_MS: '300', RAIZE_ABSENCE_WINDOW_MS: '3000', RAIZE_ABSENCE_LOOKS: '2',
   RAIZE_VERIFY_BASE_MS: '300', RAIZE_VERIFY_CAP_MS: '1500', RAIZE_VERIFY_MAX_TRIES: '5', RAIZE_RETRY_BASE_MS: '200',
   RAIZE_RETRY_CAP_MS: '1500', RAIZE_ACTION_DEADLINE_MS: '90000', RAIZE_LOG_LEVEL: 'warn',
+  // Chromium's own PNG bytes: no re-encode per step (the runs are CPU-bound on small machines).
+  RAIZE_PROOF_FORMAT: 'png',
 };
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'child.ts');
