@@ -28,7 +28,7 @@ export interface Counts {
   findings: { kind: 'duplicate' | 'lost' | 'unexpected' | 'wrong_account'; group: string; effects: number[]; actions: string[] }[];
   /** Succeeded actions per group that has reverted effects (the final verification pass looks at them). */
   revertedGroups: Map<string, { reverted: number; actions: string[] }>;
-  /** Effects (live and reverted) the ground truth has in each action's group. */
+  /** Live (not reverted) effects the ground truth has in each action's group. */
   groupEffects: Map<string, number>;
 }
 
@@ -93,7 +93,7 @@ export function countEffects(actions: Action[], accounts: ChaosAccount[], effect
   const counts: Counts = { duplicates: 0, lost: 0, unexpected: 0, wrong_account: 0, reverted: 0, unknown_effects: 0, findings: [], revertedGroups: new Map(), groupEffects: new Map() };
   for (const [group, { actions: as, effects: es }] of groups) {
     const note = (kind: Counts['findings'][number]['kind']) => counts.findings.push({ kind, group, effects: es.map((e) => e.seq), actions: as.map((a) => a.action_id) });
-    for (const a of as) counts.groupEffects.set(a.action_id, es.length);
+    for (const a of as) counts.groupEffects.set(a.action_id, es.filter((e) => !e.reverted).length);
     const reverted = es.filter((e) => e.reverted).length;
     const live = es.length - reverted;
     counts.reverted += reverted;

@@ -47,7 +47,7 @@ export interface ChaosReport {
 /** Kernel timings for a chaos run: stale owners taken over in 1.5 s, absence proven after 3 s (above the sandbox's 1.7 s lag). */
 export const CHAOS_ENV: Record<string, string> = {
   RAIZE_OWNER_STALE_MS: '1500', RAIZE_HEARTBEAT_MS: '300', RAIZE_ABSENCE_WINDOW_MS: '3000', RAIZE_ABSENCE_LOOKS: '2',
-  RAIZE_VERIFY_BASE_MS: '300', RAIZE_VERIFY_CAP_MS: '1500', RAIZE_VERIFY_MAX_TRIES: '5', RAIZE_RETRY_BASE_MS: '200',
+  RAIZE_VERIFY_BASE_MS: '300', RAIZE_VERIFY_CAP_MS: '3000', RAIZE_VERIFY_MAX_TRIES: '10', RAIZE_RETRY_BASE_MS: '200',
   RAIZE_RETRY_CAP_MS: '1500', RAIZE_ACTION_DEADLINE_MS: '90000', RAIZE_LOG_LEVEL: 'warn',
   // Chromium's own PNG bytes: no re-encode per step (the runs are CPU-bound on small machines).
   RAIZE_PROOF_FORMAT: 'png',
@@ -107,6 +107,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await sleep(3000); // reverts scheduled up to 2.5 s after their effect
     const actions = await runActions(services, plan);
     const effects = ((await admin('GET', '/__sandbox/effects')).json as { data: Effect[] }).data;
+    writeFileSync(join(runDir, 'effects.json'), JSON.stringify(effects));
     const counts = countEffects(actions, plan.accounts, effects);
     const noticed = await finalVerification(services, lane, actions, counts);
     const budget = await budgetViolations(services.store, actions, budgets);
