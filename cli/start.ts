@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startApi } from '../api/index.js';
 import { createServices } from '../runners/index.js';
-import { AnchorError, errorCode, recoverInterrupted, startCheckpointing, verifyAuditChain, type Checkpointing } from '../safety/index.js';
+import { AnchorError, errorCode, recoverInterrupted, startCheckpointing, sweepUnknown, verifyAuditChain, type Checkpointing } from '../safety/index.js';
 import { startSandbox, sandboxReadyLine } from '../sandbox/index.js';
 import { cliConfig } from './context.js';
 import { runDemoEpisodes, seedDemo, type DemoResult } from './demo.js';
@@ -34,8 +34,10 @@ export function registerStart(program: Command): void {
       const sandbox = await startSandbox({ port: Number(options.sandboxPort), dataFile: join(config.dataDir, 'sandbox', 'world.json'), lag: DEMO_LAG });
       const lane = await seedDemo(services, sandbox);
       let anchoring: Checkpointing | undefined;
+      let sweeping: NodeJS.Timeout | undefined;
       const stop = async () => {
         anchoring?.stop();
+        if (sweeping) clearInterval(sweeping);
         await lane.close().catch(() => undefined);
         await sandbox.close().catch(() => undefined);
         await services.close();
@@ -64,6 +66,17 @@ export function registerStart(program: Command): void {
           await api.close();
           return;
         }
+        // Invariant E "re-check later": unknown outcomes get read-only looks as their backoff comes due.
+        let busy = false;
+        sweeping = setInterval(() => {
+          if (busy) return;
+          busy = true;
+          sweepUnknown(services.kernel)
+            .then((r) => { if (r.settled.length || r.escalated.length) services.logger.info({ settled: r.settled.length, escalated: r.escalated.length }, 'verification sweep'); })
+            .catch((error) => services.logger.warn({ code: errorCode(error) }, 'verification sweep failed'))
+            .finally(() => (busy = false));
+        }, Math.max(1000, config.verifyBaseMs));
+        sweeping.unref();
         console.log('\nRunning. Ctrl-C to stop.');
         await new Promise<void>((done) => {
           const onSignal = () => void api.close().finally(done);
