@@ -18,6 +18,11 @@ const accounts = new Map(plan.accounts.map((a) => [a.id, a]));
 const origins = JSON.parse(process.env.RAIZE_CHAOS_ORIGINS ?? '{}') as { instagram: string; x: string };
 const emit = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ worker, ...event })}\n`);
 
+// The parent owns the sandbox and the browser: without it this runner has nothing to do.
+const parent = process.ppid;
+setInterval(() => { if (process.ppid !== parent) process.exit(1); }, 1000).unref();
+process.stdout.on('error', () => process.exit(1));
+
 const config = resolveConfig();
 const services = createServices(config, { log: { destination: process.stderr } });
 const { store, kernel } = services;
