@@ -54,6 +54,13 @@ export class OwnershipLostError extends RaizeError {
  */
 export class UnguardedCommitError extends RaizeError {
   readonly code = 'commit_unguarded';
+  /**
+   * @param sent whether anything may have reached the platform (false when the lane's guard
+   *   stopped every unchecked request before it left: then there is nothing to verify).
+   */
+  constructor(message: string, readonly sent = true) {
+    super(message);
+  }
 }
 
 /** The platform shows another account than the stored fingerprint. The account goes to `needs_human`. */
@@ -160,7 +167,7 @@ export function classify(error: unknown): Disposition {
       : { kind: 'retry', code: error.httpStatus === 429 ? 'rate_limited' : 'transient_not_sent', retryAfterMs: error.retryAfterMs };
   }
   if (error instanceof KillSwitchError || error instanceof AccountNotActiveError || error instanceof OwnershipLostError) return { kind: 'failed', code: error.code };
-  if (error instanceof UnguardedCommitError) return { kind: 'verify', code: error.code, degrade: 'read_only' };
+  if (error instanceof UnguardedCommitError) return error.sent ? { kind: 'verify', code: error.code, degrade: 'read_only' } : { kind: 'failed', code: error.code, degrade: 'read_only' };
   if (error instanceof AuthExpiredError) return { kind: 'failed', code: error.code, degrade: 'reconnect_required' };
   if (error instanceof CheckpointError || error instanceof DriftError) return { kind: 'failed', code: error.code, degrade: 'read_only' };
   if (error instanceof IdentityMismatchError) return { kind: 'failed', code: error.code, degrade: 'needs_human' };

@@ -3,7 +3,7 @@ import { BudgetRefusedError, FencedError, type Action, type ActionState, type Cl
 import { checkGates, checkKillSwitches, createActionContext, type Checkpoint, type EpisodeContext, type Holder } from './context.js';
 import type { KernelDeps } from './deps.js';
 import {
-  AccountNotActiveError, classify, errorCode, IdempotencyError, KillSwitchError, OwnershipLostError, TransientError,
+  AccountNotActiveError, classify, errorCode, IdempotencyError, IdentityMismatchError, KillSwitchError, OwnershipLostError, TransientError,
   UnguardedCommitError, type Disposition,
 } from './errors.js';
 import { ensureOwner } from './owner.js';
@@ -68,7 +68,9 @@ export async function runAction(k: KernelDeps, actionId: string, options: RunOpt
 
 /** Whether a failed attempt call reached the platform (which then counted it against the account). */
 function reachedPlatform(error: unknown): boolean {
-  if (error instanceof KillSwitchError || error instanceof AccountNotActiveError || error instanceof OwnershipLostError) return false;
+  // Stopped by a check before the commit: nothing left (an identity mismatch at beforeCommit included).
+  if (error instanceof KillSwitchError || error instanceof AccountNotActiveError || error instanceof OwnershipLostError || error instanceof IdentityMismatchError) return false;
+  if (error instanceof UnguardedCommitError) return error.sent;
   if (error instanceof TransientError && !error.sent) return error.httpStatus !== undefined;
   return true;
 }

@@ -9,6 +9,9 @@ import { settle } from './settle.js';
 import { traceFields } from './telemetry.js';
 import { ActionTracker } from './tracker.js';
 
+/** Whether the attempt left a pointer to the object (an id or a permalink): looks by it can be precise. */
+const hasRef = (action: Action) => Boolean(action.result.platform_object_id || action.result.permalink);
+
 /** Whether an action's effect is confirmed on the platform. */
 export function succeeded(action: Action): boolean {
   return (action.state === 'confirmed_success' || action.state === 'postcheck_complete') && !action.result.error_code;
@@ -64,7 +67,7 @@ async function verifyLoop(k: KernelDeps, action: Action, options: ResolveOptions
   const s = k.settings;
   const left = Math.max(0, s.verifyMaxTries - action.verify_tries);
   const tries = Math.min(options.maxTries ?? left, left);
-  const receipt = tracker.action.result.platform_object_id ? { ...tracker.action.result } : undefined;
+  const receipt = hasRef(tracker.action) ? { ...tracker.action.result } : undefined;
   const found = await settle(k, {
     performer, tracker, account, log, tool, receipt, maxLooks: tries, countTries: true, immediateFirst: false, label: 'verification try',
     context: () => createActionContext({
@@ -184,7 +187,7 @@ async function watchEscalated(k: KernelDeps, action: Action): Promise<Action> {
   });
   let v;
   try {
-    v = await performer.verify(ctx, tracker.action.result.platform_object_id ? { ...tracker.action.result } : undefined, { n: tracker.action.verify_tries + 1 });
+    v = await performer.verify(ctx, hasRef(tracker.action) ? { ...tracker.action.result } : undefined, { n: tracker.action.verify_tries + 1 });
   } finally {
     ctx.dispose();
   }

@@ -38,6 +38,10 @@ const commentSchema = z
 const subscribeSchema = z
   .object({ callback_url: z.url(), verify_token: z.string().min(1), app_secret: z.string().min(1), echoes: z.boolean().default(false) })
   .strict();
+const quiesceQuery = z.object({
+  quiet_ms: z.coerce.number().int().min(10).max(10_000).default(150),
+  timeout_ms: z.coerce.number().int().min(100).max(120_000).default(10_000),
+});
 const faultsDeleteQuery = z.object({ id: z.string().optional(), platform: z.enum(PLATFORMS).optional(), kind: z.enum(FAULT_KINDS).optional() });
 
 const invalid = (res: Response, issues: FieldIssue[]) => res.status(400).json({ error: 'invalid_request', message: describeIssues(issues), issues });
@@ -124,6 +128,18 @@ export function adminRouter(ctx: SandboxContext, adminToken: string, layoutChang
     const parsed = parseInput(faultsDeleteQuery, req.query);
     if (!parsed.ok) return invalid(res, parsed.issues);
     res.json({ removed: faults.clear(parsed.value) });
+  });
+
+  // A barrier for "nothing happened" checks: no platform request in flight, none for quiet_ms.
+  router.get('/__sandbox/quiesce', async (req, res) => {
+    const parsed = parseInput(quiesceQuery, req.query);
+    if (!parsed.ok) return invalid(res, parsed.issues);
+    try {
+      const r = await ctx.activity.quiesce(parsed.value.quiet_ms, parsed.value.timeout_ms);
+      res.json({ ...r, effects: world.data.effects.length });
+    } catch (error) {
+      res.status(503).json({ error: 'busy', message: (error as Error).message });
+    }
   });
 
   router.get('/__sandbox/effects', (req, res) => {

@@ -1,3 +1,4 @@
+import type { Activity } from './activity.js';
 import type { Faults } from './faults.js';
 import type { FaultGate } from './gate.js';
 import type { Lag } from './lag.js';
@@ -28,6 +29,8 @@ export interface SandboxContext {
   /** Read-after-write lag of the surfaces (also reachable as world.lag). */
   lag: Lag;
   reverter: Reverter;
+  /** Requests in flight on the platform origins (for quiescence). */
+  activity: Activity;
   options: PlatformOptions;
   avatar(accountId: string): Promise<Buffer>;
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { Activity } from './activity.js';
 import { adminRouter } from './admin.js';
 import type { PlatformOptions, SandboxContext } from './context.js';
 import { faultInputSchema, Faults, type FaultInput } from './faults.js';
@@ -162,6 +163,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     webhooks,
     lag,
     reverter,
+    activity: new Activity(),
     options: platformOptions,
     avatar(accountId) {
       let png = avatars.get(accountId);
@@ -188,10 +190,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return app;
   };
   const ig = base();
+  ig.use(ctx.activity.track);
   ig.use('/:version', graphRouter(ctx));
   ig.use(uiRouter(ctx, instagramUi));
   finalHandlers(ig);
   const x = base();
+  x.use(ctx.activity.track);
   x.use('/2', xApiRouter(ctx));
   x.use(uiRouter(ctx, xUi));
   finalHandlers(x);

@@ -80,7 +80,9 @@ export class CommitGuard {
     const blocked = this.blocked;
     if (!blocked.length) return;
     const list = blocked.map((r) => `${r.method} ${r.path}`).join(', ');
-    throw new UnguardedCommitError(`${phase}: the browser sent ${blocked.length} mutating request(s) without a passed beforeCommit() (${list}); blocked before leaving the browser`);
+    // Sent: an armed request of this phase may have committed before the unchecked one was stopped.
+    const sent = this.seen.some((r) => r.verdict === 'armed');
+    throw new UnguardedCommitError(`${phase}: the browser sent ${blocked.length} mutating request(s) without a passed beforeCommit() (${list}); blocked before leaving the browser`, sent);
   }
 
   private async decide(route: Route, request: Request): Promise<void> {

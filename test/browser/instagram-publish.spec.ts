@@ -167,7 +167,7 @@ test('should not click share when the kill switch flips between the pre-tool che
   expect(outcome.status).toBe('confirmed_failed');
   expect(outcome.reason).toMatch(/^kill_switch/);
   expect(await auditTrail(b.h.services, action.action_id)).toContain('attempted');
-  await new Promise((r) => setTimeout(r, 300));
+  await admin.quiesce();
   expect(await admin.effects()).toHaveLength(0);
 });
 

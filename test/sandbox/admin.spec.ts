@@ -53,6 +53,21 @@ test.describe('sandbox admin API', () => {
     expect(bad.json.message).toContain('kind');
   });
 
+  test('should answer quiesce only once no platform request is in flight, so "nothing happened" is read after the last request', async ({ sandbox, admin }) => {
+    await admin.fault({ kind: 'latency', platform: 'x', ms: 600, count: 1 });
+    const started = Date.now();
+    const slow = call(`${sandbox.platforms.x}/2/users/me`, { token: X.northwind.token });
+    await new Promise((r) => setTimeout(r, 50)); // let the request reach the server
+    const quiet = await admin.quiesce(100);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+    expect((await slow).status).toBe(200);
+    expect(quiet.handled).toBeGreaterThanOrEqual(1);
+    expect(quiet.effects).toBe(0);
+    const bad = await admin.request('GET', '/__sandbox/quiesce?quiet_ms=1');
+    expect(bad.status).toBe(400);
+    expect(bad.json.message).toMatch(/quiet_ms/);
+  });
+
   test('should reset to the seeded world', async ({ sandbox, admin }) => {
     await call(`${sandbox.platforms.x}/2/tweets`, { method: 'POST', token: X.northwind.token, body: { text: 'a' } });
     await admin.fault({ kind: 'ack_lost', platform: 'x' });

@@ -76,7 +76,7 @@ test.describe('sandbox browser faults', () => {
     await compose(page, 'once only');
     await page.dblclick(ig.sel.share);
     await expect(page.locator(ig.sel.receiptLink)).toBeVisible();
-    await page.waitForTimeout(500);
+    await admin.quiesce();
     expect(await admin.effects({ kind: 'publish' })).toHaveLength(1);
   });
 

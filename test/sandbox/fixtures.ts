@@ -25,6 +25,13 @@ export class AdminClient {
     return res.json.data as Effect[];
   }
 
+  /** Waits until the platforms are quiet (no request in flight for a while): then "nothing happened" can be read off the ground truth. */
+  async quiesce(quietMs = 150): Promise<{ waited_ms: number; handled: number; effects: number }> {
+    const res = await this.request('GET', `/__sandbox/quiesce?quiet_ms=${quietMs}`);
+    expect(res.status, JSON.stringify(res.json)).toBe(200);
+    return res.json;
+  }
+
   async fault(rule: Record<string, unknown>): Promise<any> {
     const res = await this.request('POST', '/__sandbox/faults', rule);
     expect(res.status, JSON.stringify(res.json)).toBe(201);
