@@ -14,7 +14,7 @@ export function describeAnchoredVerdict(v: AnchoredVerdict): { summary: string[]
   const unanchored = Math.max(0, v.head.seq - v.anchoredSeq);
   summary.push(v.anchoredSeq > 0
     ? `anchored: events 1–${v.anchoredSeq} covered by a signed checkpoint; ${unanchored} after seq ${v.anchoredSeq} not yet anchored`
-    : `anchored: none; ${unanchored} event(s) not yet anchored (run \`raize audit checkpoint\`)`);
+    : `anchored: none; ${unanchored} event(s) not yet anchored${file + store === 0 ? ' (run `raize audit checkpoint`)' : ''}`);
   if (v.anchor) summary.push(`anchor copy: checkpoint at seq ${v.anchor.seq} ${v.anchor.ok ? 'holds' : 'does NOT hold'}`);
   if (v.actions) summary.push(`actions: ${v.actions.checked} cross-checked against their ${v.actions.events} events`);
   return { summary, problems: v.problems };

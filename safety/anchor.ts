@@ -88,7 +88,10 @@ export async function verifyAnchoredAudit(store: Store, options: AnchoredVerifyO
 
   // The chain, read once, against every valid checkpoint's (seq, hash).
   const bySeq = new Map<number, Known[]>();
-  for (const k of valid.values()) bySeq.set(k.checkpoint.seq, [...(bySeq.get(k.checkpoint.seq) ?? []), k]);
+  // The operator's copy is trusted by where it was kept: held against the chain even when the
+  // data dir's key no longer verifies it (a replaced key is reported above).
+  const compared = anchor && !valid.has(anchor.sig) ? [...valid.values(), { checkpoint: anchor, where: 'the anchor copy' }] : [...valid.values()];
+  for (const k of compared) bySeq.set(k.checkpoint.seq, [...(bySeq.get(k.checkpoint.seq) ?? []), k]);
   const latest = [...valid.values()].reduce<AuditCheckpoint | null>((m, k) => (!m || k.checkpoint.seq > m.seq || (k.checkpoint.seq === m.seq && k.checkpoint.time > m.time) ? k.checkpoint : m), null);
   const matched = new Set<string>();
   const mismatches: { seq: number; k: Known }[] = [];
@@ -115,7 +118,7 @@ export async function verifyAnchoredAudit(store: Store, options: AnchoredVerifyO
     const later = mismatches.length - 1;
     problems.push(`hash at seq ${first.seq} differs from the signed checkpoint (${first.k.where}, ${first.k.checkpoint.time}): the chain was edited or re-chained${later > 0 ? `; ${later} later checkpoint(s) differ too` : ''}`);
   }
-  const beyond = [...valid.values()].filter((k) => k.checkpoint.seq > head.seq).sort((a, b) => b.checkpoint.seq - a.checkpoint.seq)[0];
+  const beyond = compared.filter((k) => k.checkpoint.seq > head.seq).sort((a, b) => b.checkpoint.seq - a.checkpoint.seq)[0];
   if (chain.ok && beyond) problems.push(`truncated: checkpoint at seq ${beyond.checkpoint.seq} but the chain ends at ${head.seq} (${beyond.where}, ${beyond.checkpoint.time})`);
   const anchoredSeq = [...valid.values()].filter((k) => matched.has(k.checkpoint.sig)).reduce((m, k) => Math.max(m, k.checkpoint.seq), 0);
 

@@ -116,7 +116,7 @@ export async function makeCheckpoint(store: Store, options: CheckpointOptions): 
     const [row] = await store.audit.scan(base.seq - 1, 1);
     if (!row || row.seq !== base.seq || row.hash !== base.hash) throw new AnchorError(`refusing to checkpoint: hash at seq ${base.seq} differs from the signed checkpoint`);
   }
-  const walk = await walkAuditChain(store, { after: base, untilSeq: head.seq });
+  const walk = await walkAuditChain(store, { after: base, untilSeq: head.seq, linksOnly: true });
   if (!walk.ok) throw new AnchorError(`refusing to checkpoint: audit chain BROKEN at seq ${walk.broken.seq}: ${walk.broken.problem}`);
   if (walk.head !== head.hash) throw new AnchorError(`refusing to checkpoint: the chain moved under the walk at seq ${head.seq}`);
   const checkpoint = signCheckpoint(key, head, time);
