@@ -72,7 +72,7 @@ export function pathOf(actionId: string, records: readonly AuditRecord[]): { end
     if (r === first) continue;
     const { from, to } = r.event.transition;
     if (from !== end) {
-      return { end, problem: `action ${actionId}: event seq ${r.seq} goes ${from ?? 'null'} → ${to} but its events before it end at ${end} (a transition event is missing)` };
+      return { end, problem: `action ${actionId}: event seq ${r.seq} goes ${from ?? 'null'} → ${to} but its events before it end at ${end} (a transition event is missing or one was added)` };
     }
     if (from === to) continue; // a note: audited, no state change
     if (!isLegalTransition(from, to)) return { end, problem: `action ${actionId}: event seq ${r.seq} records ${from} → ${to}, not a transition of the state machine` };
