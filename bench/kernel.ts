@@ -127,7 +127,7 @@ export async function benchKernel(dir: string, actions = 5000, accounts = 50, se
       concurrent_accounts: accounts,
     },
     notes: [
-      `${actions} queued actions over ${accounts} accounts run through runAction at once (one runner per account): 6 audited transitions, ledger claim, budget reservation, 3 kill-switch checks each; median of ${repeats} passes (${passes.map((p) => Math.round(p.actionsPerS)).join(', ')} actions/s)`,
+      `${actions} queued actions over ${accounts} accounts run through runAction at once (one runner per account): 6 audited transitions, ledger claim, budget reservation, kill switches + account state + ownership read at 3 gates each; median of ${repeats} passes (${passes.map((p) => Math.round(p.actionsPerS)).join(', ')} actions/s)`,
       `p50/p99: runAction of one action alone (${sequential} sequential actions), queued to postcheck_complete; submit_per_s: queuing them (validation, key, first audit event)`,
       'durability: the write-ahead `attempted` commit is fsynced (synchronous=FULL); the others survive a process crash (WAL, synchronous=NORMAL); concurrent writes share commits (group commit)',
       'floor: single-row INSERTs into the same file, each its own fsynced transaction (synchronous=FULL); ratio = actions_per_s / floor',

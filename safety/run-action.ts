@@ -1,5 +1,5 @@
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
-import { BudgetRefusedError, FencedError, type Action, type ActionState, type ClaimOutcome, type PlatformAccount } from '../store/index.js';
+import { BudgetRefusedError, FencedError, StaleStateError, type Action, type ActionState, type ClaimOutcome, type PlatformAccount } from '../store/index.js';
 import { checkGates, checkKillSwitches, createActionContext, type Checkpoint, type EpisodeContext, type Holder } from './context.js';
 import type { KernelDeps } from './deps.js';
 import {
@@ -138,6 +138,10 @@ class ActionRun {
         ctx.dispose();
       }
     } catch (error) {
+      // A second delivery of the same action: another runner moved it out of `queued` first.
+      if (error instanceof StaleStateError && error.expected === 'queued') {
+        return { status: 'blocked', action: this.action, reason: `not_queued: another runner took it (${error.actual ?? 'missing'})` };
+      }
       // Another owner took the action over (this one was presumed dead): write nothing more.
       if (error instanceof FencedError || error instanceof OwnershipLostError) {
         this.log.warn({ code: 'ownership_lost' }, 'action taken over by another owner; stopping here');

@@ -310,4 +310,20 @@ test.describe('runAction', () => {
       await h.close();
     }
   });
+
+  test('should run an action delivered twice at once exactly once, the second delivery standing aside', async () => {
+    const platform = new FakePlatform();
+    const h = await createHarness({ performer: platform });
+    try {
+      const action = await h.submit();
+      const [a, b] = await Promise.all([runAction(h.services.kernel, action.action_id), runAction(h.services.kernel, action.action_id)]);
+      expect([a.status, b.status].sort()).toEqual(['blocked', 'confirmed_success']);
+      expect([a, b].find((o) => o.status === 'blocked')!.reason).toMatch(/^not_queued/);
+      expect(platform.calls.attempt).toBe(1);
+      expect(platform.effects).toHaveLength(1);
+      expect((await h.services.store.actions.get(action.action_id))!.state).toBe('postcheck_complete');
+    } finally {
+      await h.close();
+    }
+  });
 });
