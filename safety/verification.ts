@@ -87,7 +87,9 @@ async function verifyLoop(k: KernelDeps, action: Action, options: ResolveOptions
   }
   if (tracker.action.verify_tries >= s.verifyMaxTries && !tracker.action.escalated_at) {
     const at = now().toISOString();
-    await k.store.escalations.create({
+    // A crash between the escalation and its note leaves an open escalation: never a second one.
+    const open = (await k.store.escalations.open()).some((e) => e.action_id === action.action_id);
+    if (!open) await k.store.escalations.create({
       escalation_id: newId(), action_id: action.action_id, platform_account_id: action.platform_account_id,
       reason: `outcome unknown after ${tracker.action.verify_tries} verification tries (${found.why})`.slice(0, 500), created_at: at, resolved_at: null, resolved_by: null,
     });
