@@ -33,7 +33,11 @@ export async function finalVerification(services: Services, lane: DemoLane, acti
       accounts.set(account.platform_account_id, account);
       try {
         const receipt = { ...(action.result.platform_object_id ? { platform_object_id: action.result.platform_object_id } : {}), ...(action.result.permalink ? { permalink: action.result.permalink } : {}) };
-        const v = await lane.performer.verify(readOnly(action, account), receipt, { n: 1 });
+        // A look that never returns (seen under load) must not stall the report.
+        const v = await Promise.race([
+          lane.performer.verify(readOnly(action, account), receipt, { n: 1 }),
+          new Promise<never>((_, reject) => setTimeout(() => reject(Object.assign(new Error('verify hung'), { name: 'Hung' })), 90_000).unref()),
+        ]);
         outcomes.set(action.action_id, v.outcome);
       } catch (error) {
         outcomes.set(action.action_id, `error: ${(error as Error).name}`);

@@ -101,6 +101,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     }, (o.faults ?? 'all') === 'all');
     if (progress) process.stderr.write('\n');
     own.runner_kill = runners.kills;
+    if (runners.hangs.length) own.runner_hang_kill = runners.hangs.length;
     // The platform calms down: no new injected faults (lag and pending reverts stay), then recovery and verification settle.
     await admin('DELETE', '/__sandbox/faults');
     const settled = await settle(services, plan);
@@ -108,6 +109,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const actions = await runActions(services, plan);
     const effects = ((await admin('GET', '/__sandbox/effects')).json as { data: Effect[] }).data;
     writeFileSync(join(runDir, 'effects.json'), JSON.stringify(effects));
+    writeFileSync(join(runDir, 'fired.json'), JSON.stringify((await admin('GET', '/__sandbox/faults/fired')).json));
     const counts = countEffects(actions, plan.accounts, effects);
     const noticed = await finalVerification(services, lane, actions, counts);
     const budget = await budgetViolations(services.store, actions, budgets);
@@ -121,7 +123,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       escalated_by_type: tally(unknown.escalated.map((a) => `${a.platform} ${a.action_type}`)),
       planned: plan.items.length, effects: effects.length, unknown_effects: counts.unknown_effects,
       states: tally(actions.map((a) => (a.state === 'queued' ? 'queued(deferred)' : a.state === 'postcheck_complete' ? (a.result.error_code ? 'failed' : 'succeeded') : a.state))),
-      operator_clears: runners.operator, recovered: runners.recovered + settled.recovered, runner_crashes: runners.crashes,
+      operator_clears: runners.operator, hung_actions: runners.hangs.map((h) => h.action_id), recovered: runners.recovered + settled.recovered, runner_crashes: runners.crashes,
       ...(unavailable.length ? { faults_unavailable: unavailable } : {}), run_id: runId, data_dir: config.dataDir,
     };
     writeFileSync(join(runDir, 'report.json'), JSON.stringify({ ...report, findings: counts.findings, budget: budget.details, final_verify: noticed }, null, 1));
@@ -186,7 +188,9 @@ async function settle(services: Services, plan: Plan): Promise<{ recovered: numb
   for (let sweep = 0; sweep < 50; sweep += 1) {
     const open = (await runActions(services, plan)).filter((a) => a.state === 'unknown' && !a.escalated_at);
     if (open.length === 0) break;
-    for (const a of open) await resolveUnknown(kernel, a.action_id, { maxTries: 1 });
+    for (const a of open) {
+      await Promise.race([resolveUnknown(kernel, a.action_id, { maxTries: 1 }).catch(() => undefined), sleep(120_000)]);
+    }
   }
   return { recovered };
 }
@@ -194,7 +198,10 @@ async function settle(services: Services, plan: Plan): Promise<{ recovered: numb
 /** Spawns one runner per partition; SIGKILLs them at the plan's kill points and starts a new one each time. */
 async function runWorkers(plan: Plan, env: NodeJS.ProcessEnv, ws: string, origins: object, runDir: string, progress: (line: string) => void, kill: boolean) {
   const pendingKills = new Map((kill ? plan.kills : []).map((k) => [k.index, k.delay_ms]));
-  const stats = { kills: 0, crashes: 0, operator: 0, recovered: 0, started: new Set<number>() };
+  const stats = { kills: 0, hangs: [] as { action_id: string; index: number; worker: number }[], crashes: 0, operator: 0, recovered: 0, started: new Set<number>() };
+  // A supervisor's watchdog: an action still running well past the kernel's deadline is a hung
+  // runner; it is killed like any dead runner and recovery takes the action over.
+  const hangMs = Number(env.RAIZE_ACTION_DEADLINE_MS ?? 90_000) + 60_000;
   const show = () => progress(`${stats.started.size}/${plan.items.length} started · ${stats.kills} runner kills · ${stats.operator} operator clears`);
   const start = (worker: number, generation: number): Promise<void> => new Promise((done) => {
     const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CHILD, join(runDir, 'plan.json'), String(worker)], {
@@ -203,16 +210,24 @@ async function runWorkers(plan: Plan, env: NodeJS.ProcessEnv, ws: string, origin
     child.stderr!.pipe(createWriteStream(join(runDir, 'logs', `worker${worker}-${generation}.log`)));
     const events = createWriteStream(join(runDir, 'logs', `worker${worker}-${generation}.events`));
     let buffer = '';
+    let current: { index: number; action_id: string; at: number } | undefined;
+    const watchdog = setInterval(() => {
+      if (!current || Date.now() - current.at < hangMs || child.exitCode !== null || child.signalCode !== null) return;
+      stats.hangs.push({ action_id: current.action_id, index: current.index, worker });
+      current = undefined;
+      child.kill('SIGKILL');
+    }, 2000);
     child.stdout!.on('data', (chunk: Buffer) => {
       events.write(chunk);
       buffer += chunk.toString();
       for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
         const line = buffer.slice(0, i);
         buffer = buffer.slice(i + 1);
-        let ev: { ev?: string; index?: number; recovered?: string[]; released?: string[] };
+        let ev: { ev?: string; index?: number; action_id?: string; recovered?: string[]; released?: string[] };
         try { ev = JSON.parse(line); } catch { continue; }
         if (ev.ev === 'start' && ev.index !== undefined) {
           stats.started.add(ev.index);
+          current = { index: ev.index, action_id: ev.action_id ?? '', at: Date.now() };
           const delay = pendingKills.get(ev.index);
           if (delay !== undefined) {
             pendingKills.delete(ev.index);
@@ -224,12 +239,14 @@ async function runWorkers(plan: Plan, env: NodeJS.ProcessEnv, ws: string, origin
             }, delay);
           }
         }
+        if (ev.ev === 'done') current = undefined;
         if (ev.ev === 'operator') stats.operator += 1;
         if (ev.ev === 'recovered') stats.recovered += (ev.recovered?.length ?? 0) + (ev.released?.length ?? 0);
         show();
       }
     });
     child.on('exit', (code, signal) => {
+      clearInterval(watchdog);
       events.end();
       if (code === 0) return done();
       if (signal !== 'SIGKILL') stats.crashes += 1;
