@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Action } from '../../safety/index.js';
 import type { Store } from '../../store/index.js';
 import { succeeded } from '../../safety/index.js';
-import { seededPostId, type ChaosAccount } from './schedule.js';
+import { SEEDED_STATE, seededPostId, type ChaosAccount } from './schedule.js';
 
 /** One ground-truth effect as GET /__sandbox/effects lists it. */
 export interface Effect {
@@ -117,7 +117,8 @@ export function countEffects(actions: Action[], accounts: ChaosAccount[], effect
     const kind = as[0]!.action_type === 'comment_reply' ? 'reply' : as[0]!.action_type;
     const idempotent = IDEMPOTENT.has(kind);
     if (reverted > 0) counts.revertedGroups.set(group, { reverted, actions: as.filter((a) => succeeded(a)).map((a) => a.action_id) });
-    if (own + ref > 0 && es.length === 0) { counts.lost += own + ref; note('lost'); continue; }
+    // A like or follow the seeded world already had: found by the pre-check, nothing to record.
+    if (own + ref > 0 && es.length === 0 && !(SEEDED_STATE.has(group) && own === 0)) { counts.lost += own + ref; note('lost'); continue; }
     if (!idempotent && own > es.length) { counts.lost += own - es.length; note('lost'); }
     const capacity = idempotent ? (own + ref > 0 ? Math.max(1, own) : 0) : own;
     const beyond = Math.max(0, live - capacity);
@@ -176,7 +177,10 @@ export async function budgetViolations(store: Store, actions: Action[], budgets:
 export async function splitUnknowns(store: Store, unknown: Action[], counts: Counts): Promise<{ unresolved: Action[]; escalated: Action[] }> {
   const out = { unresolved: [] as Action[], escalated: [] as Action[] };
   for (const a of unknown) {
-    const looks = (await store.audit.forAction(a.action_id)).map((r) => r.event.reason ?? '').filter((r) => /^(look|verification try) \d+:/.test(r));
+    // The looks after the last attempt: what the lane could see of that attempt's effect.
+    const reasons = (await store.audit.forAction(a.action_id)).map((r) => r.event.reason ?? '');
+    const last = reasons.reduce((at, r, i) => (/^(attempt 1$|retry: attempt \d+)/.test(r) ? i : at), -1);
+    const looks = reasons.slice(last + 1).filter((r) => /^(look|verification try) \d+:/.test(r));
     const contentOnly = looks.length > 0 && looks.every((r) => r.includes('content match only') || r.includes('inconclusive')) && looks.some((r) => r.includes('content match only'));
     const byDesign = a.escalated_at !== null && (counts.groupEffects.get(a.action_id) ?? 0) === 0 && contentOnly && !looks.some((r) => /[1-9]\d* of \d+ precise/.test(r));
     (byDesign ? out.escalated : out.unresolved).push(a);

@@ -198,3 +198,14 @@ export function seededPostId(platform: ChaosPlatform, target: string): string | 
   if (platform === 'instagram') return IG_POSTS.find((p) => target.includes(p.code))?.id;
   return /status\/(\d+)/.exec(target)?.[1] ?? (/^\d+$/.test(target) ? target : undefined);
 }
+
+/**
+ * Likes and follows the seeded world already has (sandbox/seed.ts): a like of such a post by
+ * such an account finds it liked and records nothing, legitimately. As `${platform}|${actor}|kind|${target}` groups.
+ */
+export const SEEDED_STATE: ReadonlySet<string> = new Set([
+  ...IG_POSTS.flatMap((p, i) => ['6100000000000001', '6100000000000002', '6100000000000003'].slice(0, i + 1).map((fan) => `instagram|${fan}|like|${p.id}`)),
+  ...X_TWEETS.slice(0, 3).flatMap(([, id], i) => ['1500000000000000101', '1500000000000000102', '1500000000000000103'].slice(0, i + 1).map((fan) => `x|${fan}|like|${id}`)),
+  ...['17841400000000001', '17841400000000002', '17841400000000003'].map((owner, i) => `instagram|610000000000000${i + 1}|follow|${owner}`),
+  ...['1500000000000000001', '1500000000000000002', '1500000000000000003'].map((owner, i) => `x|150000000000000010${i + 1}|follow|${owner}`),
+]);
