@@ -92,7 +92,7 @@ function forgeAppend(raw: Database.Database, edit: (event: Record<string, any>) 
   return seq;
 }
 
-test.describe('anchored audit chain: signed checkpoints and the actions cross-check', () => {
+test.describe('defect 5: the audit chain was not anchored — signed checkpoints and the actions cross-check', () => {
   test('should verify an untouched chain, saying how many events are anchored and how many not yet', async () => {
     await withActivity(3, async (h) => {
       const cp = await checkpoint(h);
