@@ -54,8 +54,10 @@ export function nextLook(rule: AbsenceRule, looks: readonly AbsenceLook[], ended
   const surface = missing ?? (rule.surfaces.length ? rule.surfaces[counted % rule.surfaces.length] : undefined);
   const untilWindow = windowEnd - now.getTime();
   if (untilWindow <= 0) return { delayMs: backoffMs, ...(surface ? { surface } : {}) };
-  // Keep enough tries for the looks that must come after the window.
+  // Spend at most half of the tries left inside the window: the looks that prove absence come
+  // after it, and some of them may fail (a page that does not load is no look at all).
   const needAfter = Math.max(1, rule.surfaces.length);
-  const spread = untilWindow / Math.max(1, triesLeft - needAfter + 1);
+  const before = Math.max(1, Math.floor((triesLeft - needAfter) / 2));
+  const spread = untilWindow / before;
   return { delayMs: Math.ceil(Math.max(backoffMs, spread)), ...(surface ? { surface } : {}) };
 }

@@ -1,5 +1,5 @@
 import type { Action, PlatformAccount, Store } from '../store/index.js';
-import { AccountNotActiveError, KillSwitchError, OwnershipLostError } from './errors.js';
+import { AccountNotActiveError, KillSwitchError, OutcomeUnknownError, OwnershipLostError, RaizeError } from './errors.js';
 import type { Logger } from './log.js';
 import type { ActionContext, ProofRef } from './performer.js';
 
@@ -87,4 +87,30 @@ export function createActionContext(options: {
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * Bounds a lane call by the episode's signal: when the deadline passes (or a check aborts the
+ * episode) the kernel stops waiting. A hung attempt is then an ambiguous outcome (it may have
+ * committed), never a wait without end; the lane's own work is abandoned with its context.
+ */
+export function bounded<T>(call: Promise<T>, signal: AbortSignal, what: string): Promise<T> {
+  if (signal.aborted) {
+    call.catch(() => undefined);
+    return Promise.reject(abortError(signal, what));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal, what));
+    signal.addEventListener('abort', onAbort, { once: true });
+    call.then(
+      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+      (e) => { signal.removeEventListener('abort', onAbort); reject(e); },
+    );
+  });
+}
+
+function abortError(signal: AbortSignal, what: string): Error {
+  const reason = signal.reason as unknown;
+  if (reason instanceof RaizeError) return reason;
+  return new OutcomeUnknownError(`${what}: the action's deadline passed before the lane answered`);
 }

@@ -1,6 +1,6 @@
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import { BudgetRefusedError, FencedError, StaleStateError, type Action, type ActionState, type ClaimOutcome, type PlatformAccount } from '../store/index.js';
-import { checkGates, checkKillSwitches, createActionContext, type Checkpoint, type EpisodeContext, type Holder } from './context.js';
+import { bounded, checkGates, checkKillSwitches, createActionContext, type Checkpoint, type EpisodeContext, type Holder } from './context.js';
 import type { KernelDeps } from './deps.js';
 import {
   AccountNotActiveError, classify, errorCode, IdempotencyError, IdentityMismatchError, KillSwitchError, OwnershipLostError, TransientError,
@@ -205,7 +205,7 @@ class ActionRun {
   private async identity(performer: Performer, ctx: EpisodeContext, account: PlatformAccount, tool: ToolInfo): Promise<{ outcome: RunOutcome } | { claim: ClaimOutcome }> {
     let proof;
     try {
-      proof = await performer.verifyIdentity(ctx);
+      proof = await bounded(performer.verifyIdentity(ctx), ctx.signal, 'identity');
     } catch (error) {
       const d = classify(error);
       if (d.kind === 'failed' && d.degrade) await this.degrade(account, d.degrade, `identity check: ${d.code}`);
@@ -257,7 +257,7 @@ class ActionRun {
   private async precheck(performer: Performer, ctx: EpisodeContext, account: PlatformAccount, tool: ToolInfo): Promise<RunOutcome | null> {
     let pre;
     try {
-      pre = await performer.precheck(ctx);
+      pre = await bounded(performer.precheck(ctx), ctx.signal, 'precheck');
     } catch (error) {
       // Friction met while looking (a checkpoint, an expired session) degrades the account like anywhere else.
       const d = classify(error);
@@ -300,7 +300,7 @@ class ActionRun {
       let receipt: AttemptReceipt | undefined;
       let failure: unknown;
       try {
-        receipt = await performer.attempt(ctx);
+        receipt = await bounded(performer.attempt(ctx), ctx.signal, `attempt ${n}`);
         for (const p of receipt.proofs ?? []) this.tracker.addProof(p);
         // The kernel, not each lane, guarantees the last check before a commit.
         if (ctx.commitChecks === 0) {

@@ -1,6 +1,6 @@
 import type { PlatformAccount } from '../store/index.js';
 import { absenceProof, absenceRuleFor, lookOf, nextLook } from './absence.js';
-import type { EpisodeContext } from './context.js';
+import { bounded, type EpisodeContext } from './context.js';
 import type { KernelDeps } from './deps.js';
 import { errorCode } from './errors.js';
 import type { Logger } from './log.js';
@@ -64,7 +64,7 @@ export async function settle(k: KernelDeps, o: SettleOptions): Promise<Settled> 
     let v: Verification;
     let failure: string | undefined;
     try {
-      v = await o.performer.verify(ctx, o.receipt, { n, ...(plan.surface ? { surface: plan.surface } : {}) });
+      v = await bounded(o.performer.verify(ctx, o.receipt, { n, ...(plan.surface ? { surface: plan.surface } : {}) }), ctx.signal, `look ${n}`);
     } catch (error) {
       failure = errorCode(error);
       v = { outcome: 'inconclusive', level: o.receipt ? 1 : 0 };

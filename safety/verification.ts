@@ -1,7 +1,7 @@
 import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Action } from '../store/index.js';
 import { FencedError, newId, StaleStateError } from '../store/index.js';
-import { createActionContext } from './context.js';
+import { bounded, createActionContext } from './context.js';
 import type { KernelDeps } from './deps.js';
 import { errorCode } from './errors.js';
 import { resultOf, type Performer } from './performer.js';
@@ -189,7 +189,7 @@ async function watchEscalated(k: KernelDeps, action: Action): Promise<Action> {
   });
   let v;
   try {
-    v = await performer.verify(ctx, hasRef(tracker.action) ? { ...tracker.action.result } : undefined, { n: tracker.action.verify_tries + 1 });
+    v = await bounded(performer.verify(ctx, hasRef(tracker.action) ? { ...tracker.action.result } : undefined, { n: tracker.action.verify_tries + 1 }), ctx.signal, 'watch');
   } finally {
     ctx.dispose();
   }

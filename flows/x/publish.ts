@@ -91,7 +91,10 @@ export const publishFlow: Flow = {
         await assertNoFriction(fc, status, sent.response.headers()['retry-after'], true);
         if (status >= 500) throw new TransientError(`x publish: answered ${status}`, true, undefined, status);
         if (status === 429) throw new TransientError('x publish: rate limited', false, undefined, 429);
-        if (status >= 400 || body.ok !== true) throw new PlatformRefusalError(`x publish: refused (${status})`, status);
+        // Only a 4xx is a definite refusal; a success status without a readable answer (a lost or
+        // truncated acknowledgement) may have posted: verification decides.
+        if (status >= 400) throw new PlatformRefusalError(`x publish: refused (${status})`, status);
+        if (body.ok !== true) throw new OutcomeUnknownError(`x publish: answered ${status} without a readable acknowledgement`);
       },
     },
     {

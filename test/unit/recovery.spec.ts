@@ -197,9 +197,14 @@ test.describe('defect 2: an expired lease counted a live owner as gone', () => {
       const resubmitted = await a.submit({ payload: { caption: 'Slow but alive' } });
       const duplicate = await runAction(b.kernel, resubmitted.action_id, { verifyInline: false });
       expect(duplicate).toMatchObject({ status: 'blocked', duplicate_of: action.action_id });
+      // A stopped waiting at its deadline (unknown, never a retry). Its slow call wakes up now and
+      // reaches its commit check, which sees the action moved on: nothing is committed.
       release();
-      expect((await running).status).toBe('confirmed_success');
-      expect(platform.effects).toHaveLength(1);
+      expect((await running).status).toBe('unknown');
+      await expect.poll(() => platform.calls.beforeCommit).toBe(1);
+      await a.services.store.audit.count(); // a round trip for the refused check to settle
+      expect(platform.effects).toHaveLength(0);
+      expect((await b.store.actions.get(action.action_id))!.state).toBe('unknown');
       expect(platform.calls.attempt).toBe(1);
     } finally {
       await b.close();

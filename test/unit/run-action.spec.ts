@@ -326,4 +326,20 @@ test.describe('runAction', () => {
       await h.close();
     }
   });
+
+  test('should stop waiting for a lane call that hangs past the deadline, and treat the attempt as ambiguous, never as absent', async () => {
+    const platform = new FakePlatform({ onAttempt: () => new Promise<void>(() => undefined) });
+    const h = await createHarness({ performer: platform, realSleep: true, config: { actionDeadlineMs: 400, absenceWindowMs: 100, verifyBaseMs: 10, verifyCapMs: 50, verifyMaxTries: 2 } });
+    try {
+      const action = await h.submit();
+      const outcome = await runAction(h.services.kernel, action.action_id);
+      expect(outcome.status).toBe('unknown');
+      expect(outcome.reason).toMatch(/^outcome_unknown: outcome unknown after attempt 1/);
+      expect(platform.calls.attempt).toBe(1);
+      expect(outcome.action.escalated_at).not.toBeNull();
+    } finally {
+      await h.close();
+    }
+  });
 });
+
