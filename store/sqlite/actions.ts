@@ -51,7 +51,9 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
   const killRow = db.prepare<[string, string], { scope: string; scope_id: string; engaged: number; reason: string | null; set_by: string; set_at: string }>(
     `SELECT * FROM kill_switches WHERE engaged = 1 AND ((scope = 'global') OR (scope = 'client' AND scope_id = ?) OR (scope = 'account' AND scope_id = ?))
      ORDER BY CASE scope WHEN 'global' THEN 0 WHEN 'client' THEN 1 ELSE 2 END LIMIT 1`);
-  const readGate = db.transaction((actionId: string): ActionGate | null => {
+  // Two indexed reads; no transaction around them (a BEGIN/COMMIT pair per check costs more than
+  // it buys: each read is atomic, and every write is a compare-and-set on state and fence anyway).
+  const readGate = (actionId: string): ActionGate | null => {
     const row = gateRow.get(actionId);
     if (!row) return null;
     const kill = killRow.get(row.client_id, row.platform_account_id);
@@ -60,7 +62,7 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
       account_state: row.account_state as AccountState, account_reason: row.account_reason,
       kill: kill ? { ...kill, engaged: true } as KillSwitch : null,
     };
-  });
+  };
   const addApproval = db.prepare('INSERT OR IGNORE INTO approvals (action_id, approver, approved_at) VALUES (?, ?, ?)');
   const approvals = db.prepare<[string], { approver: string }>('SELECT approver FROM approvals WHERE action_id = ? ORDER BY approved_at');
   const updates = new Map<string, Statement>();
