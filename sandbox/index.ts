@@ -33,6 +33,7 @@ export { LAG_SURFACES } from './lag.js';
 export type { WebhookFaultsInput } from './webhook-faults.js';
 export type { FiredEvent } from './fired.js';
 export { SEED_ACCOUNTS } from './seed.js';
+export { mulberry32 } from './rng.js';
 export { metaSignature } from './webhooks.js';
 
 const HOST = '127.0.0.1';

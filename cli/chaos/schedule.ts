@@ -1,16 +1,9 @@
 import type { ActionType } from '../../safety/index.js';
-import { SEED_ACCOUNTS } from '../../sandbox/index.js';
+import { mulberry32, SEED_ACCOUNTS } from '../../sandbox/index.js';
 
-/** mulberry32: a small seeded PRNG; the whole schedule is drawn from streams derived from --seed. */
+/** mulberry32 (the sandbox's own): the whole schedule is drawn from streams derived from --seed. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /** A stream seed from the run seed and a label (FNV-1a over both). */
