@@ -96,22 +96,43 @@ const bareHandle = (s: string | null | undefined) => (s ?? '').trim().replace(/^
  * Throws IdentityMismatchError (the kernel puts the account in needs_human); nothing is clicked.
  */
 export async function confirmCommitPage(fc: FlowContext): Promise<void> {
+  const seen = await readActiveAccount(fc, 'right before the commit click');
+  if (seen.confirmed) return;
+  const what = seen.wrong.length ? `the page shows another active account (${seen.wrong.join(', ')})` : 'the page shows no active account';
+  throw new IdentityMismatchError(seen.wrong.length ? seen.wrong : ['handle', 'switcher'], `identity at the commit on ${fc.annex.platform} ${seen.path}: ${what}; nothing was clicked`);
+}
+
+/**
+ * The viewer of a look (issue 8): a look reads the platform as the page's active account, so a
+ * session switched to another account (another tab, the app, the platform) shows *that*
+ * account's likes, follows and threads. Another active account → IdentityMismatchError (the
+ * look proves nothing; the kernel pauses the looks and puts the account in needs_human).
+ * Returns whether the page positively shows the action's account (a page without the account
+ * chrome confirms nothing, and an absence read on it proves nothing either).
+ */
+export async function confirmLookViewer(fc: FlowContext): Promise<boolean> {
+  const seen = await readActiveAccount(fc, 'during a verification look');
+  if (seen.wrong.length) {
+    throw new IdentityMismatchError(seen.wrong, `a look on ${fc.annex.platform} ${seen.path} ran as another account (${seen.wrong.join(', ')}): the session was switched; it proves nothing`);
+  }
+  return seen.confirmed;
+}
+
+/** The active account the current page shows (handle chrome, switcher selection), read in one round trip with the friction that can cover it. */
+async function readActiveAccount(fc: FlowContext, when: string): Promise<{ confirmed: boolean; wrong: string[]; path: string }> {
   const id = fc.layout.annex.identity;
   const f = fc.layout.annex.friction;
   const p = await probePage(fc.page, {
     text: { handle: id.handle, switcher: id.switcher_selection },
     visible: { checkpoint: f.checkpoint, ...(f.login ? { login: f.login } : {}) },
   });
-  if (p.visible.checkpoint) throw new CheckpointError(`checkpoint on ${fc.annex.platform} at ${p.path}, right before the commit click`);
-  if (p.visible.login) throw new AuthExpiredError(`${fc.annex.platform} shows its login form at ${p.path}, right before the commit click`);
+  if (p.visible.checkpoint) throw new CheckpointError(`checkpoint on ${fc.annex.platform} at ${p.path}, ${when}`);
+  if (p.visible.login) throw new AuthExpiredError(`${fc.annex.platform} shows its login form at ${p.path}, ${when}`);
   const want = bareHandle(fc.account.fingerprint.handle);
   const shown = { handle: p.text.handle, switcher: p.text.switcher };
   const read = Object.entries(shown).filter((e): e is [string, string] => e[1] !== null && e[1] !== undefined);
   const wrong = read.filter(([, v]) => bareHandle(v) !== want).map(([k]) => k);
-  if (!read.length || wrong.length || !want) {
-    const what = !read.length ? 'the page shows no active account' : `the page shows another active account (${wrong.join(', ')})`;
-    throw new IdentityMismatchError(read.length ? wrong : ['handle', 'switcher'], `identity at the commit on ${fc.annex.platform} ${p.path}: ${what}; nothing was clicked`);
-  }
+  return { confirmed: read.length > 0 && wrong.length === 0 && want !== '', wrong, path: p.path };
 }
 
 /** A selector of the recognised layout; a missing one means the annex does not cover this layout. */
@@ -332,6 +353,9 @@ export async function runFlow(fc: FlowContext, steps: FlowStep[], options: RunFl
 export async function runCheck<T>(fc: FlowContext, name: string, options: RunFlowOptions, check: (fc: FlowContext) => Promise<T>): Promise<{ result: T; proofs: ProofRef[] }> {
   try {
     const result = await check(fc);
+    // What the check leaves on screen passed the guardrails (a flow may have read friction as
+    // "nothing found"): a login or checkpoint page is never captured as the surface's layout.
+    await checkPage(fc, { allowErrorPage: true });
     await captureStep(fc, options.listeners, name, 'after');
     try {
       await settleListeners(fc);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { createFlowContext, gotoUrl, probePage, runCheck, runFlow, urlOf, type Flow, type FlowContext } from '../flows/index.js';
+import { confirmLookViewer, createFlowContext, gotoUrl, probePage, runCheck, runFlow, urlOf, type Flow, type FlowContext } from '../flows/index.js';
 import { startTrace, stopTrace, type ProofStore, type StepListener } from '../proofs/index.js';
 import {
   AuthExpiredError, DriftError, OutcomeUnknownError, PlatformRefusalError,
@@ -293,7 +293,13 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
 
     async verify(ctx, receipt, look): Promise<Verification> {
       const flow = flowOf(ctx);
-      const { result, trace } = await phase(ctx, 'verify', (fc) => runCheck(fc, 'verify', run, (f) => flow.verify(f, receipt, look)), () => true);
+      const { result, trace } = await phase(ctx, 'verify', (fc) => runCheck(fc, 'verify', run, async (f) => {
+        const seen = await flow.verify(f, receipt, look);
+        // Read as whom? Another active account throws (the look proves nothing); a page that
+        // does not show the account cannot prove an absence.
+        const viewer = await confirmLookViewer(f);
+        return seen.outcome === 'absent' && !viewer ? { ...seen, outcome: 'inconclusive' as const, precise: false } : seen;
+      }), () => true);
       const v = result.result;
       if (v.outcome === 'absent' && v.precise && !flow.absence.surfaces.includes(v.surface ?? '')) {
         // A flow bug, not a proof: a precise look must name a surface of its own rule.

@@ -1,6 +1,7 @@
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import { BudgetRefusedError, FencedError, StaleStateError, type Action, type ActionState, type ClaimOutcome, type PlatformAccount } from '../store/index.js';
 import { bounded, checkGates, checkKillSwitches, createActionContext, type Checkpoint, type EpisodeContext, type Holder } from './context.js';
+import { degradeAccount, type DegradedState } from './degrade.js';
 import type { KernelDeps } from './deps.js';
 import {
   AccountNotActiveError, classify, errorCode, IdempotencyError, IdentityMismatchError, KillSwitchError, OwnershipLostError, TransientError,
@@ -421,18 +422,8 @@ class ActionRun {
     this.budgetReserved = false;
   }
 
-  private async degrade(account: PlatformAccount, state: 'read_only' | 'needs_human' | 'reconnect_required', why: string): Promise<void> {
-    if (state === 'reconnect_required') {
-      // One expired session asks for a reconnect; repeated ones (§8.4) ask for a human.
-      const { authFailureLimit, authFailureWindowMs } = this.k.settings;
-      const n = await this.k.store.accounts.recordAuthFailure(account.platform_account_id, { at: this.now(), windowMs: authFailureWindowMs, action_id: this.action.action_id });
-      if (n >= authFailureLimit) {
-        state = 'read_only';
-        why = `repeated auth failures (${n} within ${authFailureWindowMs >= 3_600_000 ? `${Math.round(authFailureWindowMs / 3_600_000)} h` : `${Math.round(authFailureWindowMs / 60_000)} min`}; last: ${why}): a human must check the account`;
-      }
-    }
-    await this.k.store.accounts.setState(account.platform_account_id, state, `${why} (action ${this.action.action_id})`);
-    this.log.warn({ state }, 'account degraded');
+  private async degrade(account: PlatformAccount, state: DegradedState, why: string): Promise<void> {
+    await degradeAccount(this.k, { accountId: account.platform_account_id, state, why, actionId: this.action.action_id, at: this.now(), log: this.log });
   }
 }
 

@@ -2,7 +2,8 @@ import type { PlatformAccount } from '../store/index.js';
 import { absenceProof, absenceRuleFor, lookOf, nextLook } from './absence.js';
 import { bounded, type EpisodeContext } from './context.js';
 import type { KernelDeps } from './deps.js';
-import { errorCode } from './errors.js';
+import { degradeAccount } from './degrade.js';
+import { AuthExpiredError, errorCode, IdentityMismatchError } from './errors.js';
 import type { Logger } from './log.js';
 import type { AttemptReceipt, Performer, Verification } from './performer.js';
 import { backoffDelay, sleep as defaultSleep } from './retry.js';
@@ -11,7 +12,14 @@ import type { ActionTracker } from './tracker.js';
 export type Settled =
   | { outcome: 'present'; verification: Verification; look: number }
   | { outcome: 'absent'; look: number }
-  | { outcome: 'unknown'; why: string };
+  | { outcome: 'unknown'; why: string; paused?: boolean };
+
+/**
+ * Account states in which no look is taken: the session shows another account (needs_human)
+ * or none (reconnect_required), so a look would read someone else's platform or nothing. The
+ * looks resume, where they left off, once the account is active or read-only again.
+ */
+export const LOOKS_PAUSED: ReadonlySet<string> = new Set(['needs_human', 'reconnect_required']);
 
 export interface SettleOptions {
   performer: Performer;
@@ -60,12 +68,25 @@ export async function settle(k: KernelDeps, o: SettleOptions): Promise<Settled> 
       await sleep(plan.delayMs);
     }
     const n = o.countTries ? tries + 1 : i + 1;
+    const current = await k.store.accounts.get(o.account.platform_account_id);
+    if (current && LOOKS_PAUSED.has(current.state)) return { outcome: 'unknown', why: `${why}; looks paused while the account is ${current.state}`, paused: true };
     const ctx = o.context();
     let v: Verification;
     let failure: string | undefined;
     try {
       v = await bounded(o.performer.verify(ctx, o.receipt, { n, ...(plan.surface ? { surface: plan.surface } : {}) }), ctx.signal, `look ${n}`);
     } catch (error) {
+      if (error instanceof IdentityMismatchError || error instanceof AuthExpiredError) {
+        // The session cannot see as this account: the look proves nothing and is not a try.
+        const state = await degradeAccount(k, {
+          accountId: o.account.platform_account_id, state: error instanceof AuthExpiredError ? 'reconnect_required' : 'needs_human',
+          why: `verification look: ${error.code}`, actionId: o.tracker.action.action_id, at: now(), log: o.log,
+        });
+        if (LOOKS_PAUSED.has(state)) {
+          await o.tracker.note(`${o.label} ${n}: not taken as this account (${error.code}); the account is ${state}, looks paused until it is back`, { patch: ended(), tool: o.tool });
+          return { outcome: 'unknown', why: `${why}; looks paused (${error.code})`, paused: true };
+        }
+      }
       failure = errorCode(error);
       v = { outcome: 'inconclusive', level: o.receipt ? 1 : 0 };
       o.log.warn({ code: failure }, 'verification look failed');

@@ -5,7 +5,7 @@ import { bounded, createActionContext } from './context.js';
 import type { KernelDeps } from './deps.js';
 import { errorCode } from './errors.js';
 import { resultOf, type Performer } from './performer.js';
-import { settle } from './settle.js';
+import { LOOKS_PAUSED, settle } from './settle.js';
 import { traceFields } from './telemetry.js';
 import { ActionTracker } from './tracker.js';
 
@@ -140,6 +140,8 @@ export async function resolveEscalation(k: KernelDeps, escalationId: string, res
 export interface SweepReport {
   /** Unknown actions looked at. */
   checked: number;
+  /** Unknown actions not looked at: their account's session cannot look as it (needs_human, reconnect_required). */
+  paused: number;
   settled: { action_id: string; state: string }[];
   escalated: string[];
 }
@@ -157,10 +159,16 @@ export async function sweepUnknown(k: KernelDeps, options: { limit?: number } = 
   const now = (k.now ?? (() => new Date()))();
   const s = k.settings;
   const unknown = await k.store.actions.list({ state: 'unknown', limit: options.limit ?? 1000 });
-  const report: SweepReport = { checked: 0, settled: [], escalated: [] };
+  const report: SweepReport = { checked: 0, paused: 0, settled: [], escalated: [] };
   for (const action of unknown) {
     const pace = action.escalated_at ? 10 * s.verifyCapMs : Math.min(s.verifyCapMs, s.verifyBaseMs * 2 ** action.verify_tries);
     if (Date.parse(action.updated_at) + pace > now.getTime()) continue;
+    // A session switched to another account or logged out: no look until a human restores it.
+    const account = await k.store.accounts.get(action.platform_account_id);
+    if (account && LOOKS_PAUSED.has(account.state)) {
+      report.paused += 1;
+      continue;
+    }
     report.checked += 1;
     let settled: Action | null;
     try {

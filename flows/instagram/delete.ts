@@ -50,8 +50,9 @@ export const instagramDelete: Flow = {
 
   /** The post's own URL, the one known object: "not available" is the delete, the post still there its absence. */
   async verify(fc, receipt) {
-    const r = await readPostState(fc, postUrl(fc)).catch(() => undefined);
-    if (!r || r.state === 'other') return inconclusive('permalink', receipt ? 1 : 0);
+    // Friction (a login page, a checkpoint) is thrown, never read as an answer.
+    const r = await readPostState(fc, postUrl(fc));
+    if (r.state === 'other') return inconclusive('permalink', receipt ? 1 : 0);
     if (r.state === 'shown') return absent('permalink', true);
     return { outcome: 'present', level: 2, ...(receipt?.platform_object_id ? { platform_object_id: receipt.platform_object_id } : {}), permalink: postUrl(fc), surface: 'permalink', precise: true };
   },

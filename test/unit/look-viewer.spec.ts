@@ -1,0 +1,58 @@
+import { expect, test } from '@playwright/test';
+import { AuthExpiredError, IdentityMismatchError, runAction, sweepUnknown } from '../../safety/index.js';
+import { createHarness } from '../helpers/kernel.js';
+import { FakePlatform } from '../helpers/fake-platform.js';
+
+// Chaos seed 11: the platform switched the session to another account while the kernel was
+// looking for an ambiguous like; every later look read the other account's page, each counted
+// as a try, and the action was escalated although its absence was provable.
+test.describe('looks taken as another account (issue 8)', () => {
+  for (const [name, error, state] of [
+    ['the session switched to another account', new IdentityMismatchError(['handle'], 'a look ran as another account'), 'needs_human'],
+    ['the session logged out', new AuthExpiredError('login form during a look'), 'reconnect_required'],
+  ] as const) {
+    test(`should pause the looks without spending tries when ${name}, and finish the proof once the account is back`, async () => {
+      // An ambiguous error before anything landed: absence is provable by precise looks after the window.
+      const platform = new FakePlatform({ attempts: ['error_before_commit'], listingPrecise: true, absence: { windowMs: 5000, looks: 2 } });
+      const real = platform.verify.bind(platform);
+      let foreign = 1;
+      platform.verify = async (ctx, receipt, look) => {
+        if (foreign-- > 0) throw error;
+        return real(ctx, receipt, look);
+      };
+      const h = await createHarness({ performer: platform, config: { verifyMaxTries: 3, verifyBaseMs: 1000, verifyCapMs: 4000 } });
+      try {
+        const action = await h.submit();
+        const outcome = await runAction(h.services.kernel, action.action_id);
+        expect(outcome.status).toBe('unknown');
+        expect((await h.services.store.accounts.get(h.account.platform_account_id))!.state).toBe(state);
+        const paused = await h.services.store.actions.get(action.action_id);
+        expect(paused!.verify_tries).toBe(0);
+        const trail = (await h.services.store.audit.forAction(action.action_id)).map((r) => r.event.reason ?? '');
+        expect(trail.some((r) => /not taken as this account \((identity_mismatch|auth_expired)\)/.test(r))).toBe(true);
+
+        // While the account cannot look as itself, the sweep takes no look at all.
+        const looks = platform.calls.verify;
+        h.clock.advance(60_000);
+        const skipped = await sweepUnknown(h.services.kernel);
+        expect(skipped).toMatchObject({ checked: 0, paused: 1 });
+        expect(platform.calls.verify).toBe(looks);
+
+        // A human restores the account: the looks resume and prove the absence; no second attempt.
+        await h.services.store.accounts.setState(h.account.platform_account_id, 'active', null);
+        for (let i = 0; i < 6 && (await h.services.store.actions.get(action.action_id))!.state === 'unknown'; i += 1) {
+          h.clock.advance(10_000);
+          await sweepUnknown(h.services.kernel);
+        }
+        const settled = await h.services.store.actions.get(action.action_id);
+        expect(settled!.state).toBe('postcheck_complete');
+        expect(settled!.result.error_code).toBe('verified_absent');
+        expect(settled!.escalated_at).toBeFalsy();
+        expect(platform.calls.attempt).toBe(1);
+        expect(platform.effects).toHaveLength(0);
+      } finally {
+        await h.close();
+      }
+    });
+  }
+});
