@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { resolveConfig } from '../../config/index.js';
 import { createServices, launchBrowserProvider } from '../../runners/index.js';
 import { recoverInterrupted, runAction, sleep, submitAction, succeeded, type Action } from '../../safety/index.js';
-import { createBrowserLane, loginSandboxAccount } from '../demo.js';
+import { createBrowserLane } from '../demo.js';
+import { operatorClear } from './operator.js';
 import type { Plan, PlanItem } from './schedule.js';
 
 const [planFile, workerArg] = process.argv.slice(2) as [string, string];
@@ -44,21 +45,11 @@ async function recoverMine(): Promise<void> {
   }
 }
 
-/** The operator stand-in: an account the kernel degraded is checked by a human, who logs in again and clears it. */
+/** The operator stand-in (operator.ts): a degraded account is logged in again and made active. */
 async function operator(accountId: string): Promise<void> {
-  const account = await store.accounts.get(accountId);
-  if (!account || account.state === 'active') return;
-  const a = accounts.get(accountId)!;
-  for (let n = 1; n <= 3; n += 1) {
-    try {
-      await loginSandboxAccount(services, provider, { platforms: origins }, { platform: a.platform, platform_account_id: a.id, handle: a.handle, password: a.password });
-      break;
-    } catch (error) {
-      if (n === 3) emit({ ev: 'operator_login_failed', account: accountId, error: (error as Error).message.split('\n')[0] });
-    }
-  }
-  await store.accounts.setState(accountId, 'active', null);
-  emit({ ev: 'operator', account: accountId, was: account.state, reason: account.state_reason?.slice(0, 160) ?? null });
+  const cleared = await operatorClear(services, provider, origins, accounts.get(accountId)!);
+  if (cleared?.login_failed) emit({ ev: 'operator_login_failed', account: accountId, error: cleared.login_failed });
+  if (cleared) emit({ ev: 'operator', account: accountId, was: cleared.was, reason: cleared.reason });
 }
 
 async function submit(item: PlanItem): Promise<Action | undefined> {

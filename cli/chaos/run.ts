@@ -11,7 +11,8 @@ import { createBrowserLane, loginSandboxAccount, type DemoLane } from '../demo.j
 import { budgetViolations, countEffects, splitUnknowns, type Budgets, type Effect } from './count.js';
 import { adminApi, firedCounts, installFaults, webhookReceiver } from './faults.js';
 import { finalVerification } from './final-verify.js';
-import { buildPlan, derive, type Plan } from './schedule.js';
+import { operatorClear } from './operator.js';
+import { buildPlan, derive, type ChaosAccount, type Plan } from './schedule.js';
 
 export interface ChaosOptions {
   actions: number;
@@ -104,7 +105,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     if (runners.hangs.length) own.runner_hang_kill = runners.hangs.length;
     // The platform calms down: no new injected faults (lag and pending reverts stay), then recovery and verification settle.
     await admin('DELETE', '/__sandbox/faults');
-    const settled = await settle(services, plan);
+    const settled = await settle(services, plan, (a) => operatorClear(services, provider, sandbox.platforms, a));
     await sleep(3000); // reverts scheduled up to 2.5 s after their effect
     const actions = await runActions(services, plan);
     const effects = ((await admin('GET', '/__sandbox/effects')).json as { data: Effect[] }).data;
@@ -123,7 +124,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       escalated_by_type: tally(unknown.escalated.map((a) => `${a.platform} ${a.action_type}`)),
       planned: plan.items.length, effects: effects.length, unknown_effects: counts.unknown_effects,
       states: tally(actions.map((a) => (a.state === 'queued' ? 'queued(deferred)' : a.state === 'postcheck_complete' ? (a.result.error_code ? 'failed' : 'succeeded') : a.state))),
-      operator_clears: runners.operator, hung_actions: runners.hangs.map((h) => h.action_id), recovered: runners.recovered + settled.recovered, runner_crashes: runners.crashes,
+      operator_clears: runners.operator + settled.operator, hung_actions: runners.hangs.map((h) => h.action_id), recovered: runners.recovered + settled.recovered, runner_crashes: runners.crashes,
       ...(unavailable.length ? { faults_unavailable: unavailable } : {}), run_id: runId, data_dir: config.dataDir,
     };
     writeFileSync(join(runDir, 'report.json'), JSON.stringify({ ...report, findings: counts.findings, budget: budget.details, final_verify: noticed }, null, 1));
@@ -174,7 +175,7 @@ async function runActions(services: Services, plan: Plan): Promise<Action[]> {
  * After the runners: recovery takes over anything a dead runner left (once its owner is stale),
  * then every `unknown` is verified until it is confirmed, proven absent or escalated.
  */
-async function settle(services: Services, plan: Plan): Promise<{ recovered: number }> {
+async function settle(services: Services, plan: Plan, clear: (a: ChaosAccount) => Promise<unknown>): Promise<{ recovered: number; operator: number }> {
   const { kernel, config } = services;
   let recovered = 0;
   const until = Date.now() + config.ownerStaleMs * 4 + 10_000;
@@ -185,14 +186,21 @@ async function settle(services: Services, plan: Plan): Promise<{ recovered: numb
     if (running.length === 0 || Date.now() > until) break;
     await sleep(300);
   }
+  // The operator checks every account the run left degraded, as the farm's humans would; a
+  // look that finds a session switched or logged out pauses its action until then.
+  let operator = 0;
+  const clearAll = async () => {
+    for (const a of plan.accounts) if (await clear(a)) operator += 1;
+  };
   for (let sweep = 0; sweep < 50; sweep += 1) {
+    await clearAll();
     const open = (await runActions(services, plan)).filter((a) => a.state === 'unknown' && !a.escalated_at);
     if (open.length === 0) break;
     for (const a of open) {
       await Promise.race([resolveUnknown(kernel, a.action_id, { maxTries: 1 }).catch(() => undefined), sleep(120_000)]);
     }
   }
-  return { recovered };
+  return { recovered, operator };
 }
 
 /** Spawns one runner per partition; SIGKILLs them at the plan's kill points and starts a new one each time. */
