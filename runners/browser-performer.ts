@@ -275,7 +275,12 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
 
     async precheck(ctx): Promise<Precheck> {
       const flow = flowOf(ctx);
-      const { result, trace } = await phase(ctx, 'precheck', (fc) => runCheck(fc, 'precheck', run, (f) => flow.precheck(f)), (r) => r.result.exists);
+      const { result, trace } = await phase(ctx, 'precheck', (fc) => runCheck(fc, 'precheck', run, async (f) => {
+        const found = await flow.precheck(f);
+        // "Already done" read as another account (a like, a follow) would record an effect that never happened.
+        await confirmLookViewer(f);
+        return found;
+      }), (r) => r.result.exists);
       for (const p of [...result.proofs, ...(trace ? [trace] : [])]) ctx.addProof(p);
       return result.result;
     },

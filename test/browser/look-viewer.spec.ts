@@ -69,3 +69,18 @@ test('should read a login page met by a look as an expired session, never as the
   expect(trail.some((r) => r.startsWith('look 1: not taken as this account (auth_expired)'))).toBe(true);
   expect(await readDriftRecords(h.h.dir)).toEqual([]);
 });
+
+test('should refuse a pre-check read as another account (its "already liked" would be someone else\'s): blocked before any attempt, nothing applied, account needs_human', async ({ provider, sandbox, admin }) => {
+  // The switch lands on the pre-check's post page, after the identity check passed on home.
+  await admin.fault({ kind: 'account_switch', platform: 'instagram', account: IG.northwind.handle, to: IG.lumen.handle, match: { method: 'GET', surface: 'post' } });
+  const h = (b = await browserHarness(provider, sandbox));
+  const action = await h.submit('like', { target: 'SEED2aBc' });
+  const outcome = await h.run(action);
+  // Blocked before any attempt: nothing reached the platform.
+  expect(outcome.status, outcome.reason).toBe('blocked');
+  expect(outcome.reason).toMatch(/^precheck_failed: identity_mismatch/);
+  expect((await h.h.services.store.accounts.get(h.account.platform_account_id))!.state).toBe('needs_human');
+  expect(h.recorder.calls.some((c) => c.step === 'like')).toBe(false);
+  await admin.quiesce();
+  expect(await admin.effects()).toEqual([]);
+});
