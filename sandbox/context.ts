@@ -15,8 +15,10 @@ export interface PlatformOptions {
   containerTtlMs: number;
   /** Graph content_publishing_limit quota_total per 24 h. @default 100 */
   igPublishQuota: number;
-  /** X v2 requests allowed per account and endpoint per 15-minute window. @default 300 */
-  xRateLimit: number;
+  /** X v2 requests per caller and endpoint per 15-minute window, for every endpoint; absent = X's per-endpoint table (sandbox/x/api-limits.ts). */
+  xRateLimit?: number;
+  /** X POST /2/tweets 24-hour caps per user and per app; absent = X's (100 per user, 10,000 per app). */
+  xPostCaps24h?: { user?: number; app?: number };
 }
 
 /** Everything a route needs, wired once by startSandbox. */

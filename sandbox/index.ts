@@ -55,8 +55,10 @@ export interface SandboxOptions {
   containerTtlMs?: number;
   /** Graph content publishing quota per 24 h. @default 100 */
   igPublishQuota?: number;
-  /** X v2 requests per account and endpoint per 15 minutes. @default 300 */
+  /** X v2 requests per caller and endpoint per 15 minutes, replacing X's per-endpoint table (sandbox/x/api-limits.ts). @default the table */
   xRateLimit?: number;
+  /** X POST /2/tweets 24-hour caps (x-user-limit-24hour-* / x-app-limit-24hour-*). @default { user: 100, app: 10000 } */
+  xPostCaps24h?: { user?: number; app?: number };
   /** Webhook delivery: attempts, backoff base, per-attempt timeout. @default { maxAttempts: 5, baseMs: 200, timeoutMs: 5000 } */
   webhook?: Partial<WebhookOptions>;
   /** Read-after-write lag per surface (sandbox/README.md "Eventual consistency"). @default off */
@@ -87,7 +89,8 @@ const optionsSchema = z
     containerDelayMs: z.number().int().min(0).max(600_000).default(300),
     containerTtlMs: z.number().int().min(1).default(86_400_000),
     igPublishQuota: z.number().int().min(1).default(100),
-    xRateLimit: z.number().int().min(1).default(300),
+    xRateLimit: z.number().int().min(1).optional(),
+    xPostCaps24h: z.object({ user: z.number().int().min(1).optional(), app: z.number().int().min(1).optional() }).strict().optional(),
     webhook: z
       .object({ maxAttempts: z.number().int().min(1).max(20).default(5), baseMs: z.number().int().min(0).max(60_000).default(200), timeoutMs: z.number().int().min(100).max(60_000).default(5000) })
       .strict()
@@ -155,7 +158,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const reverter = new Reverter(world, faults);
   world.events.onEffect = (effect) => reverter.onEffect(effect);
   const avatars = new Map<string, Promise<Buffer>>();
-  const platformOptions: PlatformOptions = { containerDelayMs: o.containerDelayMs, containerTtlMs: o.containerTtlMs, igPublishQuota: o.igPublishQuota, xRateLimit: o.xRateLimit };
+  const platformOptions: PlatformOptions = { containerDelayMs: o.containerDelayMs, containerTtlMs: o.containerTtlMs, igPublishQuota: o.igPublishQuota, xRateLimit: o.xRateLimit, xPostCaps24h: o.xPostCaps24h };
   const ctx: SandboxContext = {
     state,
     world,

@@ -6,8 +6,9 @@ test.describe('sandbox X API v2', () => {
     const me = await call(`${base}/2/users/me?user.fields=profile_image_url,public_metrics`, { token: X.northwind.token });
     expect(me.json.data).toMatchObject({ id: X.northwind.id, username: X.northwind.handle, name: 'Northwind Bakery' });
     expect(me.json.data.public_metrics.followers_count).toBe(1);
-    expect(me.headers.get('x-rate-limit-limit')).toBe('300');
-    expect(me.headers.get('x-rate-limit-remaining')).toBe('299');
+    // GET /2/users/me: 75 requests per 15 minutes per user.
+    expect(me.headers.get('x-rate-limit-limit')).toBe('75');
+    expect(me.headers.get('x-rate-limit-remaining')).toBe('74');
     expect(Number(me.headers.get('x-rate-limit-reset'))).toBeGreaterThan(Date.now() / 1000);
     const byName = await call(`${base}/2/users/by/username/${X.ana.handle}`, { token: X.northwind.token });
     expect(byName.json.data.id).toBe(X.ana.id);
@@ -27,7 +28,7 @@ test.describe('sandbox X API v2', () => {
     expect(created.status).toBe(201);
     expect(created.json.data).toMatchObject({ text: 'Fresh rye today', edit_history_tweet_ids: [created.json.data.id] });
     const id = created.json.data.id;
-    expect((await call(`${base}/2/tweets/${id}`, { token: X.northwind.token })).json.data).toMatchObject({ id, author_id: X.northwind.id });
+    expect((await call(`${base}/2/tweets/${id}?tweet.fields=author_id`, { token: X.northwind.token })).json.data).toMatchObject({ id, author_id: X.northwind.id });
     const list = await call(`${base}/2/users/${X.northwind.id}/tweets?max_results=5`, { token: X.northwind.token });
     expect(list.json.data[0].id).toBe(id);
     expect(list.json.meta).toMatchObject({ newest_id: id });
@@ -61,8 +62,8 @@ test.describe('sandbox X API v2', () => {
     const dm = await call(`${base}/2/dm_conversations/with/${X.ana.id}/messages`, { method: 'POST', token: X.northwind.token, body: { text: 'Yes, we do cakes!' } });
     expect(dm.status).toBe(201);
     expect(dm.json.data.dm_conversation_id).toBe(`${X.northwind.id}-${X.ana.id}`);
-    const events = await call(`${base}/2/dm_conversations/with/${X.ana.id}/dm_events`, { token: X.northwind.token });
-    expect(events.json.data[0]).toMatchObject({ id: dm.json.data.dm_event_id, text: 'Yes, we do cakes!', sender_id: X.northwind.id });
+    const events = await call(`${base}/2/dm_conversations/with/${X.ana.id}/dm_events?dm_event.fields=sender_id`, { token: X.northwind.token });
+    expect(events.json.data[0]).toEqual({ id: dm.json.data.dm_event_id, event_type: 'MessageCreate', text: 'Yes, we do cakes!', sender_id: X.northwind.id });
     expect((await admin.effects({ platform: 'x' })).map((e) => [e.kind, e.object_id, e.target_id])).toEqual([
       ['like', '1860000000000000002', '1860000000000000002'],
       ['follow', X.lumen.id, X.lumen.id],
@@ -78,7 +79,8 @@ test.describe('sandbox X API v2', () => {
     const res = await call(`${base}/2/tweets`, { method: 'POST', token: X.northwind.token, body: { text: 'x'.repeat(281) } });
     expect(res.status).toBe(400);
     expect(res.json.title).toBe('Invalid Request');
-    expect(res.json.errors[0].message).toContain('text');
+    expect(Object.keys(res.json.errors[0].parameters)).toEqual(['text']);
+    expect(res.json.errors[0].message).toContain('Your Tweet text is too long');
     const missing = await call(`${base}/2/dm_conversations/with/${X.ana.id}/messages`, { method: 'POST', token: X.northwind.token, body: {} });
     expect(missing.json.errors[0].message).toContain('`text` field is required');
   });
