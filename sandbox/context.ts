@@ -13,6 +13,8 @@ export interface PlatformOptions {
   containerDelayMs: number;
   /** Unpublished containers become EXPIRED after this long (Graph: 24 h). @default 86400000 */
   containerTtlMs: number;
+  /** Graph REELS (and video carousel items) go IN_PROGRESS → FINISHED after this delay plus a seeded draw of up to half of it. @default 3000 */
+  reelDelayMs: number;
   /** Graph content_publishing_limit quota_total per 24 h. @default 100 */
   igPublishQuota: number;
   /** X v2 requests per caller and endpoint per 15-minute window, for every endpoint; absent = X's per-endpoint table (sandbox/x/api-limits.ts). */

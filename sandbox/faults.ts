@@ -11,6 +11,8 @@ const API_ONLY = ['container_stuck', 'token_expired'] as const;
 const UI_ONLY = ['checkpoint', 'action_blocked', 'session_expired', 'wrong_account', 'receipt_missing', 'share_stays_enabled', 'account_switch'] as const;
 
 export const FAULT_KINDS = [...BOTH_LANES, ...API_ONLY, ...UI_ONLY] as const;
+/** Meta's throttling error codes a Graph rate_limit fault can answer with (sandbox/instagram/graph-errors.ts). */
+export const GRAPH_RATE_LIMIT_CODES = [4, 17, 32, 613, 80002] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** Where a request went, for rules placed after K matching requests. */
@@ -40,8 +42,10 @@ export const faultInputSchema = z
     count: z.number().int().min(1).max(1_000_000).optional(),
     /** latency: added milliseconds. */
     ms: z.number().int().min(0).max(120_000).optional(),
-    /** rate_limit: seconds announced in Retry-After / x-rate-limit-reset. */
+    /** rate_limit: seconds announced in Retry-After / x-rate-limit-reset (Graph: estimated_time_to_regain_access, in minutes rounded up). */
     retry_after_s: z.number().int().min(0).max(86_400).optional(),
+    /** rate_limit on the Instagram API: Meta's error code (4 app, 17 user, 32 page, 613 custom, 80002 Instagram BUC); default 4. */
+    graph_code: z.literal(GRAPH_RATE_LIMIT_CODES).optional(),
     /** Seed of this rule's random stream; default derived from the sandbox seed and the rule number. */
     seed: z.number().int().optional(),
     /** The first `after` matching requests never fire; counting and rates start with request after+1. */
@@ -59,6 +63,8 @@ export const faultInputSchema = z
     if (v.kind === 'latency' && v.ms === undefined) ctx.addIssue({ code: 'custom', path: ['ms'], message: 'latency needs ms' });
     if (v.to !== undefined && v.kind !== 'account_switch') ctx.addIssue({ code: 'custom', path: ['to'], message: 'only account_switch takes to' });
     if (v.jitter_ms !== undefined && v.kind !== 'revert') ctx.addIssue({ code: 'custom', path: ['jitter_ms'], message: 'only revert takes jitter_ms' });
+    if (v.graph_code !== undefined && (v.kind !== 'rate_limit' || v.platform !== 'instagram' || v.lane === 'ui'))
+      ctx.addIssue({ code: 'custom', path: ['graph_code'], message: 'only an Instagram API rate_limit takes graph_code' });
     const only = (API_ONLY as readonly string[]).includes(v.kind) ? 'api' : (UI_ONLY as readonly string[]).includes(v.kind) ? 'ui' : undefined;
     if (only && v.lane && v.lane !== only) ctx.addIssue({ code: 'custom', path: ['lane'], message: `${v.kind} exists only on the ${only} lane` });
   });
@@ -76,6 +82,7 @@ export interface FaultRule {
   remaining?: number;
   ms?: number;
   retry_after_s?: number;
+  graph_code?: (typeof GRAPH_RATE_LIMIT_CODES)[number];
   jitter_ms?: number;
   to?: string;
   after?: number;
@@ -132,6 +139,7 @@ export class Faults {
       remaining: input.rate === undefined ? (input.count ?? 1) : undefined,
       ms: input.ms,
       retry_after_s: input.retry_after_s,
+      ...(input.graph_code !== undefined ? { graph_code: input.graph_code } : {}),
       ...(input.jitter_ms !== undefined ? { jitter_ms: input.jitter_ms } : {}),
       ...(input.to !== undefined ? { to: input.to } : {}),
       ...(input.after !== undefined ? { after: input.after } : {}),

@@ -5,7 +5,8 @@ import type { FaultRule, Faults, FaultScope, RequestSurface } from './faults.js'
 export interface FaultResponses {
   serverError(res: Response): void;
   afterCommit(res: Response): void;
-  rateLimited(res: Response, retryAfterS: number): void;
+  /** `rule` and `scope` let a lane render the fault's details (Graph: error code, usage header keyed by account). */
+  rateLimited(res: Response, retryAfterS: number, rule?: FaultRule, scope?: FaultScope): void;
   tokenExpired?(res: Response): void;
 }
 
@@ -37,7 +38,7 @@ export class FaultGate {
     }
     const limited = this.faults.take('rate_limit', scope);
     if (limited) {
-      answer.rateLimited(res, retryAfter(limited));
+      answer.rateLimited(res, retryAfter(limited), limited, scope);
       return true;
     }
     if (scope.action && this.faults.take('5xx_before_commit', scope)) {

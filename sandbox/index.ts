@@ -51,6 +51,8 @@ export interface SandboxOptions {
   seed?: number;
   /** Graph containers go IN_PROGRESS → FINISHED after this many ms. @default 300 */
   containerDelayMs?: number;
+  /** Graph REELS and video carousel items finish processing after this many ms plus a seeded draw of up to half of it. @default 3000 */
+  reelDelayMs?: number;
   /** Unpublished containers expire after this many ms. @default 86400000 */
   containerTtlMs?: number;
   /** Graph content publishing quota per 24 h. @default 100 */
@@ -87,6 +89,7 @@ const optionsSchema = z
     adminToken: z.string().min(8).optional(),
     seed: z.number().int().optional(),
     containerDelayMs: z.number().int().min(0).max(600_000).default(300),
+    reelDelayMs: z.number().int().min(0).max(600_000).default(3000),
     containerTtlMs: z.number().int().min(1).default(86_400_000),
     igPublishQuota: z.number().int().min(1).default(100),
     xRateLimit: z.number().int().min(1).optional(),
@@ -158,7 +161,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const reverter = new Reverter(world, faults);
   world.events.onEffect = (effect) => reverter.onEffect(effect);
   const avatars = new Map<string, Promise<Buffer>>();
-  const platformOptions: PlatformOptions = { containerDelayMs: o.containerDelayMs, containerTtlMs: o.containerTtlMs, igPublishQuota: o.igPublishQuota, xRateLimit: o.xRateLimit, xPostCaps24h: o.xPostCaps24h };
+  const platformOptions: PlatformOptions = { containerDelayMs: o.containerDelayMs, reelDelayMs: o.reelDelayMs, containerTtlMs: o.containerTtlMs, igPublishQuota: o.igPublishQuota, xRateLimit: o.xRateLimit, xPostCaps24h: o.xPostCaps24h };
   const ctx: SandboxContext = {
     state,
     world,

@@ -48,6 +48,26 @@ export interface Post {
   /** The platform reverted its creation (or its deletion). */
   reverted_at?: string;
   via: 'ui' | 'api' | 'seed' | 'audience';
+  /** Instagram Graph `media_type`; absent = IMAGE. */
+  media_type?: IgMediaType;
+  /** Instagram Graph `media_product_type`; absent = FEED. */
+  media_product_type?: 'FEED' | 'REELS';
+  /** Instagram carousel album: its items, in order. */
+  children?: PostChild[];
+  /** Instagram video (reel) file under the media directory; `media` is then its thumbnail. */
+  video?: string;
+  /** Instagram reel also shown in the feed (Graph `share_to_feed` / `is_shared_to_feed`). */
+  share_to_feed?: boolean;
+}
+
+export type IgMediaType = 'IMAGE' | 'VIDEO' | 'CAROUSEL_ALBUM';
+
+/** One item of an Instagram carousel album (an IG Media of its own, listed only under the album). */
+export interface PostChild {
+  id: string;
+  media_type: 'IMAGE' | 'VIDEO';
+  media?: string;
+  video?: string;
 }
 
 /** Instagram comments and replies to comments. */
@@ -87,11 +107,28 @@ export interface Message {
 
 export type ContainerStatus = 'IN_PROGRESS' | 'FINISHED' | 'ERROR' | 'EXPIRED' | 'PUBLISHED';
 
+/** What a Graph container was created as (`media_type` of POST /{ig-user-id}/media; absent = IMAGE). */
+export type ContainerKind = 'IMAGE' | 'VIDEO' | 'CAROUSEL' | 'REELS';
+
 /** Instagram Graph media container (content publishing step 1). */
 export interface Container {
   id: string;
   account_id: string;
-  image_url: string;
+  /** IMAGE containers (and image carousel items). */
+  image_url?: string;
+  media_type?: ContainerKind;
+  /** A carousel item, publishable only through a CAROUSEL container. */
+  is_carousel_item?: boolean;
+  /** CAROUSEL: the item containers, in order. */
+  children?: string[];
+  /** REELS and VIDEO carousel items. */
+  video_url?: string;
+  /** REELS: also shown in the feed. */
+  share_to_feed?: boolean;
+  /** Fetched video file (loopback video_url). */
+  video?: string;
+  /** Graph error_subcode behind an ERROR status. */
+  error_subcode?: number;
   caption: string;
   media?: string;
   created_at: string;
@@ -131,6 +168,10 @@ export interface Effect {
   /** The platform undid it later (`revert` fault): gone from every surface, kept here. */
   reverted: boolean;
   reverted_at?: string;
+  /** Instagram publishes: the Graph `media_type` of what went live (IMAGE, CAROUSEL_ALBUM, VIDEO). */
+  media_type?: IgMediaType;
+  /** Instagram publishes: FEED or REELS. */
+  media_product_type?: 'FEED' | 'REELS';
 }
 
 export interface WebhookSubscription {

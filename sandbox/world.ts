@@ -27,6 +27,9 @@ export interface WorldEvents {
 
 const now = () => new Date().toISOString();
 
+/** What makes an Instagram post a carousel album or a reel. */
+export type PostShape = Pick<Post, 'media_type' | 'media_product_type' | 'children' | 'video' | 'share_to_feed'>;
+
 /**
  * The use cases of the simulated platforms: every side effect, whether it came through the
  * browser or the API, is applied here and written to the ground-truth log in the same step.
@@ -100,7 +103,7 @@ export class World {
       .slice(0, limit);
   }
 
-  private record(account: Account, kind: EffectKind, object_id: string, payload: string, via: Lane, target_id?: string, text?: string): Effect {
+  private record(account: Account, kind: EffectKind, object_id: string, payload: string, via: Lane, target_id?: string, text?: string, extra: Partial<Effect> = {}): Effect {
     const effect: Effect = {
       seq: (this.data.effects.at(-1)?.seq ?? 0) + 1,
       platform: account.platform,
@@ -114,14 +117,18 @@ export class World {
       at: now(),
       via,
       reverted: false,
+      ...extra,
     };
     this.data.effects.push(effect);
     this.events.onEffect?.(effect);
     return effect;
   }
 
-  /** Publishes a post (Instagram image + caption, X text); an X post with `reply_to` is a reply. */
-  async publish(account: Account, input: { text: string; media?: string; reply_to?: string }, via: Lane | 'audience', ghost = false): Promise<Post> {
+  /**
+   * Publishes a post (Instagram image + caption, X text); an X post with `reply_to` is a reply.
+   * `shape` makes an Instagram post a carousel album or a reel; its effect records the media type.
+   */
+  async publish(account: Account, input: { text: string; media?: string; reply_to?: string; shape?: PostShape }, via: Lane | 'audience', ghost = false): Promise<Post> {
     const platform = account.platform;
     const id = platform === 'instagram' ? this.state.nextId('17900', 12) : this.state.nextId('18600', 14);
     const post: Post = {
@@ -134,11 +141,13 @@ export class World {
       ...(input.reply_to ? { reply_to: input.reply_to } : {}),
       created_at: now(),
       via,
+      ...input.shape,
     };
     if (ghost) return post;
     this.data.posts.push(post);
     this.lag.register(lagKey.post(id), input.reply_to ? 'reply_post' : 'post');
-    if (via !== 'audience') this.record(account, input.reply_to ? 'reply' : 'publish', id, input.text, via, input.reply_to, input.text);
+    const kind = platform === 'instagram' ? { media_type: post.media_type ?? 'IMAGE', media_product_type: post.media_product_type ?? 'FEED' } : {};
+    if (via !== 'audience') this.record(account, input.reply_to ? 'reply' : 'publish', id, input.text, via, input.reply_to, input.text, kind);
     await this.state.save();
     return post;
   }

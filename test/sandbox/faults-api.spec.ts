@@ -51,11 +51,17 @@ test.describe('sandbox API faults', () => {
     expect(x.status).toBe(429);
     expect(x.headers.get('x-rate-limit-remaining')).toBe('0');
     expect(Number(x.headers.get('x-rate-limit-reset')) - Math.ceil(Date.now() / 1000)).toBeGreaterThanOrEqual(6);
+    expect(await admin.effects()).toHaveLength(0);
+  });
+
+  test('should answer a Graph rate_limit as Meta does: 400, code 4, usage headers, no Retry-After, no effect', async ({ sandbox, admin }) => {
     await admin.fault({ kind: 'rate_limit', platform: 'instagram', retry_after_s: 3 });
     const ig = await call(g(sandbox.platforms.instagram, '/me'), { token: IG.northwind.token });
-    expect(ig.status).toBe(429);
-    expect(ig.headers.get('retry-after')).toBe('3');
-    expect(ig.json.error.code).toBe(4);
+    expect(ig.status).toBe(400);
+    expect(ig.headers.get('retry-after')).toBeNull();
+    expect(ig.json.error).toMatchObject({ code: 4, type: 'OAuthException', is_transient: true });
+    expect(JSON.parse(ig.headers.get('x-business-use-case-usage')!)[IG.northwind.id][0]).toMatchObject({ type: 'instagram', call_count: 100, estimated_time_to_regain_access: 1 });
+    expect(JSON.parse(ig.headers.get('x-app-usage')!).call_count).toBe(100);
     expect(await admin.effects()).toHaveLength(0);
   });
 

@@ -50,7 +50,9 @@ test.describe('sandbox Instagram Graph API', () => {
     const effects = await admin.effects({ platform: 'instagram', kind: 'publish' });
     expect(effects).toEqual([expect.objectContaining({ kind: 'publish', object_id: mediaId, via: 'api', account: { id: IG.northwind.id, handle: IG.northwind.handle }, payload_sha256: sha256(caption) })]);
     const again = await call(g(base, `/${IG.northwind.id}/media_publish`), { method: 'POST', token: IG.northwind.token, body: { creation_id: container } });
-    expect(again.json.error.code).toBe(9007);
+    // Already published: Graph's documented 506 "Duplicate Post", not a not-ready or expired code.
+    expect(again.status).toBe(400);
+    expect(again.json.error).toMatchObject({ code: 506, error_user_title: 'Duplicate Post' });
     expect(await admin.effects({ kind: 'publish' })).toHaveLength(1);
   });
 
