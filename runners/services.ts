@@ -1,6 +1,6 @@
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { RaizeConfig } from '../config/index.js';
-import { createSqliteStore, type Store } from '../store/index.js';
+import { createSqliteStore, createVault, loadSecretKey, type Store, type Vault } from '../store/index.js';
 import { createLogger, createTelemetry, newOwnerId, stopOwner, type KernelDeps, type Logger, type LoggerOptions, type Telemetry } from '../safety/index.js';
 import { PerformerRegistry } from './performers.js';
 
@@ -12,6 +12,8 @@ export interface Services {
   readonly performers: PerformerRegistry;
   /** What runAction and friends take: the kernel's whole world. */
   readonly kernel: KernelDeps;
+  /** Sealed API tokens per account (the key is loaded, or generated, on first use). */
+  readonly vault: Vault;
   close(): Promise<void>;
 }
 
@@ -48,8 +50,12 @@ export function createServices(config: RaizeConfig, overrides: ServiceOverrides 
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
     ...(overrides.now ? { now: overrides.now } : {}),
   };
+  let vault: Vault | undefined;
   return {
     config, store, logger, telemetry, performers, kernel,
+    get vault() {
+      return (vault ??= createVault(store.secrets, loadSecretKey(config.dataDir, config.secretKey), kernel.now));
+    },
     async close() {
       stopOwner(kernel);
       await store.close();

@@ -1,6 +1,6 @@
 import type {
   Action, ActionResult, ActionState, AuditCheckpoint, AuditEvent, AuditRecord, Budget, Client, Episode, Escalation, Owner,
-  KillScope, KillSwitch, LedgerEntry, LedgerStatus, PlatformAccount, AccountState, Policy, PolicyInput,
+  KillScope, KillSwitch, LedgerEntry, SealedSecret, SecretKind, LedgerStatus, PlatformAccount, AccountState, Policy, PolicyInput,
 } from './records.js';
 
 /**
@@ -19,6 +19,7 @@ export interface Store {
   readonly audit: AuditLog;
   readonly escalations: EscalationRepository;
   readonly owners: OwnerRepository;
+  readonly secrets: SecretRepository;
   close(): Promise<void>;
 }
 
@@ -221,4 +222,14 @@ export interface EscalationRepository {
   create(escalation: Escalation): Promise<Escalation>;
   open(): Promise<Escalation[]>;
   resolve(escalationId: string, by: string): Promise<void>;
+}
+
+/** Sealed credentials per account (store/vault.ts seals and opens them; the store never sees a value). */
+export interface SecretRepository {
+  /** Inserts or replaces the account's secret of this kind. */
+  put(secret: SealedSecret): Promise<SealedSecret>;
+  get(accountId: string, kind: SecretKind): Promise<SealedSecret | null>;
+  /** Every sealed secret (key rotation re-seals them all). */
+  list(): Promise<SealedSecret[]>;
+  remove(accountId: string, kind: SecretKind): Promise<boolean>;
 }

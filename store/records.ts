@@ -283,3 +283,25 @@ export const AuditCheckpoint = z.object({
   sig: z.string().regex(/^[0-9a-f]{128}$/, 'expected a 64-byte ed25519 signature in lowercase hex'),
 }).strict();
 export type AuditCheckpoint = z.infer<typeof AuditCheckpoint>;
+
+export const SECRET_KINDS = ['access_token', 'refresh_token', 'app_secret'] as const;
+export const SecretKind = z.enum(SECRET_KINDS);
+export type SecretKind = z.infer<typeof SecretKind>;
+
+/**
+ * One sealed credential of a platform account (an API token): AES-256-GCM ciphertext, never
+ * the value. `nonce` (12 bytes) and `ciphertext` (value ‖ 16-byte tag) are base64; `key_id`
+ * names the key that sealed it (sha256 of the key, first 16 hex chars). What is not secret —
+ * when it expires, its scopes — sits beside it in the clear for the operator.
+ */
+export const SealedSecret = z.object({
+  platform_account_id: z.string().min(1),
+  kind: SecretKind,
+  key_id: z.string().regex(/^[0-9a-f]{16}$/, 'expected 16 lowercase hex chars'),
+  nonce: z.string().regex(/^[A-Za-z0-9+/]{16}$/, 'expected a 12-byte nonce in base64'),
+  ciphertext: z.string().min(24).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'expected base64'),
+  expires_at: isoTime.nullable(),
+  scopes: z.array(z.string().min(1)).default([]),
+  updated_at: isoTime,
+}).strict();
+export type SealedSecret = z.infer<typeof SealedSecret>;

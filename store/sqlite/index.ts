@@ -5,6 +5,7 @@ import { createActionRepository } from './actions.js';
 import { createAccountRepository, createClientRepository, createPolicyRepository } from './tenancy.js';
 import { createBudgetRepository, createKillSwitchRepository, makeReserver } from './controls.js';
 import { createLedger } from './ledger.js';
+import { createSecretRepository } from './secrets.js';
 import { createEpisodeRepository, createEscalationRepository, createOwnerRepository } from './work.js';
 
 export type { SqliteOptions } from './database.js';
@@ -28,6 +29,7 @@ export function createSqliteStore(options: SqliteOptions): Store {
     audit: createAuditLog(db, writer, append),
     escalations: createEscalationRepository(db),
     owners: createOwnerRepository(db),
+    secrets: createSecretRepository(db),
     async close() {
       await writer.drain();
       if (db.open) db.close();

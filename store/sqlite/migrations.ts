@@ -177,4 +177,21 @@ CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
 BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only: DELETE refused'); END;
 `,
   },
+  {
+    version: 5,
+    name: 'sealed account secrets (API tokens, AES-256-GCM)',
+    sql: `
+CREATE TABLE account_secrets (
+  platform_account_id TEXT NOT NULL REFERENCES platform_accounts(platform_account_id),
+  kind TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  nonce TEXT NOT NULL,
+  ciphertext TEXT NOT NULL,
+  expires_at TEXT,
+  scopes_json TEXT NOT NULL DEFAULT '[]',
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (platform_account_id, kind)
+);
+`,
+  },
 ];
