@@ -73,12 +73,24 @@ export class Containers {
     return this.all.find((c) => c.id === id && c.account_id === account.id);
   }
 
-  /** Creates a container from the request's parameters; throws GraphFailure on bad input. */
-  create(me: Account, params: Record<string, unknown>, stuck: boolean): Container {
-    const { options, state } = this.ctx;
+  /**
+   * Creates a container from the request's parameters; throws GraphFailure on bad input.
+   * `stuck` (the container_stuck fault) is asked only once the input is valid.
+   */
+  create(me: Account, params: Record<string, unknown>, stuck: () => boolean): Container {
+    const c = this.build(me, params);
+    c.id = this.ctx.state.nextId('17800', 12);
+    c.stuck = stuck();
+    if (c.media_type === 'VIDEO' || c.media_type === 'REELS') c.ready_at += this.videoDelay(c.id);
+    this.all.push(c);
+    return c;
+  }
+
+  private build(me: Account, params: Record<string, unknown>): Container {
+    const { options } = this.ctx;
     const kind = params.media_type === undefined ? 'IMAGE' : String(params.media_type);
     const now = Date.now();
-    const base = { id: state.nextId('17800', 12), account_id: me.id, created_at: new Date(now).toISOString(), stuck };
+    const base = { id: '', account_id: me.id, created_at: new Date(now).toISOString(), stuck: false };
     let c: Container;
     if (kind === 'IMAGE') {
       const v = parse(imageSchema, params);
@@ -87,7 +99,7 @@ export class Containers {
       // VIDEO is only a carousel item since REELS replaced feed videos (Graph changelog, June 28 2022).
       const v = parse(videoItemSchema, params);
       if (!v.is_carousel_item) throw new GraphFailure(invalidParam('media_type: VIDEO is only for carousel items (is_carousel_item=true); publish videos as REELS'));
-      c = { ...base, media_type: 'VIDEO', video_url: v.video_url, caption: '', is_carousel_item: true, ready_at: now + this.videoDelay(base.id) };
+      c = { ...base, media_type: 'VIDEO', video_url: v.video_url, caption: '', is_carousel_item: true, ready_at: now };
     } else if (kind === 'CAROUSEL') {
       if (params.is_carousel_item !== undefined) throw new GraphFailure(invalidParam('is_carousel_item: a CAROUSEL cannot be a carousel item'));
       const v = parse(carouselSchema, params);
@@ -102,11 +114,10 @@ export class Containers {
     } else if (kind === 'REELS') {
       if (params.is_carousel_item !== undefined) throw new GraphFailure(invalidParam('is_carousel_item: carousel video items take media_type=VIDEO, not REELS'));
       const v = parse(reelsSchema, params);
-      c = { ...base, media_type: 'REELS', video_url: v.video_url, caption: v.caption ?? '', share_to_feed: v.share_to_feed, ready_at: now + this.videoDelay(base.id) };
+      c = { ...base, media_type: 'REELS', video_url: v.video_url, caption: v.caption ?? '', share_to_feed: v.share_to_feed, ready_at: now };
     } else {
       throw new GraphFailure(IG_ERRORS.unknownMediaType(kind));
     }
-    this.all.push(c);
     return c;
   }
 

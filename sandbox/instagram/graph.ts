@@ -116,7 +116,7 @@ export function graphRouter(ctx: SandboxContext): Router {
   router.post('/:id/media', async (req, res) => {
     const me = owner(req, res);
     if (!me || (await read(me, res))) return;
-    const stuck = Boolean(ctx.faults.take('container_stuck', { platform: 'instagram', lane: 'api', account: me.id, request: requestInfo(req, 'api') }));
+    const stuck = () => Boolean(ctx.faults.take('container_stuck', { platform: 'instagram', lane: 'api', account: me.id, request: requestInfo(req, 'api') }));
     const container = containers.create(me, params(req), stuck);
     await state.save();
     // Background work of the platform: a failure shows in the container's status, never as a crash.

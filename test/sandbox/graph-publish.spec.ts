@@ -119,6 +119,19 @@ test.describe('sandbox Graph publish outcomes (Meta error table)', () => {
     }
   });
 
+  test('should leave a container_stuck fault for the next valid container, not spend it on a refused one', async ({ sandbox, admin }) => {
+    const base = sandbox.platforms.instagram;
+    await admin.fault({ kind: 'container_stuck', platform: 'instagram', count: 1 });
+    const refused = await call(g(base, '/me/media'), { method: 'POST', token, body: { caption: 'no image' } });
+    expect(refused.json.error.code).toBe(100);
+    const stuck = await container(base, { image_url: 'https://cdn.example.com/s.jpg' });
+    const free = await container(base, { image_url: 'https://cdn.example.com/f.jpg' });
+    await untilNot(base, free);
+    expect((await statusOf(base, free)).status_code).toBe('FINISHED');
+    expect((await statusOf(base, stuck)).status_code).toBe('IN_PROGRESS');
+    expect((await publish(base, stuck)).json.error).toMatchObject({ code: 9007, error_subcode: 2207027 });
+  });
+
   test('should refuse unknown media types and bad parameters with code 100 naming the field', async ({ sandbox }) => {
     const base = sandbox.platforms.instagram;
     const create = (body: Record<string, unknown>) => call(g(base, '/me/media'), { method: 'POST', token, body });
