@@ -1,0 +1,1 @@
+export { HttpClient, type TokenSecret, type HttpClientOptions, type HttpRequest, type HttpResponse } from './http.js';
