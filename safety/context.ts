@@ -46,6 +46,8 @@ export function createActionContext(options: {
   addProof: (proof: ProofRef) => void;
   /** The kernel's check 3, run by `beforeCommit()`; absent outside an attempt (read-only phases). */
   gate?: () => Promise<void>;
+  /** Persists a lane ref on the action (fenced, audited); absent outside an attempt. */
+  keepRef?: (name: string, value: string) => Promise<void>;
 }): EpisodeContext {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error('action deadline passed')), Math.max(0, options.deadline - Date.now()));
@@ -76,6 +78,10 @@ export function createActionContext(options: {
       checks += 1;
     },
     addProof: options.addProof,
+    async keepRef(name, value) {
+      if (!options.keepRef) throw new OwnershipLostError(options.action().action_id, 'keep_ref (outside an attempt)');
+      await options.keepRef(name, value);
+    },
     log(message, fields) {
       options.logger.info(fields ?? {}, message);
     },

@@ -27,6 +27,12 @@ export interface ActionContext {
   readonly commitChecks: number;
   /** Attach proof to the next audit event. */
   addProof(proof: ProofRef): void;
+  /**
+   * Keeps a platform-side intermediate id on the action (`result.lane_refs[name]`), durably and
+   * audited, before the lane uses it: an Instagram container made for this action is reused by
+   * any later attempt or look, never made twice. Refused outside an attempt.
+   */
+  keepRef(name: string, value: string): Promise<void>;
   /** A line for the action's log (structured, redacted); never put secrets or content in it. */
   log(message: string, fields?: Record<string, unknown>): void;
 }

@@ -82,6 +82,8 @@ class ActionRun {
   private readonly tracker: ActionTracker;
   private readonly log;
   private budgetReserved = false;
+  /** Whether a lane attempt is running now (only then may it keep lane refs). */
+  private attempting = false;
   /** Some attempt reached the platform: its budget slot is spent whatever the outcome. */
   private reached = false;
   /** The kernel's clock when the run started: the inline looks stop at this plus the deadline. */
@@ -126,6 +128,11 @@ class ActionRun {
         logger: this.log,
         addProof: (p) => this.tracker.addProof(p),
         gate: () => this.gate('before_commit', 'attempted'),
+        keepRef: async (name, value) => {
+          if (!this.attempting) throw new OwnershipLostError(this.action.action_id, 'keep_ref (outside an attempt)');
+          const result = { ...this.tracker.action.result, lane_refs: { ...this.tracker.action.result.lane_refs, [name]: value } };
+          await this.tracker.note(`kept ${name} ${value} before using it`, { patch: { result }, tool, durable: true });
+        },
       });
       try {
         const identity = await this.identity(performer, ctx, account, tool);
@@ -301,7 +308,13 @@ class ActionRun {
       let receipt: AttemptReceipt | undefined;
       let failure: unknown;
       try {
-        receipt = await bounded(performer.attempt(ctx), ctx.signal, `attempt ${n}`);
+        this.attempting = true;
+        try {
+          receipt = await bounded(performer.attempt(ctx), ctx.signal, `attempt ${n}`);
+        } finally {
+          // A hung attempt the deadline abandoned cannot keep refs afterwards.
+          this.attempting = false;
+        }
         for (const p of receipt.proofs ?? []) this.tracker.addProof(p);
         // The kernel, not each lane, guarantees the last check before a commit.
         if (ctx.commitChecks === 0) {
@@ -368,7 +381,8 @@ class ActionRun {
   }
 
   private async succeed(v: Verification, receipt: AttemptReceipt | undefined, tool: ToolInfo, ambiguous?: string, endedAt?: string): Promise<RunOutcome> {
-    const result = resultOf({ ...receipt, ...pickRef(v) }, v.level);
+    const refs = this.action.result.lane_refs;
+    const result = { ...resultOf({ ...receipt, ...pickRef(v) }, v.level), ...(refs ? { lane_refs: refs } : {}) };
     const ended = endedAt && this.action.attempt_ended_at !== endedAt ? { attempt_ended_at: endedAt } : {};
     await this.tracker.moveThrough([
       ...(ambiguous ? [['unknown', { ledger: 'unknown', tool, reason: ambiguous }] as [ActionState, MoveOptions]] : []),

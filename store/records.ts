@@ -130,6 +130,12 @@ export const ActionResult = z.object({
   request_id: z.string().optional(),
   verification_level: z.number().int().min(0).max(3).optional(),
   duplicate_of: z.string().optional(),
+  /**
+   * Platform-side intermediate ids an attempt made before its commit (an Instagram media
+   * container): kept on the action before they are used, so a later attempt, or a verification
+   * after a crash, reuses them instead of making another.
+   */
+  lane_refs: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'lowercase name'), z.string().min(1).max(300)).optional(),
 });
 export type ActionResult = z.infer<typeof ActionResult>;
 

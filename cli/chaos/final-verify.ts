@@ -10,6 +10,9 @@ function readOnly(action: Action, account: PlatformAccount): ActionContext {
     async beforeCommit() {
       throw new Error('the final verification pass is read-only');
     },
+    async keepRef() {
+      throw new Error('the final verification pass is read-only');
+    },
     addProof() {},
     log() {},
   };

@@ -46,6 +46,7 @@ function localContext(page: Page, origin: string, action: Action): Local {
       return local.commits;
     },
     addProof: (p) => void local.proofs.push(p),
+    keepRef: async () => undefined,
     log: () => undefined,
   };
   // The runner's context: its commit guard and guardrails (flows/run.ts) around our episode.

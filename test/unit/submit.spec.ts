@@ -62,10 +62,12 @@ test.describe('submitting actions', () => {
   });
 
   test('should flip kill switches from the command line', async () => {
+    // Several CLI processes (each compiles the CLI with tsx): slow on a loaded 2-core machine.
+    test.setTimeout(180_000);
     const platform = new FakePlatform();
     const h = await createHarness({ performer: platform });
     const env = { ...process.env, RAIZE_DATA_DIR: h.dir, RAIZE_DB_FILE: h.services.config.dbFile };
-    const raize = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', timeout: 30_000 });
+    const raize = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', timeout: 60_000 });
     try {
       const on = raize('kill', 'account', h.account.platform_account_id, 'on', '--reason', 'client asked');
       expect(on.status, on.stderr).toBe(0);
