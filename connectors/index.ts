@@ -1,1 +1,2 @@
 export { HttpClient, type TokenSecret, type HttpClientOptions, type HttpRequest, type HttpResponse } from './http.js';
+export * from './instagram-graph/index.js';

@@ -1,0 +1,102 @@
+import { HttpClient, type HttpClientOptions, type HttpResponse, type TokenSecret } from '../http.js';
+import { graphErrorOf, kindOf, toKernelError, traceIdOf, type GraphError, type GraphErrorKind } from './errors.js';
+
+export interface GraphClientOptions extends Omit<HttpClientOptions, 'baseUrl'> {
+  /** `https://graph.instagram.com` (Instagram Login) or `https://graph.facebook.com`, or the sandbox's origin. */
+  baseUrl: string;
+  /** @default v21.0 */
+  version?: string;
+}
+
+/** One Graph answer: the parsed body, the request id, and the error (with its kind) when there is one. */
+export interface GraphAnswer<T> {
+  status: number;
+  data?: T;
+  error?: GraphError & { kind: GraphErrorKind };
+  traceId?: string;
+  res: HttpResponse;
+}
+
+export type ContainerStatus = 'IN_PROGRESS' | 'FINISHED' | 'ERROR' | 'EXPIRED' | 'PUBLISHED';
+
+export interface MediaItem {
+  id: string;
+  caption?: string;
+  permalink?: string;
+  timestamp?: string;
+  media_type?: string;
+}
+
+/**
+ * Instagram Graph API calls of the API lane (content publishing, media, comments, messaging),
+ * speaking Meta's documented wire format against any base URL. Every call returns its answer
+ * with the error classified (errors.ts); callers decide, `raise()` maps onto the kernel's errors.
+ */
+export class GraphClient {
+  readonly http: HttpClient;
+  private readonly version: string;
+
+  constructor(options: GraphClientOptions) {
+    this.http = new HttpClient(options);
+    this.version = options.version ?? 'v21.0';
+  }
+
+  private async call<T>(token: TokenSecret, req: { method: 'GET' | 'POST' | 'DELETE'; path: string; query?: Record<string, string | number | undefined>; form?: Record<string, string | number | boolean | undefined>; write: boolean; signal?: AbortSignal }): Promise<GraphAnswer<T>> {
+    const res = await this.http.request({ method: req.method, path: `/${this.version}${req.path}`, query: req.query, form: req.form, token, mutating: req.write, signal: req.signal });
+    const traceId = traceIdOf(res);
+    const e = graphErrorOf(res);
+    if (e) return { status: res.status, error: { ...e, kind: kindOf(e, res.status) }, res, ...(traceId ? { traceId } : {}) };
+    return { status: res.status, data: res.body as T, res, ...(traceId ? { traceId } : {}) };
+  }
+
+  /** The answer's data, or the kernel's error for its failure. */
+  raise<T>(answer: GraphAnswer<T>, write: boolean): T {
+    if (answer.error) throw toKernelError(answer.res, answer.error, { write });
+    return answer.data as T;
+  }
+
+  me(token: TokenSecret, signal?: AbortSignal) {
+    return this.call<{ id: string; username: string; user_id?: string }>(token, { method: 'GET', path: '/me', query: { fields: 'id,username,user_id' }, write: false, signal });
+  }
+
+  publishingLimit(token: TokenSecret, userId: string, signal?: AbortSignal) {
+    return this.call<{ data: { quota_usage: number; config?: { quota_total: number; quota_duration: number } }[] }>(token, {
+      method: 'GET', path: `/${userId}/content_publishing_limit`, query: { fields: 'quota_usage,config' }, write: false, signal,
+    });
+  }
+
+  /** A container (not visible to anyone until published): image, carousel item, carousel or reel. */
+  createContainer(token: TokenSecret, userId: string, form: Record<string, string | number | boolean | undefined>, signal?: AbortSignal) {
+    return this.call<{ id: string }>(token, { method: 'POST', path: `/${userId}/media`, form, write: false, signal });
+  }
+
+  containerStatus(token: TokenSecret, containerId: string, signal?: AbortSignal) {
+    return this.call<{ id: string; status_code: ContainerStatus; status?: string }>(token, {
+      method: 'GET', path: `/${containerId}`, query: { fields: 'status_code,status' }, write: false, signal,
+    });
+  }
+
+  /** The commit: makes the container a public post. */
+  publish(token: TokenSecret, userId: string, containerId: string, signal?: AbortSignal) {
+    return this.call<{ id: string }>(token, { method: 'POST', path: `/${userId}/media_publish`, form: { creation_id: containerId }, write: true, signal });
+  }
+
+  media(token: TokenSecret, mediaId: string, signal?: AbortSignal) {
+    return this.call<MediaItem>(token, { method: 'GET', path: `/${mediaId}`, query: { fields: 'id,caption,permalink,timestamp,media_type' }, write: false, signal });
+  }
+
+  /** One page of the account's media, newest first; `after` is the previous page's cursor. */
+  recentMedia(token: TokenSecret, userId: string, options: { limit?: number; after?: string; signal?: AbortSignal } = {}) {
+    return this.call<{ data: MediaItem[]; paging?: { cursors?: { before?: string; after?: string }; next?: string } }>(token, {
+      method: 'GET', path: `/${userId}/media`, query: { fields: 'id,caption,permalink,timestamp', limit: options.limit ?? 25, after: options.after }, write: false, signal: options.signal,
+    });
+  }
+
+  deleteMedia(token: TokenSecret, mediaId: string, signal?: AbortSignal) {
+    return this.call<{ success: boolean }>(token, { method: 'DELETE', path: `/${mediaId}`, write: true, signal });
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}
