@@ -193,6 +193,15 @@ export async function checkPage(fc: FlowContext, options: CheckOptions = {}): Pr
     await waitForLayout(fc);
     probe = await probePage(fc.page, query);
   }
+  if (!layoutOf(fc.annex, probe, fc.layout.version) && !Object.values(probe.visible).some(Boolean)) {
+    // "No known layout" stops the whole platform, so it must be what the page *is*, not a page
+    // still loading on a slow machine or one replaced mid-read by a navigation (chaos seed 7 at
+    // 300 actions: a loaded 2-core host stopped both platforms on pages that were plain v1).
+    // Confirm on the page fully loaded, after a longer wait, before calling it drift.
+    await fc.page.waitForLoadState('load', { timeout: 10_000 }).catch(() => undefined);
+    await waitForLayout(fc, 10_000);
+    probe = await probePage(fc.page, query);
+  }
   const path = probe.path;
   const paths = fc.annex.paths;
   const layout = layoutOf(fc.annex, probe, fc.layout.version);

@@ -114,9 +114,11 @@ export async function assertNoFriction(fc: FlowContext, status?: number, retryAf
   }
   // Other toasts (e.g. "Switched account.") are informational.
   if (p.visible.toast && X_BLOCKED_TOAST.test(p.text.toast ?? '')) throw new CheckpointError('x: action blocked');
+  // A rate-limit page after a commit (the submit went through and its redirect's page was
+  // limited) may hide an applied effect: only a 429 to the request itself proves nothing left.
   const rateLimited = () => {
     const secs = Number(retryAfterS);
-    return new TransientError('x: rate limited', false, Number.isFinite(secs) && secs > 0 ? secs * 1000 : undefined, 429);
+    return new TransientError(`x: rate limited${sent ? ' after the submit' : ''}`, sent, Number.isFinite(secs) && secs > 0 ? secs * 1000 : undefined, 429);
   };
   if (status === 429) throw rateLimited();
   if (has('error')) {
@@ -237,9 +239,10 @@ export async function assertCommitted(fc: FlowContext, s: Submitted): Promise<vo
     // A truncated or garbled answer leaves the browser's own error page: the effect may have landed.
     throw new TransientError('x: the answer to the submit was unreadable (connection lost)', true);
   }
+  // The submit itself refused by the rate limit: nothing was applied (X answers 429 before acting).
+  if (status === 429) throw new TransientError('x: rate limited', false, undefined, 429);
   await assertNoFriction(fc, final, s.response.headers()['retry-after'], true);
   if (status >= 500) throw new TransientError(`x: submit answered ${status}`, true, undefined, status);
-  if (status === 429) throw new TransientError('x: rate limited', false, undefined, 429);
   if (status >= 400) throw new PlatformRefusalError(`x: submit answered ${status}`, status);
 }
 

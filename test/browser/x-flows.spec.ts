@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Page } from '@playwright/test';
-import { createFlowContext, runFlow, type Flow, type FlowContext } from '../../flows/index.js';
+import { createFlowContext, gotoUrl, runFlow, type Flow, type FlowContext } from '../../flows/index.js';
 import { xFlows } from '../../flows/x/index.js';
 import type { Action, ActionContext, AttemptReceipt, OutcomeUnknownError, PlatformAccount, ProofRef, Verification } from '../../safety/index.js';
 import { X_ANNEX } from '../../selectors/x.js';
@@ -215,4 +215,26 @@ test('should not recognise the X v2 layout with the v1 markers (drift)', async (
   await page.goto(`${sandbox.platforms.x}${X_ANNEX.paths.login}`);
   expect(Object.keys(X_ANNEX.layouts)).toEqual(['v1']);
   for (const m of markers) expect(await page.locator(m).count(), m).toBe(0);
+});
+
+test('should wait for a page that renders late instead of calling it drift (a loaded host is not a new layout), and still stop on a page that never shows a known layout', async ({ page, sandbox }) => {
+  test.setTimeout(120_000);
+  await login(page, sandbox.platforms.x);
+  const origin = sandbox.platforms.x;
+  // The home page arrives as an empty shell and its real markup appears 7 s later (a slow
+  // client render): longer than the first wait, within the confirmation wait.
+  let mode: 'late' | 'never' = 'late';
+  await page.route(`${origin}/home`, async (route) => {
+    const real = await (await route.fetch()).text();
+    const body = /<body[^>]*>([\s\S]*)<\/body>/i.exec(real)?.[1] ?? '';
+    const shell = mode === 'late'
+      ? `<!doctype html><html><head></head><body><script>setTimeout(() => { document.body.innerHTML = ${JSON.stringify(body)}; }, 7000);</script></body></html>`
+      : '<!doctype html><html><head></head><body><div id="app">New app shell</div></body></html>';
+    await route.fulfill({ status: 200, contentType: 'text/html', body: shell });
+  });
+  const { fc } = localContext(page, origin, actionOf('like', { target: '1860000000000000001' }));
+  await gotoUrl(fc, `${origin}/home`, { surface: 'home' });
+  expect(fc.layout.version).toBe('v1');
+  mode = 'never';
+  await expect(gotoUrl(fc, `${origin}/home`, { surface: 'home' })).rejects.toMatchObject({ code: 'drift' });
 });

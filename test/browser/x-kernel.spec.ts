@@ -102,4 +102,23 @@ test.describe('X on the browser lane through the kernel', () => {
       await x.close();
     }
   });
+
+  test('should not retry a like whose answer page was rate limited after the like landed (chaos seed 7 at 300): one like, confirmed by verification', async ({ provider, sandbox, admin }) => {
+    const x = await xHarness(provider, sandbox);
+    try {
+      // The tweet page is opened by the pre-check and the first step; the third load is the
+      // redirect after the like POST, and that one is rate limited: the like has landed.
+      const status = '/northwindbakery/status/1860000000000000001';
+      await admin.fault({ kind: 'rate_limit', platform: 'x', lane: 'ui', account: X.northwind.handle, after: 2, count: 1, retry_after_s: 1, match: { method: 'GET', path_prefix: status } });
+      const out = await x.run(await x.submit('like', { target: status }));
+      expect(out.status, out.reason).toBe('confirmed_success');
+      expect(out.action.attempt_count).toBe(1);
+      await admin.quiesce();
+      expect(await admin.effects({ platform: 'x', kind: 'like' })).toHaveLength(1);
+      const trail = (await x.h.services.store.audit.forAction(out.action.action_id)).map((r) => r.event.reason ?? '');
+      expect(trail.some((r) => /^attempt 1: http_429, no definite answer/.test(r))).toBe(true);
+    } finally {
+      await x.close();
+    }
+  });
 });
