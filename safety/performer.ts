@@ -105,8 +105,21 @@ export interface Performer {
   precheck(ctx: ActionContext): Promise<Precheck>;
   attempt(ctx: ActionContext): Promise<AttemptReceipt>;
   verify(ctx: ActionContext, receipt?: AttemptReceipt, look?: VerifyLook): Promise<Verification>;
+  /**
+   * A hold the platform has announced that this action would run into (a publishing quota used
+   * up in its window, a rate-limit reset still ahead): read-only, asked before anything is
+   * claimed or reserved. The kernel defers the action until `until`; nothing is attempted.
+   */
+  hold?(ctx: ActionContext): Promise<PlatformHold | null>;
   /** How absence of this action type's effect is proven; fields left out take the kernel's defaults. */
   absenceRule?(actionType: ActionType, platform: Platform): Partial<AbsenceRule> | undefined;
+}
+
+export interface PlatformHold {
+  /** ISO time from which the action may run. */
+  until: string;
+  /** Names the hold (`content_publishing_limit 25/25`), never secrets or content. */
+  reason: string;
 }
 
 /** Finds the performer for an action (by lane and platform). */

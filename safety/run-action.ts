@@ -190,6 +190,8 @@ class ActionRun {
       const reason = `${verdict.check}: ${verdict.reason}`;
       return verdict.disposition === 'defer' ? this.defer(reason, verdict.retry_at) : this.block(reason);
     }
+    const held = await this.platformHold(account);
+    if (held) return held;
     try {
       // The budget slot is reserved in the same transaction as the move: both or neither. The
       // run owns the action from here: a crash before `attempted` is released by recovery.
@@ -203,6 +205,34 @@ class ActionRun {
     }
     this.budgetReserved = true;
     return null;
+  }
+
+  /**
+   * A hold the platform announced (a quota used up, a rate-limit reset ahead), read before
+   * anything is claimed or reserved: the action is deferred to its end, nothing is attempted.
+   * A hold that cannot be read defers briefly; an expired credential degrades the account.
+   */
+  private async platformHold(account: PlatformAccount): Promise<RunOutcome | null> {
+    const performer = this.k.performers(this.action);
+    if (!performer.hold) return null;
+    const ctx = createActionContext({
+      action: () => this.action, account, deadline: Date.now() + Math.min(this.k.settings.actionDeadlineMs, 30_000), logger: this.log,
+      addProof: (p) => this.tracker.addProof(p),
+    });
+    try {
+      const hold = await bounded(performer.hold(ctx), ctx.signal, 'hold');
+      return hold ? this.defer(`platform_hold: ${hold.reason}`, hold.until) : null;
+    } catch (error) {
+      const d = classify(error);
+      if (d.kind === 'failed' && d.degrade) {
+        await this.degrade(account, d.degrade, `platform hold: ${d.code}`);
+        return this.block(`platform_hold_unreadable: ${d.code}`);
+      }
+      const retryAt = new Date(this.now().getTime() + (d.kind !== 'failed' && d.retryAfterMs ? d.retryAfterMs : this.k.settings.retryCapMs)).toISOString();
+      return this.defer(`platform_hold_unreadable: ${errorCode(error)}`, retryAt);
+    } finally {
+      ctx.dispose();
+    }
   }
 
   /**

@@ -82,6 +82,9 @@ export class FakePlatform implements Performer {
     this.clock = clock;
   }
 
+  /** A platform hold (quota, rate-limit reset) the test announces; none by default. */
+  hold?: Performer['hold'];
+
   absenceRule(): Partial<AbsenceRule> | undefined {
     return this.options.absence;
   }
