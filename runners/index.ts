@@ -5,3 +5,4 @@ export { SessionStore, type SessionState } from './browser/sessions.js';
 export { connectBrowserAccount, type ConnectAccountInput } from './browser/connect.js';
 export { createBrowserPerformer, fileTraceRecorder, proofStoreTraceRecorder, type BrowserPerformer, type BrowserPerformerOptions, type TraceRecorder } from './browser-performer.js';
 export { DriftGuard, SurfaceDriftError, ANCHOR_SURFACE, type DriftGuardOptions } from './browser/drift-guard.js';
+export { createInstagramApiPerformer, type InstagramApiOptions } from './api/index.js';

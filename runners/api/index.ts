@@ -1,0 +1,1 @@
+export { createInstagramApiPerformer, type InstagramApiOptions } from './instagram.js';
