@@ -32,6 +32,8 @@ function changeComposer(css: string, html = '') {
 
 test.describe('per-surface drift', () => {
   test('should record a baseline for every surface an episode visits, with the structure the annex lists', async () => {
+    // Two whole publish episodes: well within a minute on a quiet host, not beside a chaos run.
+    test.setTimeout(180_000);
     expect(await b.run(await publish())).toMatchObject({ status: 'confirmed_success' });
     const listed = INSTAGRAM_ANNEX.layouts.v1!.fingerprint.structure;
     for (const surface of ['home', 'profile', 'composer', 'post']) {
