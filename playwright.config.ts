@@ -11,6 +11,12 @@ export default defineConfig({
   workers: 2,
   forbidOnly: true,
   reporter: [['list']],
+  // The seeded chaos run starts once everything else has finished: it loads the whole machine
+  // (three runner processes and a browser), and the other suites' timings are not its concern.
+  projects: [
+    { name: 'suite', testIgnore: /browser\/chaos\.spec\.ts$/ },
+    { name: 'chaos', testMatch: /browser\/chaos\.spec\.ts$/, dependencies: ['suite'] },
+  ],
   use: {
     headless: true,
     launchOptions: {
