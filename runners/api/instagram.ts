@@ -87,13 +87,9 @@ export function createInstagramApiPerformer(options: InstagramApiOptions): Perfo
     async precheck(ctx): Promise<Precheck> {
       supported(ctx);
       publishPayload(ctx);
-      const container = ctx.action.result.lane_refs?.container_id;
-      if (!container) return { exists: false };
-      // A container an earlier attempt made: published already means the post exists.
-      const token = await tokenOf(ctx);
-      const status = g.raise(await g.containerStatus(token, container, ctx.signal), false);
-      if (status.status_code !== 'PUBLISHED') return { exists: false };
-      throw new OutcomeUnknownError('the container of an earlier attempt is PUBLISHED: the post exists, verification finds it');
+      // A fresh action has no container yet; one an earlier attempt kept is checked by the attempt
+      // itself (a PUBLISHED container goes to verification, never to a second publish).
+      return { exists: false };
     },
 
     async attempt(ctx): Promise<AttemptReceipt> {
