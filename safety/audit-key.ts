@@ -1,7 +1,8 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadOrCreateKeyFile } from '../store/index.js';
 import { RaizeError } from './errors.js';
 
 /** The audit key is missing, unreadable, malformed or too widely readable. Verification fails. */
@@ -38,24 +39,9 @@ export function keyIdOf(publicKey: Uint8Array): string {
  * temp file), and the loser reads the winner's.
  */
 export function loadOrCreateAuditKey(dataDir: string): AuditSigningKey {
-  const { dir, privateFile, publicFile } = auditKeyPaths(dataDir);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
-  if (!existsSync(privateFile)) {
-    const tmp = `${privateFile}.${process.pid}.${Date.now()}.tmp`;
-    writeFileSync(tmp, `${Buffer.from(ed25519.utils.randomSecretKey()).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-    try {
-      linkSync(tmp, privateFile);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      unlinkSync(tmp);
-    }
-  }
-  if (process.platform !== 'win32' && (statSync(privateFile).mode & 0o077) !== 0) {
-    throw new AuditKeyError(`${privateFile} is readable by others: chmod 600 it (and keep it that way)`);
-  }
-  const secret = parseHexKey(readFileSync(privateFile, 'utf8'), privateFile);
+  const { privateFile, publicFile } = auditKeyPaths(dataDir);
+  const text = loadOrCreateKeyFile(privateFile, () => Buffer.from(ed25519.utils.randomSecretKey()).toString('hex'), (m) => new AuditKeyError(m));
+  const secret = parseHexKey(text, privateFile);
   const publicKey = ed25519.getPublicKey(secret);
   const publicHex = Buffer.from(publicKey).toString('hex');
   if (!existsSync(publicFile)) writeFileSync(publicFile, `${publicHex}\n`, { mode: 0o644 });

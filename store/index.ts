@@ -7,3 +7,4 @@ export { createSqliteStore, auditLinkHash, GENESIS_HASH } from './sqlite/index.j
 export type { SqliteOptions } from './sqlite/index.js';
 export { createVault, loadSecretKey, parseSecretKey, secretKeyFile, Secret, SecretKeyError, SecretSealError } from './vault.js';
 export type { Vault, SecretKey, OpenedSecret } from './vault.js';
+export { loadOrCreateKeyFile } from './key-file.js';

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { join } from 'node:path';
+import { loadOrCreateKeyFile } from './key-file.js';
 import type { SecretRepository } from './ports.js';
 import type { SealedSecret, SecretKind } from './records.js';
 
@@ -96,24 +96,7 @@ export function secretKeyFile(dataDir: string): string {
 export function loadSecretKey(dataDir: string, fromEnv?: string): SecretKey {
   if (fromEnv) return parseSecretKey(fromEnv);
   const file = secretKeyFile(dataDir);
-  const dir = join(dataDir, 'keys');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
-  if (!existsSync(file)) {
-    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-    writeFileSync(tmp, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-    try {
-      linkSync(tmp, file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      unlinkSync(tmp);
-    }
-  }
-  if (process.platform !== 'win32' && (statSync(file).mode & 0o077) !== 0) {
-    throw new SecretKeyError(`${file} is readable by others: chmod 600 it (and keep it that way)`);
-  }
-  const text = readFileSync(file, 'utf8').trim();
+  const text = loadOrCreateKeyFile(file, () => randomBytes(32).toString('hex'), (m) => new SecretKeyError(m));
   if (!/^[0-9a-f]{64}$/.test(text)) throw new SecretKeyError(`${file}: expected 64 lowercase hex chars`);
   return keyOf(Buffer.from(text, 'hex'));
 }
