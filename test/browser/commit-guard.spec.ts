@@ -81,6 +81,9 @@ test.describe('request guard: an unguarded commit is blocked in the browser', ()
       // The bug under test: a second click on a button that stayed enabled, with no second check.
       await share.click();
       await fc.page.locator(fc.layout.annex.receipts.publish!).waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
+      // A second click can land while the first navigation already replaced the page (then it
+      // sends nothing): the same bug as a request the page itself fires, which always leaves.
+      await fc.page.evaluate((url) => fetch(url, { method: 'POST', body: new URLSearchParams({ caption: 'again' }) }).catch(() => undefined), new URL('/create/', fc.origin).href).catch(() => undefined);
     });
 
     test('should let exactly one commit through per passed check, block the second and settle the first by verification', async ({ provider, sandbox, admin }) => {
