@@ -1,6 +1,6 @@
 export type { Flow, FlowContext, FlowStep } from './types.js';
 export {
-  BLOCKED_TOAST, createFlowContext, committed, confirmCommitPage, confirmLookViewer, sel, urlOf, detectLayout, checkPage, goto, gotoUrl, clickAndWaitForLoad,
+  BLOCKED_TOAST, createFlowContext, committed, confirmCommitPage, confirmLookViewer, sel, urlOf, detectLayout, recognisePage, checkPage, goto, gotoUrl, clickAndWaitForLoad,
   captureStep, drainProofs, settleListeners, runFlow, runCheck,
   type FlowContextInit, type CheckOptions, type RunFlowOptions, type LoginFlow, type LoginInput, type ObservedAccount,
 } from './run.js';

@@ -248,12 +248,34 @@ export async function gotoUrl(fc: FlowContext, url: string, options: CheckOption
  * surface are on the page. If neither comes, `checkPage` says what the page is.
  */
 export async function waitForLayout(fc: FlowContext, timeoutMs = 5000): Promise<void> {
-  const groups = Object.values(fc.annex.layouts).flatMap((l) => [
+  await waitForKnownPage(fc.page, fc.annex, timeoutMs);
+}
+
+async function waitForKnownPage(page: Page, annex: Annex, timeoutMs: number): Promise<void> {
+  const groups = Object.values(annex.layouts).flatMap((l) => [
     l.fingerprint.markers,
     ...Object.values(l.friction).filter((s): s is string => !!s).map((s) => [s]),
   ]);
   const script = `(${JSON.stringify(groups)}).some((g) => g.every((s) => { try { return !!document.querySelector(s); } catch { return false; } }))`;
-  await fc.page.waitForFunction(script, undefined, { timeout: timeoutMs, polling: 100 }).catch(() => undefined);
+  await page.waitForFunction(script, undefined, { timeout: timeoutMs, polling: 100 }).catch(() => undefined);
+}
+
+/**
+ * What a page is, read patiently (fully loaded, up to `timeoutMs` for a known layout or friction
+ * to render): a known layout's version, `friction` (login, checkpoint, captcha), or `unknown`.
+ * Used where "no known layout" would stop a whole platform and must be confirmed first.
+ */
+export async function recognisePage(page: Page, annex: Annex, timeoutMs = 10_000): Promise<string> {
+  await page.waitForLoadState('load', { timeout: timeoutMs }).catch(() => undefined);
+  await waitForKnownPage(page, annex, timeoutMs);
+  const visible: Record<string, string> = {};
+  for (const [v, l] of Object.entries(annex.layouts)) {
+    for (const [k, selector] of Object.entries(l.friction)) if (selector && k !== 'toast' && k !== 'error') visible[`${v}.${k}`] = selector;
+  }
+  const probe = await probePage(page, { all: markersOf(annex), visible });
+  const layout = layoutOf(annex, probe);
+  if (layout) return layout.version;
+  return Object.values(probe.visible).some(Boolean) ? 'friction' : 'unknown';
 }
 
 /** Clicks and waits for the navigation it causes (form posts that redirect). */

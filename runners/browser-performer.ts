@@ -237,10 +237,12 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
     } catch (error) {
       if (error instanceof DriftError && !(error instanceof SurfaceDriftError) && options.drift) {
         // Into the drift report: the anchor surface against the last known layout's baseline.
-        const record = await options.drift.recordUnknownLayout(e.page, annex, origin).catch((err: Error) => {
+        const verdict = await options.drift.recordUnknownLayout(e.page, annex, origin).catch((err: Error) => {
           ctx.log('drift not recorded', { error: err.message.split('\n')[0] });
           return undefined;
         });
+        if (verdict?.confirmed === false) ctx.log('unknown layout not confirmed on the anchor surface', { anchor: verdict.anchor });
+        const record = verdict?.confirmed ? verdict.record : undefined;
         if (record) ctx.log('drift recorded', { record: record.id, layout_seen: record.layout_seen, diff_ratio: record.diff_ratio });
       }
       const trace = await stopTracing(e, ctx, name);

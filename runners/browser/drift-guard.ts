@@ -9,6 +9,7 @@ import {
 } from '../../proofs/index.js';
 import { DriftError, type ProofRef } from '../../safety/index.js';
 import type { Annex } from '../../selectors/index.js';
+import { recognisePage } from '../../flows/index.js';
 
 /** The surface every episode starts on (the identity check): it anchors the drift report of an unknown layout. */
 export const ANCHOR_SURFACE = 'home';
@@ -19,6 +20,11 @@ export class SurfaceDriftError extends DriftError {
     super(message);
   }
 }
+
+/** What the anchor surface showed when a page matched no known layout. */
+export type UnknownLayoutVerdict =
+  | { confirmed: false; /** the layout version, or `friction` */ anchor: string }
+  | { confirmed: true; record?: DriftRecord };
 
 export interface DriftGuardOptions {
   /** Masked pixel ratio above which a surface has drifted. @default 0.01 */
@@ -173,20 +179,29 @@ export class DriftGuard {
     });
   }
 
-  /** On an unknown layout: compare the anchor surface with the last known layout's baseline and record it. */
-  async recordUnknownLayout(page: Page, annex: Annex, origin: string): Promise<DriftRecord | undefined> {
+  /**
+   * On an unknown layout: the anchor surface, read patiently, must confirm it before the platform
+   * stops. When the anchor shows a known layout or friction, the page that matched nothing was
+   * not the platform's layout (a page replaced mid-read, another account's session, a one-page
+   * glitch): nothing is recorded, and the episode's own error still degrades its account. When
+   * the anchor matches nothing either, it is compared with the last known layout's baseline and
+   * recorded (blocking).
+   */
+  async recordUnknownLayout(page: Page, annex: Annex, origin: string): Promise<UnknownLayoutVerdict> {
+    await page.goto(new URL(annex.paths[ANCHOR_SURFACE] ?? '/', origin).toString(), { waitUntil: 'domcontentloaded' }).catch(() => undefined);
+    const shows = await recognisePage(page, annex);
+    if (shows !== 'unknown') return { confirmed: false, anchor: shows };
     const known = Object.keys(annex.layouts);
     for (const layout of known.reverse()) {
       const key = { platform: annex.platform, surface: ANCHOR_SURFACE, layout };
       if (!(await loadBaseline(this.dataDir, key))) continue;
-      await page.goto(new URL(annex.paths[ANCHOR_SURFACE] ?? '/', origin).toString()).catch(() => undefined);
       const verdict = await checkDrift(page, {
         dataDir: this.dataDir, store: this.store, platform: annex.platform, surface: ANCHOR_SURFACE, layout,
         maskSelectors: annex.layouts[layout]!.dynamic_regions,
       });
-      return verdict.record;
+      return { confirmed: true, ...(verdict.record ? { record: verdict.record } : {}) };
     }
-    return undefined;
+    return { confirmed: true };
   }
 
   private async allBaselines(platform: string): Promise<BaselineMeta[]> {

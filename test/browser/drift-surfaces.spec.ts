@@ -90,4 +90,32 @@ test.describe('per-surface drift', () => {
     expect(record).toMatchObject({ surface: 'composer', structure_match: false, blocked: true });
     expect(INSTAGRAM_ANNEX.layouts.v1!.fingerprint.structure.composer).not.toContain(record!.structure_seen);
   });
+
+  test('should not stop the platform for one page that matched no layout while the anchor surface shows a known one', async ({ admin }) => {
+    // Chaos seed 7 at 300 actions: one page read as "no known layout" (another account's
+    // session, a page replaced mid-read) stopped Instagram for every account for the rest of
+    // the run. Only a layout the anchor surface confirms is the platform's.
+    test.setTimeout(180_000);
+    expect(await b.run(await publish())).toMatchObject({ status: 'confirmed_success' });
+    b.recorder.hook = async (boundary, page) => {
+      if (boundary.step !== 'identity') return;
+      // The composer renders nothing known; the anchor revisit still shows layout v1, though
+      // not pixel for pixel its baseline (as another account's session would see it).
+      await page.addInitScript(`addEventListener('DOMContentLoaded', () => {
+        if (location.pathname === '/create/') document.body.innerHTML = '<div class="blank"><p>Something went sideways</p></div>';
+        if (location.pathname === '/') document.querySelector('main').insertAdjacentHTML('afterbegin', '<aside class="promo"><h2>Try Reels remix</h2><button>Not now</button></aside>');
+      })`);
+    };
+    const outcome = await b.run(await publish());
+    expect(outcome.status).toBe('confirmed_failed');
+    expect(outcome.reason).toMatch(/^drift/);
+    // The account that saw it waits for a human; the platform does not.
+    expect(await stateOf()).toBe('read_only');
+    expect(await readDriftRecords(b.h.dir)).toEqual([]);
+    expect(b.h.logLines.some((l) => l.includes('unknown layout not confirmed on the anchor surface'))).toBe(true);
+    b.recorder.hook = undefined;
+    await b.h.services.store.accounts.setState(b.account.platform_account_id, 'active', null);
+    expect(await b.run(await publish())).toMatchObject({ status: 'confirmed_success' });
+    expect(await admin.effects({ kind: 'publish' })).toHaveLength(2);
+  });
 });
