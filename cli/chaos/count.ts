@@ -180,7 +180,8 @@ export async function splitUnknowns(store: Store, unknown: Action[], counts: Cou
     // The looks after the last attempt: what the lane could see of that attempt's effect.
     const reasons = (await store.audit.forAction(a.action_id)).map((r) => r.event.reason ?? '');
     const last = reasons.reduce((at, r, i) => (/^(attempt 1$|retry: attempt \d+)/.test(r) ? i : at), -1);
-    const looks = reasons.slice(last + 1).filter((r) => /^(look|verification try) \d+:/.test(r));
+    // A look not taken (paused while the account showed another account or a login) saw nothing either way.
+    const looks = reasons.slice(last + 1).filter((r) => /^(look|verification try) \d+:/.test(r) && !/^(look|verification try) \d+: not taken\b/.test(r));
     const contentOnly = looks.length > 0 && looks.every((r) => r.includes('content match only') || r.includes('inconclusive')) && looks.some((r) => r.includes('content match only'));
     const byDesign = a.escalated_at !== null && (counts.groupEffects.get(a.action_id) ?? 0) === 0 && contentOnly && !looks.some((r) => /[1-9]\d* of \d+ precise/.test(r));
     (byDesign ? out.escalated : out.unresolved).push(a);

@@ -116,12 +116,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const budget = await budgetViolations(services.store, actions, budgets);
     const chain = await verifyAuditChain(services.store);
     const unknown = await splitUnknowns(services.store, actions.filter((a) => a.state === 'unknown'), counts);
+    const blockedBy = await blockedReasons(services.store, actions.filter((a) => a.state === 'blocked'));
     const report: ChaosReport = {
       actions: actions.length, duplicates: counts.duplicates, lost: counts.lost, unexpected: counts.unexpected, wrong_account: counts.wrong_account,
       unknown_unresolved: unknown.unresolved.length, budget_violations: budget.violations, audit_chain_ok: chain.ok, seed: o.seed,
       reverted: counts.reverted, reverted_noticed: noticed.noticed, faults_fired: await firedCounts(admin, own),
       escalated: unknown.escalated.length,
       escalated_by_type: tally(unknown.escalated.map((a) => `${a.platform} ${a.action_type}`)),
+      blocked_by_reason: tally(blockedBy),
       planned: plan.items.length, effects: effects.length, unknown_effects: counts.unknown_effects,
       states: tally(actions.map((a) => (a.state === 'queued' ? 'queued(deferred)' : a.state === 'postcheck_complete' ? (a.result.error_code ? 'failed' : 'succeeded') : a.state))),
       operator_clears: runners.operator + settled.operator, hung_actions: runners.hangs.map((h) => h.action_id), recovered: runners.recovered + settled.recovered, runner_crashes: runners.crashes,
@@ -135,6 +137,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await sandbox.close().catch(() => undefined);
     await services.close();
   }
+}
+
+/** Why each blocked action was blocked: its last audit reason up to the detail (`identity_error: drift`, `kill_switch`). */
+async function blockedReasons(store: Services['store'], blocked: Action[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const a of blocked) {
+    const reason = (await store.audit.forAction(a.action_id)).map((r) => r.event.reason ?? '').filter(Boolean).at(-1) ?? 'unrecorded';
+    out.push(`${a.platform} ${reason.split(/[:(]/).slice(0, 2).map((p) => p.trim()).filter(Boolean).join(': ').slice(0, 60)}`);
+  }
+  return out;
 }
 
 function tally(xs: string[]): Record<string, number> {
