@@ -10,7 +10,8 @@ export function registerSandbox(program: Command): void {
     .option('--port <port>', 'admin API port (0 = a free port)', '8090')
     .option('--data-file <file>', 'lowdb JSON file of the simulated world (default: <data dir>/sandbox/world.json)')
     .option('--seed <n>', 'seed of the fault RNG streams')
-    .action(async (options: { port: string; dataFile?: string; seed?: string }) => {
+    .option('--tls', 'serve the platform origins over HTTPS with a local CA kept in <data dir>/sandbox/tls (its path is the ready line\'s "ca")')
+    .action(async (options: { port: string; dataFile?: string; seed?: string; tls?: boolean }) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535 (got ${options.port})`);
       const seed = options.seed === undefined ? undefined : Number(options.seed);
@@ -19,6 +20,7 @@ export function registerSandbox(program: Command): void {
         port,
         dataFile: options.dataFile ?? join(cliConfig().dataDir, 'sandbox', 'world.json'),
         ...(seed !== undefined ? { seed } : {}),
+        ...(options.tls ? { tls: { dir: join(cliConfig().dataDir, 'sandbox', 'tls') } } : {}),
       });
       process.stdout.write(`${sandboxReadyLine(sandbox)}\n`);
       await new Promise<void>((resolve) => {

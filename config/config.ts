@@ -35,6 +35,8 @@ export const CONFIG_TABLE = {
   metaAppSecret: { env: 'RAIZE_META_APP_SECRET', schema: z.string().min(1).optional(), default: undefined },
   /** Key that seals API tokens at rest (AES-256-GCM): 64 hex chars or base64 of 32 bytes. Unset → `<dataDir>/keys/secret.key`, generated 0600. */
   secretKey: { env: 'RAIZE_SECRET_KEY', schema: z.string().min(1).optional(), default: undefined },
+  /** PEM file of a CA the API connectors trust besides the system's (the sandbox's `--tls` CA). Never "verification off". */
+  extraCaFile: { env: 'RAIZE_EXTRA_CA', schema: z.string().min(1).optional(), default: undefined },
   /** Meta webhook verify token (GET handshake). */
   metaVerifyToken: { env: 'RAIZE_META_VERIFY_TOKEN', schema: z.string().min(1).optional(), default: undefined },
   /** Admin token of the sandbox; generated when absent. */

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { rootCertificates } from 'node:tls';
 import { Agent, fetch, type Dispatcher } from 'undici';
 import { OutcomeUnknownError, TransientError } from '../safety/index.js';
 
@@ -78,7 +80,9 @@ export class HttpClient {
     this.base = new URL(options.baseUrl);
     if (!['http:', 'https:'].includes(this.base.protocol)) throw new Error(`baseUrl: expected http(s), got ${this.base.protocol}`);
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.dispatcher = new Agent({ connect: { ...(options.ca ? { ca: options.ca } : {}), timeout: Math.min(this.timeoutMs, 10_000) }, keepAliveTimeout: 4_000 });
+    // Node's `ca` replaces the default roots: the extra CA is added to them, never instead.
+    const ca = options.ca ? [...rootCertificates, options.ca] : undefined;
+    this.dispatcher = new Agent({ connect: { ...(ca ? { ca } : {}), timeout: Math.min(this.timeoutMs, 10_000) }, keepAliveTimeout: 4_000 });
   }
 
   get origin(): string {
@@ -113,7 +117,7 @@ export class HttpClient {
       const code = causeCode(error);
       const why = code ?? (timeout.aborted ? 'timeout' : req.signal?.aborted ? 'deadline' : 'transport error');
       if (code && NEVER_SENT.has(code)) {
-        const tls = /CERT|SSL|TLS/.test(code);
+        const tls = /CERT|SSL|TLS|SIGNATURE|ISSUER/.test(code);
         throw new TransientError(`${what}: ${tls ? `TLS: ${code} (is the platform's CA trusted? see RAIZE_EXTRA_CA)` : code}; the request never left`, false);
       }
       if (!req.mutating) throw new TransientError(`${what}: ${why} (a read; nothing changed)`, false);
@@ -133,4 +137,16 @@ export class HttpClient {
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
+}
+
+/** The PEM of an extra CA to trust (`RAIZE_EXTRA_CA`), checked to be one: a wrong path fails at start-up, naming it. */
+export async function loadExtraCa(path: string): Promise<string> {
+  let pem: string;
+  try {
+    pem = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new Error(`RAIZE_EXTRA_CA: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`RAIZE_EXTRA_CA: ${path} holds no PEM certificate`);
+  return pem;
 }

@@ -1,2 +1,3 @@
-export { HttpClient, type TokenSecret, type HttpClientOptions, type HttpRequest, type HttpResponse } from './http.js';
+export { HttpClient, loadExtraCa, type TokenSecret, type HttpClientOptions, type HttpRequest, type HttpResponse } from './http.js';
 export * from './instagram-graph/index.js';
+export * from './x/index.js';

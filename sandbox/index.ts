@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,6 +19,7 @@ import { instagramUi } from './instagram/ui.js';
 import { Lag, lagSchema, type LagInput } from './lag.js';
 import { Reverter } from './revert.js';
 import { SandboxState } from './state.js';
+import { sandboxTls, type SandboxTls } from './tls.js';
 import { uiRouter } from './ui/router.js';
 import { webhookFaultsSchema, type WebhookFaultsInput } from './webhook-faults.js';
 import { Webhooks, type WebhookOptions } from './webhooks.js';
@@ -69,6 +71,11 @@ export interface SandboxOptions {
   webhookFaults?: WebhookFaultsInput;
   /** Fault rules in place from the start, as POST /__sandbox/faults takes them. @default none */
   faults?: FaultInput[];
+  /**
+   * Serve the platform origins (UI and APIs) over HTTPS with a local CA kept in `dir`
+   * (`ca.pem`, given back as `ca`). The admin API stays plain http on loopback. @default off
+   */
+  tls?: { dir: string };
 }
 
 export interface Sandbox {
@@ -77,6 +84,8 @@ export interface Sandbox {
   platforms: { instagram: string; x: string };
   seed: number;
   dataFile: string;
+  /** With `tls`: the CA certificate file (PEM) clients add to the CAs they trust. */
+  ca?: string;
   close(): Promise<void>;
 }
 
@@ -101,6 +110,7 @@ const optionsSchema = z
     lag: lagSchema.optional(),
     webhookFaults: webhookFaultsSchema.optional(),
     faults: z.array(faultInputSchema).optional(),
+    tls: z.object({ dir: z.string().min(1) }).strict().optional(),
   })
   .strict();
 
@@ -109,17 +119,19 @@ export class SandboxOptionsError extends Error {
   readonly code = 'sandbox_options_invalid';
 }
 
-function listen(app: Express, portNumber: number): Promise<Server> {
+function listen(app: Express, portNumber: number, tls?: SandboxTls): Promise<Server> {
   return new Promise((ok, ko) => {
     // Idle keep-alive sockets outlive the clients' own idle timeout, so a client never reuses a
     // socket the server is closing at that very moment ("other side closed").
-    const server = createServer({ keepAliveTimeout: 30_000 }, app);
+    const server = tls
+      ? createTlsServer({ keepAliveTimeout: 30_000, cert: tls.cert, key: tls.key }, app)
+      : createServer({ keepAliveTimeout: 30_000 }, app);
     server.once('error', ko);
     server.listen(portNumber, HOST, () => ok(server));
   });
 }
 
-const urlOf = (server: Server) => `http://${HOST}:${(server.address() as AddressInfo).port}`;
+const urlOf = (server: Server, secure = false) => `${secure ? 'https' : 'http'}://${HOST}:${(server.address() as AddressInfo).port}`;
 
 function finalHandlers(app: Express): void {
   app.use((_req: Request, res: Response) => res.status(404).type('text').send('Not found'));
@@ -152,6 +164,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
   const tempDir = o.dataFile ? undefined : await mkdtemp(join(tmpdir(), 'raize-sandbox-'));
   const dataFile = o.dataFile ? resolve(o.dataFile) : join(tempDir!, 'sandbox.json');
+  const tls = o.tls ? await sandboxTls(resolve(o.tls.dir)) : undefined;
 
   const state = await SandboxState.open(dataFile);
   const lag = new Lag(seed, o.lag ?? lagSchema.parse({}), faults.fired);
@@ -212,7 +225,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const servers: Server[] = [];
   try {
-    servers.push(await listen(ig, o.platformPorts.instagram), await listen(x, o.platformPorts.x), await listen(admin, o.port));
+    servers.push(await listen(ig, o.platformPorts.instagram, tls), await listen(x, o.platformPorts.x, tls), await listen(admin, o.port));
   } catch (error) {
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
     webhooks.close();
@@ -220,8 +233,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (tempDir) await rm(tempDir, { recursive: true, force: true });
     throw error;
   }
-  world.urls.instagram = urlOf(servers[0]!);
-  world.urls.x = urlOf(servers[1]!);
+  world.urls.instagram = urlOf(servers[0]!, !!tls);
+  world.urls.x = urlOf(servers[1]!, !!tls);
 
   let closed: Promise<void> | undefined;
   return {
@@ -230,6 +243,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     platforms: { instagram: world.urls.instagram, x: world.urls.x },
     seed,
     dataFile,
+    ...(tls ? { ca: tls.caFile } : {}),
     close() {
       closed ??= (async () => {
         webhooks.close();
@@ -252,6 +266,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 }
 
 /** The one JSON line printed once the sandbox is ready (DESIGN.md "Interfaces others rely on"). */
-export function sandboxReadyLine(sandbox: Pick<Sandbox, 'adminUrl' | 'adminToken' | 'platforms'>): string {
-  return JSON.stringify({ admin: sandbox.adminUrl, admin_token: sandbox.adminToken, platforms: { instagram: sandbox.platforms.instagram, x: sandbox.platforms.x } });
+export function sandboxReadyLine(sandbox: Pick<Sandbox, 'adminUrl' | 'adminToken' | 'platforms' | 'ca'>): string {
+  return JSON.stringify({
+    admin: sandbox.adminUrl, admin_token: sandbox.adminToken, platforms: { instagram: sandbox.platforms.instagram, x: sandbox.platforms.x },
+    ...(sandbox.ca ? { ca: sandbox.ca } : {}),
+  });
 }
