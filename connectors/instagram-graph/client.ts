@@ -24,8 +24,30 @@ export interface MediaItem {
   caption?: string;
   permalink?: string;
   timestamp?: string;
+  /** IMAGE, VIDEO or CAROUSEL_ALBUM. */
   media_type?: string;
+  /** FEED or REELS. */
+  media_product_type?: string;
 }
+
+/** An IG Comment (a reply is a comment whose `parent_id` is the comment it answers). */
+export interface CommentItem {
+  id: string;
+  text?: string;
+  username?: string;
+  timestamp?: string;
+  parent_id?: string;
+}
+
+/** One message of an Instagram conversation ("Conversations API"). */
+export interface MessageItem {
+  id: string;
+  message?: string;
+  created_time?: string;
+  from?: { id?: string; username?: string };
+}
+
+type Paged<T> = { data: T[]; paging?: { cursors?: { before?: string; after?: string }; next?: string } };
 
 /**
  * Instagram Graph API calls of the API lane (content publishing, media, comments, messaging),
@@ -41,8 +63,8 @@ export class GraphClient {
     this.version = options.version ?? 'v21.0';
   }
 
-  private async call<T>(token: TokenSecret, req: { method: 'GET' | 'POST' | 'DELETE'; path: string; query?: Record<string, string | number | undefined>; form?: Record<string, string | number | boolean | undefined>; write: boolean; signal?: AbortSignal }): Promise<GraphAnswer<T>> {
-    const res = await this.http.request({ method: req.method, path: `/${this.version}${req.path}`, query: req.query, form: req.form, token, mutating: req.write, signal: req.signal });
+  private async call<T>(token: TokenSecret, req: { method: 'GET' | 'POST' | 'DELETE'; path: string; query?: Record<string, string | number | undefined>; form?: Record<string, string | number | boolean | undefined>; json?: unknown; write: boolean; signal?: AbortSignal }): Promise<GraphAnswer<T>> {
+    const res = await this.http.request({ method: req.method, path: `/${this.version}${req.path}`, query: req.query, form: req.form, json: req.json, token, mutating: req.write, signal: req.signal });
     const traceId = traceIdOf(res);
     const e = graphErrorOf(res);
     if (e) return { status: res.status, error: { ...e, kind: kindOf(e, res.status) }, res, ...(traceId ? { traceId } : {}) };
@@ -82,13 +104,49 @@ export class GraphClient {
   }
 
   media(token: TokenSecret, mediaId: string, signal?: AbortSignal) {
-    return this.call<MediaItem>(token, { method: 'GET', path: `/${mediaId}`, query: { fields: 'id,caption,permalink,timestamp,media_type' }, write: false, signal });
+    return this.call<MediaItem>(token, { method: 'GET', path: `/${mediaId}`, query: { fields: 'id,caption,permalink,timestamp,media_type,media_product_type' }, write: false, signal });
   }
 
   /** One page of the account's media, newest first; `after` is the previous page's cursor. */
   recentMedia(token: TokenSecret, userId: string, options: { limit?: number; after?: string; signal?: AbortSignal } = {}) {
-    return this.call<{ data: MediaItem[]; paging?: { cursors?: { before?: string; after?: string }; next?: string } }>(token, {
-      method: 'GET', path: `/${userId}/media`, query: { fields: 'id,caption,permalink,timestamp', limit: options.limit ?? 25, after: options.after }, write: false, signal: options.signal,
+    return this.call<Paged<MediaItem>>(token, {
+      method: 'GET', path: `/${userId}/media`, query: { fields: 'id,caption,permalink,timestamp,media_type,media_product_type', limit: options.limit ?? 25, after: options.after }, write: false, signal: options.signal,
+    });
+  }
+
+  /** An IG Comment by id (a reply too): `GET /{ig-comment-id}`. */
+  comment(token: TokenSecret, commentId: string, signal?: AbortSignal) {
+    return this.call<CommentItem>(token, { method: 'GET', path: `/${commentId}`, query: { fields: 'id,text,username,timestamp,parent_id' }, write: false, signal });
+  }
+
+  /** "IG Comment Replies": `POST /{ig-comment-id}/replies` with `message` → `{id}` of the new reply. */
+  reply(token: TokenSecret, commentId: string, message: string, signal?: AbortSignal) {
+    return this.call<{ id: string }>(token, { method: 'POST', path: `/${commentId}/replies`, form: { message }, write: true, signal });
+  }
+
+  /** The replies to a comment: `GET /{ig-comment-id}/replies`. */
+  replies(token: TokenSecret, commentId: string, signal?: AbortSignal) {
+    return this.call<Paged<CommentItem>>(token, { method: 'GET', path: `/${commentId}/replies`, query: { fields: 'id,text,username,timestamp' }, write: false, signal });
+  }
+
+  /**
+   * Instagram Messaging "Send API": `POST /{ig-user-id}/messages` with a JSON body
+   * `{recipient:{id}, message:{text}}` → `{recipient_id, message_id}`. Only within 24 h of the
+   * recipient's last message (else 10/2534022).
+   */
+  sendMessage(token: TokenSecret, userId: string, recipientId: string, text: string, signal?: AbortSignal) {
+    return this.call<{ recipient_id: string; message_id: string }>(token, { method: 'POST', path: `/${userId}/messages`, json: { recipient: { id: recipientId }, message: { text } }, write: true, signal });
+  }
+
+  /** "Conversations API": one message by id (`GET /{message-id}`; Meta serves the 20 most recent of a conversation). */
+  message(token: TokenSecret, messageId: string, signal?: AbortSignal) {
+    return this.call<MessageItem>(token, { method: 'GET', path: `/${messageId}`, query: { fields: 'id,created_time,from,message' }, write: false, signal });
+  }
+
+  /** "Conversations API": the conversation with one user, its recent messages expanded. */
+  conversationWith(token: TokenSecret, userId: string, participantId: string, signal?: AbortSignal) {
+    return this.call<{ data: { id: string; messages?: { data: MessageItem[] } }[] }>(token, {
+      method: 'GET', path: `/${userId}/conversations`, query: { platform: 'instagram', user_id: participantId, fields: 'messages{id,created_time,from,message}' }, write: false, signal,
     });
   }
 

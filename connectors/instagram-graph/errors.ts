@@ -29,7 +29,11 @@ export type GraphErrorKind =
   /** The container was already published (506 "Duplicate Post"): the post exists; find it, never publish again. */
   | 'already_published'
   /** "We restrict certain activity" (4/2207051): the account is restricted; a human must look. */
-  | 'restricted';
+  | 'restricted'
+  /** A message outside the 24 h window after the user's last message (10/2534022): refused, nothing sent, not retried. */
+  | 'messaging_window'
+  /** "Object with ID … does not exist" (100/33): on a read by id, the object is not there (or not this token's). */
+  | 'not_found';
 
 const RATE_LIMIT_CODES = new Set([4, 17, 32, 613, 80001, 80002]);
 
@@ -41,6 +45,9 @@ export function kindOf(e: GraphError, httpStatus: number): GraphErrorKind {
   const sub = e.error_subcode;
   if (e.code === 9 && sub === 2207042) return 'quota';
   if (e.code === 4 && sub === 2207051) return 'restricted';
+  // Instagram Messaging, "Send API" error codes: (#10) "This message is sent outside of allowed window."
+  if (e.code === 10 && sub === 2534022) return 'messaging_window';
+  if (e.code === 100 && sub === 33) return 'not_found';
   if (RATE_LIMIT_CODES.has(e.code)) return 'rate_limit';
   if (e.code === 190 || e.code === 102) return 'auth';
   if (e.code === 9007 || sub === 2207027) return 'not_ready';
@@ -49,6 +56,18 @@ export function kindOf(e: GraphError, httpStatus: number): GraphErrorKind {
   if (e.is_transient || e.code === 1 || e.code === 2 || e.code === -1 || e.code === -2 || httpStatus >= 500) return 'transient';
   return 'definite';
 }
+
+/**
+ * Who a request limit holds ("Rate Limits": Platform Rate Limits are app-wide, code 4;
+ * user 17, page 32, custom 613 and Instagram Business Use Case 80001/80002 count per account):
+ * an app-level limit stops every account the app serves, the others stop one account.
+ */
+export function rateLimitScope(e: Pick<GraphError, 'code'>): 'app' | 'account' {
+  return e.code === 4 ? 'app' : 'account';
+}
+
+/** Whether a read by id says the object is not there (100/33): the one answer that can prove absence. */
+export const isMissing = (e: GraphError | undefined): boolean => e?.code === 100 && e.error_subcode === 33;
 
 /** The error of a Graph answer, or undefined for a success. */
 export function graphErrorOf(res: HttpResponse): GraphError | undefined {
@@ -103,8 +122,11 @@ export function toKernelError(res: HttpResponse, e: GraphError, options: { write
       return new OutcomeUnknownError(`${what} (the container was already published: the post exists)`);
     case 'transient':
       return options.write ? new OutcomeUnknownError(`${what} (a transient error after the write reached the platform)`) : new TransientError(`${what} (transient)`, false, undefined, res.status);
+    case 'messaging_window':
+      return new PlatformRefusalError(`${what} (outside the 24 h messaging window: the recipient has not written in the last 24 hours; nothing was sent)`, res.status, String(e.code));
     case 'quota':
     case 'not_ready':
+    case 'not_found':
     case 'container_gone':
     case 'definite':
       return new PlatformRefusalError(`${what} (${e.message.slice(0, 160)})`, res.status, String(e.code));

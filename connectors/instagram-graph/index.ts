@@ -1,2 +1,4 @@
-export { GraphClient, type GraphClientOptions, type GraphAnswer, type ContainerStatus, type MediaItem } from './client.js';
-export { kindOf, graphErrorOf, regainAfterMs, toKernelError, traceIdOf, type GraphError, type GraphErrorKind } from './errors.js';
+export { GraphClient, type GraphClientOptions, type GraphAnswer, type ContainerStatus, type MediaItem, type CommentItem, type MessageItem } from './client.js';
+export { GraphAccount } from './account.js';
+export { GraphThrottle, type GraphHold } from './throttle.js';
+export { isMissing, kindOf, graphErrorOf, rateLimitScope, regainAfterMs, toKernelError, traceIdOf, type GraphError, type GraphErrorKind } from './errors.js';

@@ -1,159 +1,132 @@
-import { GraphClient, type GraphClientOptions, type MediaItem } from '../../connectors/index.js';
+import { GraphAccount, GraphClient, GraphThrottle, type GraphClientOptions } from '../../connectors/index.js';
 import {
-  AuthExpiredError, OutcomeUnknownError, PlatformRefusalError, sleep, ValidationError,
-  type ActionContext, type AttemptReceipt, type IdentityProof, type Performer, type PlatformHold, type Precheck, type ProofRef, type Verification,
+  AuthExpiredError, PlatformRefusalError,
+  type ActionContext, type IdentityProof, type Performer, type PlatformHold,
 } from '../../safety/index.js';
-import type { Secret, Vault } from '../../store/index.js';
+import type { ActionRepository, Vault } from '../../store/index.js';
+import type { IgHandler, IgKit } from './instagram-common.js';
+import { deleteHandler } from './instagram-delete.js';
+import { dmHandler } from './instagram-dm.js';
+import { proofsOf } from './instagram-common.js';
+import { publishHandler } from './instagram-publish.js';
+import { replyHandler } from './instagram-reply.js';
 
 export interface InstagramApiOptions extends GraphClientOptions {
   vault: Pick<Vault, 'open'>;
-  /** Container status polls before the publish. @default 250 ms apart, within the episode's deadline */
+  /** First wait between container status polls; later ones grow by half up to `pollCapMs`. @default 250 */
   pollMs?: number;
+  /** @default 5000 */
+  pollCapMs?: number;
+  /** How long a container may stay IN_PROGRESS before the publish gives up (never publishing it). @default until 5 s before the action's deadline */
+  processingTimeoutMs?: number;
+  /** How long a look keeps reading the listing for a post whose container says PUBLISHED. @default 8000 */
+  listingWaitMs?: number;
   /** How long a hold on a used-up publishing quota lasts before it is read again. @default 1 h */
   quotaRecheckMs?: number;
-}
-
-const SUPPORTED = new Set(['publish']);
-
-/** The caption as Instagram compares it: trimmed, line endings and runs of spaces folded. */
-const normalise = (s: string | undefined) => (s ?? '').replace(/\r\n?/g, '\n').replace(/[ \t]+/g, ' ').trim();
-
-function publishPayload(ctx: ActionContext): { caption: string; image_url: string } {
-  const p = ctx.action.payload as { caption?: unknown; media?: { source?: unknown; kind?: unknown }[] };
-  const url = p.media?.[0]?.source;
-  if (typeof url !== 'string' || !/^https?:\/\//.test(url)) {
-    throw new ValidationError('payload.media[0].source', 'the API lane publishes media the platform can fetch: an http(s) URL (a local file needs the browser lane)');
-  }
-  if ((p.media?.length ?? 0) > 1) throw new ValidationError('payload.media', 'one image on the API lane for now (carousels and reels are not built yet)');
-  return { caption: typeof p.caption === 'string' ? p.caption : '', image_url: url };
+  /** The store's actions, to find the post a delete depends on by its publish's result. */
+  actions?: Pick<ActionRepository, 'get'>;
 }
 
 /**
- * The Instagram API lane (issue 9): Graph content publishing through the kernel. Publish is
- * container → FINISHED → `beforeCommit` → `media_publish` → the post by id. The container is
- * kept on the action before it is used (`keepRef`), so no attempt makes a second one, and a
- * container Instagram already published is never published again. Verification is read-only:
- * the post by id (precise), else the container's own status (precise: a container that is not
- * PUBLISHED was not published), else the recent-media listing matched by caption (never a proof
- * of absence).
+ * The action types the Instagram Graph API offers a business account. Like and follow are not
+ * among them (the Graph API has no such endpoints): they stay on the browser lane.
  */
-export function createInstagramApiPerformer(options: InstagramApiOptions): Performer & { close(): Promise<void> } {
-  const g = new GraphClient(options);
-  const pollMs = options.pollMs ?? 250;
+const HANDLERS: Partial<Record<string, IgHandler>> = { publish: publishHandler, comment_reply: replyHandler, dm_send: dmHandler, delete: deleteHandler };
 
-  async function tokenOf(ctx: ActionContext): Promise<Secret> {
-    const opened = await options.vault.open(ctx.account.platform_account_id, 'access_token');
-    if (!opened) throw new AuthExpiredError('no API token stored for this account: connect it on the API lane');
-    return opened.value;
-  }
+function handlerOf(ctx: ActionContext): IgHandler {
+  const h = HANDLERS[ctx.action.action_type];
+  if (!h) throw new PlatformRefusalError(`instagram api lane: ${ctx.action.action_type} is not offered by the Instagram Graph API (use the browser lane)`);
+  return h;
+}
+
+/**
+ * The Instagram API lane (issue 9): publish (image, reel, carousel), comment_reply, dm_send and
+ * delete through the kernel, on Meta's documented Graph wire format. Each action type is a
+ * handler (instagram-publish.ts, -reply.ts, -dm.ts, -delete.ts). Shared here: the token from the
+ * vault, identity by `GET /me`, and the app's request limits: a rate-limit answer anywhere holds
+ * the account (or, app-wide, every account) until Meta's regain time, and `hold` defers actions
+ * to it without sending anything.
+ */
+export function createInstagramApiPerformer(options: InstagramApiOptions): Performer & { close(): Promise<void>; useClock(now: () => number): void } {
+  const g = new GraphClient(options);
+  const throttle = new GraphThrottle();
   const userOf = (ctx: ActionContext) => ctx.account.fingerprint.platform_user_id;
-  const proof = (traceId: string | undefined, what: string): ProofRef[] => (traceId ? [{ kind: 'request', ref: `${what} fbtrace ${traceId}` }] : []);
-  const supported = (ctx: ActionContext) => {
-    if (!SUPPORTED.has(ctx.action.action_type)) throw new PlatformRefusalError(`instagram api lane: ${ctx.action.action_type} is not built yet`);
+
+  const kit: IgKit = {
+    settings: {
+      pollMs: options.pollMs ?? 250, pollCapMs: options.pollCapMs ?? 5_000, listingWaitMs: options.listingWaitMs ?? 8_000,
+      quotaRecheckMs: options.quotaRecheckMs ?? 3_600_000, ...(options.processingTimeoutMs !== undefined ? { processingTimeoutMs: options.processingTimeoutMs } : {}),
+    },
+    async api(ctx) {
+      const opened = await options.vault.open(ctx.account.platform_account_id, 'access_token');
+      if (!opened) throw new AuthExpiredError('no API token stored for this account: connect it on the API lane');
+      return new GraphAccount(g, opened.value, userOf(ctx), throttle, ctx.signal);
+    },
+    async dependency(ctx) {
+      if (!ctx.action.depends_on || !options.actions) return undefined;
+      const dep = await options.actions.get(ctx.action.depends_on);
+      return dep && dep.client_id === ctx.action.client_id && dep.platform_account_id === ctx.action.platform_account_id ? dep.result : undefined;
+    },
   };
 
-  /** The newest posts of the account whose caption is this one (a content match, never an identification). */
-  async function byCaption(ctx: ActionContext, token: Secret, caption: string): Promise<MediaItem[]> {
-    const page = g.raise(await g.recentMedia(token, userOf(ctx), { limit: 50, signal: ctx.signal }), false);
-    const since = Date.parse(ctx.action.created_at) - 60_000;
-    return page.data.filter((m) => normalise(m.caption) === normalise(caption) && (!m.timestamp || Date.parse(m.timestamp.replace(/\+0000$/, 'Z')) >= since));
-  }
+  const heldFor = (ctx: ActionContext): PlatformHold | null => {
+    const h = throttle.holdOf(userOf(ctx));
+    return h ? { until: new Date(h.until).toISOString(), reason: `rate limit: ${h.reason} until Meta's regain time` } : null;
+  };
 
   return {
     tool: 'connector',
-    toolVersion: '1.0.0',
+    toolVersion: '1.1.0',
 
     async verifyIdentity(ctx): Promise<IdentityProof> {
-      const token = await tokenOf(ctx);
-      const answer = await g.me(token, ctx.signal);
-      const me = g.raise(answer, false);
+      const api = await kit.api(ctx);
+      const answer = await api.me();
+      const me = api.raise(answer, false);
       const fp = ctx.account.fingerprint;
       const signals = [
         { name: 'user_id', ok: me.id === fp.platform_user_id || me.user_id === fp.platform_user_id },
         { name: 'username', ok: me.username.toLowerCase() === fp.handle.replace(/^@/, '').toLowerCase() },
       ];
-      return { ok: signals.every((s) => s.ok), signals, proofs: proof(answer.traceId, 'GET /me') };
+      return { ok: signals.every((s) => s.ok), signals, proofs: proofsOf(answer, { id: me.id }) };
     },
 
-    async hold(ctx): Promise<PlatformHold | null> {
-      if (ctx.action.action_type !== 'publish') return null;
-      const token = await tokenOf(ctx);
-      const limit = g.raise(await g.publishingLimit(token, userOf(ctx), ctx.signal), false).data[0];
-      const total = limit?.config?.quota_total;
-      if (!limit || total === undefined || limit.quota_usage < total) return null;
-      return { until: new Date(Date.now() + (options.quotaRecheckMs ?? 3_600_000)).toISOString(), reason: `content_publishing_limit ${limit.quota_usage}/${total} in 24 h` };
+    /**
+     * Read before anything is claimed: a request limit Meta announced (no request is sent while
+     * it lasts), then the action type's own hold (publishing quota). A limit met while reading
+     * the quota becomes the hold.
+     */
+    async hold(ctx) {
+      const held = heldFor(ctx);
+      if (held || !HANDLERS[ctx.action.action_type]?.hold) return held;
+      const api = await kit.api(ctx);
+      try {
+        return await handlerOf(ctx).hold!(ctx, api, kit);
+      } catch (error) {
+        const now = heldFor(ctx);
+        if (now) return now;
+        throw error;
+      }
     },
 
-    async precheck(ctx): Promise<Precheck> {
-      supported(ctx);
-      publishPayload(ctx);
-      // A fresh action has no container yet; one an earlier attempt kept is checked by the attempt
-      // itself (a PUBLISHED container goes to verification, never to a second publish).
-      return { exists: false };
+    async precheck(ctx) {
+      const h = handlerOf(ctx);
+      h.check(ctx);
+      return h.precheck(ctx, await kit.api(ctx), kit);
     },
 
-    async attempt(ctx): Promise<AttemptReceipt> {
-      supported(ctx);
-      const { caption, image_url } = publishPayload(ctx);
-      const token = await tokenOf(ctx);
-      const user = userOf(ctx);
-      let container = ctx.action.result.lane_refs?.container_id;
-      if (container) {
-        const status = g.raise(await g.containerStatus(token, container, ctx.signal), false).status_code;
-        if (status === 'PUBLISHED') throw new OutcomeUnknownError('the container was already published: verification finds the post');
-        if (status === 'EXPIRED' || status === 'ERROR') container = undefined;
-      }
-      if (!container) {
-        const created = await g.createContainer(token, user, { image_url, caption }, ctx.signal);
-        container = g.raise(created, false).id;
-        for (const p of proof(created.traceId, 'POST /media')) ctx.addProof(p);
-        await ctx.keepRef('container_id', container);
-      }
-      for (;;) {
-        const answer = g.raise(await g.containerStatus(token, container, ctx.signal), false);
-        if (answer.status_code === 'FINISHED') break;
-        if (answer.status_code === 'PUBLISHED') throw new OutcomeUnknownError('the container was published meanwhile: verification finds the post');
-        if (answer.status_code === 'ERROR' || answer.status_code === 'EXPIRED') throw new PlatformRefusalError(`container ${answer.status_code}: ${(answer.status ?? '').slice(0, 160)}`);
-        await sleep(pollMs, ctx.signal);
-      }
-      await ctx.beforeCommit();
-      const published = await g.publish(token, user, container, ctx.signal);
-      const media = g.raise(published, true);
-      const receipt: AttemptReceipt = { platform_object_id: media.id, http_status: published.status, proofs: proof(published.traceId, 'POST /media_publish'), ...(published.traceId ? { request_id: published.traceId } : {}) };
-      const read = await g.media(token, media.id, ctx.signal).catch(() => undefined);
-      if (read?.data?.permalink) receipt.permalink = read.data.permalink;
-      return receipt;
+    async attempt(ctx) {
+      return handlerOf(ctx).attempt(ctx, await kit.api(ctx), kit);
     },
 
-    async verify(ctx, receipt): Promise<Verification> {
-      const token = await tokenOf(ctx);
-      const { caption } = publishPayload(ctx);
-      if (receipt?.platform_object_id) {
-        const answer = await g.media(token, receipt.platform_object_id, ctx.signal);
-        if (answer.data?.id) return { outcome: 'present', level: answer.data.permalink ? 3 : 2, platform_object_id: answer.data.id, ...(answer.data.permalink ? { permalink: answer.data.permalink } : {}), surface: 'api_get', precise: true, proofs: proof(answer.traceId, 'GET media') };
-        if (answer.error?.code === 100 && answer.error.error_subcode === 33) return { outcome: 'absent', level: 0, surface: 'api_get', precise: true };
-        return { outcome: 'inconclusive', level: 1, surface: 'api_get' };
-      }
-      const container = ctx.action.result.lane_refs?.container_id;
-      if (!container) {
-        // No container was kept: media_publish, which needs one, was never called.
-        return { outcome: 'absent', level: 0, surface: 'container', precise: true };
-      }
-      const status = await g.containerStatus(token, container, ctx.signal);
-      if (!status.data) return { outcome: 'inconclusive', level: 0, surface: 'container' };
-      if (status.data.status_code !== 'PUBLISHED') return { outcome: 'absent', level: 0, surface: 'container', precise: true, proofs: proof(status.traceId, 'GET container') };
-      // Published: the post exists. Its id comes from the listing (newest first, by caption).
-      const found = await byCaption(ctx, token, caption);
-      if (found.length === 1) return { outcome: 'present', level: found[0]!.permalink ? 3 : 2, platform_object_id: found[0]!.id, ...(found[0]!.permalink ? { permalink: found[0]!.permalink } : {}), surface: 'listing', precise: false };
-      return { outcome: 'inconclusive', level: 1, surface: 'listing' };
+    async verify(ctx, receipt) {
+      return handlerOf(ctx).verify(ctx, await kit.api(ctx), kit, receipt);
     },
 
     absenceRule(actionType) {
-      // The container's status and the post by id change with the publish call itself; the
-      // window covers a replica that answers a moment late.
-      return actionType === 'publish' ? { windowMs: 10_000, looks: 2, surfaces: [] } : undefined;
+      return HANDLERS[actionType]?.absence;
     },
 
+    useClock: (now) => throttle.useClock(now),
     close: () => g.close(),
   };
 }
