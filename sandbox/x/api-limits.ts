@@ -25,6 +25,8 @@ export const X_RATE_LIMITS = {
   'DELETE /2/tweets/:id': { user: 50 },
   // Likes: "POST /2/users/:id/likes 50/15min per user".
   'POST /2/users/:id/likes': { user: 50 },
+  // Likes lookup: "GET /2/users/:id/liked_tweets 75/15min per app, 75/15min per user".
+  'GET /2/users/:id/liked_tweets': { user: 75, app: 75 },
   // Follows: "POST /2/users/:id/following 50 requests per 15 minutes per user".
   'POST /2/users/:id/following': { user: 50 },
   // Direct Messages (API reference): "200 requests per 15-minute window per each authenticated user".

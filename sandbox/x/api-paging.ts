@@ -20,6 +20,8 @@ export interface PagingRules {
 
 export const TIMELINE_PAGING: PagingRules = { min: 5, max: 100, default: 10, filters: true };
 export const DM_EVENTS_PAGING: PagingRules = { min: 1, max: 100, default: 100, filters: false };
+/** GET /2/users/{id}/liked_tweets: max_results 5–100, default 100; no id or time filters. */
+export const LIKED_PAGING: PagingRules = { min: 5, max: 100, default: 100, filters: false };
 
 /** Opaque to clients; here a direction and the id the page continues from (base 36). */
 const TOKEN = /^([np])([0-9a-z]{1,13})$/;
@@ -114,6 +116,27 @@ export function pageOf<T extends { id: string }>(items: T[], req: PageRequest, a
       oldest_id: oldest.id,
       ...(older ? { next_token: encodeToken('n', oldest.id) } : {}),
       ...(newer ? { previous_token: encodeToken('p', newest.id) } : {}),
+    },
+  };
+}
+
+/**
+ * One page of a list kept in its own order (liked_tweets: most recently liked first), not by
+ * object id: the token carries the position the next page starts at. `meta` as X answers
+ * for such lists: `result_count`, and `next_token` / `previous_token` only (no newest/oldest id).
+ */
+export function pageByPosition<T>(items: T[], req: PageRequest): { items: T[]; meta: Record<string, unknown> } {
+  const at = req.token ? Number(req.token.id) : 0;
+  const start = req.token?.dir === 'p' ? Math.max(0, at - req.max) : at;
+  const page = items.slice(start, start + req.max);
+  if (!page.length) return { items: [], meta: { result_count: 0 } };
+  const end = start + page.length;
+  return {
+    items: page,
+    meta: {
+      result_count: page.length,
+      ...(end < items.length ? { next_token: encodeToken('n', String(end)) } : {}),
+      ...(start > 0 ? { previous_token: encodeToken('p', String(start)) } : {}),
     },
   };
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import type { SandboxContext } from '../context.js';
@@ -8,7 +9,7 @@ import { bodyErrors, parseInput } from '../validation.js';
 import { duplicateContent, forbidden, invalidBody, invalidRequest, notFound, notFoundError, problem, tooManyRequests, unauthorized, unsupportedAuthentication, type ParamError } from './api-errors.js';
 import { readShape, XObjects, type Shape } from './api-fields.js';
 import { X_APP_BEARER_TOKEN, XRateLimits, type Caller, type XEndpoint } from './api-limits.js';
-import { DM_EVENTS_PAGING, pageOf, readPaging, TIMELINE_PAGING } from './api-paging.js';
+import { DM_EVENTS_PAGING, LIKED_PAGING, pageByPosition, pageOf, readPaging, TIMELINE_PAGING } from './api-paging.js';
 import { MAX_WEIGHTED_LENGTH, weightedLength } from './text-weight.js';
 
 const tweetSchema = z.object({
@@ -43,6 +44,12 @@ const USERNAME = /^[A-Za-z0-9_]{1,15}$/;
 export function xApiRouter(ctx: SandboxContext): Router {
   const { world, state, gate, options } = ctx;
   const router = express.Router();
+  // Every api.x.com answer carries `x-transaction-id` (observed: 16 hex digits), the id X
+  // support asks for; clients keep it as the request id of their proofs.
+  router.use((_req, res, next) => {
+    res.set('x-transaction-id', randomBytes(8).toString('hex'));
+    next();
+  });
   router.use(express.json({ limit: '256kb' }));
   const limits = new XRateLimits({ ...(options.xRateLimit ? { perWindow: options.xRateLimit } : {}), ...(options.xPostCaps24h ? { postCaps: options.xPostCaps24h } : {}) });
   const objects = new XObjects(world, state);
@@ -231,6 +238,28 @@ export function xApiRouter(ctx: SandboxContext): Router {
     await world.like(me, post, 'api', phantom(req, me, 'like'));
     if (after(req, res, me, 'like', 'POST /2/users/:id/likes')) return;
     res.json({ data: { liked: true } });
+  });
+
+  // Likes lookup (API reference, GET /2/users/{id}/liked_tweets): the posts a user liked, most
+  // recently liked first, `max_results` 5–100 (default 100), `pagination_token`, the tweet fields.
+  router.get('/users/:id/liked_tweets', async (req, res) => {
+    const at = await enter(req, res, 'GET /2/users/:id/liked_tweets');
+    if (!at) return;
+    const id = String(req.params.id);
+    const { page, errors } = readPaging(req.query, LIKED_PAGING);
+    const shape = shapeOr400(req, res, 'tweet', [...pathParam('id', id, ID), ...errors]);
+    if (!shape) return;
+    const user = userById(id);
+    if (!user) return notFound(res, 'user', id);
+    // Most recent first; likes of the same millisecond in the order they were made, newest first.
+    const liked = world.data.likes
+      .filter((l) => l.platform === 'x' && l.account_id === user.id && world.likedBy(user, l.post_id))
+      .reverse()
+      .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
+      .map((l) => world.post('x', l.post_id))
+      .filter((p): p is Post => p !== undefined);
+    const { items, meta } = pageByPosition(liked, page);
+    res.json(listBody(objects.tweets(items, shape, at.me?.id), meta));
   });
 
   router.post('/users/:id/following', async (req, res) => {
