@@ -6,3 +6,4 @@ export { connectBrowserAccount, type ConnectAccountInput } from './browser/conne
 export { createBrowserPerformer, fileTraceRecorder, proofStoreTraceRecorder, type BrowserPerformer, type BrowserPerformerOptions, type TraceRecorder } from './browser-performer.js';
 export { DriftGuard, SurfaceDriftError, ANCHOR_SURFACE, type DriftGuardOptions } from './browser/drift-guard.js';
 export { createInstagramApiPerformer, type InstagramApiOptions } from './api/index.js';
+export { createXApiPerformer, type XApiOptions } from './api/index.js';

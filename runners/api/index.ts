@@ -1,1 +1,2 @@
 export { createInstagramApiPerformer, type InstagramApiOptions } from './instagram.js';
+export { createXApiPerformer, type XApiOptions } from './x.js';

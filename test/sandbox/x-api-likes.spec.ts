@@ -10,7 +10,7 @@ test.describe('sandbox X API v2 likes lookup and request ids', () => {
     // Liked in an order that is not the ids' order: the list follows the likes.
     const order = [TWEETS[3]!, TWEETS[0]!, TWEETS[5]!, TWEETS[1]!, TWEETS[4]!, TWEETS[2]!];
     for (const id of order) expect((await call(`${base}/2/users/${X.northwind.id}/likes`, { method: 'POST', token: t, body: { tweet_id: id } })).status).toBe(200);
-    const liked = (query: string, token = t) => call(`${base}/2/users/${X.northwind.id}/liked_tweets?${query}`, { token });
+    const liked = (query: string, token: string = t) => call(`${base}/2/users/${X.northwind.id}/liked_tweets?${query}`, { token });
 
     const first = await liked('max_results=5&tweet.fields=public_metrics');
     expect(first.status).toBe(200);
