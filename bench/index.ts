@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchKernel } from './kernel.js';
 import { benchBrowser } from './browser.js';
+import { benchApi } from './api.js';
 import { printTable, writeResults, type BenchEntry } from './report.js';
 
 export const BENCH_ENTRIES: Record<string, (dir: string) => Promise<BenchEntry>> = {
   kernel: (dir) => benchKernel(dir),
   browser: (dir) => benchBrowser(dir),
+  api: (dir) => benchApi(dir),
 };
 
 export async function runBench(options: { only?: string[]; resultsFile: string }): Promise<BenchEntry[]> {
