@@ -1,6 +1,6 @@
 import { GraphAccount, GraphClient, GraphThrottle, type GraphClientOptions } from '../../connectors/index.js';
 import {
-  AuthExpiredError, PlatformRefusalError,
+  AuthExpiredError, errorCode, PlatformRefusalError,
   type ActionContext, type IdentityProof, type Performer, type PlatformHold,
 } from '../../safety/index.js';
 import type { ActionRepository, Vault } from '../../store/index.js';
@@ -69,6 +69,16 @@ export function createInstagramApiPerformer(options: InstagramApiOptions): Perfo
     },
   };
 
+  /** The kernel records a failure's code; the action's log keeps why (Meta's words, never a token or content). */
+  async function said<T>(ctx: ActionContext, step: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      ctx.log(`instagram api lane ${step}: ${(error as Error).message}`, { code: errorCode(error) });
+      throw error;
+    }
+  }
+
   const heldFor = (ctx: ActionContext): PlatformHold | null => {
     const h = throttle.holdOf(userOf(ctx));
     return h ? { until: new Date(h.until).toISOString(), reason: `rate limit: ${h.reason} until Meta's regain time` } : null;
@@ -108,15 +118,13 @@ export function createInstagramApiPerformer(options: InstagramApiOptions): Perfo
       }
     },
 
-    async precheck(ctx) {
+    precheck: (ctx) => said(ctx, 'precheck', async () => {
       const h = handlerOf(ctx);
       h.check(ctx);
       return h.precheck(ctx, await kit.api(ctx), kit);
-    },
+    }),
 
-    async attempt(ctx) {
-      return handlerOf(ctx).attempt(ctx, await kit.api(ctx), kit);
-    },
+    attempt: (ctx) => said(ctx, 'attempt', async () => handlerOf(ctx).attempt(ctx, await kit.api(ctx), kit)),
 
     async verify(ctx, receipt) {
       return handlerOf(ctx).verify(ctx, await kit.api(ctx), kit, receipt);
