@@ -30,7 +30,17 @@ export interface SpentLimit {
 export class XLimitBook {
   private readonly seen = new Map<string, XLimit>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private now: () => number = Date.now) {}
+
+  /** The clock limits are compared with (the kernel's, in tests with a virtual clock). */
+  useClock(now: () => number): void {
+    this.now = now;
+  }
+
+  /** Epoch ms by this book's clock. */
+  time(): number {
+    return this.now();
+  }
 
   observe(caller: string, endpoint: XEndpoint, limits: XLimits): void {
     if (limits.window) this.seen.set(`${caller} ${endpoint} 15 min`, limits.window);

@@ -6,7 +6,7 @@ import {
 import type { ActionType, Secret, Vault } from '../../store/index.js';
 import { deletedById, dmSince, likeOf, postById, postSince, type LookInput } from './x-looks.js';
 
-export interface XApiOptions extends XClientOptions {
+export interface XApiOptions extends Omit<XClientOptions, 'onLimits'> {
   vault: Pick<Vault, 'open'>;
   /** Where posts are seen: permalinks are `{webUrl}/{handle}/status/{id}`. @default https://x.com for X's own API host, else the base URL's origin */
   webUrl?: string;
@@ -23,6 +23,15 @@ const WRITES: Partial<Record<ActionType, XEndpoint[]>> = {
   like: ['POST /2/users/:id/likes'],
   dm_send: ['POST /2/dm_conversations/with/:participant_id/messages'],
   delete: ['DELETE /2/tweets/:id'],
+};
+
+/** The reads each action type needs (pre-check, the id kept before the write, the looks). */
+const READS: Partial<Record<ActionType, XEndpoint[]>> = {
+  publish: ['GET /2/users/:id/tweets', 'GET /2/tweets/:id'],
+  comment_reply: ['GET /2/users/:id/tweets', 'GET /2/tweets/:id'],
+  like: ['GET /2/users/:id/liked_tweets'],
+  dm_send: ['GET /2/dm_conversations/with/:participant_id/dm_events'],
+  delete: ['GET /2/tweets/:id'],
 };
 
 function textOf(ctx: ActionContext): string {
@@ -62,7 +71,7 @@ function webOrigin(options: XApiOptions): string {
  * conversation's events. Rate limits: every answer's 15-minute and 24-hour headers go into a limit
  * book; a used-up limit holds the account's actions (`hold`) and no request leaves before its reset.
  */
-export function createXApiPerformer(options: XApiOptions): Performer & { close(): Promise<void>; readonly limits: XLimitBook } {
+export function createXApiPerformer(options: XApiOptions): Performer & { close(): Promise<void>; useClock(now: () => number): void; readonly limits: XLimitBook } {
   const callers = new WeakMap<object, string>();
   const limits = new XLimitBook();
   const x = new XClient({ ...options, onLimits: (token, endpoint, l) => limits.observe(callers.get(token) ?? 'unknown', endpoint, l) });
@@ -94,7 +103,7 @@ export function createXApiPerformer(options: XApiOptions): Performer & { close()
   /** No request leaves while X has said a limit it falls under is used up (§8.3: do not thrash). */
   function guard(ctx: ActionContext): void {
     const spent = limits.spent(ctx.account.platform_account_id, WRITES[ctx.action.action_type] ?? []);
-    if (spent) throw new TransientError(`x ${spent.scope} limit of ${spent.endpoint} used up; not sent`, false, spent.until - Date.now(), 429);
+    if (spent) throw new TransientError(`x ${spent.scope} limit of ${spent.endpoint} used up; not sent`, false, spent.until - limits.time(), 429);
   }
 
   /** The recipient's user id: `payload.recipient` is an id, or a handle looked up once and kept. */
@@ -183,7 +192,8 @@ export function createXApiPerformer(options: XApiOptions): Performer & { close()
     },
 
     async hold(ctx): Promise<PlatformHold | null> {
-      const spent = limits.spent(ctx.account.platform_account_id, [...(WRITES[ctx.action.action_type] ?? []), 'GET /2/users/me']);
+      const type = ctx.action.action_type;
+      const spent = limits.spent(ctx.account.platform_account_id, [...(WRITES[type] ?? []), ...(READS[type] ?? []), 'GET /2/users/me']);
       if (!spent) return null;
       return { until: new Date(spent.until).toISOString(), reason: `x ${spent.scope} limit of ${spent.endpoint} used up (${spent.limit})` };
     },
@@ -244,6 +254,7 @@ export function createXApiPerformer(options: XApiOptions): Performer & { close()
       return WRITES[actionType] ? { windowMs, looks: 2, surfaces: surface ? [surface] : [] } : undefined;
     },
 
+    useClock: (now) => limits.useClock(now),
     close: () => x.close(),
   };
 }

@@ -104,6 +104,23 @@ test.describe('X on the API lane through the kernel', () => {
     });
   }
 
+  test('should fail the same text under another key as X refuses it (duplicate content), the one post standing', async ({ sandbox, admin }) => {
+    const lane = await xLane(sandbox.platforms.x);
+    try {
+      const text = `Same words twice ${randomUUID()}`;
+      // Two caller keys on purpose (a derived key would make the second a ledger duplicate).
+      expect((await lane.run(await lane.submit('publish', { text }, { key: `a-${randomUUID()}` }))).status).toBe('confirmed_success');
+      const second = await lane.run(await lane.submit('publish', { text }, { key: `b-${randomUUID()}` }));
+      expect(second.status).toBe('confirmed_failed');
+      expect(second.action.attempt_count).toBe(1);
+      expect(second.reason).toMatch(/^platform_refused/);
+      await admin.quiesce();
+      expect(await admin.effects({ platform: 'x', kind: 'publish' })).toHaveLength(1);
+    } finally {
+      await lane.close();
+    }
+  });
+
   test('should prove a server error before the post left nothing, then post once', async ({ sandbox, admin }) => {
     const lane = await xLane(sandbox.platforms.x);
     try {
@@ -174,7 +191,7 @@ test.describe('X on the API lane through the kernel', () => {
         const before = Date.now();
         const held = await lane.run(await lane.submit('publish', { text: `One too many ${randomUUID()}` }));
         expect(held.status).toBe('deferred');
-        expect(held.reason).toMatch(/^platform_hold: x 15 min limit of (POST \/2\/tweets|GET \/2\/users\/me) used up \(3\)$/);
+        expect(held.reason).toMatch(/^platform_hold: x 15 min limit of (POST|GET) \/2\/\S+ used up \(3\)$/);
         expect(Date.parse(held.retry_at!)).toBeGreaterThan(before + 14 * 60_000);
         expect(held.action.attempt_count).toBe(0);
         // The other account's window is its own.
