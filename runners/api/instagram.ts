@@ -1,6 +1,6 @@
 import { GraphAccount, GraphClient, GraphThrottle, type GraphClientOptions } from '../../connectors/index.js';
 import {
-  AuthExpiredError, errorCode, PlatformRefusalError,
+  AuthExpiredError, errorCode, PlatformRefusalError, TransientError,
   type ActionContext, type IdentityProof, type Performer, type PlatformHold,
 } from '../../safety/index.js';
 import type { ActionRepository, Vault } from '../../store/index.js';
@@ -124,7 +124,19 @@ export function createInstagramApiPerformer(options: InstagramApiOptions): Perfo
       return h.precheck(ctx, await kit.api(ctx), kit);
     }),
 
-    attempt: (ctx) => said(ctx, 'attempt', async () => handlerOf(ctx).attempt(ctx, await kit.api(ctx), kit)),
+    attempt: (ctx) => said(ctx, 'attempt', async () => {
+      try {
+        return await handlerOf(ctx).attempt(ctx, await kit.api(ctx), kit);
+      } catch (error) {
+        // A request limit met inside the attempt: Meta did not run the call. The kernel waits out a
+        // regain time that fits the action's deadline and tries again; a longer one ends the action
+        // here, refused and not sent, while the account stays held for every later action.
+        if (error instanceof TransientError && !error.sent && (error.retryAfterMs ?? 0) > ctx.deadline - Date.now() - 5_000) {
+          throw new PlatformRefusalError(`${error.message}; regain time beyond this action's deadline: nothing was sent, resubmit after ${new Date(Date.now() + error.retryAfterMs!).toISOString()}`, 429, 'rate_limit');
+        }
+        throw error;
+      }
+    }),
 
     async verify(ctx, receipt) {
       return handlerOf(ctx).verify(ctx, await kit.api(ctx), kit, receipt);

@@ -110,4 +110,24 @@ test.describe('Instagram API lane under faults', () => {
       }
     });
   }
+
+  test('should refuse a publish whose commit meets a request limit longer than the action may wait, nothing published, and hold the account after it', async ({ sandbox, admin }) => {
+    const lane = await igLane(sandbox);
+    try {
+      // Only media_publish is limited: the containers are made, the commit is refused by Meta.
+      await admin.fault({ kind: 'rate_limit', platform: 'instagram', lane: 'api', action: 'publish', graph_code: 17, retry_after_s: 300 });
+      const out = await lane.run(await lane.submit({ action_type: 'publish', payload: publishPayload(caption('Limited'), [image('limited')]) }));
+      expect(out.status).toBe('confirmed_failed');
+      expect(out.action.attempt_count).toBe(1);
+      expect(lane.h.logLines.some((l) => l.includes('regain time beyond this action'))).toBe(true);
+      const sent = await handled(admin);
+      const next = await lane.run(await lane.submit({ action_type: 'publish', payload: publishPayload(caption('Next'), [image('next')]) }));
+      expect(next.status).toBe('deferred');
+      expect(next.reason).toMatch(/^platform_hold: rate limit: Graph 17 /);
+      expect(await handled(admin)).toBe(sent);
+      expect(await admin.effects({ platform: 'instagram' })).toHaveLength(0);
+    } finally {
+      await lane.close();
+    }
+  });
 });
