@@ -7,3 +7,4 @@ export { createBrowserPerformer, fileTraceRecorder, proofStoreTraceRecorder, typ
 export { DriftGuard, SurfaceDriftError, ANCHOR_SURFACE, type DriftGuardOptions } from './browser/drift-guard.js';
 export { createInstagramApiPerformer, type InstagramApiOptions } from './api/index.js';
 export { createXApiPerformer, type XApiOptions } from './api/index.js';
+export { createHybridPerformer, DEFAULT_HYBRID_ROUTE, type HybridOptions } from './hybrid.js';

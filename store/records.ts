@@ -67,6 +67,11 @@ export type PlatformAccount = z.infer<typeof PlatformAccount>;
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24h)');
 
+/** One hybrid route: the lane that acts and the other lane, which verifies. */
+export const HybridRoute = z.object({ act: z.enum(['api', 'browser']), verify: z.enum(['api', 'browser']) })
+  .refine((r) => r.act !== r.verify, { message: 'a hybrid route acts on one lane and verifies on the other', path: ['verify'] });
+export type HybridRoute = z.infer<typeof HybridRoute>;
+
 /** A client's policy. Rows are immutable: an edit is a new version, so `policy_id` is a snapshot id. */
 export const Policy = z.object({
   policy_id: id,
@@ -81,6 +86,11 @@ export const Policy = z.object({
   high_risk_actions: z.array(ActionType).default([]),
   /** Local-time window in the account's time zone in which no side effect happens. */
   quiet_hours: z.object({ start: hhmm, end: hhmm }).nullable().default(null),
+  /**
+   * The hybrid lane's route per action type: which lane acts and which verifies (DESIGN.md "API
+   * lane"; issue 9). An action type not listed acts on the API and is verified in the browser.
+   */
+  hybrid_routes: z.partialRecord(ActionType, HybridRoute).default({}),
   compliance: z.object({
     /** Case-insensitive terms that must not appear in outgoing text. */
     banned_terms: z.array(z.string().min(1)).default([]),
