@@ -216,8 +216,18 @@ export function createXApiPerformer(options: XApiOptions): Performer & { close()
 
     async attempt(ctx): Promise<AttemptReceipt> {
       supported(ctx);
-      guard(ctx);
-      return write(ctx, await tokenOf(ctx));
+      try {
+        guard(ctx);
+        return await write(ctx, await tokenOf(ctx));
+      } catch (error) {
+        // A limit met inside the attempt: X ran nothing. The kernel waits out a reset that fits
+        // the action's deadline and tries again; a later one ends the action here, refused and not
+        // sent (as the Instagram lane does), while the limit book holds every later action.
+        if (error instanceof TransientError && !error.sent && error.httpStatus === 429 && (error.retryAfterMs ?? 0) > ctx.deadline - Date.now() - 5_000) {
+          throw new PlatformRefusalError(`${error.message}; reset beyond this action's deadline: nothing was sent, resubmit after ${new Date(Date.now() + error.retryAfterMs!).toISOString()}`, 429, 'rate_limit');
+        }
+        throw error;
+      }
     },
 
     async verify(ctx, receipt): Promise<Verification> {

@@ -181,6 +181,27 @@ test.describe('X on the API lane through the kernel', () => {
     }
   });
 
+  test('should end an action refused, nothing sent, when the reset lies beyond its deadline, and hold the next one', async ({ sandbox, admin }) => {
+    const lane = await xLane(sandbox.platforms.x);
+    try {
+      const arrivals = await probeTweets(admin);
+      await admin.fault({ kind: 'rate_limit', platform: 'x', lane: 'api', action: 'publish', retry_after_s: 600 });
+      const before = Date.now();
+      const out = await lane.run(await lane.submit('publish', { text: `Far reset ${randomUUID()}` }));
+      expect(out.status).toBe('confirmed_failed');
+      expect(out.action.attempt_count).toBe(1);
+      const held = await lane.run(await lane.submit('publish', { text: `Next one ${randomUUID()}` }));
+      expect(held.status).toBe('deferred');
+      expect(held.reason).toBe('platform_hold: x 15 min limit of POST /2/tweets used up (100)');
+      expect(Date.parse(held.retry_at!)).toBeGreaterThanOrEqual(before + 595_000);
+      await admin.quiesce();
+      expect(await arrivals()).toHaveLength(1);
+      expect(await admin.effects({ platform: 'x' })).toHaveLength(0);
+    } finally {
+      await lane.close();
+    }
+  });
+
   test.describe('with a 15-minute limit of three requests per endpoint', () => {
     test.use({ sandboxOptions: { xRateLimit: 3 } });
     test('should hold the account once X says its window is used up: deferred to the reset, nothing sent', async ({ sandbox, admin }) => {
