@@ -55,7 +55,7 @@ export async function benchApi(dir: string, runs = 9): Promise<BenchEntry> {
   const sandbox = await startSandbox({ port: 0, dataFile: join(dir, 'sandbox', 'world.json'), containerDelayMs: 100, igPublishQuota: 1000 });
   const performers = new PerformerRegistry();
   const services = createServices(config, { performers });
-  const performer = createInstagramApiPerformer({ baseUrl: sandbox.platforms.instagram, vault: services.vault, pollMs: POLL_MS });
+  const performer = createInstagramApiPerformer({ baseUrl: sandbox.platforms.instagram, vault: services.vault, pollMs: POLL_MS, pollCapMs: POLL_MS });
   performers.register('api', 'instagram', performer);
   const dispatcher = new Agent({ keepAliveTimeout: 4_000 });
   try {
