@@ -4,10 +4,9 @@ import {
   type ActionContext, type IdentityProof, type Performer, type PlatformHold,
 } from '../../safety/index.js';
 import type { ActionRepository, Vault } from '../../store/index.js';
-import type { IgHandler, IgKit } from './instagram-common.js';
+import { proofsOf, type IgHandler, type IgKit } from './instagram-common.js';
 import { deleteHandler } from './instagram-delete.js';
 import { dmHandler } from './instagram-dm.js';
-import { proofsOf } from './instagram-common.js';
 import { publishHandler } from './instagram-publish.js';
 import { replyHandler } from './instagram-reply.js';
 
