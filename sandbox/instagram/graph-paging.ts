@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { Post } from '../types.js';
 import { GraphFailure, invalidParam } from './graph-errors.js';
 import { parseInput, describeIssues } from '../validation.js';
 
@@ -25,12 +24,18 @@ interface Key {
   id: bigint;
 }
 
-const keyOf = (p: Post): Key => ({ at: Date.parse(p.created_at), id: BigInt(p.id) });
+/** What a listing pages over: media and comments (numeric Graph ids, a creation time). */
+export interface Pageable {
+  id: string;
+  created_at: string;
+}
+
+const keyOf = (p: Pageable): Key => ({ at: Date.parse(p.created_at), id: BigInt(p.id) });
 /** Position order of the listing: newest first, ties by id descending (World.postsOf). */
 const comesBefore = (a: Key, b: Key) => a.at > b.at || (a.at === b.at && a.id > b.id);
 
 /** Opaque cursor: base64url of the item's sort key, so a page boundary survives the item's deletion. */
-export const encodeCursor = (p: Post): string => Buffer.from(`sbx1:${Date.parse(p.created_at)}:${p.id}`).toString('base64url');
+export const encodeCursor = (p: Pageable): string => Buffer.from(`sbx1:${Date.parse(p.created_at)}:${p.id}`).toString('base64url');
 
 function decodeCursor(field: 'after' | 'before', cursor: string): Key {
   const m = /^sbx1:(\d+):(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('latin1'));
@@ -38,15 +43,15 @@ function decodeCursor(field: 'after' | 'before', cursor: string): Key {
   return { at: Number(m[1]), id: BigInt(m[2]!) };
 }
 
-export interface Page {
-  data: Post[];
+export interface Page<T extends Pageable> {
+  data: T[];
   cursors?: { before: string; after: string };
   hasPrevious: boolean;
   hasNext: boolean;
 }
 
 /** One page of a listing that is already in position order. */
-export function pageOf(items: Post[], query: Record<string, unknown>): Page & { limit: number } {
+export function pageOf<T extends Pageable>(items: T[], query: Record<string, unknown>): Page<T> & { limit: number } {
   const parsed = parseInput(pagingSchema, query);
   if (!parsed.ok) throw new GraphFailure(invalidParam(describeIssues(parsed.issues)));
   const limit = Math.min(parsed.value.limit ?? DEFAULT_LIMIT, MAX_LIMIT);
@@ -82,4 +87,17 @@ export function pageLink(base: string, query: Record<string, unknown>, limit: nu
   params.set('limit', String(limit));
   for (const [k, v] of Object.entries(cursor)) params.set(k, v);
   return `${base}?${params}`;
+}
+
+/** A listing's answer: `{data}` alone when empty, else with `paging:{cursors, previous?, next?}`. */
+export function pagedAnswer<T extends Pageable>(base: string, query: Record<string, unknown>, page: Page<T> & { limit: number }, data: unknown[]): Record<string, unknown> {
+  if (!page.cursors) return { data };
+  return {
+    data,
+    paging: {
+      cursors: page.cursors,
+      ...(page.hasPrevious ? { previous: pageLink(base, query, page.limit, { before: page.cursors.before }) } : {}),
+      ...(page.hasNext ? { next: pageLink(base, query, page.limit, { after: page.cursors.after }) } : {}),
+    },
+  };
 }

@@ -9,7 +9,8 @@ import { Containers } from './graph-containers.js';
 import { graphError, graphFaults, GraphFailure, IG_ERRORS, invalidParam, notFound, sendGraphError, traceId } from './graph-errors.js';
 import { parseFields, select } from './graph-fields.js';
 import { graphNodes } from './graph-nodes.js';
-import { pageLink, pageOf } from './graph-paging.js';
+import { graphMessaging } from './graph-messaging.js';
+import { pagedAnswer, pageOf } from './graph-paging.js';
 import { GraphUsage } from './graph-usage.js';
 
 export { graphError } from './graph-errors.js';
@@ -86,6 +87,7 @@ export function graphRouter(ctx: SandboxContext): Router {
   }
 
   const read = (me: Account, res: Response) => gate.before(res, { platform: 'instagram', lane: 'api', account: me.id }, FAULTS);
+  const messaging = graphMessaging(ctx, { auth, owner, read, nodes });
   const scopeOf = (me: Account, action: 'publish' | 'delete' | 'comment' | 'reply' | 'dm_send') => ({ platform: 'instagram' as const, lane: 'api' as const, account: me.id, action });
 
   router.get('/me', async (req, res) => {
@@ -101,16 +103,8 @@ export function graphRouter(ctx: SandboxContext): Router {
     const query = req.query as Record<string, unknown>;
     const page = pageOf(world.postsOf(me, 10_000, 'api_list'), query);
     const data = page.data.map((p) => select('IGMedia', nodes.media(p), fields));
-    if (!page.cursors) return res.json({ data });
     const base = `${world.urls.instagram}/${String((req.params as Record<string, string>).version)}/${me.id}/media`;
-    res.json({
-      data,
-      paging: {
-        cursors: page.cursors,
-        ...(page.hasPrevious ? { previous: pageLink(base, query, page.limit, { before: page.cursors.before }) } : {}),
-        ...(page.hasNext ? { next: pageLink(base, query, page.limit, { after: page.cursors.after }) } : {}),
-      },
-    });
+    res.json(pagedAnswer(base, query, page, data));
   });
 
   router.post('/:id/media', async (req, res) => {
@@ -212,6 +206,7 @@ export function graphRouter(ctx: SandboxContext): Router {
     if (gate.after(req, res, scope, FAULTS)) return;
     res.json({ id: comment.id });
   };
+  messaging.routes(router);
   router.post('/:id/comments', commentRoute(false));
   router.post('/:id/replies', commentRoute(true));
 
@@ -233,6 +228,7 @@ export function graphRouter(ctx: SandboxContext): Router {
     if (user && user.id === me.id) return res.json(select('IGUser', nodes.user(user), fields, ['id', 'username']));
     const comment = world.data.comments.find((c) => c.id === id && c.platform === 'instagram' && world.shows('api_get', lagKey.comment(c.id)));
     if (comment) return res.json(select('IGComment', nodes.comment(comment), fields, ['id', 'text']));
+    if (messaging.byId(me, id, fields, res)) return;
     return sendGraphError(res, notFound(id));
   });
 
