@@ -16,6 +16,9 @@ import { traceFields } from './telemetry.js';
 import { ActionTracker, type MoveOptions } from './tracker.js';
 import { resolveUnknown, succeeded } from './verification.js';
 
+/** Time an attempt needs after a backoff, within the action's deadline. */
+const DEADLINE_MARGIN_MS = 5_000;
+
 export type RunStatus = 'confirmed_success' | 'confirmed_failed' | 'unknown' | 'blocked' | 'deferred';
 
 export interface RunOutcome {
@@ -362,7 +365,7 @@ class ActionRun {
         if (found.outcome === 'unknown') return this.toUnknown(performer, `verification after attempt ${n}: ${found.why}`, tool, receipt);
         // A receipt, then proven absence: the platform said "done" and nothing happened.
         if (n >= s.retryMaxAttempts) return this.fail(`retries_exhausted: receipt but absence proven after ${n} attempts`, 'phantom_receipt', tool);
-        await this.backoff(n, 'phantom_receipt', undefined, ctx, tool);
+        if (!(await this.backoff(n, 'phantom_receipt', undefined, ctx, tool))) return this.pastDeadline('phantom_receipt', undefined, n, tool);
         continue;
       }
       const d: Disposition = classify(failure);
@@ -371,12 +374,14 @@ class ActionRun {
       if (reachedPlatform(failure)) this.reached = true;
       if (d.kind === 'failed') {
         if (d.degrade) await this.degrade(account, d.degrade, `attempt: ${d.code}`);
-        return this.fail(`${d.code}: attempt ${n} refused`, d.code, tool, { patch: { attempt_ended_at: endedAt } });
+        // The platform's own words, for the operator (lanes keep secrets and content out of error messages).
+        const why = ((failure as Error)?.message ?? '').split('\n')[0]!.slice(0, 200);
+        return this.fail(`${d.code}: attempt ${n} refused${why ? ` (${why})` : ''}`, d.code, tool, { patch: { attempt_ended_at: endedAt } });
       }
       if (d.kind === 'retry') {
         if (n >= s.retryMaxAttempts) return this.fail(`retries_exhausted: ${d.code} after ${n} attempts`, d.code, tool, { patch: { attempt_ended_at: endedAt } });
         await this.tracker.note(`attempt ${n}: ${d.code}, not sent`, { patch: { attempt_ended_at: endedAt }, tool });
-        await this.backoff(n, d.code, d.retryAfterMs, ctx, tool);
+        if (!(await this.backoff(n, d.code, d.retryAfterMs, ctx, tool))) return this.pastDeadline(d.code, d.retryAfterMs, n, tool);
         continue;
       }
       // The effect may have happened: the account stops if the platform pushed back after the
@@ -390,15 +395,28 @@ class ActionRun {
       // Absence proven. On a degraded account nothing more is tried until a human clears it.
       if (d.degrade) return this.fail(`friction_after_commit: absence proven after attempt ${n} (${(failure as Error).message})`, 'friction_after_commit', tool);
       if (n >= s.retryMaxAttempts) return this.fail(`retries_exhausted: ${d.code} after ${n} attempts (absence proven)`, d.code, tool);
-      await this.backoff(n, d.code, d.retryAfterMs, ctx, tool);
+      if (!(await this.backoff(n, d.code, d.retryAfterMs, ctx, tool))) return this.pastDeadline(d.code, d.retryAfterMs, n, tool);
     }
   }
 
-  private async backoff(n: number, code: string, retryAfterMs: number | undefined, ctx: EpisodeContext, tool: ToolInfo): Promise<void> {
+  /**
+   * Waits before the next attempt. A wait that would end past the action's deadline (a rate
+   * limit resetting in an hour) is not slept through — the deadline would abort it and leave the
+   * action `attempted` — so it answers false: the caller ends the action, nothing being live.
+   */
+  private async backoff(n: number, code: string, retryAfterMs: number | undefined, ctx: EpisodeContext, tool: ToolInfo): Promise<boolean> {
     const s = this.k.settings;
     const delay = retryDelay(n - 1, { baseMs: s.retryBaseMs, capMs: s.retryCapMs }, retryAfterMs, this.k.random);
+    // The next attempt needs time of its own after the wait.
+    if (Date.now() + delay + DEADLINE_MARGIN_MS > ctx.deadline) return false;
     await this.tracker.note(`backoff: ${code}, next attempt in ${delay} ms`, { tool });
     await this.sleep(delay, ctx.signal);
+    return true;
+  }
+
+  private pastDeadline(code: string, retryAfterMs: number | undefined, n: number, tool: ToolInfo, patch?: MoveOptions['patch']): Promise<RunOutcome> {
+    const when = retryAfterMs ? ` (the platform's reset is ${Math.ceil(retryAfterMs / 1000)} s away)` : '';
+    return this.fail(`${code}: attempt ${n + 1} would start past the action's deadline${when}; nothing is live, submit again later`, code, tool, patch ? { patch } : {});
   }
 
   /** Looks for the effect within the action's deadline (the action stays `attempted`, owned and fenced). */

@@ -80,6 +80,27 @@ test.describe('runAction', () => {
     }
   });
 
+  test('should end a not-sent attempt whose Retry-After lies past the deadline as failed, not sleep into the deadline and leave it attempted', async () => {
+    // A rate limit resetting in an hour, met inside an attempt with two minutes left: the wait
+    // would be aborted by the deadline and runAction would throw with the action `attempted`.
+    const platform = new FakePlatform({ attempts: ['rate_limited', 'ok'], retryAfterMs: 3_600_000 });
+    const h = await createHarness({ performer: platform, config: { actionDeadlineMs: 120_000 } });
+    try {
+      const action = await h.submit();
+      const outcome = await runAction(h.services.kernel, action.action_id);
+      expect(outcome.status).toBe('confirmed_failed');
+      expect(outcome.reason).toMatch(/^rate_limited: attempt 2 would start past the action's deadline \(the platform's reset is 3600 s away\)/);
+      expect(outcome.action.state).toBe('postcheck_complete');
+      expect(platform.calls.attempt).toBe(1);
+      expect(platform.effects).toHaveLength(0);
+      expect(h.sleeps).toEqual([]);
+      // Nothing is live: the key is free for the same action submitted again later.
+      expect((await h.services.store.ledger.get(action.idempotency_key))!.status).toBe('failed');
+    } finally {
+      await h.close();
+    }
+  });
+
   test('should stop at the hard cap of attempts and count it a failure with no effect', async () => {
     const platform = new FakePlatform({ attempts: ['not_sent', 'not_sent', 'not_sent', 'ok'] });
     const h = await createHarness({ performer: platform });
@@ -142,6 +163,8 @@ test.describe('runAction', () => {
       const outcome = await runAction(h.services.kernel, action.action_id);
       expect(outcome.status).toBe('confirmed_failed');
       expect(outcome.action.result.error_code).toBe('platform_refused');
+      // The platform's words reach the operator with the refusal.
+      expect(outcome.reason).toBe('platform_refused: attempt 1 refused (400 invalid media)');
       expect(platform.calls.attempt).toBe(1);
     } finally {
       await h.close();
