@@ -92,7 +92,11 @@ export function createHybridPerformer(options: HybridOptions): Performer {
         ctx.log('hybrid verify lane failed', { lane: route.verify, error: (error as Error)?.message?.split('\n')[0] });
         return undefined;
       });
-      if (crossed?.outcome === 'present') return tagged(crossed, route.verify);
+      if (crossed?.outcome === 'present') {
+        // The acting lane's ids stay canonical (its later looks and a delete use them); the other lane confirms.
+        const id = receipt?.platform_object_id ?? ctx.action.result.platform_object_id ?? crossed.platform_object_id;
+        return tagged({ ...crossed, ...(id ? { platform_object_id: id } : {}) }, route.verify);
+      }
       const own = await act.verify(ctx, receipt, look);
       if (own.outcome === 'present') return tagged(own, route.act);
       // "Absent" is proven by the acting lane alone; the verifying lane's absence is a claim.
