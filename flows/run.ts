@@ -381,13 +381,16 @@ export async function runFlow(fc: FlowContext, steps: FlowStep[], options: RunFl
  * A read-only phase (pre-check, verification) with its proofs: runs `check`, then the listeners.
  * Proofs are returned, not added, so the caller puts them in the result the kernel records.
  */
-export async function runCheck<T>(fc: FlowContext, name: string, options: RunFlowOptions, check: (fc: FlowContext) => Promise<T>): Promise<{ result: T; proofs: ProofRef[] }> {
+export async function runCheck<T>(fc: FlowContext, name: string, options: RunFlowOptions, check: (fc: FlowContext) => Promise<T>, judged?: (result: T) => boolean): Promise<{ result: T; proofs: ProofRef[] }> {
   try {
     const result = await check(fc);
     // What the check leaves on screen passed the guardrails (a flow may have read friction as
     // "nothing found"): a login or checkpoint page is never captured as the surface's layout.
     await checkPage(fc, { allowErrorPage: true });
-    await captureStep(fc, options.listeners, name, 'after');
+    // A page the check found wrong in itself (another account's session) is kept as proof, never
+    // judged as the surface's layout: chaos seed 7 at 300 actions stopped both platforms on the
+    // home page seen by a switched session (another account's profile under the label "home").
+    await captureStep(fc, options.listeners, name, judged && !judged(result) ? 'failed' : 'after');
     try {
       await settleListeners(fc);
     } catch (verdict) {

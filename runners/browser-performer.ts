@@ -267,7 +267,7 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
     async verifyIdentity(ctx) {
       const { result, trace } = await phase(ctx, 'identity', async (fc) => {
         await gotoUrl(fc, urlOf(fc, 'home'), { surface: 'home' });
-        return runCheck(fc, 'identity', run, async () => identitySignals(fc));
+        return runCheck(fc, 'identity', run, async () => identitySignals(fc), (signals) => signals.filter((s) => s.ok).length >= 2);
       }, (r) => r.result.filter((s) => s.ok).length < 2);
       const proofs = [...result.proofs, ...(trace ? [trace] : [])];
       const ok = result.result.filter((s) => s.ok).length >= 2;

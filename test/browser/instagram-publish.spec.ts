@@ -65,6 +65,20 @@ test('should block on a wrong account preselected, act on no account and put the
   expect(await admin.effects()).toHaveLength(0);
 });
 
+test('should not stop the platform when the session turns into another account between the home redirect and the profile', async ({ admin }) => {
+  // Chaos seed 7 at 300 actions: `/` redirected to the account's own profile, and that page came
+  // back as another account's session — northwind's profile seen by lumen, under the label
+  // "home". Judged as home's layout, it stopped Instagram for every account.
+  await admin.fault({ kind: 'wrong_account', platform: 'instagram', account: IG.northwind.handle, after: 1, count: 1 });
+  const outcome = await b.run(await publish());
+  expect(outcome.status).toBe('blocked');
+  expect(outcome.reason).toMatch(/^identity_mismatch/);
+  expect(await stateOf()).toBe('needs_human');
+  // Another account's page is an identity problem, not a layout: kept as proof, never judged.
+  expect(await readDriftRecords(b.h.dir)).toEqual([]);
+  expect(await admin.effects()).toHaveLength(0);
+});
+
 test('should block a layout it does not know (v2) as drift, degrade to read_only and apply nothing', async ({ admin }) => {
   test.setTimeout(180_000);
   // A first episode on the known layout records the anchor baseline (the annex vouches for v1).
