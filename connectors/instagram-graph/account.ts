@@ -68,8 +68,9 @@ export class GraphAccount {
     return this.send('POST /replies', () => this.g.reply(this.token, commentId, message, this.signal));
   }
 
-  replies(commentId: string) {
-    return this.send('GET /replies', () => this.g.replies(this.token, commentId, this.signal));
+  /** One page of a comment's replies; `after` is the previous page's cursor. */
+  replies(commentId: string, options: { limit?: number; after?: string } = {}) {
+    return this.send('GET /replies', () => this.g.replies(this.token, commentId, { ...options, ...(this.signal ? { signal: this.signal } : {}) }));
   }
 
   sendMessage(recipientId: string, text: string) {

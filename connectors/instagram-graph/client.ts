@@ -45,6 +45,7 @@ export interface MessageItem {
   message?: string;
   created_time?: string;
   from?: { id?: string; username?: string };
+  to?: { data?: { id?: string; username?: string }[] };
 }
 
 type Paged<T> = { data: T[]; paging?: { cursors?: { before?: string; after?: string }; next?: string } };
@@ -124,9 +125,14 @@ export class GraphClient {
     return this.call<{ id: string }>(token, { method: 'POST', path: `/${commentId}/replies`, form: { message }, write: true, signal });
   }
 
-  /** The replies to a comment: `GET /{ig-comment-id}/replies`. */
-  replies(token: TokenSecret, commentId: string, signal?: AbortSignal) {
-    return this.call<Paged<CommentItem>>(token, { method: 'GET', path: `/${commentId}/replies`, query: { fields: 'id,text,username,timestamp' }, write: false, signal });
+  /**
+   * One page of the replies to a comment: `GET /{ig-comment-id}/replies?fields=id,text,timestamp,username`
+   * with cursor paging ("Paginated Results"); `after` is the previous page's `paging.cursors.after`.
+   */
+  replies(token: TokenSecret, commentId: string, options: { limit?: number; after?: string; signal?: AbortSignal } = {}) {
+    return this.call<Paged<CommentItem>>(token, {
+      method: 'GET', path: `/${commentId}/replies`, query: { fields: 'id,text,timestamp,username', limit: options.limit, after: options.after }, write: false, signal: options.signal,
+    });
   }
 
   /**
@@ -138,15 +144,23 @@ export class GraphClient {
     return this.call<{ recipient_id: string; message_id: string }>(token, { method: 'POST', path: `/${userId}/messages`, json: { recipient: { id: recipientId }, message: { text } }, write: true, signal });
   }
 
-  /** "Conversations API": one message by id (`GET /{message-id}`; Meta serves the 20 most recent of a conversation). */
+  /**
+   * "Conversations API", message details: `GET /{message-id}?fields=id,created_time,from,to,message`
+   * → `{id, created_time, from:{username,id}, to:{data:[{username,id}]}, message}`. Meta answers only
+   * for the 20 most recent messages of a conversation; an older one is an error, like a missing one.
+   */
   message(token: TokenSecret, messageId: string, signal?: AbortSignal) {
-    return this.call<MessageItem>(token, { method: 'GET', path: `/${messageId}`, query: { fields: 'id,created_time,from,message' }, write: false, signal });
+    return this.call<MessageItem>(token, { method: 'GET', path: `/${messageId}`, query: { fields: 'id,created_time,from,to,message' }, write: false, signal });
   }
 
-  /** "Conversations API": the conversation with one user, its recent messages expanded. */
+  /**
+   * "Conversations API": the conversation with one user (`GET /{ig-user-id}/conversations?platform=instagram&user_id=<IGSID>`
+   * → `{data:[{id, updated_time}]}`), its messages expanded with Graph's field expansion in the same
+   * call (`messages{…}`: the 20 most recent, newest first).
+   */
   conversationWith(token: TokenSecret, userId: string, participantId: string, signal?: AbortSignal) {
     return this.call<{ data: { id: string; messages?: { data: MessageItem[] } }[] }>(token, {
-      method: 'GET', path: `/${userId}/conversations`, query: { platform: 'instagram', user_id: participantId, fields: 'messages{id,created_time,from,message}' }, write: false, signal,
+      method: 'GET', path: `/${userId}/conversations`, query: { platform: 'instagram', user_id: participantId, fields: 'messages{id,created_time,from,to,message}' }, write: false, signal,
     });
   }
 

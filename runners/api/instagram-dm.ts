@@ -10,14 +10,18 @@ const dmSchema = z.looseObject({
 
 const dmOf = (ctx: ActionContext) => payloadOf(ctx, dmSchema);
 
+/** Platform and farm clocks may differ this much: a message older than the action minus it is not this action's. */
+const CLOCK_SKEW_MS = 60_000;
+
 /**
  * dm_send on the API lane: Instagram Messaging's Send API, `POST /{ig-user-id}/messages` with
  * `{recipient:{id}, message:{text}}`. Meta allows it only within 24 h of the recipient's last
  * message: outside that window the answer is 10/2534022, a definite refusal (nothing sent).
- * Verified by the message id (Conversations API `GET /{message-id}`), else the conversation with
- * the recipient matched by text (a content match). A message the platform does not serve by id
- * proves nothing: Meta serves only the 20 newest of a conversation, and not every host serves
- * message lookups at all, so "not found" there is inconclusive, never absent.
+ * Verified by the message id the send answered (Conversations API `GET /{message-id}?fields=id,
+ * created_time,from,to,message`, precise), else, when the answer was lost, the conversation with
+ * the recipient (`/{ig-user-id}/conversations?user_id=…`, its messages expanded) matched by
+ * author, text and time (a content match). Meta serves only the 20 most recent messages of a
+ * conversation, by id and listed, so "not found" there is inconclusive, never absent.
  */
 export const dmHandler: IgHandler = {
   check: (ctx) => void dmOf(ctx),
@@ -36,11 +40,16 @@ export const dmHandler: IgHandler = {
     const { recipient, text } = dmOf(ctx);
     if (receipt?.platform_object_id) {
       const answer = await api.message(receipt.platform_object_id);
-      if (answer.data?.id) return { outcome: 'present', level: 2, platform_object_id: answer.data.id, surface: 'api_get', precise: true, proofs: proofsOf(answer, { id: answer.data.id }) };
+      const m = answer.data;
+      // The id the send answered, from this account (when the host names the sender).
+      if (m?.id && (!m.from?.id || m.from.id === api.userId)) return { outcome: 'present', level: 2, platform_object_id: m.id, surface: 'api_get', precise: true, proofs: proofsOf(answer, { id: m.id }) };
     }
     const answer = await api.conversationWith(recipient);
     if (!answer.data) return inconclusive('thread', receipt ? 1 : 0);
-    const mine = answer.data.data.flatMap((c) => c.messages?.data ?? []).filter((m) => m.from?.id === api.userId && normalise(m.message) === normalise(text));
+    const since = Date.parse(ctx.action.created_at) - CLOCK_SKEW_MS;
+    const mine = answer.data.data
+      .flatMap((c) => c.messages?.data ?? [])
+      .filter((m) => m.from?.id === api.userId && normalise(m.message) === normalise(text) && !(Date.parse(m.created_time ?? '') < since));
     if (mine.length === 1) return { outcome: 'present', level: 2, platform_object_id: mine[0]!.id, surface: 'thread', precise: false, proofs: proofsOf(answer, { id: mine[0]!.id }) };
     return mine.length || receipt ? inconclusive('thread', 1) : { outcome: 'absent', level: 0, surface: 'thread', precise: false };
   },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isMissing } from '../../connectors/index.js';
+import { isMissing, type CommentItem, type GraphAccount, type GraphAnswer } from '../../connectors/index.js';
 import { PlatformRefusalError, type ActionContext, type Verification } from '../../safety/index.js';
 import { inconclusive, normalise, payloadOf, proofsOf, receiptOf, type IgHandler } from './instagram-common.js';
 
@@ -13,10 +13,39 @@ function replyOf(ctx: ActionContext): { commentId: string; text: string } {
   return { commentId: (p.comment_id ?? p.parent_id)!, text: p.text };
 }
 
+/** Platform and farm clocks may differ this much: a reply older than the action minus it is not this action's. */
+const CLOCK_SKEW_MS = 60_000;
+/** Pages of the replies listing one look reads (at most 50 replies each). */
+const REPLY_PAGES = 4;
+
+/**
+ * The replies to a comment that could be this action's: by this account (when the host names the
+ * author), with the text, not older than the action. Reads up to REPLY_PAGES pages (Meta documents
+ * no order for the edge); undefined when a page could not be read.
+ */
+async function candidates(ctx: ActionContext, api: GraphAccount, commentId: string, text: string): Promise<{ found: CommentItem[]; seenOn?: GraphAnswer<unknown>; complete: boolean } | undefined> {
+  const me = ctx.account.fingerprint.handle.replace(/^@/, '').toLowerCase();
+  const since = Date.parse(ctx.action.created_at) - CLOCK_SKEW_MS;
+  const found: CommentItem[] = [];
+  let after: string | undefined;
+  let seenOn: GraphAnswer<unknown> | undefined;
+  for (let page = 1; ; page++) {
+    const answer = await api.replies(commentId, { limit: 50, ...(after ? { after } : {}) });
+    if (!answer.data) return undefined;
+    const here = answer.data.data.filter((r) => normalise(r.text) === normalise(text) && (!r.username || r.username.toLowerCase() === me) && !(Date.parse(r.timestamp ?? '') < since));
+    if (here.length) seenOn ??= answer;
+    found.push(...here);
+    after = answer.data.paging?.next ? answer.data.paging.cursors?.after : undefined;
+    if (!after || page === REPLY_PAGES) return { found, complete: !after, ...(seenOn ? { seenOn } : {}) };
+  }
+}
+
 /**
  * comment_reply on the API lane: `POST /{ig-comment-id}/replies` (message = text). Verified by
- * the reply by id (precise), else the comment's replies matched by author and normalised text
- * (a content match: it finds a reply, it never proves one absent).
+ * the reply by id (precise), else, when the answer was lost, the comment's replies
+ * (`GET /{ig-comment-id}/replies?fields=id,text,timestamp,username`, paged) matched by author,
+ * normalised text and time: exactly one such reply among the pages read is this action's (a
+ * content match, level 2); several, or none, is inconclusive. A content match never proves a reply absent.
  */
 export const replyHandler: IgHandler = {
   check: (ctx) => void replyOf(ctx),
@@ -45,12 +74,14 @@ export const replyHandler: IgHandler = {
       if (isMissing(answer.error)) return { outcome: 'absent', level: 0, surface: 'api_get', precise: true, proofs: proofsOf(answer) };
       return inconclusive('api_get', 1);
     }
-    const answer = await api.replies(commentId);
-    if (!answer.data) return inconclusive('replies');
-    const me = ctx.account.fingerprint.handle.replace(/^@/, '').toLowerCase();
-    const mine = answer.data.data.filter((r) => normalise(r.text) === normalise(text) && (!r.username || r.username.toLowerCase() === me));
-    if (mine.length === 1) return { outcome: 'present', level: 2, platform_object_id: mine[0]!.id, surface: 'replies', precise: false, proofs: proofsOf(answer, { id: mine[0]!.id }) };
-    return mine.length ? inconclusive('replies', 1) : { outcome: 'absent', level: 0, surface: 'replies', precise: false };
+    const look = await candidates(ctx, api, commentId, text);
+    if (!look) return inconclusive('replies');
+    if (look.found.length === 1) {
+      const id = look.found[0]!.id;
+      return { outcome: 'present', level: 2, platform_object_id: id, surface: 'replies', precise: false, proofs: look.seenOn ? proofsOf(look.seenOn, { id }) : [] };
+    }
+    if (look.found.length || !look.complete) return inconclusive('replies', look.found.length ? 1 : 0);
+    return { outcome: 'absent', level: 0, surface: 'replies', precise: false };
   },
 
   // Only a look by the reply's id is precise; a lost answer (no id) is never proven absent.

@@ -25,17 +25,23 @@ test.describe('Instagram API lane: replies, DMs, deletes', () => {
     }
   });
 
-  test('should leave a reply whose acknowledgement was lost unknown (found by content only), never sent twice', async ({ sandbox, admin }) => {
+  test('should reconcile a reply whose acknowledgement was lost from the replies listing: confirmed_success, replied once', async ({ sandbox, admin }) => {
     const lane = await igLane(sandbox);
     try {
       await admin.fault({ kind: 'ack_lost', platform: 'instagram', lane: 'api', action: 'reply' });
-      const input = { ...replyTo(caption('Lost on the way')), idempotency_key: `ig-reply-${Date.now()}` };
+      const text = caption('Lost on the way');
+      const input = { ...replyTo(text), idempotency_key: `ig-reply-${Date.now()}` };
       const out = await lane.run(await lane.submit(input));
-      // Without the reply's id only the replies listing could tell, and a text match proves no absence.
-      expect(out.status).toBe('unknown');
+      // No id came back: the replies listing, matched by author, text and time, finds the one reply.
+      expect(out.status, out.reason).toBe('confirmed_success');
+      expect(out.action.attempt_count).toBe(1);
+      expect(out.action.result.verification_level).toBe(2);
+      const effects = await admin.effects({ platform: 'instagram', kind: 'reply' });
+      expect(effects).toHaveLength(1);
+      expect(effects[0]).toMatchObject({ object_id: out.action.result.platform_object_id, target_id: SEEDED.comment, text, via: 'api' });
+      // The same reply again: the ledger's result, never a second reply.
       const again = await lane.run(await lane.submit(input));
-      expect(again.status).toBe('blocked');
-      expect(again.reason).toMatch(/^duplicate_pending/);
+      expect(again.action.attempt_count).toBe(0);
       await admin.quiesce();
       expect(await admin.effects({ platform: 'instagram', kind: 'reply' })).toHaveLength(1);
     } finally {
@@ -59,23 +65,56 @@ test.describe('Instagram API lane: replies, DMs, deletes', () => {
     }
   });
 
-  test('should send a DM inside the 24 h window once, and leave it unknown where the platform serves no message lookup', async ({ sandbox, admin }) => {
+  test('should send a DM inside the 24 h window once and confirm it by the message id the send answered', async ({ sandbox, admin }) => {
     const lane = await igLane(sandbox);
     try {
       await admin.dm(IG.marco.handle, IG.northwind.handle, 'Open on Sunday?');
       const input = { ...dm(IG.marco.id, caption('Yes, 8 to 12!')), idempotency_key: `ig-dm-${Date.now()}` };
       const out = await lane.run(await lane.submit(input));
-      // The Send API answered a message id (level 1), but the sandbox serves neither GET /{message-id}
-      // nor the conversations listing: no read-only look can confirm it, so it is not called confirmed.
-      expect(out.status).toBe('unknown');
+      expect(out.status, out.reason).toBe('confirmed_success');
+      expect(out.action.result.verification_level).toBe(2);
+      expect((await lane.trail(out.action)).some((r) => r.includes('on api_get'))).toBe(true);
       const effects = await admin.effects({ platform: 'instagram', kind: 'dm_send' });
       expect(effects).toHaveLength(1);
       expect(effects[0]).toMatchObject({ target_id: IG.marco.id, object_id: out.action.result.platform_object_id, via: 'api' });
-      // The same DM again: verification only, never a second send.
+      // The same DM again: the ledger's result, never a second send.
       const again = await lane.run(await lane.submit(input));
-      expect(again.status).toBe('blocked');
+      expect(again.action.attempt_count).toBe(0);
       await admin.quiesce();
       expect(await admin.effects({ platform: 'instagram', kind: 'dm_send' })).toHaveLength(1);
+    } finally {
+      await lane.close();
+    }
+  });
+
+  test('should find a DM whose acknowledgement was lost in the conversation with the recipient: confirmed_success, sent once', async ({ sandbox, admin }) => {
+    const lane = await igLane(sandbox);
+    try {
+      await admin.dm(IG.marco.handle, IG.northwind.handle, 'Gluten free?');
+      await admin.fault({ kind: 'ack_lost', platform: 'instagram', lane: 'api', action: 'dm_send' });
+      const out = await lane.run(await lane.submit(dm(IG.marco.id, caption('Two kinds, yes'))));
+      expect(out.status, out.reason).toBe('confirmed_success');
+      expect(out.action.attempt_count).toBe(1);
+      await admin.quiesce();
+      const effects = await admin.effects({ platform: 'instagram', kind: 'dm_send' });
+      expect(effects).toHaveLength(1);
+      expect(effects[0]!.object_id).toBe(out.action.result.platform_object_id);
+    } finally {
+      await lane.close();
+    }
+  });
+
+  test('should leave a DM the platform only pretended to send unknown: its id is not there and the conversation has no such message', async ({ sandbox, admin }) => {
+    const lane = await igLane(sandbox);
+    try {
+      await admin.dm(IG.marco.handle, IG.northwind.handle, 'Still open?');
+      await admin.fault({ kind: 'phantom_success', platform: 'instagram', lane: 'api', action: 'dm_send' });
+      const out = await lane.run(await lane.submit(dm(IG.marco.id, caption('Until 6'))));
+      // A 100/33 by id and a content miss prove nothing absent: a human decides, nothing is re-sent.
+      expect(out.status).toBe('unknown');
+      expect(out.action.attempt_count).toBe(1);
+      await admin.quiesce();
+      expect(await admin.effects({ platform: 'instagram', kind: 'dm_send' })).toHaveLength(0);
     } finally {
       await lane.close();
     }
@@ -126,6 +165,27 @@ test.describe('Instagram API lane: replies, DMs, deletes', () => {
       expect(out.action.attempt_count).toBe(0);
       await admin.quiesce();
       expect(await admin.effects({ platform: 'instagram' })).toHaveLength(0);
+    } finally {
+      await lane.close();
+    }
+  });
+});
+
+test.describe('Instagram API lane: a lost reply acknowledgement while the replies listing lags', () => {
+  test.use({ sandboxOptions: { containerDelayMs: 100, lag: { comments: { baseMs: 120_000 } } } });
+
+  test('should leave the reply unknown (a listing that does not show it proves nothing), never replying twice', async ({ sandbox, admin }) => {
+    const lane = await igLane(sandbox);
+    try {
+      await admin.fault({ kind: 'ack_lost', platform: 'instagram', lane: 'api', action: 'reply' });
+      const input = { ...replyTo(caption('Slow to show')), idempotency_key: `ig-reply-lag-${Date.now()}` };
+      const out = await lane.run(await lane.submit(input));
+      expect(out.status).toBe('unknown');
+      const again = await lane.run(await lane.submit(input));
+      expect(again.status).toBe('blocked');
+      expect(again.reason).toMatch(/^duplicate_pending/);
+      await admin.quiesce();
+      expect(await admin.effects({ platform: 'instagram', kind: 'reply' })).toHaveLength(1);
     } finally {
       await lane.close();
     }
