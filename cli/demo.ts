@@ -1,15 +1,17 @@
 import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { INSTAGRAM_FLOWS, X_FLOWS, instagramLogin, xLogin } from '../flows/index.js';
 import { createProofListener, createProofStore } from '../proofs/index.js';
 import {
-  connectBrowserAccount, createBrowserPerformer, launchBrowserProvider, proofStoreTraceRecorder, SessionStore, DriftGuard,
+  connectBrowserAccount, createBrowserPerformer, launchBrowserProvider, proofStoreTraceRecorder, registerApiLanes, SessionStore, DriftGuard,
   type BrowserPerformer, type BrowserProvider, type Services,
 } from '../runners/index.js';
 import { runAction, submitAction, type Action, type ActionType, type RunOutcome } from '../safety/index.js';
+import type { Lane } from '../store/index.js';
 import { INSTAGRAM_ANNEX, X_ANNEX } from '../selectors/index.js';
-import type { Sandbox } from '../sandbox/index.js';
+import { SEED_ACCOUNTS, type Sandbox } from '../sandbox/index.js';
 
 /** The demo agency: one client with a connected account on each sandbox platform. */
 export const DEMO = {
@@ -94,11 +96,27 @@ export async function seedDemo(services: Services, sandbox: Sandbox): Promise<De
       await store.accounts.setState(a.platform_account_id, 'active', null);
     }
   }
-  return createBrowserLane(services, provider, sandbox.platforms);
+  const lane = createBrowserLane(services, provider, sandbox.platforms);
+  // The API lane of both platforms (and the hybrid lane over both): each demo account's API token,
+  // as the platform issued it to the agency's app, sealed in the vault.
+  for (const platform of ['instagram', 'x'] as const) {
+    const a = DEMO.accounts[platform];
+    const token = SEED_ACCOUNTS.find((s) => s.platform === platform && s.id === a.platform_user_id)!.token;
+    await services.vault.seal(a.platform_account_id, 'access_token', token, { scopes: platform === 'instagram' ? ['instagram_business_content_publish'] : ['tweet.write', 'users.read'] });
+  }
+  const api = registerApiLanes(services, { baseUrls: sandbox.platforms, ...(sandbox.ca ? { ca: await readFile(sandbox.ca, 'utf8') } : {}) });
+  return {
+    ...lane,
+    async close() {
+      await api.close();
+      await lane.close();
+    },
+  };
 }
 
 export interface DemoResult {
   platform: string;
+  lane: Lane;
   action_type: ActionType;
   outcome: RunOutcome;
   screenshots: string[];
@@ -114,9 +132,9 @@ export async function runDemoEpisodes(services: Services, lane: DemoLane): Promi
   await sharp({ create: { width: 800, height: 800, channels: 3, background: { r: 214, g: 160, b: 96 } } }).png().toFile(image);
 
   const results: DemoResult[] = [];
-  const run = async (platform: 'instagram' | 'x', action_type: ActionType, payload: Record<string, unknown>, depends_on?: string): Promise<Action> => {
+  const run = async (platform: 'instagram' | 'x', action_type: ActionType, payload: Record<string, unknown>, depends_on?: string, lane_: Lane = 'browser'): Promise<Action> => {
     const action = await submitAction(store, {
-      client_id: DEMO.client_id, platform_account_id: DEMO.accounts[platform].platform_account_id, lane: 'browser',
+      client_id: DEMO.client_id, platform_account_id: DEMO.accounts[platform].platform_account_id, lane: lane_,
       action_type, payload, created_by: 'raize-demo', ...(depends_on ? { depends_on } : {}),
     });
     let outcome: RunOutcome;
@@ -127,7 +145,7 @@ export async function runDemoEpisodes(services: Services, lane: DemoLane): Promi
     }
     const events = await store.audit.forAction(action.action_id);
     results.push({
-      platform, action_type, outcome,
+      platform, lane: lane_, action_type, outcome,
       screenshots: events.flatMap((e) => e.event.proof.screenshots),
       traces: events.flatMap((e) => e.event.proof.artifact_refs.filter((r) => r.endsWith('.zip'))),
     });
@@ -146,5 +164,9 @@ export async function runDemoEpisodes(services: Services, lane: DemoLane): Promi
   await run('x', 'like', { target: '/lumenstudio/status/1860000000000000002' });
   await run('x', 'comment_reply', { target: '/ana_reads/status/1860000000000000101', text: `Thank you! (${stamp})` });
   await run('x', 'dm_send', { recipient: '1500000000000000101', text: `Yes, custom cakes from 3 days' notice. (${stamp})` });
+  // The API lane: a Graph publish (container → FINISHED → media_publish → the post by id).
+  await run('instagram', 'publish', { caption: `Raize demo via the Graph API (${stamp})`, media: [{ source: 'https://cdn.example.com/raize-demo/loaf.jpg', kind: 'image' }] }, undefined, 'api');
+  // The hybrid lane: posted through X's API, confirmed in the browser on the post's own page.
+  await run('x', 'publish', { text: `Raize demo: posted by API, seen in the browser (${stamp})` }, undefined, 'hybrid');
   return results;
 }

@@ -90,11 +90,11 @@ export function registerStart(program: Command): void {
 }
 
 function printResults(dataDir: string, results: DemoResult[]): void {
-  console.log('\nDemo: one episode of every flow, through the kernel, on the browser lane');
+  console.log('\nDemo: one episode of every flow, through the kernel, on the browser lane; then one on the API lane and one on the hybrid lane');
   for (const r of results) {
     const a = r.outcome.action;
     const level = a.result.verification_level ?? '-';
-    console.log(`\n  ${r.platform.padEnd(9)} ${r.action_type.padEnd(13)} ${r.outcome.status}${r.outcome.reason ? ` (${r.outcome.reason})` : ''} · verification level ${level}${a.result.permalink ? ` · ${a.result.permalink}` : ''}`);
+    console.log(`\n  ${r.platform.padEnd(9)} ${r.action_type.padEnd(13)} ${r.outcome.status}${r.outcome.reason ? ` (${r.outcome.reason})` : ''} · verification level ${level} · lane ${r.lane}${a.result.permalink ? ` · ${a.result.permalink}` : ''}`);
     if (r.screenshots.length > 0) console.log(`    screenshots ${r.screenshots.length}, e.g. ${resolve(dataDir, r.screenshots[0]!)}`);
     for (const t of r.traces.slice(0, 1)) console.log(`    trace       npx playwright show-trace ${resolve(dataDir, t)}`);
   }

@@ -8,3 +8,4 @@ export { DriftGuard, SurfaceDriftError, ANCHOR_SURFACE, type DriftGuardOptions }
 export { createInstagramApiPerformer, type InstagramApiOptions } from './api/index.js';
 export { createXApiPerformer, type XApiOptions } from './api/index.js';
 export { createHybridPerformer, DEFAULT_HYBRID_ROUTE, type HybridOptions } from './hybrid.js';
+export { registerApiLanes, type ApiLanes, type ApiLanesOptions } from './api-lanes.js';
