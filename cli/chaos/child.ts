@@ -1,11 +1,11 @@
 // One chaos runner process: `node --import tsx cli/chaos/child.ts <plan.json> <worker>`.
-// It runs the plan's items of its accounts through the kernel on the browser lane (one action
+// It runs the plan's items of its accounts through the kernel on their lane (one action
 // at a time, so one runner per account), after letting recoverInterrupted take over whatever a
 // killed predecessor left. It reports on stdout, one JSON line per event; the parent may
 // SIGKILL it at any moment.
 import { readFileSync } from 'node:fs';
 import { resolveConfig } from '../../config/index.js';
-import { createServices, launchBrowserProvider } from '../../runners/index.js';
+import { createServices, launchBrowserProvider, registerApiLanes } from '../../runners/index.js';
 import { recoverInterrupted, runAction, sleep, submitAction, succeeded, type Action } from '../../safety/index.js';
 import { createBrowserLane } from '../demo.js';
 import { operatorClear } from './operator.js';
@@ -29,6 +29,8 @@ const services = createServices(config, { log: { destination: process.stderr } }
 const { store, kernel } = services;
 const provider = await launchBrowserProvider(config, { wsEndpoint: process.env.RAIZE_CHAOS_WS! });
 const lane = createBrowserLane(services, provider, origins);
+// The API lane (and hybrid) of both platforms, for the items the plan put there.
+const apiLanes = registerApiLanes(services, { baseUrls: origins });
 const episodeOf = (index: number) => `${plan.run_id}-${index}`;
 const latest = async (index: number): Promise<Action | undefined> =>
   (await store.actions.list({ episode_id: episodeOf(index) })).sort((a, b) => a.created_at.localeCompare(b.created_at)).at(-1);
@@ -63,7 +65,7 @@ async function submit(item: PlanItem): Promise<Action | undefined> {
   }
   const a = accounts.get(item.account)!;
   return submitAction(store, {
-    client_id: a.client_id, platform_account_id: a.id, lane: 'browser', action_type: item.action_type, payload: payload!,
+    client_id: a.client_id, platform_account_id: a.id, lane: item.lane ?? 'browser', action_type: item.action_type, payload: payload!,
     episode_id: episodeOf(item.index), created_by: `chaos:${plan.run_id}`,
     ...(item.idempotency_key ? { idempotency_key: item.idempotency_key } : {}), ...(depends_on ? { depends_on } : {}),
   });
@@ -120,6 +122,7 @@ while (deferred.length > 0) {
   if (at !== undefined) deferred.push({ item: next.item, at, n: next.n + 1 });
 }
 emit({ ev: 'end' });
+await apiLanes.close();
 await lane.close();
 await services.close();
 process.exit(0);

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { SEED_ACCOUNTS } from '../../sandbox/index.js';
 import { derive, type ChaosAccount } from './schedule.js';
 
 /**
@@ -48,6 +49,26 @@ export const FAULT_TABLE: FaultLine[] = [
   { kind: 'runner_kill', runner: true },
 ];
 
+/** An API-lane rule for a business account (audience accounts hold no API token). */
+const api = (kind: string, extra: Record<string, unknown> | ((a: ChaosAccount) => Record<string, unknown>)) => (a: ChaosAccount, seed: number) =>
+  SEED_ACCOUNTS.some((s) => s.id === a.user_id && s.kind === 'business')
+    ? [{ kind, platform: a.platform, account: a.user_id, lane: 'api', seed: derive(seed, 'api', kind, a.user_id) | 0, ...(typeof extra === 'function' ? extra(a) : extra) }]
+    : [];
+
+/** The API lane's fault mix, added when the run covers it (`--lanes …api`). */
+export const API_FAULT_TABLE: FaultLine[] = [
+  { kind: 'api_latency', rules: api('latency', { rate: 0.1, ms: 300 }) },
+  { kind: 'api_5xx_before_commit', rules: api('5xx_before_commit', { rate: 0.04 }) },
+  // Meta's user-level throttle (17: regain in a minute, no Retry-After); X's 429 with its reset.
+  { kind: 'api_rate_limit', rules: api('rate_limit', (a) => (a.platform === 'instagram' ? { rate: 0.005, graph_code: 17, retry_after_s: 30 } : { rate: 0.01, retry_after_s: 2 })) },
+  { kind: 'api_error_after_commit', rules: api('error_after_commit', { rate: 0.04 }) },
+  { kind: 'api_ack_lost', rules: api('ack_lost', { rate: 0.03 }) },
+  { kind: 'api_phantom_success', rules: api('phantom_success', { rate: 0.02 }) },
+  { kind: 'api_phantom_failure', rules: api('phantom_failure', { rate: 0.02 }) },
+  { kind: 'api_container_stuck', rules: (a, seed) => (a.platform === 'instagram' ? api('container_stuck', { rate: 0.03 })(a, seed) : []) },
+  { kind: 'api_token_expired', rules: api('token_expired', { rate: 0.003 }) },
+];
+
 export interface AdminApi {
   (method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }>;
 }
@@ -66,10 +87,10 @@ export function adminApi(adminUrl: string, token: string): AdminApi {
 }
 
 /** Puts the fault mix in place; returns the kinds the sandbox refused (unknown to it). */
-export async function installFaults(admin: AdminApi, accounts: ChaosAccount[], seed: number): Promise<{ installed: string[]; unavailable: string[] }> {
+export async function installFaults(admin: AdminApi, accounts: ChaosAccount[], seed: number, apiLane = false): Promise<{ installed: string[]; unavailable: string[] }> {
   const installed: string[] = [];
   const unavailable: string[] = [];
-  for (const line of FAULT_TABLE) {
+  for (const line of [...FAULT_TABLE, ...(apiLane ? API_FAULT_TABLE : [])]) {
     if (line.runner) { installed.push(line.kind); continue; }
     const res = line.rules
       ? await admin('POST', '/__sandbox/faults', accounts.flatMap((a) => line.rules!(a, seed)))

@@ -38,7 +38,7 @@ export async function finalVerification(services: Services, lane: DemoLane, acti
         const receipt = { ...(action.result.platform_object_id ? { platform_object_id: action.result.platform_object_id } : {}), ...(action.result.permalink ? { permalink: action.result.permalink } : {}) };
         // A look that never returns (seen under load) must not stall the report.
         const v = await Promise.race([
-          lane.performer.verify(readOnly(action, account), receipt, { n: 1 }),
+          services.performers.resolve(action).verify(readOnly(action, account), receipt, { n: 1 }),
           new Promise<never>((_, reject) => setTimeout(() => reject(Object.assign(new Error('verify hung'), { name: 'Hung' })), 90_000).unref()),
         ]);
         outcomes.set(action.action_id, v.outcome);

@@ -4,9 +4,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { resolveConfig, type RaizeConfig } from '../../config/index.js';
-import { createServices, launchBrowserProvider, type Services } from '../../runners/index.js';
+import { createServices, launchBrowserProvider, registerApiLanes, type Services } from '../../runners/index.js';
 import { recoverInterrupted, resolveUnknown, sleep, verifyAuditChain, type Action } from '../../safety/index.js';
-import { startSandbox } from '../../sandbox/index.js';
+import { SEED_ACCOUNTS, startSandbox } from '../../sandbox/index.js';
 import { createBrowserLane, loginSandboxAccount, type DemoLane } from '../demo.js';
 import { budgetViolations, countEffects, splitUnknowns, type Budgets, type Effect } from './count.js';
 import { adminApi, firedCounts, installFaults, webhookReceiver } from './faults.js';
@@ -68,7 +68,7 @@ function budgetsOf(plan: Plan): Budgets {
 }
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
-  if (o.lanes && o.lanes.some((l) => l !== 'browser')) throw new Error(`chaos runs the browser lane only (asked: ${o.lanes.join(',')}): the API lane has no performer yet`);
+  if (o.lanes && (o.lanes.length === 0 || o.lanes.some((l) => l !== 'browser' && l !== 'api'))) throw new Error(`chaos lanes are browser and api (asked: ${o.lanes.join(',')})`);
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const [k, v] of Object.entries(CHAOS_ENV)) if (!env[k]) env[k] = v;
   if (o.dataDir) env.RAIZE_DATA_DIR = resolve(o.dataDir);
@@ -79,7 +79,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   mkdirSync(join(runDir, 'logs'), { recursive: true });
   const image = join(runDir, 'loaf.png');
   await sharp({ create: { width: 640, height: 640, channels: 3, background: { r: 214, g: 160, b: 96 } } }).png().toFile(image);
-  const plan = buildPlan({ runId, seed: o.seed, actions: o.actions, workers: o.workers ?? 3, image });
+  const plan = buildPlan({ runId, seed: o.seed, actions: o.actions, workers: o.workers ?? 3, image, ...(o.lanes ? { lanes: o.lanes } : {}) });
   writeFileSync(join(runDir, 'plan.json'), JSON.stringify(plan, null, 1));
 
   const services = createServices(config, { log: { destination: createWriteStream(join(runDir, 'logs', 'parent.log')) } });
@@ -87,13 +87,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const admin = adminApi(sandbox.adminUrl, sandbox.adminToken);
   const provider = await launchBrowserProvider(config);
   const lane = createBrowserLane(services, provider, sandbox.platforms);
+  const apiLanes = registerApiLanes(services, { baseUrls: sandbox.platforms });
   const hooks: { close(): void }[] = [];
   try {
     const budgets = await seed(services, lane, sandbox, plan);
     const own: Record<string, number> = {};
     let unavailable: string[] = [];
     if ((o.faults ?? 'all') === 'all') {
-      unavailable = (await installFaults(admin, plan.accounts, o.seed)).unavailable;
+      unavailable = (await installFaults(admin, plan.accounts, o.seed, o.lanes?.includes('api') === true)).unavailable;
       hooks.push(await webhookReceiver(admin));
     }
     const progress = o.progress !== false && process.stderr.isTTY;
@@ -133,6 +134,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     return report;
   } finally {
     for (const h of hooks) h.close();
+    await apiLanes.close().catch(() => undefined);
     await lane.close().catch(() => undefined);
     await sandbox.close().catch(() => undefined);
     await services.close();
@@ -174,6 +176,9 @@ async function seed(services: Services, lane: DemoLane, sandbox: { platforms: { 
         timezone: 'UTC', state: 'active', state_reason: null, session_ref, created_at: now, updated_at: now,
       });
       for (const b of budgets[a.id]!) await store.budgets.set({ platform_account_id: a.id, ...b, action_type: b.action_type as 'publish' });
+      // The API token the platform issued this account (business accounts only), sealed in the vault.
+      const seeded = SEED_ACCOUNTS.find((s) => s.platform === a.platform && s.id === a.user_id);
+      if (seeded?.kind === 'business') await services.vault.seal(a.id, 'access_token', seeded.token, { scopes: ['chaos'] });
     }
   }));
   return budgets;

@@ -38,6 +38,8 @@ export interface PlanItem {
   idempotency_key?: string;
   /** How this item shares its payload with an earlier one. */
   shared?: 'same_key' | 'same_client' | 'other_client' | 'new_key';
+  /** The lane it runs on; absent = the browser lane. */
+  lane?: 'api';
 }
 
 export interface Kill {
@@ -80,6 +82,19 @@ const MIX: Record<ChaosPlatform, [ActionType, number][]> = {
   instagram: [['publish', 24], ['like', 14], ['follow', 10], ['comment_reply', 16], ['dm_send', 22], ['delete', 14]],
   x: [['publish', 30], ['like', 20], ['comment_reply', 25], ['dm_send', 25]],
 };
+/**
+ * What the API lane can do per platform for a business account (audience accounts hold no API
+ * token): Instagram has no like or follow endpoint, and replies only on the account's own posts
+ * (the run replies on others'); X has no follow here (no read-only check for it).
+ */
+const API_ACTIONS: Record<ChaosPlatform, ReadonlySet<ActionType>> = {
+  instagram: new Set(['publish', 'dm_send', 'delete']),
+  x: new Set(['publish', 'comment_reply', 'like', 'dm_send']),
+};
+/** Share of the eligible items that run on the API lane when the run covers both lanes. */
+const API_SHARE = 0.45;
+const BUSINESS = new Set(SEED_ACCOUNTS.filter((a) => a.kind === 'business').map((a) => a.id));
+
 const WORDS = ['sourdough', 'rye', 'portrait', 'harbor', 'class', 'Sunday', 'studio', 'fresh', 'trail', 'coffee', 'open', 'booking'];
 const SHARE_RATE = 0.22;
 
@@ -95,9 +110,19 @@ export function chaosAccounts(runId: string): ChaosAccount[] {
  * which payloads are shared (the same payload again under the same key, on another account of
  * the same or another client, or deliberately under a new caller key), and when a runner dies.
  */
-export function buildPlan(input: { runId: string; seed: number; actions: number; workers: number; image: string }): Plan {
+export function buildPlan(input: { runId: string; seed: number; actions: number; workers: number; image: string; lanes?: string[] }): Plan {
   const { runId, seed } = input;
   const r = rng(derive(seed, 'plan'));
+  // The lane draw has its own stream: a browser-only run's schedule is the same with or without it.
+  const lr = rng(derive(seed, 'lanes'));
+  const withApi = input.lanes?.includes('api') === true;
+  const browserToo = !input.lanes || input.lanes.includes('browser');
+  const laneOf = (account: ChaosAccount, type: ActionType): 'api' | undefined => {
+    if (!withApi || !BUSINESS.has(account.user_id) || !API_ACTIONS[account.platform].has(type)) return undefined;
+    return !browserToo || lr() < API_SHARE ? 'api' : undefined;
+  };
+  // The API lane publishes media the platform fetches by URL; the browser lane uploads the file.
+  const media = (lane: 'api' | undefined, i: number) => [{ source: lane === 'api' ? `https://cdn.example.com/chaos/${seed}-${i}.jpg` : input.image, kind: 'image' }];
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const accounts = chaosAccounts(runId);
   const items: PlanItem[] = [];
@@ -116,7 +141,8 @@ export function buildPlan(input: { runId: string; seed: number; actions: number;
       const mine = undeleted.get(account.id) ?? [];
       if (mine.length === 0) type = 'publish';
       else {
-        items.push({ index: i, account: account.id, action_type: 'delete', delete_of: mine.splice(Math.floor(r() * mine.length), 1)[0]! });
+        const lane = laneOf(account, 'delete');
+        items.push({ index: i, account: account.id, action_type: 'delete', delete_of: mine.splice(Math.floor(r() * mine.length), 1)[0]!, ...(lane ? { lane } : {}) });
         continue;
       }
     }
@@ -124,7 +150,7 @@ export function buildPlan(input: { runId: string; seed: number; actions: number;
     const others = accounts.filter((a) => a.platform === account.platform && a.id !== account.id);
     switch (type) {
       case 'publish':
-        item.payload = account.platform === 'instagram' ? { caption: text(i), media: [{ source: input.image, kind: 'image' }] } : { text: text(i) };
+        item.payload = account.platform === 'instagram' ? { caption: text(i), media: media(undefined, i) } : { text: text(i) };
         break;
       case 'comment_reply': {
         if (account.platform === 'instagram') {
@@ -165,6 +191,10 @@ export function buildPlan(input: { runId: string; seed: number; actions: number;
         item.shared = mode;
       }
     }
+    const lane = item.shared === 'same_key' ? items.find((e) => e.payload === undefined ? false : e.account === item.account && JSON.stringify(e.payload) === JSON.stringify(item.payload))?.lane : laneOf(account, type);
+    if (lane) item.lane = lane;
+    // The same caption on the API lane goes with a URL the platform fetches.
+    if (type === 'publish' && account.platform === 'instagram' && item.payload && item.shared !== 'same_key') item.payload = { ...item.payload, media: media(lane, i) };
     if (type === 'publish' && account.platform === 'instagram') undeleted.set(account.id, [...(undeleted.get(account.id) ?? []), i]);
     items.push(item);
   }
