@@ -125,6 +125,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       escalated: unknown.escalated.length,
       escalated_by_type: tally(unknown.escalated.map((a) => `${a.platform} ${a.action_type}`)),
       blocked_by_reason: tally(blockedBy),
+      by_lane: tally(actions.map((a) => a.lane)),
       planned: plan.items.length, effects: effects.length, unknown_effects: counts.unknown_effects,
       states: tally(actions.map((a) => (a.state === 'queued' ? 'queued(deferred)' : a.state === 'postcheck_complete' ? (a.result.error_code ? 'failed' : 'succeeded') : a.state))),
       operator_clears: runners.operator + settled.operator, hung_actions: runners.hangs.map((h) => h.action_id), recovered: runners.recovered + settled.recovered, runner_crashes: runners.crashes,
