@@ -56,12 +56,20 @@ export const faultInputSchema = z
     jitter_ms: z.number().int().min(0).max(3_600_000).optional(),
     /** account_switch: the account (id or handle) the session switches to; default the next account of the same login. */
     to: z.string().min(1).optional(),
+    /**
+     * account_switch: a mutating request it fires on acts as the new account too, although its
+     * cookies name the old one (harder than the real platforms, which act as the account a
+     * request's cookies name). Default false: the commit acts as its cookies say, and the switch
+     * lands for every later request.
+     */
+    in_flight: z.boolean().optional(),
   })
   .strict()
   .superRefine((v, ctx) => {
     if (v.rate !== undefined && v.count !== undefined) ctx.addIssue({ code: 'custom', path: ['rate'], message: 'give either rate or count, not both' });
     if (v.kind === 'latency' && v.ms === undefined) ctx.addIssue({ code: 'custom', path: ['ms'], message: 'latency needs ms' });
     if (v.to !== undefined && v.kind !== 'account_switch') ctx.addIssue({ code: 'custom', path: ['to'], message: 'only account_switch takes to' });
+    if (v.in_flight !== undefined && v.kind !== 'account_switch') ctx.addIssue({ code: 'custom', path: ['in_flight'], message: 'only account_switch takes in_flight' });
     if (v.jitter_ms !== undefined && v.kind !== 'revert') ctx.addIssue({ code: 'custom', path: ['jitter_ms'], message: 'only revert takes jitter_ms' });
     if (v.graph_code !== undefined && (v.kind !== 'rate_limit' || v.platform !== 'instagram' || v.lane === 'ui'))
       ctx.addIssue({ code: 'custom', path: ['graph_code'], message: 'only an Instagram API rate_limit takes graph_code' });
@@ -85,6 +93,7 @@ export interface FaultRule {
   graph_code?: (typeof GRAPH_RATE_LIMIT_CODES)[number];
   jitter_ms?: number;
   to?: string;
+  in_flight?: boolean;
   after?: number;
   match?: RequestMatch;
   seed: number;
@@ -142,6 +151,7 @@ export class Faults {
       ...(input.graph_code !== undefined ? { graph_code: input.graph_code } : {}),
       ...(input.jitter_ms !== undefined ? { jitter_ms: input.jitter_ms } : {}),
       ...(input.to !== undefined ? { to: input.to } : {}),
+      ...(input.in_flight !== undefined ? { in_flight: input.in_flight } : {}),
       ...(input.after !== undefined ? { after: input.after } : {}),
       ...(input.match !== undefined ? { match: input.match } : {}),
       seed,

@@ -7,6 +7,7 @@ const q = (next?: string) => (next ? `?next=${encodeURIComponent(next)}` : '');
 /** Instagram-like browser surfaces: instagram.com's paths, two layouts. */
 export const instagramUi: PlatformUi = {
   platform: 'instagram',
+  accountCookie: { name: 'ds_user_id', encode: (id) => id, decode: (v) => v },
   cookie: 'sessionid',
   paths: {
     login: '/accounts/login/',

@@ -16,6 +16,11 @@ export interface PlatformUi {
   platform: Platform;
   /** Session cookie name; distinct per platform because cookies ignore ports. */
   cookie: string;
+  /**
+   * The cookie naming the account a request acts as (Instagram `ds_user_id`, X `twid`): the
+   * platform acts as the account the request's cookies name, whatever another tab did since.
+   */
+  accountCookie: { name: string; encode(accountId: string): string; decode(value: string): string };
   paths: {
     login: string;
     logout: string;
@@ -92,11 +97,21 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
   const withNotice = (url: string, notice: string) => `${url}${url.includes('?') ? '&' : '?'}notice=${notice}`;
   const noticeOf = (req: Request) => NOTICES[String(req.query.notice ?? '')];
 
-  function scene(req: Request): Scene | undefined {
-    const id = cookies(req)[ui.cookie];
+  /**
+   * The request's session and the account it acts as: the one its account cookie names when that
+   * account is logged in on the session (as on the real platforms), else the session's active one.
+   * `actingAs` overrides both (a switch applied to the request in flight).
+   */
+  function scene(req: Request, actingAs?: string): Scene | undefined {
+    const jar = cookies(req);
+    const id = jar[ui.cookie];
     const session = id ? world.data.sessions.find((s) => s.id === id && s.platform === platform) : undefined;
-    const me = session && state.account(platform, session.current_id);
-    if (!session || !me) return undefined;
+    if (!session) return undefined;
+    const named = jar[ui.accountCookie.name];
+    const fromCookie = named === undefined ? undefined : ui.accountCookie.decode(named);
+    const acting = actingAs ?? (fromCookie && session.account_ids.includes(fromCookie) ? fromCookie : session.current_id);
+    const me = state.account(platform, acting);
+    if (!me) return undefined;
     const accounts = session.account_ids.map((a) => state.account(platform, a)).filter((a): a is Account => Boolean(a));
     return { session, me, viewer: { me, accounts }, layout: layout() };
   }
@@ -105,7 +120,11 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
     world.data.sessions = world.data.sessions.filter((s) => s.id !== session.id);
     await state.save();
     res.clearCookie(ui.cookie, { path: '/' });
+    res.clearCookie(ui.accountCookie.name, { path: '/' });
   }
+
+  /** The browser's cookie jar now names `accountId` as the active account (login, switcher, another tab). */
+  const nameAccount = (res: Response, accountId: string) => res.cookie(ui.accountCookie.name, ui.accountCookie.encode(accountId), { path: '/', sameSite: 'lax' });
 
   /** Sends the browser somewhere; JSON callers (the composer) get {location} instead of a 303. */
   const go = (req: Request, res: Response, location: string) => (wantsJson(req) ? res.status(401).json({ ok: false, location }) : res.redirect(303, location));
@@ -121,17 +140,22 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
   });
 
   /**
-   * The login's active account changes under the client (another tab, the app): this request and
-   * every later one act as the other account (`to`, else the next account of the same login,
-   * else another business account), and every page's chrome shows it.
+   * The login's active account changes under the client (another tab, the app): to `to`, else
+   * the next account of the same login, else another business account. Every later request acts
+   * as it (the response sets the account cookie). A read acts as it already, as if the switch
+   * came just before it was sent; a mutating request acts as the account its cookie names, as on
+   * the real platforms, unless `inFlight` (a platform harder than the real ones: the switch
+   * changes even the account of a commit already on its way).
    */
-  async function switchUnder(req: Request, s: Scene, to?: string): Promise<Scene> {
+  async function switchUnder(req: Request, res: Response, s: Scene, to: string | undefined, inFlight: boolean): Promise<Scene> {
     const target = to ?? s.session.account_ids.find((a) => a !== s.me.id) ?? state.businessAccounts(platform).find((a) => a.id !== s.me.id)?.id;
     if (!target || target === s.me.id) return s;
     if (!s.session.account_ids.includes(target)) s.session.account_ids.push(target);
     s.session.current_id = target;
     await state.save();
-    return scene(req) ?? s;
+    nameAccount(res, target);
+    const mutating = !['GET', 'HEAD', 'OPTIONS'].includes(req.method);
+    return !mutating || inFlight ? (scene(req, target) ?? s) : s;
   }
 
   /**
@@ -147,7 +171,7 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
     let scope = scopeOf(req, s, action);
     const switched = faults.take('account_switch', scope);
     if (switched) {
-      s = await switchUnder(req, s, switched.to);
+      s = await switchUnder(req, res, s, switched.to, switched.in_flight === true);
       scope = scopeOf(req, s, action);
     }
     const latency = faults.take('latency', scope);
@@ -168,12 +192,7 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
     }
     if (!action && faults.take('wrong_account', scope)) {
       const other = state.businessAccounts(platform).find((a) => a.id !== s.me.id);
-      if (other) {
-        if (!s.session.account_ids.includes(other.id)) s.session.account_ids.push(other.id);
-        s.session.current_id = other.id;
-        await state.save();
-        return scene(req);
-      }
+      if (other) return switchUnder(req, res, s, other.id, false);
     }
     return s;
   }
@@ -243,6 +262,7 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
     session.current_id = account.id;
     await state.save();
     res.cookie(ui.cookie, session.id, { path: '/', httpOnly: true, sameSite: 'lax' });
+    nameAccount(res, account.id);
     res.redirect(303, next && next.startsWith('/') && !next.startsWith('//') ? next : urls.profile(account));
   });
   router.post(paths.logout, async (req, res) => {
@@ -258,6 +278,7 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
     if (!target || !s.session.account_ids.includes(target.id)) return badInput(req, res, 'account_id: not an account logged in on this browser');
     s.session.current_id = target.id;
     await state.save();
+    nameAccount(res, target.id);
     res.redirect(303, urls.profile(target));
   });
   router.get(paths.challenge, (req, res) => html(res, layout().challenge({ next: String(req.query.next ?? urls.home) })));

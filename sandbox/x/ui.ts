@@ -7,6 +7,7 @@ const q = (next?: string) => (next ? `?redirect_after_login=${encodeURIComponent
 /** X-like browser surfaces: x.com's paths, two layouts. */
 export const xUi: PlatformUi = {
   platform: 'x',
+  accountCookie: { name: 'twid', encode: (id) => `u=${id}`, decode: (v) => v.replace(/^u=/, '') },
   cookie: 'auth_token',
   paths: {
     login: '/i/flow/login',

@@ -38,19 +38,50 @@ for (const c of CASES) {
   });
 }
 
-test('should commit as the switched account when the switch lands between the identity check and the commit', async ({ page, sandbox, admin }) => {
-  const base = sandbox.platforms.instagram;
+/** Fills the Instagram v1 composer as northwind.bakery, with lumen.studio logged in on the same browser. */
+async function composeAsNorthwind(page: import('@playwright/test').Page, base: string, caption: string) {
   const ig = ANNEX.instagram.v1;
   await login(page, base, ig, IG.lumen.handle, IG.lumen.password);
   await login(page, base, ig, IG.northwind.handle, IG.northwind.password);
   await page.goto(`${base}/create/`);
   await expect(page.locator(ig.sel.currentHandle)).toHaveText(IG.northwind.handle);
-  await admin.fault({ kind: 'account_switch', platform: 'instagram', to: IG.lumen.handle, match: { method: 'POST', surface: 'compose' } });
-  await page.setInputFiles(ig.sel.mediaInput!, { name: 'p.png', mimeType: 'image/png', buffer: await samplePng() });
-  await page.fill(ig.sel.text, 'whose post?');
-  await page.click(ig.sel.share);
-  await expect(page.locator(ig.sel.receiptLink)).toBeVisible();
+  return async () => {
+    await page.setInputFiles(ig.sel.mediaInput!, { name: 'p.png', mimeType: 'image/png', buffer: await samplePng() });
+    await page.fill(ig.sel.text, caption);
+    await page.click(ig.sel.share);
+    await expect(page.locator(ig.sel.receiptLink)).toBeVisible();
+  };
+}
+
+test('should name the acting account in a cookie, as the real platforms do (ds_user_id, twid), and follow a switch in it', async ({ page, sandbox, admin }) => {
+  const share = await composeAsNorthwind(page, sandbox.platforms.instagram, 'cookie');
+  const named = async () => (await page.context().cookies(sandbox.platforms.instagram)).find((c) => c.name === 'ds_user_id')?.value;
+  expect(await named()).toBe(IG.northwind.id);
+  await admin.fault({ kind: 'account_switch', platform: 'instagram', to: IG.lumen.handle, match: { method: 'GET', surface: 'compose' } });
+  await page.goto(`${sandbox.platforms.instagram}/create/`);
+  expect(await named()).toBe(IG.lumen.id);
+  await share();
   expect(await admin.effects()).toEqual([expect.objectContaining({ kind: 'publish', account: { id: IG.lumen.id, handle: IG.lumen.handle } })]);
-  await page.goto(`${base}/create/`);
-  await expect(page.locator(ig.sel.currentHandle)).toHaveText(IG.lumen.handle);
+  // X: twid=u=<id>, URL-encoded.
+  const x = sandbox.platforms.x;
+  await login(page, x, ANNEX.x.v1, X.northwind.handle, X.northwind.password);
+  expect((await page.context().cookies(x)).find((c) => c.name === 'twid')?.value).toBe(encodeURIComponent(`u=${X.northwind.id}`));
+});
+
+test('should commit as the account the request\'s cookie names when the switch lands on the commit request, and act as the other account from then on', async ({ page, sandbox, admin }) => {
+  const share = await composeAsNorthwind(page, sandbox.platforms.instagram, 'whose post?');
+  await admin.fault({ kind: 'account_switch', platform: 'instagram', to: IG.lumen.handle, match: { method: 'POST', surface: 'compose' } });
+  await share();
+  expect(await admin.effects()).toEqual([expect.objectContaining({ kind: 'publish', account: { id: IG.northwind.id, handle: IG.northwind.handle } })]);
+  await page.goto(`${sandbox.platforms.instagram}/create/`);
+  await expect(page.locator(ANNEX.instagram.v1.sel.currentHandle)).toHaveText(IG.lumen.handle);
+});
+
+test('should commit as the switched account when the switch is in flight on the commit request (in_flight: harder than the real platforms)', async ({ page, sandbox, admin }) => {
+  const share = await composeAsNorthwind(page, sandbox.platforms.instagram, 'whose post?');
+  await admin.fault({ kind: 'account_switch', platform: 'instagram', to: IG.lumen.handle, in_flight: true, match: { method: 'POST', surface: 'compose' } });
+  await share();
+  expect(await admin.effects()).toEqual([expect.objectContaining({ kind: 'publish', account: { id: IG.lumen.id, handle: IG.lumen.handle } })]);
+  await page.goto(`${sandbox.platforms.instagram}/create/`);
+  await expect(page.locator(ANNEX.instagram.v1.sel.currentHandle)).toHaveText(IG.lumen.handle);
 });
