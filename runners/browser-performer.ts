@@ -148,7 +148,8 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
         let guard: CommitGuard | undefined;
         if (options.commitGuard !== false) {
           const { annex, origin } = platformOf(ctx);
-          guard = new CommitGuard(origin, annex.non_committing);
+          const account = annex.account_cookie ? { cookie: annex.account_cookie, platformUserId: ctx.account.fingerprint.platform_user_id } : undefined;
+          guard = new CommitGuard(origin, annex.non_committing, account);
           await guard.install(context);
         }
         const page = await context.newPage();

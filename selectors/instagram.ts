@@ -8,7 +8,7 @@ const t = (id: string) => `[data-testid="${id}"]`;
  */
 export const INSTAGRAM_ANNEX: Annex = parseAnnex({
   platform: 'instagram',
-  annex_version: '1.1.0',
+  annex_version: '1.2.0',
   paths: {
     home: '/',
     login: '/accounts/login/',
@@ -19,6 +19,7 @@ export const INSTAGRAM_ANNEX: Annex = parseAnnex({
     inbox: '/direct/inbox/',
     thread: '/direct/t/{id}/',
   },
+  account_cookie: { name: 'ds_user_id' },
   layouts: {
     v1: {
       fingerprint: {

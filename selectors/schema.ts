@@ -54,6 +54,12 @@ export const Annex = z.object({
    * Empty for the sandbox platforms: each of their flows sends exactly one mutating request,
    * the commit itself.
    */
+  /**
+   * The cookie naming the account a request acts as (Instagram `ds_user_id`, X `twid`): its value
+   * (URL-decoded, `prefix` removed) is the account's platform user id. Read right before a commit
+   * leaves the browser: a commit that would act as another account never leaves.
+   */
+  account_cookie: z.object({ name: z.string().min(1), prefix: z.string().default('') }).optional(),
   non_committing: z.array(z.object({
     method: z.enum(['POST', 'PUT', 'PATCH', 'DELETE']).optional(),
     path_prefix: z.string().startsWith('/'),

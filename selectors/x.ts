@@ -10,7 +10,7 @@ import { parseAnnex, type Annex } from './schema.js';
  */
 export const X_ANNEX: Annex = parseAnnex({
   platform: 'x',
-  annex_version: '1.1.0',
+  annex_version: '1.2.0',
   paths: {
     login: '/i/flow/login',
     home: '/home',
@@ -21,6 +21,7 @@ export const X_ANNEX: Annex = parseAnnex({
     thread: '/messages/{id}',
     challenge: '/account/access',
   },
+  account_cookie: { name: 'twid', prefix: 'u=' },
   layouts: {
     v1: {
       fingerprint: {

@@ -1,5 +1,5 @@
 import type { BrowserContext, Request, Route } from 'playwright-core';
-import { UnguardedCommitError } from '../../safety/index.js';
+import { IdentityMismatchError, UnguardedCommitError } from '../../safety/index.js';
 
 /** Methods that change something on the server; everything else is a read. */
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -18,8 +18,16 @@ export interface GuardedRequest {
   method: string;
   /** Path only: queries may carry tokens. */
   path: string;
-  verdict: 'armed' | 'non_committing' | 'blocked';
+  verdict: 'armed' | 'non_committing' | 'blocked' | 'wrong_account';
   at: number;
+  /** wrong_account: the platform user id the request's account cookie named instead ('none' when absent). */
+  acting?: string;
+}
+
+/** Which account a commit must act as: the annex's account cookie and the account's platform user id. */
+export interface CommitAccount {
+  cookie: { name: string; prefix: string };
+  platformUserId: string;
 }
 
 /**
@@ -31,6 +39,12 @@ export interface GuardedRequest {
  * look like drift), anything else aborted — and never reaches the platform. The performer then
  * refuses the attempt with UnguardedCommitError, whatever the flow made of the blocked request.
  *
+ * An armed request also has to act as the action's account: the platform acts as the account
+ * its cookie names (the annex's `account_cookie`), and another tab or the app may have switched
+ * the browser's active account since the page's chrome was read. The jar is read as the request
+ * is let go; a commit that would act as another account is blocked like an unguarded one and
+ * the attempt refused with IdentityMismatchError (nothing left the browser).
+ *
  * Installed once per episode on the context with a glob on the platform's origin: reads of
  * other origins never reach this process, reads of the origin are continued at once.
  */
@@ -39,7 +53,7 @@ export class CommitGuard {
   private readonly seen: GuardedRequest[] = [];
   private installed?: { context: BrowserContext; pattern: string; handler: (route: Route, request: Request) => Promise<void> };
 
-  constructor(private readonly origin: string, private readonly nonCommitting: readonly NonCommitting[] = []) {}
+  constructor(private readonly origin: string, private readonly nonCommitting: readonly NonCommitting[] = [], private readonly account?: CommitAccount) {}
 
   /** Starts watching the context's requests to the platform origin. */
   async install(context: BrowserContext): Promise<void> {
@@ -69,6 +83,10 @@ export class CommitGuard {
     return this.seen.filter((r) => r.verdict === 'blocked');
   }
 
+  get wrongAccount(): readonly GuardedRequest[] {
+    return this.seen.filter((r) => r.verdict === 'wrong_account');
+  }
+
   /** A new kernel call on the episode: nothing armed, nothing seen. */
   reset(): void {
     this.armed = 0;
@@ -77,6 +95,10 @@ export class CommitGuard {
 
   /** Throws UnguardedCommitError when a mutating request was blocked since `reset`. */
   assertClean(phase: string): void {
+    const wrong = this.wrongAccount[0];
+    if (wrong) {
+      throw new IdentityMismatchError([`${this.account!.cookie.name}_cookie`], `${phase}: the commit ${wrong.method} ${wrong.path} would have acted as platform user ${wrong.acting} (cookie ${this.account!.cookie.name}), not ${this.account!.platformUserId}: the browser's active account changed; stopped before it left the browser`);
+    }
     const blocked = this.blocked;
     if (!blocked.length) return;
     const list = blocked.map((r) => `${r.method} ${r.path}`).join(', ');
@@ -96,10 +118,37 @@ export class CommitGuard {
     }
     if (this.armed > 0) {
       this.armed -= 1;
-      entry('armed');
-      return route.continue().catch(() => undefined);
+      const acting = await this.actingAs(request.url());
+      if (acting === undefined) {
+        entry('armed');
+        return route.continue().catch(() => undefined);
+      }
+      this.seen.push({ method, path, verdict: 'wrong_account', at: Date.now(), acting });
+      return this.stop(route, request);
     }
     entry('blocked');
+    return this.stop(route, request);
+  }
+
+  /** undefined when the jar names the action's account (or no account check is configured); else who it names. */
+  private async actingAs(url: string): Promise<string | undefined> {
+    if (!this.account || !this.installed) return undefined;
+    const { name, prefix } = this.account.cookie;
+    // A jar that cannot be read proves nothing: the commit does not leave.
+    const jar = await this.installed.context.cookies(url).catch(() => undefined);
+    if (!jar) return 'unreadable';
+    const cookie = jar.find((c) => c.name === name);
+    let value: string | undefined;
+    try {
+      value = cookie ? decodeURIComponent(cookie.value) : undefined;
+    } catch {
+      value = cookie?.value;
+    }
+    const id = value?.startsWith(prefix) ? value.slice(prefix.length) : value;
+    return id === this.account.platformUserId ? undefined : (id ?? 'none');
+  }
+
+  private async stop(route: Route, request: Request): Promise<void> {
     // A blocked form post must not leave the browser's error page behind (it reads as drift).
     if (request.isNavigationRequest()) return route.fulfill({ status: 204, body: '' }).catch(() => undefined);
     return route.abort('blockedbyclient').catch(() => undefined);

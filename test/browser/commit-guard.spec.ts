@@ -45,6 +45,35 @@ test.describe('identity at the commit', () => {
   });
 });
 
+test.describe('whose commit it is: the account cookie read as the commit leaves', () => {
+  // After the page about to commit was read, a background request of the page is answered with
+  // a switch of the browser's active account (the app, another device): the jar's ds_user_id now
+  // names lumen.studio, and the platform acts as the account a request's cookie names. The page's
+  // chrome still shows northwind.bakery: only the commit request's cookie tells.
+  const switchedBehindThePage = publishWith(async (fc) => {
+    const share = fc.page.locator(sel(fc, 'composer', 'share'));
+    await fc.episode.beforeCommit();
+    await fc.page.request.get(new URL('/direct/inbox/', fc.origin).href);
+    await share.click();
+    await fc.page.locator(fc.layout.annex.receipts.publish!).waitFor({ state: 'visible', timeout: 5000 }).catch(() => undefined);
+  });
+
+  test('should stop a commit whose cookie names another account before it leaves: nothing applied anywhere, attempt refused as identity_mismatch, account needs_human', async ({ provider, sandbox, admin }) => {
+    const h = (b = await browserHarness(provider, sandbox, { flows: { publish: switchedBehindThePage } }));
+    await admin.fault({ kind: 'account_switch', platform: 'instagram', account: IG.northwind.handle, to: IG.lumen.handle, match: { method: 'GET', surface: 'inbox' } });
+    const action = await publish(h);
+    const outcome = await h.run(action);
+    expect(outcome.status, outcome.reason).toBe('confirmed_failed');
+    expect(outcome.reason).toMatch(/^identity_mismatch: attempt 1 refused/);
+    expect(outcome.reason).toContain(`would have acted as platform user ${IG.lumen.id} (cookie ds_user_id)`);
+    expect(await stateOf(h)).toBe('needs_human');
+    await admin.quiesce();
+    // Ground truth: the switch happened (the rule fired), and no post landed on either account.
+    expect((await admin.request('GET', '/__sandbox/faults/fired')).json.counts.account_switch).toBe(1);
+    expect(await admin.effects()).toEqual([]);
+  });
+});
+
 test.describe('request guard: an unguarded commit is blocked in the browser', () => {
   test.describe('a flow that clicks Share without beforeCommit()', () => {
     const unguarded = publishWith(async (fc) => {
