@@ -71,6 +71,23 @@ export class IdentityMismatchError extends RaizeError {
   }
 }
 
+/**
+ * A look found this action's effect made as another account: the platform acted as someone else
+ * at the commit (the session switched with the request already on its way). Never a success, and
+ * not an absence either: the looks stop, the account goes to `needs_human`, and the action stays
+ * `unknown`, escalated at once — a human must deal with the other account's object.
+ */
+export class WrongAccountEffectError extends RaizeError {
+  readonly code = 'wrong_account_effect';
+  /**
+   * @param actedAs the account the object shows as its author (a handle; never a secret)
+   * @param permalink where the human finds it
+   */
+  constructor(readonly actedAs: string, readonly permalink?: string) {
+    super(`the effect was found made as another account (${actedAs})${permalink ? ` at ${permalink}` : ''}`);
+  }
+}
+
 /** A budget window is full. Retry later, at `retryAt`: not a failure. */
 export class BudgetExhaustedError extends RaizeError {
   readonly code = 'budget_exhausted';

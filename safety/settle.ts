@@ -3,7 +3,7 @@ import { absenceProof, absenceRuleFor, lookOf, nextLook } from './absence.js';
 import { bounded, type EpisodeContext } from './context.js';
 import type { KernelDeps } from './deps.js';
 import { degradeAccount } from './degrade.js';
-import { AuthExpiredError, errorCode, IdentityMismatchError } from './errors.js';
+import { AuthExpiredError, errorCode, IdentityMismatchError, WrongAccountEffectError } from './errors.js';
 import type { Logger } from './log.js';
 import type { AttemptReceipt, Performer, Verification } from './performer.js';
 import { backoffDelay, sleep as defaultSleep } from './retry.js';
@@ -76,6 +76,13 @@ export async function settle(k: KernelDeps, o: SettleOptions): Promise<Settled> 
     try {
       v = await bounded(o.performer.verify(ctx, o.receipt, { n, ...(plan.surface ? { surface: plan.surface } : {}) }), ctx.signal, `look ${n}`);
     } catch (error) {
+      if (error instanceof WrongAccountEffectError) {
+        // Someone else's object is not this action's effect, nor proof that it is absent: a human decides.
+        await degradeAccount(k, { accountId: o.account.platform_account_id, state: 'needs_human', why: `verification look: ${error.message}`, actionId: o.tracker.action.action_id, at: now(), log: o.log });
+        const result = { ...o.tracker.action.result, error_code: error.code };
+        await o.tracker.note(`${o.label} ${n}: ${error.message}; never this action's success, the account needs a human`, { patch: { result, ...ended() }, tool: o.tool });
+        return { outcome: 'unknown', why: `${why}; ${error.code}`, paused: true };
+      }
       if (error instanceof IdentityMismatchError || error instanceof AuthExpiredError) {
         // The session cannot see as this account: the look proves nothing and is not a try.
         const state = await degradeAccount(k, {

@@ -85,20 +85,27 @@ async function verifyLoop(k: KernelDeps, action: Action, options: ResolveOptions
     await tracker.moveThrough([['confirmed_failed', { patch: { result }, ledger: 'failed', tool, reason: `verification try ${found.look}: absence proven, the platform has no such object` }], ['postcheck_complete', { reason: 'postcheck: no effect on the platform' }]]);
     return tracker.action;
   }
-  if (tracker.action.verify_tries >= s.verifyMaxTries && !tracker.action.escalated_at) {
+  const wrongAccount = tracker.action.result.error_code === WRONG_ACCOUNT;
+  if ((wrongAccount || tracker.action.verify_tries >= s.verifyMaxTries) && !tracker.action.escalated_at) {
     const at = now().toISOString();
     // A crash between the escalation and its note leaves an open escalation: never a second one.
     const open = (await k.store.escalations.open()).some((e) => e.action_id === action.action_id);
+    const reason = wrongAccount
+      ? `the effect was found made as another account: a human must deal with that account's object and decide about this action (${found.why})`
+      : `outcome unknown after ${tracker.action.verify_tries} verification tries (${found.why})`;
     if (!open) await k.store.escalations.create({
       escalation_id: newId(), action_id: action.action_id, platform_account_id: action.platform_account_id,
-      reason: `outcome unknown after ${tracker.action.verify_tries} verification tries (${found.why})`.slice(0, 500), created_at: at, resolved_at: null, resolved_by: null,
+      reason: reason.slice(0, 500), created_at: at, resolved_at: null, resolved_by: null,
     });
-    await tracker.note('escalated: outcome still unknown, a human must check the platform', { patch: { escalated_at: at }, tool });
+    await tracker.note(wrongAccount ? 'escalated: effect made as another account, a human must check both accounts' : 'escalated: outcome still unknown, a human must check the platform', { patch: { escalated_at: at }, tool });
     span.addEvent('escalated');
-    log.warn({ tries: tracker.action.verify_tries }, 'unknown outcome escalated to a human');
+    log.warn({ tries: tracker.action.verify_tries, wrong_account: wrongAccount }, 'unknown outcome escalated to a human');
   }
   return tracker.action;
 }
+
+/** `result.error_code` of an action whose effect a look found made as another account (WrongAccountEffectError). */
+const WRONG_ACCOUNT = 'wrong_account_effect';
 
 export interface HumanResolution {
   /** What the human saw on the platform. */
@@ -184,9 +191,13 @@ export async function sweepUnknown(k: KernelDeps, options: { limit?: number } = 
   return report;
 }
 
-/** One read-only look at an escalated action: only a sighting settles it (and closes its escalation). */
+/**
+ * One read-only look at an escalated action: only a sighting settles it (and closes its
+ * escalation). An effect found made as another account is left to the human entirely.
+ */
 async function watchEscalated(k: KernelDeps, action: Action): Promise<Action> {
   const now = k.now ?? (() => new Date());
+  if (action.result.error_code === WRONG_ACCOUNT) return action;
   const account = await k.store.accounts.get(action.platform_account_id);
   if (!account) return action;
   const performer = k.performers(action);

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { AuthExpiredError, IdentityMismatchError, runAction, sweepUnknown } from '../../safety/index.js';
+import { AuthExpiredError, IdentityMismatchError, runAction, succeeded, sweepUnknown, WrongAccountEffectError } from '../../safety/index.js';
 import { createHarness } from '../helpers/kernel.js';
 import { FakePlatform } from '../helpers/fake-platform.js';
 
@@ -55,4 +55,52 @@ test.describe('looks taken as another account (issue 8)', () => {
       }
     });
   }
+});
+
+// Chaos seed 11 at 300 actions: the switch landed on the commit request itself, the post landed
+// on the other account, and a later look found it by its permalink and recorded this account's
+// success with the other account's post.
+test.describe('an effect found made as another account (issue 8)', () => {
+  test('should never settle it as a success or an absence: unknown, escalated at once, account needs_human, and no look or attempt after', async () => {
+    const platform = new FakePlatform({ attempts: ['applied_then_error'], listingPrecise: true, absence: { windowMs: 5000, looks: 2 } });
+    const real = platform.verify.bind(platform);
+    let foreign = true;
+    platform.verify = async (ctx, receipt, look) => {
+      // Every look that reaches the object finds it authored by another account.
+      if (foreign) throw new WrongAccountEffectError('@lumen.studio', 'https://platform.test/p/OTHER/');
+      return real(ctx, receipt, look);
+    };
+    const h = await createHarness({ performer: platform, config: { verifyMaxTries: 5, verifyBaseMs: 1000, verifyCapMs: 4000 } });
+    try {
+      const action = await h.submit();
+      const outcome = await runAction(h.services.kernel, action.action_id);
+      expect(outcome.status).toBe('unknown');
+      expect((await h.services.store.accounts.get(h.account.platform_account_id))!.state).toBe('needs_human');
+      const escalated = (await h.services.store.actions.get(action.action_id))!;
+      expect(escalated.escalated_at).toBeTruthy();
+      expect(escalated.result.error_code).toBe('wrong_account_effect');
+      const [open] = await h.services.store.escalations.open();
+      expect(open!.action_id).toBe(action.action_id);
+      expect(open!.reason).toMatch(/made as another account/);
+      const trail = (await h.services.store.audit.forAction(action.action_id)).map((r) => r.event.reason ?? '');
+      expect(trail.some((r) => r.includes('made as another account (@lumen.studio) at https://platform.test/p/OTHER/'))).toBe(true);
+
+      // An operator re-activates the account: the sweep leaves the action to the human — even
+      // once the platform would show an object again — and never attempts.
+      await h.services.store.accounts.setState(h.account.platform_account_id, 'active', null);
+      foreign = false;
+      const looks = platform.calls.verify;
+      for (let i = 0; i < 4; i += 1) {
+        h.clock.advance(60_000);
+        await sweepUnknown(h.services.kernel);
+      }
+      const after = (await h.services.store.actions.get(action.action_id))!;
+      expect(after.state).toBe('unknown');
+      expect(platform.calls.verify).toBe(looks);
+      expect(platform.calls.attempt).toBe(1);
+      expect(succeeded(after)).toBe(false);
+    } finally {
+      await h.close();
+    }
+  });
 });
