@@ -51,7 +51,7 @@ export const INSTAGRAM_ANNEX: Annex = parseAnnex({
           root: t('composer'), media: t('media-input'), caption: t('caption-input'), share: t('share-button'), progress: t('share-progress'),
         },
         post: {
-          root: `article${t('post')}`, caption: t('caption-text'), like: t('like-button'), like_count: t('like-count'),
+          root: `article${t('post')}`, author: t('post-author'), caption: t('caption-text'), like: t('like-button'), like_count: t('like-count'),
           comment_input: t('comment-input'), comment_submit: t('comment-submit'), comment: t('comment'), comment_author: t('comment-author'), comment_text: t('comment-text'),
           reply: t('reply'), reply_text: t('reply-text'), reply_input: t('reply-input'), reply_submit: t('reply-submit'),
           options: t('post-options'), confirm_delete: t('confirm-delete'),

@@ -1,5 +1,5 @@
 import { isAbsolute } from 'node:path';
-import { OutcomeUnknownError, PlatformRefusalError, type Verification } from '../../safety/index.js';
+import { OutcomeUnknownError, PlatformRefusalError, WrongAccountEffectError, type Verification } from '../../safety/index.js';
 import { evaluateQuietly } from '../../proofs/index.js';
 import { probePage } from '../probe.js';
 import { goto, gotoUrl, sel } from '../run.js';
@@ -51,6 +51,8 @@ export interface FoundPost {
   liked: boolean;
   /** Whether the page chrome shows the action's account as the active one (whose like state this is). */
   asOwn: boolean;
+  /** The post's author as its page names it (a handle), when shown. */
+  author?: string;
 }
 
 /** What a post URL answered: the post (with the caption asked for), "not available" (404), or another post. */
@@ -69,7 +71,7 @@ export async function readPostState(fc: FlowContext, url: string, caption?: stri
   const like = sel(fc, 'post', 'like');
   const p = await probePage(fc.page, {
     all: { post: [root], ...(error ? { error: [error] } : {}) },
-    text: { caption: sel(fc, 'post', 'caption'), viewer: fc.layout.annex.identity.handle },
+    text: { caption: sel(fc, 'post', 'caption'), viewer: fc.layout.annex.identity.handle, author: sel(fc, 'post', 'author') },
     visible: { like, comment: sel(fc, 'post', 'comment_input') },
     attr: { id: [root, 'data-post-id'], pressed: [like, 'aria-pressed'] },
   });
@@ -87,8 +89,20 @@ export async function readPostState(fc: FlowContext, url: string, caption?: stri
     post: {
       ...(p.attr.id ? { id: p.attr.id } : {}), permalink: fc.page.url(), engagement,
       liked: p.attr.pressed === 'true', asOwn: bareHandle(p.text.viewer) === bareHandle(fc.account.fingerprint.handle),
+      ...(p.text.author ? { author: bareHandle(p.text.author) } : {}),
     },
   };
+}
+
+/**
+ * A post found as this action's effect must be the account's own: another author means the
+ * effect went out as someone else (WrongAccountEffectError, never a success); no author shown
+ * means the look cannot tell (it fails, proving nothing).
+ */
+export function assertOwnPost(fc: FlowContext, post: FoundPost): FoundPost {
+  if (!post.author) throw new OutcomeUnknownError('the post page shows no author: whose post it is cannot be told');
+  if (post.author !== bareHandle(fc.account.fingerprint.handle)) throw new WrongAccountEffectError(`@${post.author}`, post.permalink);
+  return post;
 }
 
 /**

@@ -2,7 +2,7 @@ import { OutcomeUnknownError } from '../../safety/index.js';
 import { probePage } from '../probe.js';
 import { checkPage, goto, sel, urlOf } from '../run.js';
 import type { Flow, FlowContext } from '../types.js';
-import { absent, field, gridMatches, gridTiles, inconclusive, mediaFile, on, present, readPost, readPostState, settle, shortcodeIn } from './common.js';
+import { absent, assertOwnPost, field, gridMatches, gridTiles, inconclusive, mediaFile, on, present, readPost, readPostState, settle, shortcodeIn } from './common.js';
 
 const caption = (fc: FlowContext) => field(fc, 'caption', 'text');
 
@@ -107,7 +107,7 @@ export const instagramPublish: Flow = {
       if (!matches) return inconclusive('grid', receipt ? 1 : 0);
       if (!matches.length) return absent('grid', false);
       const found = await readPost(fc, matches[0]!, text);
-      return found ? on(present(found), 'grid', false) : inconclusive('grid', 1);
+      return found ? on(present(assertOwnPost(fc, found)), 'grid', false) : inconclusive('grid', 1);
     }
     const url = urlOf(fc, 'post', { id: code });
     if (look?.surface === 'grid') {
@@ -115,10 +115,11 @@ export const instagramPublish: Flow = {
       if (!tiles) return inconclusive('grid', 1);
       if (!tiles.some((t) => shortcodeIn(t.href) === code)) return absent('grid', true);
       const found = await readPost(fc, url, text);
-      return found ? on(present(found), 'grid', true) : inconclusive('grid', 1);
+      return found ? on(present(assertOwnPost(fc, found)), 'grid', true) : inconclusive('grid', 1);
     }
     const r = await readPostState(fc, url, text);
-    if (r.state === 'shown') return on(present(r.post), 'permalink', true);
+    // The receipt's permalink shows whose post it is: another author's means it went out as someone else.
+    if (r.state === 'shown') return on(present(assertOwnPost(fc, r.post)), 'permalink', true);
     // "Not available" at the post's own URL; another caption there proves nothing either way.
     return r.state === 'missing' ? absent('permalink', true) : inconclusive('permalink', 1);
   },

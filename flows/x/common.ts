@@ -140,11 +140,12 @@ export async function open(fc: FlowContext, surface: string, path: string, param
 }
 
 /**
- * A tweet's own URL, read as one known object: shown with this text, "not found" (the platform
- * answers 404 with its error page), or something else (another text, a page we cannot read).
- * Friction (checkpoint, login, rate limit, a 5xx) throws as on any page.
+ * A tweet's own URL, read as one known object: shown with this text by `handle`, "not found"
+ * (the platform answers 404 with its error page), `foreign` (x.com moved the browser to another
+ * author's URL for this id: the tweet exists, made by someone else), or something else (another
+ * text, a page we cannot read). Friction (checkpoint, login, rate limit, a 5xx) throws as on any page.
  */
-export async function statusState(fc: FlowContext, handle: string, id: string, text: string): Promise<'shown' | 'missing' | 'other'> {
+export async function statusState(fc: FlowContext, handle: string, id: string, text: string): Promise<'shown' | 'missing' | 'other' | 'foreign'> {
   fc.episode.signal.throwIfAborted();
   const response = await fc.page.goto(urlOf(fc, 'status', { handle, id }), { waitUntil: 'domcontentloaded', timeout: NAV_TIMEOUT_MS });
   fc.surface('post');
@@ -156,8 +157,15 @@ export async function statusState(fc: FlowContext, handle: string, id: string, t
     return p.all.error && (p.text.handle ?? '').trim().replace(/^@/, '') === ownHandle(fc) ? 'missing' : 'other';
   }
   await assertNoFriction(fc, status, response?.headers()['retry-after']);
+  const at = matchPath(fc, 'status', fc.page.url());
+  if (at?.id === id && at.handle && at.handle.toLowerCase() !== handle.toLowerCase()) return 'foreign';
   const p = await probePage(fc.page, { text: { text: sel(fc, 'status', 'text') } });
   return sameText(p.text.text, text) ? 'shown' : 'other';
+}
+
+/** The author handle in the URL the browser is on (a status page), for a WrongAccountEffectError. */
+export function authorOnPage(fc: FlowContext): string {
+  return `@${matchPath(fc, 'status', fc.page.url())?.handle ?? 'unknown'}`;
 }
 
 /** A verdict with the surface it read and whether the look was precise (flows/types.ts `Flow.verify`). */

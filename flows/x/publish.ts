@@ -1,7 +1,7 @@
-import { OutcomeUnknownError, PlatformRefusalError, TransientError } from '../../safety/errors.js';
+import { OutcomeUnknownError, PlatformRefusalError, TransientError, WrongAccountEffectError } from '../../safety/errors.js';
 import type { Precheck, Verification } from '../../safety/performer.js';
 import type { Flow, FlowContext } from '../types.js';
-import { assertNoFriction, commitClick, isPost, matchPath, open, ownHandle, payloadText, permalinkOf, receiptSel, sameText, seen, sel, statusState, urlOf } from './common.js';
+import { assertNoFriction, commitClick, isPost, matchPath, open, ownHandle, payloadText, permalinkOf, receiptSel, sameText, seen, sel, statusState, authorOnPage, urlOf } from './common.js';
 
 /** The profile timeline shows this many tweets; past it, "not on the profile" proves nothing. */
 const TIMELINE_WINDOW = 100;
@@ -125,6 +125,8 @@ export const publishFlow: Flow = {
     const level = async (tweet: string) => ((await durable(fc, handle, tweet, text).catch(() => false)) ? 3 : 2);
     if (id && look?.surface !== 'profile') {
       const state = await statusState(fc, handle, id, text);
+      // The id the receipt named is another account's tweet: the post went out as someone else.
+      if (state === 'foreign') throw new WrongAccountEffectError(authorOnPage(fc), fc.page.url());
       if (state === 'shown') return seen({ outcome: 'present', level: await level(id), platform_object_id: id, permalink: urlOf(fc, 'status', { handle, id }) }, 'permalink', true);
       return state === 'missing' ? seen({ outcome: 'absent', level: 0 }, 'permalink', true) : seen({ outcome: 'inconclusive', level: 1 }, 'permalink', false);
     }

@@ -1,7 +1,7 @@
-import { OutcomeUnknownError } from '../../safety/errors.js';
+import { OutcomeUnknownError, WrongAccountEffectError } from '../../safety/errors.js';
 import type { AttemptReceipt, Precheck, Verification, VerifyLook } from '../../safety/performer.js';
 import type { Flow, FlowContext } from '../types.js';
-import { assertCommitted, commitClick, isPost, matchPath, open, ownHandle, payloadText, sameText, seen, sel, statusState, targetTweet, urlOf } from './common.js';
+import { assertCommitted, commitClick, isPost, matchPath, open, ownHandle, payloadText, sameText, seen, sel, statusState, authorOnPage, targetTweet, urlOf } from './common.js';
 
 interface Found {
   id: string;
@@ -94,6 +94,8 @@ export const replyFlow: Flow = {
     };
     if (id && (look?.surface ?? 'permalink') === 'permalink') {
       const state = await statusState(fc, handle, id, text);
+      // The id the receipt named is another account's reply: it went out as someone else.
+      if (state === 'foreign') throw new WrongAccountEffectError(authorOnPage(fc), fc.page.url());
       if (state === 'missing') return seen({ outcome: 'absent', level: 0 }, 'permalink', true);
       if (state === 'shown') {
         const level = (await fc.page.locator(`${sel(fc, 'status', 'like')}, ${sel(fc, 'status', 'unlike')}`).count()) > 0 ? 3 : 2;

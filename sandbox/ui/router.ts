@@ -349,6 +349,12 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
   const missing = (res: Response, s: Scene) => html(res, s.layout.error({ viewer: s.viewer, status: 404, message: "Sorry, this page isn't available." }), 404);
 
   router.get(paths.post, page((req, res, s) => {
+    // x.com shows a status under any handle in its URL: it moves the browser to the author's.
+    if (req.params.handle !== undefined) {
+      const post = world.visiblePost(platform, String(req.params.code), 'permalink');
+      const author = post && state.account(platform, post.account_id);
+      if (post && author && author.handle !== req.params.handle) return res.redirect(301, urls.post(post, author));
+    }
     const found = findPost(req, 'permalink');
     if (!found) return missing(res, s);
     const comments: CommentView[] = world

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { auditTrail } from '../helpers/kernel.js';
+import { loginSandboxAccount } from '../../cli/demo.js';
+import { resolveUnknown } from '../../safety/index.js';
 import { readDriftRecords, renderDriftReport } from '../../proofs/index.js';
 import { runDriftBaseline } from '../../cli/drift.js';
 import { browserHarness, type BrowserHarness } from './harness.js';
@@ -77,6 +79,39 @@ test('should not stop the platform when the session turns into another account b
   // Another account's page is an identity problem, not a layout: kept as proof, never judged.
   expect(await readDriftRecords(b.h.dir)).toEqual([]);
   expect(await admin.effects()).toHaveLength(0);
+});
+
+test('should never record as this account\'s post one that landed on another account: the session switched on the share request itself', async ({ admin, provider, sandbox }) => {
+  // Chaos seed 11 at 300 actions: identity and the composer showed the action's account, then
+  // the switch happened on the commit request. The post landed on the other account of the login,
+  // and verification confirmed it by its permalink as this one's. Real platforms act as the
+  // account a request's cookie names (which the commit guard checks); `in_flight` makes the
+  // sandbox harder than that, so the looks are what must catch it here.
+  await admin.fault({ kind: 'account_switch', platform: 'instagram', account: IG.northwind.handle, match: { method: 'POST' }, in_flight: true, count: 1 });
+  const outcome = await b.run(await publish());
+  const effects = await admin.effects({ kind: 'publish' });
+  expect(effects).toHaveLength(1);
+  expect(effects[0]!.account.handle).not.toBe(IG.northwind.handle);
+  // Never a success for northwind: the effect is someone else's, a human must look.
+  expect(outcome.status).not.toBe('confirmed_success');
+  expect(await stateOf()).toBe('needs_human');
+  // The operator logs the account in again and makes it active (as the chaos stand-in does);
+  // the next looks must still never confirm the other account's post as this action's.
+  await loginSandboxAccount(b.h.services, provider, sandbox, { platform: 'instagram', platform_account_id: b.account.platform_account_id, handle: IG.northwind.handle, password: 'northwindbakery-pass' });
+  await b.h.services.store.accounts.setState(b.account.platform_account_id, 'active', null);
+  let settled = await b.h.services.store.actions.get(outcome.action.action_id);
+  for (let i = 0; i < 12 && settled!.state === 'unknown' && !settled!.escalated_at; i += 1) {
+    await resolveUnknown(b.h.services.kernel, outcome.action.action_id, { maxTries: 1 });
+    settled = await b.h.services.store.actions.get(outcome.action.action_id);
+  }
+  expect(settled!.result.platform_object_id === effects[0]!.object_id && !settled!.result.error_code, `recorded ${settled!.state} with ${settled!.result.platform_object_id}`).toBe(false);
+  // The looks found the post made as marco.trails: unknown, escalated at once, for a human.
+  expect(settled!.state).toBe('unknown');
+  expect(settled!.result.error_code).toBe('wrong_account_effect');
+  expect(settled!.escalated_at).toBeTruthy();
+  expect((await b.h.services.store.escalations.open()).map((e) => e.action_id)).toContain(outcome.action.action_id);
+  // Nothing was attempted again: one post in all, on the other account.
+  expect(await admin.effects({ kind: 'publish' })).toHaveLength(1);
 });
 
 test('should block a layout it does not know (v2) as drift, degrade to read_only and apply nothing', async ({ admin }) => {

@@ -122,3 +122,29 @@ test.describe('X on the browser lane through the kernel', () => {
     }
   });
 });
+
+test.describe('X: an effect made as another account (issue 8)', () => {
+  for (const c of cases.filter((k) => k.type === 'publish' || k.type === 'comment_reply')) {
+    test(`should never confirm a ${c.type} that went out as another account: x.com moves its id's URL to the other author, the action stays unknown, escalated, account needs_human`, async ({ provider, sandbox, admin }) => {
+      const x = await xHarness(provider, sandbox);
+      try {
+        // Harder than x.com (which acts as the account a request's cookie names): the switch
+        // changes the account of the commit already on its way, so only the looks can tell.
+        await admin.fault({ kind: 'account_switch', platform: 'x', account: X.northwind.handle, match: { method: 'POST' }, in_flight: true, count: 1 });
+        const action = await x.submit(c.type, c.payload());
+        const outcome = await x.run(action);
+        const effects = await eventually(() => admin.effects({ platform: 'x', kind: c.kind }), (e) => e.length > 0);
+        expect(effects).toHaveLength(1);
+        expect(effects[0]!.account.id).not.toBe(X.northwind.id);
+        expect(outcome.status).not.toBe('confirmed_success');
+        const settled = (await x.h.services.store.actions.get(action.action_id))!;
+        expect(settled.state).toBe('unknown');
+        expect(settled.result.error_code).toBe('wrong_account_effect');
+        expect(settled.escalated_at).toBeTruthy();
+        expect((await x.h.services.store.accounts.get(action.platform_account_id))!.state).toBe('needs_human');
+      } finally {
+        await x.close();
+      }
+    });
+  }
+});
