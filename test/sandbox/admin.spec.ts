@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sandboxReadyLine, startSandbox, SandboxOptionsError } from '../../sandbox/index.js';
-import { test, expect, call, IG, X, AdminClient } from './fixtures.js';
+import { test, expect, call, IG, X, AdminClient, spawnReady } from './fixtures.js';
 
 test.describe('sandbox admin API', () => {
   test('should answer 401 on every admin route without the admin bearer token', async ({ admin }) => {
@@ -129,25 +128,8 @@ test.describe('sandbox admin API', () => {
   });
 
   test('should start from sandbox/main.ts and print one ready line with the env admin token', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/main.ts', '--port', '0'], {
-      cwd: join(import.meta.dirname, '..', '..'),
-      env: { ...process.env, RAIZE_SANDBOX_ADMIN_TOKEN: 'env-admin-token' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const { child, ready } = await spawnReady<{ admin: string; admin_token: string; platforms: Record<string, string> }>(['--import', 'tsx', 'sandbox/main.ts', '--port', '0'], { RAIZE_SANDBOX_ADMIN_TOKEN: 'env-admin-token' }, 20_000);
     try {
-      const line = await new Promise<string>((ok, ko) => {
-        let out = '';
-        const timer = setTimeout(() => ko(new Error(`no ready line; got ${out}`)), 20_000);
-        child.stdout.on('data', (c: Buffer) => {
-          out += c.toString();
-          if (out.includes('\n')) {
-            clearTimeout(timer);
-            ok(out.split('\n')[0]!);
-          }
-        });
-        child.once('exit', (code) => ko(new Error(`exited ${code}`)));
-      });
-      const ready = JSON.parse(line);
       expect(ready.admin_token).toBe('env-admin-token');
       const state = await fetch(`${ready.admin}/__sandbox/state`, { headers: { authorization: 'Bearer env-admin-token' } });
       expect(state.status).toBe(200);

@@ -1,3 +1,6 @@
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { test as base, expect, type Page } from '@playwright/test';
 import sharp from 'sharp';
@@ -85,6 +88,35 @@ export const X = {
 } as const;
 
 /** Waits until the ground-truth log satisfies a predicate (effects are written before the response, but browsers navigate asynchronously). */
+/**
+ * Starts a sandbox process (`args` after node) and resolves its ready line, parsed; the caller
+ * kills the child. Fails naming what the process printed when no line comes within `timeoutMs`.
+ */
+export async function spawnReady<T = Record<string, unknown>>(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ child: ChildProcessByStdio<null, Readable, Readable>; ready: T }> {
+  const child = spawn(process.execPath, args, { cwd: join(import.meta.dirname, '..', '..'), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const line = await new Promise<string>((ok, ko) => {
+      let out = '';
+      const timer = setTimeout(() => ko(new Error(`no ready line within ${timeoutMs} ms; got ${out}`)), timeoutMs);
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('\n')) {
+          clearTimeout(timer);
+          ok(out.split('\n')[0]!);
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        ko(new Error(`exited ${code} before its ready line`));
+      });
+    });
+    return { child, ready: JSON.parse(line) as T };
+  } catch (error) {
+    child.kill('SIGTERM');
+    throw error;
+  }
+}
+
 export async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

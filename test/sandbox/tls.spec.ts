@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { HttpClient, loadExtraCa } from '../../connectors/index.js';
 import { TransientError } from '../../safety/index.js';
 import { startSandbox, SEED_ACCOUNTS } from '../../sandbox/index.js';
 import { Secret } from '../../store/index.js';
+import { spawnReady } from './fixtures.js';
 
 const xToken = () => new Secret(SEED_ACCOUNTS.find((a) => a.platform === 'x')!.token);
 const igAccount = () => SEED_ACCOUNTS.find((a) => a.platform === 'instagram')!;
@@ -67,25 +67,8 @@ test.describe('sandbox over HTTPS (--tls)', () => {
   test('should print the CA path as "ca" in the ready line of `raize sandbox --tls`', async () => {
     // The CLI compiles on start: slow on a busy 2-core host.
     test.setTimeout(120_000);
-    const child = spawn(process.execPath, ['bin/raize.mjs', 'sandbox', '--tls', '--port', '0'], {
-      cwd: join(import.meta.dirname, '..', '..'),
-      env: { ...process.env, RAIZE_DATA_DIR: dir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const { child, ready } = await spawnReady<{ admin: string; platforms: { x: string }; ca: string }>(['bin/raize.mjs', 'sandbox', '--tls', '--port', '0'], { RAIZE_DATA_DIR: dir }, 90_000);
     try {
-      const line = await new Promise<string>((ok, ko) => {
-        let out = '';
-        const timer = setTimeout(() => ko(new Error(`no ready line; got ${out}`)), 90_000);
-        child.stdout.on('data', (c: Buffer) => {
-          out += c.toString();
-          if (out.includes('\n')) {
-            clearTimeout(timer);
-            ok(out.split('\n')[0]!);
-          }
-        });
-        child.once('exit', (code) => ko(new Error(`exited ${code}`)));
-      });
-      const ready = JSON.parse(line) as { admin: string; platforms: { x: string }; ca: string };
       expect(ready.ca).toBe(join(dir, 'sandbox', 'tls', 'ca.pem'));
       expect(ready.admin).toMatch(/^http:\/\/127\.0\.0\.1:/);
       expect(ready.platforms.x).toMatch(/^https:\/\//);
