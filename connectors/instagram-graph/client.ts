@@ -28,6 +28,8 @@ export interface MediaItem {
   media_type?: string;
   /** FEED or REELS. */
   media_product_type?: string;
+  /** The author's username (IG Media `username`): whose post it is. */
+  username?: string;
 }
 
 /** An IG Comment (a reply is a comment whose `parent_id` is the comment it answers). */
@@ -105,7 +107,7 @@ export class GraphClient {
   }
 
   media(token: TokenSecret, mediaId: string, signal?: AbortSignal) {
-    return this.call<MediaItem>(token, { method: 'GET', path: `/${mediaId}`, query: { fields: 'id,caption,permalink,timestamp,media_type,media_product_type' }, write: false, signal });
+    return this.call<MediaItem>(token, { method: 'GET', path: `/${mediaId}`, query: { fields: 'id,caption,permalink,timestamp,media_type,media_product_type,username' }, write: false, signal });
   }
 
   /** One page of the account's media, newest first; `after` is the previous page's cursor. */

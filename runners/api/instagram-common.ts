@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { traceIdOf, type GraphAccount, type GraphAnswer } from '../../connectors/index.js';
 import {
-  ValidationError,
+  ValidationError, WrongAccountEffectError,
   type AbsenceRule, type ActionContext, type AttemptReceipt, type PlatformHold, type Precheck, type ProofRef, type Verification,
 } from '../../safety/index.js';
 
@@ -65,3 +65,13 @@ export function receiptOf(answer: GraphAnswer<unknown>, id: string, permalink?: 
 }
 
 export const inconclusive = (surface: string, level: 0 | 1 = 0): Verification => ({ outcome: 'inconclusive', level, surface });
+
+/**
+ * An object a look found by the id the attempt answered must be the account's own: another
+ * author's means the write went out as someone else (a token of another account): never a
+ * success (WrongAccountEffectError). An answer without the author proves nothing more.
+ */
+export function assertOwn(ctx: ActionContext, author: string | undefined, where?: string): void {
+  const own = ctx.account.fingerprint.handle.replace(/^@/, '').toLowerCase();
+  if (author !== undefined && author.replace(/^@/, '').toLowerCase() !== own) throw new WrongAccountEffectError(`@${author}`, where);
+}

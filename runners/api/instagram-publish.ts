@@ -2,7 +2,7 @@ import type { GraphAccount, MediaItem } from '../../connectors/index.js';
 import { isMissing } from '../../connectors/index.js';
 import { sleep, type ActionContext, type AttemptReceipt, type Verification } from '../../safety/index.js';
 import { ensureContainer, publishPlan, untilFinished, type PublishPlan } from './instagram-containers.js';
-import { inconclusive, normalise, proofsOf, receiptOf, type IgHandler } from './instagram-common.js';
+import { assertOwn, inconclusive, normalise, proofsOf, receiptOf, type IgHandler } from './instagram-common.js';
 
 /** The account's newest posts that are this publish: same caption (normalised), same kind, made after the action. */
 async function listed(ctx: ActionContext, api: GraphAccount, plan: PublishPlan): Promise<{ found: MediaItem[]; proofs: ReturnType<typeof proofsOf> }> {
@@ -65,6 +65,7 @@ export const publishHandler: IgHandler = {
     const plan = publishPlan(ctx);
     if (receipt?.platform_object_id) {
       const answer = await api.media(receipt.platform_object_id);
+      if (answer.data?.id) assertOwn(ctx, answer.data.username, answer.data.permalink);
       if (answer.data?.id) return seen(answer.data, 'api_get', true, proofsOf(answer, { id: answer.data.id, ...(answer.data.permalink ? { permalink: answer.data.permalink } : {}) }));
       if (isMissing(answer.error)) return { outcome: 'absent', level: 0, surface: 'api_get', precise: true, proofs: proofsOf(answer) };
       return inconclusive('api_get', 1);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isMissing, type CommentItem, type GraphAccount, type GraphAnswer } from '../../connectors/index.js';
 import { PlatformRefusalError, type ActionContext, type Verification } from '../../safety/index.js';
-import { inconclusive, normalise, payloadOf, proofsOf, receiptOf, type IgHandler } from './instagram-common.js';
+import { assertOwn, inconclusive, normalise, payloadOf, proofsOf, receiptOf, type IgHandler } from './instagram-common.js';
 
 const graphId = z.string().regex(/^[A-Za-z0-9_-]+$/, 'not a Graph object id');
 /** The browser lane's payload (target = the post, comment_id, text); `parent_id` is accepted for comment_id. */
@@ -70,6 +70,7 @@ export const replyHandler: IgHandler = {
     const { commentId, text } = replyOf(ctx);
     if (receipt?.platform_object_id) {
       const answer = await api.comment(receipt.platform_object_id);
+      if (answer.data?.id) assertOwn(ctx, answer.data.username, `comment ${answer.data.id}`);
       if (answer.data?.id) return { outcome: 'present', level: 2, platform_object_id: answer.data.id, surface: 'api_get', precise: true, proofs: proofsOf(answer, { id: answer.data.id }) };
       if (isMissing(answer.error)) return { outcome: 'absent', level: 0, surface: 'api_get', precise: true, proofs: proofsOf(answer) };
       return inconclusive('api_get', 1);

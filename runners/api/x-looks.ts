@@ -1,5 +1,5 @@
 import type { XClient, XDmEvent, XPost } from '../../connectors/index.js';
-import type { ProofRef, Verification } from '../../safety/index.js';
+import { WrongAccountEffectError, type ProofRef, type Verification } from '../../safety/index.js';
 import type { Secret } from '../../store/index.js';
 
 /**
@@ -36,7 +36,8 @@ export async function postById(i: LookInput, id: string): Promise<Verification> 
   const a = await i.x.post(i.token, id, i.signal);
   if (a.notFound) return { outcome: 'absent', level: 0, surface: 'api_get', precise: true, proofs: proof(a.requestId, 'GET /2/tweets/:id') };
   const p = i.x.raise(a, { write: false }).data;
-  if (p.author_id && p.author_id !== i.me) return { outcome: 'inconclusive', level: 0, surface: 'api_get' };
+  // The id the attempt answered is another user's post: the write went out as someone else.
+  if (p.author_id && p.author_id !== i.me) throw new WrongAccountEffectError(`user ${p.author_id}`, i.permalink(p.id));
   return { outcome: 'present', level: p.public_metrics ? 3 : 2, platform_object_id: p.id, permalink: i.permalink(p.id), surface: 'api_get', precise: true, proofs: proof(a.requestId, 'GET /2/tweets/:id') };
 }
 
