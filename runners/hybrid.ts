@@ -1,4 +1,4 @@
-import { AuthExpiredError, CheckpointError, IdentityMismatchError } from '../safety/index.js';
+import { AuthExpiredError, CheckpointError, IdentityMismatchError, WrongAccountEffectError } from '../safety/index.js';
 import type { ActionContext, AttemptReceipt, IdentityProof, Performer, PerformerResolver, PlatformHold, Precheck, Verification, VerifyLook } from '../safety/index.js';
 import type { Action, HybridRoute, PolicyRepository } from '../store/index.js';
 
@@ -86,9 +86,10 @@ export function createHybridPerformer(options: HybridOptions): Performer {
     async verify(ctx, receipt?: AttemptReceipt, look?: VerifyLook): Promise<Verification> {
       const { act, verify, route } = await lanesOf(ctx);
       const crossed = await verify.verify(ctx, receipt).catch((error: unknown) => {
-        // The look ran as another account, a logged-out session or into a checkpoint: the kernel
-        // degrades the account and pauses looks. Anything else: the acting lane still answers.
-        if (error instanceof IdentityMismatchError || error instanceof AuthExpiredError || error instanceof CheckpointError) throw error;
+        // The look ran as another account, a logged-out session or into a checkpoint, or found the
+        // effect made as another account: the kernel degrades the account and pauses looks (or
+        // escalates). Anything else: the acting lane still answers.
+        if (error instanceof IdentityMismatchError || error instanceof AuthExpiredError || error instanceof CheckpointError || error instanceof WrongAccountEffectError) throw error;
         ctx.log('hybrid verify lane failed', { lane: route.verify, error: (error as Error)?.message?.split('\n')[0] });
         return undefined;
       });

@@ -17,6 +17,9 @@ async function listed(ctx: ActionContext, api: GraphAccount, plan: PublishPlan):
   return { found, proofs: proofsOf(answer) };
 }
 
+/** The shortcode of an Instagram permalink (`…/p/<code>/`, `…/reel/<code>/`), else the URL itself. */
+const shortcodeOf = (permalink: string) => /\/(?:p|reel|tv)\/([A-Za-z0-9_-]+)/.exec(permalink)?.[1] ?? permalink;
+
 const seen = (m: { id: string; permalink?: string }, surface: string, precise: boolean, proofs: Verification['proofs']): Verification => ({
   outcome: 'present', level: m.permalink ? 3 : 2, platform_object_id: m.id, ...(m.permalink ? { permalink: m.permalink } : {}), surface, precise, ...(proofs ? { proofs } : {}),
 });
@@ -71,6 +74,15 @@ export const publishHandler: IgHandler = {
       return inconclusive('api_get', 1);
     }
     const container = ctx.action.result.lane_refs?.container_id;
+    // Another lane's receipt (the hybrid lane acting in the browser): only a permalink, no media
+    // id and no container. The account's own listing finds the post by it; not finding it there
+    // proves nothing (listings lag), so it is never "absent".
+    if (!container && receipt?.permalink) {
+      const code = shortcodeOf(receipt.permalink);
+      const answer = await api.recentMedia({ limit: 50 });
+      const hit = api.raise(answer, false).data.find((m) => m.permalink && shortcodeOf(m.permalink) === code);
+      return hit ? seen(hit, 'listing', true, proofsOf(answer, { id: hit.id, ...(hit.permalink ? { permalink: hit.permalink } : {}) })) : inconclusive('listing', 1);
+    }
     if (!container) return { outcome: 'absent', level: 0, surface: 'container', precise: true };
     const status = await api.containerStatus(container);
     if (!status.data) return inconclusive('container');

@@ -12,7 +12,7 @@ import {
 import { runAction, type Action, type ActionType, type PlatformAccount, type ProofRef, type RunOutcome } from '../../safety/index.js';
 import { INSTAGRAM_ANNEX } from '../../selectors/index.js';
 import type { Sandbox } from '../../sandbox/index.js';
-import { createHarness, type Harness } from '../helpers/kernel.js';
+import { createHarness, type Harness, type HarnessOptions } from '../helpers/kernel.js';
 import { IG, samplePng } from './fixtures.js';
 
 /** A listener that records every boundary it was called at (and takes no proof). */
@@ -45,6 +45,8 @@ export interface BrowserHarness {
 export interface BrowserHarnessOptions {
   /** Flows to use instead of the product's (a deliberately bad flow, in the commit-guard tests). */
   flows?: Partial<Record<ActionType, Flow>>;
+  /** The client's policy (e.g. `hybrid_routes`), as `createHarness` takes it. */
+  policy?: HarnessOptions['policy'];
 }
 
 /**
@@ -58,7 +60,7 @@ export interface BrowserHarnessOptions {
  * turns lag on, so looking early proves nothing less than looking late would.
  */
 export async function browserHarness(provider: BrowserProvider, sandbox: Sandbox, options: BrowserHarnessOptions = {}): Promise<BrowserHarness> {
-  const h = await createHarness({ platform: 'instagram', config: { actionDeadlineMs: 60_000, verifyBaseMs: 10, verifyCapMs: 100, verifyMaxTries: 3 } });
+  const h = await createHarness({ platform: 'instagram', config: { actionDeadlineMs: 60_000, verifyBaseMs: 10, verifyCapMs: 100, verifyMaxTries: 3 }, ...(options.policy ? { policy: options.policy } : {}) });
   const sessions = new SessionStore(h.dir);
   const platform_account_id = randomUUID();
   const origin = sandbox.platforms.instagram;
