@@ -248,6 +248,9 @@ class ActionRun {
     try {
       proof = await bounded(performer.verifyIdentity(ctx), ctx.signal, 'identity');
     } catch (error) {
+      // A read that failed in passing (a rate limit on the identity endpoint, a 5xx, a dropped
+      // connection) proves nothing about the account and commits nothing: retry later (§8.3).
+      if (error instanceof TransientError) return { outcome: await this.requeue(error, tool) };
       const d = classify(error);
       if (d.kind === 'failed' && d.degrade) await this.degrade(account, d.degrade, `identity check: ${d.code}`);
       return { outcome: await this.block(`identity_error: ${errorCode(error)}`, { tool }) };
@@ -469,6 +472,21 @@ class ActionRun {
     this.span.addEvent('blocked', { reason: reason.split(':')[0]! });
     this.log.info({ reason: reason.split(':')[0] }, 'blocked before any tool call');
     return { status: 'blocked', action: this.action, reason };
+  }
+
+  /**
+   * Back to `queued` after the gate passed (the identity read failed in passing): the budget
+   * slot is given back, the run lets go of the action, and it may run again at `retry_at` — the
+   * platform's reset when it announced one, else the retry cap.
+   */
+  private async requeue(error: TransientError, tool: ToolInfo): Promise<RunOutcome> {
+    const code = error.httpStatus === 429 ? 'rate_limited' : error.httpStatus ? `http_${error.httpStatus}` : 'transient';
+    const retryAt = new Date(this.now().getTime() + (error.retryAfterMs ?? this.k.settings.retryCapMs)).toISOString();
+    const reason = `identity_unreadable: ${code}`;
+    await this.releaseBudget();
+    await this.tracker.move('queued', { patch: { owner_id: null }, tool, reason: `deferred: ${reason} (${error.message.split('\n')[0]!.slice(0, 160)}) until ${retryAt}; nothing attempted` });
+    this.log.info({ reason: 'identity_unreadable', retry_at: retryAt }, 'deferred');
+    return { status: 'deferred', action: this.action, reason, retry_at: retryAt };
   }
 
   private async defer(reason: string, retryAt?: string): Promise<RunOutcome> {

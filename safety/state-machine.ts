@@ -6,11 +6,13 @@ import { IllegalTransitionError } from './errors.js';
  * - `blocked`: stopped before any tool call (kill switch, policy, identity, idempotency refusal);
  * - identity_verified → confirmed_success: the object already exists (dedupe pre-check or a
  *   key that already succeeded) — no attempt at all;
- * - unknown → confirmed_*: read-only verification resolved it.
+ * - unknown → confirmed_*: read-only verification resolved it;
+ * - preflight_passed → queued: the identity read failed in passing (a rate limit, a 5xx): the
+ *   budget slot is given back and the action waits for its `retry_at` — nothing was attempted.
  */
 export const TRANSITIONS: Readonly<Record<ActionState, readonly ActionState[]>> = {
   queued: ['preflight_passed', 'blocked'],
-  preflight_passed: ['identity_verified', 'blocked'],
+  preflight_passed: ['identity_verified', 'blocked', 'queued'],
   identity_verified: ['attempted', 'confirmed_success', 'blocked'],
   attempted: ['confirmed_success', 'confirmed_failed', 'unknown'],
   unknown: ['confirmed_success', 'confirmed_failed'],

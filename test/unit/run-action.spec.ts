@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { runAction, resolveUnknown, resolveEscalation } from '../../safety/index.js';
+import { runAction, resolveUnknown, resolveEscalation, TransientError, IdentityMismatchError } from '../../safety/index.js';
 import { createHarness, auditTrail } from '../helpers/kernel.js';
 import { FakePlatform } from '../helpers/fake-platform.js';
 
@@ -19,6 +19,49 @@ test.describe('runAction', () => {
       expect(platform.effects).toHaveLength(1);
       expect(platform.calls).toMatchObject({ identity: 1, precheck: 1, attempt: 1, verify: 1 });
       expect((await h.services.store.ledger.get(action.idempotency_key))!.status).toBe('succeeded');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should defer, not block, when the identity read is rate-limited: back to queued with the reset as retry_at, budget slot given back, then run normally', async () => {
+    const limited = new TransientError('GET /me answered 429', false, 60_000, 429);
+    const platform = new FakePlatform({ identity: limited });
+    const h = await createHarness({ performer: platform });
+    try {
+      await h.services.store.budgets.set({ platform_account_id: h.account.platform_account_id, action_type: 'publish', per_hour: 1, per_day: null, min_spacing_ms: 0 });
+      const action = await h.submit();
+      const first = await runAction(h.services.kernel, action.action_id);
+      expect(first.status).toBe('deferred');
+      expect(first.reason).toBe('identity_unreadable: rate_limited');
+      expect(Date.parse(first.retry_at!) - h.clock.now().getTime()).toBe(60_000);
+      const waiting = (await h.services.store.actions.get(action.action_id))!;
+      expect(waiting.state).toBe('queued');
+      expect(waiting.owner_id).toBeNull();
+      expect(platform.calls).toMatchObject({ identity: 1, attempt: 0 });
+      expect(await h.services.store.budgets.uses(h.account.platform_account_id, new Date(0), new Date(Date.now() + 86_400_000))).toEqual([]);
+      // The one hourly slot was given back: the run after the reset can take it.
+      h.clock.advance(60_000);
+      (platform as unknown as { options: { identity?: unknown } }).options.identity = undefined;
+      const second = await runAction(h.services.kernel, action.action_id);
+      expect(second.status, second.reason).toBe('confirmed_success');
+      expect(await auditTrail(h.services, action.action_id)).toEqual([
+        'queued', 'preflight_passed', 'queued', 'preflight_passed', 'identity_verified', 'attempted', 'confirmed_success', 'postcheck_complete',
+      ]);
+      expect(platform.effects).toHaveLength(1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should still block when the identity read shows another account (no deferral of a mismatch)', async () => {
+    const platform = new FakePlatform({ identity: new IdentityMismatchError(['handle']) });
+    const h = await createHarness({ performer: platform });
+    try {
+      const outcome = await runAction(h.services.kernel, (await h.submit()).action_id);
+      expect(outcome.status).toBe('blocked');
+      expect(outcome.reason).toBe('identity_error: identity_mismatch');
+      expect((await h.services.store.accounts.get(h.account.platform_account_id))!.state).toBe('needs_human');
     } finally {
       await h.close();
     }

@@ -7,6 +7,8 @@ import { createHarness } from '../helpers/kernel.js';
 const LEGAL: [string, string][] = [
   ['queued', 'preflight_passed'], ['queued', 'blocked'],
   ['preflight_passed', 'identity_verified'], ['preflight_passed', 'blocked'],
+  // The identity read failed in passing (rate limit, 5xx): back to the queue, nothing attempted.
+  ['preflight_passed', 'queued'],
   ['identity_verified', 'attempted'], ['identity_verified', 'confirmed_success'], ['identity_verified', 'blocked'],
   ['attempted', 'confirmed_success'], ['attempted', 'confirmed_failed'], ['attempted', 'unknown'],
   ['unknown', 'confirmed_success'], ['unknown', 'confirmed_failed'],
