@@ -4,7 +4,10 @@ import {
   type ActionContext, type AttemptReceipt, type IdentityProof, type Performer, type PlatformHold, type Precheck, type ProofRef, type Verification,
 } from '../../safety/index.js';
 import type { ActionType, Secret, Vault } from '../../store/index.js';
-import { deletedById, dmSince, likeOf, postById, postSince, type LookInput } from './x-looks.js';
+import { xLooks } from '../../verifiers/index.js';
+
+const { deletedById, dmSince, likeOf, postById, postSince, replyById, replySince } = xLooks;
+type LookInput = xLooks.LookInput;
 
 export interface XApiOptions extends Omit<XClientOptions, 'onLimits'> {
   vault: Pick<Vault, 'open'>;
@@ -237,11 +240,12 @@ export function createXApiPerformer(options: XApiOptions): Performer & { close()
       switch (ctx.action.action_type) {
         case 'publish':
         case 'comment_reply': {
-          if (id) return postById(i, id);
+          const reply = ctx.action.action_type === 'comment_reply';
+          if (id) return reply ? replyById(i, id) : postById(i, id);
           const since = refs(ctx).since_id;
           // Nothing kept: the attempt stopped before its write, which comes after keeping it.
           if (!since) return { outcome: 'absent', level: 0, surface: 'timeline', precise: true };
-          return postSince(i, since, textOf(ctx), ctx.action.action_type === 'comment_reply' ? targetOf(ctx) : undefined);
+          return reply ? replySince(i, since, textOf(ctx), targetOf(ctx)) : postSince(i, since, textOf(ctx));
         }
         case 'like':
           return likeOf(i, targetOf(ctx), targetLink(ctx));
