@@ -4,3 +4,4 @@
  * which read pages with the flows' own helpers.
  */
 export * as xLooks from './x/index.js';
+export * as igLooks from './instagram/index.js';

@@ -1,8 +1,9 @@
 import type { z } from 'zod';
 import { traceIdOf, type GraphAccount, type GraphAnswer } from '../../connectors/index.js';
+import { igLooks } from '../../verifiers/index.js';
 import {
-  ValidationError, WrongAccountEffectError,
-  type AbsenceRule, type ActionContext, type AttemptReceipt, type PlatformHold, type Precheck, type ProofRef, type Verification,
+  ValidationError,
+  type AbsenceRule, type ActionContext, type AttemptReceipt, type PlatformHold, type Precheck, type Verification,
 } from '../../safety/index.js';
 
 /** Settings of the Instagram API lane the action handlers read (see InstagramApiOptions). */
@@ -33,26 +34,12 @@ export interface IgHandler {
   absence: Partial<AbsenceRule>;
 }
 
-/** Text as Instagram compares it: line endings folded, runs of spaces folded, trimmed. */
-export const normalise = (s: string | undefined): string => (s ?? '').replace(/\r\n?/g, '\n').replace(/[ \t]+/g, ' ').trim();
-
 /** The action's payload through a zod schema: a ValidationError naming the first bad field. */
 export function payloadOf<S extends z.ZodType>(ctx: ActionContext, schema: S): z.output<S> {
   const parsed = schema.safeParse(ctx.action.payload);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   throw new ValidationError(`payload.${issue.path.join('.') || '(root)'}`, issue.message);
-}
-
-/**
- * §6.1 API-lane proof of one answer: the request (method and path, never the token or the
- * query), its status, Meta's request id (`x-fb-trace-id`, else `fbtrace_id`), and the id the
- * answer carries (a container, a post, a reply, a message); a permalink as its own proof.
- */
-export function proofsOf(answer: GraphAnswer<unknown>, found: { id?: string; permalink?: string } = {}): ProofRef[] {
-  const trace = answer.traceId ?? traceIdOf(answer.res);
-  const parts = [`${answer.res.what} → ${answer.status}`, ...(trace ? [`fbtrace_id ${trace}`] : []), ...(found.id ? [`id ${found.id}`] : [])];
-  return [{ kind: 'request', ref: parts.join('; ') }, ...(found.permalink ? [{ kind: 'artifact' as const, ref: found.permalink }] : [])];
 }
 
 /** The receipt of a write the platform answered: request id, status, created object id, proofs. */
@@ -64,14 +51,5 @@ export function receiptOf(answer: GraphAnswer<unknown>, id: string, permalink?: 
   };
 }
 
-export const inconclusive = (surface: string, level: 0 | 1 = 0): Verification => ({ outcome: 'inconclusive', level, surface });
-
-/**
- * An object a look found by the id the attempt answered must be the account's own: another
- * author's means the write went out as someone else (a token of another account): never a
- * success (WrongAccountEffectError). An answer without the author proves nothing more.
- */
-export function assertOwn(ctx: ActionContext, author: string | undefined, where?: string): void {
-  const own = ctx.account.fingerprint.handle.replace(/^@/, '').toLowerCase();
-  if (author !== undefined && author.replace(/^@/, '').toLowerCase() !== own) throw new WrongAccountEffectError(`@${author}`, where);
-}
+/** The verifiers' helpers the handlers share (verifiers/instagram/common.ts). */
+export const { assertOwn, inconclusive, normalise, proofsOf } = igLooks;

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { isMissing, type GraphAccount } from '../../connectors/index.js';
-import { OutcomeUnknownError, PlatformRefusalError, type ActionContext, type Verification } from '../../safety/index.js';
-import { inconclusive, payloadOf, proofsOf, receiptOf, type IgKit, type IgHandler } from './instagram-common.js';
+import { OutcomeUnknownError, PlatformRefusalError, type ActionContext } from '../../safety/index.js';
+import { igLooks } from '../../verifiers/index.js';
+import { payloadOf, receiptOf, type IgKit, type IgHandler } from './instagram-common.js';
+
+const { deletedMedia } = igLooks;
 
 /** The browser lane's payload: target = the post's permalink, shortcode or media id (`media_id` also accepted). */
 const deleteSchema = z.looseObject({ target: z.string().min(1).max(500), media_id: z.string().regex(/^\d+$/).optional() });
@@ -36,8 +39,7 @@ async function mediaIdOf(ctx: ActionContext, api: GraphAccount, kit: IgKit): Pro
 
 /**
  * delete on the API lane: `DELETE /{ig-media-id}` of the account's own post (the publish it
- * depends on). Verified by `GET /{ig-media-id}`: 100/33 "does not exist" is the delete (precise),
- * the post still answering is its absence.
+ * depends on).
  */
 export const deleteHandler: IgHandler = {
   check: (ctx) => void payloadOf(ctx, deleteSchema),
@@ -64,13 +66,9 @@ export const deleteHandler: IgHandler = {
     return receiptOf(answer, id);
   },
 
-  async verify(ctx, api, kit, receipt): Promise<Verification> {
-    const id = receipt?.platform_object_id ?? ctx.action.result.lane_refs?.media_id ?? (await mediaIdOf(ctx, api, kit));
-    if (!id) return inconclusive('api_get');
-    const answer = await api.media(id);
-    if (isMissing(answer.error)) return { outcome: 'present', level: 2, platform_object_id: id, surface: 'api_get', precise: true, proofs: proofsOf(answer, { id }) };
-    if (answer.data?.id) return { outcome: 'absent', level: 0, surface: 'api_get', precise: true, proofs: proofsOf(answer, { id }) };
-    return inconclusive('api_get', receipt ? 1 : 0);
+  /** Read-only (verifiers/instagram/delete.ts): the post by id. */
+  async verify(ctx, api, kit, receipt) {
+    return deletedMedia(api, receipt?.platform_object_id ?? ctx.action.result.lane_refs?.media_id ?? (await mediaIdOf(ctx, api, kit)), receipt);
   },
 
   // A deleted post may still be served by a lagging replica for a moment.

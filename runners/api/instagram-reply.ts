@@ -1,7 +1,10 @@
 import { z } from 'zod';
-import { isMissing, type CommentItem, type GraphAccount, type GraphAnswer } from '../../connectors/index.js';
-import { PlatformRefusalError, type ActionContext, type Verification } from '../../safety/index.js';
-import { assertOwn, inconclusive, normalise, payloadOf, proofsOf, receiptOf, type IgHandler } from './instagram-common.js';
+import { isMissing } from '../../connectors/index.js';
+import { igLooks } from '../../verifiers/index.js';
+import { PlatformRefusalError, type ActionContext } from '../../safety/index.js';
+import { payloadOf, receiptOf, type IgHandler } from './instagram-common.js';
+
+const { postedReply } = igLooks;
 
 const graphId = z.string().regex(/^[A-Za-z0-9_-]+$/, 'not a Graph object id');
 /** The browser lane's payload (target = the post, comment_id, text); `parent_id` is accepted for comment_id. */
@@ -11,33 +14,6 @@ const replySchema = z.looseObject({ comment_id: graphId.optional(), parent_id: g
 function replyOf(ctx: ActionContext): { commentId: string; text: string } {
   const p = payloadOf(ctx, replySchema);
   return { commentId: (p.comment_id ?? p.parent_id)!, text: p.text };
-}
-
-/** Platform and farm clocks may differ this much: a reply older than the action minus it is not this action's. */
-const CLOCK_SKEW_MS = 60_000;
-/** Pages of the replies listing one look reads (at most 50 replies each). */
-const REPLY_PAGES = 4;
-
-/**
- * The replies to a comment that could be this action's: by this account (when the host names the
- * author), with the text, not older than the action. Reads up to REPLY_PAGES pages (Meta documents
- * no order for the edge); undefined when a page could not be read.
- */
-async function candidates(ctx: ActionContext, api: GraphAccount, commentId: string, text: string): Promise<{ found: CommentItem[]; seenOn?: GraphAnswer<unknown>; complete: boolean } | undefined> {
-  const me = ctx.account.fingerprint.handle.replace(/^@/, '').toLowerCase();
-  const since = Date.parse(ctx.action.created_at) - CLOCK_SKEW_MS;
-  const found: CommentItem[] = [];
-  let after: string | undefined;
-  let seenOn: GraphAnswer<unknown> | undefined;
-  for (let page = 1; ; page++) {
-    const answer = await api.replies(commentId, { limit: 50, ...(after ? { after } : {}) });
-    if (!answer.data) return undefined;
-    const here = answer.data.data.filter((r) => normalise(r.text) === normalise(text) && (!r.username || r.username.toLowerCase() === me) && !(Date.parse(r.timestamp ?? '') < since));
-    if (here.length) seenOn ??= answer;
-    found.push(...here);
-    after = answer.data.paging?.next ? answer.data.paging.cursors?.after : undefined;
-    if (!after || page === REPLY_PAGES) return { found, complete: !after, ...(seenOn ? { seenOn } : {}) };
-  }
 }
 
 /**
@@ -66,24 +42,8 @@ export const replyHandler: IgHandler = {
     return receiptOf(answer, api.raise(answer, true).id);
   },
 
-  async verify(ctx, api, _kit, receipt): Promise<Verification> {
-    const { commentId, text } = replyOf(ctx);
-    if (receipt?.platform_object_id) {
-      const answer = await api.comment(receipt.platform_object_id);
-      if (answer.data?.id) assertOwn(ctx, answer.data.username, `comment ${answer.data.id}`);
-      if (answer.data?.id) return { outcome: 'present', level: 2, platform_object_id: answer.data.id, surface: 'api_get', precise: true, proofs: proofsOf(answer, { id: answer.data.id }) };
-      if (isMissing(answer.error)) return { outcome: 'absent', level: 0, surface: 'api_get', precise: true, proofs: proofsOf(answer) };
-      return inconclusive('api_get', 1);
-    }
-    const look = await candidates(ctx, api, commentId, text);
-    if (!look) return inconclusive('replies');
-    if (look.found.length === 1) {
-      const id = look.found[0]!.id;
-      return { outcome: 'present', level: 2, platform_object_id: id, surface: 'replies', precise: false, proofs: look.seenOn ? proofsOf(look.seenOn, { id }) : [] };
-    }
-    if (look.found.length || !look.complete) return inconclusive('replies', look.found.length ? 1 : 0);
-    return { outcome: 'absent', level: 0, surface: 'replies', precise: false };
-  },
+  /** Read-only (verifiers/instagram/comment-reply.ts): the reply by id, else the comment's replies. */
+  verify: (ctx, api, _kit, receipt) => postedReply(ctx, api, replyOf(ctx), receipt),
 
   // Only a look by the reply's id is precise; a lost answer (no id) is never proven absent.
   absence: { windowMs: 10_000, looks: 2, surfaces: [] },
