@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { listBaselines, readDriftRecords, renderDriftReport } from '../../proofs/index.js';
 import { runDriftBaseline } from '../../cli/drift.js';
 import { INSTAGRAM_ANNEX } from '../../selectors/index.js';
+import { instagramPublish, type Flow } from '../../flows/index.js';
 import { browserHarness, type BrowserHarness } from './harness.js';
 import { test, expect } from './fixtures.js';
 
@@ -89,6 +90,23 @@ test.describe('per-surface drift', () => {
     const [record] = await readDriftRecords(b.h.dir);
     expect(record).toMatchObject({ surface: 'composer', structure_match: false, blocked: true });
     expect(INSTAGRAM_ANNEX.layouts.v1!.fingerprint.structure.composer).not.toContain(record!.structure_seen);
+  });
+
+  test('should not take a known page of another surface for drift of the surface the flow named: the browser moved to the profile after the share', async ({ provider, sandbox }) => {
+    test.setTimeout(180_000);
+    // Chaos seed 11 at 300 actions: right after the share the browser was on the account's
+    // profile, and the step's capture, still named "composer", stopped Instagram as drift. The
+    // profile is a page of the known layout (the annex lists its structure), not a new layout.
+    const moved: Flow = { ...instagramPublish, steps: [...instagramPublish.steps, { name: 'moved_to_profile', async run(fc) {
+      await fc.page.goto(new URL(`/${fc.account.fingerprint.handle}/`, fc.origin).href, { waitUntil: 'domcontentloaded' });
+    } }] };
+    await b.close();
+    b = await browserHarness(provider, sandbox, { flows: { publish: moved } });
+    const outcome = await b.run(await publish());
+    expect(outcome.status, outcome.reason).toBe('confirmed_success');
+    expect(b.recorder.calls.some((c) => c.step === 'moved_to_profile' && c.phase === 'after')).toBe(true);
+    expect(await stateOf()).toBe('active');
+    expect((await readDriftRecords(b.h.dir)).filter((r) => r.blocked)).toEqual([]);
   });
 
   test('should not stop the platform for one page that matched no layout while the anchor surface shows a known one', async ({ admin }) => {
