@@ -25,6 +25,8 @@ const ROUTES = [
 
 for (const route of ROUTES) {
   test(`${route.gp} publish on the hybrid lane, acting on the ${route.act} and confirmed by the ${route.verify}: one post, the crossed confirmation audited, a resubmission posts nothing more`, async ({ provider, sandbox, admin }) => {
+    // Two runs through both lanes (a browser episode, Graph container polling): over a minute on a loaded 2-core host.
+    test.setTimeout(180_000);
     b = await browserHarness(provider, sandbox, { policy: { hybrid_routes: { publish: { act: route.act, verify: route.verify } } } });
     lanes = registerApiLanes(b.h.services, { baseUrls: { instagram: sandbox.platforms.instagram, x: sandbox.platforms.x } });
     // The same stored account on both lanes: its browser session and its (sealed) API token.
