@@ -4,12 +4,13 @@ import { OutcomeUnknownError, PlatformRefusalError, type ActionContext } from '.
 import { igLooks } from '../../verifiers/index.js';
 import { payloadOf, receiptOf, type IgKit, type IgHandler } from './instagram-common.js';
 
-const { deletedMedia } = igLooks;
+const { deletedMedia, shortcodeIn } = igLooks;
 
 /** The browser lane's payload: target = the post's permalink, shortcode or media id (`media_id` also accepted). */
 const deleteSchema = z.looseObject({ target: z.string().min(1).max(500), media_id: z.string().regex(/^\d+$/).optional() });
 
-const shortcodeOf = (target: string) => /\/(?:p|reel|tv)\/([A-Za-z0-9_-]+)/.exec(target)?.[1] ?? (/^[A-Za-z0-9_-]+$/.test(target) ? target : undefined);
+/** A permalink's shortcode, or the target itself when it is a bare shortcode. */
+const shortcodeOf = (target: string) => shortcodeIn(target) ?? (/^[A-Za-z0-9_-]+$/.test(target) ? target : undefined);
 
 /**
  * The media id to delete: kept by an earlier attempt; given (`media_id`, or a numeric target); the
