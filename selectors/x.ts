@@ -10,7 +10,7 @@ import { parseAnnex, type Annex } from './schema.js';
  */
 export const X_ANNEX: Annex = parseAnnex({
   platform: 'x',
-  annex_version: '1.2.0',
+  annex_version: '1.3.0',
   paths: {
     login: '/i/flow/login',
     home: '/home',
@@ -79,6 +79,8 @@ export const X_ANNEX: Annex = parseAnnex({
         },
         status: {
           tweet: 'article[data-testid="tweet"]',
+          // The focal tweet's author: its name links to the author's profile, /{handle}.
+          author: 'article[data-testid="tweet"] [data-testid="User-Name"] a[href]',
           text: 'article[data-testid="tweet"] [data-testid="tweetText"]',
           like: 'article[data-testid="tweet"] [data-testid="like"]',
           unlike: 'article[data-testid="tweet"] [data-testid="unlike"]',

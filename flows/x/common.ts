@@ -158,14 +158,28 @@ export async function statusState(fc: FlowContext, handle: string, id: string, t
   }
   await assertNoFriction(fc, status, response?.headers()['retry-after']);
   const at = matchPath(fc, 'status', fc.page.url());
-  if (at?.id === id && at.handle && at.handle.toLowerCase() !== handle.toLowerCase()) return 'foreign';
+  if (at?.id === id && at.handle && !sameHandle(at.handle, handle)) return 'foreign';
+  // x.com renders a status under any handle and moves the URL to the author's only once its
+  // script has run: the URL proves nothing yet, the tweet's own author line does.
+  const author = await tweetAuthor(fc);
+  if (author !== undefined && !sameHandle(author, handle)) return 'foreign';
   const p = await probePage(fc.page, { text: { text: sel(fc, 'status', 'text') } });
-  return sameText(p.text.text, text) ? 'shown' : 'other';
+  return author !== undefined && sameText(p.text.text, text) ? 'shown' : 'other';
 }
 
-/** The author handle in the URL the browser is on (a status page), for a WrongAccountEffectError. */
-export function authorOnPage(fc: FlowContext): string {
-  return `@${matchPath(fc, 'status', fc.page.url())?.handle ?? 'unknown'}`;
+const sameHandle = (a: string, b: string) => a.replace(/^@/, '').toLowerCase() === b.replace(/^@/, '').toLowerCase();
+
+/** The focal tweet's author handle, from its profile link (`/{handle}`); undefined when unreadable. */
+async function tweetAuthor(fc: FlowContext): Promise<string | undefined> {
+  const link = fc.page.locator(sel(fc, 'status', 'author')).first();
+  if ((await link.count()) === 0) return undefined;
+  const href = await link.getAttribute('href');
+  return href ? matchPath(fc, 'profile', href)?.handle : undefined;
+}
+
+/** The author of the status page the browser is on (its author line, else its URL), for a WrongAccountEffectError. */
+export async function authorOnPage(fc: FlowContext): Promise<string> {
+  return `@${(await tweetAuthor(fc)) ?? matchPath(fc, 'status', fc.page.url())?.handle ?? 'unknown'}`;
 }
 
 /** A verdict with the surface it read and whether the look was precise (flows/types.ts `Flow.verify`). */

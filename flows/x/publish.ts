@@ -126,7 +126,7 @@ export const publishFlow: Flow = {
     if (id && look?.surface !== 'profile') {
       const state = await statusState(fc, handle, id, text);
       // The id the receipt named is another account's tweet: the post went out as someone else.
-      if (state === 'foreign') throw new WrongAccountEffectError(authorOnPage(fc), fc.page.url());
+      if (state === 'foreign') throw new WrongAccountEffectError(await authorOnPage(fc), fc.page.url());
       if (state === 'shown') return seen({ outcome: 'present', level: await level(id), platform_object_id: id, permalink: urlOf(fc, 'status', { handle, id }) }, 'permalink', true);
       return state === 'missing' ? seen({ outcome: 'absent', level: 0 }, 'permalink', true) : seen({ outcome: 'inconclusive', level: 1 }, 'permalink', false);
     }

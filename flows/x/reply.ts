@@ -95,7 +95,7 @@ export const replyFlow: Flow = {
     if (id && (look?.surface ?? 'permalink') === 'permalink') {
       const state = await statusState(fc, handle, id, text);
       // The id the receipt named is another account's reply: it went out as someone else.
-      if (state === 'foreign') throw new WrongAccountEffectError(authorOnPage(fc), fc.page.url());
+      if (state === 'foreign') throw new WrongAccountEffectError(await authorOnPage(fc), fc.page.url());
       if (state === 'missing') return seen({ outcome: 'absent', level: 0 }, 'permalink', true);
       if (state === 'shown') {
         const level = (await fc.page.locator(`${sel(fc, 'status', 'like')}, ${sel(fc, 'status', 'unlike')}`).count()) > 0 ? 3 : 2;

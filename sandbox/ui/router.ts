@@ -12,6 +12,9 @@ import { sha256hex } from '../world.js';
 import { NOTICES, type CommentView, type Layout, type LayoutFactory, type PostView, type Urls, type Viewer } from './layout.js';
 
 /** Route patterns and layouts of one platform's browser surfaces. */
+/** How long a status page shown under another handle keeps that handle in its URL. */
+const LATE_URL_MOVE_MS = 3000;
+
 export interface PlatformUi {
   platform: Platform;
   /** Session cookie name; distinct per platform because cookies ignore ports. */
@@ -349,13 +352,16 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
   const missing = (res: Response, s: Scene) => html(res, s.layout.error({ viewer: s.viewer, status: 404, message: "Sorry, this page isn't available." }), 404);
 
   router.get(paths.post, page((req, res, s) => {
-    // x.com shows a status under any handle in its URL: it moves the browser to the author's.
-    if (req.params.handle !== undefined) {
+    // x.com shows a status under any handle in its URL, then its script moves the URL to the
+    // author's (history.replaceState). Here the move comes late (as on a slow client), so a
+    // reader of the URL at first paint sees the handle it asked for: only the tweet says whose it is.
+    let found = findPost(req, 'permalink');
+    let movedTo: string | undefined;
+    if (!found && req.params.handle !== undefined) {
       const post = world.visiblePost(platform, String(req.params.code), 'permalink');
       const author = post && state.account(platform, post.account_id);
-      if (post && author && author.handle !== req.params.handle) return res.redirect(301, urls.post(post, author));
+      if (post && author) (found = { post, author }), (movedTo = urls.post(post, author));
     }
-    const found = findPost(req, 'permalink');
     if (!found) return missing(res, s);
     const comments: CommentView[] = world
       .commentsOf(found.post.id)
@@ -365,7 +371,8 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
         replies: world.commentsOf(found.post.id, c.id).map((r) => ({ comment: r, author: state.account(platform, r.account_id)! })),
       }));
     const replies = world.repliesOf(found.post.id).map((p) => postView(p, s.me));
-    html(res, s.layout.post({ viewer: s.viewer, view: postView(found.post, s.me), comments, replies, isOwner: found.post.account_id === s.me.id, notice: noticeOf(req) }));
+    const body = s.layout.post({ viewer: s.viewer, view: postView(found.post, s.me), comments, replies, isOwner: found.post.account_id === s.me.id, notice: noticeOf(req) });
+    html(res, movedTo ? body.replace('</body>', `<script>setTimeout(() => history.replaceState(null, '', ${JSON.stringify(movedTo)}), ${LATE_URL_MOVE_MS})</script></body>`) : body);
   }));
   router.post(`${paths.post}/like`.replace('//', '/'), act('like', backToPost, async (req, res, s, ghost) => {
     const found = findPost(req);

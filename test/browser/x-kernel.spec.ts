@@ -125,7 +125,7 @@ test.describe('X on the browser lane through the kernel', () => {
 
 test.describe('X: an effect made as another account (issue 8)', () => {
   for (const c of cases.filter((k) => k.type === 'publish' || k.type === 'comment_reply')) {
-    test(`should never confirm a ${c.type} that went out as another account: x.com moves its id's URL to the other author, the action stays unknown, escalated, account needs_human`, async ({ provider, sandbox, admin }) => {
+    test(`should never confirm a ${c.type} that went out as another account: the tweet's author line names the other account (x.com moves the URL only late), the action stays unknown, escalated, account needs_human`, async ({ provider, sandbox, admin }) => {
       const x = await xHarness(provider, sandbox);
       try {
         // Harder than x.com (which acts as the account a request's cookie names): the switch

@@ -138,3 +138,15 @@ for (const platform of ['instagram', 'x'] as const) {
     await probe(SEEDED[platform].postPath, ['postText', 'like', 'likeCount', 'replyInput', 'replySubmit']);
   });
 }
+
+test('should show an X status under another handle as its author\'s tweet, moving the URL to the author\'s only late (as a slow x.com client does)', async ({ page, sandbox }) => {
+  const base = sandbox.platforms.x;
+  const annex = ANNEX.x.v1;
+  await login(page, base, annex, X.northwind.handle, X.northwind.password);
+  const response = await page.goto(`${base}/${X.lumen.handle}/status/${SEEDED.x.postId}`);
+  expect(response?.status()).toBe(200);
+  // At first paint the URL still names the handle asked for; only the tweet says whose it is.
+  expect(new URL(page.url()).pathname).toBe(`/${X.lumen.handle}/status/${SEEDED.x.postId}`);
+  await expect(page.locator('article[data-testid="tweet"] [data-testid="User-Name"] a[href]').first()).toHaveAttribute('href', new RegExp(`/${X.northwind.handle}$`));
+  await expect(page).toHaveURL(new RegExp(`/${X.northwind.handle}/status/${SEEDED.x.postId}$`), { timeout: 10_000 });
+});
