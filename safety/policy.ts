@@ -1,7 +1,9 @@
 import type { Action, PlatformAccount, Policy } from '../store/index.js';
 import { inQuietHours, quietHoursEnd } from './quiet-hours.js';
 
-export type PolicyCheck = 'account_state' | 'action_not_allowed' | 'compliance_flag' | 'banned_term' | 'awaiting_approval' | 'quiet_hours';
+export type PolicyCheck =
+  | 'window_missed' | 'not_due' | 'account_state' | 'action_not_allowed' | 'compliance_flag' | 'banned_term'
+  | 'awaiting_approval' | 'approval_expired' | 'quiet_hours';
 
 export type PolicyVerdict =
   | { ok: true }
@@ -9,7 +11,7 @@ export type PolicyVerdict =
   | { ok: false; check: PolicyCheck; reason: string; disposition: 'block' | 'defer'; retry_at?: string };
 
 export interface PolicyInput {
-  action: Pick<Action, 'platform' | 'action_type' | 'payload' | 'compliance_flags' | 'risk' | 'created_by'>;
+  action: Pick<Action, 'platform' | 'action_type' | 'payload' | 'compliance_flags' | 'risk' | 'created_by'> & Partial<Pick<Action, 'due_at' | 'window_end_at'>>;
   account: Pick<PlatformAccount, 'state' | 'timezone'>;
   policy: Policy;
   approvals: readonly string[];
@@ -24,6 +26,14 @@ const TEXT_FIELDS = ['caption', 'text', 'title', 'description', 'message'] as co
  * "why is this waiting?" and tests. Budgets are checked after it, atomically in the store.
  */
 export function evaluatePolicy({ action, account, policy, approvals, now }: PolicyInput): PolicyVerdict {
+  // The schedule first: an action is never run before it is due (GP1) nor after its window.
+  const at = now.toISOString();
+  if (action.window_end_at && at > action.window_end_at) {
+    return { ok: false, check: 'window_missed', reason: `its window ended at ${action.window_end_at}; it is not run late`, disposition: 'block' };
+  }
+  if (action.due_at && at < action.due_at) {
+    return { ok: false, check: 'not_due', reason: `scheduled for ${action.due_at}`, disposition: 'defer', retry_at: action.due_at };
+  }
   if (account.state !== 'active') {
     return { ok: false, check: 'account_state', reason: `account is ${account.state}`, disposition: 'block' };
   }
@@ -46,6 +56,8 @@ export function evaluatePolicy({ action, account, policy, approvals, now }: Poli
     const independent = approvals.filter((a) => a !== action.created_by);
     if (independent.length === 0) {
       const why = policy.autonomy === 'manual' ? 'client autonomy is manual' : `${action.action_type} is high-risk`;
+      // Scheduled and due without its approval: expired, never run late once approved.
+      if (action.due_at) return { ok: false, check: 'approval_expired', reason: `${why} and no one else approved it by its due time ${action.due_at}`, disposition: 'block' };
       return { ok: false, check: 'awaiting_approval', reason: `${why}: needs an approval by someone other than ${action.created_by}`, disposition: 'defer' };
     }
   }

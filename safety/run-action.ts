@@ -484,13 +484,13 @@ class ActionRun {
     const retryAt = new Date(this.now().getTime() + (error.retryAfterMs ?? this.k.settings.retryCapMs)).toISOString();
     const reason = `identity_unreadable: ${code}`;
     await this.releaseBudget();
-    await this.tracker.move('queued', { patch: { owner_id: null }, tool, reason: `deferred: ${reason} (${error.message.split('\n')[0]!.slice(0, 160)}) until ${retryAt}; nothing attempted` });
+    await this.tracker.move('queued', { patch: { owner_id: null, not_before: retryAt }, tool, reason: `deferred: ${reason} (${error.message.split('\n')[0]!.slice(0, 160)}) until ${retryAt}; nothing attempted` });
     this.log.info({ reason: 'identity_unreadable', retry_at: retryAt }, 'deferred');
     return { status: 'deferred', action: this.action, reason, retry_at: retryAt };
   }
 
   private async defer(reason: string, retryAt?: string): Promise<RunOutcome> {
-    await this.tracker.note(`deferred: ${reason}${retryAt ? ` until ${retryAt}` : ''}`);
+    await this.tracker.note(`deferred: ${reason}${retryAt ? ` until ${retryAt}` : ''}`, { patch: { not_before: retryAt ?? null } });
     this.log.info({ reason: reason.split(':')[0], retry_at: retryAt }, 'deferred');
     return { status: 'deferred', action: this.action, reason, ...(retryAt ? { retry_at: retryAt } : {}) };
   }

@@ -19,8 +19,15 @@ export const SubmitInput = z.object({
   compliance_flags: z.array(z.string().min(1)).default([]),
   created_by: z.string().min(1),
   depends_on: z.string().min(1).optional(),
+  /** When to run it (GP1: scheduled, nothing happens before); omitted = as soon as possible. */
+  due_at: z.string().datetime({ offset: true }).optional(),
+  /** The latest it may start; after that it is blocked as `window_missed`, never run late. */
+  window_end_at: z.string().datetime({ offset: true }).optional(),
 });
 export type SubmitInput = z.input<typeof SubmitInput>;
+
+/** An ISO time in UTC (`…Z`): stored times compare as strings. */
+const utc = (iso: string | undefined) => (iso === undefined ? null : new Date(iso).toISOString());
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, prefix: string): z.output<S> {
   const parsed = schema.safeParse(value);
@@ -49,6 +56,11 @@ export async function submitAction(store: Store, raw: SubmitInput, now: Date = n
     const dependency = await store.actions.get(input.depends_on);
     if (!dependency || dependency.client_id !== input.client_id) throw new ValidationError('depends_on', `no action ${input.depends_on} for client ${input.client_id}`);
   }
+  const dueAt = utc(input.due_at);
+  const windowEnd = utc(input.window_end_at);
+  if (windowEnd !== null && windowEnd <= (dueAt ?? now.toISOString())) {
+    throw new ValidationError('window_end_at', `the window must end after the action is due (${dueAt ?? 'now'})`);
+  }
   const prior = await store.ledger.get(key);
   if (prior && prior.payload_hash !== hash) throw new IdempotencyError(key);
   const episodeId = input.episode_id ?? newId();
@@ -61,7 +73,7 @@ export async function submitAction(store: Store, raw: SubmitInput, now: Date = n
     compliance_flags: input.compliance_flags, created_by: input.created_by, policy_snapshot_id: null,
     attempt_count: 0, verify_tries: 0, owner_id: null, lease_expires_at: null, fence: 0, attempt_ended_at: null, absence: [],
     result: {}, escalated_at: null,
-    depends_on: input.depends_on ?? null, created_at: at, updated_at: at,
+    depends_on: input.depends_on ?? null, due_at: dueAt, window_end_at: windowEnd, not_before: null, created_at: at, updated_at: at,
   };
   return store.actions.create(action, buildAuditEvent(action, { from: null, to: 'queued', reason: 'submitted', at: now }), episode);
 }

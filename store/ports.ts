@@ -1,5 +1,5 @@
 import type {
-  Action, ActionResult, ActionState, AuditCheckpoint, AuditEvent, AuditRecord, Budget, Client, Episode, Escalation, Owner,
+  Action, ActionResult, ActionState, AuditCheckpoint, AuditEvent, AuditRecord, Budget, Client, Episode, Escalation, Owner, RunnerLease,
   KillScope, KillSwitch, LedgerEntry, SealedSecret, SecretKind, LedgerStatus, PlatformAccount, AccountState, Policy, PolicyInput,
 } from './records.js';
 
@@ -19,6 +19,7 @@ export interface Store {
   readonly audit: AuditLog;
   readonly escalations: EscalationRepository;
   readonly owners: OwnerRepository;
+  readonly leases: RunnerLeaseRepository;
   readonly secrets: SecretRepository;
   close(): Promise<void>;
 }
@@ -60,7 +61,7 @@ export interface EpisodeRepository {
 /** Fields the kernel may change on an action alongside a transition. */
 export type ActionPatch = Partial<Pick<Action,
   'attempt_count' | 'verify_tries' | 'owner_id' | 'lease_expires_at' | 'result' | 'escalated_at' | 'policy_snapshot_id'
-  | 'fence' | 'attempt_ended_at' | 'absence'>>;
+  | 'fence' | 'attempt_ended_at' | 'absence' | 'due_at' | 'window_end_at' | 'not_before'>>;
 
 export interface LedgerWrite {
   key: string;
@@ -128,6 +129,10 @@ export interface ActionRepository {
    * switch covering it (global, client, account). Null when the action is missing.
    */
   gate(actionId: string): Promise<ActionGate | null>;
+  /** Accounts with queued actions whose time has come (due and not deferred), earliest first. */
+  dueAccounts(now: Date, limit: number): Promise<{ platform_account_id: string; platform: Action['platform']; next_due_at: string }[]>;
+  /** One account's due queued actions, in the order they are due (then submitted). */
+  dueFor(accountId: string, now: Date, limit: number): Promise<Action[]>;
   addApproval(actionId: string, approver: string): Promise<void>;
   approvals(actionId: string): Promise<string[]>;
 }
@@ -216,6 +221,23 @@ export interface OwnerRepository {
   get(ownerId: string): Promise<Owner | null>;
   /** Removes an owner that stopped cleanly (its actions are settled or released). */
   remove(ownerId: string): Promise<void>;
+}
+
+/**
+ * One runner per account (issue 10): a lease with heartbeat and fencing token. Taking over a
+ * lease is possible only once it has expired, and raises its fence; a holder whose fence is no
+ * longer the lease's has lost it, and every renewal or release it tries is refused.
+ */
+export interface RunnerLeaseRepository {
+  /** The lease, or null when another owner holds an unexpired one. Re-acquiring one's own lease renews it (same fence). */
+  acquire(accountId: string, ownerId: string, ttlMs: number, now: Date): Promise<RunnerLease | null>;
+  /** Extends the lease; false when the holder lost it (expired and taken over, or released). */
+  renew(accountId: string, ownerId: string, fence: number, ttlMs: number, now: Date): Promise<boolean>;
+  /** Gives the lease up; false when it was no longer the holder's. */
+  release(accountId: string, ownerId: string, fence: number): Promise<boolean>;
+  get(accountId: string): Promise<RunnerLease | null>;
+  /** Unexpired leases, i.e. the accounts that have a runner now. */
+  active(now: Date): Promise<RunnerLease[]>;
 }
 
 export interface EscalationRepository {

@@ -191,6 +191,12 @@ export const Action = z.object({
   escalated_at: isoTime.nullable(),
   /** An action that must be confirmed before this one may run (Invariant E). */
   depends_on: z.string().nullable(),
+  /** When it is scheduled to run (GP1: nothing touches the platform before); null = as soon as possible. */
+  due_at: isoTime.nullable(),
+  /** The latest it may still start; past it the action is blocked as `window_missed`, never run late. */
+  window_end_at: isoTime.nullable(),
+  /** Set by a deferral (quiet hours, a budget, a platform hold): dispatch leaves it until then. */
+  not_before: isoTime.nullable(),
   created_at: isoTime,
   updated_at: isoTime,
 });
@@ -263,6 +269,21 @@ export const Owner = z.object({
   heartbeat_at: isoTime,
 });
 export type Owner = z.infer<typeof Owner>;
+
+/**
+ * The right to run one account's actions (one runner per account): held by one owner until
+ * `expires_at`, renewed by heartbeats. Every takeover raises `fence`; a holder that lost its
+ * lease (paused, then resumed) is refused by the fence on its next renewal.
+ */
+export const RunnerLease = z.object({
+  platform_account_id: id,
+  owner_id: z.string().min(1),
+  fence: z.number().int().min(1),
+  acquired_at: isoTime,
+  heartbeat_at: isoTime,
+  expires_at: isoTime,
+});
+export type RunnerLease = z.infer<typeof RunnerLease>;
 
 export const Escalation = z.object({
   escalation_id: id,

@@ -11,7 +11,8 @@ interface ActionRow {
   lane: string; action_type: string; payload_json: string; payload_hash: string; idempotency_key: string;
   state: string; risk: string; compliance_flags_json: string; created_by: string; policy_snapshot_id: string | null;
   attempt_count: number; verify_tries: number; owner_id: string | null; lease_expires_at: string | null;
-  fence: number; attempt_ended_at: string | null; absence_json: string; result_json: string; escalated_at: string | null; depends_on: string | null; created_at: string; updated_at: string;
+  fence: number; attempt_ended_at: string | null; absence_json: string; result_json: string; escalated_at: string | null; depends_on: string | null;
+  due_at: string | null; window_end_at: string | null; not_before: string | null; created_at: string; updated_at: string;
 }
 
 function toAction(r: ActionRow): Action {
@@ -25,21 +26,29 @@ function toAction(r: ActionRow): Action {
     policy_snapshot_id: r.policy_snapshot_id, attempt_count: r.attempt_count, verify_tries: r.verify_tries,
     owner_id: r.owner_id, lease_expires_at: r.lease_expires_at, fence: r.fence, attempt_ended_at: r.attempt_ended_at,
     absence: JSON.parse(r.absence_json) as Action['absence'], result: JSON.parse(r.result_json) as Action['result'],
-    escalated_at: r.escalated_at, depends_on: r.depends_on, created_at: r.created_at, updated_at: r.updated_at,
+    escalated_at: r.escalated_at, depends_on: r.depends_on, due_at: r.due_at, window_end_at: r.window_end_at, not_before: r.not_before,
+    created_at: r.created_at, updated_at: r.updated_at,
   };
 }
 
-const PATCHABLE = ['attempt_count', 'verify_tries', 'owner_id', 'lease_expires_at', 'escalated_at', 'policy_snapshot_id', 'fence', 'attempt_ended_at'] as const;
+const PATCHABLE = ['attempt_count', 'verify_tries', 'owner_id', 'lease_expires_at', 'escalated_at', 'policy_snapshot_id', 'fence', 'attempt_ended_at', 'due_at', 'window_end_at', 'not_before'] as const;
 
 export function createActionRepository(db: Db, writer: GroupWriter, append: (event: AuditEvent) => AuditRecord, reserve: (use: BudgetUse) => Reservation): ActionRepository {
   const insert = db.prepare(`INSERT INTO actions (action_id, episode_id, client_id, platform, platform_account_id, lane,
     action_type, payload_json, payload_hash, idempotency_key, state, risk, compliance_flags_json, created_by,
     policy_snapshot_id, attempt_count, verify_tries, owner_id, lease_expires_at, fence, attempt_ended_at, absence_json,
-    result_json, escalated_at, depends_on, created_at, updated_at)
+    result_json, escalated_at, depends_on, due_at, window_end_at, not_before, created_at, updated_at)
     VALUES (@action_id, @episode_id, @client_id, @platform, @platform_account_id, @lane, @action_type, @payload_json,
     @payload_hash, @idempotency_key, @state, @risk, @compliance_flags_json, @created_by, @policy_snapshot_id,
     @attempt_count, @verify_tries, @owner_id, @lease_expires_at, @fence, @attempt_ended_at, @absence_json,
-    @result_json, @escalated_at, @depends_on, @created_at, @updated_at)`);
+    @result_json, @escalated_at, @depends_on, @due_at, @window_end_at, @not_before, @created_at, @updated_at)`);
+  // Due: queued, its time come (schedule and deferral). Times are stored as UTC ISO strings, which sort as times.
+  const DUE = `state = 'queued' AND COALESCE(due_at, '') <= @now AND COALESCE(not_before, '') <= @now`;
+  const dueAccounts = db.prepare<{ now: string; limit: number }, { platform_account_id: string; platform: string; next: string }>(
+    `SELECT platform_account_id, platform, MIN(COALESCE(due_at, created_at)) AS next FROM actions WHERE ${DUE}
+     GROUP BY platform_account_id, platform ORDER BY next, platform_account_id LIMIT @limit`);
+  const dueFor = db.prepare<{ now: string; account: string; limit: number }, ActionRow>(
+    `SELECT * FROM actions WHERE platform_account_id = @account AND ${DUE} ORDER BY COALESCE(due_at, created_at), created_at, action_id LIMIT @limit`);
   const get = db.prepare<[string], ActionRow>('SELECT * FROM actions WHERE action_id = ?');
   const insertEpisode = db.prepare('INSERT OR IGNORE INTO episodes (episode_id, client_id, platform_account_id, kind, created_at) VALUES (@episode_id, @client_id, @platform_account_id, @kind, @created_at)');
   const stateOf = db.prepare<[string], { state: string; fence: number }>('SELECT state, fence FROM actions WHERE action_id = ?');
@@ -170,6 +179,13 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
     },
     async gate(actionId) {
       return readGate(actionId);
+    },
+    async dueAccounts(now, limit) {
+      return dueAccounts.all({ now: now.toISOString(), limit })
+        .map((r) => ({ platform_account_id: r.platform_account_id, platform: r.platform as Action['platform'], next_due_at: r.next }));
+    },
+    async dueFor(accountId, now, limit) {
+      return dueFor.all({ now: now.toISOString(), account: accountId, limit }).map(toAction);
     },
     async addApproval(actionId, approver) {
       addApproval.run(actionId, approver, new Date().toISOString());

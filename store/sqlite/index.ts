@@ -6,6 +6,7 @@ import { createAccountRepository, createClientRepository, createPolicyRepository
 import { createBudgetRepository, createKillSwitchRepository, makeReserver } from './controls.js';
 import { createLedger } from './ledger.js';
 import { createSecretRepository } from './secrets.js';
+import { createRunnerLeaseRepository } from './leases.js';
 import { createEpisodeRepository, createEscalationRepository, createOwnerRepository } from './work.js';
 
 export type { SqliteOptions } from './database.js';
@@ -29,6 +30,7 @@ export function createSqliteStore(options: SqliteOptions): Store {
     audit: createAuditLog(db, writer, append),
     escalations: createEscalationRepository(db),
     owners: createOwnerRepository(db),
+    leases: createRunnerLeaseRepository(db),
     secrets: createSecretRepository(db),
     async close() {
       await writer.drain();

@@ -194,4 +194,22 @@ CREATE TABLE account_secrets (
 );
 `,
   },
+  {
+    version: 6,
+    name: 'schedules (due time, window, deferral) and one runner lease per account',
+    sql: `
+ALTER TABLE actions ADD COLUMN due_at TEXT;
+ALTER TABLE actions ADD COLUMN window_end_at TEXT;
+ALTER TABLE actions ADD COLUMN not_before TEXT;
+CREATE INDEX actions_queued_due ON actions(state, platform_account_id, due_at);
+CREATE TABLE runner_leases (
+  platform_account_id TEXT PRIMARY KEY REFERENCES platform_accounts(platform_account_id),
+  owner_id TEXT NOT NULL,
+  fence INTEGER NOT NULL,
+  acquired_at TEXT NOT NULL,
+  heartbeat_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+);
+`,
+  },
 ];

@@ -25,7 +25,7 @@ function actionOf(action_type: Action['action_type'], payload: Record<string, un
     action_id: randomUUID(), episode_id: randomUUID(), client_id: ACCOUNT.client_id, platform: 'x', platform_account_id: ACCOUNT.platform_account_id,
     lane: 'browser', action_type, payload, payload_hash: sha256(JSON.stringify(payload)), idempotency_key: randomUUID(), state: 'attempted', risk: 'normal',
     compliance_flags: [], created_by: 'test', policy_snapshot_id: null, attempt_count: 1, verify_tries: 0, owner_id: null, lease_expires_at: null,
-    fence: 0, attempt_ended_at: null, absence: [], result: {}, escalated_at: null, depends_on: null, created_at: now, updated_at: now,
+    fence: 0, attempt_ended_at: null, absence: [], result: {}, escalated_at: null, depends_on: null, due_at: null, window_end_at: null, not_before: null, created_at: now, updated_at: now,
   };
 }
 

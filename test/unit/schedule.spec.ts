@@ -1,0 +1,143 @@
+import { test, expect } from '@playwright/test';
+import { buildAuditEvent, evaluatePolicy, runAction, approveAction, ValidationError } from '../../safety/index.js';
+import { Policy } from '../../store/index.js';
+import { createHarness } from '../helpers/kernel.js';
+import { FakePlatform } from '../helpers/fake-platform.js';
+
+const policy = Policy.parse({
+  policy_id: 'p1', client_id: 'c1', version: 1, created_at: '2026-01-01T00:00:00Z', created_by: 'ops',
+  autonomy: 'auto', allowed_actions: { instagram: ['publish'] },
+});
+const action = { platform: 'instagram' as const, action_type: 'publish' as const, payload: { caption: 'Hello' }, compliance_flags: [], risk: 'normal' as const, created_by: 'ana' };
+const account = { state: 'active' as const, timezone: 'UTC' };
+const noon = new Date('2026-06-10T12:00:00Z');
+
+test.describe('schedules in the policy gate (GP1)', () => {
+  test('should defer an action until it is due, naming the time', () => {
+    expect(evaluatePolicy({ action: { ...action, due_at: '2026-06-10T12:00:05.000Z' }, account, policy, approvals: [], now: noon }))
+      .toEqual({ ok: false, check: 'not_due', disposition: 'defer', retry_at: '2026-06-10T12:00:05.000Z', reason: 'scheduled for 2026-06-10T12:00:05.000Z' });
+    expect(evaluatePolicy({ action: { ...action, due_at: '2026-06-10T12:00:00.000Z' }, account, policy, approvals: [], now: noon })).toEqual({ ok: true });
+  });
+
+  test('should block an action whose window has ended instead of running it late, even on a degraded account', () => {
+    const late = { ...action, due_at: '2026-06-10T11:00:00.000Z', window_end_at: '2026-06-10T11:30:00.000Z' };
+    expect(evaluatePolicy({ action: late, account: { ...account, state: 'needs_human' }, policy, approvals: [], now: noon }))
+      .toMatchObject({ ok: false, check: 'window_missed', disposition: 'block' });
+    expect(evaluatePolicy({ action: { ...late, window_end_at: '2026-06-10T12:30:00.000Z' }, account, policy, approvals: [], now: noon })).toEqual({ ok: true });
+  });
+
+  test('should expire a scheduled action that needs an approval nobody gave by its due time, and keep an unscheduled one waiting', () => {
+    const manual = { ...policy, autonomy: 'manual' as const };
+    expect(evaluatePolicy({ action: { ...action, due_at: '2026-06-10T11:59:00.000Z' }, account, policy: manual, approvals: [], now: noon }))
+      .toMatchObject({ ok: false, check: 'approval_expired', disposition: 'block' });
+    expect(evaluatePolicy({ action: { ...action, due_at: '2026-06-10T11:59:00.000Z' }, account, policy: manual, approvals: ['ana'], now: noon }))
+      .toMatchObject({ ok: false, check: 'approval_expired' });
+    expect(evaluatePolicy({ action: { ...action, due_at: '2026-06-10T11:59:00.000Z' }, account, policy: manual, approvals: ['rev'], now: noon })).toEqual({ ok: true });
+    expect(evaluatePolicy({ action, account, policy: manual, approvals: [], now: noon })).toMatchObject({ check: 'awaiting_approval', disposition: 'defer' });
+  });
+});
+
+test.describe('scheduled actions through the kernel (GP1)', () => {
+  test('should not touch the platform before an action is due, record when it may run, then run it once due', async () => {
+    const platform = new FakePlatform();
+    const h = await createHarness({ performer: platform });
+    try {
+      const due = new Date(h.clock.now().getTime() + 2000).toISOString();
+      const scheduled = await h.submit({ due_at: due });
+      expect(scheduled.due_at).toBe(due);
+      const early = await runAction(h.services.kernel, scheduled.action_id);
+      expect(early).toMatchObject({ status: 'deferred', retry_at: due });
+      expect(platform.calls).toEqual({ identity: 0, precheck: 0, attempt: 0, verify: 0, beforeCommit: 0 });
+      expect(platform.effectsFor(h.account.platform_account_id)).toHaveLength(0);
+      const waiting = (await h.services.store.actions.get(scheduled.action_id))!;
+      expect(waiting).toMatchObject({ state: 'queued', not_before: due });
+      // Dispatch does not see it before its time, and does once it has come.
+      expect(await h.services.store.actions.dueFor(h.account.platform_account_id, h.clock.now(), 10)).toHaveLength(0);
+      h.clock.advance(2000);
+      expect((await h.services.store.actions.dueFor(h.account.platform_account_id, h.clock.now(), 10)).map((a) => a.action_id)).toEqual([scheduled.action_id]);
+      const ran = await runAction(h.services.kernel, scheduled.action_id);
+      expect(ran.status).toBe('confirmed_success');
+      expect(platform.effectsFor(h.account.platform_account_id)).toHaveLength(1);
+      const trail = (await h.services.store.audit.forAction(scheduled.action_id)).map((r) => r.event.reason ?? '');
+      expect(trail).toContain(`deferred: not_due: scheduled for ${due} until ${due}`);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should block a scheduled action found after its window, with nothing attempted', async () => {
+    const platform = new FakePlatform();
+    const h = await createHarness({ performer: platform });
+    try {
+      const now = h.clock.now().getTime();
+      const a = await h.submit({ due_at: new Date(now + 1000).toISOString(), window_end_at: new Date(now + 5000).toISOString() });
+      h.clock.advance(6000);
+      const out = await runAction(h.services.kernel, a.action_id);
+      expect(out.status).toBe('blocked');
+      expect(out.reason).toMatch(/^window_missed: /);
+      expect(out.action.result.error_code).toBe('window_missed');
+      expect(platform.calls.attempt + platform.calls.identity).toBe(0);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should expire a scheduled action still unapproved when due, and never run it after a late approval', async () => {
+    const platform = new FakePlatform();
+    const h = await createHarness({ performer: platform, policy: { autonomy: 'manual' } });
+    try {
+      const a = await h.submit({ due_at: new Date(h.clock.now().getTime() + 1000).toISOString() });
+      h.clock.advance(1500);
+      const out = await runAction(h.services.kernel, a.action_id);
+      expect(out).toMatchObject({ status: 'blocked' });
+      expect(out.action.result.error_code).toBe('approval_expired');
+      await expect(approveAction(h.services.store, a.action_id, 'reviewer@agency')).rejects.toThrow(/only queued actions take approvals/);
+      expect(platform.calls.attempt).toBe(0);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should refuse a window that ends before the action is due, naming the field, and store times in UTC', async () => {
+    const h = await createHarness({ performer: new FakePlatform() });
+    try {
+      await expect(h.submit({ due_at: '2030-01-01T10:00:00Z', window_end_at: '2030-01-01T09:00:00Z' })).rejects.toThrow(ValidationError);
+      await expect(h.submit({ due_at: '2030-01-01T10:00:00Z', window_end_at: '2030-01-01T09:00:00Z' })).rejects.toThrow(/window_end_at/);
+      await expect(h.submit({ due_at: 'tomorrow at ten' })).rejects.toThrow(/due_at/);
+      const a = await h.submit({ due_at: '2030-01-01T11:00:00+01:00' });
+      expect(a.due_at).toBe('2030-01-01T10:00:00.000Z');
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+test.describe('due work in the store (dispatch reads)', () => {
+  test('should list accounts with due work earliest first, and an account\'s due actions in order, leaving deferred and future ones', async () => {
+    const h = await createHarness({ performer: new FakePlatform() });
+    try {
+      const { store } = h.services;
+      const t = h.clock.now().getTime();
+      const iso = (ms: number) => new Date(t + ms).toISOString();
+      const later = await h.submit({ payload: { caption: 'later' }, due_at: iso(60_000) });
+      const second = await h.submit({ payload: { caption: 'second' }, due_at: iso(-1000) });
+      const first = await h.submit({ payload: { caption: 'first' }, due_at: iso(-5000) });
+      const deferred = await h.submit({ payload: { caption: 'deferred' } });
+      const event = buildAuditEvent(deferred, { from: 'queued', to: 'queued', reason: 'deferred: budget_exhausted', at: h.clock.now() });
+      await store.actions.note({ action_id: deferred.action_id, state: 'queued', patch: { not_before: iso(30_000) }, event });
+      const other = await store.accounts.create({ ...h.account, platform_account_id: 'acc-other', fingerprint: { ...h.account.fingerprint, handle: 'other' } });
+      const otherAction = await h.submit({ platform_account_id: other.platform_account_id, payload: { caption: 'asap' } });
+      const now = h.clock.now();
+      expect((await store.actions.dueFor(h.account.platform_account_id, now, 10)).map((a) => a.action_id)).toEqual([first.action_id, second.action_id]);
+      expect((await store.actions.dueFor(h.account.platform_account_id, now, 1)).map((a) => a.action_id)).toEqual([first.action_id]);
+      const accounts = await store.actions.dueAccounts(now, 10);
+      expect(accounts.map((a) => a.platform_account_id)).toEqual([h.account.platform_account_id, other.platform_account_id]);
+      expect(accounts[0]!.next_due_at).toBe(first.due_at);
+      expect((await store.actions.dueFor(other.platform_account_id, now, 10)).map((a) => a.action_id)).toEqual([otherAction.action_id]);
+      expect((await store.actions.dueFor(h.account.platform_account_id, new Date(t + 61_000), 10)).map((a) => a.action_id))
+        .toEqual([first.action_id, second.action_id, deferred.action_id, later.action_id]);
+    } finally {
+      await h.close();
+    }
+  });
+});
