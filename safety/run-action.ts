@@ -18,6 +18,8 @@ import { resolveUnknown, succeeded } from './verification.js';
 
 /** Time an attempt needs after a backoff, within the action's deadline. */
 const DEADLINE_MARGIN_MS = 5_000;
+/** When a deferral names no time (an approval, a dependency still settling), dispatch looks again after this. */
+export const DEFER_RECHECK_MS = 30_000;
 
 export type RunStatus = 'confirmed_success' | 'confirmed_failed' | 'unknown' | 'blocked' | 'deferred';
 
@@ -490,7 +492,9 @@ class ActionRun {
   }
 
   private async defer(reason: string, retryAt?: string): Promise<RunOutcome> {
-    await this.tracker.note(`deferred: ${reason}${retryAt ? ` until ${retryAt}` : ''}`, { patch: { not_before: retryAt ?? null } });
+    // Without a time of its own (an approval, a dependency), dispatch looks again a little later.
+    const notBefore = retryAt ?? new Date(this.now().getTime() + DEFER_RECHECK_MS).toISOString();
+    await this.tracker.note(`deferred: ${reason}${retryAt ? ` until ${retryAt}` : ''}`, { patch: { not_before: notBefore } });
     this.log.info({ reason: reason.split(':')[0], retry_at: retryAt }, 'deferred');
     return { status: 'deferred', action: this.action, reason, ...(retryAt ? { retry_at: retryAt } : {}) };
   }

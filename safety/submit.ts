@@ -87,5 +87,6 @@ export async function approveAction(store: Store, actionId: string, approver: st
   if (approver === action.created_by) throw new PolicyDeniedError('self_approval', `${approver} authored action ${actionId} and cannot approve it`);
   if (action.state !== 'queued') throw new ValidationError('action_id', `action ${actionId} is ${action.state}; only queued actions take approvals`);
   await store.actions.addApproval(actionId, approver);
-  return new ActionTracker(store, action, () => new Date()).note(`approved by ${approver}`);
+  // Approved: due again at once (a deferral for the approval may have set a recheck time).
+  return new ActionTracker(store, action, () => new Date()).note(`approved by ${approver}`, { patch: { not_before: null } });
 }

@@ -141,3 +141,23 @@ test.describe('due work in the store (dispatch reads)', () => {
     }
   });
 });
+
+test.describe('deferrals without a time of their own', () => {
+  test('should look again at an action waiting for approval a little later, and at once when it is approved', async () => {
+    const platform = new FakePlatform();
+    const h = await createHarness({ performer: platform, policy: { autonomy: 'manual' } });
+    try {
+      const { store } = h.services;
+      const a = await h.submit();
+      expect(await runAction(h.services.kernel, a.action_id)).toMatchObject({ status: 'deferred' });
+      const waiting = (await store.actions.get(a.action_id))!;
+      expect(Date.parse(waiting.not_before!) - h.clock.now().getTime()).toBeGreaterThan(20_000);
+      expect(await store.actions.dueFor(a.platform_account_id, h.clock.now(), 10)).toHaveLength(0);
+      await approveAction(store, a.action_id, 'reviewer@agency');
+      expect((await store.actions.dueFor(a.platform_account_id, h.clock.now(), 10)).map((x) => x.action_id)).toEqual([a.action_id]);
+      expect((await runAction(h.services.kernel, a.action_id)).status).toBe('confirmed_success');
+    } finally {
+      await h.close();
+    }
+  });
+});

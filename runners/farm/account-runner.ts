@@ -1,0 +1,110 @@
+import { runAction, sleep as realSleep, type KernelDeps, type RunOutcome } from '../../safety/index.js';
+import { DEFAULT_PACING, humanGap, pacingFor, type PacingTable } from './pacing.js';
+
+/** Why a runner stopped. */
+export type RunnerExit = 'idle' | 'lease_lost' | 'stopping' | 'held' | 'quota';
+
+export interface AccountRunnerOptions {
+  accountId: string;
+  /** The lease this runner holds (store.leases.acquire): renewed before every action and during waits. */
+  lease: { owner_id: string; fence: number };
+  leaseTtlMs: number;
+  /** Human-like gaps between side effects; `off` for benchmarks and accelerated chaos. */
+  pacing: PacingTable | 'off';
+  /** Aborted on SIGTERM: the action under way finishes, nothing new starts. */
+  signal?: AbortSignal;
+  /** How many actions one runner takes before it exits and lets dispatch rotate accounts. @default 20 */
+  maxActions?: number;
+  /** Gaps longer than this end the runner (dispatch starts a new one when the time comes) instead of holding a slot. @default 60000 */
+  maxWaitMs?: number;
+  onEvent?: (event: RunnerEvent) => void;
+}
+
+export type RunnerEvent =
+  | { ev: 'wait'; account: string; ms: number; action_id: string }
+  | { ev: 'done'; account: string; action_id: string; status: RunOutcome['status']; reason?: string; started_at: string; ended_at: string }
+  | { ev: 'exit'; account: string; why: RunnerExit; ran: number };
+
+export interface RunnerReport {
+  ran: number;
+  exit: RunnerExit;
+  /** A rate-limit signal met while running (dispatch reduces concurrency on it, §8.3). */
+  rateLimited: boolean;
+}
+
+const RENEW_SLICE_MS = 5_000;
+
+/** A deferral that holds the whole account (a platform's rate limit or announced hold). */
+const accountHeld = (o: RunOutcome) => o.status === 'deferred' && /^(platform_hold|identity_unreadable: rate_limited)/.test(o.reason ?? '');
+/** A run that met a rate-limit signal of the platform. */
+const rateLimitSignal = (o: RunOutcome) => /rate_limit|http_429|platform_hold: .*(limit|reset)/i.test(`${o.reason ?? ''} ${o.action.result.error_code ?? ''}`);
+
+/**
+ * One account's runner (issue 10): under the account's lease it takes the account's due actions
+ * in order, one at a time — so two side effects on one account never overlap — waits a
+ * human-like gap before each, and exits when nothing is due, its lease is lost, the farm is
+ * stopping, the account is held, or it has done its share. Every action goes through the kernel.
+ */
+export async function runAccount(kernel: KernelDeps, options: AccountRunnerOptions): Promise<RunnerReport> {
+  const { store } = kernel;
+  const now = kernel.now ?? (() => new Date());
+  const sleep = kernel.sleep ?? realSleep;
+  const random = kernel.random ?? Math.random;
+  const { accountId, lease, leaseTtlMs } = options;
+  const maxActions = options.maxActions ?? 20;
+  const maxWaitMs = options.maxWaitMs ?? 60_000;
+  const pacing = options.pacing === 'off' ? undefined : options.pacing;
+  let ran = 0;
+  let rateLimited = false;
+  const renew = () => store.leases.renew(accountId, lease.owner_id, lease.fence, leaseTtlMs, now());
+  const exit = async (why: RunnerExit): Promise<RunnerReport> => {
+    if (why !== 'lease_lost') await store.leases.release(accountId, lease.owner_id, lease.fence);
+    options.onEvent?.({ ev: 'exit', account: accountId, why, ran });
+    return { ran, exit: why, rateLimited };
+  };
+  /** Waits `ms` in slices, renewing the lease; false when the lease was lost or the farm is stopping. */
+  const wait = async (ms: number): Promise<RunnerExit | null> => {
+    for (let left = ms; left > 0; left -= RENEW_SLICE_MS) {
+      if (options.signal?.aborted) return 'stopping';
+      try {
+        await sleep(Math.min(left, RENEW_SLICE_MS), options.signal);
+      } catch {
+        return 'stopping';
+      }
+      if (!(await renew())) return 'lease_lost';
+    }
+    return null;
+  };
+
+  while (ran < maxActions) {
+    if (options.signal?.aborted) return exit('stopping');
+    if (!(await renew())) return exit('lease_lost');
+    const [next] = await store.actions.dueFor(accountId, now(), 1);
+    if (!next) return exit('idle');
+    if (pacing) {
+      const gap = humanGap(pacingFor(pacing, next.platform, next.action_type), random);
+      const last = await lastSideEffect(kernel, accountId, now());
+      const ms = last === undefined ? 0 : last + gap - now().getTime();
+      if (ms > maxWaitMs) return exit('idle');
+      if (ms > 0) {
+        options.onEvent?.({ ev: 'wait', account: accountId, ms, action_id: next.action_id });
+        const stopped = await wait(ms);
+        if (stopped) return exit(stopped);
+      }
+    }
+    const started = now().toISOString();
+    const outcome = await runAction(kernel, next.action_id);
+    ran += 1;
+    options.onEvent?.({ ev: 'done', account: accountId, action_id: next.action_id, status: outcome.status, ...(outcome.reason ? { reason: outcome.reason } : {}), started_at: started, ended_at: now().toISOString() });
+    if (rateLimitSignal(outcome)) rateLimited = true;
+    if (accountHeld(outcome)) return exit('held');
+  }
+  return exit('quota');
+}
+
+/** When the account's last side effect was reserved (its budget use), if within the day. */
+async function lastSideEffect(kernel: KernelDeps, accountId: string, at: Date): Promise<number | undefined> {
+  const uses = await kernel.store.budgets.uses(accountId, new Date(at.getTime() - 86_400_000), new Date(at.getTime() + 1));
+  const last = uses.at(-1);
+  return last ? Date.parse(last.at) : undefined;
+}
