@@ -83,6 +83,14 @@ export const CONFIG_TABLE = {
   authFailureLimit: { env: 'RAIZE_AUTH_FAILURE_LIMIT', schema: int(1, 100), default: 3 },
   /** The window of `authFailureLimit`. @default 86400000 (24 h) */
   authFailureWindowMs: { env: 'RAIZE_AUTH_FAILURE_WINDOW_MS', schema: int(60_000, 30 * 86_400_000), default: 86_400_000 },
+  /**
+   * How many account runners one farm host runs at once. Unset → derived from the machine:
+   * 3 per core (runners mostly wait on pages), at most half the free memory at ~150 MB per
+   * browser context (runners/farm/concurrency.ts `defaultFarmConcurrency`).
+   */
+  farmConcurrency: { env: 'RAIZE_FARM_CONCURRENCY', schema: int(1, 1000).optional(), default: undefined },
+  /** A runner's lease on its account; renewed every few seconds while it works or waits. @default 30000 */
+  farmLeaseTtlMs: { env: 'RAIZE_FARM_LEASE_TTL_MS', schema: int(1000, 600_000), default: 30_000 },
 } as const;
 
 type Table = typeof CONFIG_TABLE;

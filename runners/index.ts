@@ -9,4 +9,7 @@ export { createInstagramApiPerformer, type InstagramApiOptions } from './api/ind
 export { createXApiPerformer, type XApiOptions } from './api/index.js';
 export { createHybridPerformer, DEFAULT_HYBRID_ROUTE, type HybridOptions } from './hybrid.js';
 export { registerApiLanes, type ApiLanes, type ApiLanesOptions } from './api-lanes.js';
-export { runAccount, DEFAULT_PACING, DEFAULT_CAPS, defaultBudgets, humanGap, pacingFor, type AccountRunnerOptions, type RunnerEvent, type RunnerExit, type RunnerReport, type PacingProfile, type PacingTable } from './farm/index.js';
+export {
+  runAccount, DEFAULT_PACING, DEFAULT_CAPS, defaultBudgets, humanGap, pacingFor, ConcurrencyGovernor, defaultFarmConcurrency, dispatchOnce, RunnerPool,
+  type AccountRunnerOptions, type RunnerEvent, type RunnerExit, type RunnerReport, type PacingProfile, type PacingTable, type DispatchResult, type DispatchSkip, type RunnerPoolOptions,
+} from './farm/index.js';

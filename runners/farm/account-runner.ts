@@ -36,8 +36,14 @@ const RENEW_SLICE_MS = 5_000;
 
 /** A deferral that holds the whole account (a platform's rate limit or announced hold). */
 const accountHeld = (o: RunOutcome) => o.status === 'deferred' && /^(platform_hold|identity_unreadable: rate_limited)/.test(o.reason ?? '');
-/** A run that met a rate-limit signal of the platform. */
-const rateLimitSignal = (o: RunOutcome) => /rate_limit|http_429|platform_hold: .*(limit|reset)/i.test(`${o.reason ?? ''} ${o.action.result.error_code ?? ''}`);
+const RATE_LIMIT = /rate_limit|http_429|platform_hold: .*(limit|reset)/i;
+
+/** Whether a run met a rate-limit signal of the platform: in its outcome, or in any step it audited (a 429 retried in passing counts). */
+async function metRateLimit(kernel: KernelDeps, o: RunOutcome, since: string): Promise<boolean> {
+  if (RATE_LIMIT.test(`${o.reason ?? ''} ${o.action.result.error_code ?? ''}`)) return true;
+  const trail = await kernel.store.audit.forAction(o.action.action_id);
+  return trail.some((r) => r.event.timestamp >= since && RATE_LIMIT.test(`${r.event.reason ?? ''} ${r.event.result.error_code ?? ''}`));
+}
 
 /**
  * One account's runner (issue 10): under the account's lease it takes the account's due actions
@@ -96,7 +102,7 @@ export async function runAccount(kernel: KernelDeps, options: AccountRunnerOptio
     const outcome = await runAction(kernel, next.action_id);
     ran += 1;
     options.onEvent?.({ ev: 'done', account: accountId, action_id: next.action_id, status: outcome.status, ...(outcome.reason ? { reason: outcome.reason } : {}), started_at: started, ended_at: now().toISOString() });
-    if (rateLimitSignal(outcome)) rateLimited = true;
+    if (await metRateLimit(kernel, outcome, started)) rateLimited = true;
     if (accountHeld(outcome)) return exit('held');
   }
   return exit('quota');
