@@ -201,7 +201,7 @@ CREATE TABLE account_secrets (
 ALTER TABLE actions ADD COLUMN due_at TEXT;
 ALTER TABLE actions ADD COLUMN window_end_at TEXT;
 ALTER TABLE actions ADD COLUMN not_before TEXT;
-CREATE INDEX actions_queued_due ON actions(state, platform_account_id, due_at);
+CREATE INDEX actions_queued_due ON actions(platform_account_id, due_at) WHERE state = 'queued';
 CREATE TABLE runner_leases (
   platform_account_id TEXT PRIMARY KEY REFERENCES platform_accounts(platform_account_id),
   owner_id TEXT NOT NULL,
