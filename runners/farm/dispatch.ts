@@ -5,7 +5,7 @@ export interface DispatchInput {
   store: Store;
   /** This host's owner id: the leases it takes are in its name. */
   ownerId: string;
-  governor: ConcurrencyGovernor;
+  governor: Pick<ConcurrencyGovernor, 'max' | 'limit'>;
   /** The runners this host has now, by account. */
   running: ReadonlyMap<string, { platform: Platform }>;
   leaseTtlMs: number;

@@ -3,3 +3,4 @@ export { DEFAULT_PACING, DEFAULT_CAPS, FALLBACK_PACING, defaultBudgets, humanGap
 export { ConcurrencyGovernor, defaultFarmConcurrency, CONTEXT_COST_BYTES, type GovernorOptions } from './concurrency.js';
 export { dispatchOnce, type DispatchInput, type DispatchResult, type DispatchSkip } from './dispatch.js';
 export { RunnerPool, type RunnerPoolOptions } from './pool.js';
+export { startFarm, DEFAULT_JOB_INTERVALS, type Farm, type FarmJob, type FarmJobMessage, type FarmOptions } from './farm.js';

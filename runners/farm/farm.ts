@@ -1,0 +1,121 @@
+import Bree from 'bree';
+import { fileURLToPath } from 'node:url';
+import type { Services } from '../services.js';
+import type { Platform, RunnerLease } from '../../store/index.js';
+import { defaultFarmConcurrency } from './concurrency.js';
+import { DEFAULT_PACING, type PacingTable } from './pacing.js';
+import { RunnerPool, type RunnerPoolOptions } from './pool.js';
+import { createSharedLimits, PLATFORMS, writeLimit } from './jobs/shared-limits.js';
+
+export type FarmJob = 'dispatch' | 'expiry' | 'checkpoint' | 'upkeep';
+
+/** How often each job runs (ms). */
+export const DEFAULT_JOB_INTERVALS: Record<FarmJob, number> = {
+  dispatch: 1_000,
+  expiry: 30_000,
+  checkpoint: 10 * 60_000,
+  upkeep: 60 * 60_000,
+};
+
+export interface FarmOptions {
+  /** @default config.farmConcurrency, else from the machine */
+  concurrency?: number;
+  pacing?: PacingTable | 'off';
+  intervals?: Partial<Record<FarmJob, number>>;
+  /** Jobs to run. @default all */
+  jobs?: FarmJob[];
+  onEvent?: RunnerPoolOptions['onEvent'];
+  /** Each job message, as it arrives (progress lines, tests). */
+  onJob?: (message: FarmJobMessage) => void;
+  /** Test hook, see jobs/run-job.ts. */
+  crashFlag?: string;
+}
+
+export interface FarmJobMessage {
+  job: FarmJob;
+  claimed?: (RunnerLease & { platform: Platform })[];
+  [key: string]: unknown;
+}
+
+export interface Farm {
+  readonly pool: RunnerPool;
+  /** Job crashes seen (each job runs again at its next interval). */
+  readonly jobErrors: { job: string; error: string }[];
+  /** SIGTERM: Bree stops scheduling, runners finish the action under way; true when all ended within `graceMs`. */
+  stop(graceMs?: number): Promise<boolean>;
+}
+
+const JOB_STOP_MS = 5_000;
+const JOB_FILE = fileURLToPath(new URL('./jobs/job-worker.mjs', import.meta.url));
+
+/**
+ * The farm (issue 10): Bree runs the recurring jobs, each in a worker thread with its own
+ * store connection — dispatch claims due accounts' leases for this host, expiry ends overdue
+ * actions, checkpoint anchors the audit chain, upkeep installs default budgets — and this
+ * thread runs one runner per claimed account (RunnerPool). Several farms on one store share
+ * the work: every claim is atomic, nothing needs a leader.
+ */
+export async function startFarm(services: Services, options: FarmOptions = {}): Promise<Farm> {
+  const { config, kernel } = services;
+  const concurrency = options.concurrency ?? config.farmConcurrency ?? defaultFarmConcurrency();
+  const limits = createSharedLimits(concurrency);
+  const pool: RunnerPool = new RunnerPool(kernel, {
+    concurrency, leaseTtlMs: config.farmLeaseTtlMs, pacing: options.pacing ?? DEFAULT_PACING,
+    onEvent: (event) => {
+      if (event.ev === 'rate_limit') writeLimit(limits, event.platform, event.limit);
+      options.onEvent?.(event);
+    },
+  });
+  // Limits come back slowly on their own (the governor's quiet periods): republish them.
+  const refresh = setInterval(() => {
+    const now = Date.now();
+    for (const platform of PLATFORMS) writeLimit(limits, platform, pool.governor.limit(platform, now));
+  }, 1_000);
+  refresh.unref();
+
+  const jobErrors: Farm['jobErrors'] = [];
+  const intervals = { ...DEFAULT_JOB_INTERVALS, ...options.intervals };
+  const names = options.jobs ?? (Object.keys(DEFAULT_JOB_INTERVALS) as FarmJob[]);
+  const farmData = {
+    dataDir: config.dataDir, dbFile: config.dbFile, ownerId: kernel.ownerId, concurrency,
+    leaseTtlMs: config.farmLeaseTtlMs, limits, ...(options.crashFlag ? { crashFlag: options.crashFlag } : {}),
+  };
+  const bree = new Bree({
+    root: false,
+    // Bree's own lines (a job still running when its next interval comes, worker exits) go to debug.
+    logger: {
+      info: () => undefined,
+      warn: (...args: unknown[]) => services.logger.debug({ bree: String(args[0]) }, 'bree'),
+      error: (...args: unknown[]) => services.logger.warn({ bree: String(args[0]) }, 'bree'),
+    },
+    // Each job's thread stays up and runs it every interval; Bree starts it at once and, should
+    // it crash, again at the next restart check.
+    jobs: names.map((name) => ({ name, path: JOB_FILE, interval: Math.max(1_000, intervals[name]), timeout: 0, worker: { workerData: { every: intervals[name], farm: farmData } } })),
+    workerMessageHandler: (data) => {
+      if (typeof data.message !== 'object' || data.message === null) return; // Bree's own 'cancelled'
+      const message = data.message as FarmJobMessage;
+      if (message.job === 'dispatch') for (const lease of message.claimed ?? []) pool.start(lease);
+      options.onJob?.(message);
+    },
+    errorHandler: (error, meta) => {
+      const text = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+      jobErrors.push({ job: meta?.name ?? 'unknown', error: text });
+      services.logger.warn({ job: meta?.name, error: text }, 'farm job failed; it runs again at its next interval');
+    },
+  });
+  await bree.start();
+  return {
+    pool,
+    jobErrors,
+    async stop(graceMs = 60_000) {
+      clearInterval(refresh);
+      // Job threads end their run under way and say 'cancelled'; one that cannot (still booting,
+      // stuck on a lock) is terminated after a few seconds: the store is the only state.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([bree.stop(), new Promise((resolve) => { timer = setTimeout(resolve, JOB_STOP_MS); })]);
+      clearTimeout(timer);
+      await Promise.all([...bree.workers.values()].map((w) => w.terminate()));
+      return pool.stop(graceMs);
+    },
+  };
+}

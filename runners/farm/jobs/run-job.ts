@@ -1,0 +1,101 @@
+// One of the farm's Bree jobs, in its own worker thread with its own connection to the store.
+// The thread stays up and runs the job every `every` ms (booting a thread per run would cost
+// more than most runs); when it crashes, Bree starts it again at the job's next interval. The
+// store is the only state, so a crash loses nothing. Results go to the farm's thread as messages.
+import { parentPort, workerData } from 'node:worker_threads';
+import { z } from 'zod';
+import { resolveConfig } from '../../../config/index.js';
+import { expireOverdue, loadOrCreateAuditKey, makeCheckpoint } from '../../../safety/index.js';
+import { createServices } from '../../services.js';
+import { dispatchOnce } from '../dispatch.js';
+import { defaultBudgets } from '../pacing.js';
+import { readLimit } from './shared-limits.js';
+import type { Platform } from '../../../store/index.js';
+
+const JobData = z.object({
+  job: z.object({ name: z.enum(['dispatch', 'expiry', 'checkpoint', 'upkeep']) }),
+  /** Period of the job's runs inside its thread. */
+  every: z.number().int().min(10),
+  farm: z.object({
+    dataDir: z.string().min(1),
+    dbFile: z.string().min(1),
+    ownerId: z.string().min(1),
+    concurrency: z.number().int().min(1),
+    leaseTtlMs: z.number().int().min(1000),
+    limits: z.instanceof(SharedArrayBuffer),
+    /** Test hook: this run throws before doing anything when the file named exists (then is removed). */
+    crashFlag: z.string().optional(),
+  }),
+});
+
+const { job, every, farm } = JobData.parse(workerData);
+const post = (message: Record<string, unknown>) => parentPort!.postMessage({ job: job.name, ...message });
+
+if (farm.crashFlag) {
+  const { existsSync, rmSync } = await import('node:fs');
+  if (existsSync(farm.crashFlag)) {
+    rmSync(farm.crashFlag);
+    throw new Error(`job ${job.name}: crash requested by ${farm.crashFlag}`);
+  }
+}
+
+const services = createServices(resolveConfig({ dataDir: farm.dataDir, dbFile: farm.dbFile, logLevel: 'silent' }, {}));
+const { store, kernel } = services;
+
+async function runOnce(): Promise<void> {
+  switch (job.name) {
+    case 'dispatch': {
+      // This host's runners are the accounts whose lease it holds now.
+      const now = new Date();
+      const running = new Map<string, { platform: Platform }>();
+      for (const lease of await store.leases.active(now)) {
+        if (lease.owner_id !== farm.ownerId) continue;
+        const account = await store.accounts.get(lease.platform_account_id);
+        if (account) running.set(lease.platform_account_id, { platform: account.platform });
+      }
+      const governor = { max: farm.concurrency, limit: (platform: Platform) => readLimit(farm.limits, platform) };
+      const result = await dispatchOnce({ store, ownerId: farm.ownerId, governor, running, leaseTtlMs: farm.leaseTtlMs, now });
+      post({ claimed: result.claimed, skipped: result.skipped });
+      return;
+    }
+    case 'expiry': {
+      post({ expired: (await expireOverdue(kernel)).expired });
+      return;
+    }
+    case 'checkpoint': {
+      const checkpoint = await makeCheckpoint(store, { dataDir: farm.dataDir, key: loadOrCreateAuditKey(farm.dataDir) });
+      post({ checkpoint: { seq: checkpoint.seq, time: checkpoint.time } });
+      return;
+    }
+    case 'upkeep': {
+      // Accounts without budgets of their own get the platform's default caps (§8.1).
+      const installed: string[] = [];
+      for (const account of await store.accounts.list()) {
+        if ((await store.budgets.list(account.platform_account_id)).length > 0) continue;
+        for (const budget of defaultBudgets(account.platform_account_id, account.platform)) await store.budgets.set(budget);
+        installed.push(account.platform_account_id);
+      }
+      post({ budgets_installed: installed });
+      return;
+    }
+  }
+}
+
+// Bree's stop asks with 'cancel': the run under way ends, then the thread says 'cancelled'.
+let cancelled = false;
+let wake: (() => void) | undefined;
+parentPort!.on('message', (message) => {
+  if (message !== 'cancel') return;
+  cancelled = true;
+  wake?.();
+});
+while (!cancelled) {
+  const started = Date.now();
+  await runOnce();
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, Math.max(10, every - (Date.now() - started)));
+    wake = () => { clearTimeout(timer); resolve(); };
+  });
+}
+await services.close();
+parentPort!.postMessage('cancelled');

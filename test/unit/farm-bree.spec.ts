@@ -1,0 +1,75 @@
+import { test, expect } from '@playwright/test';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startFarm, type FarmJobMessage } from '../../runners/index.js';
+import { createHarness } from '../helpers/kernel.js';
+import { FakePlatform } from '../helpers/fake-platform.js';
+
+const FAST = { dispatch: 200, expiry: 300, checkpoint: 500, upkeep: 500 };
+
+test.describe('the farm: Bree jobs in worker threads, runners in the farm thread (issue 10)', () => {
+  test('should run due work on its own and a post scheduled 2 s ahead within its window, never before', async () => {
+    const platform = new FakePlatform();
+    const h = await createHarness({ performer: platform, realSleep: true });
+    const farm = await startFarm(h.services, { concurrency: 2, pacing: 'off', intervals: FAST, jobs: ['dispatch'] });
+    try {
+      const now = Date.now();
+      const asap = await h.submit({ payload: { caption: 'right away' } });
+      const due = new Date(now + 2000).toISOString();
+      const scheduled = await h.submit({ payload: { caption: 'in two seconds' }, due_at: due, window_end_at: new Date(now + 30_000).toISOString() });
+      await expect.poll(async () => (await h.services.store.actions.get(asap.action_id))!.state, { timeout: 15_000 }).toBe('postcheck_complete');
+      expect(platform.effectsFor(h.account.platform_account_id).map((e) => e.action_id)).toEqual([asap.action_id]);
+      await expect.poll(async () => (await h.services.store.actions.get(scheduled.action_id))!.state, { timeout: 15_000 }).toBe('postcheck_complete');
+      const effect = platform.effectsFor(h.account.platform_account_id).find((e) => e.action_id === scheduled.action_id)!;
+      expect(effect.at).toBeGreaterThanOrEqual(Date.parse(due));
+      expect(effect.at).toBeLessThan(Date.parse(due) + 28_000);
+    } finally {
+      expect(await farm.stop(10_000)).toBe(true);
+      await h.close();
+    }
+  });
+
+  test('should survive a job that crashes: Bree runs it again at its next interval and nothing is lost', async () => {
+    const platform = new FakePlatform();
+    const h = await createHarness({ performer: platform, realSleep: true });
+    const flag = join(h.dir, 'crash-once');
+    writeFileSync(flag, '');
+    const messages: FarmJobMessage[] = [];
+    const farm = await startFarm(h.services, { concurrency: 2, pacing: 'off', intervals: FAST, jobs: ['dispatch'], crashFlag: flag, onJob: (m) => void messages.push(m) });
+    try {
+      const a = await h.submit();
+      await expect.poll(async () => (await h.services.store.actions.get(a.action_id))!.state, { timeout: 15_000 }).toBe('postcheck_complete');
+      expect(existsSync(flag)).toBe(false);
+      // The crash is reported (the thread's error, then its exit), and only for that job.
+      expect(farm.jobErrors.length).toBeGreaterThan(0);
+      expect(farm.jobErrors.every((e) => e.job === 'dispatch')).toBe(true);
+      expect(farm.jobErrors[0]!.error).toContain('crash requested');
+      expect(messages.some((m) => m.job === 'dispatch' && (m.claimed ?? []).length === 1)).toBe(true);
+      expect(platform.effectsFor(h.account.platform_account_id)).toHaveLength(1);
+    } finally {
+      expect(await farm.stop(10_000)).toBe(true);
+      await h.close();
+    }
+  });
+
+  test('should expire overdue work of an account that cannot run, anchor the audit chain and install default budgets', async () => {
+    const platform = new FakePlatform();
+    const h = await createHarness({ performer: platform, realSleep: true });
+    const { store } = h.services;
+    const now = Date.now();
+    const missed = await h.submit({ due_at: new Date(now - 60_000).toISOString(), window_end_at: new Date(now - 1000).toISOString() });
+    await store.accounts.setState(h.account.platform_account_id, 'needs_human', 'checkpoint');
+    const farm = await startFarm(h.services, { concurrency: 2, pacing: 'off', intervals: FAST, jobs: ['dispatch', 'expiry', 'checkpoint', 'upkeep'] });
+    try {
+      await expect.poll(async () => (await store.actions.get(missed.action_id))!.state, { timeout: 15_000 }).toBe('blocked');
+      expect((await store.actions.get(missed.action_id))!.result.error_code).toBe('window_missed');
+      await expect.poll(async () => (await store.audit.latestCheckpoint())?.seq ?? 0, { timeout: 15_000 }).toBeGreaterThan(0);
+      await expect.poll(async () => (await store.budgets.list(h.account.platform_account_id)).map((b) => b.action_type).sort(), { timeout: 15_000 })
+        .toEqual(['comment_reply', 'delete', 'dm_send', 'follow', 'like', 'publish']);
+      expect(platform.calls.identity).toBe(0);
+    } finally {
+      expect(await farm.stop(10_000)).toBe(true);
+      await h.close();
+    }
+  });
+});
