@@ -3,7 +3,7 @@ import { absenceProof, absenceRuleFor, lookOf, nextLook } from './absence.js';
 import { bounded, type EpisodeContext } from './context.js';
 import type { KernelDeps } from './deps.js';
 import { degradeAccount } from './degrade.js';
-import { AuthExpiredError, errorCode, IdentityMismatchError, WrongAccountEffectError } from './errors.js';
+import { AuthExpiredError, errorCode, IdentityMismatchError, TransientError, WrongAccountEffectError } from './errors.js';
 import type { Logger } from './log.js';
 import type { AttemptReceipt, Performer, Verification } from './performer.js';
 import { backoffDelay, sleep as defaultSleep } from './retry.js';
@@ -19,6 +19,9 @@ export type Settled =
  * or none (reconnect_required), so a look would read someone else's platform or nothing. The
  * looks resume, where they left off, once the account is active or read-only again.
  */
+/** How many times one call waits out a platform's short hold on the looks before leaving them to the sweep. */
+const MAX_HELD_WAITS = 3;
+
 export const LOOKS_PAUSED: ReadonlySet<string> = new Set(['needs_human', 'reconnect_required']);
 
 export interface SettleOptions {
@@ -59,6 +62,7 @@ export async function settle(k: KernelDeps, o: SettleOptions): Promise<Settled> 
   const endedAt = o.endedAt ?? o.tracker.action.attempt_ended_at;
   // The end of the attempt reaches the store with the first audited look (none on the fast path).
   const ended = () => (o.tracker.action.attempt_ended_at !== endedAt ? { attempt_ended_at: endedAt } : {});
+  let held = 0;
   for (let i = 0; i < o.maxLooks; i += 1) {
     const tries = o.tracker.action.verify_tries;
     const plan = nextLook(rule, o.tracker.action.absence, endedAt, now(), o.maxLooks - i,
@@ -93,6 +97,22 @@ export async function settle(k: KernelDeps, o: SettleOptions): Promise<Settled> 
           await o.tracker.note(`${o.label} ${n}: not taken as this account (${error.code}); the account is ${state}, looks paused until it is back`, { patch: ended(), tool: o.tool });
           return { outcome: 'unknown', why: `${why}; looks paused (${error.code})`, paused: true };
         }
+      }
+      if (error instanceof TransientError && !error.sent && error.retryAfterMs !== undefined) {
+        // The lane held the look back (the platform's rate limit on this account has not reset):
+        // nothing was asked, so it is not a try. The looks resume after the reset (the sweep).
+        const wait = error.retryAfterMs;
+        const until = new Date(now().getTime() + wait).toISOString();
+        await o.tracker.note(`${o.label} ${n}: not taken, requests held until ${until} (the platform's rate limit); not a try`, { patch: ended(), tool: o.tool });
+        // A short hold is waited out here (a few times at most); a long one is left to the sweep.
+        const fits = o.until === undefined ? wait <= s.verifyCapMs : now().getTime() + wait <= o.until;
+        if (fits && held < MAX_HELD_WAITS) {
+          held += 1;
+          i -= 1;
+          await sleep(wait);
+          continue;
+        }
+        return { outcome: 'unknown', why: `${why}; looks held until ${until}`, paused: true };
       }
       failure = errorCode(error);
       v = { outcome: 'inconclusive', level: o.receipt ? 1 : 0 };

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { AuthExpiredError, IdentityMismatchError, runAction, succeeded, sweepUnknown, WrongAccountEffectError } from '../../safety/index.js';
+import { AuthExpiredError, IdentityMismatchError, runAction, succeeded, sweepUnknown, TransientError, WrongAccountEffectError } from '../../safety/index.js';
 import { createHarness } from '../helpers/kernel.js';
 import { FakePlatform } from '../helpers/fake-platform.js';
 
@@ -99,6 +99,71 @@ test.describe('an effect found made as another account (issue 8)', () => {
       expect(platform.calls.verify).toBe(looks);
       expect(platform.calls.attempt).toBe(1);
       expect(succeeded(after)).toBe(false);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+// Chaos seed 11, both lanes, 100 actions: an API-lane delete's first look met a rate limit; every
+// later look was held back by the lane until Meta's regain time (nothing sent), yet each counted
+// as a try, and the action was escalated within 13 s with its effect live and unseen.
+test.describe('looks held back by a platform\'s rate limit (issue 9, §8.3)', () => {
+  test('should not spend tries on looks the lane held back, leave a long hold to the sweep, and settle once the reset has passed', async () => {
+    const platform = new FakePlatform({ attempts: ['applied_then_error'] });
+    const real = platform.verify.bind(platform);
+    let heldUntil = 0;
+    let now = () => Date.now();
+    platform.verify = async (ctx, receipt, look) => {
+      if (now() < heldUntil) throw new TransientError('GET media: not sent, held by Graph 4 (app-wide request limit)', false, heldUntil - now());
+      return real(ctx, receipt, look);
+    };
+    const h = await createHarness({ performer: platform, config: { verifyMaxTries: 3, verifyBaseMs: 1000, verifyCapMs: 4000 } });
+    now = () => h.clock.now().getTime();
+    // Longer than the action's deadline (120 s): the inline looks cannot wait it out.
+    heldUntil = now() + 600_000;
+    try {
+      const action = await h.submit();
+      const outcome = await runAction(h.services.kernel, action.action_id);
+      expect(outcome.status).toBe('unknown');
+      expect((await h.services.store.actions.get(action.action_id))!.verify_tries).toBe(0);
+      // Sweeps while the hold lasts: no try spent, no escalation.
+      for (let i = 0; i < 8; i += 1) {
+        h.clock.advance(10_000);
+        await sweepUnknown(h.services.kernel);
+      }
+      const held = (await h.services.store.actions.get(action.action_id))!;
+      expect(held).toMatchObject({ state: 'unknown', verify_tries: 0, escalated_at: null });
+      const trail = (await h.services.store.audit.forAction(action.action_id)).map((r) => r.event.reason ?? '');
+      expect(trail.some((r) => /not taken, requests held until .*; not a try/.test(r))).toBe(true);
+      // The reset passes: the next look sees the effect.
+      h.clock.advance(600_000);
+      await sweepUnknown(h.services.kernel);
+      const settled = (await h.services.store.actions.get(action.action_id))!;
+      expect(settled.state).toBe('postcheck_complete');
+      expect(succeeded(settled)).toBe(true);
+      expect(platform.calls.attempt).toBe(1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should wait out a short hold inside the look loop without counting it', async () => {
+    const platform = new FakePlatform({ attempts: ['applied_then_error'] });
+    const real = platform.verify.bind(platform);
+    let heldUntil = 0;
+    let now = () => Date.now();
+    platform.verify = async (ctx, receipt, look) => {
+      if (now() < heldUntil) throw new TransientError('x GET tweets: rate limited', false, heldUntil - now(), 429);
+      return real(ctx, receipt, look);
+    };
+    const h = await createHarness({ performer: platform });
+    now = () => h.clock.now().getTime();
+    heldUntil = now() + 1500;
+    try {
+      const outcome = await runAction(h.services.kernel, (await h.submit()).action_id);
+      expect(outcome.status).toBe('confirmed_success');
+      expect(h.sleeps).toContain(1500);
     } finally {
       await h.close();
     }
