@@ -109,19 +109,24 @@ test.describe('an effect found made as another account (issue 8)', () => {
 // later look was held back by the lane until Meta's regain time (nothing sent), yet each counted
 // as a try, and the action was escalated within 13 s with its effect live and unseen.
 test.describe('looks held back by a platform\'s rate limit (issue 9, §8.3)', () => {
-  test('should not spend tries on looks the lane held back, leave a long hold to the sweep, and settle once the reset has passed', async () => {
+  /** A platform whose effect lands with an ambiguous error, and whose looks the lane holds back for `holdMs` from the start. */
+  async function heldLooks(holdMs: number, error: (ms: number) => TransientError, config = {}) {
     const platform = new FakePlatform({ attempts: ['applied_then_error'] });
     const real = platform.verify.bind(platform);
-    let heldUntil = 0;
-    let now = () => Date.now();
+    const h = await createHarness({ performer: platform, config });
+    const now = () => h.clock.now().getTime();
+    const heldUntil = now() + holdMs;
     platform.verify = async (ctx, receipt, look) => {
-      if (now() < heldUntil) throw new TransientError('GET media: not sent, held by Graph 4 (app-wide request limit)', false, heldUntil - now());
+      if (now() < heldUntil) throw error(heldUntil - now());
       return real(ctx, receipt, look);
     };
-    const h = await createHarness({ performer: platform, config: { verifyMaxTries: 3, verifyBaseMs: 1000, verifyCapMs: 4000 } });
-    now = () => h.clock.now().getTime();
+    return { platform, h };
+  }
+
+  test('should not spend tries on looks the lane held back, leave a long hold to the sweep, and settle once the reset has passed', async () => {
     // Longer than the action's deadline (120 s): the inline looks cannot wait it out.
-    heldUntil = now() + 600_000;
+    const { platform, h } = await heldLooks(600_000, (ms) => new TransientError('GET media: not sent, held by Graph 4 (app-wide request limit)', false, ms),
+      { verifyMaxTries: 3, verifyBaseMs: 1000, verifyCapMs: 4000 });
     try {
       const action = await h.submit();
       const outcome = await runAction(h.services.kernel, action.action_id);
@@ -149,17 +154,7 @@ test.describe('looks held back by a platform\'s rate limit (issue 9, §8.3)', ()
   });
 
   test('should wait out a short hold inside the look loop without counting it', async () => {
-    const platform = new FakePlatform({ attempts: ['applied_then_error'] });
-    const real = platform.verify.bind(platform);
-    let heldUntil = 0;
-    let now = () => Date.now();
-    platform.verify = async (ctx, receipt, look) => {
-      if (now() < heldUntil) throw new TransientError('x GET tweets: rate limited', false, heldUntil - now(), 429);
-      return real(ctx, receipt, look);
-    };
-    const h = await createHarness({ performer: platform });
-    now = () => h.clock.now().getTime();
-    heldUntil = now() + 1500;
+    const { h } = await heldLooks(1500, (ms) => new TransientError('x GET tweets: rate limited', false, ms, 429));
     try {
       const outcome = await runAction(h.services.kernel, (await h.submit()).action_id);
       expect(outcome.status).toBe('confirmed_success');
