@@ -10,7 +10,7 @@ export { createXApiPerformer, type XApiOptions } from './api/index.js';
 export { createHybridPerformer, DEFAULT_HYBRID_ROUTE, type HybridOptions } from './hybrid.js';
 export { registerApiLanes, type ApiLanes, type ApiLanesOptions } from './api-lanes.js';
 export {
-  runAccount, DEFAULT_PACING, DEFAULT_CAPS, defaultBudgets, humanGap, pacingFor, ConcurrencyGovernor, defaultFarmConcurrency, dispatchOnce, RunnerPool,
+  runAccount, accountGap, DEFAULT_PACING, DEFAULT_CAPS, defaultBudgets, humanGap, pacingFor, ConcurrencyGovernor, defaultFarmConcurrency, dispatchOnce, RunnerPool,
   startFarm, DEFAULT_JOB_INTERVALS, type Farm, type FarmJob, type FarmJobMessage, type FarmOptions,
   type AccountRunnerOptions, type RunnerEvent, type RunnerExit, type RunnerReport, type PacingProfile, type PacingTable, type DispatchResult, type DispatchSkip, type RunnerPoolOptions,
 } from './farm/index.js';

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { runAction, sleep as realSleep, type KernelDeps, type RunOutcome } from '../../safety/index.js';
-import { DEFAULT_PACING, humanGap, pacingFor, type PacingTable } from './pacing.js';
+import { DEFAULT_PACING, humanGap, pacingFor, type PacingProfile, type PacingTable } from './pacing.js';
 
 /** Why a runner stopped. */
 export type RunnerExit = 'idle' | 'lease_lost' | 'stopping' | 'held' | 'quota';
@@ -55,7 +56,6 @@ export async function runAccount(kernel: KernelDeps, options: AccountRunnerOptio
   const { store } = kernel;
   const now = kernel.now ?? (() => new Date());
   const sleep = kernel.sleep ?? realSleep;
-  const random = kernel.random ?? Math.random;
   const { accountId, lease, leaseTtlMs } = options;
   const maxActions = options.maxActions ?? 20;
   const maxWaitMs = options.maxWaitMs ?? 60_000;
@@ -88,8 +88,11 @@ export async function runAccount(kernel: KernelDeps, options: AccountRunnerOptio
     const [next] = await store.actions.dueFor(accountId, now(), 1);
     if (!next) return exit('idle');
     if (pacing) {
-      const gap = humanGap(pacingFor(pacing, next.platform, next.action_type), random);
       const last = await lastSideEffect(kernel, accountId, now());
+      // The gap is drawn from the account and its last side effect, so every runner (this one
+      // after a restart, another host's) waits the same gap: redrawing at each dispatch would
+      // pace to the shortest of many draws.
+      const gap = last === undefined ? 0 : accountGap(pacingFor(pacing, next.platform, next.action_type), accountId, last);
       const ms = last === undefined ? 0 : last + gap - now().getTime();
       if (ms > maxWaitMs) return exit('idle');
       if (ms > 0) {
@@ -106,6 +109,17 @@ export async function runAccount(kernel: KernelDeps, options: AccountRunnerOptio
     if (accountHeld(outcome)) return exit('held');
   }
   return exit('quota');
+}
+
+/** The account's gap after its side effect at `lastAt` (ms): random-looking, but the same for every runner that asks. */
+export function accountGap(profile: PacingProfile, accountId: string, lastAt: number): number {
+  return humanGap(profile, seededRandom(`${accountId}|${lastAt}`));
+}
+
+/** A random source drawn from `seed` (sha256 of seed and a counter): the same seed, the same draws. */
+function seededRandom(seed: string): () => number {
+  let i = 0;
+  return () => createHash('sha256').update(`${seed}|${i++}`).digest().readUInt32BE(0) / 2 ** 32;
 }
 
 /** When the account's last side effect was reserved (its budget use), if within the day. */

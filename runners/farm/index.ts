@@ -1,4 +1,4 @@
-export { runAccount, type AccountRunnerOptions, type RunnerEvent, type RunnerExit, type RunnerReport } from './account-runner.js';
+export { runAccount, accountGap, type AccountRunnerOptions, type RunnerEvent, type RunnerExit, type RunnerReport } from './account-runner.js';
 export { DEFAULT_PACING, DEFAULT_CAPS, FALLBACK_PACING, defaultBudgets, humanGap, pacingFor, type PacingProfile, type PacingTable } from './pacing.js';
 export { ConcurrencyGovernor, defaultFarmConcurrency, CONTEXT_COST_BYTES, type GovernorOptions } from './concurrency.js';
 export { dispatchOnce, type DispatchInput, type DispatchResult, type DispatchSkip } from './dispatch.js';

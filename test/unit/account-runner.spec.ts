@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { runAccount, DEFAULT_PACING, humanGap, pacingFor, type RunnerEvent } from '../../runners/index.js';
+import { runAccount, accountGap, DEFAULT_PACING, humanGap, pacingFor, type RunnerEvent } from '../../runners/index.js';
 import { createHarness } from '../helpers/kernel.js';
 import { FakePlatform } from '../helpers/fake-platform.js';
 
@@ -131,5 +131,39 @@ test.describe('human-like gaps (§8.2)', () => {
     expect(below).toBeLessThan(0.6);
     // An unknown action type falls back to the platform's default.
     expect(pacingFor(DEFAULT_PACING, 'instagram', 'edit')).toBe(DEFAULT_PACING.instagram['*']);
+  });
+});
+
+test.describe('the gap is the account\'s, not the runner\'s', () => {
+  test('should land the next side effect one drawn gap after the last, however many runners come for the account meanwhile (redrawing would pace to the shortest draw)', async () => {
+    const platform = new FakePlatform();
+    const h = await createHarness({ performer: platform });
+    try {
+      const { store } = h.services;
+      const acc = h.account.platform_account_id;
+      const profile = { minGapMs: 120_000, maxGapMs: 900_000, breakChance: 0.1, breakMs: [1_000_000, 2_000_000] as const };
+      const pacing = { ...DEFAULT_PACING, instagram: { publish: profile } };
+      await h.submit({ payload: { caption: 'one' } });
+      await h.submit({ payload: { caption: 'two' } });
+      const runOnce = async () => {
+        const lease = (await store.leases.acquire(acc, h.services.kernel.ownerId, TTL, h.clock.now()))!;
+        return runAccount(h.services.kernel, { accountId: acc, lease, leaseTtlMs: TTL, pacing, maxWaitMs: 60_000 });
+      };
+      expect(await runOnce()).toMatchObject({ ran: 1, exit: 'idle' });
+      const slot = async (i: number) => Date.parse((await store.budgets.uses(acc, new Date(0), new Date(h.clock.now().getTime() + 1)))[i]!.at);
+      const first = await slot(0);
+      const gap = accountGap(profile, acc, first);
+      expect(accountGap(profile, acc, first)).toBe(gap);
+      expect(accountGap(profile, 'another-account', first)).not.toBe(gap);
+      // A runner every 10 s, as dispatch would start them, until the second side effect lands.
+      for (let i = 0; i < 400 && platform.effectsFor(acc).length < 2; i += 1) {
+        h.clock.advance(10_000);
+        await runOnce();
+      }
+      expect(platform.effectsFor(acc)).toHaveLength(2);
+      expect(await slot(1) - first).toBe(gap);
+    } finally {
+      await h.close();
+    }
   });
 });
