@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sandboxReadyLine, startSandbox, SandboxOptionsError } from '../../sandbox/index.js';
-import { test, expect, call, IG, X, AdminClient, spawnReady } from './fixtures.js';
+import { test, expect, call, IG, X, AdminClient, spawnReady, stopChild } from './fixtures.js';
 
 test.describe('sandbox admin API', () => {
   test('should answer 401 on every admin route without the admin bearer token', async ({ admin }) => {
@@ -135,7 +135,7 @@ test.describe('sandbox admin API', () => {
       expect(state.status).toBe(200);
       expect(Object.keys(ready.platforms)).toEqual(['instagram', 'x']);
     } finally {
-      child.kill('SIGTERM');
+      await stopChild(child);
     }
   });
 });

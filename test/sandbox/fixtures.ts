@@ -117,6 +117,16 @@ export async function spawnReady<T = Record<string, unknown>>(args: string[], en
   }
 }
 
+/** SIGTERM, then wait until the child has exited (it may still be writing its data dir), SIGKILL after `graceMs`. */
+export async function stopChild(child: ChildProcessByStdio<null, Readable, Readable>, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
 export async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

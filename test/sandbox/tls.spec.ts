@@ -6,7 +6,7 @@ import { HttpClient, loadExtraCa } from '../../connectors/index.js';
 import { TransientError } from '../../safety/index.js';
 import { startSandbox, SEED_ACCOUNTS } from '../../sandbox/index.js';
 import { Secret } from '../../store/index.js';
-import { spawnReady } from './fixtures.js';
+import { spawnReady, stopChild } from './fixtures.js';
 
 const xToken = () => new Secret(SEED_ACCOUNTS.find((a) => a.platform === 'x')!.token);
 const igAccount = () => SEED_ACCOUNTS.find((a) => a.platform === 'instagram')!;
@@ -17,7 +17,7 @@ test.describe('sandbox over HTTPS (--tls)', () => {
     dir = await mkdtemp(join(tmpdir(), 'raize-tls-'));
   });
   test.afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5 });
   });
 
   test('should serve the platform APIs over HTTPS that a connector trusts only through the extra CA', async () => {
@@ -76,7 +76,7 @@ test.describe('sandbox over HTTPS (--tls)', () => {
       expect((await client.request({ method: 'GET', path: '/2/users/me', token: xToken(), mutating: false })).status).toBe(200);
       await client.close();
     } finally {
-      child.kill('SIGTERM');
+      await stopChild(child);
     }
   });
 });
