@@ -43,33 +43,42 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
     @attempt_count, @verify_tries, @owner_id, @lease_expires_at, @fence, @attempt_ended_at, @absence_json,
     @result_json, @escalated_at, @depends_on, @due_at, @window_end_at, @not_before, @created_at, @updated_at)`);
   // Due: queued, its time come (schedule and deferral). Times are stored as UTC ISO strings, which sort as times.
-  const DUE = `state = 'queued' AND COALESCE(due_at, '') <= @now AND COALESCE(not_before, '') <= @now`;
+  // The expression is the one `actions_due` is built on, so the index serves the range; named
+  // outright because without statistics the planner prefers `actions_state` (every queued row).
+  const DUE = `state = 'queued' AND max(COALESCE(due_at, ''), COALESCE(not_before, '')) <= @now`;
   const dueAccounts = db.prepare<{ now: string; limit: number }, { platform_account_id: string; platform: string; next: string }>(
-    `SELECT platform_account_id, platform, MIN(COALESCE(due_at, created_at)) AS next FROM actions WHERE ${DUE}
+    `SELECT platform_account_id, platform, MIN(COALESCE(due_at, created_at)) AS next FROM actions INDEXED BY actions_due WHERE ${DUE}
      GROUP BY platform_account_id, platform ORDER BY next, platform_account_id LIMIT @limit`);
   const dueFor = db.prepare<{ now: string; account: string; limit: number }, ActionRow>(
-    `SELECT * FROM actions WHERE platform_account_id = @account AND ${DUE} ORDER BY COALESCE(due_at, created_at), created_at, action_id LIMIT @limit`);
+    `SELECT * FROM actions INDEXED BY actions_due WHERE platform_account_id = @account AND ${DUE} ORDER BY COALESCE(due_at, created_at), created_at, action_id LIMIT @limit`);
   const get = db.prepare<[string], ActionRow>('SELECT * FROM actions WHERE action_id = ?');
   const insertEpisode = db.prepare('INSERT OR IGNORE INTO episodes (episode_id, client_id, platform_account_id, kind, created_at) VALUES (@episode_id, @client_id, @platform_account_id, @kind, @created_at)');
   const stateOf = db.prepare<[string], { state: string; fence: number }>('SELECT state, fence FROM actions WHERE action_id = ?');
   const stateRow = (actionId: string) => get.get(actionId)!;
   const ledgerMirror = db.prepare('UPDATE idempotency_ledger SET status = ?, result_json = ?, updated_at = ? WHERE key = ? AND action_id = ?');
-  const gateRow = db.prepare<[string], { state: string; owner_id: string | null; fence: number; client_id: string; platform_account_id: string; account_state: string; account_reason: string | null }>(
-    `SELECT a.state, a.owner_id, a.fence, a.client_id, a.platform_account_id, p.state AS account_state, p.state_reason AS account_reason
-     FROM actions a JOIN platform_accounts p ON p.platform_account_id = a.platform_account_id WHERE a.action_id = ?`);
-  const killRow = db.prepare<[string, string], { scope: string; scope_id: string; engaged: number; reason: string | null; set_by: string; set_at: string }>(
-    `SELECT * FROM kill_switches WHERE engaged = 1 AND ((scope = 'global') OR (scope = 'client' AND scope_id = ?) OR (scope = 'account' AND scope_id = ?))
-     ORDER BY CASE scope WHEN 'global' THEN 0 WHEN 'client' THEN 1 ELSE 2 END LIMIT 1`);
-  // Two indexed reads; no transaction around them (a BEGIN/COMMIT pair per check costs more than
-  // it buys: each read is atomic, and every write is a compare-and-set on state and fence anyway).
+  // One read for checks 2 and 3: the action's ownership, its account's state and the most
+  // specific engaged kill switch (global sorts first), so nothing can change between them.
+  const gateRow = db.prepare<[string], {
+    state: string; owner_id: string | null; fence: number; client_id: string; platform_account_id: string; account_state: string; account_reason: string | null;
+    kill_scope: string | null; kill_scope_id: string | null; kill_reason: string | null; kill_set_by: string | null; kill_set_at: string | null;
+  }>(
+    `SELECT a.state, a.owner_id, a.fence, a.client_id, a.platform_account_id, p.state AS account_state, p.state_reason AS account_reason,
+       k.scope AS kill_scope, k.scope_id AS kill_scope_id, k.reason AS kill_reason, k.set_by AS kill_set_by, k.set_at AS kill_set_at
+     FROM actions a JOIN platform_accounts p ON p.platform_account_id = a.platform_account_id
+     LEFT JOIN kill_switches k ON k.rowid = (SELECT rowid FROM kill_switches WHERE engaged = 1 AND ((scope = 'global')
+       OR (scope = 'client' AND scope_id = a.client_id) OR (scope = 'account' AND scope_id = a.platform_account_id))
+       ORDER BY CASE scope WHEN 'global' THEN 0 WHEN 'client' THEN 1 ELSE 2 END LIMIT 1)
+     WHERE a.action_id = ?`);
   const readGate = (actionId: string): ActionGate | null => {
     const row = gateRow.get(actionId);
     if (!row) return null;
-    const kill = killRow.get(row.client_id, row.platform_account_id);
+    const kill: KillSwitch | null = row.kill_scope === null ? null : {
+      scope: row.kill_scope as KillSwitch['scope'], scope_id: row.kill_scope_id!, engaged: true, reason: row.kill_reason,
+      set_by: row.kill_set_by!, set_at: row.kill_set_at!,
+    };
     return {
       state: row.state as ActionState, owner_id: row.owner_id, fence: row.fence, platform_account_id: row.platform_account_id,
-      account_state: row.account_state as AccountState, account_reason: row.account_reason,
-      kill: kill ? { ...kill, engaged: true } as KillSwitch : null,
+      account_state: row.account_state as AccountState, account_reason: row.account_reason, kill,
     };
   };
   const addApproval = db.prepare('INSERT OR IGNORE INTO approvals (action_id, approver, approved_at) VALUES (?, ?, ?)');
@@ -161,10 +170,22 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
       return writer.write(() => {
         let action: Action | undefined;
         const audit: AuditRecord[] = [];
-        for (const w of writes) {
-          action = applyPatch(w.action_id, w.from, w.to, w.patch ?? {}, w.event.timestamp, w.base, w.fence);
-          mirror(w.ledger, w.action_id, w.event.timestamp);
-          audit.push(append(w.event));
+        for (let i = 0; i < writes.length;) {
+          // Consecutive moves of one action are one UPDATE to the last state (nobody sees the
+          // states between inside the transaction); each move keeps its own audit event.
+          const first = writes[i]!;
+          let j = i;
+          let patch: ActionPatch = { ...first.patch };
+          while (j + 1 < writes.length && writes[j + 1]!.action_id === first.action_id && writes[j + 1]!.from === writes[j]!.to && writes[j + 1]!.fence === first.fence) {
+            j += 1;
+            patch = { ...patch, ...writes[j]!.patch };
+          }
+          action = applyPatch(first.action_id, first.from, writes[j]!.to, patch, writes[j]!.event.timestamp, first.base, first.fence);
+          for (const w of writes.slice(i, j + 1)) {
+            mirror(w.ledger, w.action_id, w.event.timestamp);
+            audit.push(append(w.event));
+          }
+          i = j + 1;
         }
         if (!action) throw new Error('transitionMany needs at least one write');
         return { action, audit };

@@ -212,4 +212,15 @@ CREATE TABLE runner_leases (
 );
 `,
   },
+  {
+    version: 7,
+    name: 'due queue ordered by the time an action is due, not by account',
+    // Keyed by account, the queue index had a leaf per account: every action leaving `queued`
+    // rewrote one page per busy account. Keyed by the due time, the actions due now sit
+    // together at the front, and dispatch reads only those instead of every queued row.
+    sql: `
+DROP INDEX actions_queued_due;
+CREATE INDEX actions_due ON actions(max(COALESCE(due_at, ''), COALESCE(not_before, '')), created_at, platform_account_id, platform, due_at) WHERE state = 'queued';
+`,
+  },
 ];
