@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { buildAuditEvent, evaluatePolicy, runAction, approveAction, ValidationError } from '../../safety/index.js';
+import { buildAuditEvent, evaluatePolicy, runAction, approveAction, cancelAction, rescheduleAction, ValidationError } from '../../safety/index.js';
 import { Policy } from '../../store/index.js';
 import { createHarness } from '../helpers/kernel.js';
 import { FakePlatform } from '../helpers/fake-platform.js';
@@ -106,6 +106,78 @@ test.describe('scheduled actions through the kernel (GP1)', () => {
       await expect(h.submit({ due_at: 'tomorrow at ten' })).rejects.toThrow(/due_at/);
       const a = await h.submit({ due_at: '2030-01-01T11:00:00+01:00' });
       expect(a.due_at).toBe('2030-01-01T10:00:00.000Z');
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+test.describe('editing and cancelling a scheduled action before it runs (GP1)', () => {
+  test('should move a scheduled action\'s due time, audited with the old and new times, and run it at the new time only', async () => {
+    const platform = new FakePlatform();
+    const h = await createHarness({ performer: platform });
+    try {
+      const t = h.clock.now().getTime();
+      const iso = (ms: number) => new Date(t + ms).toISOString();
+      const a = await h.submit({ due_at: iso(1000), window_end_at: iso(60_000) });
+      const moved = await rescheduleAction(h.services.store, a.action_id, { due_at: iso(10_000), by: 'ana@agency' }, h.clock.now());
+      expect(moved).toMatchObject({ state: 'queued', due_at: iso(10_000), window_end_at: iso(60_000) });
+      h.clock.advance(2000);
+      expect(await runAction(h.services.kernel, a.action_id)).toMatchObject({ status: 'deferred', retry_at: iso(10_000) });
+      expect(platform.calls.attempt).toBe(0);
+      const trail = (await h.services.store.audit.forAction(a.action_id)).map((r) => r.event.reason ?? '');
+      expect(trail).toContain(`rescheduled by ana@agency: due ${iso(1000)} → ${iso(10_000)}, window end ${iso(60_000)} → ${iso(60_000)}`);
+      await expect(rescheduleAction(h.services.store, a.action_id, { due_at: iso(70_000), by: 'ana@agency' }, h.clock.now())).rejects.toThrow(/window_end_at/);
+      h.clock.advance(8000);
+      expect((await runAction(h.services.kernel, a.action_id)).status).toBe('confirmed_success');
+      await expect(rescheduleAction(h.services.store, a.action_id, { due_at: iso(90_000), by: 'ana@agency' })).rejects.toThrow(/only a queued action can be rescheduled/);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should cancel a scheduled action before it runs, audited with who and why, so that no runner ever attempts it', async () => {
+    const platform = new FakePlatform();
+    const h = await createHarness({ performer: platform });
+    try {
+      const a = await h.submit({ due_at: new Date(h.clock.now().getTime() + 1000).toISOString() });
+      const cancelled = await cancelAction(h.services.store, a.action_id, { by: 'ana@agency', reason: 'client pulled the post' });
+      expect(cancelled).toMatchObject({ state: 'blocked', result: { error_code: 'cancelled' } });
+      h.clock.advance(2000);
+      expect(await h.services.store.actions.dueFor(h.account.platform_account_id, h.clock.now(), 10)).toHaveLength(0);
+      expect((await runAction(h.services.kernel, a.action_id)).reason).toMatch(/^not_queued/);
+      expect(platform.calls.identity + platform.calls.attempt).toBe(0);
+      const last = (await h.services.store.audit.forAction(a.action_id)).at(-1)!.event;
+      expect(last).toMatchObject({ transition: { from: 'queued', to: 'blocked' }, reason: 'cancelled: by ana@agency (client pulled the post)' });
+      await expect(cancelAction(h.services.store, a.action_id, { by: 'ana@agency' })).rejects.toThrow(/only a queued action can be cancelled/);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should refuse to cancel an action a runner took between the read and the write, and another tenant\'s action as if it did not exist', async () => {
+    const platform = new FakePlatform();
+    const h = await createHarness({ performer: platform });
+    try {
+      const a = await h.submit();
+      // A runner takes it the moment after the caller read it as queued.
+      const realGet = h.services.store.actions.get.bind(h.services.store.actions);
+      let raced = false;
+      h.services.store.actions.get = async (id) => {
+        const seen = await realGet(id);
+        if (!raced && id === a.action_id) {
+          raced = true;
+          expect((await runAction(h.services.kernel, a.action_id)).status).toBe('confirmed_success');
+        }
+        return seen;
+      };
+      await expect(cancelAction(h.services.store, a.action_id, { by: 'ana@agency' })).rejects.toThrow(/started meanwhile/);
+      h.services.store.actions.get = realGet;
+      expect((await realGet(a.action_id))!.state).toBe('postcheck_complete');
+      const b = await h.submit({ payload: { caption: 'another' } });
+      await expect(cancelAction(h.services.store, b.action_id, { by: 'mallory', client_id: 'some-other-client' })).rejects.toThrow(`no action ${b.action_id}`);
+      await expect(rescheduleAction(h.services.store, b.action_id, { due_at: null, by: 'mallory', client_id: 'some-other-client' })).rejects.toThrow(`no action ${b.action_id}`);
+      expect((await realGet(b.action_id))!.state).toBe('queued');
     } finally {
       await h.close();
     }
