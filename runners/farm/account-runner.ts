@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { runAction, sleep as realSleep, type KernelDeps, type RunOutcome } from '../../safety/index.js';
+import type { Action, Store } from '../../store/index.js';
 import { DEFAULT_PACING, humanGap, pacingFor, type PacingProfile, type PacingTable } from './pacing.js';
 
 /** Why a runner stopped. */
@@ -88,12 +89,7 @@ export async function runAccount(kernel: KernelDeps, options: AccountRunnerOptio
     const [next] = await store.actions.dueFor(accountId, now(), 1);
     if (!next) return exit('idle');
     if (pacing) {
-      const last = await lastSideEffect(kernel, accountId, now());
-      // The gap is drawn from the account and its last side effect, so every runner (this one
-      // after a restart, another host's) waits the same gap: redrawing at each dispatch would
-      // pace to the shortest of many draws.
-      const gap = last === undefined ? 0 : accountGap(pacingFor(pacing, next.platform, next.action_type), accountId, last);
-      const ms = last === undefined ? 0 : last + gap - now().getTime();
+      const ms = await pacingWait(store, pacing, next, now());
       if (ms > maxWaitMs) return exit('idle');
       if (ms > 0) {
         options.onEvent?.({ ev: 'wait', account: accountId, ms, action_id: next.action_id });
@@ -123,8 +119,20 @@ function seededRandom(seed: string): () => number {
 }
 
 /** When the account's last side effect was reserved (its budget use), if within the day. */
-async function lastSideEffect(kernel: KernelDeps, accountId: string, at: Date): Promise<number | undefined> {
-  const uses = await kernel.store.budgets.uses(accountId, new Date(at.getTime() - 86_400_000), new Date(at.getTime() + 1));
+async function lastSideEffect(store: Store, accountId: string, at: Date): Promise<number | undefined> {
+  const uses = await store.budgets.uses(accountId, new Date(at.getTime() - 86_400_000), new Date(at.getTime() + 1));
   const last = uses.at(-1);
   return last ? Date.parse(last.at) : undefined;
+}
+
+/**
+ * How long the account must still wait before `next` (ms, ≤ 0 when it may go now). The gap is
+ * drawn from the account and its last side effect, so every runner (this one after a restart,
+ * another host's) and every dispatch pass waits the same gap: redrawing at each would pace to
+ * the shortest of many draws.
+ */
+export async function pacingWait(store: Store, pacing: PacingTable, next: Pick<Action, 'platform_account_id' | 'platform' | 'action_type'>, at: Date): Promise<number> {
+  const last = await lastSideEffect(store, next.platform_account_id, at);
+  if (last === undefined) return 0;
+  return last + accountGap(pacingFor(pacing, next.platform, next.action_type), next.platform_account_id, last) - at.getTime();
 }

@@ -1,5 +1,7 @@
 import type { Platform, RunnerLease, Store } from '../../store/index.js';
+import { pacingWait } from './account-runner.js';
 import type { ConcurrencyGovernor } from './concurrency.js';
+import type { PacingTable } from './pacing.js';
 
 export interface DispatchInput {
   store: Store;
@@ -10,10 +12,18 @@ export interface DispatchInput {
   running: ReadonlyMap<string, { platform: Platform }>;
   leaseTtlMs: number;
   now: Date;
+  /** With pacing, an account whose next side effect is further away than `maxWaitMs` gets no runner yet. */
+  pacing?: PacingTable | 'off';
+  /** The longest pacing gap a runner waits out holding a slot (AccountRunnerOptions.maxWaitMs). @default 60000 */
+  maxWaitMs?: number;
 }
 
+const DEFAULT_MAX_WAIT_MS = 60_000;
+/** Accounts with due work read per pass, at least. */
+const DUE_SCAN = 500;
+
 /** Why an account with due work got no runner on this pass (shown as "held" with its reason). */
-export type DispatchSkip = { account: string; why: 'account_state' | 'kill_switch' | 'platform_concurrency' | 'leased_elsewhere'; detail: string };
+export type DispatchSkip = { account: string; why: 'account_state' | 'kill_switch' | 'platform_concurrency' | 'leased_elsewhere' | 'pacing'; detail: string };
 
 export interface DispatchResult {
   /** Leases taken: start one runner for each. */
@@ -36,7 +46,8 @@ export async function dispatchOnce(input: DispatchInput): Promise<DispatchResult
   if (free <= 0) return { claimed, skipped };
   const perPlatform = new Map<Platform, number>();
   for (const r of running.values()) perPlatform.set(r.platform, (perPlatform.get(r.platform) ?? 0) + 1);
-  const due = await store.actions.dueAccounts(now, free * 4 + running.size);
+  // Enough accounts to fill the free slots past those skipped (pacing, held, another host's).
+  const due = await store.actions.dueAccounts(now, Math.max(DUE_SCAN, free * 4 + running.size));
   for (const { platform_account_id: accountId, platform } of due) {
     if (free <= 0) break;
     if (running.has(accountId)) continue;
@@ -55,6 +66,16 @@ export async function dispatchOnce(input: DispatchInput): Promise<DispatchResult
     if ((perPlatform.get(platform) ?? 0) >= limit) {
       skipped.push({ account: accountId, why: 'platform_concurrency', detail: `${platform} runs at most ${limit} runner(s) now (rate-limit signals)` });
       continue;
+    }
+    if (input.pacing && input.pacing !== 'off') {
+      // Claiming an account only for its runner to see a long gap and exit would churn a lease
+      // (and a slot) every pass until the gap ends: wait here instead.
+      const [next] = await store.actions.dueFor(accountId, now, 1);
+      const ms = next ? await pacingWait(store, input.pacing, next, now) : 0;
+      if (ms > (input.maxWaitMs ?? DEFAULT_MAX_WAIT_MS)) {
+        skipped.push({ account: accountId, why: 'pacing', detail: `next side effect not before ${new Date(now.getTime() + ms).toISOString()}` });
+        continue;
+      }
     }
     const lease = await store.leases.acquire(accountId, input.ownerId, input.leaseTtlMs, now);
     if (!lease) {

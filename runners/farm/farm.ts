@@ -27,8 +27,8 @@ export interface FarmOptions {
   onEvent?: RunnerPoolOptions['onEvent'];
   /** Each job message, as it arrives (progress lines, tests). */
   onJob?: (message: FarmJobMessage) => void;
-  /** Test hook, see jobs/run-job.ts. */
-  crashFlag?: string;
+  /** A module the job threads import and call before each run (see jobs/run-job.ts): tracing, fault injection. */
+  instrument?: string;
 }
 
 export interface FarmJobMessage {
@@ -59,8 +59,9 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
   const { config, kernel } = services;
   const concurrency = options.concurrency ?? config.farmConcurrency ?? defaultFarmConcurrency();
   const limits = createSharedLimits(concurrency);
+  const pacing = options.pacing ?? DEFAULT_PACING;
   const pool: RunnerPool = new RunnerPool(kernel, {
-    concurrency, leaseTtlMs: config.farmLeaseTtlMs, pacing: options.pacing ?? DEFAULT_PACING,
+    concurrency, leaseTtlMs: config.farmLeaseTtlMs, pacing,
     onEvent: (event) => {
       if (event.ev === 'rate_limit') writeLimit(limits, event.platform, event.limit);
       options.onEvent?.(event);
@@ -78,7 +79,7 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
   const names = options.jobs ?? (Object.keys(DEFAULT_JOB_INTERVALS) as FarmJob[]);
   const farmData = {
     dataDir: config.dataDir, dbFile: config.dbFile, ownerId: kernel.ownerId, concurrency,
-    leaseTtlMs: config.farmLeaseTtlMs, limits, ...(options.crashFlag ? { crashFlag: options.crashFlag } : {}),
+    leaseTtlMs: config.farmLeaseTtlMs, limits, pacing, ...(options.instrument ? { instrument: options.instrument } : {}),
   };
   const bree = new Bree({
     root: false,

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { ActionType, Budget, Platform } from '../../store/index.js';
 
 /**
@@ -17,6 +18,12 @@ export interface PacingProfile {
 }
 
 export type PacingTable = Record<Platform, Partial<Record<ActionType | '*', PacingProfile>>>;
+
+/** A pacing table as it crosses a boundary (a job thread's data, a config file). */
+export const PacingTableSchema = z.record(z.string(), z.record(z.string(), z.object({
+  minGapMs: z.number().nonnegative(), maxGapMs: z.number().nonnegative(), breakChance: z.number().min(0).max(1),
+  breakMs: z.tuple([z.number().nonnegative(), z.number().nonnegative()]),
+}).refine((p) => p.maxGapMs >= p.minGapMs, { message: 'maxGapMs must be at least minGapMs' })));
 
 const S = 1000;
 const MIN = 60 * S;

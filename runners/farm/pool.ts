@@ -50,7 +50,7 @@ export class RunnerPool {
     if (this.stopped) return { claimed: [], skipped: [] };
     const result = await dispatchOnce({
       store: this.kernel.store, ownerId: this.ownerId, governor: this.governor, running: this.runners,
-      leaseTtlMs: this.options.leaseTtlMs, now: this.now(),
+      leaseTtlMs: this.options.leaseTtlMs, now: this.now(), pacing: this.options.pacing,
     });
     for (const lease of result.claimed) this.start(lease);
     return result;

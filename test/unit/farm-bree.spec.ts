@@ -1,10 +1,12 @@
 import { test, expect } from '@playwright/test';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startFarm, type FarmJobMessage } from '../../runners/index.js';
 import { createHarness } from '../helpers/kernel.js';
 import { FakePlatform } from '../helpers/fake-platform.js';
 
+const CRASH_ONCE = pathToFileURL(fileURLToPath(new URL('../helpers/crash-once-job.ts', import.meta.url))).href;
 const FAST = { dispatch: 200, expiry: 300, checkpoint: 500, upkeep: 500 };
 
 test.describe('the farm: Bree jobs in worker threads, runners in the farm thread (issue 10)', () => {
@@ -37,7 +39,7 @@ test.describe('the farm: Bree jobs in worker threads, runners in the farm thread
     const flag = join(h.dir, 'crash-once');
     writeFileSync(flag, '');
     const messages: FarmJobMessage[] = [];
-    const farm = await startFarm(h.services, { concurrency: 2, pacing: 'off', intervals: FAST, jobs: ['dispatch'], crashFlag: flag, onJob: (m) => void messages.push(m) });
+    const farm = await startFarm(h.services, { concurrency: 2, pacing: 'off', intervals: FAST, jobs: ['dispatch'], instrument: CRASH_ONCE, onJob: (m) => void messages.push(m) });
     try {
       const a = await h.submit();
       await expect.poll(async () => (await h.services.store.actions.get(a.action_id))!.state, { timeout: 15_000 }).toBe('postcheck_complete');

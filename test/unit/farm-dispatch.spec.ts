@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { ConcurrencyGovernor, createServices, defaultFarmConcurrency, PerformerRegistry, RunnerPool, type RunnerEvent } from '../../runners/index.js';
+import { ConcurrencyGovernor, createServices, defaultFarmConcurrency, PerformerRegistry, RunnerPool, type PacingTable, type RunnerEvent } from '../../runners/index.js';
 import { createHarness, type Harness } from '../helpers/kernel.js';
 import { FakePlatform } from '../helpers/fake-platform.js';
 
@@ -159,6 +159,37 @@ test.describe('dispatch and the runner pool (issue 10)', () => {
       expect(platform.effectsFor(acc)).toHaveLength(1);
       const states = (await h.services.store.actions.list({ platform_account_id: acc })).map((x) => x.state).sort();
       expect(states).toEqual(['postcheck_complete', 'queued']);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+test.describe('dispatch waits out long pacing gaps (issue 10)', () => {
+  test('should leave an account whose next side effect is minutes away unclaimed, naming when, and claim it once the gap has passed', async () => {
+    const platform = new FakePlatform();
+    const h = await createHarness({ performer: platform });
+    try {
+      const pacing = { instagram: { '*': { minGapMs: 5 * 60_000, maxGapMs: 5 * 60_000, breakChance: 0, breakMs: [0, 0] as const } } } as unknown as PacingTable;
+      await h.submit({ payload: { caption: 'first' } });
+      const second = await h.submit({ payload: { caption: 'second' } });
+      const pool = new RunnerPool(h.services.kernel, { concurrency: 2, leaseTtlMs: TTL, pacing });
+      expect((await pool.tick()).claimed).toHaveLength(1);
+      await pool.idle();
+      expect(platform.effectsFor(h.account.platform_account_id)).toHaveLength(1);
+      // The runner left at the long gap; dispatch does not claim the account again every pass.
+      const waiting = await pool.tick();
+      expect(waiting.claimed).toHaveLength(0);
+      expect(waiting.skipped).toEqual([{ account: h.account.platform_account_id, why: 'pacing', detail: expect.stringMatching(/^next side effect not before \d{4}-/) }]);
+      expect(await h.services.store.leases.get(h.account.platform_account_id)).toMatchObject({ expires_at: expect.any(String) });
+      expect((await h.services.store.leases.active(h.clock.now())).length).toBe(0);
+      h.clock.advance(5 * 60_000 - 60_000 + 1000);
+      // Within a minute of it: a runner takes the account and waits the rest.
+      expect((await pool.tick()).claimed).toHaveLength(1);
+      await pool.idle();
+      expect((await h.services.store.actions.get(second.action_id))!.state).toBe('postcheck_complete');
+      const [a, b] = platform.effectsFor(h.account.platform_account_id);
+      expect(b!.at - a!.at).toBeGreaterThanOrEqual(5 * 60_000);
     } finally {
       await h.close();
     }

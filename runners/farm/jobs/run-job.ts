@@ -8,7 +8,7 @@ import { resolveConfig } from '../../../config/index.js';
 import { expireOverdue, loadOrCreateAuditKey, makeCheckpoint } from '../../../safety/index.js';
 import { createServices } from '../../services.js';
 import { dispatchOnce } from '../dispatch.js';
-import { defaultBudgets } from '../pacing.js';
+import { defaultBudgets, PacingTableSchema, type PacingTable } from '../pacing.js';
 import { readLimit } from './shared-limits.js';
 import type { Platform } from '../../../store/index.js';
 
@@ -23,26 +23,26 @@ const JobData = z.object({
     concurrency: z.number().int().min(1),
     leaseTtlMs: z.number().int().min(1000),
     limits: z.instanceof(SharedArrayBuffer),
-    /** Test hook: this run throws before doing anything when the file named exists (then is removed). */
-    crashFlag: z.string().optional(),
+    pacing: z.union([z.literal('off'), PacingTableSchema]),
+    /**
+     * Instrumentation: a module imported in the job's thread whose default export is called
+     * before each run with the job's name and data dir (tracing, fault injection in tests).
+     */
+    instrument: z.string().optional(),
   }),
 });
 
 const { job, every, farm } = JobData.parse(workerData);
 const post = (message: Record<string, unknown>) => parentPort!.postMessage({ job: job.name, ...message });
 
-if (farm.crashFlag) {
-  const { existsSync, rmSync } = await import('node:fs');
-  if (existsSync(farm.crashFlag)) {
-    rmSync(farm.crashFlag);
-    throw new Error(`job ${job.name}: crash requested by ${farm.crashFlag}`);
-  }
-}
+type BeforeRun = (run: { job: string; dataDir: string }) => void | Promise<void>;
+const beforeRun: BeforeRun | undefined = farm.instrument ? ((await import(farm.instrument)) as { default: BeforeRun }).default : undefined;
 
 const services = createServices(resolveConfig({ dataDir: farm.dataDir, dbFile: farm.dbFile, logLevel: 'silent' }, {}));
 const { store, kernel } = services;
 
 async function runOnce(): Promise<void> {
+  await beforeRun?.({ job: job.name, dataDir: farm.dataDir });
   switch (job.name) {
     case 'dispatch': {
       // This host's runners are the accounts whose lease it holds now.
@@ -54,7 +54,7 @@ async function runOnce(): Promise<void> {
         if (account) running.set(lease.platform_account_id, { platform: account.platform });
       }
       const governor = { max: farm.concurrency, limit: (platform: Platform) => readLimit(farm.limits, platform) };
-      const result = await dispatchOnce({ store, ownerId: farm.ownerId, governor, running, leaseTtlMs: farm.leaseTtlMs, now });
+      const result = await dispatchOnce({ store, ownerId: farm.ownerId, governor, running, leaseTtlMs: farm.leaseTtlMs, now, pacing: farm.pacing as PacingTable | 'off' });
       post({ claimed: result.claimed, skipped: result.skipped });
       return;
     }
