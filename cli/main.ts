@@ -8,6 +8,7 @@ import { registerSandbox } from './sandbox.js';
 import { registerDrift } from './drift.js';
 import { registerChaos } from './chaos.js';
 import { registerActions } from './actions.js';
+import { registerSchedule } from './schedule.js';
 import { UsageError } from './context.js';
 
 export function buildProgram(): Command {
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerDrift(program);
   registerChaos(program);
   registerActions(program);
+  registerSchedule(program);
   return program;
 }
 
