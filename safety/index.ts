@@ -18,7 +18,7 @@ export type * from './performer.js';
 export { resultOf } from './performer.js';
 export type { KernelDeps, KernelSettings } from './deps.js';
 export { runAction, type RunOutcome, type RunStatus, type RunOptions } from './run-action.js';
-export { resolveUnknown, resolveEscalation, sweepUnknown, succeeded, type HumanResolution, type SweepReport } from './verification.js';
+export { resolveUnknown, resolveEscalation, sweepUnknown, unknownDueForLook, succeeded, type HumanResolution, type SweepReport } from './verification.js';
 export { recoverInterrupted, type RecoveryReport } from './recovery.js';
 export { expireOverdue, type ExpiryReport } from './expiry.js';
 export { newOwnerId, ownerIsGone, ensureOwner, stopOwner } from './owner.js';

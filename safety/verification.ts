@@ -163,19 +163,10 @@ export interface SweepReport {
  * compare-and-set on the action's state and fencing token).
  */
 export async function sweepUnknown(k: KernelDeps, options: { limit?: number } = {}): Promise<SweepReport> {
-  const now = (k.now ?? (() => new Date()))();
-  const s = k.settings;
-  const unknown = await k.store.actions.list({ state: 'unknown', limit: options.limit ?? 1000 });
   const report: SweepReport = { checked: 0, paused: 0, settled: [], escalated: [] };
-  for (const action of unknown) {
-    const pace = action.escalated_at ? 10 * s.verifyCapMs : Math.min(s.verifyCapMs, s.verifyBaseMs * 2 ** action.verify_tries);
-    if (Date.parse(action.updated_at) + pace > now.getTime()) continue;
-    // A session switched to another account or logged out: no look until a human restores it.
-    const account = await k.store.accounts.get(action.platform_account_id);
-    if (account && LOOKS_PAUSED.has(account.state)) {
-      report.paused += 1;
-      continue;
-    }
+  const { due, paused } = await unknownDueForLook(k, options);
+  report.paused = paused;
+  for (const action of due) {
     report.checked += 1;
     let settled: Action | null;
     try {
@@ -189,6 +180,31 @@ export async function sweepUnknown(k: KernelDeps, options: { limit?: number } = 
     else if (settled.escalated_at && !action.escalated_at) report.escalated.push(settled.action_id);
   }
   return report;
+}
+
+/**
+ * The `unknown` actions whose next look has come (backoff since their last try; escalated ones
+ * at the slowest pace), leaving those whose account pauses looks. Read-only: the farm's sweep
+ * job asks this in its own thread and hands the looks to the thread that has the lanes.
+ */
+export async function unknownDueForLook(k: Pick<KernelDeps, 'store' | 'settings' | 'now'>, options: { limit?: number } = {}): Promise<{ due: Action[]; paused: number }> {
+  const now = (k.now ?? (() => new Date()))();
+  const s = k.settings;
+  const unknown = await k.store.actions.list({ state: 'unknown', limit: options.limit ?? 1000 });
+  const due: Action[] = [];
+  let paused = 0;
+  for (const action of unknown) {
+    const pace = action.escalated_at ? 10 * s.verifyCapMs : Math.min(s.verifyCapMs, s.verifyBaseMs * 2 ** action.verify_tries);
+    if (Date.parse(action.updated_at) + pace > now.getTime()) continue;
+    // A session switched to another account or logged out: no look until a human restores it.
+    const account = await k.store.accounts.get(action.platform_account_id);
+    if (account && LOOKS_PAUSED.has(account.state)) {
+      paused += 1;
+      continue;
+    }
+    due.push(action);
+  }
+  return { due, paused };
 }
 
 /**

@@ -1,5 +1,6 @@
 import Bree from 'bree';
 import { fileURLToPath } from 'node:url';
+import { errorCode, sweepUnknown, type SweepReport } from '../../safety/index.js';
 import type { Services } from '../services.js';
 import type { Platform, RunnerLease } from '../../store/index.js';
 import { defaultFarmConcurrency } from './concurrency.js';
@@ -7,11 +8,12 @@ import { DEFAULT_PACING, type PacingTable } from './pacing.js';
 import { RunnerPool, type RunnerPoolOptions } from './pool.js';
 import { createSharedLimits, PLATFORMS, writeLimit } from './jobs/shared-limits.js';
 
-export type FarmJob = 'dispatch' | 'expiry' | 'checkpoint' | 'upkeep';
+export type FarmJob = 'dispatch' | 'sweep' | 'expiry' | 'checkpoint' | 'upkeep';
 
 /** How often each job runs (ms). */
 export const DEFAULT_JOB_INTERVALS: Record<FarmJob, number> = {
   dispatch: 1_000,
+  sweep: 5_000,
   expiry: 30_000,
   checkpoint: 10 * 60_000,
   upkeep: 60 * 60_000,
@@ -34,6 +36,8 @@ export interface FarmOptions {
 export interface FarmJobMessage {
   job: FarmJob;
   claimed?: (RunnerLease & { platform: Platform })[];
+  /** Unknown outcomes due for a look (the sweep job): the farm thread runs the looks. */
+  sweep_due?: string[];
   [key: string]: unknown;
 }
 
@@ -41,6 +45,8 @@ export interface Farm {
   readonly pool: RunnerPool;
   /** Job crashes seen (each job runs again at its next interval). */
   readonly jobErrors: { job: string; error: string }[];
+  /** Verification sweeps run so far in this thread, with what each settled or escalated. */
+  readonly sweeps: SweepReport[];
   /** SIGTERM: Bree stops scheduling, runners finish the action under way; true when all ended within `graceMs`. */
   stop(graceMs?: number): Promise<boolean>;
 }
@@ -79,7 +85,21 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
   const names = options.jobs ?? (Object.keys(DEFAULT_JOB_INTERVALS) as FarmJob[]);
   const farmData = {
     dataDir: config.dataDir, dbFile: config.dbFile, ownerId: kernel.ownerId, concurrency,
-    leaseTtlMs: config.farmLeaseTtlMs, limits, pacing, ...(options.instrument ? { instrument: options.instrument } : {}),
+    leaseTtlMs: config.farmLeaseTtlMs, limits, pacing, verifyBaseMs: config.verifyBaseMs, verifyCapMs: config.verifyCapMs,
+    ...(options.instrument ? { instrument: options.instrument } : {}),
+  };
+  // One sweep at a time in this thread, where the lanes are; the job only says when one is due.
+  const sweeps: SweepReport[] = [];
+  let sweeping: Promise<void> | undefined;
+  const sweep = () => {
+    if (sweeping || pool.stopped) return;
+    sweeping = sweepUnknown(kernel)
+      .then((report) => {
+        sweeps.push(report);
+        if (report.settled.length || report.escalated.length) services.logger.info({ settled: report.settled.length, escalated: report.escalated.length }, 'verification sweep');
+      })
+      .catch((error: unknown) => services.logger.warn({ code: errorCode(error) }, 'verification sweep failed'))
+      .finally(() => (sweeping = undefined));
   };
   const bree = new Bree({
     root: false,
@@ -96,6 +116,7 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
       if (typeof data.message !== 'object' || data.message === null) return; // Bree's own 'cancelled'
       const message = data.message as FarmJobMessage;
       if (message.job === 'dispatch') for (const lease of message.claimed ?? []) pool.start(lease);
+      if (message.job === 'sweep' && (message.sweep_due ?? []).length > 0) sweep();
       options.onJob?.(message);
     },
     errorHandler: (error, meta) => {
@@ -108,6 +129,7 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
   return {
     pool,
     jobErrors,
+    sweeps,
     async stop(graceMs = 60_000) {
       clearInterval(refresh);
       // Job threads end their run under way and say 'cancelled'; one that cannot (still booting,
@@ -116,7 +138,8 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
       await Promise.race([bree.stop(), new Promise((resolve) => { timer = setTimeout(resolve, JOB_STOP_MS); })]);
       clearTimeout(timer);
       await Promise.all([...bree.workers.values()].map((w) => w.terminate()));
-      return pool.stop(graceMs);
+      const [ended] = await Promise.all([pool.stop(graceMs), sweeping]);
+      return ended;
     },
   };
 }

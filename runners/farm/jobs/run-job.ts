@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { z } from 'zod';
 import { resolveConfig } from '../../../config/index.js';
-import { expireOverdue, loadOrCreateAuditKey, makeCheckpoint } from '../../../safety/index.js';
+import { expireOverdue, loadOrCreateAuditKey, makeCheckpoint, unknownDueForLook } from '../../../safety/index.js';
 import { createServices } from '../../services.js';
 import { dispatchOnce } from '../dispatch.js';
 import { defaultBudgets, PacingTableSchema, type PacingTable } from '../pacing.js';
@@ -13,7 +13,7 @@ import { readLimit } from './shared-limits.js';
 import type { Platform } from '../../../store/index.js';
 
 const JobData = z.object({
-  job: z.object({ name: z.enum(['dispatch', 'expiry', 'checkpoint', 'upkeep']) }),
+  job: z.object({ name: z.enum(['dispatch', 'sweep', 'expiry', 'checkpoint', 'upkeep']) }),
   /** Period of the job's runs inside its thread. */
   every: z.number().int().min(10),
   farm: z.object({
@@ -24,6 +24,9 @@ const JobData = z.object({
     leaseTtlMs: z.number().int().min(1000),
     limits: z.instanceof(SharedArrayBuffer),
     pacing: z.union([z.literal('off'), PacingTableSchema]),
+    /** The farm's verification pace, so this thread judges "due for a look" as the farm does. */
+    verifyBaseMs: z.number().int().min(1),
+    verifyCapMs: z.number().int().min(1),
     /**
      * Instrumentation: a module imported in the job's thread whose default export is called
      * before each run with the job's name and data dir (tracing, fault injection in tests).
@@ -38,7 +41,7 @@ const post = (message: Record<string, unknown>) => parentPort!.postMessage({ job
 type BeforeRun = (run: { job: string; dataDir: string }) => void | Promise<void>;
 const beforeRun: BeforeRun | undefined = farm.instrument ? ((await import(farm.instrument)) as { default: BeforeRun }).default : undefined;
 
-const services = createServices(resolveConfig({ dataDir: farm.dataDir, dbFile: farm.dbFile, logLevel: 'silent' }, {}));
+const services = createServices(resolveConfig({ dataDir: farm.dataDir, dbFile: farm.dbFile, logLevel: 'silent', verifyBaseMs: farm.verifyBaseMs, verifyCapMs: farm.verifyCapMs }, {}));
 const { store, kernel } = services;
 
 async function runOnce(): Promise<void> {
@@ -56,6 +59,13 @@ async function runOnce(): Promise<void> {
       const governor = { max: farm.concurrency, limit: (platform: Platform) => readLimit(farm.limits, platform) };
       const result = await dispatchOnce({ store, ownerId: farm.ownerId, governor, running, leaseTtlMs: farm.leaseTtlMs, now, pacing: farm.pacing as PacingTable | 'off' });
       post({ claimed: result.claimed, skipped: result.skipped });
+      return;
+    }
+    case 'sweep': {
+      // Invariant E, "re-check later": which unknown outcomes are due for a read-only look. The
+      // looks need the lanes (a browser), which live in the farm's thread: it is told, and runs them.
+      const { due, paused } = await unknownDueForLook(kernel);
+      if (due.length > 0 || paused > 0) post({ sweep_due: due.map((a) => a.action_id), paused });
       return;
     }
     case 'expiry': {
