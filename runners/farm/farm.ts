@@ -1,6 +1,6 @@
 import Bree from 'bree';
 import { fileURLToPath } from 'node:url';
-import { errorCode, sweepUnknown, type SweepReport } from '../../safety/index.js';
+import { errorCode, recoverInterrupted, sweepUnknown, type SweepReport } from '../../safety/index.js';
 import type { Services } from '../services.js';
 import type { Platform, RunnerLease } from '../../store/index.js';
 import { defaultFarmConcurrency } from './concurrency.js';
@@ -93,7 +93,13 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
   let sweeping: Promise<void> | undefined;
   const sweep = () => {
     if (sweeping || pool.stopped) return;
-    sweeping = sweepUnknown(kernel)
+    // Crash recovery first: an action a dead owner left mid-run is taken over (fenced) and
+    // verified, never re-run; then the unknown outcomes due for a look.
+    sweeping = recoverInterrupted(kernel)
+      .then((recovery) => {
+        if (recovery.recovered.length || recovery.released.length) services.logger.info({ recovered: recovery.recovered.length, released: recovery.released.length }, 'recovered interrupted actions');
+        return sweepUnknown(kernel);
+      })
       .then((report) => {
         sweeps.push(report);
         if (report.settled.length || report.escalated.length) services.logger.info({ settled: report.settled.length, escalated: report.escalated.length }, 'verification sweep');
@@ -116,7 +122,7 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
       if (typeof data.message !== 'object' || data.message === null) return; // Bree's own 'cancelled'
       const message = data.message as FarmJobMessage;
       if (message.job === 'dispatch') for (const lease of message.claimed ?? []) pool.start(lease);
-      if (message.job === 'sweep' && (message.sweep_due ?? []).length > 0) sweep();
+      if (message.job === 'sweep' && ((message.sweep_due ?? []).length > 0 || Number(message.interrupted ?? 0) > 0)) sweep();
       options.onJob?.(message);
     },
     errorHandler: (error, meta) => {
@@ -126,6 +132,8 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
     },
   });
   await bree.start();
+  // On start-up, whatever a previous run left mid-action is verified, never re-run.
+  if (names.includes('sweep')) sweep();
   return {
     pool,
     jobErrors,

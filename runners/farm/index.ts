@@ -4,3 +4,4 @@ export { ConcurrencyGovernor, defaultFarmConcurrency, CONTEXT_COST_BYTES, type G
 export { dispatchOnce, type DispatchInput, type DispatchResult, type DispatchSkip } from './dispatch.js';
 export { RunnerPool, type RunnerPoolOptions } from './pool.js';
 export { startFarm, DEFAULT_JOB_INTERVALS, type Farm, type FarmJob, type FarmJobMessage, type FarmOptions } from './farm.js';
+export { serveFarm, type FarmProcessOptions } from './process.js';

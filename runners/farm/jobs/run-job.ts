@@ -65,7 +65,12 @@ async function runOnce(): Promise<void> {
       // Invariant E, "re-check later": which unknown outcomes are due for a read-only look. The
       // looks need the lanes (a browser), which live in the farm's thread: it is told, and runs them.
       const { due, paused } = await unknownDueForLook(kernel);
-      if (due.length > 0 || paused > 0) post({ sweep_due: due.map((a) => a.action_id), paused });
+      // Actions mid-run under another owner: a crashed farm's, for recovery once its owner is gone.
+      let interrupted = 0;
+      for (const state of ['attempted', 'identity_verified', 'preflight_passed'] as const) {
+        interrupted += (await store.actions.list({ state, limit: 1000 })).filter((a) => a.owner_id !== farm.ownerId).length;
+      }
+      if (due.length > 0 || paused > 0 || interrupted > 0) post({ sweep_due: due.map((a) => a.action_id), paused, interrupted });
       return;
     }
     case 'expiry': {

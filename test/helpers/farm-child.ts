@@ -1,0 +1,48 @@
+// A farm process for the crash and SIGTERM tests: the product's serveFarm (Bree jobs, runners,
+// signal handling) over a platform whose ground truth is a file outside the process. Each
+// attempt writes its effect, says so on stdout, then holds its answer for HOLD_MS — the window
+// in which a test kills the process after `attempted` and before the outcome.
+// Usage: node --import tsx farm-child.ts <dataDir> <truthFile> <holdMs>
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { resolveConfig } from '../../config/index.js';
+import { createServices, PerformerRegistry, serveFarm } from '../../runners/index.js';
+import type { Performer } from '../../safety/index.js';
+
+const [dataDir, truthFile, holdArg] = process.argv.slice(2) as [string, string, string];
+const holdMs = Number(holdArg);
+const say = (ev: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(ev)}\n`);
+const effects = (): { payload_hash: string; object_id: string }[] =>
+  existsSync(truthFile) ? readFileSync(truthFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+
+const performer: Performer = {
+  tool: 'connector',
+  toolVersion: '1.0.0',
+  async verifyIdentity() {
+    return { ok: true, signals: [{ name: 'handle', ok: true }, { name: 'avatar_or_name', ok: true }] };
+  },
+  async precheck(ctx) {
+    const found = effects().find((e) => e.payload_hash === ctx.action.payload_hash);
+    return found ? { exists: true, ref: { platform_object_id: found.object_id } } : { exists: false };
+  },
+  async attempt(ctx) {
+    await ctx.beforeCommit();
+    const objectId = `obj_${effects().length + 1}`;
+    appendFileSync(truthFile, `${JSON.stringify({ payload_hash: ctx.action.payload_hash, object_id: objectId, action_id: ctx.action.action_id, pid: process.pid })}\n`);
+    say({ ev: 'committed', action_id: ctx.action.action_id });
+    await new Promise((resolve) => setTimeout(resolve, holdMs));
+    return { platform_object_id: objectId, http_status: 200 };
+  },
+  async verify(ctx) {
+    const found = effects().find((e) => e.payload_hash === ctx.action.payload_hash);
+    return found ? { outcome: 'present', level: 2, platform_object_id: found.object_id } : { outcome: 'absent', level: 2 };
+  },
+};
+
+const config = resolveConfig({ dataDir, logLevel: 'silent' });
+const services = createServices(config, { performers: new PerformerRegistry().register('api', 'instagram', performer) });
+await serveFarm(services, {
+  concurrency: 2, pacing: 'off', graceMs: 20_000,
+  intervals: { dispatch: 200, sweep: 300, expiry: 5_000, checkpoint: 60_000, upkeep: 60_000 }, jobs: ['dispatch', 'sweep'],
+  onEvent: (event) => say(event),
+});
+say({ ev: 'ready', pid: process.pid });
