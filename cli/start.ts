@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startApi } from '../api/index.js';
-import { createServices } from '../runners/index.js';
-import { AnchorError, errorCode, recoverInterrupted, startCheckpointing, sweepUnknown, verifyAuditChain, type Checkpointing } from '../safety/index.js';
+import { createServices, startFarm, startProgress, type Farm, type ProgressReporter } from '../runners/index.js';
+import { sleep, verifyAuditChain } from '../safety/index.js';
 import { startSandbox, sandboxReadyLine } from '../sandbox/index.js';
 import { cliConfig } from './context.js';
-import { runDemoEpisodes, seedDemo, type DemoResult } from './demo.js';
+import { DEMO_PACING, scheduleDemo, seedDemo, type DemoResult } from './demo.js';
 
 /** Read-after-write lag of the `npm start` demo's sandbox (sandbox/README.md, "Eventual consistency"). */
 export const DEMO_LAG = { byIdFirst: true, lists: { baseMs: 300, jitterMs: 500 } } as const;
@@ -20,9 +20,9 @@ interface StartOptions {
 export function registerStart(program: Command): void {
   program
     .command('start')
-    .description('data dir and store, the sandbox, a seeded demo agency, one episode of every flow through the kernel on the browser lane, and the API; stays up until Ctrl-C')
-    .option('--no-demo', 'skip the demo episodes')
-    .option('--exit', 'exit after the demo instead of staying up')
+    .description('data dir and store, the sandbox, a seeded demo agency (two clients, accounts on both platforms), the farm with its Bree jobs running the demo\'s scheduled work through the kernel, the API and a live progress line; stays up until Ctrl-C')
+    .option('--no-demo', 'seed the accounts but schedule no demo work')
+    .option('--exit', 'once the demo\'s work has ended, print what each action did and exit (the schedule is compressed to seconds)')
     .option('--sandbox-port <port>', 'admin port of the sandbox (0 = a free port)', '0')
     .action(async (options: StartOptions) => {
       const config = cliConfig();
@@ -33,68 +33,66 @@ export function registerStart(program: Command): void {
       // listing surfaces 300–800 ms after they are applied, and their own URL first.
       const sandbox = await startSandbox({ port: Number(options.sandboxPort), dataFile: join(config.dataDir, 'sandbox', 'world.json'), lag: DEMO_LAG });
       const lane = await seedDemo(services, sandbox);
-      let anchoring: Checkpointing | undefined;
-      let sweeping: NodeJS.Timeout | undefined;
+      let farm: Farm | undefined;
+      let progress: ProgressReporter | undefined;
+      let api: Awaited<ReturnType<typeof startApi>> | undefined;
       const stop = async () => {
-        anchoring?.stop();
-        if (sweeping) clearInterval(sweeping);
+        // SIGTERM semantics: nothing new starts, the actions under way finish, then the rest closes.
+        const ended = farm ? await farm.stop(60_000) : true;
+        await progress?.stop();
+        await api?.close().catch(() => undefined);
         await lane.close().catch(() => undefined);
         await sandbox.close().catch(() => undefined);
         await services.close();
+        return ended;
       };
       try {
-        // Crash recovery first: anything a previous run left in `attempted` is verified, never re-run.
-        const recovery = await recoverInterrupted(services.kernel);
         const chain = await verifyAuditChain(services.store);
         console.log(`store        ${config.dbFile}`);
         console.log(`audit chain  ${chain.ok ? `intact, ${chain.count} events` : `BROKEN at seq ${chain.broken.seq}: ${chain.broken.problem}`}`);
-        // Signed checkpoints of the head: now, then every minute while the head moves.
-        anchoring = await startCheckpointing(services.store, {
-          dataDir: config.dataDir,
-          onError: (error) => services.logger.warn({ code: errorCode(error), problem: error instanceof AnchorError ? error.message : undefined }, 'audit checkpoint failed'),
-        }).catch((error: Error) => void console.log(`checkpoint   FAILED: ${error.message}`));
-        if (anchoring) console.log(`checkpoint   seq ${anchoring.first.seq}, key ${anchoring.keyId}, in ${join(config.dataDir, 'audit-checkpoints.jsonl')}`);
-        if (recovery.recovered.length > 0) console.log(`recovered    ${recovery.resolved.map((r) => `${r.action_id} → ${r.state}`).join(', ')}`);
         console.log(`sandbox      ${sandboxReadyLine(sandbox)}`);
-        if (options.demo) printResults(config.dataDir, await runDemoEpisodes(services, lane));
-        const after = await anchoring?.tick().catch(() => null);
-        if (after) console.log(`\ncheckpoint   seq ${after.seq} (after the demo)`);
-        const api = await startApi({ port: config.port, dataDir: config.dataDir });
-        console.log(`\napi          ${api.url}/healthz · drift report ${api.url}/api/v1/drift/report`);
+        const plan = options.demo ? await scheduleDemo(services, options.exit ? 0.1 : 1) : undefined;
+        if (plan) console.log(`demo         ${plan.actions.length} actions for 2 clients on 4 accounts, posts scheduled over the next ${options.exit ? 'seconds' : 'minutes'}`);
+        // The farm: Bree's jobs (dispatch, verification sweep with crash recovery first, expiry,
+        // audit checkpoints, budget upkeep) and one runner per account, paced like a person.
+        farm = await startFarm(services, { pacing: DEMO_PACING, intervals: { checkpoint: 60_000 } });
+        console.log(`farm         up to ${farm.pool.governor.max} runners · jobs dispatch, sweep, expiry, checkpoint, upkeep · checkpoints in ${join(config.dataDir, 'audit-checkpoints.jsonl')}`);
+        api = await startApi({ port: config.port, dataDir: config.dataDir });
+        console.log(`api          ${api.url}/healthz · drift report ${api.url}/api/v1/drift/report`);
         console.log(`look around  ${sandbox.platforms.instagram}/accounts/login/ and ${sandbox.platforms.x}/login (northwind.bakery / northwindbakery-pass)`);
+        progress = startProgress(services.store, options.exit ? { tty: false, logEveryMs: 5_000 } : {});
         if (options.exit) {
-          await api.close();
+          if (plan) {
+            while (!(await plan.tick())) await sleep(500);
+            await progress.stop();
+            progress = undefined;
+            printResults(config.dataDir, await plan.results());
+          }
           return;
         }
-        // Invariant E "re-check later": unknown outcomes get read-only looks as their backoff comes due.
-        let busy = false;
-        sweeping = setInterval(() => {
-          if (busy) return;
-          busy = true;
-          sweepUnknown(services.kernel)
-            .then((r) => { if (r.settled.length || r.escalated.length) services.logger.info({ settled: r.settled.length, escalated: r.escalated.length }, 'verification sweep'); })
-            .catch((error) => services.logger.warn({ code: errorCode(error) }, 'verification sweep failed'))
-            .finally(() => (busy = false));
-        }, Math.max(1000, config.verifyBaseMs));
-        sweeping.unref();
-        console.log('\nRunning. Ctrl-C to stop.');
+        console.log('\nRunning. Ctrl-C to stop (the actions under way finish first).');
         await new Promise<void>((done) => {
-          const onSignal = () => void api.close().finally(done);
+          const follow = setInterval(() => void plan?.tick().catch(() => undefined), 1000);
+          const onSignal = () => {
+            clearInterval(follow);
+            done();
+          };
           process.once('SIGINT', onSignal);
           process.once('SIGTERM', onSignal);
         });
       } finally {
-        await stop();
+        const ended = await stop();
+        if (!ended) process.exitCode = 1;
       }
     });
 }
 
 function printResults(dataDir: string, results: DemoResult[]): void {
-  console.log('\nDemo: one episode of every flow, through the kernel, on the browser lane; then one on the API lane and one on the hybrid lane');
+  console.log('\nDemo: every action the farm ran (one episode of every flow on the browser lane, then the API and hybrid lanes, then the second client)');
   for (const r of results) {
-    const a = r.outcome.action;
+    const a = r.action;
     const level = a.result.verification_level ?? '-';
-    console.log(`\n  ${r.platform.padEnd(9)} ${r.action_type.padEnd(13)} ${r.outcome.status}${r.outcome.reason ? ` (${r.outcome.reason})` : ''} · verification level ${level} · lane ${r.lane}${a.result.permalink ? ` · ${a.result.permalink}` : ''}`);
+    console.log(`\n  ${r.platform.padEnd(9)} ${r.action_type.padEnd(13)} ${r.status}${r.reason ? ` (${r.reason})` : ''} · verification level ${level} · lane ${r.lane} · ${r.client}${a.due_at ? ` · due ${a.due_at}` : ''}${a.result.permalink ? ` · ${a.result.permalink}` : ''}`);
     if (r.screenshots.length > 0) console.log(`    screenshots ${r.screenshots.length}, e.g. ${resolve(dataDir, r.screenshots[0]!)}`);
     for (const t of r.traces.slice(0, 1)) console.log(`    trace       npx playwright show-trace ${resolve(dataDir, t)}`);
   }

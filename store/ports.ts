@@ -1,4 +1,5 @@
 import type {
+  Lane,
   Action, ActionResult, ActionState, AuditCheckpoint, AuditEvent, AuditRecord, Budget, Client, Episode, Escalation, Owner, RunnerLease,
   KillScope, KillSwitch, LedgerEntry, SealedSecret, SecretKind, LedgerStatus, PlatformAccount, AccountState, Policy, PolicyInput,
 } from './records.js';
@@ -135,7 +136,17 @@ export interface ActionRepository {
   dueFor(accountId: string, now: Date, limit: number): Promise<Action[]>;
   addApproval(actionId: string, approver: string): Promise<void>;
   approvals(actionId: string): Promise<string[]>;
+  /** How many actions are where, per lane (the farm's progress line). */
+  progress(now: Date): Promise<ProgressCount[]>;
 }
+
+/**
+ * Where an action stands for an operator: `scheduled` (queued, not yet due), `due` (queued and
+ * runnable now), `held` (due but deferred, or its account degraded or killed), `running`
+ * (between preflight and its outcome), `unknown`, `done` (confirmed), `failed`, `blocked`.
+ */
+export type ProgressBucket = 'scheduled' | 'due' | 'held' | 'running' | 'unknown' | 'done' | 'failed' | 'blocked';
+export interface ProgressCount { lane: Lane; bucket: ProgressBucket; n: number }
 
 export interface ActionGate {
   state: ActionState;

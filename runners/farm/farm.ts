@@ -81,6 +81,7 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
   refresh.unref();
 
   const jobErrors: Farm['jobErrors'] = [];
+  let stopping = false;
   const intervals = { ...DEFAULT_JOB_INTERVALS, ...options.intervals };
   const names = options.jobs ?? (Object.keys(DEFAULT_JOB_INTERVALS) as FarmJob[]);
   const farmData = {
@@ -126,6 +127,8 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
       options.onJob?.(message);
     },
     errorHandler: (error, meta) => {
+      // A thread ended by stop() is not a crash.
+      if (stopping) return;
       const text = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
       jobErrors.push({ job: meta?.name ?? 'unknown', error: text });
       services.logger.warn({ job: meta?.name, error: text }, 'farm job failed; it runs again at its next interval');
@@ -139,6 +142,7 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
     jobErrors,
     sweeps,
     async stop(graceMs = 60_000) {
+      stopping = true;
       clearInterval(refresh);
       // Job threads end their run under way and say 'cancelled'; one that cannot (still booting,
       // stuck on a lock) is terminated after a few seconds: the store is the only state.

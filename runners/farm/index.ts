@@ -5,3 +5,4 @@ export { dispatchOnce, type DispatchInput, type DispatchResult, type DispatchSki
 export { RunnerPool, type RunnerPoolOptions } from './pool.js';
 export { startFarm, DEFAULT_JOB_INTERVALS, type Farm, type FarmJob, type FarmJobMessage, type FarmOptions } from './farm.js';
 export { serveFarm, type FarmProcessOptions } from './process.js';
+export { progressLine, startProgress, type ProgressReporter } from './progress.js';

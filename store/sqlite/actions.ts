@@ -1,5 +1,5 @@
 import type { AccountState, Action, ActionState, AuditEvent, AuditRecord, KillSwitch } from '../records.js';
-import type { ActionGate, ActionPatch, ActionRepository, LedgerWrite } from '../ports.js';
+import type { ActionGate, ActionPatch, ActionRepository, LedgerWrite, ProgressCount } from '../ports.js';
 import { BudgetRefusedError, FencedError, StaleStateError } from '../errors.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db, GroupWriter } from './database.js';
@@ -83,6 +83,20 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
   };
   const addApproval = db.prepare('INSERT OR IGNORE INTO approvals (action_id, approver, approved_at) VALUES (?, ?, ?)');
   const approvals = db.prepare<[string], { approver: string }>('SELECT approver FROM approvals WHERE action_id = ? ORDER BY approved_at');
+  const progress = db.prepare<{ now: string }, { lane: string; bucket: string; n: number }>(`
+    SELECT a.lane, CASE
+      WHEN a.state = 'queued' AND COALESCE(a.due_at, '') > @now THEN 'scheduled'
+      WHEN a.state = 'queued' AND (COALESCE(a.not_before, '') > @now OR p.state <> 'active' OR EXISTS (
+        SELECT 1 FROM kill_switches k WHERE k.engaged = 1 AND (k.scope = 'global' OR (k.scope = 'client' AND k.scope_id = a.client_id)
+          OR (k.scope = 'account' AND k.scope_id = a.platform_account_id)))) THEN 'held'
+      WHEN a.state = 'queued' THEN 'due'
+      WHEN a.state IN ('preflight_passed', 'identity_verified', 'attempted') THEN 'running'
+      WHEN a.state = 'unknown' THEN 'unknown'
+      WHEN a.state = 'blocked' THEN 'blocked'
+      WHEN a.state = 'confirmed_failed' OR json_extract(a.result_json, '$.error_code') IS NOT NULL THEN 'failed'
+      ELSE 'done' END AS bucket, COUNT(*) AS n
+    FROM actions a JOIN platform_accounts p ON p.platform_account_id = a.platform_account_id
+    GROUP BY a.lane, bucket ORDER BY a.lane, bucket`);
   const updates = new Map<string, Statement>();
 
   function applyPatch(actionId: string, expected: ActionState, to: ActionState, patch: ActionPatch, now: string, base?: Action, fence?: number): Action {
@@ -213,6 +227,9 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
     },
     async approvals(actionId) {
       return approvals.all(actionId).map((r) => r.approver);
+    },
+    async progress(now) {
+      return progress.all({ now: now.toISOString() }) as ProgressCount[];
     },
   };
 }

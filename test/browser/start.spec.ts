@@ -9,7 +9,7 @@ const bin = fileURLToPath(new URL('../../bin/raize.mjs', import.meta.url));
 test.describe('npm start', () => {
   test.setTimeout(300_000);
 
-  test('should run one episode of every flow through the kernel on the browser lane, one on the API lane and one hybrid, and say where the proofs are', async () => {
+  test('should seed two clients and let the farm run the demo\'s scheduled work through the kernel — every flow on the browser lane, the API and hybrid lanes — and say where the proofs are', async () => {
     const dir = tempDir('raize-start-');
     try {
       const child = spawn(process.execPath, [bin, 'start', '--exit'], {
@@ -30,16 +30,23 @@ test.describe('npm start', () => {
         'x publish confirmed_success', 'x like confirmed_success', 'x comment_reply confirmed_success', 'x dm_send confirmed_success',
         // Then the API lane (a Graph publish) and the hybrid lane (X: posted by API, confirmed in the browser).
         'instagram publish confirmed_success', 'x publish confirmed_success',
+        // The second client's engagement and scheduled posts.
+        'instagram like confirmed_success', 'instagram publish confirmed_success', 'x publish confirmed_success',
       ]);
       const lanes = [...out.matchAll(/^\s{2}(?:instagram|x)\s.*· lane (\w+)/gm)].map((m) => m[1]);
-      expect(lanes).toEqual([...Array(10).fill('browser'), 'api', 'hybrid']);
+      expect(lanes).toEqual([...Array(10).fill('browser'), 'api', 'hybrid', 'browser', 'api', 'browser']);
+      const clients = [...out.matchAll(/· lane \w+ · (\S+)/g)].map((m) => m[1]);
+      expect(new Set(clients)).toEqual(new Set(['demo-client-northwind', 'demo-client-lumen']));
+      // Scheduled posts went out at their time, not before.
+      for (const m of out.matchAll(/· due (\S+)/g)) expect(Date.parse(m[1]!)).toBeGreaterThan(0);
       // The hybrid post's confirmation was read in the browser: its proofs include screenshots.
       expect(out).toMatch(/lane hybrid[^\n]*\n\s+screenshots \d+/);
       expect(out).toMatch(/verification level [23]/);
+      expect(out).toMatch(/^progress {5}.*browser: [^|]*done [1-9]/m);
       const traces = [...out.matchAll(/npx playwright show-trace (\S+)/g)].map((m) => m[1]!);
       const shots = [...out.matchAll(/screenshots \d+, e\.g\. (\S+)/g)].map((m) => m[1]!);
-      expect(traces.length).toBeGreaterThanOrEqual(10);
-      expect(shots).toHaveLength(11);
+      expect(traces.length).toBeGreaterThanOrEqual(12);
+      expect(shots).toHaveLength(13);
       for (const f of [...traces, ...shots]) expect(existsSync(f), f).toBe(true);
       expect(out).toContain('audit chain  intact');
     } finally {

@@ -44,6 +44,8 @@ const beforeRun: BeforeRun | undefined = farm.instrument ? ((await import(farm.i
 const services = createServices(resolveConfig({ dataDir: farm.dataDir, dbFile: farm.dbFile, logLevel: 'silent', verifyBaseMs: farm.verifyBaseMs, verifyCapMs: farm.verifyCapMs }, {}));
 const { store, kernel } = services;
 
+let checkpointed = false;
+
 async function runOnce(): Promise<void> {
   await beforeRun?.({ job: job.name, dataDir: farm.dataDir });
   switch (job.name) {
@@ -78,6 +80,10 @@ async function runOnce(): Promise<void> {
       return;
     }
     case 'checkpoint': {
+      // Anchors the head when it moved since the last checkpoint (one at start-up regardless).
+      const [head, latest] = await Promise.all([store.audit.head(), store.audit.latestCheckpoint()]);
+      if (checkpointed && latest && head && latest.seq === head.seq) return;
+      checkpointed = true;
       const checkpoint = await makeCheckpoint(store, { dataDir: farm.dataDir, key: loadOrCreateAuditKey(farm.dataDir) });
       post({ checkpoint: { seq: checkpoint.seq, time: checkpoint.time } });
       return;
@@ -114,3 +120,5 @@ while (!cancelled) {
 }
 await services.close();
 parentPort!.postMessage('cancelled');
+// In a worker thread this ends the thread only; a timer left by a library would keep it up.
+process.exit(0);
