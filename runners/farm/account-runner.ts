@@ -24,6 +24,7 @@ export interface AccountRunnerOptions {
 
 export type RunnerEvent =
   | { ev: 'wait'; account: string; ms: number; action_id: string }
+  | { ev: 'start'; account: string; action_id: string }
   | { ev: 'done'; account: string; action_id: string; status: RunOutcome['status']; reason?: string; started_at: string; ended_at: string }
   | { ev: 'exit'; account: string; why: RunnerExit; ran: number };
 
@@ -98,11 +99,24 @@ export async function runAccount(kernel: KernelDeps, options: AccountRunnerOptio
       }
     }
     const started = now().toISOString();
-    const outcome = await runAction(kernel, next.action_id);
+    options.onEvent?.({ ev: 'start', account: accountId, action_id: next.action_id });
+    // The lease is kept alive while the action runs (a browser episode can outlast the TTL):
+    // otherwise another host could take the account and start a second side effect beside it.
+    let leaseLost = false;
+    const heartbeat = setInterval(() => {
+      void renew().then((ok) => { if (!ok) leaseLost = true; }, () => undefined);
+    }, Math.max(200, Math.min(RENEW_SLICE_MS, Math.floor(leaseTtlMs / 3))));
+    let outcome: RunOutcome;
+    try {
+      outcome = await runAction(kernel, next.action_id);
+    } finally {
+      clearInterval(heartbeat);
+    }
     ran += 1;
     options.onEvent?.({ ev: 'done', account: accountId, action_id: next.action_id, status: outcome.status, ...(outcome.reason ? { reason: outcome.reason } : {}), started_at: started, ended_at: now().toISOString() });
     if (await metRateLimit(kernel, outcome, started)) rateLimited = true;
     if (accountHeld(outcome)) return exit('held');
+    if (leaseLost) return exit('lease_lost');
   }
   return exit('quota');
 }

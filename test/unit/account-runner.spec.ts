@@ -166,4 +166,25 @@ test.describe('the gap is the account\'s, not the runner\'s', () => {
       await h.close();
     }
   });
+  test('should keep its lease while an action outlasts the lease TTL, so no other host takes the account mid-action', async () => {
+    let during: unknown = 'not tried';
+    const h = await createHarness({ realSleep: true, performer: new FakePlatform({
+      onAttempt: async () => {
+        // The attempt runs three TTLs; halfway through, another host tries to take the account.
+        await new Promise((r) => setTimeout(r, 1500));
+        during = await h.services.store.leases.acquire(h.account.platform_account_id, 'other-host/1', 1000, new Date());
+        await new Promise((r) => setTimeout(r, 1500));
+      },
+    }) });
+    try {
+      const acc = h.account.platform_account_id;
+      await h.submit();
+      const lease = (await h.services.store.leases.acquire(acc, h.services.kernel.ownerId, 1000, new Date()))!;
+      const report = await runAccount(h.services.kernel, { accountId: acc, lease, leaseTtlMs: 1000, pacing: 'off' });
+      expect(during).toBeNull();
+      expect(report).toMatchObject({ ran: 1, exit: 'idle' });
+    } finally {
+      await h.close();
+    }
+  });
 });
