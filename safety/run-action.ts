@@ -334,7 +334,9 @@ class ActionRun {
         if (n === 1) return this.block(`${code}: ${(error as Error).message}`, { ledger: 'failed' });
         return this.fail(`${code}: ${(error as Error).message}`, code, tool);
       }
-      const patch = { attempt_count: n, attempt_ended_at: null, absence: [] };
+      // A new attempt starts with no receipt: an earlier attempt's object (proven absent) must
+      // never be what a later look — after a crash, say — reads as this attempt's.
+      const patch = { attempt_count: n, attempt_ended_at: null, absence: [], ...(n > 1 ? { result: withoutReceipt(this.action.result) } : {}) };
       if (n === 1) {
         // Write-ahead: durable before the tool is called, so a crash leaves a trace to verify.
         await this.tracker.move('attempted', { patch, durable: true, tool, reason: 'attempt 1' });
@@ -518,4 +520,10 @@ function pickRef(v: Verification): { platform_object_id?: string; permalink?: st
   if (v.platform_object_id) out.platform_object_id = v.platform_object_id;
   if (v.permalink) out.permalink = v.permalink;
   return out;
+}
+
+/** The result without an attempt's receipt (its object, URL, request, status and level). */
+function withoutReceipt(result: Action['result']): Action['result'] {
+  const { platform_object_id: _id, permalink: _url, request_id: _req, http_status: _status, verification_level: _level, ...rest } = result;
+  return rest;
 }

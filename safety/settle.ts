@@ -5,7 +5,7 @@ import type { KernelDeps } from './deps.js';
 import { degradeAccount } from './degrade.js';
 import { AuthExpiredError, errorCode, IdentityMismatchError, TransientError, WrongAccountEffectError } from './errors.js';
 import type { Logger } from './log.js';
-import type { AttemptReceipt, Performer, Verification } from './performer.js';
+import { resultOf, type AttemptReceipt, type Performer, type Verification } from './performer.js';
 import { backoffDelay, sleep as defaultSleep } from './retry.js';
 import type { ActionTracker } from './tracker.js';
 
@@ -61,7 +61,12 @@ export async function settle(k: KernelDeps, o: SettleOptions): Promise<Settled> 
   let why = 'no look taken';
   const endedAt = o.endedAt ?? o.tracker.action.attempt_ended_at;
   // The end of the attempt reaches the store with the first audited look (none on the fast path).
-  const ended = () => (o.tracker.action.attempt_ended_at !== endedAt ? { attempt_ended_at: endedAt } : {});
+  // So does the receipt's object (its id, its URL): a look after a crash can then still read the
+  // object's own page, where absence is provable, instead of only content matches.
+  const r = o.receipt;
+  const kept = (result = o.tracker.action.result) => (r && (r.platform_object_id || r.permalink)
+    && (result.platform_object_id !== r.platform_object_id || result.permalink !== r.permalink) ? { result: { ...result, ...resultOf(r, 1) } } : {});
+  const ended = () => ({ ...(o.tracker.action.attempt_ended_at !== endedAt ? { attempt_ended_at: endedAt } : {}), ...kept() });
   let held = 0;
   for (let i = 0; i < o.maxLooks; i += 1) {
     const tries = o.tracker.action.verify_tries;
@@ -84,7 +89,7 @@ export async function settle(k: KernelDeps, o: SettleOptions): Promise<Settled> 
         // Someone else's object is not this action's effect, nor proof that it is absent: a human decides.
         await degradeAccount(k, { accountId: o.account.platform_account_id, state: 'needs_human', why: `verification look: ${error.message}`, actionId: o.tracker.action.action_id, at: now(), log: o.log });
         const result = { ...o.tracker.action.result, error_code: error.code };
-        await o.tracker.note(`${o.label} ${n}: ${error.message}; never this action's success, the account needs a human`, { patch: { result, ...ended() }, tool: o.tool });
+        await o.tracker.note(`${o.label} ${n}: ${error.message}; never this action's success, the account needs a human`, { patch: { ...ended(), result, ...kept(result) }, tool: o.tool });
         return { outcome: 'unknown', why: `${why}; ${error.code}`, paused: true };
       }
       if (error instanceof IdentityMismatchError || error instanceof AuthExpiredError) {

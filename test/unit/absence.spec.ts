@@ -86,6 +86,34 @@ test.describe('defect 1: one "absent" look permitted a second attempt', () => {
     }
   });
 
+  test('should keep a receipt from the first audited look on (a crash after it still reads the object\'s own page), and drop it when a new attempt starts', async () => {
+    const platform = new FakePlatform({ attempts: ['phantom_success', 'ok'] });
+    const h = await createHarness({ performer: platform });
+    const stored: { at: string; object: string | undefined }[] = [];
+    const read = async (at: string, id: string) => void stored.push({ at, object: (await h.services.store.actions.get(id))!.result.platform_object_id });
+    const verify = platform.verify.bind(platform);
+    const attempt = platform.attempt.bind(platform);
+    platform.verify = async (ctx, receipt, look) => {
+      await read(`verify ${platform.calls.verify + 1}`, ctx.action.action_id);
+      return verify(ctx, receipt, look);
+    };
+    platform.attempt = async (ctx) => {
+      await read(`attempt ${platform.calls.attempt + 1}`, ctx.action.action_id);
+      return attempt(ctx);
+    };
+    try {
+      const action = await h.submit({ payload: { caption: 'Said done, was not' } });
+      expect((await runAction(h.services.kernel, action.action_id)).status).toBe('confirmed_success');
+      // Look 1 right after the phantom receipt; from look 2 on the store holds it; attempt 2 starts without it.
+      expect(stored.slice(0, 4)).toEqual([
+        { at: 'attempt 1', object: undefined }, { at: 'verify 1', object: undefined },
+        { at: 'verify 2', object: 'obj_phantom_1' }, { at: 'attempt 2', object: undefined },
+      ]);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('should record a phantom failure (a 500, the effect applied) as the success it was, without a retry', async () => {
     const platform = new FakePlatform({ attempts: ['phantom_failure', 'ok'], lag: { listMs: 5_000 } });
     const h = await createHarness({ performer: platform });
