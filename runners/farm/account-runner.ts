@@ -89,6 +89,9 @@ export async function runAccount(kernel: KernelDeps, options: AccountRunnerOptio
     if (!(await renew())) return exit('lease_lost');
     const [next] = await store.actions.dueFor(accountId, now(), 1);
     if (!next) return exit('idle');
+    // An account degraded (or switched off) since dispatch keeps its work queued, held with the
+    // reason dispatch shows, instead of each action being blocked at its preflight.
+    if (!(await mayAct(store, next))) return exit('held');
     if (pacing) {
       const ms = await pacingWait(store, pacing, next, now());
       if (ms > maxWaitMs) return exit('idle');
@@ -130,6 +133,13 @@ export function accountGap(profile: PacingProfile, accountId: string, lastAt: nu
 function seededRandom(seed: string): () => number {
   let i = 0;
   return () => createHash('sha256').update(`${seed}|${i++}`).digest().readUInt32BE(0) / 2 ** 32;
+}
+
+/** Whether the action's account is active and no kill switch covers it now. */
+async function mayAct(store: Store, next: Action): Promise<boolean> {
+  const account = await store.accounts.get(next.platform_account_id);
+  if (!account || account.state !== 'active') return false;
+  return !(await store.killSwitches.engagedFor({ client_id: next.client_id, platform_account_id: next.platform_account_id }));
 }
 
 /** When the account's last side effect was reserved (its budget use), if within the day. */

@@ -187,4 +187,22 @@ test.describe('the gap is the account\'s, not the runner\'s', () => {
       await h.close();
     }
   });
+  test('should stop before the next action when its account was degraded meanwhile, leaving it queued rather than blocked', async () => {
+    const platform = new FakePlatform({ attempts: ['checkpoint', 'ok'] });
+    const h = await createHarness({ performer: platform });
+    try {
+      const acc = h.account.platform_account_id;
+      const first = await h.submit({ payload: { caption: 'meets a checkpoint' } });
+      const second = await h.submit({ payload: { caption: 'waits for a human' } });
+      const lease = (await h.services.store.leases.acquire(acc, h.services.kernel.ownerId, TTL, h.clock.now()))!;
+      const report = await runAccount(h.services.kernel, { accountId: acc, lease, leaseTtlMs: TTL, pacing: 'off' });
+      expect(report).toMatchObject({ ran: 1, exit: 'held' });
+      expect((await h.services.store.actions.get(first.action_id))!.state).not.toBe('queued');
+      expect((await h.services.store.accounts.get(acc))!.state).not.toBe('active');
+      expect((await h.services.store.actions.get(second.action_id))!.state).toBe('queued');
+      expect(platform.calls.attempt).toBe(1);
+    } finally {
+      await h.close();
+    }
+  });
 });
