@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { benchKernel } from './kernel.js';
 import { benchBrowser } from './browser.js';
 import { benchApi } from './api.js';
+import { benchFarm } from './farm.js';
 import { printTable, writeResults, type BenchEntry } from './report.js';
 
 export const BENCH_ENTRIES: Record<string, (dir: string) => Promise<BenchEntry>> = {
   kernel: (dir) => benchKernel(dir),
   browser: (dir) => benchBrowser(dir),
   api: (dir) => benchApi(dir),
+  farm: (dir) => benchFarm(dir),
 };
 
 export async function runBench(options: { only?: string[]; resultsFile: string }): Promise<BenchEntry[]> {

@@ -13,7 +13,7 @@ import type { PlatformOptions, SandboxContext } from './context.js';
 import { faultInputSchema, Faults, type FaultInput } from './faults.js';
 import { FaultGate } from './gate.js';
 import { avatarPng, placeholderPng } from './images.js';
-import { SEED_ACCOUNTS } from './seed.js';
+import { extraAccounts, SEED_ACCOUNTS } from './seed.js';
 import { graphRouter } from './instagram/graph.js';
 import { instagramUi } from './instagram/ui.js';
 import { Lag, lagSchema, type LagInput } from './lag.js';
@@ -34,7 +34,7 @@ export type { LagInput, LagConfig, LagSurface, LagEntry } from './lag.js';
 export { LAG_SURFACES } from './lag.js';
 export type { WebhookFaultsInput } from './webhook-faults.js';
 export type { FiredEvent } from './fired.js';
-export { SEED_ACCOUNTS } from './seed.js';
+export { SEED_ACCOUNTS, extraAccounts } from './seed.js';
 export { mulberry32 } from './rng.js';
 export { metaSignature } from './webhooks.js';
 
@@ -76,6 +76,12 @@ export interface SandboxOptions {
    * (`ca.pem`, given back as `ca`). The admin API stays plain http on loopback. @default off
    */
   tls?: { dir: string };
+  /**
+   * More business accounts per platform beside the seeded ones (`agency.client001`, … on
+   * Instagram, `agencyclient001`, … on X; see `extraAccounts` and sandbox/README.md), kept
+   * across `POST /__sandbox/reset`. @default 0
+   */
+  extraAccounts?: number;
 }
 
 export interface Sandbox {
@@ -111,6 +117,7 @@ const optionsSchema = z
     webhookFaults: webhookFaultsSchema.optional(),
     faults: z.array(faultInputSchema).optional(),
     tls: z.object({ dir: z.string().min(1) }).strict().optional(),
+    extraAccounts: z.number().int().min(0).max(999).default(0),
   })
   .strict();
 
@@ -167,6 +174,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const tls = o.tls ? await sandboxTls(resolve(o.tls.dir)) : undefined;
 
   const state = await SandboxState.open(dataFile);
+  // The extra accounts join the seeded world (a reused file or a reset keeps or regains them).
+  const extras = extraAccounts(o.extraAccounts);
+  const addExtras = () => {
+    const missing = extras.filter((a) => !state.account(a.platform, a.id));
+    if (missing.length === 0) return false;
+    state.data.accounts.push(...missing.map((a) => ({ ...a })));
+    return true;
+  };
+  if (addExtras()) await state.save();
   const lag = new Lag(seed, o.lag ?? lagSchema.parse({}), faults.fired);
   const world = new World(state, lag);
   const webhooks = new Webhooks(world, o.webhook, seed, faults.fired);
@@ -220,7 +236,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   x.use(uiRouter(ctx, xUi));
   finalHandlers(x);
   const admin = base();
-  admin.use(adminRouter(ctx, adminToken, () => void ensureSeedMedia()));
+  admin.use(adminRouter(ctx, adminToken, () => {
+    // Called after a reset as well as a layout change: a reset reseeds the 12 accounts only.
+    if (addExtras()) void state.save().catch(() => undefined);
+    void ensureSeedMedia();
+  }));
   finalHandlers(admin);
 
   const servers: Server[] = [];

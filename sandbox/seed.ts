@@ -33,6 +33,26 @@ export const SEED_ACCOUNTS: readonly Account[] = [
   account('x', 'audience', '1500000000000000103', 'kikoeats', 'Kiko Tanaka', 'Food diary.'),
 ];
 
+/**
+ * `n` more business accounts per platform (startSandbox's `extraAccounts`), for farms of many
+ * accounts: the k-th (1-based) is `agency.client<kkk>` on Instagram (id `17841400001` + k on 6
+ * digits) and `agencyclient<kkk>` on X (id `1500000001` + k on 9 digits), display name
+ * `Agency Client <kkk>`, password and token by the same rules as the seeded ones.
+ */
+export function extraAccounts(n: number): Account[] {
+  const out: Account[] = [];
+  for (let k = 1; k <= n; k += 1) {
+    const num = String(k).padStart(3, '0');
+    const name = `Agency Client ${num}`;
+    const bio = `Client account ${num} of the agency.`;
+    out.push(
+      account('instagram', 'business', `17841400001${String(k).padStart(6, '0')}`, `agency.client${num}`, name, bio),
+      account('x', 'business', `1500000001${String(k).padStart(9, '0')}`, `agencyclient${num}`, name, bio),
+    );
+  }
+  return out;
+}
+
 /** Fresh sandbox state: accounts, a few seeded posts with audience likes, comments and DMs. */
 export function seedData(): SandboxData {
   const data: SandboxData = {
