@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startApi } from '../api/index.js';
-import { createServices, startFarm, startProgress, type Farm, type ProgressReporter } from '../runners/index.js';
+import { checkAnchorDrift, createServices, startFarm, startProgress, type Farm, type ProgressReporter } from '../runners/index.js';
 import { sleep, verifyAuditChain } from '../safety/index.js';
 import { startSandbox, sandboxReadyLine } from '../sandbox/index.js';
 import { cliConfig } from './context.js';
@@ -55,8 +55,11 @@ export function registerStart(program: Command): void {
         if (plan) console.log(`demo         ${plan.actions.length} actions for 2 clients on 4 accounts, posts scheduled over the next ${options.exit ? 'seconds' : 'minutes'}`);
         // The farm: Bree's jobs (dispatch, verification sweep with crash recovery first, expiry,
         // audit checkpoints, budget upkeep) and one runner per account, paced like a person.
-        farm = await startFarm(services, { pacing: DEMO_PACING, intervals: { checkpoint: 60_000 } });
-        console.log(`farm         up to ${farm.pool.governor.max} runners · jobs dispatch, sweep, expiry, checkpoint, upkeep · checkpoints in ${join(config.dataDir, 'audit-checkpoints.jsonl')}`);
+        farm = await startFarm(services, {
+          pacing: DEMO_PACING, intervals: { checkpoint: 60_000 },
+          driftCheck: () => checkAnchorDrift(services.store, lane.performer),
+        });
+        console.log(`farm         up to ${farm.pool.governor.max} runners · jobs dispatch, sweep, drift, expiry, checkpoint, upkeep · checkpoints in ${join(config.dataDir, 'audit-checkpoints.jsonl')}`);
         api = await startApi({ port: config.port, dataDir: config.dataDir });
         console.log(`api          ${api.url}/healthz · drift report ${api.url}/api/v1/drift/report`);
         console.log(`look around  ${sandbox.platforms.instagram}/accounts/login/ and ${sandbox.platforms.x}/login (northwind.bakery / northwindbakery-pass)`);

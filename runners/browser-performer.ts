@@ -5,8 +5,8 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { confirmLookViewer, createFlowContext, gotoUrl, probePage, runCheck, runFlow, urlOf, type Flow, type FlowContext } from '../flows/index.js';
 import { startTrace, stopTrace, type ProofStore, type StepListener } from '../proofs/index.js';
 import {
-  AuthExpiredError, DriftError, OutcomeUnknownError, PlatformRefusalError,
-  type AbsenceRule, type ActionContext, type ActionType, type AttemptReceipt, type IdentityProof, type Performer, type Platform,
+  AuthExpiredError, DriftError, errorCode, OutcomeUnknownError, PlatformRefusalError, UnguardedCommitError,
+  type AbsenceRule, type Action, type ActionContext, type PlatformAccount, type ActionType, type AttemptReceipt, type IdentityProof, type Performer, type Platform,
   type Precheck, type ProofRef, type Verification,
 } from '../safety/index.js';
 import type { Annex, LayoutAnnex } from '../selectors/index.js';
@@ -92,6 +92,24 @@ export interface BrowserPerformer extends Performer {
   close(): Promise<void>;
   /** Number of open episode contexts. */
   readonly openContexts: number;
+  /**
+   * The scheduled drift check (issue 10): opens the account's anchor surface read-only, as an
+   * episode's identity step does — the drift guard compares it with its baseline and records
+   * drift (a layout matching no known version blocks the platform's side effects) — and reads
+   * the identity signals. Nothing is committed: the request guard refuses any mutating request.
+   */
+  checkAnchors(account: PlatformAccount): Promise<AnchorCheck>;
+}
+
+export interface AnchorCheck {
+  platform: Platform;
+  platform_account_id: string;
+  /** Whether the anchor surface was read and matched a known layout without blocking drift. */
+  ok: boolean;
+  identity_ok?: boolean;
+  /** The error's code when the check could not be made or found drift (`drift`, `checkpoint`, …). */
+  code?: string;
+  proofs: ProofRef[];
 }
 
 interface EpisodeBrowser {
@@ -328,6 +346,35 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
     },
 
     dispose,
+
+    async checkAnchors(account) {
+      const at = new Date().toISOString();
+      const id = `drift-check-${account.platform_account_id}-${Date.now().toString(36)}`;
+      // A read-only episode: an action shape only to name the episode's context and trace.
+      const action: Action = {
+        action_id: id, episode_id: id, client_id: account.client_id, platform: account.platform, platform_account_id: account.platform_account_id,
+        lane: 'browser', action_type: 'like', payload: {}, payload_hash: '', idempotency_key: id, state: 'queued', risk: 'normal',
+        compliance_flags: [], created_by: 'drift-check', policy_snapshot_id: null, attempt_count: 0, verify_tries: 0, owner_id: null,
+        lease_expires_at: null, fence: 0, attempt_ended_at: null, absence: [], result: {}, escalated_at: null, depends_on: null,
+        due_at: null, window_end_at: null, not_before: null, created_at: at, updated_at: at,
+      };
+      const proofs: ProofRef[] = [];
+      const ctx: ActionContext = {
+        action, account, attempt: 0, deadline: Date.now() + 60_000, signal: new AbortController().signal, commitChecks: 0,
+        async beforeCommit() { throw new UnguardedCommitError('a drift check commits nothing'); },
+        addProof: (p) => void proofs.push(p),
+        async keepRef() { throw new UnguardedCommitError('a drift check keeps nothing'); },
+        log: () => undefined,
+      };
+      try {
+        const proof = await this.verifyIdentity(ctx);
+        return { platform: account.platform, platform_account_id: account.platform_account_id, ok: true, identity_ok: proof.ok, proofs: [...proofs, ...(proof.proofs ?? [])] };
+      } catch (error) {
+        return { platform: account.platform, platform_account_id: account.platform_account_id, ok: false, code: errorCode(error), proofs };
+      } finally {
+        await dispose(id);
+      }
+    },
 
     async close() {
       await Promise.all([...open.keys()].map((id) => dispose(id)));

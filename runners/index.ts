@@ -3,7 +3,7 @@ export { PerformerRegistry } from './performers.js';
 export { BrowserProvider, launchBrowserProvider, resolveChromium, CHROMIUM_ARGS, type BrowserProviderOptions } from './browser/provider.js';
 export { SessionStore, type SessionState } from './browser/sessions.js';
 export { connectBrowserAccount, type ConnectAccountInput } from './browser/connect.js';
-export { createBrowserPerformer, fileTraceRecorder, proofStoreTraceRecorder, type BrowserPerformer, type BrowserPerformerOptions, type TraceRecorder } from './browser-performer.js';
+export { createBrowserPerformer, fileTraceRecorder, proofStoreTraceRecorder, type AnchorCheck, type BrowserPerformer, type BrowserPerformerOptions, type TraceRecorder } from './browser-performer.js';
 export { DriftGuard, SurfaceDriftError, ANCHOR_SURFACE, type DriftGuardOptions } from './browser/drift-guard.js';
 export { createInstagramApiPerformer, type InstagramApiOptions } from './api/index.js';
 export { createXApiPerformer, type XApiOptions } from './api/index.js';
@@ -11,6 +11,6 @@ export { createHybridPerformer, DEFAULT_HYBRID_ROUTE, type HybridOptions } from 
 export { registerApiLanes, type ApiLanes, type ApiLanesOptions } from './api-lanes.js';
 export {
   runAccount, accountGap, DEFAULT_PACING, DEFAULT_CAPS, defaultBudgets, humanGap, pacingFor, ConcurrencyGovernor, defaultFarmConcurrency, dispatchOnce, RunnerPool,
-  startFarm, serveFarm, pacingWait, progressLine, startProgress, type ProgressReporter, PacingTableSchema, DEFAULT_JOB_INTERVALS, type Farm, type FarmJob, type FarmJobMessage, type FarmOptions, type FarmProcessOptions,
+  startFarm, serveFarm, checkAnchorDrift, pacingWait, progressLine, startProgress, type ProgressReporter, PacingTableSchema, DEFAULT_JOB_INTERVALS, type Farm, type FarmJob, type FarmJobMessage, type FarmOptions, type FarmProcessOptions,
   type AccountRunnerOptions, type RunnerEvent, type RunnerExit, type RunnerReport, type PacingProfile, type PacingTable, type DispatchResult, type DispatchSkip, type RunnerPoolOptions,
 } from './farm/index.js';

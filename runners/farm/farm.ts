@@ -8,12 +8,13 @@ import { DEFAULT_PACING, type PacingTable } from './pacing.js';
 import { RunnerPool, type RunnerPoolOptions } from './pool.js';
 import { createSharedLimits, PLATFORMS, writeLimit } from './jobs/shared-limits.js';
 
-export type FarmJob = 'dispatch' | 'sweep' | 'expiry' | 'checkpoint' | 'upkeep';
+export type FarmJob = 'dispatch' | 'sweep' | 'drift' | 'expiry' | 'checkpoint' | 'upkeep';
 
 /** How often each job runs (ms). */
 export const DEFAULT_JOB_INTERVALS: Record<FarmJob, number> = {
   dispatch: 1_000,
   sweep: 5_000,
+  drift: 30 * 60_000,
   expiry: 30_000,
   checkpoint: 10 * 60_000,
   upkeep: 60 * 60_000,
@@ -29,6 +30,11 @@ export interface FarmOptions {
   onEvent?: RunnerPoolOptions['onEvent'];
   /** Each job message, as it arrives (progress lines, tests). */
   onJob?: (message: FarmJobMessage) => void;
+  /**
+   * The drift check the `drift` job runs on its schedule, in this thread (it needs the browser):
+   * e.g. `() => checkAnchorDrift(store, browserPerformer)`. Without it the job does nothing.
+   */
+  driftCheck?: () => Promise<unknown>;
   /** A module the job threads import and call before each run (see jobs/run-job.ts): tracing, fault injection. */
   instrument?: string;
 }
@@ -47,6 +53,8 @@ export interface Farm {
   readonly jobErrors: { job: string; error: string }[];
   /** Verification sweeps run so far in this thread, with what each settled or escalated. */
   readonly sweeps: SweepReport[];
+  /** What each scheduled drift check reported. */
+  readonly driftChecks: unknown[];
   /** SIGTERM: Bree stops scheduling, runners finish the action under way; true when all ended within `graceMs`. */
   stop(graceMs?: number): Promise<boolean>;
 }
@@ -108,6 +116,16 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
       .catch((error: unknown) => services.logger.warn({ code: errorCode(error) }, 'verification sweep failed'))
       .finally(() => (sweeping = undefined));
   };
+  // One drift check at a time, here where the browser is; the job only keeps the schedule.
+  const driftChecks: unknown[] = [];
+  let checking: Promise<void> | undefined;
+  const drift = () => {
+    if (checking || pool.stopped || !options.driftCheck) return;
+    checking = options.driftCheck()
+      .then((report) => void driftChecks.push(report))
+      .catch((error: unknown) => services.logger.warn({ code: errorCode(error) }, 'drift check failed'))
+      .finally(() => (checking = undefined));
+  };
   const bree = new Bree({
     root: false,
     // Bree's own lines (a job still running when its next interval comes, worker exits) go to debug.
@@ -124,6 +142,7 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
       const message = data.message as FarmJobMessage;
       if (message.job === 'dispatch') for (const lease of message.claimed ?? []) pool.start(lease);
       if (message.job === 'sweep' && ((message.sweep_due ?? []).length > 0 || Number(message.interrupted ?? 0) > 0)) sweep();
+      if (message.job === 'drift') drift();
       options.onJob?.(message);
     },
     errorHandler: (error, meta) => {
@@ -141,6 +160,7 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
     pool,
     jobErrors,
     sweeps,
+    driftChecks,
     async stop(graceMs = 60_000) {
       stopping = true;
       clearInterval(refresh);
@@ -150,7 +170,7 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
       await Promise.race([bree.stop(), new Promise((resolve) => { timer = setTimeout(resolve, JOB_STOP_MS); })]);
       clearTimeout(timer);
       await Promise.all([...bree.workers.values()].map((w) => w.terminate()));
-      const [ended] = await Promise.all([pool.stop(graceMs), sweeping]);
+      const [ended] = await Promise.all([pool.stop(graceMs), sweeping, checking]);
       return ended;
     },
   };

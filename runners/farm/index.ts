@@ -6,3 +6,4 @@ export { RunnerPool, type RunnerPoolOptions } from './pool.js';
 export { startFarm, DEFAULT_JOB_INTERVALS, type Farm, type FarmJob, type FarmJobMessage, type FarmOptions } from './farm.js';
 export { serveFarm, type FarmProcessOptions } from './process.js';
 export { progressLine, startProgress, type ProgressReporter } from './progress.js';
+export { checkAnchorDrift } from './drift-check.js';

@@ -13,7 +13,7 @@ import { readLimit } from './shared-limits.js';
 import type { Platform } from '../../../store/index.js';
 
 const JobData = z.object({
-  job: z.object({ name: z.enum(['dispatch', 'sweep', 'expiry', 'checkpoint', 'upkeep']) }),
+  job: z.object({ name: z.enum(['dispatch', 'sweep', 'drift', 'expiry', 'checkpoint', 'upkeep']) }),
   /** Period of the job's runs inside its thread. */
   every: z.number().int().min(10),
   farm: z.object({
@@ -73,6 +73,11 @@ async function runOnce(): Promise<void> {
         interrupted += (await store.actions.list({ state, limit: 1000 })).filter((a) => a.owner_id !== farm.ownerId).length;
       }
       if (due.length > 0 || paused > 0 || interrupted > 0) post({ sweep_due: due.map((a) => a.action_id), paused, interrupted });
+      return;
+    }
+    case 'drift': {
+      // The anchor surfaces are opened by the farm's thread, where the browser is: it is told.
+      post({ drift_due: true });
       return;
     }
     case 'expiry': {
