@@ -8,6 +8,8 @@ interface ChaosCliOptions {
   lanes: string;
   faults: string;
   workers: string;
+  farm?: boolean;
+  hosts: string;
 }
 
 const COUNTS = ['duplicates', 'lost', 'unexpected', 'wrong_account', 'unknown_unresolved', 'budget_violations'] as const;
@@ -21,6 +23,8 @@ export function registerChaos(program: Command): void {
     .option('--lanes <list>', 'lanes to run: browser, api or both (api: the business accounts\' API-capable actions, with the API fault mix)', 'browser')
     .option('--faults <which>', 'all | none', 'all')
     .option('--workers <n>', 'runner processes (each owns a fixed set of accounts)', '3')
+    .option('--farm', 'schedule the actions and let farm processes (Bree jobs, one runner per account) run them, SIGKILLed and restarted at the seed\'s points')
+    .option('--hosts <n>', 'with --farm: farm processes sharing the store', '1')
     .action(async (o: ChaosCliOptions) => {
       const actions = Number(o.actions);
       const seed = Number(o.seed);
@@ -32,7 +36,9 @@ export function registerChaos(program: Command): void {
       const lanes = o.lanes.split(',').map((l) => l.trim()).filter(Boolean);
       if (lanes.some((l) => l !== 'browser' && l !== 'api')) throw new UsageError(`--lanes takes browser,api (got ${o.lanes})`);
       if (lanes.length === 0) throw new UsageError('--lanes needs at least one of browser,api');
-      const report = await runChaos({ actions, seed, lanes, faults: o.faults, workers });
+      const hosts = Number(o.hosts);
+      if (!Number.isInteger(hosts) || hosts < 1 || hosts > 4) throw new UsageError(`--hosts must be 1..4 (got ${o.hosts})`);
+      const report = await runChaos({ actions, seed, lanes, faults: o.faults, workers, farm: o.farm === true, hosts });
       console.error(`chaos: store ${report.data_dir} (run ${report.run_id}); inspect with RAIZE_DATA_DIR=${report.data_dir} npx raize actions / npx raize audit verify`);
       console.log(JSON.stringify(report));
       if (COUNTS.some((k) => report[k] !== 0) || !report.audit_chain_ok) process.exitCode = 1;

@@ -11,6 +11,7 @@ import { createBrowserLane, loginSandboxAccount, type DemoLane } from '../demo.j
 import { budgetViolations, countEffects, splitUnknowns, type Budgets, type Effect } from './count.js';
 import { adminApi, firedCounts, installFaults, webhookReceiver } from './faults.js';
 import { finalVerification } from './final-verify.js';
+import { runFarm, type FarmRunStats } from './farm-run.js';
 import { operatorClear } from './operator.js';
 import { buildPlan, derive, type ChaosAccount, type Plan } from './schedule.js';
 
@@ -26,6 +27,10 @@ export interface ChaosOptions {
   dataDir?: string;
   /** Progress line on stderr (only when it is a terminal). */
   progress?: boolean;
+  /** Schedule the actions and let farm processes (serveFarm) run them, killed at the seed's points. */
+  farm?: boolean;
+  /** Farm processes on the one store (hosts of a multi-host farm). @default 1 */
+  hosts?: number;
 }
 
 export interface ChaosReport {
@@ -98,11 +103,24 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       hooks.push(await webhookReceiver(admin));
     }
     const progress = o.progress !== false && process.stderr.isTTY;
-    const runners = await runWorkers(plan, env, provider.wsEndpoint, sandbox.platforms, runDir, (line) => {
+    const show = (line: string) => {
       if (progress) process.stderr.write(`\r[chaos] ${line}\x1b[K`);
-    }, (o.faults ?? 'all') === 'all');
+    };
+    const kill = (o.faults ?? 'all') === 'all';
+    let runners: Awaited<ReturnType<typeof runWorkers>>;
+    let farm: FarmRunStats | undefined;
+    if (o.farm) {
+      farm = await runFarm({
+        plan, services, env, ws: provider.wsEndpoint, origins: sandbox.platforms, runDir, hosts: o.hosts ?? 1, kill,
+        clear: (a) => operatorClear(services, provider, sandbox.platforms, a), progress: show,
+      });
+      runners = { kills: farm.kills, hangs: [], crashes: farm.crashes, operator: farm.operator, recovered: farm.recovered, started: new Set() };
+    } else {
+      runners = await runWorkers(plan, env, provider.wsEndpoint, sandbox.platforms, runDir, show, kill);
+    }
     if (progress) process.stderr.write('\n');
-    own.runner_kill = runners.kills;
+    if (o.farm) own.farm_kill = runners.kills;
+    else own.runner_kill = runners.kills;
     if (runners.hangs.length) own.runner_hang_kill = runners.hangs.length;
     // The platform calms down: no new injected faults (lag and pending reverts stay), then recovery and verification settle.
     await admin('DELETE', '/__sandbox/faults');
@@ -130,6 +148,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       states: tally(actions.map((a) => (a.state === 'queued' ? 'queued(deferred)' : a.state === 'postcheck_complete' ? (a.result.error_code ? 'failed' : 'succeeded') : a.state))),
       operator_clears: runners.operator + settled.operator, hung_actions: runners.hangs.map((h) => h.action_id), recovered: runners.recovered + settled.recovered, runner_crashes: runners.crashes,
       ...(unavailable.length ? { faults_unavailable: unavailable } : {}), run_id: runId, data_dir: config.dataDir,
+      ...(farm ? { farm: { hosts: o.hosts ?? 1, started: farm.started, unclean_stops: farm.unclean_stops, left_deferred: farm.left_deferred, skipped: farm.skipped } } : {}),
     };
     writeFileSync(join(runDir, 'report.json'), JSON.stringify({ ...report, findings: counts.findings, budget: budget.details, final_verify: noticed }, null, 1));
     return report;
