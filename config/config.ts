@@ -56,6 +56,12 @@ export const CONFIG_TABLE = {
   /** Verification tries before an `unknown` outcome is escalated to a human. @default 5 */
   verifyMaxTries: { env: 'RAIZE_VERIFY_MAX_TRIES', schema: int(1, 100), default: 5 },
   /**
+   * An `unknown` outcome older than this (since its attempt ended) is escalated whatever its
+   * tries: a platform that holds every look back (a rate limit that never resets) must not keep
+   * it from a human forever. @default 3600000
+   */
+  escalateAfterMs: { env: 'RAIZE_ESCALATE_AFTER_MS', schema: int(1000, 7 * 86_400_000), default: 3_600_000 },
+  /**
    * How long after an ambiguous attempt a new object may still be invisible on the platform's
    * read surfaces (feeds, grids, listings, search): absence is proven only by looks after it.
    * A performer may declare its own per action type. @default 30000

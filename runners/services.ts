@@ -42,7 +42,7 @@ export function createServices(config: RaizeConfig, overrides: ServiceOverrides 
     settings: {
       actionDeadlineMs: config.actionDeadlineMs, retryBaseMs: config.retryBaseMs, retryCapMs: config.retryCapMs,
       retryMaxAttempts: config.retryMaxAttempts, verifyBaseMs: config.verifyBaseMs, verifyCapMs: config.verifyCapMs,
-      verifyMaxTries: config.verifyMaxTries, authFailureLimit: config.authFailureLimit, authFailureWindowMs: config.authFailureWindowMs,
+      verifyMaxTries: config.verifyMaxTries, escalateAfterMs: config.escalateAfterMs, authFailureLimit: config.authFailureLimit, authFailureWindowMs: config.authFailureWindowMs,
       absenceWindowMs: config.absenceWindowMs, absenceLooks: config.absenceLooks, heartbeatMs: config.heartbeatMs,
       ownerStaleMs: config.ownerStaleMs, foreignOwnerStaleMs: config.foreignOwnerStaleMs,
     },

@@ -11,6 +11,8 @@ export interface KernelSettings {
   verifyBaseMs: number;
   verifyCapMs: number;
   verifyMaxTries: number;
+  /** An unknown outcome this old (ms since its attempt ended) is escalated whatever its tries. */
+  escalateAfterMs: number;
   /** Auth failures of one account within `authFailureWindowMs` that make it read-only (§8.4). */
   authFailureLimit: number;
   authFailureWindowMs: number;

@@ -86,13 +86,17 @@ async function verifyLoop(k: KernelDeps, action: Action, options: ResolveOptions
     return tracker.action;
   }
   const wrongAccount = tracker.action.result.error_code === WRONG_ACCOUNT;
-  if ((wrongAccount || tracker.action.verify_tries >= s.verifyMaxTries) && !tracker.action.escalated_at) {
+  const since = Date.parse(tracker.action.attempt_ended_at ?? tracker.action.created_at);
+  const overdue = now().getTime() - since >= s.escalateAfterMs;
+  if ((wrongAccount || overdue || tracker.action.verify_tries >= s.verifyMaxTries) && !tracker.action.escalated_at) {
     const at = now().toISOString();
     // A crash between the escalation and its note leaves an open escalation: never a second one.
     const open = (await k.store.escalations.open()).some((e) => e.action_id === action.action_id);
     const reason = wrongAccount
       ? `the effect was found made as another account: a human must deal with that account's object and decide about this action (${found.why})`
-      : `outcome unknown after ${tracker.action.verify_tries} verification tries (${found.why})`;
+      : tracker.action.verify_tries >= s.verifyMaxTries
+        ? `outcome unknown after ${tracker.action.verify_tries} verification tries (${found.why})`
+        : `outcome still unknown ${Math.round((now().getTime() - since) / 60_000)} min after the attempt, ${tracker.action.verify_tries} verification tries taken (${found.why})`;
     if (!open) await k.store.escalations.create({
       escalation_id: newId(), action_id: action.action_id, platform_account_id: action.platform_account_id,
       reason: reason.slice(0, 500), created_at: at, resolved_at: null, resolved_by: null,

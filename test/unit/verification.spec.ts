@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { DriftError, runAction, sweepUnknown } from '../../safety/index.js';
+import { DriftError, runAction, sweepUnknown, TransientError } from '../../safety/index.js';
 import { createHarness } from '../helpers/kernel.js';
 import { FakePlatform } from '../helpers/fake-platform.js';
 
@@ -77,6 +77,34 @@ test.describe('budget slots and the platform', () => {
       expect(kept).toContain(refused.action_id);
       expect(kept).toContain(limited.action_id);
       expect(kept).not.toContain(unsent.action_id);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+test.describe('escalation by age', () => {
+  test('should escalate an unknown outcome whose looks the platform holds back forever, once it is older than escalateAfterMs', async () => {
+    const platform = new FakePlatform({ attempts: ['applied_then_error'] });
+    // A platform whose rate limit on reads never resets: every look is held back, none is a try.
+    platform.verify = async () => { throw new TransientError('429 too many requests', false, 600_000, 429); };
+    const h = await createHarness({ performer: platform, config: { verifyMaxTries: 3, escalateAfterMs: 3_600_000 } });
+    try {
+      const a = await h.submit({ payload: { caption: 'Looks never allowed' } });
+      expect((await runAction(h.services.kernel, a.action_id, { verifyInline: false })).status).toBe('unknown');
+      for (let i = 0; i < 5; i += 1) {
+        h.clock.advance(10 * 60_000);
+        await sweepUnknown(h.services.kernel);
+      }
+      // 50 minutes of held looks: no try counted, not escalated yet.
+      const waiting = (await h.services.store.actions.get(a.action_id))!;
+      expect(waiting).toMatchObject({ state: 'unknown', verify_tries: 0, escalated_at: null });
+      h.clock.advance(15 * 60_000);
+      const report = await sweepUnknown(h.services.kernel);
+      expect(report.escalated).toEqual([a.action_id]);
+      const [open] = await h.services.store.escalations.open();
+      expect(open!.reason).toMatch(/^outcome still unknown 6\d min after the attempt, 0 verification tries taken/);
+      expect(platform.calls.attempt).toBe(1);
     } finally {
       await h.close();
     }
