@@ -35,7 +35,8 @@ test.describe('bench farm', () => {
   });
 
   test('should log the extra accounts in and report episodes per minute and memory per runner that agree with the store', async () => {
-    test.setTimeout(110_000);
+    // Two logins and five browser episodes; under the parallel suite an episode can take 15 s.
+    test.setTimeout(300_000);
     const dir = tempDir('raize-bench-farm-');
     try {
       const result = await benchFarm(dir.path, { extraAccounts: 1, sizes: [2], bareEpisodes: 1, budgetMs: 60 * 60_000 });
