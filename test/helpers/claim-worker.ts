@@ -11,6 +11,9 @@ parentPort!.once('message', async () => {
   for (const key of keys) {
     const claim = await store.ledger.claim({ key, payload_hash: payloadHash, action_id: `w${worker}-${key}` });
     if (claim.won) won.push(key);
+    // Yield between claims: on a loaded host one thread could otherwise run through every key
+    // before the others are scheduled at all, and nothing would contend.
+    await new Promise((resolve) => setTimeout(resolve, 1));
   }
   await store.close();
   parentPort!.postMessage({ worker, won });
