@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { resolveConfig } from '../config/index.js';
@@ -12,6 +12,7 @@ import {
 import { runAction, submitAction } from '../safety/index.js';
 import { INSTAGRAM_ANNEX } from '../selectors/index.js';
 import { startSandbox } from '../sandbox/index.js';
+import { chromiumPssMb } from './farm.js';
 import { median, type BenchEntry } from './report.js';
 
 const HANDLE = 'northwind.bakery';
@@ -148,44 +149,10 @@ export async function benchBrowser(dir: string, runs = 7): Promise<BenchEntry> {
   }
 }
 
-/**
- * Proportional set size, in MB, of the Chromium processes this process started (the browser server
- * is a child of ours; its renderers are its descendants). Linux /proc.
- */
-function chromiumRssMb(): number {
-  const parentOf = new Map<number, number>();
-  for (const entry of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      // Field 4 of /proc/<pid>/stat is the parent pid; the command name may contain spaces, so split after ')'.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  const ours = (pid: number): boolean => {
-    for (let p = parentOf.get(pid); p !== undefined && p > 1; p = parentOf.get(p)) if (p === process.pid) return true;
-    return false;
-  };
-  let kb = 0;
-  for (const pid of parentOf.keys()) {
-    if (!ours(pid)) continue;
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('chrom')) continue;
-      // PSS, not RSS: pages shared between Chromium's processes are counted once, split among them.
-      const pss = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-      if (pss) kb += Number(pss[1]);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return kb / 1024;
-}
-
 async function measureContextMemory(
   provider: Awaited<ReturnType<typeof launchBrowserProvider>>, origin: string, sessionRef: string, sessions: SessionStore, n: number,
 ): Promise<number> {
-  const before = chromiumRssMb();
+  const before = chromiumPssMb();
   const contexts = [];
   for (let i = 0; i < n; i += 1) {
     const context = await provider.newContext({ storageState: await sessions.load(sessionRef) });
@@ -193,7 +160,7 @@ async function measureContextMemory(
     await page.goto(`${origin}/${HANDLE}/`);
     contexts.push(context);
   }
-  const after = chromiumRssMb();
+  const after = chromiumPssMb();
   for (const c of contexts) await c.close();
   return (after - before) / n;
 }
