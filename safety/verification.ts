@@ -86,7 +86,9 @@ async function verifyLoop(k: KernelDeps, action: Action, options: ResolveOptions
     return tracker.action;
   }
   const wrongAccount = tracker.action.result.error_code === WRONG_ACCOUNT;
-  const since = Date.parse(tracker.action.attempt_ended_at ?? tracker.action.created_at);
+  // Age from the attempt, not from submission: a post scheduled days ahead is not overdue the
+  // moment it turns unknown. A crash can leave no attempt end: then the write-ahead record's time.
+  const since = tracker.action.escalated_at ? 0 : await attemptTime(k, tracker.action);
   const overdue = now().getTime() - since >= s.escalateAfterMs;
   if ((wrongAccount || overdue || tracker.action.verify_tries >= s.verifyMaxTries) && !tracker.action.escalated_at) {
     const at = now().toISOString();
@@ -106,6 +108,13 @@ async function verifyLoop(k: KernelDeps, action: Action, options: ResolveOptions
     log.warn({ tries: tracker.action.verify_tries, wrong_account: wrongAccount }, 'unknown outcome escalated to a human');
   }
   return tracker.action;
+}
+
+/** When the action's last attempt ended, else when it was recorded as attempted (ms). */
+async function attemptTime(k: KernelDeps, action: Action): Promise<number> {
+  if (action.attempt_ended_at) return Date.parse(action.attempt_ended_at);
+  const attempted = (await k.store.audit.forAction(action.action_id)).filter((r) => r.event.transition.to === 'attempted').at(-1);
+  return Date.parse(attempted?.event.timestamp ?? action.created_at);
 }
 
 /** `result.error_code` of an action whose effect a look found made as another account (WrongAccountEffectError). */

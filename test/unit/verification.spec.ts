@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { DriftError, runAction, sweepUnknown, TransientError } from '../../safety/index.js';
+import { buildAuditEvent, DriftError, runAction, sweepUnknown, TransientError } from '../../safety/index.js';
 import { createHarness } from '../helpers/kernel.js';
 import { FakePlatform } from '../helpers/fake-platform.js';
 
@@ -105,6 +105,30 @@ test.describe('escalation by age', () => {
       const [open] = await h.services.store.escalations.open();
       expect(open!.reason).toMatch(/^outcome still unknown 6\d min after the attempt, 0 verification tries taken/);
       expect(platform.calls.attempt).toBe(1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should count the age from the attempt, not from submission, also when a crash left no attempt end', async () => {
+    const platform = new FakePlatform({ attempts: ['applied_then_error'] });
+    platform.verify = async () => { throw new TransientError('429 too many requests', false, 600_000, 429); };
+    const h = await createHarness({ performer: platform, config: { verifyMaxTries: 3, escalateAfterMs: 3_600_000 } });
+    try {
+      // Submitted two hours before it ran (a scheduled post); unknown since its attempt.
+      const a = await h.submit({ payload: { caption: 'Scheduled long ago' } });
+      h.clock.advance(2 * 3_600_000);
+      expect((await runAction(h.services.kernel, a.action_id, { verifyInline: false })).status).toBe('unknown');
+      // As a crash between the write-ahead record and the attempt's end leaves it: no attempt end.
+      const unknown = (await h.services.store.actions.get(a.action_id))!;
+      await h.services.store.actions.note({
+        action_id: a.action_id, state: 'unknown', fence: unknown.fence, patch: { attempt_ended_at: null },
+        event: buildAuditEvent({ ...unknown, attempt_ended_at: null }, { from: 'unknown', to: 'unknown', reason: 'test: attempt end lost in a crash', at: h.clock.now() }),
+      });
+      h.clock.advance(10 * 60_000);
+      expect((await sweepUnknown(h.services.kernel)).escalated).toEqual([]);
+      h.clock.advance(55 * 60_000);
+      expect((await sweepUnknown(h.services.kernel)).escalated).toEqual([a.action_id]);
     } finally {
       await h.close();
     }
