@@ -1,41 +1,112 @@
-import { timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import cookieParser from 'cookie-parser';
 import express, { type Express, type RequestHandler } from 'express';
-import { renderDriftReport } from '../proofs/index.js';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { Services } from '../runners/index.js';
+import { sha256Hex } from '../store/index.js';
+import { authenticate, createCsrf, csrfForSessions, requireAuth, type Csrf } from './auth/index.js';
 import { ApiError, errorHandler } from './errors.js';
+import { ApiRoutes } from './http/index.js';
+import { registerRoutes } from './routes/index.js';
 
 export interface ApiAppOptions {
-  dataDir: string;
-  /** Bearer token required on `/api/v1/*` when set. */
-  token?: string;
-  log?: (message: string, fields: Record<string, unknown>) => void;
+  services: Services;
+  /** Requests per minute per caller (token, session or address). @default 600 */
+  rateLimitPerMinute?: number;
+  /** Largest JSON body accepted. @default '256kb' */
+  bodyLimit?: string;
 }
 
-function bearer(token: string): RequestHandler {
-  const expected = Buffer.from(token);
-  return (req, _res, next) => {
-    const given = Buffer.from(/^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1] ?? '');
-    if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
-    next(new ApiError(401, 'unauthorized', 'a bearer token is required'));
-  };
-}
+/** Every page and answer: nothing loads from elsewhere, nothing inline, no framing. */
+export const STRICT_CSP = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  fontSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
 
-/** The report inlines its images and needs no script: nothing else may load. */
-const REPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
+/**
+ * The API (issue 11): JSON under /api/v1 with bearer tokens (or a console session), /healthz and
+ * /metrics at the root. Order: request id and log line, security headers, rate limit, cookies,
+ * who is calling, then the routes; bodies are parsed only on routes that take them.
+ */
 export function createApiApp(options: ApiAppOptions): Express {
+  const { services } = options;
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(pinoHttp({
+    logger: services.logger,
+    genReqId: (req, res) => {
+      const given = req.headers['x-request-id'];
+      const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      res.setHeader('x-request-id', id);
+      return id;
+    },
+    // The URL's query and the headers may carry tokens: the line keeps method, path and status.
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, path: String(req.url).split('?')[0] }),
+      res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+    },
+    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+  }));
+  app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: STRICT_CSP }, crossOriginEmbedderPolicy: false }));
+  app.use(rateLimit({
+    windowMs: 60_000,
+    limit: options.rateLimitPerMinute ?? 600,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    keyGenerator: (req) => callerKey(req),
+    handler: (_req, _res, next) => next(new ApiError(429, 'rate_limited', 'too many requests: slow down and retry after the Retry-After header')),
+  }));
+  app.use(cookieParser());
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
+  app.use(authenticate(services.store));
+
+  const csrf: Csrf = createCsrf(services.config.dataDir);
+  const routes = new ApiRoutes();
+  registerRoutes(routes, { services });
   const v1 = express.Router();
-  if (options.token) v1.use(bearer(options.token));
-  v1.get('/drift/report', async (_req, res) => {
-    const html = await renderDriftReport(options.dataDir);
-    res.set('content-security-policy', REPORT_CSP).set('cache-control', 'no-store').type('html').send(html);
+  v1.get('/openapi.json', (_req, res) => {
+    res.json(routes.openapi({ title: 'Raize API', version: '1.0.0' }));
   });
+  v1.use(requireAuth);
+  v1.use(jsonBody(options.bodyLimit ?? '256kb'));
+  v1.use(csrfForSessions(csrf));
+  v1.use(routes.router);
   app.use('/api/v1', v1);
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route ${req.method} ${req.path}`)));
-  app.use(errorHandler(options.log ?? ((message, fields) => console.error(JSON.stringify({ msg: message, ...fields })))));
+  app.use(errorHandler((message, fields) => services.logger.error(fields, message)));
   return app;
+}
+
+/** The rate limit's key: the credential if any (hashed), else the address. */
+function callerKey(req: express.Request): string {
+  const auth = req.headers.authorization;
+  if (auth) return `t:${sha256Hex(Buffer.from(auth))}`;
+  const cookie = /(?:^|;\s*)raize_session=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+  if (cookie) return `s:${sha256Hex(Buffer.from(cookie))}`;
+  return `a:${req.socket.remoteAddress ?? 'unknown'}`;
+}
+
+/** JSON bodies only: another content type with a body is a 415, an oversized one a 413. */
+function jsonBody(limit: string): RequestHandler {
+  const parse = express.json({ limit, type: 'application/json', strict: true });
+  return (req, res, next) => {
+    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    if (hasBody && !req.is('application/json')) return next(new ApiError(415, 'unsupported_media_type', 'send the body as application/json'));
+    parse(req, res, next);
+  };
 }

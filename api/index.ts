@@ -1,8 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { createApiApp, type ApiAppOptions } from './app.js';
 
-export { createApiApp, type ApiAppOptions } from './app.js';
+export { createApiApp, STRICT_CSP, type ApiAppOptions } from './app.js';
 export { ApiError, errorHandler } from './errors.js';
+export { createApiToken, publicToken, tokenHash, type NewToken } from './auth/index.js';
 
 export interface StartApiOptions extends ApiAppOptions {
   /** 0 picks a free port. */

@@ -9,6 +9,7 @@ import { registerDrift } from './drift.js';
 import { registerChaos } from './chaos.js';
 import { registerActions } from './actions.js';
 import { registerSchedule } from './schedule.js';
+import { registerToken } from './token.js';
 import { UsageError } from './context.js';
 
 export function buildProgram(): Command {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerChaos(program);
   registerActions(program);
   registerSchedule(program);
+  registerToken(program);
   return program;
 }
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startApi } from '../api/index.js';
+import { createApiToken, startApi } from '../api/index.js';
 import { checkAnchorDrift, createServices, startFarm, startProgress, type Farm, type ProgressReporter } from '../runners/index.js';
 import { sleep, verifyAuditChain } from '../safety/index.js';
 import { startSandbox, sandboxReadyLine } from '../sandbox/index.js';
@@ -60,8 +60,11 @@ export function registerStart(program: Command): void {
           driftCheck: () => checkAnchorDrift(services.store, lane.performer),
         });
         console.log(`farm         up to ${farm.pool.governor.max} runners · jobs dispatch, sweep, drift, expiry, checkpoint, upkeep · checkpoints in ${join(config.dataDir, 'audit-checkpoints.jsonl')}`);
-        api = await startApi({ port: config.port, dataDir: config.dataDir });
-        console.log(`api          ${api.url}/healthz · drift report ${api.url}/api/v1/drift/report`);
+        api = await startApi({ services, port: config.port });
+        // The demo's admin: a fresh token each start (the store keeps only its hash).
+        const admin = await createApiToken(services.store, { name: 'demo-admin', role: 'admin', client_id: null, created_by: 'npm start' });
+        console.log(`api          ${api.url}/api/v1/ (openapi.json) · /healthz · /metrics`);
+        console.log(`admin token  ${admin.token}   (curl -H "Authorization: Bearer $TOKEN" ${api.url}/api/v1/clients)`);
         console.log(`look around  ${sandbox.platforms.instagram}/accounts/login/ and ${sandbox.platforms.x}/login (northwind.bakery / northwindbakery-pass)`);
         progress = startProgress(services.store, options.exit ? { tty: false, logEveryMs: 5_000 } : {});
         if (options.exit) {

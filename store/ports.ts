@@ -1,7 +1,7 @@
 import type {
   Lane,
   Action, ActionResult, ActionState, AuditCheckpoint, AuditEvent, AuditRecord, Budget, Client, Episode, Escalation, Owner, RunnerLease,
-  KillScope, KillSwitch, LedgerEntry, SealedSecret, SecretKind, LedgerStatus, PlatformAccount, AccountState, Policy, PolicyInput,
+  KillScope, KillSwitch, LedgerEntry, ApiToken, ConsoleSession, ActionType, SealedSecret, SecretKind, LedgerStatus, PlatformAccount, AccountState, Policy, PolicyInput,
 } from './records.js';
 
 /**
@@ -22,6 +22,8 @@ export interface Store {
   readonly owners: OwnerRepository;
   readonly leases: RunnerLeaseRepository;
   readonly secrets: SecretRepository;
+  readonly apiTokens: ApiTokenRepository;
+  readonly consoleSessions: ConsoleSessionRepository;
   close(): Promise<void>;
 }
 
@@ -57,7 +59,12 @@ export interface KillSwitchRepository {
 export interface EpisodeRepository {
   create(episode: Episode): Promise<Episode>;
   get(episodeId: string): Promise<Episode | null>;
+  /** Episodes in creation order (newest first with `order: 'desc'`), after the cursor. */
+  list(filter?: { client_id?: string; platform_account_id?: string; after?: PageCursor; limit?: number; order?: 'asc' | 'desc' }): Promise<Episode[]>;
 }
+
+/** Where a page ended: the last row's creation time and id (rows are ordered by both). */
+export interface PageCursor { created_at: string; id: string }
 
 /** Fields the kernel may change on an action alongside a transition. */
 export type ActionPatch = Partial<Pick<Action,
@@ -110,11 +117,28 @@ export interface NoteWrite {
   base?: Action;
 }
 
+export interface ActionFilter {
+  state?: ActionState;
+  client_id?: string;
+  platform_account_id?: string;
+  episode_id?: string;
+  action_type?: ActionType;
+  lane?: Lane;
+  /** Only actions due (or, with no due time, created) in [due_from, due_to). */
+  due_from?: string;
+  due_to?: string;
+  /** Rows after this one in the order (creation time, then id). */
+  after?: PageCursor;
+  limit?: number;
+  /** @default 'asc' */
+  order?: 'asc' | 'desc';
+}
+
 export interface ActionRepository {
   /** Inserts the action in `queued` (and its episode if new) and appends its first AuditEvent, atomically. */
   create(action: Action, event: AuditEvent, episode?: Episode): Promise<Action>;
   get(actionId: string): Promise<Action | null>;
-  list(filter?: { state?: ActionState; platform_account_id?: string; episode_id?: string; limit?: number }): Promise<Action[]>;
+  list(filter?: ActionFilter): Promise<Action[]>;
   /**
    * Compare-and-set of the state plus its AuditEvent (and ledger mirror) in one transaction.
    * Throws StaleStateError when the action is no longer in `from`: nothing is written.
@@ -194,6 +218,11 @@ export interface RawAuditRow {
 export interface AuditLog {
   /** Appends outside a transition (kept for events with no state change of their own). */
   append(event: AuditEvent): Promise<AuditRecord>;
+  /**
+   * Records for a reader (the API, the console): newest first with `order: 'desc'`, filtered by
+   * the action's client, account, episode or the action itself, after `after_seq` in that order.
+   */
+  page(filter: { client_id?: string; platform_account_id?: string; episode_id?: string; action_id?: string; after_seq?: number; limit: number; order?: 'asc' | 'desc' }): Promise<AuditRecord[]>;
   /** Raw rows in sequence order from `afterSeq` (exclusive), as stored, for verification and export. */
   scan(afterSeq: number, limit: number): Promise<RawAuditRow[]>;
   forAction(actionId: string): Promise<AuditRecord[]>;
@@ -265,4 +294,25 @@ export interface SecretRepository {
   /** Every sealed secret (key rotation re-seals them all). */
   list(): Promise<SealedSecret[]>;
   remove(accountId: string, kind: SecretKind): Promise<boolean>;
+}
+
+/** API tokens (issue 11): looked up by the sha256 of a presented token; never the token itself. */
+export interface ApiTokenRepository {
+  create(token: ApiToken): Promise<ApiToken>;
+  /** The unrevoked token with this hash, or null. */
+  findByHash(tokenHash: string): Promise<ApiToken | null>;
+  get(tokenId: string): Promise<ApiToken | null>;
+  list(): Promise<ApiToken[]>;
+  /** Marks the token revoked (its sessions go with it); false when unknown or already revoked. */
+  revoke(tokenId: string, at: Date): Promise<boolean>;
+  /** Stamps its last use (at most once a minute is enough for an operator's view). */
+  touch(tokenId: string, at: Date): Promise<void>;
+}
+
+/** Console sessions, stored by the sha256 of the cookie's value. */
+export interface ConsoleSessionRepository {
+  create(session: ConsoleSession): Promise<ConsoleSession>;
+  /** The session if it exists, has not expired at `now` and its token is not revoked. */
+  get(sessionHash: string, now: Date): Promise<ConsoleSession | null>;
+  remove(sessionHash: string): Promise<void>;
 }

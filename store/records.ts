@@ -342,3 +342,35 @@ export const SealedSecret = z.object({
   updated_at: isoTime,
 }).strict();
 export type SealedSecret = z.infer<typeof SealedSecret>;
+
+export const API_ROLES = ['admin', 'operator', 'reviewer', 'client_viewer'] as const;
+export const ApiRole = z.enum(API_ROLES);
+export type ApiRole = z.infer<typeof ApiRole>;
+
+/**
+ * An API token (issue 11): only its sha256 is kept (the token is shown once, at creation). Scoped
+ * to one client or, with `client_id` null, to all; a `client_viewer` is always scoped to one.
+ */
+export const ApiTokenFields = z.object({
+  token_id: id,
+  /** sha256 of the token's bytes, lowercase hex: what a presented token is looked up by. */
+  token_hash: sha256,
+  name: z.string().min(1).max(200),
+  role: ApiRole,
+  client_id: id.nullable(),
+  created_by: z.string().min(1).max(200),
+  created_at: isoTime,
+  last_used_at: isoTime.nullable(),
+  revoked_at: isoTime.nullable(),
+}).strict();
+export const ApiToken = ApiTokenFields.refine((t) => t.role !== 'client_viewer' || t.client_id !== null, { message: 'a client_viewer token is scoped to one client', path: ['client_id'] });
+export type ApiToken = z.infer<typeof ApiToken>;
+
+/** A console login: the cookie carries a random id, the store only its sha256. */
+export const ConsoleSession = z.object({
+  session_hash: sha256,
+  token_id: id,
+  created_at: isoTime,
+  expires_at: isoTime,
+}).strict();
+export type ConsoleSession = z.infer<typeof ConsoleSession>;

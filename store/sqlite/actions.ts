@@ -161,10 +161,22 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
     async list(filter = {}) {
       const where: string[] = [];
       const params: Record<string, unknown> = { limit: filter.limit ?? 10_000 };
+      const desc = filter.order === 'desc';
       if (filter.state) { where.push('state = @state'); params.state = filter.state; }
+      if (filter.client_id) { where.push('client_id = @client'); params.client = filter.client_id; }
       if (filter.platform_account_id) { where.push('platform_account_id = @account'); params.account = filter.platform_account_id; }
       if (filter.episode_id) { where.push('episode_id = @episode'); params.episode = filter.episode_id; }
-      const sql = `SELECT * FROM actions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, action_id LIMIT @limit`;
+      if (filter.action_type) { where.push('action_type = @type'); params.type = filter.action_type; }
+      if (filter.lane) { where.push('lane = @lane'); params.lane = filter.lane; }
+      if (filter.due_from) { where.push('COALESCE(due_at, created_at) >= @due_from'); params.due_from = filter.due_from; }
+      if (filter.due_to) { where.push('COALESCE(due_at, created_at) < @due_to'); params.due_to = filter.due_to; }
+      if (filter.after) {
+        where.push(`(created_at, action_id) ${desc ? '<' : '>'} (@after_at, @after_id)`);
+        params.after_at = filter.after.created_at;
+        params.after_id = filter.after.id;
+      }
+      const dir = desc ? 'DESC' : 'ASC';
+      const sql = `SELECT * FROM actions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at ${dir}, action_id ${dir} LIMIT @limit`;
       return (db.prepare(sql).all(params) as ActionRow[]).map(toAction);
     },
     async transition(write) {

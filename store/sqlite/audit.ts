@@ -66,7 +66,22 @@ export function createAuditLog(db: Db, writer: GroupWriter, append: (event: Audi
       return scan.all(afterSeq, limit);
     },
     async forAction(actionId) {
-      return byAction.all(actionId).map((r) => ({ seq: r.seq, event: JSON.parse(r.event_json) as AuditEvent, prev_hash: r.prev_hash, hash: r.hash }));
+      return byAction.all(actionId).map(toRecord);
+    },
+    async page(filter) {
+      // The action's columns decide tenancy: an event is the client's whose action is.
+      const where: string[] = [];
+      const params: Record<string, unknown> = { limit: filter.limit };
+      const desc = filter.order === 'desc';
+      if (filter.action_id) { where.push('e.action_id = @action'); params.action = filter.action_id; }
+      if (filter.client_id) { where.push('a.client_id = @client'); params.client = filter.client_id; }
+      if (filter.platform_account_id) { where.push('a.platform_account_id = @account'); params.account = filter.platform_account_id; }
+      if (filter.episode_id) { where.push('a.episode_id = @episode'); params.episode = filter.episode_id; }
+      if (filter.after_seq !== undefined) { where.push(`e.seq ${desc ? '<' : '>'} @after`); params.after = filter.after_seq; }
+      const join = filter.client_id || filter.platform_account_id || filter.episode_id ? 'JOIN actions a ON a.action_id = e.action_id' : '';
+      const sql = `SELECT e.seq, e.audit_event_id, e.event_json, e.prev_hash, e.hash FROM audit_events e ${join}
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.seq ${desc ? 'DESC' : 'ASC'} LIMIT @limit`;
+      return db.prepare<[Record<string, unknown>], RawAuditRow>(sql).all(params).map(toRecord);
     },
     async count() {
       return count.get()!.n;
@@ -91,6 +106,10 @@ export function createAuditLog(db: Db, writer: GroupWriter, append: (event: Audi
       return actionStates.all(afterActionId, limit);
     },
   };
+}
+
+function toRecord(r: RawAuditRow): AuditRecord {
+  return { seq: r.seq, event: JSON.parse(r.event_json) as AuditEvent, prev_hash: r.prev_hash, hash: r.hash };
 }
 
 function validateCheckpoint(checkpoint: AuditCheckpoint): AuditCheckpoint {

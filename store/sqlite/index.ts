@@ -7,6 +7,7 @@ import { createBudgetRepository, createKillSwitchRepository, makeReserver } from
 import { createLedger } from './ledger.js';
 import { createSecretRepository } from './secrets.js';
 import { createRunnerLeaseRepository } from './leases.js';
+import { createApiTokenRepository, createConsoleSessionRepository } from './access.js';
 import { createEpisodeRepository, createEscalationRepository, createOwnerRepository } from './work.js';
 
 export type { SqliteOptions } from './database.js';
@@ -32,6 +33,8 @@ export function createSqliteStore(options: SqliteOptions): Store {
     owners: createOwnerRepository(db),
     leases: createRunnerLeaseRepository(db),
     secrets: createSecretRepository(db),
+    apiTokens: createApiTokenRepository(db),
+    consoleSessions: createConsoleSessionRepository(db),
     async close() {
       await writer.drain();
       if (db.open) db.close();

@@ -223,4 +223,31 @@ DROP INDEX actions_queued_due;
 CREATE INDEX actions_due ON actions(max(COALESCE(due_at, ''), COALESCE(not_before, '')), created_at, platform_account_id, platform, due_at) WHERE state = 'queued';
 `,
   },
+  {
+    version: 8,
+    name: 'API tokens and console sessions (hashes only); reader indexes by client',
+    sql: `
+CREATE TABLE api_tokens (
+  token_id TEXT PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('admin','operator','reviewer','client_viewer')),
+  client_id TEXT REFERENCES clients(client_id),
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  last_used_at TEXT,
+  revoked_at TEXT,
+  CHECK (role != 'client_viewer' OR client_id IS NOT NULL)
+);
+CREATE TABLE console_sessions (
+  session_hash TEXT PRIMARY KEY,
+  token_id TEXT NOT NULL REFERENCES api_tokens(token_id),
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+);
+CREATE INDEX console_sessions_token ON console_sessions(token_id);
+CREATE INDEX actions_client ON actions(client_id, created_at, action_id);
+CREATE INDEX episodes_client ON episodes(client_id, created_at, episode_id);
+`,
+  },
 ];

@@ -15,6 +15,21 @@ export function createEpisodeRepository(db: Db): EpisodeRepository {
     async get(episodeId) {
       return get.get(episodeId) ?? null;
     },
+    async list(filter = {}) {
+      const where: string[] = [];
+      const params: Record<string, unknown> = { limit: filter.limit ?? 100 };
+      const desc = filter.order === 'desc';
+      if (filter.client_id) { where.push('client_id = @client'); params.client = filter.client_id; }
+      if (filter.platform_account_id) { where.push('platform_account_id = @account'); params.account = filter.platform_account_id; }
+      if (filter.after) {
+        where.push(`(created_at, episode_id) ${desc ? '<' : '>'} (@after_at, @after_id)`);
+        params.after_at = filter.after.created_at;
+        params.after_id = filter.after.id;
+      }
+      const dir = desc ? 'DESC' : 'ASC';
+      const sql = `SELECT * FROM episodes ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at ${dir}, episode_id ${dir} LIMIT @limit`;
+      return db.prepare<[Record<string, unknown>], Episode>(sql).all(params);
+    },
   };
 }
 

@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { startApi } from '../../api/index.js';
+import { createApiToken, startApi } from '../../api/index.js';
+import { resolveConfig } from '../../config/index.js';
+import { createServices } from '../../runners/index.js';
 import { registerDrift, runDriftBaseline, runDriftReport } from '../../cli/drift.js';
 import { UsageError } from '../../cli/context.js';
 import { checkDrift, compareToBaseline, loadBaseline, recordBaselineFromPage } from '../../proofs/index.js';
@@ -44,55 +46,67 @@ test.describe('raize drift-report and drift-baseline', () => {
 });
 
 test.describe('api', () => {
+  const servicesFor = (dataDir: string, lines: string[] = []) =>
+    createServices(resolveConfig({ dataDir, logLevel: 'error' }, {}), { log: { destination: { write: (line: string) => void lines.push(line) } } });
+
   test('should serve healthz and the drift report on 127.0.0.1 only', async ({ page, ig, sandbox, dataDir, store }) => {
     await loginInstagram(page, ig);
     await recordBaselineFromPage(page, { dataDir, ...PROFILE, confirmedBy: 'ops' });
     await setLayout(sandbox, 'v2');
     await page.reload();
     const { record } = await checkDrift(page, { dataDir, store, ...PROFILE });
-    const api = await startApi({ port: 0, dataDir });
+    const services = servicesFor(dataDir);
+    const { token } = await createApiToken(services.store, { name: 'ops', role: 'operator', client_id: null, created_by: 'test' });
+    const api = await startApi({ services, port: 0 });
     try {
       expect(api.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const health = await fetch(`${api.url}/healthz`);
       expect(await health.json()).toEqual({ ok: true });
-      const res = await fetch(`${api.url}/api/v1/drift/report`);
+      const res = await fetch(`${api.url}/api/v1/drift/report`, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/html');
       expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
       const html = await res.text();
       expect(html).toContain(record!.id);
       expect(html.match(/data:image\//g)).toHaveLength(3);
-      const missing = await fetch(`${api.url}/api/v1/nothing`);
+      const missing = await fetch(`${api.url}/api/v1/nothing`, { headers: { authorization: `Bearer ${token}` } });
       expect(missing.status).toBe(404);
       expect(await missing.json()).toMatchObject({ error: 'not_found' });
     } finally {
       await api.close();
+      await services.close();
     }
   });
 
-  test('should require the bearer token when one is configured and hide internal errors', async ({ dataDir }) => {
-    const api = await startApi({ port: 0, dataDir, token: 'secret-token', log: () => undefined });
+  test('should require a valid bearer token and hide internal errors', async ({ dataDir }) => {
+    const services = servicesFor(dataDir);
+    const { token } = await createApiToken(services.store, { name: 'ops', role: 'operator', client_id: null, created_by: 'test' });
+    const api = await startApi({ services, port: 0 });
     try {
       expect((await fetch(`${api.url}/api/v1/drift/report`)).status).toBe(401);
       expect((await fetch(`${api.url}/api/v1/drift/report`, { headers: { authorization: 'Bearer wrong-token!' } })).status).toBe(401);
-      const ok = await fetch(`${api.url}/api/v1/drift/report`, { headers: { authorization: 'Bearer secret-token' } });
+      expect((await fetch(`${api.url}/api/v1/drift/report`, { headers: { authorization: `Bearer ${token.slice(0, -1)}A` } })).status).toBe(401);
+      const ok = await fetch(`${api.url}/api/v1/drift/report`, { headers: { authorization: `Bearer ${token}` } });
       expect(ok.status).toBe(200);
       expect(await ok.text()).toContain('No drift recorded');
     } finally {
       await api.close();
+      await services.close();
     }
     const { mkdir, writeFile } = await import('node:fs/promises');
     await mkdir(join(dataDir, 'drift'), { recursive: true });
     await writeFile(join(dataDir, 'drift', 'records.jsonl'), 'not json\n');
-    const logged: string[] = [];
-    const broken = await startApi({ port: 0, dataDir, log: (m) => logged.push(m) });
+    const lines: string[] = [];
+    const services2 = servicesFor(dataDir, lines);
+    const broken = await startApi({ services: services2, port: 0 });
     try {
-      const res = await fetch(`${broken.url}/api/v1/drift/report`);
+      const res = await fetch(`${broken.url}/api/v1/drift/report`, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(500);
-      expect(await res.json()).toEqual({ error: 'internal_error', message: 'internal error' });
-      expect(logged).toEqual(['api request failed']);
+      expect(await res.json()).toMatchObject({ error: 'internal_error', message: 'internal error', request_id: expect.any(String) });
+      expect(lines.filter((l) => l.includes('api request failed'))).toHaveLength(1);
     } finally {
       await broken.close();
+      await services2.close();
     }
   });
 });

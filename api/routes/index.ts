@@ -1,0 +1,14 @@
+import type { ApiRoutes } from '../http/index.js';
+import { registerClients } from './clients.js';
+import { registerDrift } from './drift.js';
+import type { RouteDeps } from './deps.js';
+import { registerTokens } from './tokens.js';
+
+export type { RouteDeps } from './deps.js';
+
+/** Every /api/v1 route group, in the order the OpenAPI document lists them. */
+export function registerRoutes(routes: ApiRoutes, deps: RouteDeps): void {
+  registerClients(routes, deps);
+  registerTokens(routes, deps);
+  registerDrift(routes, deps);
+}
