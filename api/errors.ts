@@ -1,4 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
+import { IdempotencyError, IllegalTransitionError, PolicyDeniedError, ValidationError } from '../safety/index.js';
+import { StaleStateError } from '../store/index.js';
 
 /** An error the API answers with its own status; anything else is a 500 without details. */
 export class ApiError extends Error {
@@ -17,10 +19,22 @@ const KNOWN: Record<string, { status: number; code: string; message: string }> =
   EBADCSRFTOKEN: { status: 403, code: 'csrf_invalid', message: 'the form is missing its CSRF token or it is not valid (reload the page)' },
 };
 
+/**
+ * The kernel's refusals, as HTTP: a field it rejects is a 400 naming the field, a policy refusal a
+ * 403, a state that moved on (the action ran, was cancelled) a 409.
+ */
+export function fromKernel(error: unknown): ApiError | undefined {
+  if (error instanceof ValidationError) return new ApiError(400, 'invalid_request', `body.${error.message}`, { field: `body.${error.field}` });
+  if (error instanceof PolicyDeniedError) return new ApiError(403, 'policy_denied', error.message);
+  if (error instanceof IdempotencyError) return new ApiError(409, 'idempotency_conflict', error.message);
+  if (error instanceof IllegalTransitionError || error instanceof StaleStateError) return new ApiError(409, 'conflict', error.message);
+  return undefined;
+}
+
 /** The one error handler: typed errors keep their status, unknown ones are logged once and hidden. */
 export function errorHandler(log: (message: string, fields: Record<string, unknown>) => void): ErrorRequestHandler {
   return (error, req, res, _next) => {
-    const known = error instanceof ApiError ? error : undefined;
+    const known = error instanceof ApiError ? error : fromKernel(error);
     const library = KNOWN[String(error?.type ?? error?.code ?? '')];
     const status = known?.status ?? library?.status ?? (typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500);
     if (status >= 500) log('api request failed', { method: req.method, path: req.path, error: (error as Error)?.message, request_id: req.id });
