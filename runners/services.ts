@@ -1,4 +1,6 @@
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { AggregationType, createAllowListAttributesProcessor, InstrumentType, MeterProvider as SdkMeterProvider } from '@opentelemetry/sdk-metrics';
 import type { RaizeConfig } from '../config/index.js';
 import { createSqliteStore, createVault, loadSecretKey, type Store, type Vault } from '../store/index.js';
 import { createLogger, createTelemetry, newOwnerId, stopOwner, type KernelDeps, type Logger, type LoggerOptions, type Telemetry } from '../safety/index.js';
@@ -9,12 +11,23 @@ export interface Services {
   readonly store: Store;
   readonly logger: Logger;
   readonly telemetry: Telemetry;
+  /** Where the §10 instruments are measured; the API's /metrics reads `prometheus`. */
+  readonly metrics: ProductMetrics;
   readonly performers: PerformerRegistry;
   /** What runAction and friends take: the kernel's whole world. */
   readonly kernel: KernelDeps;
   /** Sealed API tokens per account (the key is loaded, or generated, on first use). */
   readonly vault: Vault;
   close(): Promise<void>;
+}
+
+export interface ProductMetrics {
+  readonly meterProvider: MeterProvider;
+  /**
+   * The pull reader /metrics serialises (no port of its own: the API serves it). Null when a
+   * test passed its own `meterProvider`: its readers are the test's.
+   */
+  readonly prometheus: PrometheusExporter | null;
 }
 
 export interface ServiceOverrides {
@@ -35,7 +48,8 @@ export interface ServiceOverrides {
 export function createServices(config: RaizeConfig, overrides: ServiceOverrides = {}): Services {
   const store = overrides.store ?? createSqliteStore({ file: config.dbFile, busyTimeoutMs: config.dbBusyTimeoutMs });
   const logger = createLogger({ level: config.logLevel, ...overrides.log });
-  const telemetry = createTelemetry({ tracerProvider: overrides.tracerProvider, meterProvider: overrides.meterProvider });
+  const metrics = overrides.meterProvider ? { meterProvider: overrides.meterProvider, prometheus: null } : productMetrics();
+  const telemetry = createTelemetry({ tracerProvider: overrides.tracerProvider, meterProvider: metrics.meterProvider });
   const performers = overrides.performers ?? new PerformerRegistry();
   const kernel: KernelDeps = {
     store, logger, telemetry, performers: performers.resolve, ownerId: overrides.ownerId ?? newOwnerId(),
@@ -52,13 +66,36 @@ export function createServices(config: RaizeConfig, overrides: ServiceOverrides 
   };
   let vault: Vault | undefined;
   return {
-    config, store, logger, telemetry, performers, kernel,
+    config, store, logger, telemetry, metrics, performers, kernel,
     get vault() {
       return (vault ??= createVault(store.secrets, loadSecretKey(config.dataDir, config.secretKey), kernel.now));
     },
     async close() {
       stopOwner(kernel);
+      if (metrics.prometheus) await (metrics.meterProvider as SdkMeterProvider).shutdown();
       await store.close();
     },
   };
+}
+
+/** Attributes the §10 instruments may carry: counts by platform and action type, never a client, account or handle. */
+const METRIC_ATTRIBUTES = ['platform', 'action_type', 'lane'];
+/** An action takes milliseconds on the API lane and minutes on the browser lane (with backoff): the default buckets stop at 10 s. */
+const LATENCY_BOUNDARIES_MS = [10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000];
+
+/** The product's own MeterProvider (not the global one) with the Prometheus pull reader. */
+function productMetrics(): ProductMetrics {
+  const prometheus = new PrometheusExporter({ preventServerStart: true, withoutTargetInfo: true });
+  const allow = createAllowListAttributesProcessor(METRIC_ATTRIBUTES);
+  const meterProvider = new SdkMeterProvider({
+    readers: [prometheus],
+    views: [
+      { meterName: 'raize.safety', instrumentType: InstrumentType.COUNTER, attributesProcessors: [allow] },
+      {
+        meterName: 'raize.safety', instrumentType: InstrumentType.HISTOGRAM, attributesProcessors: [allow],
+        aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: LATENCY_BOUNDARIES_MS } },
+      },
+    ],
+  });
+  return { meterProvider, prometheus };
 }
