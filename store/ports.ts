@@ -50,10 +50,23 @@ export interface PolicyRepository {
 }
 
 export interface KillSwitchRepository {
+  /** Sets the switch and appends the change to its history, in one transaction. */
   set(sw: { scope: KillScope; scope_id: string; engaged: boolean; reason: string | null; set_by: string }): Promise<KillSwitch>;
   /** The first engaged switch that covers this client and account (global first), or null. */
   engagedFor(target: { client_id: string; platform_account_id: string }): Promise<KillSwitch | null>;
   list(): Promise<KillSwitch[]>;
+  /**
+   * Every change ever made to the switches, newest first, before `before_seq` (exclusive).
+   * With `client_id`: the global switch's changes and those of that client and its accounts.
+   */
+  history(filter: { client_id?: string; scope?: KillScope; scope_id?: string; before_seq?: number; limit: number }): Promise<KillSwitchChange[]>;
+}
+
+/** One change of a kill switch, kept for ever (the table refuses UPDATE and DELETE). */
+export interface KillSwitchChange extends KillSwitch {
+  seq: number;
+  /** The tenant of the change: the client, or the account's client; null for the global switch. */
+  client_id: string | null;
 }
 
 export interface EpisodeRepository {
@@ -205,6 +218,8 @@ export interface BudgetRepository {
   release(actionId: string): Promise<void>;
   /** Uses of an account in [from, to), for checks and reports. */
   uses(accountId: string, from: Date, to: Date): Promise<{ action_type: string; action_id: string; at: string }[]>;
+  /** Replaces every budget of the account with these (none: no caps), atomically. */
+  replace(accountId: string, budgets: Budget[]): Promise<Budget[]>;
 }
 
 export interface RawAuditRow {

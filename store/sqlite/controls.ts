@@ -1,5 +1,5 @@
 import { Budget, KillSwitch } from '../records.js';
-import type { BudgetRepository, KillSwitchRepository, Reservation } from '../ports.js';
+import type { BudgetRepository, KillSwitchChange, KillSwitchRepository, Reservation } from '../ports.js';
 import { parseRecord } from './parse.js';
 import type { Db, GroupWriter } from './database.js';
 
@@ -16,10 +16,18 @@ export function createKillSwitchRepository(db: Db): KillSwitchRepository {
     (scope = 'global') OR (scope = 'client' AND scope_id = ?) OR (scope = 'account' AND scope_id = ?))
     ORDER BY CASE scope WHEN 'global' THEN 0 WHEN 'client' THEN 1 ELSE 2 END LIMIT 1`);
   const list = db.prepare<[], KillRow>('SELECT * FROM kill_switches ORDER BY scope, scope_id');
+  const append = db.prepare(`INSERT INTO kill_switch_history (scope, scope_id, client_id, engaged, reason, set_by, set_at)
+    VALUES (@scope, @scope_id, CASE @scope WHEN 'client' THEN @scope_id
+      WHEN 'account' THEN (SELECT client_id FROM platform_accounts WHERE platform_account_id = @scope_id) END,
+      @engaged, @reason, @set_by, @set_at)`);
+  const setAndRecord = db.transaction((row: KillRow) => {
+    upsert.run(row);
+    append.run(row);
+  });
   return {
     async set(sw) {
       const row = parseRecord(KillSwitch, 'KillSwitch', { ...sw, scope_id: sw.scope === 'global' ? '*' : sw.scope_id, set_at: new Date().toISOString() });
-      upsert.run({ ...row, engaged: row.engaged ? 1 : 0 });
+      setAndRecord({ ...row, engaged: row.engaged ? 1 : 0 });
       return row;
     },
     async engagedFor(target) {
@@ -28,6 +36,19 @@ export function createKillSwitchRepository(db: Db): KillSwitchRepository {
     },
     async list() {
       return list.all().map(toKill);
+    },
+    async history(filter) {
+      const where: string[] = [];
+      const args: (string | number)[] = [];
+      // An account switch whose account is unknown has no tenant: only unscoped readers see it.
+      if (filter.client_id !== undefined) { where.push("(scope = 'global' OR client_id = ?)"); args.push(filter.client_id); }
+      if (filter.scope !== undefined) { where.push('scope = ?'); args.push(filter.scope); }
+      if (filter.scope_id !== undefined) { where.push('scope_id = ?'); args.push(filter.scope_id); }
+      if (filter.before_seq !== undefined) { where.push('seq < ?'); args.push(filter.before_seq); }
+      const rows = db.prepare<(string | number)[], KillRow & { seq: number; client_id: string | null }>(
+        `SELECT * FROM kill_switch_history ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`,
+      ).all(...args, filter.limit);
+      return rows.map((r): KillSwitchChange => ({ ...toKill(r), seq: r.seq, client_id: r.client_id }));
     },
   };
 }
@@ -86,6 +107,7 @@ export function createBudgetRepository(db: Db, writer: GroupWriter, reserve: (us
     per_day = excluded.per_day, min_spacing_ms = excluded.min_spacing_ms`);
   const list = db.prepare<[string], Budget>('SELECT * FROM budgets WHERE platform_account_id = ? ORDER BY action_type');
   const release = db.prepare('DELETE FROM budget_uses WHERE action_id = ?');
+  const removeAll = db.prepare('DELETE FROM budgets WHERE platform_account_id = ?');
   const usesBetween = db.prepare<[string, number, number], { action_type: string; action_id: string; at_ms: number }>(
     'SELECT action_type, action_id, at_ms FROM budget_uses WHERE platform_account_id = ? AND at_ms >= ? AND at_ms < ? ORDER BY at_ms');
 
@@ -107,6 +129,15 @@ export function createBudgetRepository(db: Db, writer: GroupWriter, reserve: (us
     async uses(accountId, from, to) {
       return usesBetween.all(accountId, from.getTime(), to.getTime())
         .map((r) => ({ action_type: r.action_type, action_id: r.action_id, at: new Date(r.at_ms).toISOString() }));
+    },
+    async replace(accountId, budgets) {
+      const rows = budgets.map((b) => parseRecord(Budget, 'Budget', { ...b, platform_account_id: accountId }));
+      // In the writer's transaction: a reservation never sees the account half without caps.
+      await writer.write(() => {
+        removeAll.run(accountId);
+        for (const row of rows) upsert.run(row);
+      });
+      return list.all(accountId);
     },
   };
 }

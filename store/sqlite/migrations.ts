@@ -250,4 +250,34 @@ CREATE INDEX actions_client ON actions(client_id, created_at, action_id);
 CREATE INDEX episodes_client ON episodes(client_id, created_at, episode_id);
 `,
   },
+  {
+    version: 9,
+    name: 'kill switch history (append-only: who, when, why, on or off), seeded with the switches as they stand',
+    // client_id is the tenant the change belongs to (the client, or the account's client;
+    // null for the global switch), fixed when written so a reader filters without joins.
+    sql: `
+CREATE TABLE kill_switch_history (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  scope TEXT NOT NULL CHECK (scope IN ('global','client','account')),
+  scope_id TEXT NOT NULL,
+  client_id TEXT,
+  engaged INTEGER NOT NULL CHECK (engaged IN (0, 1)),
+  reason TEXT,
+  set_by TEXT NOT NULL,
+  set_at TEXT NOT NULL
+);
+CREATE INDEX kill_switch_history_client ON kill_switch_history(client_id, seq);
+CREATE INDEX kill_switch_history_switch ON kill_switch_history(scope, scope_id, seq);
+CREATE TRIGGER kill_switch_history_no_update BEFORE UPDATE ON kill_switch_history
+BEGIN SELECT RAISE(ABORT, 'kill_switch_history is append-only: UPDATE refused'); END;
+CREATE TRIGGER kill_switch_history_no_delete BEFORE DELETE ON kill_switch_history
+BEGIN SELECT RAISE(ABORT, 'kill_switch_history is append-only: DELETE refused'); END;
+INSERT INTO kill_switch_history (scope, scope_id, client_id, engaged, reason, set_by, set_at)
+  SELECT scope, scope_id,
+    CASE scope WHEN 'client' THEN scope_id
+      WHEN 'account' THEN (SELECT client_id FROM platform_accounts WHERE platform_account_id = kill_switches.scope_id) END,
+    engaged, reason, set_by, set_at
+  FROM kill_switches ORDER BY set_at, scope, scope_id;
+`,
+  },
 ];
