@@ -1,7 +1,29 @@
 import { z } from 'zod';
-import { StaleStateError, type Action, type Store } from '../store/index.js';
-import { ValidationError } from './errors.js';
+import { StaleStateError, type Action, type ActionState, type Policy, type Store } from '../store/index.js';
+import { IdempotencyError, ValidationError } from './errors.js';
+import { idempotencyKey, payloadHash } from './keys.js';
+import { PAYLOAD_SCHEMAS } from './payloads.js';
+import { evaluatePolicy } from './policy.js';
+import { approveAction } from './submit.js';
 import { ActionTracker } from './tracker.js';
+
+/**
+ * A change asked of an action that is past the point where it can take it: it left `queued`
+ * (ran, was cancelled, expired), a runner took it meanwhile, or it is past due without the
+ * approval it needed. A ValidationError, so callers that treat it as a wrong use (the CLI) keep
+ * doing so; the API answers it 409 with `conflict` as its code.
+ */
+export class ScheduleConflictError extends ValidationError {
+  constructor(
+    readonly actionId: string,
+    readonly conflict: 'not_queued' | 'started' | 'approval_expired',
+    /** The action's state when refused (null: it is gone). */
+    readonly state: ActionState | null,
+    detail: string,
+  ) {
+    super('action_id', detail);
+  }
+}
 
 /** A change to a queued action's schedule; `null` clears the window. */
 export const RescheduleInput = z.object({
@@ -32,13 +54,18 @@ async function queuedAction(store: Store, actionId: string, clientId: string | u
   const action = await store.actions.get(actionId);
   // Another tenant's id is answered like a missing one: ids are claims, not capabilities.
   if (!action || (clientId !== undefined && action.client_id !== clientId)) throw new ValidationError('action_id', `no action ${actionId}`);
-  if (action.state !== 'queued') throw new ValidationError('action_id', `action ${actionId} is ${action.state}: only a queued action can be ${verb}`);
+  if (action.state !== 'queued') {
+    const conflict = action.result.error_code === 'approval_expired' ? 'approval_expired' : 'not_queued';
+    throw new ScheduleConflictError(actionId, conflict, action.state, `action ${actionId} is ${action.state}: only a queued action can be ${verb}`);
+  }
   return action;
 }
 
 /** A runner took the action between the read and the write: the change is refused, nothing written. */
 function tooLate(actionId: string, verb: string, error: unknown): never {
-  if (error instanceof StaleStateError) throw new ValidationError('action_id', `action ${actionId} started meanwhile (${error.actual ?? 'gone'}): it can no longer be ${verb}`);
+  if (error instanceof StaleStateError) {
+    throw new ScheduleConflictError(actionId, 'started', (error.actual ?? null) as ActionState | null, `action ${actionId} started meanwhile (${error.actual ?? 'gone'}): it can no longer be ${verb}`);
+  }
   throw error;
 }
 
@@ -75,5 +102,120 @@ export async function cancelAction(store: Store, actionId: string, raw: CancelIn
     return await new ActionTracker(store, action, () => now).move('blocked', { patch: { result: { ...action.result, error_code: 'cancelled' } }, reason });
   } catch (error) {
     return tooLate(actionId, 'cancelled', error);
+  }
+}
+
+export const EditInput = z.object({
+  /** The whole new payload, validated like a submitted one for the action's type. */
+  payload: z.record(z.string(), z.unknown()),
+  by: z.string().min(1),
+  client_id: z.string().min(1).optional(),
+});
+export type EditInput = z.input<typeof EditInput>;
+
+/**
+ * Replaces a queued action's payload before it runs (GP1: edit before due), with the checks
+ * submit runs: the payload schema of its type, then the §5.1 key — derived again from the new
+ * payload (a caller's own key stays the caller's), refused when the ledger holds that key with
+ * other content. Audited with the old and new payload hashes (never the content); a
+ * compare-and-set on `queued`, so an action a runner took first is refused. The same payload
+ * again changes nothing and writes nothing.
+ */
+export async function editAction(store: Store, actionId: string, raw: EditInput, now: Date = new Date()): Promise<Action> {
+  const input = parse(EditInput, raw);
+  const action = await queuedAction(store, actionId, input.client_id, 'edited');
+  const checked = PAYLOAD_SCHEMAS[action.action_type].safeParse(input.payload);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    throw new ValidationError(['payload', ...issue.path.map(String)].join('.'), issue.message);
+  }
+  const payload = checked.data;
+  const hash = payloadHash(payload);
+  if (hash === action.payload_hash) return action;
+  // A caller's key (ikc1_) names the request, not its content: it stays, and the ledger decides.
+  const key = action.idempotency_key.startsWith('ikc1_')
+    ? action.idempotency_key
+    : idempotencyKey({ client_id: action.client_id, platform: action.platform, platform_account_id: action.platform_account_id, action_type: action.action_type, payload });
+  const prior = await store.ledger.get(key);
+  if (prior && prior.payload_hash !== hash) throw new IdempotencyError(key);
+  const reason = `payload edited by ${input.by}: hash ${action.payload_hash} → ${hash}`;
+  try {
+    return await new ActionTracker(store, action, () => now).note(reason, { patch: { payload, payload_hash: hash, idempotency_key: key } });
+  } catch (error) {
+    return tooLate(actionId, 'edited', error);
+  }
+}
+
+/**
+ * Where an action stands with the §4.4 approval it may need, as the policy gate decides it:
+ * - `not_needed`: the client's autonomy is `auto` and the action is not high-risk;
+ * - `approved`: someone other than its author approved it;
+ * - `pending`: it needs one and has none yet (`expires_at`: its due time, if scheduled);
+ * - `expired`: scheduled, due, and still unapproved — it is blocked, never run late.
+ * Only the approval rule is judged here; the gate's other checks come when the action runs.
+ */
+export type ApprovalStatus = 'not_needed' | 'approved' | 'pending' | 'expired';
+export interface ApprovalState {
+  status: ApprovalStatus;
+  /** Why one is needed (`client autonomy is manual`, `dm_send is high-risk`), when it is. */
+  why: string | null;
+  expires_at: string | null;
+}
+
+export function approvalState(
+  action: Pick<Action, 'platform' | 'action_type' | 'payload' | 'compliance_flags' | 'risk' | 'created_by' | 'due_at' | 'state' | 'result'>,
+  policy: Policy,
+  approvals: readonly string[],
+  now: Date,
+): ApprovalState {
+  // The gate with every other check passing: what remains is the approval rule alone.
+  const neutral: Policy = {
+    ...policy, allowed_actions: { [action.platform]: [action.action_type] }, quiet_hours: null,
+    compliance: { banned_terms: [], allowed_flags: [...action.compliance_flags] },
+  };
+  const judge = (given: readonly string[]) => evaluatePolicy({
+    action: { ...action, due_at: null, window_end_at: null }, account: { state: 'active', timezone: 'UTC' }, policy: neutral, approvals: given, now,
+  });
+  const unapproved = judge([]);
+  if (unapproved.ok || unapproved.check !== 'awaiting_approval') return { status: 'not_needed', why: null, expires_at: null };
+  const why = unapproved.reason.split(':')[0]!;
+  if (judge(approvals).ok) return { status: 'approved', why, expires_at: action.due_at };
+  const expired = (action.state === 'blocked' && action.result.error_code === 'approval_expired')
+    || (action.state === 'queued' && action.due_at !== null && action.due_at <= now.toISOString());
+  return { status: expired ? 'expired' : 'pending', why, expires_at: action.due_at };
+}
+
+export const ApproveInput = z.object({
+  by: z.string().min(1),
+  client_id: z.string().min(1).optional(),
+});
+export type ApproveInput = z.input<typeof ApproveInput>;
+
+/**
+ * Approves a queued action (§4.4, two-person rule) unless the approval comes too late: its author
+ * is refused (PolicyDeniedError `self_approval`), an action no longer queued is a
+ * ScheduleConflictError (`approval_expired` when that is why it ended), and so is one already
+ * due without the approval it needed — the gate expires it, and an approval now would run it
+ * late. Recorded with who and when, audited.
+ */
+export async function approveQueuedAction(store: Store, actionId: string, raw: ApproveInput, now: Date = new Date()): Promise<Action> {
+  const input = parse(ApproveInput, raw);
+  const found = await store.actions.get(actionId);
+  if (!found || (input.client_id !== undefined && found.client_id !== input.client_id)) throw new ValidationError('action_id', `no action ${actionId}`);
+  // The author is refused first, whatever the state: the two-person rule is not a timing matter.
+  if (found.created_by === input.by) return approveAction(store, actionId, input.by);
+  const action = await queuedAction(store, actionId, input.client_id, 'approved');
+  const policy = await store.policies.current(action.client_id);
+  if (policy && approvalState(action, policy, await store.actions.approvals(actionId), now).status === 'expired') {
+    throw new ScheduleConflictError(actionId, 'approval_expired', action.state, `action ${actionId} was due at ${action.due_at} without its approval: it expired and is never run late`);
+  }
+  try {
+    return await approveAction(store, actionId, input.by);
+  } catch (error) {
+    const current = await store.actions.get(actionId);
+    if (error instanceof ValidationError && current && current.state !== 'queued') {
+      throw new ScheduleConflictError(actionId, 'started', current.state, `action ${actionId} started meanwhile (${current.state}): it can no longer be approved`);
+    }
+    return tooLate(actionId, 'approved', error);
   }
 }

@@ -82,7 +82,9 @@ export interface PageCursor { created_at: string; id: string }
 /** Fields the kernel may change on an action alongside a transition. */
 export type ActionPatch = Partial<Pick<Action,
   'attempt_count' | 'verify_tries' | 'owner_id' | 'lease_expires_at' | 'result' | 'escalated_at' | 'policy_snapshot_id'
-  | 'fence' | 'attempt_ended_at' | 'absence' | 'due_at' | 'window_end_at' | 'not_before'>>;
+  | 'fence' | 'attempt_ended_at' | 'absence' | 'due_at' | 'window_end_at' | 'not_before'
+  /** A queued action's content edited before it is due (safety/schedule.ts): always the three together. */
+  | 'payload' | 'payload_hash' | 'idempotency_key'>>;
 
 export interface LedgerWrite {
   key: string;
@@ -173,8 +175,28 @@ export interface ActionRepository {
   dueFor(accountId: string, now: Date, limit: number): Promise<Action[]>;
   addApproval(actionId: string, approver: string): Promise<void>;
   approvals(actionId: string): Promise<string[]>;
+  /** The approvals with who and when, in the order given. */
+  approvalRecords(actionId: string): Promise<ApprovalRecord[]>;
+  /**
+   * Where a proof-store file of this sha256 was recorded: each ref naming it in an AuditEvent's
+   * proof pointers, with the action whose event it is (newest first). Only a client's own
+   * actions with `client_id`. A reader finds proofs through the audit trail, never by path.
+   */
+  proofRefs(sha256: string, filter?: { client_id?: string; limit?: number }): Promise<ProofRefRecord[]>;
   /** How many actions are where, per lane (the farm's progress line). */
   progress(now: Date): Promise<ProgressCount[]>;
+}
+
+export interface ApprovalRecord { approver: string; approved_at: string }
+
+/** A proof pointer as an AuditEvent recorded it (`screenshots` or `artifact_refs`). */
+export interface ProofRefRecord {
+  seq: number;
+  action_id: string;
+  client_id: string;
+  episode_id: string;
+  ref: string;
+  list: 'screenshots' | 'artifact_refs';
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { AccountState, Action, ActionState, AuditEvent, AuditRecord, KillSwitch } from '../records.js';
-import type { ActionGate, ActionPatch, ActionRepository, LedgerWrite, ProgressCount } from '../ports.js';
+import type { ActionGate, ActionPatch, ActionRepository, LedgerWrite, ProgressCount, ProofRefRecord } from '../ports.js';
 import { BudgetRefusedError, FencedError, StaleStateError } from '../errors.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db, GroupWriter } from './database.js';
@@ -31,7 +31,7 @@ function toAction(r: ActionRow): Action {
   };
 }
 
-const PATCHABLE = ['attempt_count', 'verify_tries', 'owner_id', 'lease_expires_at', 'escalated_at', 'policy_snapshot_id', 'fence', 'attempt_ended_at', 'due_at', 'window_end_at', 'not_before'] as const;
+const PATCHABLE = ['attempt_count', 'verify_tries', 'owner_id', 'lease_expires_at', 'escalated_at', 'policy_snapshot_id', 'fence', 'attempt_ended_at', 'due_at', 'window_end_at', 'not_before', 'payload_hash', 'idempotency_key'] as const;
 
 export function createActionRepository(db: Db, writer: GroupWriter, append: (event: AuditEvent) => AuditRecord, reserve: (use: BudgetUse) => Reservation): ActionRepository {
   const insert = db.prepare(`INSERT INTO actions (action_id, episode_id, client_id, platform, platform_account_id, lane,
@@ -83,6 +83,11 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
   };
   const addApproval = db.prepare('INSERT OR IGNORE INTO approvals (action_id, approver, approved_at) VALUES (?, ?, ?)');
   const approvals = db.prepare<[string], { approver: string }>('SELECT approver FROM approvals WHERE action_id = ? ORDER BY approved_at');
+  const approvalRecords = db.prepare<[string], { approver: string; approved_at: string }>('SELECT approver, approved_at FROM approvals WHERE action_id = ? ORDER BY approved_at, approver');
+  // The sha256 is in the ref's file name: instr() narrows the rows, the parsed refs decide.
+  const proofEvents = db.prepare<{ sha: string; client: string | null; limit: number }, { seq: number; event_json: string; action_id: string; client_id: string; episode_id: string }>(
+    `SELECT e.seq, e.event_json, a.action_id, a.client_id, a.episode_id FROM audit_events e JOIN actions a ON a.action_id = e.action_id
+     WHERE instr(e.event_json, @sha) > 0 AND (@client IS NULL OR a.client_id = @client) ORDER BY e.seq DESC LIMIT @limit`);
   const progress = db.prepare<{ now: string }, { lane: string; bucket: string; n: number }>(`
     SELECT a.lane, CASE
       WHEN a.state = 'queued' AND COALESCE(a.due_at, '') > @now THEN 'scheduled'
@@ -120,6 +125,10 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
     if (patch.absence !== undefined) {
       sets.push('absence_json = @absence_json');
       params.absence_json = JSON.stringify(patch.absence);
+    }
+    if (patch.payload !== undefined) {
+      sets.push('payload_json = @payload_json');
+      params.payload_json = JSON.stringify(patch.payload);
     }
     const sql = `UPDATE actions SET ${sets.join(', ')} WHERE ${where.join(' AND ')} RETURNING ${base ? 'state' : '*'}`;
     // Statements vary with the patch's fields; the shapes are few, so each is prepared once.
@@ -239,6 +248,22 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
     },
     async approvals(actionId) {
       return approvals.all(actionId).map((r) => r.approver);
+    },
+    async approvalRecords(actionId) {
+      return approvalRecords.all(actionId);
+    },
+    async proofRefs(sha256, filter = {}) {
+      if (!/^[0-9a-f]{64}$/.test(sha256)) return [];
+      const found: ProofRefRecord[] = [];
+      for (const row of proofEvents.all({ sha: sha256, client: filter.client_id ?? null, limit: filter.limit ?? 100 })) {
+        const { proof } = JSON.parse(row.event_json) as AuditEvent;
+        for (const list of ['screenshots', 'artifact_refs'] as const) {
+          for (const ref of proof[list]) {
+            if (ref.split('/').at(-1)!.startsWith(`${sha256}.`)) found.push({ seq: row.seq, action_id: row.action_id, client_id: row.client_id, episode_id: row.episode_id, ref, list });
+          }
+        }
+      }
+      return found;
     },
     async progress(now) {
       return progress.all({ now: now.toISOString() }) as ProgressCount[];

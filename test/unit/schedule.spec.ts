@@ -1,5 +1,8 @@
 import { test, expect } from '@playwright/test';
-import { buildAuditEvent, evaluatePolicy, runAction, approveAction, cancelAction, rescheduleAction, ValidationError } from '../../safety/index.js';
+import {
+  buildAuditEvent, evaluatePolicy, runAction, approveAction, cancelAction, rescheduleAction, editAction, approveQueuedAction, approvalState,
+  idempotencyKey, payloadHash, IdempotencyError, PolicyDeniedError, ScheduleConflictError, ValidationError,
+} from '../../safety/index.js';
 import { Policy } from '../../store/index.js';
 import { createHarness } from '../helpers/kernel.js';
 import { FakePlatform } from '../helpers/fake-platform.js';
@@ -228,6 +231,114 @@ test.describe('deferrals without a time of their own', () => {
       await approveAction(store, a.action_id, 'reviewer@agency');
       expect((await store.actions.dueFor(a.platform_account_id, h.clock.now(), 10)).map((x) => x.action_id)).toEqual([a.action_id]);
       expect((await runAction(h.services.kernel, a.action_id)).status).toBe('confirmed_success');
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+test.describe('editing a scheduled action\'s payload before it is due (GP1)', () => {
+  test('should replace the payload with a new hash and key, audited by hashes only, and publish the edited content when due', async () => {
+    const platform = new FakePlatform();
+    const h = await createHarness({ performer: platform });
+    try {
+      const { store } = h.services;
+      const due = new Date(h.clock.now().getTime() + 5000).toISOString();
+      const a = await h.submit({ payload: { caption: 'Sourdough at nine' }, due_at: due });
+      const payload = { caption: 'Sourdough at ten, with rye' };
+      const edited = await editAction(store, a.action_id, { payload, by: 'ana@agency' }, h.clock.now());
+      const scope = { client_id: a.client_id, platform: a.platform, platform_account_id: a.platform_account_id, action_type: a.action_type };
+      expect(edited).toMatchObject({ state: 'queued', payload, payload_hash: payloadHash(payload), idempotency_key: idempotencyKey({ ...scope, payload }), due_at: due });
+      expect(edited.idempotency_key).not.toBe(a.idempotency_key);
+      expect(await store.actions.get(a.action_id)).toMatchObject({ payload, payload_hash: payloadHash(payload), idempotency_key: edited.idempotency_key });
+      const last = (await store.audit.forAction(a.action_id)).at(-1)!.event;
+      expect(last).toMatchObject({ transition: { from: 'queued', to: 'queued' }, reason: `payload edited by ana@agency: hash ${a.payload_hash} → ${edited.payload_hash}`, idempotency_key: edited.idempotency_key, request: { safe_payload_hash: edited.payload_hash } });
+      expect(JSON.stringify(last)).not.toContain('rye');
+      // The same payload again writes nothing.
+      const events = await store.audit.count();
+      expect(await editAction(store, a.action_id, { payload: { caption: 'Sourdough at ten, with rye' }, by: 'ana@agency' })).toMatchObject({ payload_hash: edited.payload_hash });
+      expect(await store.audit.count()).toBe(events);
+      expect(platform.calls.attempt + platform.calls.identity).toBe(0);
+      h.clock.advance(5000);
+      expect((await runAction(h.services.kernel, a.action_id)).status).toBe('confirmed_success');
+      expect(platform.effectsFor(a.platform_account_id).map((e) => e.payload_hash)).toEqual([payloadHash(payload)]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should refuse a payload its type does not take, an action that left queued, another tenant\'s action, and a caller key used with other content', async () => {
+    const platform = new FakePlatform();
+    const h = await createHarness({ performer: platform });
+    try {
+      const { store } = h.services;
+      const a = await h.submit({ due_at: new Date(h.clock.now().getTime() + 60_000).toISOString() });
+      await expect(editAction(store, a.action_id, { payload: { caption: '' }, by: 'ana@agency' })).rejects.toThrow(/^payload\.caption: /);
+      await expect(editAction(store, a.action_id, { payload: { caption: 'x' }, by: 'mallory', client_id: 'another-client' })).rejects.toThrow(`no action ${a.action_id}`);
+      expect((await store.actions.get(a.action_id))!.payload_hash).toBe(a.payload_hash);
+
+      const ran = await h.submit();
+      expect((await runAction(h.services.kernel, ran.action_id)).status).toBe('confirmed_success');
+      const late = editAction(store, ran.action_id, { payload: { caption: 'too late' }, by: 'ana@agency' });
+      await expect(late).rejects.toThrow(ScheduleConflictError);
+      await expect(editAction(store, ran.action_id, { payload: { caption: 'too late' }, by: 'ana@agency' })).rejects.toMatchObject({ conflict: 'not_queued', state: 'postcheck_complete' });
+
+      // A caller's key names the request: it stays on edit, and the ledger refuses other content under it.
+      const first = await h.submit({ payload: { caption: 'keyed post' }, idempotency_key: 'campaign-42-post' });
+      expect((await runAction(h.services.kernel, first.action_id)).status).toBe('confirmed_success');
+      const again = await h.submit({ payload: { caption: 'keyed post' }, idempotency_key: 'campaign-42-post', due_at: new Date(h.clock.now().getTime() + 60_000).toISOString() });
+      await expect(editAction(store, again.action_id, { payload: { caption: 'other content' }, by: 'ana@agency' })).rejects.toThrow(IdempotencyError);
+      expect((await store.actions.get(again.action_id))!.payload_hash).toBe(first.payload_hash);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+test.describe('approvals before the due time (§4.4)', () => {
+  const manual = { ...policy, autonomy: 'manual' as const };
+  const queued = { ...action, state: 'queued' as const, result: {}, due_at: null };
+
+  test('should say whether an action needs an approval, has one, waits for one or expired, as the gate decides', () => {
+    expect(approvalState(queued, policy, [], noon)).toEqual({ status: 'not_needed', why: null, expires_at: null });
+    expect(approvalState(queued, manual, [], noon)).toEqual({ status: 'pending', why: 'client autonomy is manual', expires_at: null });
+    expect(approvalState(queued, manual, ['ana'], noon)).toMatchObject({ status: 'pending' });
+    expect(approvalState(queued, manual, ['rev'], noon)).toMatchObject({ status: 'approved' });
+    expect(approvalState({ ...queued, risk: 'high' }, policy, [], noon)).toMatchObject({ status: 'pending', why: 'publish is high-risk' });
+    expect(approvalState(queued, { ...policy, high_risk_actions: ['publish'] }, [], noon)).toMatchObject({ status: 'pending', why: 'publish is high-risk' });
+    // Other checks (a banned term, quiet hours) do not hide that an approval is needed.
+    expect(approvalState({ ...queued, payload: { caption: 'cheap pills' } }, { ...manual, compliance: { banned_terms: ['pills'], allowed_flags: [] } }, [], noon)).toMatchObject({ status: 'pending' });
+    expect(approvalState({ ...queued, due_at: '2026-06-10T12:30:00.000Z' }, manual, [], noon)).toEqual({ status: 'pending', why: 'client autonomy is manual', expires_at: '2026-06-10T12:30:00.000Z' });
+    expect(approvalState({ ...queued, due_at: '2026-06-10T12:00:00.000Z' }, manual, [], noon)).toMatchObject({ status: 'expired' });
+    expect(approvalState({ ...queued, state: 'blocked', result: { error_code: 'approval_expired' }, due_at: '2026-06-10T11:00:00.000Z' }, manual, [], noon)).toMatchObject({ status: 'expired' });
+  });
+
+  test('should record an approval before the due time with who and when, refuse the author, and refuse a late one with nothing recorded', async () => {
+    const platform = new FakePlatform();
+    const h = await createHarness({ performer: platform, policy: { autonomy: 'manual' } });
+    try {
+      const { store } = h.services;
+      const t = h.clock.now().getTime();
+      const onTime = await h.submit({ payload: { caption: 'on time' }, due_at: new Date(t + 1000).toISOString() });
+      await expect(approveQueuedAction(store, onTime.action_id, { by: 'ana@agency' })).rejects.toThrow(PolicyDeniedError);
+      await expect(approveQueuedAction(store, onTime.action_id, { by: 'rev@agency', client_id: 'another-client' })).rejects.toThrow(`no action ${onTime.action_id}`);
+      await approveQueuedAction(store, onTime.action_id, { by: 'rev@agency' }, h.clock.now());
+      const [record] = await store.actions.approvalRecords(onTime.action_id);
+      expect(record!.approver).toBe('rev@agency');
+      expect(Date.parse(record!.approved_at)).toBeGreaterThan(Date.now() - 60_000);
+      expect((await store.audit.forAction(onTime.action_id)).at(-1)!.event.reason).toBe('approved by rev@agency');
+
+      const late = await h.submit({ payload: { caption: 'late' }, due_at: new Date(t + 1000).toISOString() });
+      h.clock.advance(1500);
+      // Due, unapproved, not yet swept by the gate: an approval now would run it late.
+      await expect(approveQueuedAction(store, late.action_id, { by: 'rev@agency' }, h.clock.now())).rejects.toMatchObject({ conflict: 'approval_expired', state: 'queued' });
+      expect(await store.actions.approvals(late.action_id)).toEqual([]);
+      // The author is refused as the author, even when late.
+      await expect(approveQueuedAction(store, late.action_id, { by: 'ana@agency' }, h.clock.now())).rejects.toThrow(PolicyDeniedError);
+      expect((await runAction(h.services.kernel, late.action_id)).action.result.error_code).toBe('approval_expired');
+      await expect(approveQueuedAction(store, late.action_id, { by: 'rev@agency' }, h.clock.now())).rejects.toMatchObject({ conflict: 'approval_expired', state: 'blocked' });
+      expect((await runAction(h.services.kernel, onTime.action_id)).status).toBe('confirmed_success');
+      expect(platform.effectsFor(h.account.platform_account_id)).toHaveLength(1);
     } finally {
       await h.close();
     }
