@@ -9,6 +9,7 @@ import { sha256Hex } from '../store/index.js';
 import { authenticate, createCsrf, csrfForSessions, requireAuth, type Csrf } from './auth/index.js';
 import { ApiError, errorHandler } from './errors.js';
 import { ApiRoutes } from './http/index.js';
+import { metricsHandler } from './metrics.js';
 import { registerRoutes } from './routes/index.js';
 
 export interface ApiAppOptions {
@@ -74,6 +75,8 @@ export function createApiApp(options: ApiAppOptions): Express {
     res.json({ ok: true });
   });
   app.use(authenticate(services.store));
+  // Prometheus text for an unscoped token of any role; a client's token gets 404 (it crosses tenants).
+  app.get('/metrics', metricsHandler(services));
 
   const csrf: Csrf = createCsrf(services.config.dataDir);
   const routes = new ApiRoutes();
