@@ -55,6 +55,12 @@ export interface Farm {
   readonly sweeps: SweepReport[];
   /** What each scheduled drift check reported. */
   readonly driftChecks: unknown[];
+  /**
+   * Resolves once every job's thread has booted (loaded its modules, opened the store): the
+   * farm's start-up cost is behind it. Never rejects; a thread that crashes while booting is
+   * started again by Bree and counts when it is up.
+   */
+  readonly ready: Promise<void>;
   /** SIGTERM: Bree stops scheduling, runners finish the action under way; true when all ended within `graceMs`. */
   stop(graceMs?: number): Promise<boolean>;
 }
@@ -126,6 +132,9 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
       .catch((error: unknown) => services.logger.warn({ code: errorCode(error) }, 'drift check failed'))
       .finally(() => (checking = undefined));
   };
+  const booted = new Set<string>();
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => { markReady = resolve; });
   const bree = new Bree({
     root: false,
     // Bree's own lines (a job still running when its next interval comes, worker exits) go to debug.
@@ -140,6 +149,11 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
     workerMessageHandler: (data) => {
       if (typeof data.message !== 'object' || data.message === null) return; // Bree's own 'cancelled'
       const message = data.message as FarmJobMessage;
+      if (message.ready === true) {
+        booted.add(message.job);
+        if (booted.size === names.length) markReady();
+        return;
+      }
       if (message.job === 'dispatch') for (const lease of message.claimed ?? []) pool.start(lease);
       if (message.job === 'sweep' && ((message.sweep_due ?? []).length > 0 || Number(message.interrupted ?? 0) > 0)) sweep();
       if (message.job === 'drift') drift();
@@ -153,6 +167,7 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
       services.logger.warn({ job: meta?.name, error: text }, 'farm job failed; it runs again at its next interval');
     },
   });
+  if (names.length === 0) markReady();
   await bree.start();
   // On start-up, whatever a previous run left mid-action is verified, never re-run.
   if (names.includes('sweep')) sweep();
@@ -161,6 +176,7 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
     jobErrors,
     sweeps,
     driftChecks,
+    ready,
     async stop(graceMs = 60_000) {
       stopping = true;
       clearInterval(refresh);

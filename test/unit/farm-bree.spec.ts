@@ -87,6 +87,8 @@ test.describe('the farm: Bree jobs in worker threads, runners in the farm thread
     await store.accounts.setState(h.account.platform_account_id, 'needs_human', 'checkpoint');
     const farm = await startFarm(h.services, { concurrency: 2, pacing: 'off', intervals: FAST, jobs: ['dispatch', 'expiry', 'checkpoint', 'upkeep'] });
     try {
+      // Every job's thread reports itself booted before the farm is ready.
+      await Promise.race([farm.ready, new Promise((_, reject) => setTimeout(() => reject(new Error('farm never ready')), 20_000))]);
       await expect.poll(async () => (await store.actions.get(missed.action_id))!.state, { timeout: 15_000 }).toBe('blocked');
       expect((await store.actions.get(missed.action_id))!.result.error_code).toBe('window_missed');
       await expect.poll(async () => (await store.audit.latestCheckpoint())?.seq ?? 0, { timeout: 15_000 }).toBeGreaterThan(0);

@@ -43,6 +43,8 @@ const beforeRun: BeforeRun | undefined = farm.instrument ? ((await import(farm.i
 
 const services = createServices(resolveConfig({ dataDir: farm.dataDir, dbFile: farm.dbFile, logLevel: 'silent', verifyBaseMs: farm.verifyBaseMs, verifyCapMs: farm.verifyCapMs }, {}));
 const { store, kernel } = services;
+// Booted: the farm counts its threads up (Farm.ready).
+post({ ready: true });
 
 let checkpointed = false;
 
