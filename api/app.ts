@@ -11,6 +11,7 @@ import { ApiError, errorHandler } from './errors.js';
 import { ApiRoutes } from './http/index.js';
 import { metricsHandler } from './metrics.js';
 import { registerRoutes } from './routes/index.js';
+import type { ConnectAccount } from './routes/deps.js';
 
 export interface ApiAppOptions {
   services: Services;
@@ -18,6 +19,8 @@ export interface ApiAppOptions {
   rateLimitPerMinute?: number;
   /** Largest JSON body accepted. @default '256kb' */
   bodyLimit?: string;
+  /** Connects accounts through the browser lane's login flow; without it `POST /accounts` answers 503. */
+  connect?: ConnectAccount;
 }
 
 /** Every page and answer: nothing loads from elsewhere, nothing inline, no framing. */
@@ -80,7 +83,7 @@ export function createApiApp(options: ApiAppOptions): Express {
 
   const csrf: Csrf = createCsrf(services.config.dataDir);
   const routes = new ApiRoutes();
-  registerRoutes(routes, { services });
+  registerRoutes(routes, { services, ...(options.connect ? { connect: options.connect } : {}) });
   const v1 = express.Router();
   v1.get('/openapi.json', (_req, res) => {
     res.json(routes.openapi({ title: 'Raize API', version: '1.0.0' }));

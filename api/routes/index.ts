@@ -1,4 +1,5 @@
 import type { ApiRoutes } from '../http/index.js';
+import { registerAccounts } from './accounts.js';
 import { registerClients } from './clients.js';
 import { registerDrift } from './drift.js';
 import type { RouteDeps } from './deps.js';
@@ -10,5 +11,6 @@ export type { RouteDeps } from './deps.js';
 export function registerRoutes(routes: ApiRoutes, deps: RouteDeps): void {
   registerClients(routes, deps);
   registerTokens(routes, deps);
+  registerAccounts(routes, deps);
   registerDrift(routes, deps);
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createApiToken, startApi, type RunningApi } from '../../api/index.js';
+import type { ConnectAccount } from '../../api/routes/deps.js';
 import { resolveConfig, type ConfigOptions } from '../../config/index.js';
 import { createServices, type Services } from '../../runners/index.js';
 import type { ApiRole, Platform, PlatformAccount } from '../../store/index.js';
@@ -31,6 +32,8 @@ export interface ApiHarness {
 export interface ApiHarnessOptions {
   config?: ConfigOptions;
   rateLimitPerMinute?: number;
+  /** The browser lane's account connect (tests pass a fake). */
+  connect?: ConnectAccount;
 }
 
 /** The real API on a real store in a temp dir, with two tenants: what every API test starts from. */
@@ -58,7 +61,11 @@ export async function startApiHarness(options: ApiHarnessOptions = {}): Promise<
   };
   const a = await tenant('Northwind');
   const b = await tenant('Lumen');
-  const api: RunningApi = await startApi({ services, port: 0, ...(options.rateLimitPerMinute ? { rateLimitPerMinute: options.rateLimitPerMinute } : {}) });
+  const api: RunningApi = await startApi({
+    services, port: 0,
+    ...(options.rateLimitPerMinute ? { rateLimitPerMinute: options.rateLimitPerMinute } : {}),
+    ...(options.connect ? { connect: options.connect } : {}),
+  });
   const token = async (role: ApiRole, clientId: string | null = null, name = `${role}-${randomUUID().slice(0, 6)}`) =>
     (await createApiToken(services.store, { name, role, client_id: clientId, created_by: 'test' })).token;
   const admin = await token('admin', null, 'admin');
