@@ -24,7 +24,10 @@ export { expireOverdue, type ExpiryReport } from './expiry.js';
 export { newOwnerId, ownerIsGone, ensureOwner, stopOwner } from './owner.js';
 export { settle, type Settled } from './settle.js';
 export { submitAction, approveAction, SubmitInput } from './submit.js';
-export { cancelAction, rescheduleAction, editAction, approveQueuedAction, approvalState, ScheduleConflictError, CancelInput, RescheduleInput, EditInput, ApproveInput, type ApprovalState, type ApprovalStatus } from './schedule.js';
+export {
+  cancelAction, rescheduleAction, editAction, updateQueuedAction, approveQueuedAction, approvalState, ScheduleConflictError,
+  CancelInput, RescheduleInput, EditInput, UpdateInput, ApproveInput, type ApprovalState, type ApprovalStatus,
+} from './schedule.js';
 export { PAYLOAD_SCHEMAS } from './payloads.js';
 // Domain records flows and lanes work with (they may import safety, not store).
 export type { Action, ActionType, PlatformAccount, Platform, Lane, Fingerprint, ActionResult } from '../store/index.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { StaleStateError, type Action, type ActionState, type Policy, type Store } from '../store/index.js';
+import { StaleStateError, type Action, type ActionPatch, type ActionState, type Policy, type Store } from '../store/index.js';
 import { IdempotencyError, ValidationError } from './errors.js';
 import { idempotencyKey, payloadHash } from './keys.js';
 import { PAYLOAD_SCHEMAS } from './payloads.js';
@@ -69,6 +69,57 @@ function tooLate(actionId: string, verb: string, error: unknown): never {
   throw error;
 }
 
+/** One change to a queued action, checked and ready to write: its patch and how the audit names it. */
+interface Planned {
+  patch: ActionPatch;
+  change: string;
+}
+
+function planReschedule(action: Action, times: { due_at?: string | null; window_end_at?: string | null }, now: Date): Planned {
+  const utc = (iso: string | null | undefined, current: string | null) => (iso === undefined ? current : iso === null ? null : new Date(iso).toISOString());
+  const dueAt = utc(times.due_at, action.due_at);
+  const windowEnd = utc(times.window_end_at, action.window_end_at);
+  if (windowEnd !== null && windowEnd <= (dueAt ?? now.toISOString())) {
+    throw new ValidationError('window_end_at', `the window must end after the action is due (${dueAt ?? 'now'})`);
+  }
+  return {
+    patch: { due_at: dueAt, window_end_at: windowEnd },
+    change: `due ${action.due_at ?? 'now'} → ${dueAt ?? 'now'}, window end ${action.window_end_at ?? 'none'} → ${windowEnd ?? 'none'}`,
+  };
+}
+
+/**
+ * The checks submit runs, for a new payload: the schema of the action's type, then the §5.1 key —
+ * derived again from the new payload (a caller's own key stays the caller's) and refused when
+ * the ledger holds that key with other content. Null when the payload is the same.
+ */
+async function planEdit(store: Store, action: Action, raw: Record<string, unknown>): Promise<Planned | null> {
+  const checked = PAYLOAD_SCHEMAS[action.action_type].safeParse(raw);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    throw new ValidationError(['payload', ...issue.path.map(String)].join('.'), issue.message);
+  }
+  const payload = checked.data;
+  const hash = payloadHash(payload);
+  if (hash === action.payload_hash) return null;
+  // A caller's key (ikc1_) names the request, not its content: it stays, and the ledger decides.
+  const key = action.idempotency_key.startsWith('ikc1_')
+    ? action.idempotency_key
+    : idempotencyKey({ client_id: action.client_id, platform: action.platform, platform_account_id: action.platform_account_id, action_type: action.action_type, payload });
+  const prior = await store.ledger.get(key);
+  if (prior && prior.payload_hash !== hash) throw new IdempotencyError(key);
+  return { patch: { payload, payload_hash: hash, idempotency_key: key }, change: `hash ${action.payload_hash} → ${hash}` };
+}
+
+/** Writes a checked change as one audited note, a compare-and-set on `queued`. */
+async function writeChange(store: Store, action: Action, reason: string, patch: ActionPatch, verb: string, now: Date): Promise<Action> {
+  try {
+    return await new ActionTracker(store, action, () => now).note(reason, { patch });
+  } catch (error) {
+    return tooLate(action.action_id, verb, error);
+  }
+}
+
 /**
  * Moves a scheduled action's due time or window before it runs (GP1), audited with the old and
  * new times. A compare-and-set on `queued`: an action a runner has already taken is refused.
@@ -76,18 +127,8 @@ function tooLate(actionId: string, verb: string, error: unknown): never {
 export async function rescheduleAction(store: Store, actionId: string, raw: RescheduleInput, now: Date = new Date()): Promise<Action> {
   const input = parse(RescheduleInput, raw);
   const action = await queuedAction(store, actionId, input.client_id, 'rescheduled');
-  const utc = (iso: string | null | undefined, current: string | null) => (iso === undefined ? current : iso === null ? null : new Date(iso).toISOString());
-  const dueAt = utc(input.due_at, action.due_at);
-  const windowEnd = utc(input.window_end_at, action.window_end_at);
-  if (windowEnd !== null && windowEnd <= (dueAt ?? now.toISOString())) {
-    throw new ValidationError('window_end_at', `the window must end after the action is due (${dueAt ?? 'now'})`);
-  }
-  const reason = `rescheduled by ${input.by}: due ${action.due_at ?? 'now'} → ${dueAt ?? 'now'}, window end ${action.window_end_at ?? 'none'} → ${windowEnd ?? 'none'}`;
-  try {
-    return await new ActionTracker(store, action, () => now).note(reason, { patch: { due_at: dueAt, window_end_at: windowEnd } });
-  } catch (error) {
-    return tooLate(actionId, 'rescheduled', error);
-  }
+  const planned = planReschedule(action, input, now);
+  return writeChange(store, action, `rescheduled by ${input.by}: ${planned.change}`, planned.patch, 'rescheduled', now);
 }
 
 /**
@@ -115,35 +156,36 @@ export type EditInput = z.input<typeof EditInput>;
 
 /**
  * Replaces a queued action's payload before it runs (GP1: edit before due), with the checks
- * submit runs: the payload schema of its type, then the §5.1 key — derived again from the new
- * payload (a caller's own key stays the caller's), refused when the ledger holds that key with
- * other content. Audited with the old and new payload hashes (never the content); a
+ * submit runs (see planEdit). Audited with the old and new payload hashes, never the content; a
  * compare-and-set on `queued`, so an action a runner took first is refused. The same payload
  * again changes nothing and writes nothing.
  */
 export async function editAction(store: Store, actionId: string, raw: EditInput, now: Date = new Date()): Promise<Action> {
   const input = parse(EditInput, raw);
   const action = await queuedAction(store, actionId, input.client_id, 'edited');
-  const checked = PAYLOAD_SCHEMAS[action.action_type].safeParse(input.payload);
-  if (!checked.success) {
-    const issue = checked.error.issues[0]!;
-    throw new ValidationError(['payload', ...issue.path.map(String)].join('.'), issue.message);
+  const planned = await planEdit(store, action, input.payload);
+  if (!planned) return action;
+  return writeChange(store, action, `payload edited by ${input.by}: ${planned.change}`, planned.patch, 'edited', now);
+}
+
+export const UpdateInput = RescheduleInput.extend({ payload: z.record(z.string(), z.unknown()).optional() });
+export type UpdateInput = z.input<typeof UpdateInput>;
+
+/**
+ * A schedule change and a payload edit at once (the API's PATCH): both checked before anything
+ * is written, then one audited note — never the one without the other.
+ */
+export async function updateQueuedAction(store: Store, actionId: string, raw: UpdateInput, now: Date = new Date()): Promise<Action> {
+  const input = parse(UpdateInput, raw);
+  const action = await queuedAction(store, actionId, input.client_id, 'changed');
+  const times = input.due_at !== undefined || input.window_end_at !== undefined ? planReschedule(action, input, now) : null;
+  const content = input.payload !== undefined ? await planEdit(store, action, input.payload) : null;
+  if (times && content) {
+    return writeChange(store, action, `rescheduled and payload edited by ${input.by}: ${times.change}; payload ${content.change}`, { ...times.patch, ...content.patch }, 'changed', now);
   }
-  const payload = checked.data;
-  const hash = payloadHash(payload);
-  if (hash === action.payload_hash) return action;
-  // A caller's key (ikc1_) names the request, not its content: it stays, and the ledger decides.
-  const key = action.idempotency_key.startsWith('ikc1_')
-    ? action.idempotency_key
-    : idempotencyKey({ client_id: action.client_id, platform: action.platform, platform_account_id: action.platform_account_id, action_type: action.action_type, payload });
-  const prior = await store.ledger.get(key);
-  if (prior && prior.payload_hash !== hash) throw new IdempotencyError(key);
-  const reason = `payload edited by ${input.by}: hash ${action.payload_hash} → ${hash}`;
-  try {
-    return await new ActionTracker(store, action, () => now).note(reason, { patch: { payload, payload_hash: hash, idempotency_key: key } });
-  } catch (error) {
-    return tooLate(actionId, 'edited', error);
-  }
+  if (times) return writeChange(store, action, `rescheduled by ${input.by}: ${times.change}`, times.patch, 'rescheduled', now);
+  if (content) return writeChange(store, action, `payload edited by ${input.by}: ${content.change}`, content.patch, 'edited', now);
+  return action;
 }
 
 /**

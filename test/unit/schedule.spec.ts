@@ -1,6 +1,6 @@
 import { test, expect } from '@playwright/test';
 import {
-  buildAuditEvent, evaluatePolicy, runAction, approveAction, cancelAction, rescheduleAction, editAction, approveQueuedAction, approvalState,
+  buildAuditEvent, evaluatePolicy, runAction, approveAction, cancelAction, rescheduleAction, editAction, updateQueuedAction, approveQueuedAction, approvalState,
   idempotencyKey, payloadHash, IdempotencyError, PolicyDeniedError, ScheduleConflictError, ValidationError,
 } from '../../safety/index.js';
 import { Policy } from '../../store/index.js';
@@ -289,6 +289,32 @@ test.describe('editing a scheduled action\'s payload before it is due (GP1)', ()
       const again = await h.submit({ payload: { caption: 'keyed post' }, idempotency_key: 'campaign-42-post', due_at: new Date(h.clock.now().getTime() + 60_000).toISOString() });
       await expect(editAction(store, again.action_id, { payload: { caption: 'other content' }, by: 'ana@agency' })).rejects.toThrow(IdempotencyError);
       expect((await store.actions.get(again.action_id))!.payload_hash).toBe(first.payload_hash);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+test.describe('one change of schedule and payload together', () => {
+  test('should write a new time and a new payload as one audited note, or neither when one of them is refused', async () => {
+    const h = await createHarness({ performer: new FakePlatform() });
+    try {
+      const { store } = h.services;
+      const t = h.clock.now().getTime();
+      const iso = (ms: number) => new Date(t + ms).toISOString();
+      const a = await h.submit({ payload: { caption: 'first draft' }, due_at: iso(60_000), window_end_at: iso(120_000) });
+      const events = await store.audit.count();
+      await expect(updateQueuedAction(store, a.action_id, { due_at: iso(200_000), payload: { caption: 'second draft' }, by: 'ana@agency' }, h.clock.now())).rejects.toThrow(/^window_end_at: /);
+      await expect(updateQueuedAction(store, a.action_id, { due_at: iso(90_000), payload: { caption: '' }, by: 'ana@agency' }, h.clock.now())).rejects.toThrow(/^payload\.caption: /);
+      expect(await store.audit.count()).toBe(events);
+      expect(await store.actions.get(a.action_id)).toMatchObject({ due_at: iso(60_000), payload: { caption: 'first draft' } });
+      const both = await updateQueuedAction(store, a.action_id, { due_at: iso(90_000), payload: { caption: 'second draft' }, by: 'ana@agency' }, h.clock.now());
+      expect(both).toMatchObject({ due_at: iso(90_000), window_end_at: iso(120_000), payload: { caption: 'second draft' }, payload_hash: payloadHash({ caption: 'second draft' }) });
+      expect(await store.audit.count()).toBe(events + 1);
+      expect((await store.audit.forAction(a.action_id)).at(-1)!.event.reason)
+        .toBe(`rescheduled and payload edited by ana@agency: due ${iso(60_000)} → ${iso(90_000)}, window end ${iso(120_000)} → ${iso(120_000)}; payload hash ${a.payload_hash} → ${both.payload_hash}`);
+      expect(await updateQueuedAction(store, a.action_id, { by: 'ana@agency' })).toMatchObject({ payload_hash: both.payload_hash });
+      expect(await store.audit.count()).toBe(events + 1);
     } finally {
       await h.close();
     }
