@@ -20,7 +20,7 @@ export interface FarmBenchOptions {
   concurrency?: number;
   /**
    * The whole entry's time budget: what is left after the logins and the bare runs is shared
-   * out as each run's window. @default 780000 (13 min)
+   * out as each run's window, in proportion to its episodes. @default 1500000 (25 min)
    */
   budgetMs?: number;
 }
@@ -94,7 +94,7 @@ export async function benchFarm(dir: string, options: FarmBenchOptions = {}): Pr
   // A run of 100 runners at once on 2 cores stretches each episode well past the product's 2-minute deadline.
   const config = resolveConfig({ dataDir: dir, logLevel: 'silent', actionDeadlineMs: 600_000 }, {});
   const concurrency = options.concurrency ?? config.farmConcurrency ?? defaultFarmConcurrency();
-  const budgetMs = options.budgetMs ?? 13 * 60_000;
+  const budgetMs = options.budgetMs ?? 25 * 60_000;
   const sandbox = await startSandbox({ port: 0, dataFile: join(dir, 'sandbox', 'world.json'), extraAccounts: extra });
   const provider = await launchBrowserProvider({ chromium: config.chromium, stealth: config.stealth });
   const services = createServices(config, { performers: new PerformerRegistry() });
@@ -124,7 +124,8 @@ export async function benchFarm(dir: string, options: FarmBenchOptions = {}): Pr
     // queued actions cancelled, the client's kill switch engaged so the ones under way stop
     // before their commit) and only episodes that ended within the window count.
     const left = Math.max(4 * 60_000, budgetMs - (performance.now() - t0) - DRAIN_RESERVE_MS * (sizes.length + 1));
-    const weights = [1.5, ...sizes.map((n) => 1 + Math.log2(Math.max(1, n / 25)) / 2)];
+    // Each run's share of the time is its share of the episodes (one per account it has).
+    const weights = [accounts.length, ...sizes];
     const total = weights.reduce((a, b) => a + b, 0);
     const windows = weights.map((w) => Math.max(60_000, Math.round((left * w) / total)));
 
