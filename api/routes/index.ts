@@ -3,6 +3,7 @@ import { registerAccounts } from './accounts.js';
 import { registerClients } from './clients.js';
 import { registerDrift } from './drift.js';
 import type { RouteDeps } from './deps.js';
+import { registerKillSwitches } from './kill.js';
 import { registerTokens } from './tokens.js';
 
 export type { RouteDeps } from './deps.js';
@@ -12,5 +13,6 @@ export function registerRoutes(routes: ApiRoutes, deps: RouteDeps): void {
   registerClients(routes, deps);
   registerTokens(routes, deps);
   registerAccounts(routes, deps);
+  registerKillSwitches(routes, deps);
   registerDrift(routes, deps);
 }
