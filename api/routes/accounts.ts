@@ -43,7 +43,10 @@ const BudgetBody = z.array(z.object({
   per_hour: z.number().int().min(0).max(10_000).nullable(),
   per_day: z.number().int().min(0).max(100_000).nullable(),
   min_spacing_ms: z.number().int().min(0).max(7 * 24 * HOUR).default(0),
-}).strict()).max(ActionType.options.length + 1).superRefine((list, ctx) => {
+}).strict())
+  // The farm's upkeep job gives an account without budgets the platform's defaults back: an empty list would not stick.
+  .min(1, 'at least one budget (an account without any gets the platform defaults again; to lift a cap, send it as null)')
+  .max(ActionType.options.length + 1).superRefine((list, ctx) => {
   const seen = new Set<string>();
   list.forEach((b, i) => {
     if (seen.has(b.action_type)) ctx.addIssue({ code: 'custom', path: [i, 'action_type'], message: `${b.action_type} is listed twice` });
@@ -149,7 +152,7 @@ export function registerAccounts(routes: ApiRoutes, { services, connect }: Route
 
   routes.add({
     method: 'put', path: '/accounts/:account_id/budgets', tag: 'accounts', permission: 'act',
-    summary: "Replace the account's budgets: hourly and daily caps and minimum spacing per action type (or *); an empty list removes every cap",
+    summary: "Replace the account's budgets as a whole: hourly and daily caps (null: none) and minimum spacing per action type (or * for all side effects); at least one",
     params: AccountParams, body: BudgetBody, response: z.object({ items: z.array(Budget) }),
     handler: async ({ principal, params, body }) => {
       const account = await visibleAccount(store, principal, params.account_id);

@@ -243,7 +243,8 @@ test.describe('api accounts: budgets and pacing (spec 000 §8)', () => {
     const replaced = await h.call('PUT', `/api/v1/accounts/${id}/budgets`, { token: operator, body: [{ action_type: 'publish', per_hour: 2, per_day: 6 }] });
     expect(replaced.body.items.map((b: { action_type: string }) => b.action_type)).toEqual(['publish']);
     expect(await h.services.store.budgets.reserve({ platform_account_id: id, action_type: 'like', action_id: 'l3', at: new Date(at.getTime() + 180_000) })).toEqual({ ok: true });
-    expect((await h.call('PUT', `/api/v1/accounts/${id}/budgets`, { token: operator, body: [] })).body.items).toEqual([]);
+    const lifted = await h.call('PUT', `/api/v1/accounts/${id}/budgets`, { token: operator, body: [{ action_type: '*', per_hour: null, per_day: null }] });
+    expect(lifted.body.items).toEqual([{ platform_account_id: id, action_type: '*', per_hour: null, per_day: null, min_spacing_ms: 0 }]);
   });
 
   test('should refuse bad budgets naming the field, a viewer, and another tenant, with nothing changed', async () => {
@@ -253,6 +254,7 @@ test.describe('api accounts: budgets and pacing (spec 000 §8)', () => {
     const operator = await h.token('operator', h.a.client_id);
     const cases: [unknown, string][] = [
       [{ action_type: '*', per_hour: 1, per_day: 1 }, 'body'],
+      [[], 'body'],
       [[{ action_type: 'teleport', per_hour: 1, per_day: 1 }], 'body.0.action_type'],
       [[{ action_type: 'like', per_hour: -1, per_day: 1 }], 'body.0.per_hour'],
       [[{ action_type: 'like', per_hour: 1.5, per_day: 1 }], 'body.0.per_hour'],
