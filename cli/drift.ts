@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import sharp from 'sharp';
-import { createProofStore, findDriftRecord, recordBaseline, variantOf, writeDriftReport, type BaselineMeta } from '../proofs/index.js';
+import { DriftReviewError, promoteDriftRecord, writeDriftReport, type BaselineMeta } from '../proofs/index.js';
 import { cliConfig, UsageError } from './context.js';
 
 export interface DriftBaselineOptions {
@@ -19,25 +18,22 @@ export async function runDriftReport(dataDir: string, out?: string): Promise<{ p
 
 /**
  * `raize drift-baseline`: promotes the current screenshot of a drift record to the confirmed
- * baseline of (platform, layout, surface). A human must put their name to it.
+ * baseline of (platform, layout, surface) and records the decision (proofs' promoteDriftRecord,
+ * the same the API's promote route runs). A human must put their name to it.
  */
 export async function runDriftBaseline(dataDir: string, options: DriftBaselineOptions): Promise<BaselineMeta> {
   const confirmedBy = options.confirmBy?.trim();
   if (!confirmedBy) throw new UsageError('refusing to change a baseline without --confirm-by NAME: a human must confirm the new layout');
-  const record = await findDriftRecord(dataDir, options.fromRecord);
-  if (!record) throw new UsageError(`no drift record ${options.fromRecord}`);
-  if (record.platform !== options.platform || record.surface !== options.surface) {
-    throw new UsageError(`drift record ${record.id} is ${record.platform}/${record.surface}, not ${options.platform}/${options.surface}`);
+  try {
+    const { baseline } = await promoteDriftRecord(dataDir, {
+      recordId: options.fromRecord, platform: options.platform, surface: options.surface, layout: options.layout, confirmedBy,
+    });
+    return baseline;
+  } catch (error) {
+    // What the operator typed is at fault: a usage error; an altered proof is not theirs to fix by retyping.
+    if (error instanceof DriftReviewError && error.code !== 'drift_proof_altered') throw new UsageError(error.message);
+    throw error;
   }
-  const store = createProofStore(dataDir);
-  const verdict = await store.verify(record.screenshots.current);
-  if (!verdict.ok) throw new Error(`the current screenshot of drift record ${record.id} is missing or altered (${record.screenshots.current.ref})`);
-  const png = await sharp(await store.read(record.screenshots.current)).png().toBuffer();
-  return recordBaseline(dataDir, {
-    platform: options.platform, surface: options.surface, layout: options.layout, variant: variantOf(record.structure_seen),
-    png, width: record.width, height: record.height, structure: record.structure_seen,
-    maskBoxes: record.mask_boxes, confirmedBy, fromRecord: record.id,
-  });
 }
 
 export function registerDrift(program: Command): void {

@@ -34,11 +34,11 @@ export const DriftRecord = z.object({
 export type DriftRecord = z.infer<typeof DriftRecord>;
 export type NewDriftRecord = Omit<DriftRecord, 'id' | 'at'> & { id?: string; at?: string };
 
-/** A line of records.jsonl that is not a valid drift record; names the line. */
+/** A line of records.jsonl (or decisions.jsonl) that is not valid; names the file and line. */
 export class DriftRecordError extends Error {
   readonly code = 'drift_record_invalid';
-  constructor(readonly line: number, detail: string) {
-    super(`drift/records.jsonl line ${line}: ${detail}`);
+  constructor(readonly line: number, detail: string, file = 'drift/records.jsonl') {
+    super(`${file} line ${line}: ${detail}`);
     this.name = 'DriftRecordError';
   }
 }

@@ -1,6 +1,7 @@
 import type { ProofRef } from '../safety/index.js';
 import { writePrivateFile } from './files.js';
-import { readDriftRecords, type DriftRecord } from './drift-records.js';
+import { readDriftRecords } from './drift-records.js';
+import { listDriftRecords, type ReviewedDriftRecord } from './drift-review.js';
 import { createProofStore, type ProofStore } from './store.js';
 
 const MIME: Record<string, string> = { webp: 'image/webp', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg' };
@@ -31,14 +32,22 @@ async function figure(store: ProofStore, label: string, ref: ProofRef | undefine
   return `<figure>${body}<figcaption>${escapeHtml(label)} <code>${escapeHtml(ref.sha256?.slice(0, 12) ?? '')}</code></figcaption></figure>`;
 }
 
-async function section(store: ProofStore, r: DriftRecord): Promise<string> {
+function decisionText(r: ReviewedDriftRecord): string {
+  const d = r.decision;
+  if (!d) return 'open: nobody has promoted or rejected it yet';
+  const when = `<time datetime="${escapeHtml(d.at)}">${escapeHtml(d.at)}</time>`;
+  if (d.decision === 'promoted') return `promoted to the baseline of layout ${escapeHtml(d.baseline?.layout ?? '?')} by ${escapeHtml(d.by)} at ${when}`;
+  return `rejected by ${escapeHtml(d.by)} at ${when}: ${escapeHtml(d.reason ?? '')} (baseline unchanged)`;
+}
+
+async function section(store: ProofStore, r: ReviewedDriftRecord): Promise<string> {
   const figures = await Promise.all([
     figure(store, 'baseline', r.screenshots.baseline),
     figure(store, 'current', r.screenshots.current),
     figure(store, 'diff', r.screenshots.diff),
   ]);
-  return `<section class="record ${r.blocked ? 'blocked' : 'noticed'}" id="r-${escapeHtml(r.id)}">
-<h2>${escapeHtml(r.platform)} · ${escapeHtml(r.surface)} <span class="badge">${r.blocked ? 'blocked side effects' : 'noticed'}</span></h2>
+  return `<section class="record ${r.blocked ? 'blocked' : 'noticed'} ${r.status}" id="r-${escapeHtml(r.id)}">
+<h2>${escapeHtml(r.platform)} · ${escapeHtml(r.surface)} <span class="badge">${r.blocked ? 'blocked side effects' : 'noticed'}</span> <span class="status">${r.status}</span></h2>
 <dl>
 <dt>record</dt><dd><code>${escapeHtml(r.id)}</code></dd>
 <dt>when</dt><dd><time datetime="${escapeHtml(r.at)}">${escapeHtml(r.at)}</time></dd>
@@ -46,9 +55,10 @@ async function section(store: ProofStore, r: DriftRecord): Promise<string> {
 <dt>diff ratio</dt><dd class="ratio">${escapeHtml(pct(r.diff_ratio))} (${escapeHtml(r.diff_ratio.toFixed(5))}; blocks above ${escapeHtml(pct(r.block_ratio))})</dd>
 <dt>DOM structure</dt><dd>${r.structure_match ? 'matches the baseline' : 'differs from the baseline'}</dd>
 <dt>masked regions</dt><dd>${r.mask_boxes.length}</dd>
+<dt>decision</dt><dd class="decision">${decisionText(r)}</dd>
 </dl>
 <div class="side-by-side">${figures.join('')}</div>
-<p class="hint">To accept this as the new baseline after checking it: <code>raize drift-baseline --platform ${escapeHtml(r.platform)} --surface ${escapeHtml(r.surface)} --layout ${r.layout_seen === 'unknown' ? '&lt;new layout&gt;' : escapeHtml(r.layout_seen)} --from-record ${escapeHtml(r.id)} --confirm-by &lt;your name&gt;</code></p>
+${r.status !== 'open' ? '' : `<p class="hint">To accept this as the new baseline after checking it: <code>raize drift-baseline --platform ${escapeHtml(r.platform)} --surface ${escapeHtml(r.surface)} --layout ${r.layout_seen === 'unknown' ? '&lt;new layout&gt;' : escapeHtml(r.layout_seen)} --from-record ${escapeHtml(r.id)} --confirm-by &lt;your name&gt;</code> or, through the API, <code>POST /api/v1/drift/records/${escapeHtml(r.id)}/promote</code> (or <code>/reject</code> with a reason).</p>`}
 </section>`;
 }
 
@@ -57,7 +67,7 @@ export async function renderDriftReport(dataDir: string, options: { now?: Date }
   const store = createProofStore(dataDir);
   // One clock reading for the whole page: the attribute and the text must agree.
   const generated = (options.now ?? new Date()).toISOString();
-  const records = (await readDriftRecords(dataDir)).reverse();
+  const records = await listDriftRecords(dataDir);
   const sections = await Promise.all(records.map((r) => section(store, r)));
   const blocked = records.filter((r) => r.blocked).length;
   return `<!doctype html>
@@ -71,7 +81,8 @@ body{font:14px/1.4 system-ui,sans-serif;margin:1.5rem;color:#1b1b1b}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{color:#555}dd{margin:0}
 .side-by-side{display:grid;grid-template-columns:repeat(3,1fr);gap:.75rem}
 figure{margin:0}img{width:100%;border:1px solid #ddd}figcaption{text-align:center;color:#555}
-.missing{color:#b00020}
+.missing{color:#b00020}.status{font-size:.75rem;padding:.1rem .4rem;border-radius:4px;background:#e8eef8}
+.rejected .status{background:#555;color:#fff}.promoted .status{background:#1b6e2a;color:#fff}
 </style></head>
 <body><h1>Visual drift report</h1>
 <p>Generated <time datetime="${escapeHtml(generated)}">${escapeHtml(generated)}</time>: ${records.length} record(s), ${blocked} blocked.</p>

@@ -14,3 +14,7 @@ export { renderDriftReport, writeDriftReport, escapeHtml } from './drift-report.
 export { measureProofCapture, measureDriftCompare, summarize, type TimingSummary } from './bench.js';
 export { capturePage, type PageCapture, type CapturePageOptions } from './capture-page.js';
 export { cdpSessionOf, evaluateQuietly } from './cdp.js';
+export {
+  DriftDecision, DriftReviewError, promoteDriftRecord, rejectDriftRecord, listDriftRecords, readDriftDecisions, driftDecisionsFile,
+  type DriftStatus, type ReviewedDriftRecord, type PromoteDriftInput, type RejectDriftInput,
+} from './drift-review.js';

@@ -6,7 +6,7 @@ import { resolveConfig } from '../../config/index.js';
 import { createServices } from '../../runners/index.js';
 import { registerDrift, runDriftBaseline, runDriftReport } from '../../cli/drift.js';
 import { UsageError } from '../../cli/context.js';
-import { checkDrift, compareToBaseline, loadBaseline, recordBaselineFromPage } from '../../proofs/index.js';
+import { checkDrift, compareToBaseline, listDriftRecords, loadBaseline, readDriftDecisions, recordBaselineFromPage } from '../../proofs/index.js';
 import { test, expect, loginInstagram, setLayout } from './fixtures.js';
 
 const PROFILE = { platform: 'instagram', surface: 'profile', layout: 'v1' } as const;
@@ -29,9 +29,13 @@ test.describe('raize drift-report and drift-baseline', () => {
     await expect(runDriftBaseline(dataDir, { ...args, surface: 'post', confirmBy: 'dana' })).rejects.toThrow(/not instagram\/post/);
     await expect(runDriftBaseline(dataDir, { ...args, fromRecord: 'nope', confirmBy: 'dana' })).rejects.toThrow(/no drift record/);
     expect(await loadBaseline(dataDir, { ...PROFILE, layout: 'v2' })).toBeUndefined();
+    await expect(runDriftBaseline(dataDir, { ...args, layout: 'unknown', confirmBy: 'dana' })).rejects.toThrow(UsageError);
+    expect(await readDriftDecisions(dataDir)).toEqual([]);
 
     const meta = await runDriftBaseline(dataDir, { ...args, confirmBy: 'dana' });
     expect(meta).toMatchObject({ platform: 'instagram', surface: 'profile', layout: 'v2', confirmed_by: 'dana', from_record: record!.id, structure: record!.structure_seen });
+    // The promotion is a decision the API's list and the report show.
+    expect((await listDriftRecords(dataDir))[0]).toMatchObject({ id: record!.id, status: 'promoted', decision: { decision: 'promoted', by: 'dana', baseline: { layout: 'v2' } } });
     const cmp = await compareToBaseline(page, { dataDir, ...PROFILE, layout: 'v2' });
     expect(cmp.structure_match).toBe(true);
     expect(cmp.diff_ratio).toBeLessThan(0.001);
