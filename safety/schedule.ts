@@ -193,10 +193,11 @@ export async function updateQueuedAction(store: Store, actionId: string, raw: Up
  * - `not_needed`: the client's autonomy is `auto` and the action is not high-risk;
  * - `approved`: someone other than its author approved it;
  * - `pending`: it needs one and has none yet (`expires_at`: its due time, if scheduled);
- * - `expired`: scheduled, due, and still unapproved — it is blocked, never run late.
+ * - `expired`: scheduled, due, and still unapproved — it is blocked, never run late;
+ * - `closed`: it needed one, got none, and ended otherwise (cancelled, its window missed).
  * Only the approval rule is judged here; the gate's other checks come when the action runs.
  */
-export type ApprovalStatus = 'not_needed' | 'approved' | 'pending' | 'expired';
+export type ApprovalStatus = 'not_needed' | 'approved' | 'pending' | 'expired' | 'closed';
 export interface ApprovalState {
   status: ApprovalStatus;
   /** Why one is needed (`client autonomy is manual`, `dm_send is high-risk`), when it is. */
@@ -222,8 +223,9 @@ export function approvalState(
   if (unapproved.ok || unapproved.check !== 'awaiting_approval') return { status: 'not_needed', why: null, expires_at: null };
   const why = unapproved.reason.split(':')[0]!;
   if (judge(approvals).ok) return { status: 'approved', why, expires_at: action.due_at };
-  const expired = (action.state === 'blocked' && action.result.error_code === 'approval_expired')
-    || (action.state === 'queued' && action.due_at !== null && action.due_at <= now.toISOString());
+  if (action.state === 'blocked' && action.result.error_code === 'approval_expired') return { status: 'expired', why, expires_at: action.due_at };
+  if (action.state !== 'queued') return { status: 'closed', why, expires_at: action.due_at };
+  const expired = action.due_at !== null && action.due_at <= now.toISOString();
   return { status: expired ? 'expired' : 'pending', why, expires_at: action.due_at };
 }
 

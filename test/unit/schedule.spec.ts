@@ -337,6 +337,7 @@ test.describe('approvals before the due time (§4.4)', () => {
     expect(approvalState({ ...queued, due_at: '2026-06-10T12:30:00.000Z' }, manual, [], noon)).toEqual({ status: 'pending', why: 'client autonomy is manual', expires_at: '2026-06-10T12:30:00.000Z' });
     expect(approvalState({ ...queued, due_at: '2026-06-10T12:00:00.000Z' }, manual, [], noon)).toMatchObject({ status: 'expired' });
     expect(approvalState({ ...queued, state: 'blocked', result: { error_code: 'approval_expired' }, due_at: '2026-06-10T11:00:00.000Z' }, manual, [], noon)).toMatchObject({ status: 'expired' });
+    expect(approvalState({ ...queued, state: 'blocked', result: { error_code: 'cancelled' }, due_at: '2026-06-10T13:00:00.000Z' }, manual, [], noon)).toMatchObject({ status: 'closed' });
   });
 
   test('should record an approval before the due time with who and when, refuse the author, and refuse a late one with nothing recorded', async () => {
