@@ -346,6 +346,7 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
     },
 
     dispose,
+    release: (action) => dispose(action.action_id),
 
     async checkAnchors(account) {
       const at = new Date().toISOString();

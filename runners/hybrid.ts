@@ -104,6 +104,17 @@ export function createHybridPerformer(options: HybridOptions): Performer {
       return own.outcome === 'absent' ? tagged(own, route.act) : tagged({ ...own, outcome: 'inconclusive' }, route.act);
     },
 
+    async release(action) {
+      // Both lanes may hold something for the episode (the browser its context).
+      for (const lane of ['api', 'browser'] as const) {
+        try {
+          await options.lanes[lane]({ ...action, lane }).release?.({ ...action, lane });
+        } catch {
+          // a lane not registered for the platform holds nothing
+        }
+      }
+    },
+
     absenceRule(actionType, platform) {
       // The acting lane's rule; the lane is not known here without an action, so the API's
       // (the default acting lane) is merged with the browser's: the longer window, more looks.

@@ -113,6 +113,11 @@ export interface Performer {
   hold?(ctx: ActionContext): Promise<PlatformHold | null>;
   /** How absence of this action type's effect is proven; fields left out take the kernel's defaults. */
   absenceRule?(actionType: ActionType, platform: Platform): Partial<AbsenceRule> | undefined;
+  /**
+   * The kernel is done with the action for now (its run, or a verification look, has ended):
+   * the lane frees what it holds for it, such as a browser context. A later look opens a fresh one.
+   */
+  release?(action: Action): Promise<void>;
 }
 
 export interface PlatformHold {

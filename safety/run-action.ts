@@ -2,6 +2,7 @@ import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import { BudgetRefusedError, FencedError, StaleStateError, type Action, type ActionState, type ClaimOutcome, type PlatformAccount } from '../store/index.js';
 import { bounded, checkGates, checkKillSwitches, createActionContext, type Checkpoint, type EpisodeContext, type Holder } from './context.js';
 import { degradeAccount, type DegradedState } from './degrade.js';
+import { releaseLane } from './release.js';
 import type { KernelDeps } from './deps.js';
 import {
   AccountNotActiveError, classify, errorCode, IdempotencyError, IdentityMismatchError, KillSwitchError, OwnershipLostError, TransientError,
@@ -68,9 +69,11 @@ export async function runAction(k: KernelDeps, actionId: string, options: RunOpt
     } finally {
       k.telemetry.latency.record(performance.now() - start, { platform: action.platform, action_type: action.action_type });
       span.end();
+      await releaseLane(k, action);
     }
   });
 }
+
 
 /** Whether a failed attempt call reached the platform (which then counted it against the account). */
 function reachedPlatform(error: unknown): boolean {

@@ -5,6 +5,7 @@ import { bounded, createActionContext } from './context.js';
 import type { KernelDeps } from './deps.js';
 import { errorCode } from './errors.js';
 import { resultOf, type Performer } from './performer.js';
+import { releaseLane } from './release.js';
 import { LOOKS_PAUSED, settle } from './settle.js';
 import { traceFields } from './telemetry.js';
 import { ActionTracker } from './tracker.js';
@@ -187,6 +188,9 @@ export async function sweepUnknown(k: KernelDeps, options: { limit?: number } = 
     } catch (error) {
       k.logger.warn({ action_id: action.action_id, code: errorCode(error) }, 'verification sweep: look failed');
       continue;
+    } finally {
+      // The next look may be minutes away: nothing stays open for it.
+      await releaseLane(k, action);
     }
     if (!settled) continue;
     if (settled.state !== 'unknown') report.settled.push({ action_id: settled.action_id, state: settled.state });

@@ -91,11 +91,8 @@ export async function browserHarness(provider: BrowserProvider, sandbox: Sandbox
     submit: (action_type, payload) => h.submit({ platform_account_id, lane: 'browser', action_type, payload }),
     async run(action) {
       ran.push(action.action_id);
-      try {
-        return await runAction(h.services.kernel, action.action_id);
-      } finally {
-        await performer.dispose(action.action_id);
-      }
+      // No dispose here: the kernel releases the lane's context when the run ends.
+      return runAction(h.services.kernel, action.action_id);
     },
     async trail() {
       const lines: string[] = [];

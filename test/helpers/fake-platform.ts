@@ -1,5 +1,5 @@
 import { TransientError, PlatformRefusalError, CheckpointError, AuthExpiredError, OutcomeUnknownError } from '../../safety/index.js';
-import type { AbsenceRule, ActionContext, AttemptReceipt, IdentityProof, Performer, Precheck, Verification, VerifyLook } from '../../safety/index.js';
+import type { Action, AbsenceRule, ActionContext, AttemptReceipt, IdentityProof, Performer, Precheck, Verification, VerifyLook } from '../../safety/index.js';
 
 /**
  * How one call of `attempt` behaves:
@@ -66,6 +66,8 @@ export class FakePlatform implements Performer {
   readonly toolVersion = '1.0.0';
   readonly effects: Effect[] = [];
   readonly calls = { identity: 0, precheck: 0, attempt: 0, verify: 0, beforeCommit: 0 };
+  /** Actions the kernel said it was done with (Performer.release), in order. */
+  readonly released: string[] = [];
   /** Surfaces the kernel asked for, in order. */
   readonly looks: (string | undefined)[] = [];
   private script: AttemptScript[];
@@ -137,6 +139,10 @@ export class FakePlatform implements Performer {
    * One look, through the platform's eyes. By id (precise) when the kernel has an id, else the
    * listing (a content match, precise only when `listingPrecise`). Lag hides new effects.
    */
+  async release(action: Action): Promise<void> {
+    this.released.push(action.action_id);
+  }
+
   async verify(ctx: ActionContext, receipt?: AttemptReceipt, look?: VerifyLook): Promise<Verification> {
     this.calls.verify += 1;
     this.looks.push(look?.surface);

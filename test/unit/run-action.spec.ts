@@ -19,6 +19,8 @@ test.describe('runAction', () => {
       expect(platform.effects).toHaveLength(1);
       expect(platform.calls).toMatchObject({ identity: 1, precheck: 1, attempt: 1, verify: 1 });
       expect((await h.services.store.ledger.get(action.idempotency_key))!.status).toBe('succeeded');
+      // The run is over: the lane was told once, after the last phase.
+      expect(platform.released).toEqual([action.action_id]);
     } finally {
       await h.close();
     }

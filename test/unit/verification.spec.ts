@@ -35,15 +35,22 @@ test.describe('verification loop (spec 000 §6.3)', () => {
       const never = await h.submit({ payload: { caption: 'Never there' } });
       expect((await runAction(h.services.kernel, late.action_id, { verifyInline: false })).status).toBe('unknown');
       expect((await runAction(h.services.kernel, never.action_id, { verifyInline: false })).status).toBe('unknown');
+      expect(platform.released).toEqual([late.action_id, never.action_id]);
       const escalated: string[] = [];
+      let looked = 0;
       for (let i = 0; i < 6; i += 1) {
         h.clock.advance(20_000);
-        escalated.push(...(await sweepUnknown(h.services.kernel)).escalated);
+        const report = await sweepUnknown(h.services.kernel);
+        looked += report.checked;
+        escalated.push(...report.escalated);
         // Nothing is due again before its backoff: a second sweep right away looks at nothing.
         expect((await sweepUnknown(h.services.kernel)).checked).toBe(0);
       }
       // Content matches cannot prove absence: both are escalated, neither attempted again.
       expect(escalated.sort()).toEqual([late.action_id, never.action_id].sort());
+      // Every look of the sweep released the lane after it (nothing kept open until the next one).
+      expect(looked).toBeGreaterThan(0);
+      expect(platform.released.length).toBe(2 + looked);
       expect(platform.calls.attempt).toBe(2);
       expect((await h.services.store.escalations.open())).toHaveLength(2);
       // Later the first one shows: the watch settles it and closes its escalation.
