@@ -7,6 +7,7 @@ import { pinoHttp } from 'pino-http';
 import type { Services } from '../runners/index.js';
 import { sha256Hex } from '../store/index.js';
 import { authenticate, createCsrf, csrfForSessions, requireAuth, type Csrf } from './auth/index.js';
+import { createConsoleRouter, CONSOLE_PATH, TRACE_VIEWER_PATH, traceViewerHeaders } from './console/index.js';
 import { ApiError, errorHandler } from './errors.js';
 import { ApiRoutes } from './http/index.js';
 import { metricsHandler } from './metrics.js';
@@ -93,6 +94,10 @@ export function createApiApp(options: ApiAppOptions): Express {
   v1.use(csrfForSessions(csrf));
   v1.use(routes.router);
   app.use('/api/v1', v1);
+  // The reviewer console; Playwright's trace viewer under it needs a CSP of its own (see traceViewerCsp).
+  app.get('/', (_req, res) => res.redirect(302, `${CONSOLE_PATH}/`));
+  app.use(TRACE_VIEWER_PATH, traceViewerHeaders());
+  app.use(CONSOLE_PATH, createConsoleRouter({ services, csrf }));
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route ${req.method} ${req.path}`)));
   app.use(errorHandler((message, fields) => services.logger.error(fields, message)));
   return app;
