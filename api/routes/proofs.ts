@@ -68,7 +68,8 @@ export async function sendProof(res: Response, proofs: ProofStore, ref: string, 
   try {
     bytes = await readFile(file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ApiError(410, 'proof_missing', `proof ${sha256} is recorded but its file is gone`);
+    // Gone, or something else where the file was: either way there is no proof to send.
+    if (['ENOENT', 'EISDIR', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) throw new ApiError(410, 'proof_missing', `proof ${sha256} is recorded but its file is gone`);
     throw error;
   }
   if (sha256Hex(bytes) !== sha256) {
