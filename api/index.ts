@@ -4,6 +4,7 @@ import { createApiApp, type ApiAppOptions } from './app.js';
 export { createApiApp, STRICT_CSP, type ApiAppOptions } from './app.js';
 export { ApiError, errorHandler } from './errors.js';
 export { createApiToken, publicToken, tokenHash, type NewToken } from './auth/index.js';
+export type { ConnectAccount, ConnectAccountInput } from './routes/deps.js';
 
 export interface StartApiOptions extends ApiAppOptions {
   /** 0 picks a free port. */

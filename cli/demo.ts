@@ -8,8 +8,9 @@ import {
   connectBrowserAccount, createBrowserPerformer, launchBrowserProvider, proofStoreTraceRecorder, registerApiLanes, SessionStore, DriftGuard,
   type BrowserPerformer, type BrowserProvider, type PacingTable, type Services,
 } from '../runners/index.js';
-import { submitAction, type Action, type ActionType, type RunOutcome } from '../safety/index.js';
-import type { Lane } from '../store/index.js';
+import { submitAction, ValidationError, type Action, type ActionType, type RunOutcome } from '../safety/index.js';
+import { newId, type Lane } from '../store/index.js';
+import type { ConnectAccount } from '../api/index.js';
 import { INSTAGRAM_ANNEX, X_ANNEX } from '../selectors/index.js';
 import { SEED_ACCOUNTS, type Sandbox } from '../sandbox/index.js';
 
@@ -74,6 +75,35 @@ export function createBrowserLane(services: Services, provider: BrowserProvider,
       await performer.close();
       await provider.close();
     },
+  };
+}
+
+/**
+ * The API's `POST /accounts` on the browser lane: logs in through the platform's login flow, keeps
+ * the session (0600), and creates the account with the fingerprint the platform showed (§4.1):
+ * the handle and name from the account surface, the user id from the platform's own account
+ * cookie (Instagram's `ds_user_id`, X's `twid`), as the commit guard later checks it.
+ */
+export function browserConnect(services: Services, provider: BrowserProvider, origins: { instagram: string; x: string }): ConnectAccount {
+  const annexes = { instagram: INSTAGRAM_ANNEX, x: X_ANNEX } as const;
+  return async (input) => {
+    if (input.platform !== 'instagram' && input.platform !== 'x') throw new ValidationError('platform', `the browser lane connects instagram and x accounts, not ${input.platform}`);
+    const platform = input.platform;
+    const platform_account_id = newId();
+    const { session_ref, observed } = await loginSandboxAccount(services, provider, { platforms: origins }, {
+      platform, platform_account_id, handle: input.handle, password: input.password,
+    });
+    const cookie = annexes[platform].account_cookie!;
+    const state = await new SessionStore(services.config.dataDir).load(session_ref);
+    const raw = state?.cookies.find((c) => c.name === cookie.name)?.value;
+    const value = raw === undefined ? undefined : decodeURIComponent(raw.replace(/^"|"$/g, ''));
+    if (!value || !value.startsWith(cookie.prefix)) throw new ValidationError('handle', `the ${platform} session shows no account id: the login did not complete`);
+    const now = new Date().toISOString();
+    return services.store.accounts.create({
+      platform_account_id, client_id: input.client_id, platform,
+      fingerprint: { platform_user_id: value.slice(cookie.prefix.length), handle: observed.handle, display_name: observed.display_name ?? '', extra: {} },
+      timezone: input.timezone, state: 'active', state_reason: null, session_ref, created_at: now, updated_at: now,
+    });
   };
 }
 

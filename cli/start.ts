@@ -6,7 +6,7 @@ import { checkAnchorDrift, createServices, startFarm, startProgress, type Farm, 
 import { sleep, verifyAuditChain } from '../safety/index.js';
 import { startSandbox, sandboxReadyLine } from '../sandbox/index.js';
 import { cliConfig } from './context.js';
-import { DEMO_PACING, scheduleDemo, seedDemo, type DemoResult } from './demo.js';
+import { browserConnect, DEMO_PACING, scheduleDemo, seedDemo, type DemoResult } from './demo.js';
 
 /** Read-after-write lag of the `npm start` demo's sandbox (sandbox/README.md, "Eventual consistency"). */
 export const DEMO_LAG = { byIdFirst: true, lists: { baseMs: 300, jitterMs: 500 } } as const;
@@ -60,7 +60,7 @@ export function registerStart(program: Command): void {
           driftCheck: () => checkAnchorDrift(services.store, lane.performer),
         });
         console.log(`farm         up to ${farm.pool.governor.max} runners · jobs dispatch, sweep, drift, expiry, checkpoint, upkeep · checkpoints in ${join(config.dataDir, 'audit-checkpoints.jsonl')}`);
-        api = await startApi({ services, port: config.port });
+        api = await startApi({ services, port: config.port, connect: browserConnect(services, lane.provider, sandbox.platforms) });
         // The demo's admin: a fresh token each start (the store keeps only its hash).
         const admin = await createApiToken(services.store, { name: 'demo-admin', role: 'admin', client_id: null, created_by: 'npm start' });
         console.log(`api          ${api.url}/api/v1/ (openapi.json) · /healthz · /metrics`);
