@@ -25,19 +25,22 @@ export class ScheduleConflictError extends ValidationError {
   }
 }
 
+/** Who asks for a change: named in the audit reason, which holds 500 characters at most. */
+const Who = z.string().min(1).max(200);
+
 /** A change to a queued action's schedule; `null` clears the window. */
 export const RescheduleInput = z.object({
   due_at: z.string().datetime({ offset: true }).nullable().optional(),
   window_end_at: z.string().datetime({ offset: true }).nullable().optional(),
-  by: z.string().min(1),
+  by: Who,
   /** The tenant the caller acts for: an action of another client is "not found". */
   client_id: z.string().min(1).optional(),
 });
 export type RescheduleInput = z.input<typeof RescheduleInput>;
 
 export const CancelInput = z.object({
-  by: z.string().min(1),
-  reason: z.string().max(500).optional(),
+  by: Who,
+  reason: z.string().max(200).optional(),
   client_id: z.string().min(1).optional(),
 });
 export type CancelInput = z.input<typeof CancelInput>;
@@ -149,7 +152,7 @@ export async function cancelAction(store: Store, actionId: string, raw: CancelIn
 export const EditInput = z.object({
   /** The whole new payload, validated like a submitted one for the action's type. */
   payload: z.record(z.string(), z.unknown()),
-  by: z.string().min(1),
+  by: Who,
   client_id: z.string().min(1).optional(),
 });
 export type EditInput = z.input<typeof EditInput>;
@@ -181,7 +184,7 @@ export async function updateQueuedAction(store: Store, actionId: string, raw: Up
   const times = input.due_at !== undefined || input.window_end_at !== undefined ? planReschedule(action, input, now) : null;
   const content = input.payload !== undefined ? await planEdit(store, action, input.payload) : null;
   if (times && content) {
-    return writeChange(store, action, `rescheduled and payload edited by ${input.by}: ${times.change}; payload ${content.change}`, { ...times.patch, ...content.patch }, 'changed', now);
+    return writeChange(store, action, `rescheduled and edited by ${input.by}: ${times.change}; payload ${content.change}`, { ...times.patch, ...content.patch }, 'changed', now);
   }
   if (times) return writeChange(store, action, `rescheduled by ${input.by}: ${times.change}`, times.patch, 'rescheduled', now);
   if (content) return writeChange(store, action, `payload edited by ${input.by}: ${content.change}`, content.patch, 'edited', now);
@@ -230,7 +233,7 @@ export function approvalState(
 }
 
 export const ApproveInput = z.object({
-  by: z.string().min(1),
+  by: Who,
   client_id: z.string().min(1).optional(),
 });
 export type ApproveInput = z.input<typeof ApproveInput>;

@@ -119,7 +119,7 @@ test.describe('actions API: plan, create, schedule, edit, cancel (GP1)', () => {
     expect(changed.status).toBe(200);
     expect(changed.body).toMatchObject({ state: 'queued', due_at: new Date(due).toISOString(), window_end_at: a.window_end_at, payload: { caption: 'Winter menu' } });
     expect(changed.body.payload_hash).not.toBe(a.payload_hash);
-    expect(changed.body.reason).toBe(`rescheduled and payload edited by ana-operator: due ${a.due_at} → ${new Date(due).toISOString()}, window end ${a.window_end_at} → ${a.window_end_at}; payload hash ${a.payload_hash} → ${changed.body.payload_hash}`);
+    expect(changed.body.reason).toBe(`rescheduled and edited by ana-operator: due ${a.due_at} → ${new Date(due).toISOString()}, window end ${a.window_end_at} → ${a.window_end_at}; payload hash ${a.payload_hash} → ${changed.body.payload_hash}`);
     const stored = (await h.services.store.actions.get(a.action_id))!;
     expect(stored.idempotency_key).not.toBe((await h.services.store.audit.forAction(a.action_id))[0]!.event.idempotency_key);
     // The audit trail holds hashes, never the content.

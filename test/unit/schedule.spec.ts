@@ -312,9 +312,17 @@ test.describe('one change of schedule and payload together', () => {
       expect(both).toMatchObject({ due_at: iso(90_000), window_end_at: iso(120_000), payload: { caption: 'second draft' }, payload_hash: payloadHash({ caption: 'second draft' }) });
       expect(await store.audit.count()).toBe(events + 1);
       expect((await store.audit.forAction(a.action_id)).at(-1)!.event.reason)
-        .toBe(`rescheduled and payload edited by ana@agency: due ${iso(60_000)} → ${iso(90_000)}, window end ${iso(120_000)} → ${iso(120_000)}; payload hash ${a.payload_hash} → ${both.payload_hash}`);
+        .toBe(`rescheduled and edited by ana@agency: due ${iso(60_000)} → ${iso(90_000)}, window end ${iso(120_000)} → ${iso(120_000)}; payload hash ${a.payload_hash} → ${both.payload_hash}`);
       expect(await updateQueuedAction(store, a.action_id, { by: 'ana@agency' })).toMatchObject({ payload_hash: both.payload_hash });
       expect(await store.audit.count()).toBe(events + 1);
+      // The longest name and both changes still fit the audit reason; a longer name or cancel reason is refused up front.
+      const longest = 'n'.repeat(200);
+      const wide = await updateQueuedAction(store, a.action_id, { due_at: iso(95_000), window_end_at: iso(125_000), payload: { caption: 'third draft' }, by: longest }, h.clock.now());
+      expect((await store.audit.forAction(a.action_id)).at(-1)!.event.reason!.length).toBeLessThanOrEqual(500);
+      expect(wide.due_at).toBe(iso(95_000));
+      await expect(updateQueuedAction(store, a.action_id, { due_at: iso(96_000), by: `${longest}n` })).rejects.toThrow(ValidationError);
+      await expect(cancelAction(store, a.action_id, { by: longest, reason: 'r'.repeat(201) })).rejects.toThrow(/^reason: /);
+      expect((await cancelAction(store, a.action_id, { by: longest, reason: 'r'.repeat(200) })).state).toBe('blocked');
     } finally {
       await h.close();
     }
