@@ -308,6 +308,11 @@ class ActionRun {
     try {
       pre = await bounded(performer.precheck(ctx), ctx.signal, 'precheck');
     } catch (error) {
+      // A read that failed in passing proves nothing and commits nothing: look again later, a
+      // few times, rather than lose the action to one 5xx (never attempt without the look).
+      if (error instanceof TransientError && (await this.precheckDeferrals()) < this.k.settings.retryMaxAttempts) {
+        return this.requeue(error, tool, 'precheck_unreadable');
+      }
       // Friction met while looking (a checkpoint, an expired session) degrades the account like anywhere else.
       const d = classify(error);
       if (d.kind === 'failed' && d.degrade) await this.degrade(account, d.degrade, `precheck: ${d.code}`);
@@ -486,14 +491,24 @@ class ActionRun {
    * slot is given back, the run lets go of the action, and it may run again at `retry_at` — the
    * platform's reset when it announced one, else the retry cap.
    */
-  private async requeue(error: TransientError, tool: ToolInfo): Promise<RunOutcome> {
+  private async requeue(error: TransientError, tool: ToolInfo, what: 'identity_unreadable' | 'precheck_unreadable' = 'identity_unreadable'): Promise<RunOutcome> {
     const code = error.httpStatus === 429 ? 'rate_limited' : error.httpStatus ? `http_${error.httpStatus}` : 'transient';
     const retryAt = new Date(this.now().getTime() + (error.retryAfterMs ?? this.k.settings.retryCapMs)).toISOString();
-    const reason = `identity_unreadable: ${code}`;
+    const reason = `${what}: ${code}`;
     await this.releaseBudget();
-    await this.tracker.move('queued', { patch: { owner_id: null, not_before: retryAt }, tool, reason: `deferred: ${reason} (${error.message.split('\n')[0]!.slice(0, 160)}) until ${retryAt}; nothing attempted` });
-    this.log.info({ reason: 'identity_unreadable', retry_at: retryAt }, 'deferred');
+    // After identity the key was claimed: its entry says nothing happened, and the next run claims it again.
+    await this.tracker.move('queued', {
+      patch: { owner_id: null, not_before: retryAt }, tool, ...(what === 'precheck_unreadable' ? { ledger: 'failed' as const } : {}),
+      reason: `deferred: ${reason} (${error.message.split('\n')[0]!.slice(0, 160)}) until ${retryAt}; nothing attempted`,
+    });
+    this.log.info({ reason: what, retry_at: retryAt }, 'deferred');
     return { status: 'deferred', action: this.action, reason, retry_at: retryAt };
+  }
+
+  /** How many times this action's pre-check read has failed in passing already (its audit trail). */
+  private async precheckDeferrals(): Promise<number> {
+    const trail = await this.k.store.audit.forAction(this.action.action_id);
+    return trail.filter((r) => r.event.reason?.startsWith('deferred: precheck_unreadable')).length;
   }
 
   private async defer(reason: string, retryAt?: string): Promise<RunOutcome> {

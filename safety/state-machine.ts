@@ -8,12 +8,14 @@ import { IllegalTransitionError } from './errors.js';
  *   key that already succeeded) — no attempt at all;
  * - unknown → confirmed_*: read-only verification resolved it;
  * - preflight_passed → queued: the identity read failed in passing (a rate limit, a 5xx): the
- *   budget slot is given back and the action waits for its `retry_at` — nothing was attempted.
+ *   budget slot is given back and the action waits for its `retry_at` — nothing was attempted;
+ * - identity_verified → queued: the dedupe pre-check's read failed in passing, the same way: the
+ *   key's claim is let go (its ledger entry says nothing happened) — nothing was attempted.
  */
 export const TRANSITIONS: Readonly<Record<ActionState, readonly ActionState[]>> = {
   queued: ['preflight_passed', 'blocked'],
   preflight_passed: ['identity_verified', 'blocked', 'queued'],
-  identity_verified: ['attempted', 'confirmed_success', 'blocked'],
+  identity_verified: ['attempted', 'confirmed_success', 'blocked', 'queued'],
   attempted: ['confirmed_success', 'confirmed_failed', 'unknown'],
   unknown: ['confirmed_success', 'confirmed_failed'],
   confirmed_success: ['postcheck_complete'],

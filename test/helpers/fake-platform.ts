@@ -32,6 +32,8 @@ export interface FakePlatformOptions {
   /** Called when attempt starts, before anything else (tests stall a slow attempt here). */
   onAttempt?: () => Promise<void> | void;
   precheckThrows?: boolean;
+  /** The pre-check's first N reads fail in passing (a 503 on the listing): TransientError. */
+  precheckTransient?: number;
   /**
    * Read-after-write lag, as on the real platforms: a new effect shows on the listing surface
    * (feed, grid, search) `listMs` after it landed, and by its id `byIdMs` after.
@@ -104,6 +106,7 @@ export class FakePlatform implements Performer {
   async precheck(ctx: ActionContext): Promise<Precheck> {
     this.calls.precheck += 1;
     if (this.options.precheckThrows) throw new Error('precheck surface did not load');
+    if (this.calls.precheck <= (this.options.precheckTransient ?? 0)) throw new TransientError('listing answered 503', false, undefined, 503);
     // The pre-check reads the listing, like a lane that has no id yet.
     const found = this.visible(ctx, 'listing');
     return found ? { exists: true, ref: { platform_object_id: found.object_id } } : { exists: false };

@@ -56,6 +56,44 @@ test.describe('runAction', () => {
     }
   });
 
+  test('should defer, not block, when the pre-check read fails in passing: key let go, nothing attempted, then one effect; blocked after the retry cap', async () => {
+    const platform = new FakePlatform({ precheckTransient: 1 });
+    const h = await createHarness({ performer: platform, config: { retryMaxAttempts: 2 } });
+    try {
+      const action = await h.submit();
+      const first = await runAction(h.services.kernel, action.action_id);
+      expect(first).toMatchObject({ status: 'deferred', reason: 'precheck_unreadable: http_503' });
+      expect(first.action).toMatchObject({ state: 'queued', owner_id: null });
+      expect(first.action.not_before).not.toBeNull();
+      expect(platform.calls.attempt).toBe(0);
+      // The key's claim is let go: nothing happened under it.
+      expect((await h.services.store.ledger.get(action.idempotency_key))!.status).toBe('failed');
+      expect(await h.services.store.budgets.uses(h.account.platform_account_id, new Date(0), new Date(Date.now() + 3_600_000))).toEqual([]);
+      const second = await runAction(h.services.kernel, action.action_id);
+      expect(second.status).toBe('confirmed_success');
+      expect(platform.effects).toHaveLength(1);
+      expect(await auditTrail(h.services, action.action_id)).toEqual([
+        'queued', 'preflight_passed', 'identity_verified', 'queued', 'preflight_passed', 'identity_verified', 'attempted', 'confirmed_success', 'postcheck_complete',
+      ]);
+    } finally {
+      await h.close();
+    }
+    // A listing that keeps failing: deferred up to the retry cap, then blocked — never attempted blind.
+    const flaky = new FakePlatform({ precheckTransient: 99 });
+    const h2 = await createHarness({ performer: flaky, config: { retryMaxAttempts: 2 } });
+    try {
+      const action = await h2.submit();
+      expect((await runAction(h2.services.kernel, action.action_id)).status).toBe('deferred');
+      expect((await runAction(h2.services.kernel, action.action_id)).status).toBe('deferred');
+      const last = await runAction(h2.services.kernel, action.action_id);
+      expect(last).toMatchObject({ status: 'blocked', reason: expect.stringMatching(/^precheck_failed: transient/) });
+      expect(flaky.calls.attempt).toBe(0);
+      expect(flaky.effects).toHaveLength(0);
+    } finally {
+      await h2.close();
+    }
+  });
+
   test('should still block when the identity read shows another account (no deferral of a mismatch)', async () => {
     const platform = new FakePlatform({ identity: new IdentityMismatchError(['handle']) });
     const h = await createHarness({ performer: platform });

@@ -10,6 +10,8 @@ const LEGAL: [string, string][] = [
   // The identity read failed in passing (rate limit, 5xx): back to the queue, nothing attempted.
   ['preflight_passed', 'queued'],
   ['identity_verified', 'attempted'], ['identity_verified', 'confirmed_success'], ['identity_verified', 'blocked'],
+  // The dedupe pre-check's read failed in passing: the same, the key's claim let go.
+  ['identity_verified', 'queued'],
   ['attempted', 'confirmed_success'], ['attempted', 'confirmed_failed'], ['attempted', 'unknown'],
   ['unknown', 'confirmed_success'], ['unknown', 'confirmed_failed'],
   ['confirmed_success', 'postcheck_complete'], ['confirmed_failed', 'postcheck_complete'],
