@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import cookieParser from 'cookie-parser';
 import express, { type Express, type RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Services } from '../runners/index.js';
-import { sha256Hex } from '../store/index.js';
 import { authenticate, createCsrf, csrfForSessions, requireAuth, type Csrf } from './auth/index.js';
 import { createConsoleRouter, CONSOLE_PATH, TRACE_VIEWER_PATH, traceViewerHeaders } from './console/index.js';
 import { ApiError, errorHandler } from './errors.js';
@@ -66,19 +65,19 @@ export function createApiApp(options: ApiAppOptions): Express {
     customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
   }));
   app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: STRICT_CSP }, crossOriginEmbedderPolicy: false }));
-  app.use(rateLimit({
-    windowMs: 60_000,
-    limit: options.rateLimitPerMinute ?? 600,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    keyGenerator: (req) => callerKey(req),
-    handler: (_req, _res, next) => next(new ApiError(429, 'rate_limited', 'too many requests: slow down and retry after the Retry-After header')),
-  }));
   app.use(cookieParser());
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
   app.use(authenticate(services.store));
+  app.use(rateLimit({
+    windowMs: 60_000,
+    limit: options.rateLimitPerMinute ?? 600,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    keyGenerator: (_req, res) => callerKey(_req, res),
+    handler: (_req, _res, next) => next(new ApiError(429, 'rate_limited', 'too many requests: slow down and retry after the Retry-After header')),
+  }));
   // Prometheus text for an unscoped token of any role; a client's token gets 404 (it crosses tenants).
   app.get('/metrics', metricsHandler(services));
 
@@ -103,13 +102,14 @@ export function createApiApp(options: ApiAppOptions): Express {
   return app;
 }
 
-/** The rate limit's key: the credential if any (hashed), else the address. */
-function callerKey(req: express.Request): string {
-  const auth = req.headers.authorization;
-  if (auth) return `t:${sha256Hex(Buffer.from(auth))}`;
-  const cookie = /(?:^|;\s*)raize_session=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
-  if (cookie) return `s:${sha256Hex(Buffer.from(cookie))}`;
-  return `a:${req.socket.remoteAddress ?? 'unknown'}`;
+/**
+ * The rate limit's key: who is calling once authenticated (a token, with its console sessions),
+ * else the address — anonymous calls and calls with a made-up token share their address's allowance.
+ */
+function callerKey(req: express.Request, res: express.Response): string {
+  const principal = res.locals.principal as { token_id: string } | undefined;
+  if (principal) return `t:${principal.token_id}`;
+  return `a:${ipKeyGenerator(req.socket.remoteAddress ?? 'unknown')}`;
 }
 
 /** JSON bodies only: another content type with a body is a 415, an oversized one a 413. */

@@ -105,6 +105,11 @@ test.describe('api foundation: auth, tenancy, validation, hardening', () => {
       expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
       // Another caller has its own allowance.
       expect((await limited.call('GET', '/api/v1/clients', { token: await limited.token('operator') })).status).toBe(200);
+      // Made-up tokens buy no fresh allowance: they count against the address, like anonymous calls.
+      const guesses: number[] = [];
+      for (let i = 0; i < 7; i += 1) guesses.push((await limited.call('GET', '/api/v1/clients', { token: `rzt_${String(i).padStart(43, 'x')}` })).status);
+      expect(guesses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+      expect((await limited.call('GET', '/api/v1/clients')).status).toBe(429);
     } finally {
       await limited.close();
     }
