@@ -64,6 +64,7 @@ export function registerStart(program: Command): void {
         // The demo's admin: a fresh token each start (the store keeps only its hash).
         const admin = await createApiToken(services.store, { name: 'demo-admin', role: 'admin', client_id: null, created_by: 'npm start' });
         console.log(`api          ${api.url}/api/v1/ (openapi.json) · /healthz · /metrics`);
+        console.log(`console      ${api.url}/console/login  (paste the admin token; it is shown only here, the store keeps its hash)`);
         console.log(`admin token  ${admin.token}   (curl -H "Authorization: Bearer $TOKEN" ${api.url}/api/v1/clients)`);
         console.log(`look around  ${sandbox.platforms.instagram}/accounts/login/ and ${sandbox.platforms.x}/login (northwind.bakery / northwindbakery-pass)`);
         progress = startProgress(services.store, options.exit ? { tty: false, logEveryMs: 5_000 } : {});

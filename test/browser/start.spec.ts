@@ -49,6 +49,11 @@ test.describe('npm start', () => {
       expect(shots).toHaveLength(13);
       for (const f of [...traces, ...shots]) expect(existsSync(f), f).toBe(true);
       expect(out).toContain('audit chain  intact');
+      // The API and its console, with an admin token printed once (the store keeps its hash).
+      expect(out).toMatch(/^console {6}http:\/\/127\.0\.0\.1:\d+\/console\/login/m);
+      const token = /^admin token {2}(rzt_[A-Za-z0-9_-]{43})/m.exec(out)?.[1];
+      expect(token).toBeDefined();
+      expect(err).not.toContain(token!);
     } finally {
       dir.remove();
     }
