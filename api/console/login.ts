@@ -6,6 +6,12 @@ import {
 import { html } from './html.js';
 import { BASE, field, layout, send, type ConsoleDeps } from './page.js';
 
+/**
+ * Sent with every login and logout: the trace viewer's service worker keeps the traces it loaded
+ * in memory by URL, so the next person on this browser must not find the last one's there.
+ */
+const CLEAR_STORAGE = '"cache", "storage"';
+
 /** HttpOnly (no script reads it), SameSite=Lax (no cross-site POST carries it), the whole site. */
 function cookieOptions(req: Request, maxAge?: number): CookieOptions {
   // Served on loopback http behind a TLS proxy: `secure` only when this request came over TLS.
@@ -78,6 +84,7 @@ export function doLogin(deps: ConsoleDeps): RequestHandler {
       const session = await openSession(store, record.token_id);
       res.cookie(SESSION_COOKIE, session.id, cookieOptions(req, SESSION_TTL_MS));
       res.clearCookie(PRESESSION_COOKIE, cookieOptions(req));
+      res.setHeader('clear-site-data', CLEAR_STORAGE);
       deps.services.logger.info({ outcome: 'opened', token_id: record.token_id, role: record.role, client_id: record.client_id }, 'console login');
       res.redirect(303, nextPath);
     } catch (error) {
@@ -92,6 +99,7 @@ export function doLogout(deps: ConsoleDeps): RequestHandler {
     try {
       await closeSession(deps.services.store, cookies(req)[SESSION_COOKIE]);
       res.clearCookie(SESSION_COOKIE, cookieOptions(req));
+      res.setHeader('clear-site-data', CLEAR_STORAGE);
       const principal = res.locals.principal as Principal | undefined;
       deps.services.logger.info({ outcome: 'closed', token_id: principal?.token_id }, 'console logout');
       res.redirect(303, `${BASE}/login`);

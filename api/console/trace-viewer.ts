@@ -33,9 +33,10 @@ function inlineScriptHashes(dir: string): string[] {
 /**
  * The trace viewer's own CSP, as narrow as it runs: its scripts from here (plus its inline
  * script, by hash), its styles from here and the inline styles its editor and terminal widgets
- * insert, images and fonts from here, `data:` and `blob:` (screencast frames), frames of itself
- * (the DOM snapshots, answered by its service worker); nothing from another origin, no framing
- * by another site. Every other console path keeps the strict CSP.
+ * insert, images and fonts from here, `data:` and `blob:` (screencast frames and video), frames of
+ * itself (the DOM snapshots, answered by its service worker) and the empty `data:` page it shows
+ * while no snapshot is selected; nothing from another origin, no framing by another site. Every
+ * other console path keeps the strict CSP.
  */
 export function traceViewerCsp(dir = traceViewerDir()): string {
   return [
@@ -46,7 +47,8 @@ export function traceViewerCsp(dir = traceViewerDir()): string {
     "font-src 'self' data:",
     "connect-src 'self'",
     "worker-src 'self'",
-    "frame-src 'self'",
+    "media-src 'self' blob:",
+    "frame-src 'self' data:",
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'self'",
