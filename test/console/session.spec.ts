@@ -29,6 +29,24 @@ test.describe('console sessions', () => {
     expect(cspViolations).toEqual([]);
   });
 
+  test('should bring a deep link back after login, never to another site, and refuse a form without a session', async ({ page, h }) => {
+    await page.goto(`${h.url}/console/schedule?client_id=${h.a.client_id}`);
+    await expect(page).toHaveURL(`${h.url}/console/login?next=${encodeURIComponent(`/console/schedule?client_id=${h.a.client_id}`)}`);
+    await page.getByLabel('API token').fill(h.admin);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect(page).toHaveURL(`${h.url}/console/schedule?client_id=${h.a.client_id}`);
+    await page.getByRole('button', { name: 'Log out' }).click();
+
+    await page.goto(`${h.url}/console/login?next=${encodeURIComponent('//evil.example/console/')}`);
+    await page.getByLabel('API token').fill(h.admin);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect(page).toHaveURL(`${h.url}/console/`);
+
+    const anonymous = await fetch(`${h.url}/console/kill`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'scope=global&engaged=on', redirect: 'manual' });
+    expect(anonymous.status).toBe(401);
+    expect((await h.services.store.killSwitches.list()).filter((s) => s.engaged)).toEqual([]);
+  });
+
   test('should refuse a token that is not valid, with nothing logged in', async ({ page, h }) => {
     await page.goto(`${h.url}/console/login`);
     await page.getByLabel('API token').fill(`rzt_${randomBytes(32).toString('base64url')}`);
