@@ -173,7 +173,9 @@ export interface ActionRepository {
   dueAccounts(now: Date, limit: number): Promise<{ platform_account_id: string; platform: Action['platform']; next_due_at: string }[]>;
   /** One account's due queued actions, in the order they are due (then submitted). */
   dueFor(accountId: string, now: Date, limit: number): Promise<Action[]>;
+  /** Records an approval of the action's content as it is now (the same approver again replaces theirs). */
   addApproval(actionId: string, approver: string): Promise<void>;
+  /** Who approved the action's current content: an approval of content since edited no longer counts. */
   approvals(actionId: string): Promise<string[]>;
   /** The approvals with who and when, in the order given. */
   approvalRecords(actionId: string): Promise<ApprovalRecord[]>;

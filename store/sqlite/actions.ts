@@ -81,9 +81,13 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
       account_state: row.account_state as AccountState, account_reason: row.account_reason, kill,
     };
   };
-  const addApproval = db.prepare('INSERT OR IGNORE INTO approvals (action_id, approver, approved_at) VALUES (?, ?, ?)');
-  const approvals = db.prepare<[string], { approver: string }>('SELECT approver FROM approvals WHERE action_id = ? ORDER BY approved_at');
-  const approvalRecords = db.prepare<[string], { approver: string; approved_at: string }>('SELECT approver, approved_at FROM approvals WHERE action_id = ? ORDER BY approved_at, approver');
+  // An approval names the content it approved; one of earlier content (the action was edited
+  // since) no longer counts, and the same person may approve the new content.
+  const addApproval = db.prepare(`INSERT OR REPLACE INTO approvals (action_id, approver, approved_at, payload_hash)
+    SELECT action_id, ?, ?, payload_hash FROM actions WHERE action_id = ?`);
+  const CURRENT = 'FROM approvals p JOIN actions a ON a.action_id = p.action_id WHERE p.action_id = ? AND (p.payload_hash IS NULL OR p.payload_hash = a.payload_hash)';
+  const approvals = db.prepare<[string], { approver: string }>(`SELECT p.approver ${CURRENT} ORDER BY p.approved_at`);
+  const approvalRecords = db.prepare<[string], { approver: string; approved_at: string }>(`SELECT p.approver, p.approved_at ${CURRENT} ORDER BY p.approved_at, p.approver`);
   // The sha256 is in the ref's file name: instr() narrows the rows, the parsed refs decide.
   const proofEvents = db.prepare<{ sha: string; client: string | null; limit: number }, { seq: number; event_json: string; action_id: string; client_id: string; episode_id: string }>(
     `SELECT e.seq, e.event_json, a.action_id, a.client_id, a.episode_id FROM audit_events e JOIN actions a ON a.action_id = e.action_id
@@ -244,7 +248,7 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
       return dueFor.all({ now: now.toISOString(), account: accountId, limit }).map(toAction);
     },
     async addApproval(actionId, approver) {
-      addApproval.run(actionId, approver, new Date().toISOString());
+      addApproval.run(approver, new Date().toISOString(), actionId);
     },
     async approvals(actionId) {
       return approvals.all(actionId).map((r) => r.approver);

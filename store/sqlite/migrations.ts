@@ -280,4 +280,14 @@ INSERT INTO kill_switch_history (scope, scope_id, client_id, engaged, reason, se
   FROM kill_switches ORDER BY set_at, scope, scope_id;
 `,
   },
+  {
+    version: 10,
+    name: 'an approval names the content it approved',
+    // An approval counts for the payload it was given for: editing an approved action's content
+    // voids it (the two-person rule would otherwise approve one text and post another).
+    // Approvals from before this migration name none and keep counting.
+    sql: `
+ALTER TABLE approvals ADD COLUMN payload_hash TEXT;
+`,
+  },
 ];

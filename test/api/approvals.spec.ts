@@ -60,6 +60,29 @@ test.describe('approvals API: the queue and the two-person rule (§4.4)', () => 
     expect(platform.effectsFor(ig)).toHaveLength(1);
   });
 
+  test('should void an approval when the author edits the content afterwards: the new content needs its own approval', async () => {
+    await setPolicy(h.a.client_id, { autonomy: 'manual' });
+    const author = await h.token('operator', h.a.client_id, 'ana-operator');
+    const reviewer = await h.token('reviewer', h.a.client_id, 'rui-reviewer');
+    const ig = h.a.accounts[0]!.platform_account_id;
+    const a = await submit(author, ig, { due_at: inMs(60_000) });
+    expect((await h.call('POST', `/api/v1/actions/${a.action_id}/approve`, { token: reviewer })).body.approval.status).toBe('approved');
+    // The author swaps the approved caption for another one.
+    const edited = await h.call('PATCH', `/api/v1/actions/${a.action_id}`, { token: author, body: { payload: { caption: 'Not what the reviewer saw' } } });
+    expect(edited.status).toBe(200);
+    expect(edited.body.approval).toMatchObject({ status: 'pending', approvals: [] });
+    // The kernel agrees: it would not run it (no approval of this content), and nothing reaches the platform.
+    await h.call('PATCH', `/api/v1/actions/${a.action_id}`, { token: author, body: { due_at: null } });
+    const outcome = await runAction(h.services.kernel, a.action_id);
+    expect(outcome.status).toBe('deferred');
+    expect(outcome.reason).toMatch(/^awaiting_approval/);
+    expect(platform.calls.attempt).toBe(0);
+    // The reviewer approves the new content: now it runs, once.
+    expect((await h.call('POST', `/api/v1/actions/${a.action_id}/approve`, { token: reviewer })).body.approval.status).toBe('approved');
+    expect((await runAction(h.services.kernel, a.action_id)).status).toBe('confirmed_success');
+    expect(platform.effects).toHaveLength(1);
+  });
+
   test('should refuse the author, whatever the role, with nothing recorded, and let only approving roles approve', async () => {
     await setPolicy(h.a.client_id, { autonomy: 'manual' });
     const ig = h.a.accounts[0]!.platform_account_id;
