@@ -7,6 +7,7 @@ import { pinoHttp } from 'pino-http';
 import type { Services } from '../runners/index.js';
 import { authenticate, createCsrf, csrfForSessions, requireAuth, type Csrf } from './auth/index.js';
 import { createConsoleRouter, CONSOLE_PATH, TRACE_VIEWER_PATH, traceViewerHeaders } from './console/index.js';
+import { logContext } from '../safety/index.js';
 import { ApiError, errorHandler } from './errors.js';
 import { ApiRoutes } from './http/index.js';
 import { metricsHandler } from './metrics.js';
@@ -64,6 +65,8 @@ export function createApiApp(options: ApiAppOptions): Express {
     },
     customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
   }));
+  // Every line logged while the request runs (routes, the kernel under them) names its id.
+  app.use((req, _res, next) => logContext.run({ request_id: String(req.id) }, next));
   app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: STRICT_CSP }, crossOriginEmbedderPolicy: false }));
   app.use(cookieParser());
   app.get('/healthz', (_req, res) => {

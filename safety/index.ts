@@ -12,7 +12,7 @@ export { makeCheckpoint, startCheckpointing, signCheckpoint, checkpointBytes, ch
 export { verifyAnchoredAudit, type AnchoredVerdict, type AnchoredVerifyOptions } from './anchor.js';
 export { describeAnchoredVerdict } from './anchor-report.js';
 export { crossCheckActions, pathOf, type CrossCheckReport } from './audit-cross-check.js';
-export { createLogger, type Logger, type LoggerOptions } from './log.js';
+export { createLogger, logContext, type Logger, type LoggerOptions } from './log.js';
 export { createTelemetry, traceFields, type Telemetry, type TelemetryOptions } from './telemetry.js';
 export type * from './performer.js';
 export { resultOf } from './performer.js';

@@ -1,6 +1,13 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
+
+/**
+ * Fields every log line written inside `logContext.run(fields, fn)` carries, whoever writes it:
+ * the API runs each request in one, so the kernel's lines for it name the request id too.
+ */
+export const logContext = new AsyncLocalStorage<Record<string, string>>();
 
 /** Keys whose values never reach a log line, at any depth (OWASP logging cheat sheet). */
 const SECRET_KEY = /pass(word)?|secret|token|cookie|authorization|session|api[-_]?key|credential|private|^text$|^caption$|^message$|^body$|payload$/i;
@@ -31,6 +38,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     {
       level: options.level ?? 'info',
       base: undefined,
+      // The fields of the work under way (an API request's id): on every line written for it.
+      mixin: () => logContext.getStore() ?? {},
       formatters: { log: (obj) => scrub(obj, 0) as Record<string, unknown> },
       serializers: { err: (e: unknown) => scrub(e, 0) },
     },

@@ -83,6 +83,18 @@ test.describe('api foundation: auth, tenancy, validation, hardening', () => {
     expect(h.logLines.join('\n')).not.toContain(h.admin);
   });
 
+  test("should put the request's id on every line logged while it runs, the kernel's and the routes' alike", async () => {
+    const res = await h.call('PUT', `/api/v1/kill-switches/client/${h.a.client_id}`, { token: h.admin, body: { engaged: true, reason: 'audit drill' }, headers: { 'x-request-id': 'drill-0001-abc' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toBe('drill-0001-abc');
+    const lines = h.logLines.map((l) => JSON.parse(l) as { msg?: string; request_id?: string });
+    const engaged = lines.find((l) => l.msg === 'kill switch engaged');
+    expect(engaged?.request_id).toBe('drill-0001-abc');
+    // Outside a request nothing carries one.
+    h.services.logger.info('outside any request');
+    expect(JSON.parse(h.logLines.at(-1)!).request_id).toBeUndefined();
+  });
+
   test('should serve an OpenAPI document generated from the route schemas', async () => {
     const doc = await h.call('GET', '/api/v1/openapi.json');
     expect(doc.status).toBe(200);
