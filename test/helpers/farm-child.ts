@@ -9,6 +9,9 @@ import { createServices, PerformerRegistry, serveFarm } from '../../runners/inde
 import type { Performer } from '../../safety/index.js';
 
 const [dataDir, truthFile, holdArg] = process.argv.slice(2) as [string, string, string];
+// A test that failed or timed out leaves no farm behind: without its parent this process ends.
+const parent = process.ppid;
+setInterval(() => { if (process.ppid !== parent) process.exit(1); }, 1000).unref();
 const holdMs = Number(holdArg);
 const say = (ev: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(ev)}\n`);
 const effects = (): { payload_hash: string; object_id: string }[] =>
