@@ -16,12 +16,16 @@ interface FarmChild {
   exited: Promise<number | null>;
 }
 
+/** Every farm process a test started: whatever a failed test left running is killed after it. */
+const started: ChildProcess[] = [];
+
 function startFarmProcess(h: Harness, truth: string, holdMs: number): FarmChild {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, h.dir, truth, String(holdMs)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     // A killed owner is presumed gone once its heartbeat is half a second old and its pid is dead.
     env: { ...process.env, RAIZE_OWNER_STALE_MS: '500' },
   });
+  started.push(child);
   const lines: Record<string, unknown>[] = [];
   const waiters: { pred: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
   let buffer = '';
@@ -55,6 +59,9 @@ const effects = (truth: string) => (existsSync(truth) ? readFileSync(truth, 'utf
 test.describe('the farm process: crash and SIGTERM (issue 10)', () => {
   // A farm process boots its job threads first: on a loaded host that alone can take tens of seconds.
   test.setTimeout(240_000);
+  test.afterEach(() => {
+    for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
   test('should settle an action whose farm was SIGKILLed after `attempted` by verification on restart, with exactly one effect', async () => {
     const h = await createHarness({ performer: new FakePlatform(), realSleep: true });
     const truth = join(h.dir, 'truth.jsonl');
