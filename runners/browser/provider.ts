@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium as coreChromium, type Browser, type BrowserContext, type BrowserContextOptions, type BrowserServer } from 'playwright-core';
 import { addExtra } from 'playwright-extra';
-import StealthPlugin from 'puppeteer-extra-plugin-stealth';
+import { stealthPlugins } from './stealth.js';
 
 /** Flags that keep Chromium from reaching the network on its own or downloading components. */
 export const CHROMIUM_ARGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
@@ -57,7 +57,7 @@ export class BrowserProvider {
     const stealth = options.stealth ?? true;
     // A fresh playwright-extra instance per provider: the default export is a process-wide singleton.
     const launcher = addExtra(coreChromium);
-    if (stealth) launcher.use(StealthPlugin());
+    if (stealth) for (const plugin of stealthPlugins()) launcher.use(plugin as Parameters<typeof launcher.use>[0]);
     if (options.wsEndpoint) return new BrowserProvider(launcher, options.wsEndpoint, undefined, stealth);
     const args = [...CHROMIUM_ARGS, ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), ...(options.args ?? [])];
     // The server's own scratch space for traces, not the caller's (a test runner cleans its own).

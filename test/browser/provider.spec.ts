@@ -32,6 +32,30 @@ test.describe('browser provider and sessions', () => {
     }
   });
 
+  test('should survive contexts closed before the stealth evasions land (no unhandled rejection)', async ({ provider }) => {
+    // The stealth user-agent evasion used to leave its CDP send unawaited: a context closed
+    // right after its page was made rejected it unhandled, which ends a Node process.
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      for (let i = 0; i < 20; i++) {
+        const context = await provider.newContext();
+        await context.newPage();
+        await context.close();
+      }
+      const context = await provider.newContext();
+      const page = await context.newPage();
+      await page.goto('data:text/html,<p>after</p>');
+      expect(await page.evaluate(() => navigator.userAgent)).not.toContain('HeadlessChrome');
+      await context.close();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(unhandled.map(String)).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   test('should launch without stealth when switched off', async () => {
     const plain = await BrowserProvider.launch({ executablePath: process.env.RAIZE_CHROMIUM, stealth: false });
     try {
