@@ -30,22 +30,22 @@ const CUES: Record<Language, string> = {
     buenas buenos dias tardes noches reservar cita sesion enlace pero muy esta estoy hay algo tambien porque mas necesito ya hacer vale curso
     pagar pague nadie semana manana hoy ayer ahora tienes teneis podrias podeis saber donde encuentro mandame pasame gusto mucho vuestro
     lo le les se su sus nos os al este eso esto ese bien mal nada todo todos toda todas ser estar voy vas va vamos tiene puede puedes podria quieres hace
-    entonces despues antes siempre nunca oye mira porfa sale deja funciona llamada sois unos unas digo vez tercera poner asco en la me no acer`,
+    entonces despues antes siempre nunca oye mira porfa algun sale deja funciona llamada sois unos unas digo vez tercera poner asco en la me no acer`,
   fr: `le les des du et est je tu vous nous une pour avec pas ne qui bonjour salut merci combien prix rendez cours lien comment ou quand
     voudrais veux suis mon ma mes votre ce cette aussi tres oui non il elle avoir faire seance reserver peux pouvez puis
-    en la c est quelle quel deja au aux sur mais`,
+    en la c est quelle quel deja au aux sur mais l`,
   pt: `o os as do da dos das e um uma para com nao sim ola oi obrigado obrigada quero queria quanto custa preco onde tenho meu minha voce
     voces tambem muito estou sessao marcar pra sobre gostaria posso fazer agendar aula
     eu ele ela isso isto esse essa bem tudo ter tem fazer mas agora depois sempre nunca pro ta to vou vai seu sua em no na nos nas ao aos kkk`,
   it: `il lo gli di del della che per non ciao grazie vorrei voglio quanto costa prezzo dove ho mio mia sono anche molto questo questa
     sessione prenotare corso buongiorno salve posso io perche come sei vostro
-    la mi ti ci hai ha abbiamo ieri oggi domani alle`,
+    la mi ti ci hai ha abbiamo ieri oggi domani alle funziona sto dalle tuo tua con l`,
   de: `der die das und ist ich du sie wir ein eine einen fur mit nicht auch hallo danke bitte wie viel kostet preis wo wann mochte will kann
     mein meine termin kurs gibt den dem zu auf ja nein guten tag sehr habe haben buchen
     dein deine ist es gibts geht nicht war wird noch schon mal`,
   ca: `els les del i que un una per amb hola bon dia bona tarda gracies vull voldria quant costa preu com on quan tinc meu meva tambe molt
     aquest aquesta sessio reservar curs enllac puc fer mes perque pero estic podria saber
-    en la em et pel pels amb moltes ahir avui dema`,
+    en la em et pel pels amb moltes ahir avui dema pot terminis hi ha millor algun l`,
 };
 
 const CUE_LANGS = new Map<string, Language[]>();
@@ -61,7 +61,8 @@ const THREAD_CONFIDENCE = 0.6;
 function cueVotes(words: string[]): Map<Language, number> {
   const votes = new Map<Language, number>();
   for (const word of words) {
-    const langs = CUE_LANGS.get(word);
+    // "hiii", "holaaa": the folded word keeps two of a run; the cue list has one.
+    const langs = CUE_LANGS.get(word) ?? CUE_LANGS.get(word.replace(/(\p{L})\1+/gu, '$1'));
     if (!langs) continue;
     for (const lang of langs) votes.set(lang, (votes.get(lang) ?? 0) + 1 / langs.length);
   }

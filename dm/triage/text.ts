@@ -24,7 +24,7 @@ const SHORTHAND: Record<string, string> = {
   d: 'de', msj: 'mensaje', info: 'informacion', pls: 'please', plz: 'please', plss: 'please', u: 'you', ur: 'your', r: 'are',
   didnt: 'did not', doesnt: 'does not', isnt: 'is not', wasnt: 'was not', havent: 'have not', couldnt: 'could not', aint: 'is not',
   thx: 'thanks', ty: 'thanks', tnx: 'thanks', im: 'i am', idk: 'i do not know', dont: 'do not', cant: 'can not', wont: 'will not',
-  wanna: 'want to', gonna: 'going to', gotta: 'have to', rn: 'right now', asap: 'as soon as possible', vc: 'voce', tbm: 'tambem',
+  wanna: 'want to', wana: 'want to', gonna: 'going to', gotta: 'have to', rn: 'right now', asap: 'as soon as possible', vc: 'voce', tbm: 'tambem',
 };
 
 /** Spanish written with k for qu/c ("kiero", "kuanto"): the common words only, so "kill" stays "kill". */
