@@ -18,14 +18,16 @@ const DAYS = 'monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekends?
 
 const CUES: Record<Exclude<Intent, 'other'>, Cue[]> = {
   book: [
-    cue(2, 'book(?:ing|ed)? (?:a |an |my |the |in )?(?:session|call|slot|appointment|consult\\w*|class|spot|discovery)', 'reschedul\\w*', 'appointment\\w*',
+    cue(2, 'book(?:ing|ed)? (?:a |an |my |the |in )?(?:session|call|slot|appointment|consult\\w*|class|spot|discovery)', 'reschedul\\w*', 'rebook\\w*', 'appointment\\w*',
       '(?:cambiar|mover|pasar|moure|change|move|swap|switch) (?:la |mi |my |the |it to |to )?(?:cita|sesion|sessio|hora|reserva|day|date|time|booking|session|call)', 'anular (?:la |mi )?(?:cita|sesion|reserva)',
       'cancel\\w* (?:\\w+ )?(?:my |the |la |mi |mis |todas mis )?(?:session|sessions|booking|appointment|cita|citas|sesion|sesiones|reserva|call)', 'pedir (?:una )?cita', 'rendez vous', 'prendre rdv', 'rdv',
       'marcar (?:uma )?(?:sessao|consulta|horario)', 'agendar', 'prenot\\w*', 'appuntamento', 'termin\\w*', 'buchen', 'get a (?:spot|place|slot)', 'what times', 'wat times', 'que (?:dias|horarios)',
       'any (?:free )?(?:slots?|spots?|availability)', '(?:any|some) (?:space|room)', 'one (?:to|on) one', '1 (?:to|on|a) 1', 'hueco', 'huecos', 'disponi\\w*', 'avail\\w*', 'free (?:on|this|next) \\w+'),
     cue(1, 'book', 'booked', 'booking', 'reserv\\w*', 'cita', 'citas', 'schedule', 'slot', 'slots', 'spot', 'spots', 'session', 'sesion', 'sesiones', 'seance', 'sessao', 'sessione', 'sessio',
       'call', 'llamada', 'videollamada', 'consulta', 'available', 'disponible', 'cancel', 'cancela\\w*', 'swap', 'cancelar', 'turno', 'hora', 'horario', 'meet', 'quedar', 'posto', 'plaza', 'plazas', 'place', 'vaga',
-      DAYS, 'tomorrow', 'manana', 'demain', 'amanha', 'domani', 'morgen', 'dema', '\\d{1,2} (?:pm|am|h|uhr)', '\\d{1,2} \\d{2}', '\\d{1,2}(?:pm|am|h)', '\\d{1,2}(?:st|nd|rd|th)'),
+),
+    cue(0.5, DAYS, 'tomorrow', 'manana', 'demain', 'amanha', 'domani', 'morgen', 'dema'),
+    cue(1, '\\d{1,2} (?:pm|am|h|uhr)', '\\d{1,2} \\d{2}', '\\d{1,2}(?:pm|am|h)', '\\d{1,2}(?:st|nd|rd|th)'),
   ],
   link: [
     cue(3, '(?:link|enlace|lien|enllac)(?: \\w+){0,4} (?:no|not|nao|non|nicht) (?:me |te )?(?:funciona\\w*|work\\w*|abre|open\\w*|load\\w*|carga|va|marche|funziona|geht)',
@@ -33,12 +35,13 @@ const CUES: Record<Exclude<Intent, 'other'>, Cue[]> = {
     cue(2, 'link (?:in|en|na|nella|im|de la|of the) (?:bio|perfil)', '(?:send|give|share|drop|shoot) (?:me |us )?(?:the |a |your )?link', '(?:pasa|manda|envia|pasad|mandad|pasas|mandas|envias)(?:me|nos)? (?:el |un )?(?:link|enlace)',
       'where (?:do|can) i (?:sign up|register|join|buy|enrol+)', 'donde (?:me )?(?:inscribo|apunto|compro|registro)', 'sign up', 'inscribir\\w*', 'apuntarme', 'inscrev\\w*', 'inscri(?:re|s|ption|cao)', 'me inscrevo',
       '(?:link|enlace|lien|enllac) (?:del?|to|for|pour|para|per|al|a la) \\w+', '(?:can not|could not|no) (?:find|encuentro) (?:the |el )?(?:link|enlace)'),
+    cue(2, '(?:den |the |el |le |o |il )?link (?:\\w+ ){0,3}(?:schicken|senden|mandar|enviar|envoyer|mandare|inviare)', 'bio geht nicht'),
     cue(1, 'link', 'links', 'enlace', 'enlaces', 'lien', 'enllac', 'url', 'web', 'website', 'pagina', 'inscripcion', 'register', 'registro', 'linkk', 'bio'),
   ],
   video: [
     cue(2, '(?:which|what|que|quel|quelle|qual|welches|where is|donde esta) (?:last |ultimo |new |nuevo |one )?(?:video|reel|vid|live|directo|directe|webinar)', 'replay', 'grabacion', 'recording', 'where (?:can|do) i watch', '(?:wo|where|donde|ou|onde|dove|on) (?:\\w+ ){0,3}(?:video|videos|reel|live|replay|directo)',
       'donde (?:puedo )?ver', 'on youtube', 'en youtube', 'youtube', 'ver el (?:video|directo|reel)', 'repeticion', 'webinar\\w*', 'masterclass', 'rediffusion', 'aufzeichnung', 'gravacao', 'registrazione',
-      'is there a (?:video|reel|tutorial)', '(?:hiciste|hicistes|tienes|hay|has) (?:algun |un )?(?:video|reel)', 'do you have (?:a |any )?(?:video|reel)', 'did you (?:make|do|post) (?:a |any )?(?:video|reel)', 'hay (?:algun )?(?:video|reel|tutorial)', 'tienes (?:algun )?(?:video|reel)'),
+      'is there a (?:video|reel|tutorial)', '(?:une|un|a|an|uma|um|ein|eine) (?:video|reel) (?:de|on|about|sobre|sur|su|uber|per|for|para|pour)', '(?:hiciste|hicistes|tienes|hay|has) (?:algun |un )?(?:video|reel)', 'do you have (?:a |any )?(?:video|reel)', 'did you (?:make|do|post) (?:a |any )?(?:video|reel)', 'hay (?:algun )?(?:video|reel|tutorial)', 'tienes (?:algun )?(?:video|reel)'),
     cue(1, 'video', 'videos', 'vid', 'vids', 'reel', 'reels', 'live', 'directo', 'directe', 'watch', 'tutorial', 'clip', 'grabado', 'ver', 'veure', 'regarder', 'assistir', 'guardare', 'anschauen', 'youtu'),
   ],
   price: [
@@ -56,18 +59,18 @@ const CUES: Record<Exclude<Intent, 'other'>, Cue[]> = {
       'no me (?:llega|llego|ha llegado|deja)', '(?:did not|never) (?:receive|get|got)', 'charged twice', 'cobrad[oa] dos veces', 'me (?:han|has|habeis) cobrado', 'se me cobro', 'cobr\\w* dos veces',
       'payment (?:failed|declined|did not go through)', 'el pago (?:no )?(?:fallo|falla|ha fallado|rechazado)', 'refund\\w*', 'reembols\\w*', 'rembours\\w*', 'rimbors\\w*', 'erstatt\\w*',
       'devolucion', '(?:devolv|devuelv|devolved)\\w* (?:el |mi |la |uno|el dinero)', 'my money', 'mi dinero', 'meu dinheiro', 'chargeback', 'contracargo', 'how does (?:it|the \\w+) work', 'como funciona',
-      'forgot (?:my )?password', 'olvide (?:mi )?contrasena', 'reset (?:my )?password', '(?:je n arrive pas|j arrive pas|arrive pas) (?:a )?(?:me connecter|acceder|entrer|payer|ouvrir)', 'me connecter', 'mot de passe', 'marche pas', 'nao consigo (?:entrar|acessar|pagar|abrir)',
+      'forgot (?:my )?password', 'olvide (?:mi )?contrasena', 'reset (?:my )?password', '(?:je n arrive pas|j arrive pas|arrive pas) (?:a )?(?:me connecter|acceder|entrer|payer|ouvrir)', 'me connecter', 'mot de passe', 'sin poder (?:entrar|acceder|pagar)', 'pag\\w* y no (?:tengo|me llega|he recibido)', 'marche pas', 'nao consigo (?:entrar|acessar|pagar|abrir)',
       'non riesco (?:a |ad )?(?:accedere|entrare|pagare|aprire)', 'ich (?:kann|komm|komme) nicht (?:in|rein|zahlen|bezahlen|einloggen)', 'no puc (?:entrar|accedir|pagar)',
-      '(?:zahlung|paiement|pagamento|payment|pago) (?:\\w+ )?(?:fehlgeschlagen|failed|echoue|falhou|fallito|fallado)', 'geld (?:nicht )?zuruck', 'mein geld', 'la pasta',
-      'cancel\\w* (?:my |the |mi |la )?(?:subscription|suscripcion|membership|membresia|plan|abo|abonnement)', '(?:sirve|vale|apto|apta|adecuado|suitable) (?:si|if|for|para)', 'se puede hacer (?:con|si)', 'can i do it (?:with|if)', 'get in',
+      '(?:zahlung|paiement|pagamento|payment|pago) (?:\\w+ ){0,3}(?:fehlgeschlagen|failed|echoue|falhou|fallito|fallado)', 'geld (?:nicht )?zuruck', 'mein geld', 'la pasta',
+      'cancel\\w* (?:my |the |mi |la )?(?:\\w+ )?(?:subscription|suscripcion|membership|membresia|plan|abo|abonnement)', '(?:sirve|vale|apto|apta|adecuado|suitable) (?:si|if|for|para)', 'se puede hacer (?:con|si)', 'can i do it (?:with|if)', 'get in',
       'card (?:got |was |is )?(?:declined|rejected)', '(?:another|other) way to pay', 'otra forma de pagar', 'rechaz\\w* la tarjeta', '(?:intento|intentado|trying to|tried to) (?:pagar|pay)',
       'no va', 'geht nicht', 'funktioniert nicht', '(?:no|not|does not|do not) (?:carga|load\\w*|funciona|work\\w*|abre|open\\w*)', 'pregnan\\w*', 'embarazad\\w*', 'postpartum',
-      'gift', 'regal\\w*', 'expire\\w*', 'caduca\\w*',
+      'expire\\w*', 'caduca\\w*',
       '(?:in|en) (?:spanish|english|ingles|espanol|castellano|french|frances)', 'ac+es+\\w*'),
     cue(1, 'help', 'ayuda', 'ayudar', 'ayudame', 'aide', 'ajuda', 'aiuto', 'hilfe', 'login', 'passwor\\w*', 'contrasen\\w*', 'senha', 'problem', 'problema', 'issue', 'error',
       'invoice', 'factura', 'receipt', 'recibo', 'email', 'correo', 'mail', 'app', 'modulo', 'module', 'platform', 'plataforma', 'download', 'descargar', 'account', 'cuenta', 'declined', 'checkout',
-      'tarjeta', 'card', 'recommend', 'recomiendas', 'restart', 'deberia', 'forever', 'can not find', 'no encuentro', 'injur\\w*', 'lesion\\w*', 'hernia\\w*', 'rodilla', 'knee', 'back pain', 'zahlung', 'is (?:it|the|your) (?:\\w+ ){0,3}(?:ok|okay|safe|suitable)',
-      'what do you recommend', 'que me recomiendas', 'should i'),
+      'tarjeta', 'card', 'recommend', 'recomiendas', 'restart', 'deberia', 'forever', 'can not find', 'no encuentro', 'injur\\w*', 'lesion\\w*', 'hernia\\w*', 'rodilla', 'knee', 'joelho', 'cirurgia', 'cirugia', 'surgery', 'indicad[oa] para', 'back pain', 'zahlung', 'is (?:it|the|your) (?:\\w+ ){0,3}(?:ok|okay|safe|suitable)',
+      'what do you recommend', 'que me recomiendas', 'should i', 'gift', 'regal\\w*'),
   ],
 };
 
@@ -75,14 +78,14 @@ const CUES: Record<Exclude<Intent, 'other'>, Cue[]> = {
 const APPRECIATION = anyOf(
   'thank\\w*', 'thanks', 'thx', 'love (?:it|this|your|the)', 'loved', 'killed it', 'amazing', 'great', 'awesome', 'helped', 'so good', 'gracias', 'genial', 'me encanto', 'me encanta', 'crack',
   'merci', 'obrigad[oa]', 'grazie', 'danke', 'gracies', 'ayudo', 'muchisimo', 'tolle?', 'super', 'bravo', 'ajudou', 'm ha anat', 'bueno', 'buenisimo', 'que bueno', 'brilliant',
-  'incredible', 'zu gut', 'trop bien', 'top', 'crack', 'helpful', 'to die for', 'really liked',
+  'incredible', 'zu gut', 'trop bien', 'top', 'crack', 'helpful', 'to die for', 'really liked', 'amei', 'adorei', 'j ai adore', 'ho adorato', 'changed my life', 'me cambio la vida', 'cheers',
 );
 /** Laughing at a video is enjoying it, not asking for it. */
 const LAUGHTER = anyOf('jaja\\w*', 'jeje\\w*', 'haha\\w*', 'lol', 'lmao', 'kkk+', 'mdr', 'ptdr', 'riure', 'rire', 'rir', 'ridere', 'lachen', 'risa', 'reido', 'laugh\\w*');
 const LAUGH_EMOJI = /😂|🤣|💀|😆|😹/u;
 const REQUEST = anyOf(
   'where', 'when', 'how', 'can', 'could', 'send', 'which', 'what', 'donde', 'cuando', 'como', 'puedo', 'puedes', 'quiero', 'quisiera', 'hay', 'tienes', 'ou', 'quand', 'comment', 'onde', 'quando',
-  'dove', 'wo', 'wann', 'on', 'quan', 'pots', 'puc',
+  'dove', 'wo', 'wann', 'quan', 'pots', 'puc',
 );
 const COLLAB = anyOf('gana \\d+', 'desde casa', 'entra en mi perfil', 'check my (?:profile|bio)', 'make \\d+ (?:a|per) (?:day|week)', 'earn \\d+', 'ambassador\\w*', 'selected for', 'claim (?:here|now|your|it)', 'giveaway', 'winner', 'congrat\\w*', 'collab\\w*', 'colab\\w*', 'partnership', 'sponsor\\w*', 'brand deal', 'ugc', 'promote your', 'influencer', 'followers');
 
@@ -133,7 +136,7 @@ export function detectIntent(read: ReadText, raw = read.folded, context: IntentC
     if ((read.letters <= 3 || continuation) && readOf) {
       for (const earlier of [...thread].reverse()) {
         const before = detectIntent(readOf(earlier), earlier);
-        if (before.label !== 'other') return { label: before.label, confidence: Math.round(before.confidence * 0.7 * 100) / 100 };
+        if (before.label !== 'other' && before.confidence >= 0.6) return { label: before.label, confidence: Math.round(before.confidence * 0.7 * 100) / 100 };
       }
     }
     return { label: 'other', confidence: read.letters === 0 ? 0.2 : 0.35 };

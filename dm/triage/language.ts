@@ -36,7 +36,7 @@ const CUES: Record<Language, string> = {
     en la c est quelle quel deja au aux sur mais l`,
   pt: `o os as do da dos das e um uma para com nao sim ola oi obrigado obrigada quero queria quanto custa preco onde tenho meu minha voce
     voces tambem muito estou sessao marcar pra sobre gostaria posso fazer agendar aula
-    eu ele ela isso isto esse essa bem tudo ter tem fazer mas agora depois sempre nunca pro ta to vou vai seu sua em no na nos nas ao aos kkk`,
+    eu ele ela isso isto esse essa bem tudo acho ficaria sem mim melhor ter tem fazer mas agora depois sempre nunca pro ta to vou vai seu sua em no na nos nas ao aos kkk`,
   it: `il lo gli di del della che per non ciao grazie vorrei voglio quanto costa prezzo dove ho mio mia sono anche molto questo questa
     sessione prenotare corso buongiorno salve posso io perche come sei vostro
     la mi ti ci hai ha abbiamo ieri oggi domani alle funziona sto dalle tuo tua con l`,

@@ -59,11 +59,13 @@ const SELF_HARM = anyOf(
   'suicid\\w*', 'suizid\\w*', 'selbstmord\\w*', 'kill my ?self', 'kms', 'end (?:it all|my life|everything|things)', 'take my (?:own )?life',
   '(?:want|wanted|going|ready) to die', 'wish i (?:was|were) dead', 'better off (?:dead|without me)', '(?:do not|no longer|not) want to (?:live|be alive|be here|exist|wake up)',
   'no reason to live', 'nothing to live for', '(?:hurt|hurting|harm|harming|cut|cutting) (?:my ?self)', 'self ?harm\\w*', 'overdose', '(?:saved|saving|stockpil\\w*|have) (?:up )?(?:all )?(?:my )?(?:pills|tablets)',
-  'hang my ?self', '(?:never|not) wake up', '(?:think|thinking|thought) about ending (?:it|everything|my life)', 'ending it all', 'end it all', '(?:mejor|millor|meglio|besser|mieux|melhor) (?:sense|senza di|ohne|sans|sem) (?:mi|me|mich|moi|mim)',
+  'hang my ?self', '(?:never|not) wake up', '(?:want|wish|hope|quiero|ojala|envie|voglio|vorrei|will|mochte|vull|queria|quero|gostaria)(?: \\w+){0,7} (?:never|not|no|nunca|plus|nao|non|nicht|mai|jamais)(?: \\w+){0,3} (?:wake|despert|reveill|acordar|svegli|aufwach|despert)\\w*',
+  '(?:sleep|dormir|dormire|schlafen) (?:forever|para siempre|pour toujours|per sempre|fur immer|pra sempre|para sempre)', '(?:nadie|ningu|nessuno|niemand|ninguem|personne|nobody|no one) (?:\\w+ ){0,2}(?:notaria|notarien|noticed|would notice|would care|accorgerebbe|merken|notaria|perceberia|remarquerait)',
+  '(?:ya no|no) voy a estar (?:aqui|mas|manana)', 'will not be here (?:tomorrow|anymore)', 'last message (?:you will|you ll|you get|from me)', 'ultimo mensaje', 'dernier message', 'ultima mensagem', 'ultimo messaggio', 'letzte nachricht', '(?:think|thinking|thought) about ending (?:it|everything|my life)', 'ending it all', 'end it all', '(?:mejor|millor|meglio|besser|mieux|melhor) (?:sense|senza di|ohne|sans|sem) (?:mi|me|mich|moi|mim)',
   '(?:nobody|no one|noone) (?:would|will|d) (?:miss|notice) me', 'nadie me (?:echaria|va a echar) de menos', 'ninguem (?:ia|vai) sentir (?:a )?minha falta', 'personne ne (?:remarquerait|verrait)', 'how many (?:sleeping )?(?:pills|tablets)', 'kil+ m[yi] ?s[a-z]{2,4}', 'kil+ myslef', '(?:goodbye|farewell) (?:letters?|notes?)', 'suicide notes?', 'will not be (?:around|here) (?:after|anymore|much longer|for long|next)', 'tonight i (?:do it|end it)', 'saying goodbye to (?:everyone|you all|everybody)', 'would be better (?:off )?without me', 'jump off (?:a|the) (?:bridge|roof|building)', 'can not go on', 'goodbye forever', 'my last message',
   'matarme', 'quitarme la vida', 'acabar con (?:todo|mi vida)', '(?:quiero|quisiera|me quiero|quiera) morir\\w*', 'no quiero (?:vivir|seguir viviendo|seguir aqui|despertar|estar aqui)',
   'ya no quiero (?:estar|seguir)', 'desaparecer para siempre', 'no vale la pena vivir', 'hacerme dano', 'lastimarme', 'me corto', 'cortarme', 'autolesion\\w*',
-  'tirarme (?:por|de|desde) \\w+', 'ahorcarme', 'carta de despedida', 'cartas de despedida', '(?:tengo |he )?guardad[oa]s (?:las |unas )?(?:pastillas|pastis)', 'pastillas guardadas', 'esta noche lo hago', '(?:todos |estarian |estaria |estarias |estariais )mejor sin mi', 'me despido de (?:todos|todo el mundo|vosotros)', 'despedirme de (?:todos|todo el mundo)', 'como (?:me mato|matarme|suicidarme)', 'me mato', 'sin que duela', 'me (?:tiro|lanzo) (?:del|desde el|desde la|por el|por la|de un|de una) (?:puente|balcon|ventana|edificio|tejado|azotea|piso)', 'no despertar', 'no volver a despertar', 'mejor (?:estaria|estarian|estarias) (?:muert[oa]|sin mi)', 'tomarme (?:todas )?las pastillas',
+  'tirarme (?:por|de|desde) \\w+', '(?:quiero|quisiera|ojala pudiera|vull|voglio|vorrei|je veux|quero|ich will|i want to|i just want to|wish i could)(?: \\w+){0,2} (?:desaparec|desapareix|disparait|sparir|desaparec|verschwind|sumir|disappear)\\w*', 'si desapareciera', 'ahorcarme', 'carta de despedida', 'cartas de despedida', '(?:tengo |he )?guardad[oa]s (?:las |unas )?(?:pastillas|pastis)', 'pastillas guardadas', 'esta noche lo hago', '(?:todos |estarian |estaria |estarias |estariais )mejor sin mi', 'me despido de (?:todos|todo el mundo|vosotros)', 'despedirme de (?:todos|todo el mundo)', 'como (?:me mato|matarme|suicidarme)', 'me mato', 'sin que duela', 'me (?:tiro|lanzo) (?:del|desde el|desde la|por el|por la|de un|de una) (?:puente|balcon|ventana|edificio|tejado|azotea|piso)', 'no despertar', 'no volver a despertar', 'mejor (?:estaria|estarian|estarias) (?:muert[oa]|sin mi)', 'tomarme (?:todas )?las pastillas',
   'me tuer', 'en finir', '(?:veux|veut|voudrais|envie de) mourir', 'plus envie de vivre', 'me faire du mal', 'me couper',
   'me matar', '(?:quero|queria) morrer', 'acabar com tudo', '(?:nao quero|sem vontade de) (?:mais )?viver', 'me machucar', 'tirar (?:a )?minha (?:propria )?vida',
   'uccidermi', 'ammazzarmi', 'farla finita', '(?:voglio|vorrei) morire', 'non (?:voglio|ho voglia di) (?:piu )?vivere', 'farmi del male', 'tagliarmi',
@@ -75,8 +77,8 @@ const VIOLENCE = anyOf(
   '(?:hits|hit|beats|beat|hurts|chokes|choked|choking|slaps|slapped|kicks|kicked|punched|punches|strangled|raped|rapes|molested|threatens|threatened) me',
   'abus\\w* (?:me|my (?:son|daughter|kids|child|children))', 'abusive (?:partner|husband|boyfriend|relationship|ex)', `${PERSON} (?:is )?(?:going to|will|wants to|threatened to|gonna) (?:kill|hurt) me`,
   'afraid (?:of|for) my (?:life|safety)', 'scared (?:of him|of her|to go home)', 'domestic (?:violence|abuse)', 'rape\\w*', 'molest\\w*', 'in danger', 'will not let me leave', 'locked me in', 'covered in bruises', '(?:llen[oa]s?|cubiert[oa]) de moratones', 'couvert de bleus', 'pieno di lividi', 'voller blauer flecken',
-  '(?:touches|touched|touching) (?:me|my (?:little )?(?:sister|brother|daughter|son|cousin|niece|nephew)s?)', '(?:goes|comes|gets|sneaks|went|came) into (?:my|her|his) (?:little )?(?:sisters?|brothers?|daughters?|sons?|cousins?|kids?|room) ?(?:room|bed)?(?: at night)?',
-  '(?:toca|tocaba|toco|manosea|manoseaba) a (?:mi|su) (?:prima|primo|hermana|hermano|hija|hijo|sobrin[oa])', 'me (?:toca|tocaba) (?:por las noches|sin (?:mi )?permiso)', 'me va a matar', 'me quiere matar',
+  '(?:touches|touched|touching) (?:me|my (?:little )?(?:sister|brother|daughter|son|cousin|niece|nephew)s?)', '(?:smash|punch|break|bash|kick|beat) (?:your|ur) (?:face|head|teeth)\\w*', '(?:goes|comes|gets|sneaks|went|came) into (?:my|her|his) (?:little )?(?:sisters?|brothers?|daughters?|sons?|cousins?|kids?|room) ?(?:room|bed)?(?: at night)?',
+  '(?:toca|tocaba|toco|manosea|manoseaba) a (?:mi|su) (?:prim|herman|hij|sobrin|niet)\\w*', 'me (?:toca|tocaba) (?:por las noches|sin (?:mi )?permiso)', 'me va a matar', 'me quiere matar',
   'me (?:pega|pego|pegaba|golpea|golpeo|golpeaba|maltrata|maltrato|maltrataba|viola|violo|ahorca|ahorcaba|empuja|empujo|amenaza con matarme|quiere matar)',
   'violencia (?:de genero|domestica|machista)', 'maltrato', 'amenazad[oa] de muerte', 'abusa de mi', 'abusaba de mi', 'abuso de mi', 'tengo miedo de (?:mi (?:pareja|marido|novio|ex|padre)|el|ella|volver a casa)',
   'me (?:frappe|bat|battu|battue|violee|viole)', 'violence conjugale', 'peur de (?:lui|rentrer)',
@@ -88,7 +90,7 @@ const VIOLENCE = anyOf(
 const THREAT = anyOf(
   '(?:i am going to|i will|going to|i ll|gonna) (?:kill|hurt|shoot|stab) (?:him|her|them|you|everyone)', 'find you and (?:hurt|kill)',
   '(?:le|les|te|os) (?:hago|hare|voy a hacer) dano', 'and (?:hurt|kill|beat|stab|shoot) (?:you|u)', '(?:te|le|os) (?:parto|rompo|reviento|partire) (?:la|las) (?:cara|boca|crisma|piernas)', 'se donde (?:vives|das|trabajas|estas|vive)',
-  'i know where (?:you|u|ur|your|it|he|she) (?:live|lives|work|works|teach|is|are)', 'i know where (?:you|he|she|they) li\\w+',
+  'i know where (?:you|u|ur|your|it|he|she) (?:live|lives|work|works|teach|is|are)', 'i know (?:which|what) \\w+ (?:you|u) (?:train|work|go|live)\\w*', 'i know where (?:you|he|she|they) li\\w+',
   '(?:voy a|te voy a|lo voy a|la voy a|os voy a) (?:matar\\w*|hacer dano|rajar)', 'matarl[oae]s?', 'je vais (?:te|le|la) tuer', 'vou (?:te |o |a )?matar', 'ti ammazzo', 'ich bringe (?:dich|ihn|sie) um',
 );
 
@@ -96,17 +98,17 @@ const THREAT = anyOf(
 const HOPELESS = anyOf(
   'no puedo mas', 'ya no aguanto mas', 'no aguanto mas', 'can not do this anymore', 'can not take (?:it|this) anymore', 'tired of (?:everything|everyone|it all|living)', 'so tired of evrything',
   'cansad[oa] de (?:todo|tudo|vivir|viver)', 'no le veo (?:sentido|salida)', 'do not see the point', 'no point (?:in|anymore)', 'je n en peux plus', 'j en peux plus', 'non ce la faccio (?:piu|più)',
-  'ich kann nicht mehr', 'no puc mes', 'i am a burden', 'soy una carga', 'sou um peso', 'estoy harta de vivir', 'nothing matters anymore',
+  'ich kann nicht mehr', 'no puc mes', 'i am a burden', 'soy una carga', 'sou um peso', 'estoy harta de vivir', 'nothing matters anymore', 'ya no molest\\w* a nadie', 'no molestare mas', 'not be a bother', 'no puedo con mi vida', 'no aixeco el cap', 'no me n surto',
 );
 const FAREWELL = anyOf(
   'gracias por todo', 'thank you for everything', 'thanks for everything', '(?:your|ur|tus|tes|i tuoi|teus|deine) (?:videos?|vids?|videos) (?:helped|me ayudaron|m ont aide)', 'helped for a (?:bit|while)',
   'merci pour (?:tout|tes videos)', 'grazie di tutto', 'obrigad[oa] por tudo', 'danke fur alles', 'gracies per tot', 'me despido', 'goodbye', 'adios a todos', 'just wanted to say',
-  'gracias por tus videos', 'solo queria decir\\w*', 'you have just been kind', 'youve just been kind', 'has sido (?:muy )?buena conmigo',
+  'gracias por tus videos', 'ouvir falar de mim', 'hear from me again', 'saber (?:mas )?de mi', 'you helped me', 'me ayudaste', 'helped me a lot', 'solo queria decir\\w*', 'you have just been kind', 'youve just been kind', 'has sido (?:muy )?buena conmigo',
 );
 const PLAN = anyOf(
   '(?:tonight|esta noche|ce soir|stasera|heute nacht|aquesta nit) (?:i |lo |je |ich )?(?:do it|end it|lo hago|le fais|lo faccio|mach ich es)', 'todo decidido', 'tout prevu', 'tutto deciso',
   'alles geplant', 'tudo decidido', 'tot decidit', 'have a plan', 'tengo un plan', 'written (?:a |my |the )?(?:letters?|notes?)', 'escrito (?:una |las |unas )?cartas?', 'scritto (?:le |delle )?lettere',
-  'briefe geschrieben', 'cartas? (?:para|a) (?:mi familia|todos)', 'lettres? pour', 'letters? (?:for|to) (?:everyone|my family)',
+  'briefe geschrieben', '(?:wrote|written|writing) (?:a |my |the |some )?(?:letters?|notes?)', 'escrevi (?:as |umas )?cartas?', '(?:give|giving|gave) away (?:my|all)', 'regal\\w* (?:mis|todas mis|todo) (?:cosas|pertenencias)', '(?:deje|dejado) todo (?:ordenado|listo|arreglado)', 'will not be needing', 'no (?:lo|las|los) voy a necesitar', 'cartas? (?:para|a) (?:mi familia|todos)', 'lettres? pour', 'letters? (?:for|to) (?:everyone|my family)',
 );
 const MEANS = anyOf('(?:sleeping )?pills', 'pastillas', 'tabletten', 'comprimidos', 'pilules', 'pastiglie', 'rope', 'cuerda', 'gun', 'pistola');
 const SAVING = anyOf('saving (?:up|them)?', 'saved (?:up)?', 'been saving', 'collect\\w*', 'gesammelt', 'sammle', 'guardando', 'guardad[oa]s', 'juntando', 'acumulando', 'accumul\\w*', 'juntei', 'messo da parte', 'stockpil\\w*');
@@ -148,7 +150,7 @@ const HARASSMENT = anyOf(
   'idiots?', 'stupid', 'moron', 'bitch\\w*', 'whore', 'slut', 'fuck (?:you|off|u)', 'fck (?:you|u)', 'stfu', 'kys', 'kill yourself', 'loser', 'ugly', 'fat (?:cow|pig)', 'dumb ?ass',
   'nudes?', 'send (?:me )?(?:more )?(?:pics|pictures|photos|nudes)', '(?:you|u) look (?:so )?(?:hot|sexy)', 'so hot in', 'sei (?:una |un )?(?:truffatrice|truffatore|brutt[oa]|stronz[oa]|idiota)', 'pure brutt[oa]', 'brutt[oa] e', 'sexy', 'your (?:body|ass|boobs|tits)', 'sleep with you', 'cunt',
   'puta', 'putas', 'zorra', 'idiota', 'imbecil', 'estupid[oa]', 'gilipollas', 'gilipolles', 'pendej[oa]s?', 'subnormal', 'vete a la mierda', 'que te jodan', 'hijo de puta', 'hdp', 'perra',
-  'fotos (?:sin ropa|desnud[oa])', '(?:manda|pasa|envia)(?:me)? (?:el |un |tu )?pack', 'fotos tuyas', 'fotos (?:en|sin) (?:bikini|ropa|lenceria)', '(?:pics|photos|pictures) of you', 'asqueros[oa]s?', 'eres (?:una |un )?(?:gord[oa]|fe[oa]|asqueros[oa]|payas[oa]|mentiros[oa]|estafador[a]?|fraude|incompetente)', '(?:you are|youre|ur|you) (?:a |an |such a |so )?(?:fat|ugly|pathetic|clown|fraud|liar|fake)', 'you clown', 'watch your (?:back|inbox|step)', 'make sure everyone(?: \\w+){0,3} knows', '(?:ruin|destroy|expose) (?:you|your (?:account|business|reputation))', '(?:te|os) voy a (?:hundir|destrozar|arruinar|poner a parir|exponer)', 'hundir(?:te)? la cuenta', 'todo el mundo (?:sepa|se entere)', 'hasslich\\w*', 'du bist (?:so )?(?:eine? )?(?:hassliche?|dumme?|betruger\\w*)', 'cabron\\w*', 'connard', 'connasse', 'salope', 'pute', 'ta gueule', 'va te faire \\w+', 'encule', 'vagabunda', 'otario', 'vai se foder',
+  'fotos (?:sin ropa|desnud[oa])', '(?:manda|pasa|envia)(?:me)? (?:el |un |tu )?pack', 'fotos tuyas', 'fotos (?:en|sin) (?:bikini|ropa|lenceria)', '(?:pics|photos|pictures) of you', 'asqueros[oa]s?', 'eres (?:una |un )?(?:gord[oa]|fe[oa]|asqueros[oa]|payas[oa]|mentiros[oa]|estafador[a]?|fraude|incompetente)', '(?:you are|youre|ur|you) (?:a |an |such a |so )?(?:fat|ugly|pathetic|clown|fraud|liar|fake)', 'you clown', 'watch your (?:back|inbox|step)', 'make sure everyone(?: \\w+){0,3} knows', '(?:ruin|destroy|expose) (?:you|your (?:account|business|reputation))', '(?:te|os) voy a (?:hundir|destrozar|arruinar|poner a parir|exponer)', 'hundir(?:te)? la cuenta', 'todo el mundo (?:sepa|se entere)', 'hasslich\\w*', 'mass report\\w*', '(?:get|make) (?:all )?my followers to', 'your account (?:is|will be) gone', 'take (?:your|ur) account down', 'du bist (?:so )?(?:eine? )?(?:hassliche?|dumme?|betruger\\w*)', 'cabron\\w*', 'connard', 'connasse', 'salope', 'pute', 'ta gueule', 'va te faire \\w+', 'encule', 'vagabunda', 'otario', 'vai se foder',
   'vai tomar no cu', 'filho da puta', 'stronz[oa]', 'vaffanculo', 'puttana', 'coglione', 'arschloch', 'schlampe', 'hure', 'fick dich', 'halt die fresse', 'wichser', 'fill de puta',
 );
 
@@ -161,7 +163,7 @@ const CRISIS_STRONG = anyOf(
 const CRISIS_EVENT = anyOf(
   '(?:lost|losing) (?:my )?(?:job|house|home|everything)', 'divorc\\w*', 'passed away', 'died', 'funeral', 'grief', 'grieving', 'overwhelmed', 'evicted', 'bankrupt\\w*', 'miscarriage',
   '(?:perdi|he perdido|me quede sin|me han echado del?) (?:el |mi )?(?:trabajo|casa|empleo|bebe)', 'separacion', 'separandome', 'fallecio', 'murio', 'se murio', 'duelo', 'desahucio', 'aborto',
-  'licencie', '(?:e )?mort[oa] (?:mia|mio)', 'ho perso (?:anche )?il lavoro', 'se me murio', 'murio mi', 'perdu mon (?:travail|emploi)', 'perdi o (?:meu )?emprego', 'ho perso il lavoro', 'scheidung', 'gestorben', 'verstorben',
+  'licencie', '(?:e )?mort[oa] (?:mia|mio)', 'ho perso (?:anche )?il lavoro', 'se me murio', 'murio mi', 'me despidieron', 'me echaron del trabajo', 'va morir (?:la meva|el meu)', '(?:mi novi[oa]|mi pareja|mi marido|mi mujer|my (?:bf|gf|boyfriend|girlfriend|partner|husband|wife)) (?:me )?(?:dejo|left me|ha dejado)', 'perdu mon (?:travail|emploi)', 'perdi o (?:meu )?emprego', 'ho perso il lavoro', 'scheidung', 'gestorben', 'verstorben',
 );
 
 const ANGER = anyOf(
@@ -170,24 +172,32 @@ const ANGER = anyOf(
   'verguenza', 'inaceptable', 'estafa\\w*', 'timo', '(?:nadie|nadie me) (?:contesta|responde)', 'sigo esperando', 'contesta(?:me|d|dme)?', 'responde(?:me|d|dme)?', 'ya basta', 'hart[oa]s?',
   'indignad[oa]s?', 'una mierda', 'cabread[oa]s?', 'ridicul\\w*', 'que asco', 'devolvedme', 'devuelveme', 'engan\\w*', 'sinverguenza\\w*', 'ladron\\w*',
   'arnaque\\w*', 'honte', 'inadmissible', 'personne ne repond', 'j attends toujours', 'en colere', 'golpe', 'vergonha', 'absurdo', 'ninguem responde', 'palhacada',
-  'thef\\w*', 'nadie me (?:dice|contesta|responde) nada', '(?:esteu|estais|estas|are you) (?:de broma|kidding)', 'quina vergonya', 'thie(?:f|ves)', 'stealing', 'unbelievable', 'not cool', '(?:so )?done with (?:this|you)', 'tomadura de pelo', 'desastre', 'vaya servicio', 'incompetentes?', 'hasta las narices', 'me ignor\\w*', 'ignor\\w* me',
+  'thef\\w*', 'nadie me (?:dice|contesta|responde) nada', '(?:esteu|estais|estas|are you) (?:de broma|kidding)', 'quina vergonya', 'que poca madre', 'or i am done', 'no (?:reply|answer|response)', 'sin respuesta', 'thie(?:f|ves)', 'stealing', 'unbelievable', 'not cool', '(?:so )?done with (?:this|you)', 'tomadura de pelo', 'desastre', 'vaya servicio', 'incompetentes?', 'hasta las narices', 'me ignor\\w*', 'ignor\\w* me',
   'truffa\\w*', 'vergogna', 'inaccettabile', 'nessuno risponde', 'ridicolo', 'betrug\\w*', 'unverschamt', 'frechheit', 'niemand antwortet', 'lacherlich', 'vergonya', 'ningu respon',
 );
 
 /** Words that add to anger but do not make it alone ("again", "sin avisar"). */
 const ANGER_WEAK = anyOf(
-  'without (?:asking|warning|notice)', 'sin avisar', 'muy mal', 'otra vez', 'again', 'third time', 'tercera vez', 'still (?:no|not|nothing|waiting)', 'sigo sin', 'sigue sin', 'tercera vegada', 'so annoying', 'not (?:ok|okay|acceptable)',
+  'without (?:asking|warning|notice)', 'sin avisar', 'muy mal', 'otra vez', 'again', 'third time', 'tercera vez', 'still (?:no|not|nothing|waiting)', 'sigo sin', 'sigue sin', 'tercera vegada', 'so annoying', 'cancel\\w* on me', 'where is my (?:refund|money|order)', 'donde esta mi (?:reembolso|dinero|pedido)', '\\d veces', 'seriously', 'not (?:ok|okay|acceptable)',
   'encima', 'nunca (?:contestas|respondes)', 'never (?:answer|reply|respond)\\w*',
 );
 
 const ANGRY_EMOJI = /😡|🤬|😤|👎|🖕/u;
+
+const MEANS_EMOJI = /💊|🔪|🪢|🔫/u;
+
+/** Whether an earlier message carried an urgent signal of its own. */
+function urgentSignal(message: string): boolean {
+  const text = withoutIdioms(readText(message), message);
+  return signal(text, SELF_HARM).plain || signal(text, VIOLENCE).plain || signal(text, THREAT).plain || indirectSelfHarm(text);
+}
 
 /** Cuts the idioms out: the rest of the message is read as usual. */
 export function withoutIdioms(read: ReadText, raw: string): string {
   let folded = read.folded;
   for (const idiom of IDIOMS) folded = folded.replace(idiom, ' ~ ');
   // "i'm dead 💀", "me muero jajaja": dying of laughter, spelled as laughter.
-  if (LAUGH.test(raw)) folded = folded.replace(/ (?:i am |im )?dead(?= )| me muero(?= )| muerta| muerto| je meurs| morto| morta| sto morendo/g, ' ~ ');
+  if (LAUGH.test(raw)) folded = folded.replace(/ (?:i am |im )?dead(?= )| me muero(?= )| muerta| muerto| je meurs| morto| morta| sto morendo| me tiro por la ventana| (?:just )?kill me(?= )| me (?:quiero )?morir(?= )| me mato(?= )| (?:vou|voy a) te matar| te voy a matar| i will kill you| i ll kill you| ti ammazzo| je vais te tuer/g, ' ~ ');
   return folded.replace(/ +/g, ' ');
 }
 
@@ -211,7 +221,7 @@ export function isAngry(raw: string, read: ReadText = readText(raw)): boolean {
   let points = 0;
   if (ANGER.test(read.folded)) points += 1;
   if (ANGER_WEAK.test(read.folded)) points += 0.5;
-  if (/\?{2,}/.test(raw)) points += 0.25;
+  if (/\?{2,}/.test(raw)) points += 0.5;
   if (read.capsRatio > 0.6) points += 1;
   if (read.exclamations >= 3) points += 0.5;
   if (ANGRY_EMOJI.test(raw)) points += 1;
@@ -230,6 +240,9 @@ export function assessRisk(raw: string, read: ReadText, thread: string[] = []): 
   if (selfHarm.plain || indirectSelfHarm(text)) reasons.push('self_harm_signal');
   if (violence.plain) reasons.push('violence_abuse_signal');
   if (threat.plain) reasons.push('threat_to_others');
+  // A conversation that was urgent stays urgent: "💊💊💊" after "mañana ya no voy a estar" is not a new, calm topic.
+  if (reasons.length === 0 && thread.slice(-5).some((m) => urgentSignal(m))) reasons.push('self_harm_signal');
+  if (reasons.length === 0 && MEANS_EMOJI.test(raw) && (HOPELESS.test(text) || thread.slice(-5).some((m) => HOPELESS.test(withoutIdioms(readText(m), m))))) reasons.push('self_harm_signal');
   if (reasons.length > 0) {
     score = Math.min(1, 0.9 + 0.04 * reasons.length);
   } else {
