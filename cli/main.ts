@@ -10,6 +10,8 @@ import { registerChaos } from './chaos.js';
 import { registerActions } from './actions.js';
 import { registerSchedule } from './schedule.js';
 import { registerToken } from './token.js';
+import { registerDm } from './dm.js';
+import { registerBundle } from './bundle.js';
 import { UsageError } from './context.js';
 
 export function buildProgram(): Command {
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerActions(program);
   registerSchedule(program);
   registerToken(program);
+  registerDm(program);
+  registerBundle(program);
   return program;
 }
 

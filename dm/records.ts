@@ -72,7 +72,7 @@ export const draftSchema = z
   .object({
     draft_version: z.literal(DRAFT_VERSION),
     trace_id: z.uuid(),
-    template_id: z.string().regex(/^top20:[a-z_]+:v\d+:[a-z]{2}$/, 'expected top20:<intent>:v<N>:<lang>'),
+    template_id: z.string().regex(/^(?:top20|safe):[a-z_]+:v\d+:[a-z]{2}$/, 'expected top20:<intent>_<case>:v<N>:<lang> (or safe:<reply>:v<N>:<lang>)'),
     text: z.string().min(1),
     placeholders: z.array(z.enum(PLACEHOLDERS)),
     notes: z.array(z.string()),
