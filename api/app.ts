@@ -13,6 +13,8 @@ import { ApiRoutes } from './http/index.js';
 import { metricsHandler } from './metrics.js';
 import { registerRoutes } from './routes/index.js';
 import type { ConnectAccount } from './routes/deps.js';
+import { createDmService, type DmService } from '../dm/index.js';
+import { META_WEBHOOK_PATH, metaWebhookRouter } from './webhooks/meta.js';
 
 export interface ApiAppOptions {
   services: Services;
@@ -22,6 +24,8 @@ export interface ApiAppOptions {
   bodyLimit?: string;
   /** Connects accounts through the browser lane's login flow; without it `POST /accounts` answers 503. */
   connect?: ConnectAccount;
+  /** The DM assistant behind /webhooks/meta and the console's DM queue. @default one on the services' store and data dir */
+  dm?: DmService;
 }
 
 /** Every page and answer: nothing loads from elsewhere, nothing inline, no framing. */
@@ -72,6 +76,16 @@ export function createApiApp(options: ApiAppOptions): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
+  // Meta calls without a token: the webhook authenticates by its signature, before any parse.
+  const dm = options.dm ?? createDmService({ store: services.store, dataDir: services.config.dataDir, log: (message, fields) => services.logger.info(fields, message) });
+  app.use(META_WEBHOOK_PATH, metaWebhookRouter({
+    dm,
+    appSecret: services.config.metaAppSecret,
+    verifyToken: services.config.metaVerifyToken,
+    log: (message, fields) => services.logger.info(fields, message),
+  }));
+  // Deliveries a previous process received but did not finish are processed now.
+  dm.kick();
   app.use(authenticate(services.store));
   app.use(rateLimit({
     windowMs: 60_000,
@@ -99,7 +113,7 @@ export function createApiApp(options: ApiAppOptions): Express {
   // The reviewer console; Playwright's trace viewer under it needs a CSP of its own (see traceViewerCsp).
   app.get('/', (_req, res) => res.redirect(302, `${CONSOLE_PATH}/`));
   app.use(TRACE_VIEWER_PATH, traceViewerHeaders());
-  app.use(CONSOLE_PATH, createConsoleRouter({ services, csrf }));
+  app.use(CONSOLE_PATH, createConsoleRouter({ services, csrf, dm }));
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route ${req.method} ${req.path}`)));
   app.use(errorHandler((message, fields) => services.logger.error(fields, message)));
   return app;

@@ -6,3 +6,6 @@ export { chooseTemplate, draft, draftSettingsSchema, fillPlaceholders, SAFE, TOP
 export { ROSTER, runPanel, type PanelOutcome, type Seat, type SeatContext } from './panel/index.js';
 export * from './bundle/index.js';
 export { corpusLineSchema, evaluate, parseCorpus, type CorpusLine, type EvalFigures } from './evaluate.js';
+export { verifyMetaSignature, metaWebhookSchema, normalizeWebhook, type MetaWebhookBody, type NormalizedEvent } from './webhook.js';
+export { createDmService, privateDir, DmReviewError, type DmService, type DmServiceOptions, type ProcessReport } from './service.js';
+export { editDistance } from './edit-distance.js';

@@ -1,8 +1,7 @@
 import type {
   Lane,
   Action, ActionResult, ActionState, AuditCheckpoint, AuditEvent, AuditRecord, Budget, Client, Episode, Escalation, Owner, RunnerLease,
-  KillScope, KillSwitch, LedgerEntry, ApiToken, ConsoleSession, ActionType, SealedSecret, SecretKind, LedgerStatus, PlatformAccount, AccountState, Policy, PolicyInput,
-} from './records.js';
+  KillScope, KillSwitch, LedgerEntry, ApiToken, ConsoleSession, ActionType, SealedSecret, SecretKind, LedgerStatus, PlatformAccount, AccountState, Policy, PolicyInput, DmDecisionRow, DmEvent, DmInboxEntry } from './records.js';
 
 /**
  * Persistence ports. Every method returns a Promise so that a PostgreSQL adapter can follow the
@@ -24,6 +23,9 @@ export interface Store {
   readonly secrets: SecretRepository;
   readonly apiTokens: ApiTokenRepository;
   readonly consoleSessions: ConsoleSessionRepository;
+  readonly dmInbox: DmInboxRepository;
+  readonly dmEvents: DmEventRepository;
+  readonly dmDecisions: DmDecisionRepository;
   close(): Promise<void>;
 }
 
@@ -354,4 +356,38 @@ export interface ConsoleSessionRepository {
   /** The session if it exists, has not expired at `now` and its token is not revoked. */
   get(sessionHash: string, now: Date): Promise<ConsoleSession | null>;
   remove(sessionHash: string): Promise<void>;
+}
+
+export interface DmInboxRepository {
+  add(entry: DmInboxEntry): Promise<DmInboxEntry>;
+  /** Deliveries not yet processed (pending, and failed ones under `maxAttempts`), oldest first. */
+  pending(limit: number, maxAttempts: number): Promise<DmInboxEntry[]>;
+  markDone(deliveryId: string, at: Date): Promise<void>;
+  markFailed(deliveryId: string, error: string): Promise<void>;
+  get(deliveryId: string): Promise<DmInboxEntry | null>;
+}
+
+export interface DmEventRepository {
+  /** Appends the event unless its dedupe key is there already; returns the stored one either way. */
+  append(event: DmEvent): Promise<{ event: DmEvent; inserted: boolean }>;
+  get(eventId: string): Promise<DmEvent | null>;
+  byDedupeKey(key: string): Promise<DmEvent | null>;
+  /** The sender's events with one account, newest first (the thread context). */
+  thread(platformAccountId: string, senderId: string, limit: number): Promise<DmEvent[]>;
+}
+
+export interface DmDecisionRepository {
+  /** Adds the decision unless one exists for the event; returns the stored one either way. */
+  add(decision: DmDecisionRow): Promise<{ decision: DmDecisionRow; inserted: boolean }>;
+  get(traceId: string): Promise<DmDecisionRow | null>;
+  forEvent(eventId: string): Promise<DmDecisionRow | null>;
+  /** The reviewer queue: urgent first, then needs-human, then drafts; oldest first within each. */
+  queue(filter: { client_ids?: string[] | null; states?: DmDecisionRow['review_state'][]; limit: number }): Promise<DmDecisionRow[]>;
+  /**
+   * Moves a decision from `from` to its next review state, with who and when; false when it was
+   * not in `from` any more (another reviewer got there first).
+   */
+  review(traceId: string, from: DmDecisionRow['review_state'], to: Partial<DmDecisionRow> & Pick<DmDecisionRow, 'review_state'>): Promise<boolean>;
+  /** The sender's last decided language with one account (a thread's last confident language). */
+  lastLanguage(platformAccountId: string, senderId: string): Promise<string | null>;
 }

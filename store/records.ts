@@ -97,6 +97,8 @@ export const Policy = z.object({
     /** Compliance flags an action may carry and still pass; any other flag blocks. */
     allowed_flags: z.array(z.string().min(1)).default([]),
   }).default({ banned_terms: [], allowed_flags: [] }),
+  /** The DM assistant and the comment engage loop (spec 003, GP4). */
+  dm: z.lazy(() => DmPolicy).default(() => DmPolicy.parse({})),
 });
 export type Policy = z.infer<typeof Policy>;
 export type PolicyInput = z.input<typeof Policy>;
@@ -374,3 +376,116 @@ export const ConsoleSession = z.object({
   expires_at: isoTime,
 }).strict();
 export type ConsoleSession = z.infer<typeof ConsoleSession>;
+
+/**
+ * The DM assistant's settings in a client's policy (spec 003 §3, §7; GP4). Links fill the
+ * draft templates; `rollout` is §7's phase; auto-send is off unless the client reached the last
+ * phase and names the low-risk intents it covers (and it has its own kill switch); keyword
+ * rules drive the comment engage loop.
+ */
+export const DmRollout = z.enum(['triage_only', 'drafts', 'panel', 'bundles', 'comparison', 'auto_send']);
+export const KeywordRule = z.object({
+  rule_id: z.string().regex(/^[a-z0-9_-]{1,40}$/, 'expected a short id: a-z, 0-9, _ or -'),
+  /** Whole words or phrases, matched case- and accent-insensitively. */
+  keywords: z.array(z.string().min(1).max(60)).min(1).max(50),
+  /** The public reply under the comment. */
+  reply_text: z.string().min(1).max(500),
+  /** The private reply (one DM per commenter per rule per day). */
+  dm_text: z.string().min(1).max(1000),
+  enabled: z.boolean().default(true),
+}).strict();
+export type KeywordRule = z.infer<typeof KeywordRule>;
+export const DmPolicy = z.object({
+  links: z.object({
+    book_link: z.url().optional(),
+    course_link: z.url().optional(),
+    video_link: z.url().optional(),
+    price_link: z.url().optional(),
+    support_email: z.email().optional(),
+    business_name: z.string().min(1).max(80).optional(),
+  }).strict().default({}),
+  rollout: DmRollout.default('bundles'),
+  auto_send: z.object({
+    enabled: z.boolean().default(false),
+    intents: z.array(z.enum(['book', 'link', 'video', 'price'])).default([]),
+  }).strict().default({ enabled: false, intents: [] }),
+  engage: z.object({
+    enabled: z.boolean().default(false),
+    rules: z.array(KeywordRule).max(50).default([]),
+  }).strict().default({ enabled: false, rules: [] }),
+}).strict();
+export type DmPolicy = z.infer<typeof DmPolicy>;
+
+/** One POST from Meta, kept as received (raw bytes in a 0600 file) until it is processed. */
+export const DmInboxEntry = z.object({
+  delivery_id: id,
+  received_at: isoTime,
+  body_sha256: sha256,
+  /** Path of the raw body under the data dir's private DM area. */
+  body_ref: z.string().min(1),
+  state: z.enum(['pending', 'done', 'failed']),
+  attempts: z.number().int().min(0),
+  last_error: z.string().nullable(),
+  processed_at: isoTime.nullable(),
+}).strict();
+export type DmInboxEntry = z.infer<typeof DmInboxEntry>;
+
+export const DmEventKind = z.enum(['message', 'echo', 'reaction', 'read', 'unsend', 'edit', 'comment']);
+export type DmEventKind = z.infer<typeof DmEventKind>;
+
+/** A normalised webhook event: append-only; the raw text lives in a private file, the row holds its hash. */
+export const DmEvent = z.object({
+  event_id: id,
+  /** `message:<mid>`, `comment:<id>`, `read:<mid>:<sender>`…: a replayed delivery maps to the same key. */
+  dedupe_key: z.string().min(1).max(400),
+  kind: DmEventKind,
+  /** The business account's platform user id (the webhook entry's id). */
+  ig_user_id: z.string().min(1),
+  /** Our account, when the platform user id is one we manage (null: recorded, never acted on). */
+  platform_account_id: id.nullable(),
+  client_id: id.nullable(),
+  sender_id: z.string().min(1),
+  /** mid, comment id or the event's own reference. */
+  ref: z.string().min(1),
+  /** The media (comment events) or message the event refers to (reactions, reads, unsends). */
+  parent_ref: z.string().nullable(),
+  timestamp_ms: z.number().int().min(0),
+  text_sha256: sha256.nullable(),
+  text_ref: z.string().nullable(),
+  attachments: z.array(z.string()).default([]),
+  delivery_id: id,
+  recorded_at: isoTime,
+}).strict();
+export type DmEvent = z.infer<typeof DmEvent>;
+
+/** What the assistant decided about one message and where the reviewer took it. */
+export const DmReviewState = z.enum(['pending', 'approved', 'rejected', 'sent', 'triage_only']);
+export const DmDecisionRow = z.object({
+  trace_id: z.uuid(),
+  event_id: id,
+  platform_account_id: id,
+  client_id: id,
+  sender_id: z.string().min(1),
+  mid: z.string().min(1),
+  tier: z.enum(['normal', 'needs-human', 'urgent']),
+  intent: z.string().min(1),
+  language: z.string().min(2),
+  panel_decision: z.string().min(1),
+  escalated: z.boolean(),
+  reason_codes: z.array(z.string()),
+  template_id: z.string().min(1),
+  draft_text_sha256: sha256,
+  final_text_sha256: sha256,
+  /** Private file with the draft text offered to the reviewer. */
+  draft_ref: z.string().min(1),
+  bundle_ref: z.string().min(1),
+  decided_at: isoTime,
+  review_state: DmReviewState,
+  reviewed_by: z.string().nullable(),
+  reviewed_at: isoTime.nullable(),
+  /** sha256 of the text actually approved (after a reviewer's edit), and its edit distance to the draft. */
+  sent_text_sha256: sha256.nullable(),
+  edit_distance: z.number().int().min(0).nullable(),
+  action_id: id.nullable(),
+}).strict();
+export type DmDecisionRow = z.infer<typeof DmDecisionRow>;

@@ -4,7 +4,7 @@ import type { Principal } from '../auth/index.js';
 import { clearAccount, pacingPage } from './accounts.js';
 import { approvalsPage, approvePost } from './approvals.js';
 import { dashboard } from './dashboard.js';
-import { dmPage } from './dm.js';
+import { dmApprovePost, dmPage, dmRejectPost } from './dm.js';
 import { driftPage, promotePost, rejectPost } from './drift.js';
 import { episodePage, episodesPage } from './episodes.js';
 import { consoleErrorHandler } from './errors.js';
@@ -64,6 +64,8 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   router.post('/drift/:record_id/promote', ...post, promotePost(deps));
   router.post('/drift/:record_id/reject', ...post, rejectPost(deps));
   router.get('/dm', dmPage(deps));
+  router.post('/dm/:trace_id/approve', ...post, dmApprovePost(deps));
+  router.post('/dm/:trace_id/reject', ...post, dmRejectPost(deps));
 
   router.use((req, _res, next) => next(Object.assign(new Error(`no page ${req.path}`), { status: 404 })));
   router.use(consoleErrorHandler(deps));

@@ -1,3 +1,4 @@
+import type { DmService } from '../../dm/index.js';
 import type { Request, Response } from 'express';
 import type { Services } from '../../runners/index.js';
 import { can, type Csrf, type Permission, type Principal } from '../auth/index.js';
@@ -8,6 +9,8 @@ import { html, type Html, type Part } from './html.js';
 export interface ConsoleDeps {
   services: Services;
   csrf: Csrf;
+  /** The DM assistant whose queue /console/dm shows. */
+  dm?: DmService;
 }
 
 /** The console lives here; every link and redirect is built from it. */
@@ -58,6 +61,8 @@ const NOTICES: Record<string, string> = {
   approved: 'Approved: it will run when due.',
   drift_promoted: 'Drift record promoted: its screenshot is now the confirmed baseline.',
   drift_rejected: 'Drift record rejected: the baseline is unchanged and the surface stays blocked.',
+  dm_approved: 'Reply approved: it goes out as a dm_send action through the kernel (kill switches, pacing and approvals apply).',
+  dm_rejected: 'Draft rejected: nothing will be sent.',
 };
 
 export interface LayoutOptions {

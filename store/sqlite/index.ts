@@ -8,6 +8,7 @@ import { createLedger } from './ledger.js';
 import { createSecretRepository } from './secrets.js';
 import { createRunnerLeaseRepository } from './leases.js';
 import { createApiTokenRepository, createConsoleSessionRepository } from './access.js';
+import { createDmDecisionRepository, createDmEventRepository, createDmInboxRepository } from './dm.js';
 import { createEpisodeRepository, createEscalationRepository, createOwnerRepository } from './work.js';
 
 export type { SqliteOptions } from './database.js';
@@ -35,6 +36,9 @@ export function createSqliteStore(options: SqliteOptions): Store {
     secrets: createSecretRepository(db),
     apiTokens: createApiTokenRepository(db),
     consoleSessions: createConsoleSessionRepository(db),
+    dmInbox: createDmInboxRepository(db),
+    dmEvents: createDmEventRepository(db),
+    dmDecisions: createDmDecisionRepository(db),
     async close() {
       await writer.drain();
       if (db.open) db.close();

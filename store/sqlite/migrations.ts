@@ -290,4 +290,71 @@ INSERT INTO kill_switch_history (scope, scope_id, client_id, engaged, reason, se
 ALTER TABLE approvals ADD COLUMN payload_hash TEXT;
 `,
   },
+  {
+    version: 11,
+    name: 'the DM assistant: inbox of webhook deliveries, append-only event store, decisions',
+    sql: `
+CREATE TABLE dm_inbox (
+  delivery_id TEXT PRIMARY KEY,
+  received_at TEXT NOT NULL,
+  body_sha256 TEXT NOT NULL,
+  body_ref TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending','done','failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  processed_at TEXT
+);
+CREATE INDEX dm_inbox_pending ON dm_inbox(state, received_at);
+CREATE TABLE dm_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id TEXT NOT NULL UNIQUE,
+  dedupe_key TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  ig_user_id TEXT NOT NULL,
+  platform_account_id TEXT,
+  client_id TEXT,
+  sender_id TEXT NOT NULL,
+  ref TEXT NOT NULL,
+  parent_ref TEXT,
+  timestamp_ms INTEGER NOT NULL,
+  text_sha256 TEXT,
+  text_ref TEXT,
+  attachments_json TEXT NOT NULL DEFAULT '[]',
+  delivery_id TEXT NOT NULL,
+  recorded_at TEXT NOT NULL
+);
+CREATE INDEX dm_events_thread ON dm_events(platform_account_id, sender_id, timestamp_ms);
+CREATE TRIGGER dm_events_no_update BEFORE UPDATE ON dm_events
+BEGIN SELECT RAISE(ABORT, 'dm_events is append-only: UPDATE refused'); END;
+CREATE TRIGGER dm_events_no_delete BEFORE DELETE ON dm_events
+BEGIN SELECT RAISE(ABORT, 'dm_events is append-only: DELETE refused'); END;
+CREATE TABLE dm_decisions (
+  trace_id TEXT PRIMARY KEY,
+  event_id TEXT NOT NULL UNIQUE REFERENCES dm_events(event_id),
+  platform_account_id TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  sender_id TEXT NOT NULL,
+  mid TEXT NOT NULL,
+  tier TEXT NOT NULL,
+  intent TEXT NOT NULL,
+  language TEXT NOT NULL,
+  panel_decision TEXT NOT NULL,
+  escalated INTEGER NOT NULL,
+  reason_codes_json TEXT NOT NULL,
+  template_id TEXT NOT NULL,
+  draft_text_sha256 TEXT NOT NULL,
+  final_text_sha256 TEXT NOT NULL,
+  draft_ref TEXT NOT NULL,
+  bundle_ref TEXT NOT NULL,
+  decided_at TEXT NOT NULL,
+  review_state TEXT NOT NULL,
+  reviewed_by TEXT,
+  reviewed_at TEXT,
+  sent_text_sha256 TEXT,
+  edit_distance INTEGER,
+  action_id TEXT
+);
+CREATE INDEX dm_decisions_queue ON dm_decisions(client_id, review_state, decided_at);
+`,
+  },
 ];

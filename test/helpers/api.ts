@@ -5,6 +5,7 @@ import { resolveConfig, type ConfigOptions } from '../../config/index.js';
 import { createServices, type Services } from '../../runners/index.js';
 import type { ApiRole, Platform, PlatformAccount } from '../../store/index.js';
 import { tempDir } from './kernel.js';
+import { createDmService, type DmService } from '../../dm/index.js';
 
 export interface Tenant {
   client_id: string;
@@ -22,6 +23,8 @@ export interface ApiHarness {
   b: Tenant;
   /** An unscoped admin token. */
   admin: string;
+  /** The DM assistant behind /webhooks/meta and /console/dm. */
+  dm: DmService;
   /** A token of this role, for every client (null) or one. */
   token(role: ApiRole, clientId?: string | null, name?: string): Promise<string>;
   /** fetch with the token as bearer and a JSON body; returns status, headers and the parsed body. */
@@ -61,8 +64,9 @@ export async function startApiHarness(options: ApiHarnessOptions = {}): Promise<
   };
   const a = await tenant('Northwind');
   const b = await tenant('Lumen');
+  const dm = createDmService({ store: services.store, dataDir: dir.path, log: (message, fields) => services.logger.info(fields, message) });
   const api: RunningApi = await startApi({
-    services, port: 0,
+    services, port: 0, dm,
     ...(options.rateLimitPerMinute ? { rateLimitPerMinute: options.rateLimitPerMinute } : {}),
     ...(options.connect ? { connect: options.connect } : {}),
   });
@@ -70,7 +74,7 @@ export async function startApiHarness(options: ApiHarnessOptions = {}): Promise<
     (await createApiToken(services.store, { name, role, client_id: clientId, created_by: 'test' })).token;
   const admin = await token('admin', null, 'admin');
   return {
-    url: api.url, services, dir: dir.path, logLines, a, b, admin, token,
+    url: api.url, services, dir: dir.path, logLines, a, b, admin, token, dm,
     async call(method, path, opts = {}) {
       const headers: Record<string, string> = { ...(opts.headers ?? {}) };
       if (opts.token) headers.authorization = `Bearer ${opts.token}`;
@@ -83,6 +87,7 @@ export async function startApiHarness(options: ApiHarnessOptions = {}): Promise<
     },
     async close() {
       await api.close();
+      await dm.idle();
       await services.close();
       dir.remove();
     },

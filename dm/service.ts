@@ -1,0 +1,269 @@
+import { randomUUID } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { submitAction } from '../safety/index.js';
+import { DmPolicy, newId, type Action, type DmDecisionRow, type DmEvent, type Lane, type PlatformAccount, type Store } from '../store/index.js';
+import { decide, type DmMessage } from './decide.js';
+import { loadOrCreateBundleKey, sha256Hex, writeBundles, type BundleSigningKey } from './bundle/index.js';
+import { LANGUAGES, type Language } from './records.js';
+import { metaWebhookSchema, normalizeWebhook, type NormalizedEvent } from './webhook.js';
+import { editDistance } from './edit-distance.js';
+
+/** Where the assistant keeps what must stay private (raw bodies, texts, drafts): 0700 dirs, 0600 files. */
+export function privateDir(dataDir: string): string {
+  return join(dataDir, 'dm', 'private');
+}
+
+/** Why a review could not be done; the message names what to do. `status` is the HTTP answer. */
+export class DmReviewError extends Error {
+  constructor(readonly status: 404 | 409 | 400, message: string) {
+    super(message);
+  }
+}
+
+export interface DmServiceOptions {
+  store: Store;
+  dataDir: string;
+  now?: () => Date;
+  /** Deliveries are retried this many times before they stay `failed`. @default 5 */
+  maxAttempts?: number;
+  /** Logs one line per processed delivery: counts and ids only, never text. */
+  log?: (message: string, fields: Record<string, unknown>) => void;
+}
+
+export interface ProcessReport {
+  deliveries: number;
+  events: number;
+  decisions: number;
+  failed: number;
+}
+
+export type DmService = ReturnType<typeof createDmService>;
+
+const THREAD_CONTEXT = 10;
+
+/**
+ * The DM assistant as a service: a durable inbox of verified webhook bodies, processed in the
+ * background into the append-only event store, then triage → draft → panel → bundles → the
+ * reviewer queue. A crash anywhere loses nothing (the body is on disk and in the inbox before
+ * Meta gets its 200) and repeats nothing (events dedupe on Meta's ids; one decision per event).
+ * An approved reply leaves as a `dm_send` action through the kernel, keyed on the source `mid`.
+ */
+export function createDmService(options: DmServiceOptions) {
+  const { store, dataDir } = options;
+  const now = options.now ?? (() => new Date());
+  const maxAttempts = options.maxAttempts ?? 5;
+  const log = options.log ?? (() => undefined);
+  const root = privateDir(dataDir);
+  let key: BundleSigningKey | undefined;
+  const bundleKey = () => (key ??= loadOrCreateBundleKey(dataDir));
+
+  const writePrivate = (rel: string, content: string | Uint8Array): string => {
+    const file = join(root, rel);
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    for (let d = dirname(file); d.startsWith(root); d = dirname(d)) chmodSync(d, 0o700);
+    if (!existsSync(file)) writeFileSync(file, content, { mode: 0o600 });
+    return rel;
+  };
+  const readPrivate = (rel: string): string => readFileSync(join(root, rel), 'utf8');
+
+  let chain: Promise<unknown> = Promise.resolve();
+  let queued = false;
+
+  /** Stores a verified body before anything else happens to it; returns its delivery id. */
+  async function receive(raw: Uint8Array): Promise<string> {
+    const deliveryId = newId();
+    const bodyRef = writePrivate(join('inbox', `${deliveryId}.json`), raw);
+    await store.dmInbox.add({
+      delivery_id: deliveryId, received_at: now().toISOString(), body_sha256: sha256Hex(raw), body_ref: bodyRef,
+      state: 'pending', attempts: 0, last_error: null, processed_at: null,
+    });
+    return deliveryId;
+  }
+
+  async function accountFor(igUserId: string): Promise<PlatformAccount | null> {
+    const accounts = await store.accounts.list();
+    return accounts.find((a) => a.platform === 'instagram' && a.fingerprint.platform_user_id === igUserId) ?? null;
+  }
+
+  async function policyOf(clientId: string): Promise<DmPolicy> {
+    return (await store.policies.current(clientId))?.dm ?? DmPolicy.parse({});
+  }
+
+  async function record(event: NormalizedEvent, deliveryId: string, account: PlatformAccount | null): Promise<DmEvent> {
+    const eventId = newId();
+    const textRef = event.text !== null ? writePrivate(join('text', `${sha256Hex(event.dedupe_key)}.txt`), event.text) : null;
+    const { event: stored } = await store.dmEvents.append({
+      event_id: eventId, dedupe_key: event.dedupe_key, kind: event.kind, ig_user_id: event.ig_user_id,
+      platform_account_id: account?.platform_account_id ?? null, client_id: account?.client_id ?? null,
+      sender_id: event.sender_id, ref: event.ref, parent_ref: event.parent_ref, timestamp_ms: event.timestamp_ms,
+      text_sha256: event.text !== null ? sha256Hex(event.text) : null, text_ref: textRef, attachments: event.attachments,
+      delivery_id: deliveryId, recorded_at: now().toISOString(),
+    });
+    return stored;
+  }
+
+  /** Triage → draft → panel → bundles → queue, once per message event. */
+  async function decideOn(event: DmEvent, account: PlatformAccount): Promise<boolean> {
+    if (await store.dmDecisions.forEvent(event.event_id)) return false;
+    const policy = await policyOf(account.client_id);
+    const earlier = (await store.dmEvents.thread(account.platform_account_id, event.sender_id, THREAD_CONTEXT + 5))
+      .filter((e) => e.kind === 'message' && e.event_id !== event.event_id && e.timestamp_ms <= event.timestamp_ms && e.text_ref)
+      .slice(0, THREAD_CONTEXT)
+      .reverse();
+    const last = await store.dmDecisions.lastLanguage(account.platform_account_id, event.sender_id);
+    const message: DmMessage = {
+      sender_id: event.sender_id,
+      recipient_id: event.ig_user_id,
+      mid: event.ref,
+      timestamp_ms: event.timestamp_ms,
+      text: event.text_ref ? readPrivate(event.text_ref) : '',
+      thread: earlier.map((e) => readPrivate(e.text_ref!)),
+      ...(last && (LANGUAGES as readonly string[]).includes(last) ? { thread_lang: last as Language } : {}),
+      ...(account.fingerprint.extra.page_id ? { page_id: account.fingerprint.extra.page_id } : {}),
+      trace_id: randomUUID(),
+    };
+    const decision = decide(message, policy.links);
+    const dirs = writeBundles(dataDir, message, decision, bundleKey(), now().getTime());
+    const draftRef = writePrivate(join('drafts', `${decision.triage.trace_id}.txt`), decision.final_text);
+    const escalated = decision.escalation !== undefined;
+    const { inserted } = await store.dmDecisions.add({
+      trace_id: decision.triage.trace_id,
+      event_id: event.event_id,
+      platform_account_id: account.platform_account_id,
+      client_id: account.client_id,
+      sender_id: event.sender_id,
+      mid: event.ref,
+      tier: decision.triage.risk.tier,
+      intent: decision.triage.intent.label,
+      language: decision.triage.language.code,
+      panel_decision: decision.panel.decision,
+      escalated,
+      reason_codes: decision.escalation?.reason_codes ?? [],
+      template_id: decision.draft.template_id,
+      draft_text_sha256: sha256Hex(decision.draft.text),
+      final_text_sha256: decision.panel.final_draft_text_sha256,
+      draft_ref: draftRef,
+      bundle_ref: relative(dataDir, dirs.public),
+      decided_at: now().toISOString(),
+      review_state: policy.rollout === 'triage_only' && !escalated ? 'triage_only' : 'pending',
+      reviewed_by: null,
+      reviewed_at: null,
+      sent_text_sha256: null,
+      edit_distance: null,
+      action_id: null,
+    });
+    return inserted;
+  }
+
+  /** A message the sender took back is not answered: its pending draft is withdrawn. */
+  async function withdraw(unsend: DmEvent): Promise<void> {
+    const original = await store.dmEvents.byDedupeKey(`message:${unsend.parent_ref}`);
+    const decision = original ? await store.dmDecisions.forEvent(original.event_id) : null;
+    if (decision) await store.dmDecisions.review(decision.trace_id, 'pending', { review_state: 'rejected', reviewed_by: 'system:unsent', reviewed_at: now().toISOString() });
+  }
+
+  async function processDelivery(deliveryId: string, bodyRef: string): Promise<{ events: number; decisions: number }> {
+    const parsed = metaWebhookSchema.safeParse(JSON.parse(readPrivate(bodyRef)));
+    if (!parsed.success) throw new Error(`body: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    let events = 0;
+    let decisions = 0;
+    for (const normalized of normalizeWebhook(parsed.data)) {
+      const account = await accountFor(normalized.ig_user_id);
+      const event = await record(normalized, deliveryId, account);
+      events += 1;
+      if (!account) continue;
+      if (event.kind === 'message' && (await decideOn(event, account))) decisions += 1;
+      if (event.kind === 'unsend') await withdraw(event);
+    }
+    return { events, decisions };
+  }
+
+  /** Processes every pending delivery, oldest first. Safe to run again after a crash at any point. */
+  async function processPending(): Promise<ProcessReport> {
+    const report: ProcessReport = { deliveries: 0, events: 0, decisions: 0, failed: 0 };
+    for (;;) {
+      const batch = await store.dmInbox.pending(20, maxAttempts);
+      if (batch.length === 0) return report;
+      for (const entry of batch) {
+        try {
+          const r = await processDelivery(entry.delivery_id, entry.body_ref);
+          await store.dmInbox.markDone(entry.delivery_id, now());
+          report.deliveries += 1;
+          report.events += r.events;
+          report.decisions += r.decisions;
+          log('dm delivery processed', { delivery_id: entry.delivery_id, events: r.events, decisions: r.decisions });
+        } catch (error) {
+          report.failed += 1;
+          await store.dmInbox.markFailed(entry.delivery_id, (error as Error).message);
+          log('dm delivery failed', { delivery_id: entry.delivery_id, error: (error as Error).message.slice(0, 200) });
+        }
+      }
+      if (batch.every((e) => e.attempts + 1 >= maxAttempts && e.state === 'failed')) return report;
+    }
+  }
+
+  /** Schedules a processing pass; passes never overlap. */
+  function kick(): void {
+    if (queued) return;
+    queued = true;
+    chain = chain.then(async () => {
+      queued = false;
+      await processPending();
+    }).catch((error: Error) => log('dm processing failed', { error: error.message.slice(0, 200) }));
+  }
+
+  /** The draft text a reviewer is offered (private; never logged). */
+  function draftText(decision: DmDecisionRow): string {
+    return readPrivate(decision.draft_ref);
+  }
+
+  /**
+   * The reviewer approves (optionally after editing): a `dm_send` action through the kernel,
+   * keyed on the source `mid` so a second approval, a double click or a retry never sends twice.
+   */
+  async function approve(traceId: string, reviewer: string, options: { text?: string; lane?: Lane } = {}): Promise<{ decision: DmDecisionRow; action: Action }> {
+    const decision = await store.dmDecisions.get(traceId);
+    if (!decision) throw new DmReviewError(404, `no DM draft ${traceId}`);
+    if (decision.review_state !== 'pending' && decision.review_state !== 'triage_only') throw new DmReviewError(409, `the draft is ${decision.review_state} already`);
+    const drafted = draftText(decision);
+    const text = (options.text ?? drafted).trim();
+    if (!text) throw new DmReviewError(400, 'text: the reply is empty');
+    if (text.length > 1000) throw new DmReviewError(400, 'text: longer than 1000 characters');
+    const lane = options.lane ?? ((await store.secrets.get(decision.platform_account_id, 'access_token')) ? 'api' : 'browser');
+    const action = await submitAction(store, {
+      client_id: decision.client_id,
+      platform_account_id: decision.platform_account_id,
+      lane,
+      action_type: 'dm_send',
+      payload: { recipient: decision.sender_id, text },
+      idempotency_key: `dm-reply:${decision.mid}`,
+      created_by: reviewer,
+    });
+    const moved = await store.dmDecisions.review(traceId, decision.review_state, {
+      review_state: 'approved', reviewed_by: reviewer, reviewed_at: now().toISOString(),
+      sent_text_sha256: sha256Hex(text), edit_distance: editDistance(drafted, text), action_id: action.action_id,
+    });
+    if (!moved) throw new DmReviewError(409, 'another reviewer decided on this draft first');
+    return { decision: (await store.dmDecisions.get(traceId))!, action };
+  }
+
+  async function reject(traceId: string, reviewer: string): Promise<DmDecisionRow> {
+    const decision = await store.dmDecisions.get(traceId);
+    if (!decision) throw new DmReviewError(404, `no DM draft ${traceId}`);
+    if (decision.review_state !== 'pending' && decision.review_state !== 'triage_only') throw new DmReviewError(409, `the draft is ${decision.review_state} already`);
+    const moved = await store.dmDecisions.review(traceId, decision.review_state, { review_state: 'rejected', reviewed_by: reviewer, reviewed_at: now().toISOString() });
+    if (!moved) throw new DmReviewError(409, 'another reviewer decided on this draft first');
+    return (await store.dmDecisions.get(traceId))!;
+  }
+
+  /** Resolves once no processing pass is queued or running. */
+  async function idle(): Promise<void> {
+    for (let seen: Promise<unknown> | undefined; seen !== chain; ) {
+      seen = chain;
+      await chain;
+    }
+  }
+
+  return { receive, processPending, kick, idle, approve, reject, draftText, bundleKey };
+}

@@ -1,0 +1,127 @@
+import { DmDecisionRow, DmEvent, DmInboxEntry } from '../records.js';
+import type { DmDecisionRepository, DmEventRepository, DmInboxRepository } from '../ports.js';
+import { parseRecord } from './parse.js';
+import type { Db } from './database.js';
+
+export function createDmInboxRepository(db: Db): DmInboxRepository {
+  const insert = db.prepare(`INSERT OR IGNORE INTO dm_inbox (delivery_id, received_at, body_sha256, body_ref, state, attempts, last_error, processed_at)
+    VALUES (@delivery_id, @received_at, @body_sha256, @body_ref, @state, @attempts, @last_error, @processed_at)`);
+  const pending = db.prepare<[number, number], DmInboxEntry>(`SELECT * FROM dm_inbox WHERE state = 'pending' OR (state = 'failed' AND attempts < ?)
+    ORDER BY received_at, delivery_id LIMIT ?`);
+  const done = db.prepare("UPDATE dm_inbox SET state = 'done', processed_at = ?, attempts = attempts + 1 WHERE delivery_id = ?");
+  const failed = db.prepare("UPDATE dm_inbox SET state = 'failed', last_error = ?, attempts = attempts + 1 WHERE delivery_id = ?");
+  const get = db.prepare<[string], DmInboxEntry>('SELECT * FROM dm_inbox WHERE delivery_id = ?');
+  return {
+    async add(entry) {
+      const row = parseRecord(DmInboxEntry, 'DmInboxEntry', entry);
+      insert.run(row);
+      return row;
+    },
+    async pending(limit, maxAttempts) {
+      return pending.all(maxAttempts, limit);
+    },
+    async markDone(deliveryId, at) {
+      done.run(at.toISOString(), deliveryId);
+    },
+    async markFailed(deliveryId, error) {
+      failed.run(error.slice(0, 500), deliveryId);
+    },
+    async get(deliveryId) {
+      return get.get(deliveryId) ?? null;
+    },
+  };
+}
+
+type EventRow = Omit<DmEvent, 'attachments'> & { attachments_json: string; seq?: number };
+const eventOf = (row: EventRow): DmEvent => {
+  const { attachments_json, seq: _seq, ...rest } = row;
+  return { ...rest, attachments: JSON.parse(attachments_json) as string[] };
+};
+
+export function createDmEventRepository(db: Db): DmEventRepository {
+  const insert = db.prepare(`INSERT OR IGNORE INTO dm_events (event_id, dedupe_key, kind, ig_user_id, platform_account_id, client_id, sender_id, ref, parent_ref,
+    timestamp_ms, text_sha256, text_ref, attachments_json, delivery_id, recorded_at)
+    VALUES (@event_id, @dedupe_key, @kind, @ig_user_id, @platform_account_id, @client_id, @sender_id, @ref, @parent_ref,
+    @timestamp_ms, @text_sha256, @text_ref, @attachments_json, @delivery_id, @recorded_at)`);
+  const byKey = db.prepare<[string], EventRow>('SELECT * FROM dm_events WHERE dedupe_key = ?');
+  const byId = db.prepare<[string], EventRow>('SELECT * FROM dm_events WHERE event_id = ?');
+  const thread = db.prepare<[string, string, number], EventRow>(`SELECT * FROM dm_events WHERE platform_account_id = ? AND sender_id = ?
+    ORDER BY timestamp_ms DESC, seq DESC LIMIT ?`);
+  return {
+    async append(event) {
+      const row = parseRecord(DmEvent, 'DmEvent', event);
+      const { attachments, ...rest } = row;
+      const inserted = insert.run({ ...rest, attachments_json: JSON.stringify(attachments) }).changes > 0;
+      return { event: inserted ? row : eventOf(byKey.get(row.dedupe_key)!), inserted };
+    },
+    async get(eventId) {
+      const row = byId.get(eventId);
+      return row ? eventOf(row) : null;
+    },
+    async byDedupeKey(key) {
+      const row = byKey.get(key);
+      return row ? eventOf(row) : null;
+    },
+    async thread(platformAccountId, senderId, limit) {
+      return thread.all(platformAccountId, senderId, limit).map(eventOf);
+    },
+  };
+}
+
+type DecisionRow = Omit<DmDecisionRow, 'escalated' | 'reason_codes'> & { escalated: number; reason_codes_json: string };
+const decisionOf = (row: DecisionRow): DmDecisionRow => {
+  const { reason_codes_json, escalated, ...rest } = row;
+  return { ...rest, escalated: escalated === 1, reason_codes: JSON.parse(reason_codes_json) as string[] };
+};
+const COLUMNS = ['trace_id', 'event_id', 'platform_account_id', 'client_id', 'sender_id', 'mid', 'tier', 'intent', 'language', 'panel_decision', 'escalated',
+  'reason_codes_json', 'template_id', 'draft_text_sha256', 'final_text_sha256', 'draft_ref', 'bundle_ref', 'decided_at', 'review_state', 'reviewed_by',
+  'reviewed_at', 'sent_text_sha256', 'edit_distance', 'action_id'];
+const REVIEWABLE = new Set(['review_state', 'reviewed_by', 'reviewed_at', 'sent_text_sha256', 'edit_distance', 'action_id']);
+
+export function createDmDecisionRepository(db: Db): DmDecisionRepository {
+  const insert = db.prepare(`INSERT OR IGNORE INTO dm_decisions (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`);
+  const byTrace = db.prepare<[string], DecisionRow>('SELECT * FROM dm_decisions WHERE trace_id = ?');
+  const byEvent = db.prepare<[string], DecisionRow>('SELECT * FROM dm_decisions WHERE event_id = ?');
+  const lastLanguage = db.prepare<[string, string], { language: string }>(`SELECT language FROM dm_decisions
+    WHERE platform_account_id = ? AND sender_id = ? AND language != 'und' ORDER BY decided_at DESC LIMIT 1`);
+  const order = "CASE tier WHEN 'urgent' THEN 0 WHEN 'needs-human' THEN 1 ELSE 2 END, decided_at, trace_id";
+  return {
+    async add(decision) {
+      const row = parseRecord(DmDecisionRow, 'DmDecisionRow', decision);
+      const { reason_codes, escalated, ...rest } = row;
+      const inserted = insert.run({ ...rest, escalated: escalated ? 1 : 0, reason_codes_json: JSON.stringify(reason_codes) }).changes > 0;
+      return { decision: inserted ? row : decisionOf(byEvent.get(row.event_id)!), inserted };
+    },
+    async get(traceId) {
+      const row = byTrace.get(traceId);
+      return row ? decisionOf(row) : null;
+    },
+    async forEvent(eventId) {
+      const row = byEvent.get(eventId);
+      return row ? decisionOf(row) : null;
+    },
+    async queue({ client_ids, states, limit }) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (client_ids) {
+        if (client_ids.length === 0) return [];
+        where.push(`client_id IN (${client_ids.map(() => '?').join(', ')})`);
+        params.push(...client_ids);
+      }
+      if (states?.length) {
+        where.push(`review_state IN (${states.map(() => '?').join(', ')})`);
+        params.push(...states);
+      }
+      const sql = `SELECT * FROM dm_decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`;
+      return db.prepare<unknown[], DecisionRow>(sql).all(...params, limit).map(decisionOf);
+    },
+    async review(traceId, from, to) {
+      const sets = Object.keys(to).filter((k) => REVIEWABLE.has(k));
+      const sql = `UPDATE dm_decisions SET ${sets.map((k) => `${k} = @${k}`).join(', ')} WHERE trace_id = @trace_id AND review_state = @from`;
+      return db.prepare(sql).run({ ...Object.fromEntries(sets.map((k) => [k, (to as Record<string, unknown>)[k] ?? null])), trace_id: traceId, from }).changes > 0;
+    },
+    async lastLanguage(platformAccountId, senderId) {
+      return lastLanguage.get(platformAccountId, senderId)?.language ?? null;
+    },
+  };
+}
