@@ -1,10 +1,10 @@
-import { timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import express, { type Response, type Router } from 'express';
 import { z } from 'zod';
 import { chaosRoutes } from './admin-chaos.js';
 import type { SandboxContext } from './context.js';
 import { FAULT_KINDS, faultInputSchema } from './faults.js';
-import { ACTION_TYPE, EFFECT_KINDS, LANES, LAYOUTS, PLATFORMS, type Effect, type Platform } from './types.js';
+import { ACTION_TYPE, EFFECT_KINDS, IG_ATTACHMENT_TYPES, IG_REACTIONS, LANES, LAYOUTS, PLATFORMS, type Account, type Effect, type IgReaction, type Message, type Platform } from './types.js';
 import { bodyErrors, describeIssues, parseInput, type FieldIssue } from './validation.js';
 import { WebhookSubscribeError } from './webhooks.js';
 
@@ -20,6 +20,8 @@ const effectsQuery = z.object({
 });
 /** Effects written before these fields existed read as not reverted. */
 const effectView = (e: Effect): Effect => ({ ...e, action_type: e.action_type ?? ACTION_TYPE[e.kind], reverted: e.reverted ?? false });
+/** Extra identical webhook deliveries of the same event (same bytes, delivered again). */
+const duplicates = z.number().int().min(0).max(10).default(0);
 const dmSchema = z
   .object({
     platform: z.enum(PLATFORMS).default('instagram'),
@@ -27,22 +29,66 @@ const dmSchema = z
     from: z.string().min(1),
     /** Business account (id or handle) that receives. */
     to: z.string().min(1),
-    text: z.string().min(1).max(1000),
-    /** Extra identical webhook deliveries of the same event. */
-    duplicates: z.number().int().min(0).max(10).default(0),
+    text: z.string().min(1).max(1000).optional(),
+    /** Instagram: media instead of text (Meta's `message.attachments`); `url` defaults to a CDN-like link. */
+    attachments: z
+      .array(z.object({ type: z.enum(IG_ATTACHMENT_TYPES), url: z.url().optional() }).strict())
+      .min(1)
+      .max(10)
+      .optional(),
+    duplicates,
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.text === undefined && v.attachments === undefined) ctx.addIssue({ code: 'custom', path: ['text'], message: 'give text or attachments' });
+    if (v.text !== undefined && v.attachments !== undefined) ctx.addIssue({ code: 'custom', path: ['attachments'], message: 'an Instagram message carries text or attachments, not both' });
+    if (v.attachments && v.platform !== 'instagram') ctx.addIssue({ code: 'custom', path: ['attachments'], message: 'attachments exist on instagram only' });
+  });
+/** An audience account acting on a message of its conversation with a business account. */
+const onMessage = { from: z.string().min(1), mid: z.string().min(1), duplicates };
+const reactSchema = z
+  .object({
+    ...onMessage,
+    action: z.enum(['react', 'unreact']).default('react'),
+    reaction: z.enum(IG_REACTIONS).default('love'),
+    /** The emoji; default the reaction's (love ❤️, like 👍, laugh 😆, wow 😮, sad 😢, angry 😡, smile 😊, dislike 👎); required for `other`. */
+    emoji: z.string().min(1).max(16).optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.reaction === 'other' && v.action === 'react' && !v.emoji) ctx.addIssue({ code: 'custom', path: ['emoji'], message: 'reaction other needs emoji' });
+  });
+const readSchema = z.object(onMessage).strict();
+const unsendSchema = z.object(onMessage).strict();
+const editSchema = z.object({ ...onMessage, text: z.string().min(1).max(1000) }).strict();
+const commentSchema = z
+  .object({
+    from: z.string().min(1),
+    post_id: z.string().min(1),
+    text: z.string().min(1).max(2200),
+    parent_id: z.string().optional(),
+    /** When the comment was made (ISO 8601, not in the future); default now. For the 7-day private-reply window. */
+    created_at: z.iso
+      .datetime({ offset: true })
+      .refine((v) => Date.parse(v) <= Date.now() + 1000, 'must not be in the future')
+      .optional(),
   })
   .strict();
-const commentSchema = z
-  .object({ from: z.string().min(1), post_id: z.string().min(1), text: z.string().min(1).max(2200), parent_id: z.string().optional() })
-  .strict();
 const subscribeSchema = z
-  .object({ callback_url: z.url(), verify_token: z.string().min(1), app_secret: z.string().min(1), echoes: z.boolean().default(false) })
+  .object({ callback_url: z.url(), verify_token: z.string().min(1), app_secret: z.string().min(1), echoes: z.boolean().default(true) })
   .strict();
 const quiesceQuery = z.object({
   quiet_ms: z.coerce.number().int().min(10).max(10_000).default(150),
   timeout_ms: z.coerce.number().int().min(100).max(120_000).default(10_000),
 });
 const faultsDeleteQuery = z.object({ id: z.string().optional(), platform: z.enum(PLATFORMS).optional(), kind: z.enum(FAULT_KINDS).optional() });
+
+/** Default emoji of each Meta reaction name. */
+const REACTION_EMOJI: Record<IgReaction, string> = {
+  love: '\u2764\ufe0f', like: '\ud83d\udc4d', laugh: '\ud83d\ude06', wow: '\ud83d\ude2e', sad: '\ud83d\ude22', angry: '\ud83d\ude21', smile: '\ud83d\ude0a', dislike: '\ud83d\udc4e', other: '',
+};
+/** A CDN-looking attachment URL, as Meta sends them (an expiring lookaside link the sandbox never serves). */
+const cdnUrl = () => `https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=${randomInt(1e14, 3e14)}&signature=${randomBytes(18).toString('base64url')}`;
 
 const invalid = (res: Response, issues: FieldIssue[]) => res.status(400).json({ error: 'invalid_request', message: describeIssues(issues), issues });
 const notFound = (res: Response, message: string) => res.status(404).json({ error: 'not_found', message });
@@ -160,17 +206,95 @@ export function adminRouter(ctx: SandboxContext, adminToken: string, layoutChang
     res.json({ data, count: data.length });
   });
 
+  const sent = (out: Awaited<ReturnType<typeof webhooks.deliver>>) => ({
+    deliveries: out.deliveries.map((d) => ({ id: d.id, state: d.state, attempts: d.attempts.length })),
+    queued: out.queued.map((e) => e.id),
+  });
+
   router.post('/__sandbox/dm', async (req, res) => {
     const parsed = parseInput(dmSchema, req.body ?? {});
     if (!parsed.ok) return invalid(res, parsed.issues);
-    const { platform, text, duplicates } = parsed.value;
+    const { platform, duplicates } = parsed.value;
     const from = account(platform, parsed.value.from);
     const to = account(platform, parsed.value.to);
     if (!from || from.kind !== 'audience') return invalid(res, [{ field: 'from', message: `not a ${platform} audience account`, missing: false }]);
     if (!to || to.kind !== 'business') return invalid(res, [{ field: 'to', message: `not a ${platform} business account`, missing: false }]);
-    const message = await world.sendDm(from, to, text, 'audience');
-    const sent = platform === 'instagram' ? await webhooks.deliver('message', webhooks.messageBody(message, false), duplicates) : { deliveries: [], queued: [] };
-    res.status(201).json({ message, deliveries: sent.deliveries.map((d) => ({ id: d.id, state: d.state, attempts: d.attempts.length })), queued: sent.queued.map((e) => e.id) });
+    const attachments = parsed.value.attachments?.map((a) => ({ type: a.type, url: a.url ?? cdnUrl() }));
+    const message = await world.sendDm(from, to, parsed.value.text ?? '', 'audience', false, attachments ? { attachments } : {});
+    if (platform !== 'instagram') return res.status(201).json({ message, deliveries: [], queued: [] });
+    const event = webhooks.messageEvent(message, false);
+    const out = await webhooks.deliver('message', webhooks.messagingBody(to.id, event), duplicates);
+    res.status(201).json({ message, event, ...sent(out) });
+  });
+
+  /**
+   * The message `mid` of a conversation between the audience account `from` and a business account,
+   * as the audience account acts on it (react, read, unsend, edit); `own`: only a message `from` sent.
+   */
+  const audienceMessage = (res: Response, fromKey: string, mid: string, own: boolean): { from: Account; business: Account; message: Message } | undefined => {
+    const from = account('instagram', fromKey);
+    if (!from || from.kind !== 'audience') {
+      invalid(res, [{ field: 'from', message: 'not an instagram audience account', missing: false }]);
+      return undefined;
+    }
+    const message = world.data.messages.find((m) => m.platform === 'instagram' && m.id === mid);
+    const peer = message && (message.from_id === from.id ? message.to_id : message.to_id === from.id ? message.from_id : undefined);
+    const business = peer ? account('instagram', peer) : undefined;
+    if (!message || !business || business.kind !== 'business') {
+      notFound(res, `mid: no message ${mid} between ${from.handle} and a business account`);
+      return undefined;
+    }
+    if (own && message.from_id !== from.id) {
+      invalid(res, [{ field: 'mid', message: `message ${mid} was not sent by ${from.handle}`, missing: false }]);
+      return undefined;
+    }
+    return { from, business, message };
+  };
+
+  router.post('/__sandbox/dm/react', async (req, res) => {
+    const parsed = parseInput(reactSchema, req.body ?? {});
+    if (!parsed.ok) return invalid(res, parsed.issues);
+    const v = parsed.value;
+    const found = audienceMessage(res, v.from, v.mid, false);
+    if (!found) return;
+    const react = v.action === 'react' ? { reaction: v.reaction as IgReaction, emoji: v.emoji ?? REACTION_EMOJI[v.reaction] } : null;
+    await world.reactToMessage(found.message, found.from, react);
+    const event = webhooks.reactionEvent(found.from.id, found.business.id, found.message.id, react);
+    const out = await webhooks.deliver('reaction', webhooks.messagingBody(found.business.id, event), v.duplicates);
+    res.status(201).json({ event, ...sent(out) });
+  });
+
+  router.post('/__sandbox/dm/read', async (req, res) => {
+    const parsed = parseInput(readSchema, req.body ?? {});
+    if (!parsed.ok) return invalid(res, parsed.issues);
+    const found = audienceMessage(res, parsed.value.from, parsed.value.mid, false);
+    if (!found) return;
+    const event = webhooks.readEvent(found.from.id, found.business.id, found.message.id);
+    const out = await webhooks.deliver('read', webhooks.messagingBody(found.business.id, event), parsed.value.duplicates);
+    res.status(201).json({ event, ...sent(out) });
+  });
+
+  router.post('/__sandbox/dm/unsend', async (req, res) => {
+    const parsed = parseInput(unsendSchema, req.body ?? {});
+    if (!parsed.ok) return invalid(res, parsed.issues);
+    const found = audienceMessage(res, parsed.value.from, parsed.value.mid, true);
+    if (!found) return;
+    await world.unsendMessage(found.message);
+    const event = webhooks.unsendEvent(found.from.id, found.business.id, found.message.id);
+    const out = await webhooks.deliver('unsend', webhooks.messagingBody(found.business.id, event), parsed.value.duplicates);
+    res.status(201).json({ event, ...sent(out) });
+  });
+
+  router.post('/__sandbox/dm/edit', async (req, res) => {
+    const parsed = parseInput(editSchema, req.body ?? {});
+    if (!parsed.ok) return invalid(res, parsed.issues);
+    const found = audienceMessage(res, parsed.value.from, parsed.value.mid, true);
+    if (!found) return;
+    if (found.message.attachments) return invalid(res, [{ field: 'mid', message: `message ${parsed.value.mid} has attachments, no text to edit`, missing: false }]);
+    const numEdit = await world.editMessage(found.message, parsed.value.text);
+    const event = webhooks.editEvent(found.from.id, found.business.id, found.message.id, parsed.value.text, numEdit);
+    const out = await webhooks.deliver('edit', webhooks.messagingBody(found.business.id, event), parsed.value.duplicates);
+    res.status(201).json({ event, ...sent(out) });
   });
 
   router.post('/__sandbox/comment', async (req, res) => {
@@ -185,9 +309,9 @@ export function adminRouter(ctx: SandboxContext, adminToken: string, layoutChang
       return res.status(201).json({ reply });
     }
     const parent = parsed.value.parent_id ? world.data.comments.find((c) => c.id === parsed.value.parent_id) : undefined;
-    const comment = await world.comment(from, post, parsed.value.text, 'audience', parent);
-    const sent = await webhooks.deliver('comment', webhooks.commentBody(comment));
-    res.status(201).json({ comment, deliveries: sent.deliveries.map((d) => ({ id: d.id, state: d.state })), queued: sent.queued.map((e) => e.id) });
+    const comment = await world.comment(from, post, parsed.value.text, 'audience', parent, false, parsed.value.created_at);
+    const out = await webhooks.deliver('comment', webhooks.commentBody(comment));
+    res.status(201).json({ comment, deliveries: out.deliveries.map((d) => ({ id: d.id, state: d.state })), queued: out.queued.map((e) => e.id) });
   });
 
   router.post('/__sandbox/webhooks/subscribe', async (req, res) => {

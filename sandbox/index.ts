@@ -36,7 +36,8 @@ export type { WebhookFaultsInput } from './webhook-faults.js';
 export type { FiredEvent } from './fired.js';
 export { SEED_ACCOUNTS, extraAccounts } from './seed.js';
 export { mulberry32 } from './rng.js';
-export { metaSignature } from './webhooks.js';
+export { metaJson, metaSignature } from './webhooks.js';
+export type { MessagingEvent } from './webhooks.js';
 
 const HOST = '127.0.0.1';
 

@@ -11,13 +11,16 @@ export const LANES = ['ui', 'api'] as const;
 export type Lane = (typeof LANES)[number];
 
 /** Kinds of side effect the ground-truth log records. */
-export const EFFECT_KINDS = ['publish', 'delete', 'like', 'comment', 'reply', 'follow', 'dm_send'] as const;
+export const EFFECT_KINDS = ['publish', 'delete', 'like', 'comment', 'reply', 'follow', 'dm_send', 'private_reply'] as const;
 export type EffectKind = (typeof EFFECT_KINDS)[number];
 
-/** The product's action vocabulary, for counters that attribute effects to actions (comment and reply are both `comment_reply`). */
+/**
+ * The product's action vocabulary, for counters that attribute effects to actions (comment and
+ * reply are both `comment_reply`; a private reply is a DM, `dm_send`, told apart by its kind).
+ */
 export type ActionType = 'publish' | 'delete' | 'like' | 'follow' | 'comment_reply' | 'dm_send';
 export const ACTION_TYPE: Record<EffectKind, ActionType> = {
-  publish: 'publish', delete: 'delete', like: 'like', follow: 'follow', comment: 'comment_reply', reply: 'comment_reply', dm_send: 'dm_send',
+  publish: 'publish', delete: 'delete', like: 'like', follow: 'follow', comment: 'comment_reply', reply: 'comment_reply', dm_send: 'dm_send', private_reply: 'dm_send',
 };
 
 export interface Account {
@@ -79,6 +82,8 @@ export interface Comment {
   text: string;
   parent_id?: string;
   created_at: string;
+  /** Instagram: the message of the one private reply this comment got (Meta allows one per comment). */
+  private_reply_mid?: string;
 }
 
 export interface Like {
@@ -95,14 +100,31 @@ export interface Follow {
   at: string;
 }
 
+/** Kinds of Instagram message attachment the sandbox sends in webhooks (Meta's `message.attachments[].type`). */
+export const IG_ATTACHMENT_TYPES = ['image', 'video', 'audio', 'file', 'share', 'story_mention', 'ig_reel'] as const;
+export type IgAttachmentType = (typeof IG_ATTACHMENT_TYPES)[number];
+
+/** Meta's reaction names (Instagram `message_reactions`, Graph v12.0+). */
+export const IG_REACTIONS = ['love', 'like', 'laugh', 'wow', 'sad', 'angry', 'smile', 'dislike', 'other'] as const;
+export type IgReaction = (typeof IG_REACTIONS)[number];
+
 export interface Message {
   /** Message id (`mid` in Meta webhooks, `dm_event_id` on X). */
   id: string;
   platform: Platform;
   from_id: string;
   to_id: string;
+  /** Empty for an Instagram message that carries attachments only. */
   text: string;
   at: string;
+  /** Instagram: media the sender attached (the message then has no text). */
+  attachments?: { type: IgAttachmentType; url: string }[];
+  /** Instagram: a private reply to this comment. */
+  private_reply_to?: string;
+  /** Instagram: times the sender edited the text. */
+  num_edit?: number;
+  /** Instagram: reactions on the message, one per account. */
+  reactions?: { account_id: string; reaction: IgReaction; emoji: string }[];
 }
 
 export type ContainerStatus = 'IN_PROGRESS' | 'FINISHED' | 'ERROR' | 'EXPIRED' | 'PUBLISHED';
@@ -172,20 +194,25 @@ export interface Effect {
   media_type?: IgMediaType;
   /** Instagram publishes: FEED or REELS. */
   media_product_type?: 'FEED' | 'REELS';
+  /** Private replies: the commenter the message went to (`target_id` is the comment). */
+  recipient_id?: string;
 }
 
 export interface WebhookSubscription {
   callback_url: string;
   verify_token: string;
   app_secret: string;
-  /** Deliver `is_echo` events for messages the business accounts send. */
+  /** Deliver `is_echo` events for messages the business accounts send (Meta sends them with the `messages` field). */
   echoes: boolean;
   verified_at: string;
 }
 
+/** What an emitted webhook event is about (the first event's, when a POST carries several). */
+export type DeliveryKind = 'message' | 'echo' | 'comment' | 'reaction' | 'read' | 'unsend' | 'edit';
+
 export interface Delivery {
   id: string;
-  kind: 'message' | 'echo' | 'comment';
+  kind: DeliveryKind;
   /** Emitted events this POST carries (webhook faults re-batch them; one otherwise). */
   events?: string[];
   body: string;

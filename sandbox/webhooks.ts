@@ -1,7 +1,7 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomInt } from 'node:crypto';
 import type { FiredLog } from './fired.js';
 import { deriveSeed, mulberry32 } from './rng.js';
-import type { Comment, Delivery, Message, WebhookSubscription } from './types.js';
+import type { Comment, Delivery, DeliveryKind, IgReaction, Message, WebhookSubscription } from './types.js';
 import { chunk, mergeBodies, shuffle, WEBHOOK_FAULTS_OFF, webhookFaultsOn, type WebhookFaults } from './webhook-faults.js';
 import type { World } from './world.js';
 
@@ -21,6 +21,21 @@ export class WebhookSubscribeError extends Error {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
+/**
+ * JSON as Meta's encoder writes a webhook body: compact, every character outside ASCII escaped as
+ * `\uXXXX` with lowercase hex (characters beyond U+FFFF as their UTF-16 surrogate pair: "😀" →
+ * `\ud83d\ude00`), and "/" escaped as `\/`, as Meta's bodies arrive. Meta signs exactly these
+ * bytes (Graph API "Webhooks: Getting Started", Validating Payloads: the signature is computed over
+ * an escaped-unicode version of the payload with lowercase hex digits, "äöå" → `\u00e4\u00f6\u00e5`),
+ * so a receiver that checks the signature over a re-serialisation of the parsed body gets a mismatch.
+ */
+export function metaJson(value: unknown): string {
+  const json = JSON.stringify(value);
+  if (json === undefined) throw new TypeError('metaJson: value is not JSON-serialisable');
+  // "/" appears only inside strings in JSON; characters above U+007F are escaped one UTF-16 code unit at a time.
+  return json.replace(/\//g, '\\/').replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** `X-Hub-Signature-256` value Meta sends: HMAC-SHA256 of the raw body keyed with the app secret. */
 export function metaSignature(appSecret: string, rawBody: string): string {
   return `sha256=${createHmac('sha256', appSecret).update(rawBody, 'utf8').digest('hex')}`;
@@ -30,7 +45,7 @@ export function metaSignature(appSecret: string, rawBody: string): string {
 export interface WebhookEvent {
   id: string;
   seq: number;
-  kind: Delivery['kind'];
+  kind: DeliveryKind;
   emitted_at: string;
   delay_ms: number;
   state: 'queued' | 'sent';
@@ -41,6 +56,17 @@ export interface WebhookEvent {
 }
 
 const MAX_EVENTS = 2000;
+
+/** One entry of `entry[].messaging` (Instagram Messaging webhooks): sender, recipient, timestamp and what happened. */
+export interface MessagingEvent {
+  sender: { id: string };
+  recipient: { id: string };
+  timestamp: number;
+  message?: { mid: string; text?: string; attachments?: { type: string; payload: { url: string } }[]; is_echo?: true; is_deleted?: true };
+  reaction?: { mid: string; action: 'react' | 'unreact'; reaction?: string; emoji?: string };
+  read?: { mid: string };
+  message_edit?: { mid: string; text: string; num_edit: number };
+}
 
 /** Meta-format webhooks: GET handshake on subscription, signed POSTs, bounded retries with backoff. */
 export class Webhooks {
@@ -82,7 +108,7 @@ export class Webhooks {
   }
 
   /** Queues events with their seeded delays; they leave in flushes. */
-  private enqueue(kind: Delivery['kind'], payload: object, copies: number): WebhookEvent[] {
+  private enqueue(kind: DeliveryKind, payload: object, copies: number): WebhookEvent[] {
     const out: WebhookEvent[] = [];
     for (let i = 0; i < copies; i++) {
       this.eventSeq += 1;
@@ -117,7 +143,7 @@ export class Webhooks {
     const out: Delivery[] = [];
     for (const group of chunk(ordered, this.faults.batch_max, rng)) {
       this.serial += 1;
-      const body = JSON.stringify(group.length === 1 ? group[0]!.payload : mergeBodies(group.map((e) => e.payload as Parameters<typeof mergeBodies>[0][number])));
+      const body = metaJson(group.length === 1 ? group[0]!.payload : mergeBodies(group.map((e) => e.payload as Parameters<typeof mergeBodies>[0][number])));
       const delivery: Delivery = { id: `dlv_${Date.now().toString(36)}_${this.serial}`, kind: group[0]!.kind, events: group.map((e) => e.id), body, attempts: [], state: 'pending' };
       this.world.data.deliveries.push(delivery);
       for (const e of group) {
@@ -141,7 +167,8 @@ export class Webhooks {
   async subscribe(input: { callback_url: string; verify_token: string; app_secret: string; echoes?: boolean }): Promise<WebhookSubscription> {
     const url = new URL(input.callback_url);
     if (!LOOPBACK.has(url.hostname)) throw new WebhookSubscribeError('callback_url must be on loopback (127.0.0.1 or localhost): the sandbox never leaves the machine');
-    const challenge = randomBytes(12).toString('hex');
+    // "hub.challenge: an int you must pass back to us" (sample 1158201444): 9 or 10 digits, echoed exactly.
+    const challenge = String(randomInt(100_000_000, 2_147_483_647));
     url.searchParams.set('hub.mode', 'subscribe');
     url.searchParams.set('hub.verify_token', input.verify_token);
     url.searchParams.set('hub.challenge', challenge);
@@ -155,12 +182,12 @@ export class Webhooks {
       throw new WebhookSubscribeError(`verification request to the callback failed: ${(error as Error).message}`);
     }
     if (status !== 200) throw new WebhookSubscribeError(`callback answered the verification request with HTTP ${status}, expected 200`);
-    if (body.trim() !== challenge) throw new WebhookSubscribeError('callback did not echo hub.challenge');
+    if (body !== challenge) throw new WebhookSubscribeError(`callback did not echo hub.challenge exactly: expected ${challenge}, got ${JSON.stringify(body.slice(0, 40))}`);
     const sub: WebhookSubscription = {
       callback_url: input.callback_url,
       verify_token: input.verify_token,
       app_secret: input.app_secret,
-      echoes: input.echoes ?? false,
+      echoes: input.echoes ?? true,
       verified_at: new Date().toISOString(),
     };
     this.world.data.webhook = sub;
@@ -173,27 +200,59 @@ export class Webhooks {
     await this.world.state.save();
   }
 
+  /**
+   * One Instagram messaging event in Meta's envelope: `{object:"instagram", entry:[{time, id:<business id>,
+   * messaging:[event]}]}` (Instagram Messaging webhooks; "Instagram Platform Webhook Notification Examples").
+   */
+  messagingBody(business: string, event: MessagingEvent): { object: 'instagram'; entry: { time: number; id: string; messaging: MessagingEvent[] }[] } {
+    return { object: 'instagram', entry: [{ time: event.timestamp, id: business, messaging: [event] }] };
+  }
+
+  /**
+   * `messages`: a message (text, or `attachments` and no text); `is_echo` when the business account
+   * sent it (echoes come with the `messages` field on Instagram).
+   */
+  messageEvent(message: Message, echo: boolean): MessagingEvent {
+    return {
+      sender: { id: message.from_id },
+      recipient: { id: message.to_id },
+      timestamp: Date.parse(message.at),
+      message: {
+        mid: message.id,
+        ...(message.attachments ? { attachments: message.attachments.map((a) => ({ type: a.type, payload: { url: a.url } })) } : { text: message.text }),
+        ...(echo ? { is_echo: true } : {}),
+      },
+    };
+  }
+
   /** The Instagram messaging webhook body for a message (echo: sent by the business account). */
   messageBody(message: Message, echo: boolean): object {
-    const business = echo ? message.from_id : message.to_id;
-    const ts = Date.parse(message.at);
+    return this.messagingBody(echo ? message.from_id : message.to_id, this.messageEvent(message, echo));
+  }
+
+  /** `message_reactions`: `reaction:{mid, action, reaction, emoji}`; an unreact carries only `mid` and `action`. */
+  reactionEvent(from: string, business: string, mid: string, react: { reaction: IgReaction; emoji: string } | null): MessagingEvent {
     return {
-      object: 'instagram',
-      entry: [
-        {
-          time: ts,
-          id: business,
-          messaging: [
-            {
-              sender: { id: message.from_id },
-              recipient: { id: message.to_id },
-              timestamp: ts,
-              message: { mid: message.id, text: message.text, ...(echo ? { is_echo: true } : {}) },
-            },
-          ],
-        },
-      ],
+      sender: { id: from },
+      recipient: { id: business },
+      timestamp: Date.now(),
+      reaction: react ? { mid, action: 'react', reaction: react.reaction, emoji: react.emoji } : { mid, action: 'unreact' },
     };
+  }
+
+  /** `messaging_seen`: `read:{mid}`, the message the sender has read. */
+  readEvent(from: string, business: string, mid: string): MessagingEvent {
+    return { sender: { id: from }, recipient: { id: business }, timestamp: Date.now(), read: { mid } };
+  }
+
+  /** `messages`, unsent: `message:{mid, is_deleted:true}`. */
+  unsendEvent(from: string, business: string, mid: string): MessagingEvent {
+    return { sender: { id: from }, recipient: { id: business }, timestamp: Date.now(), message: { mid, is_deleted: true } };
+  }
+
+  /** `message_edit`: `message_edit:{mid, text, num_edit}`. */
+  editEvent(from: string, business: string, mid: string, text: string, numEdit: number): MessagingEvent {
+    return { sender: { id: from }, recipient: { id: business }, timestamp: Date.now(), message_edit: { mid, text, num_edit: numEdit } };
   }
 
   commentBody(comment: Comment): object {
@@ -227,11 +286,11 @@ export class Webhooks {
    * Resolves after each copy's first attempt; retries continue in the background. With webhook
    * faults on, the copies are queued instead (`queued`) and leave later, in flushes.
    */
-  async deliver(kind: Delivery['kind'], payload: object, duplicates = 0): Promise<{ deliveries: Delivery[]; queued: WebhookEvent[] }> {
+  async deliver(kind: DeliveryKind, payload: object, duplicates = 0): Promise<{ deliveries: Delivery[]; queued: WebhookEvent[] }> {
     const sub = this.subscription;
     if (!sub) return { deliveries: [], queued: [] };
     if (webhookFaultsOn(this.faults)) return { deliveries: [], queued: this.enqueue(kind, payload, 1 + duplicates) };
-    const body = JSON.stringify(payload);
+    const body = metaJson(payload);
     const out: Delivery[] = [];
     for (let i = 0; i <= duplicates; i++) {
       this.serial += 1;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Lag, LAG_OFF, lagKey, type LagSurface } from './lag.js';
 import type { SandboxState } from './state.js';
-import { ACTION_TYPE, type Account, type Comment, type Effect, type EffectKind, type Lane, type Message, type Platform, type Post } from './types.js';
+import { ACTION_TYPE, type Account, type Comment, type Effect, type EffectKind, type IgReaction, type Lane, type Message, type Platform, type Post } from './types.js';
 
 export const sha256hex = (s: string | Buffer): string => createHash('sha256').update(s).digest('hex');
 
@@ -171,7 +171,7 @@ export class World {
   }
 
   /** Instagram: a comment on a post, or a reply to a comment when `parent` is given. */
-  async comment(account: Account, post: Post, text: string, via: Lane | 'audience', parent?: Comment, ghost = false): Promise<Comment> {
+  async comment(account: Account, post: Post, text: string, via: Lane | 'audience', parent?: Comment, ghost = false, createdAt?: string): Promise<Comment> {
     const comment: Comment = {
       id: this.state.nextId('18000', 12),
       platform: account.platform,
@@ -179,7 +179,7 @@ export class World {
       account_id: account.id,
       text,
       ...(parent ? { parent_id: parent.id } : {}),
-      created_at: now(),
+      created_at: createdAt ? new Date(createdAt).toISOString() : now(),
     };
     if (ghost) return comment;
     this.data.comments.push(comment);
@@ -205,12 +205,20 @@ export class World {
     return this.data.follows.some((f) => f.follower_id === account.id && f.followee_id === target.id && this.shows(surface, lagKey.follow(f.follower_id, f.followee_id)));
   }
 
-  /** A DM. Business accounts sending is a side effect; audience messages (admin-injected) are not. */
-  async sendDm(from: Account, to: Account, text: string, via: Lane | 'audience', ghost = false): Promise<Message> {
-    const platform = from.platform;
+  /** A new message id: Instagram `mid`s look like Meta's (base64 of an item key), X DM event ids are numeric. */
+  private messageId(platform: Platform): string {
     this.data.counter += 1;
-    const id = platform === 'instagram' ? `aWdfZAG1faXRlbTo${Buffer.from(`sbx:${this.data.counter}`).toString('base64url')}` : this.state.nextId('18700', 14);
-    const message: Message = { id, platform, from_id: from.id, to_id: to.id, text, at: now() };
+    return platform === 'instagram' ? `aWdfZAG1faXRlbTo${Buffer.from(`sbx:${this.data.counter}`).toString('base64url')}` : this.state.nextId('18700', 14);
+  }
+
+  /**
+   * A DM. Business accounts sending is a side effect; audience messages (admin-injected) are not.
+   * `extra.attachments`: an Instagram message with media only (its text is then empty).
+   */
+  async sendDm(from: Account, to: Account, text: string, via: Lane | 'audience', ghost = false, extra: Pick<Message, 'attachments'> = {}): Promise<Message> {
+    const platform = from.platform;
+    const id = this.messageId(platform);
+    const message: Message = { id, platform, from_id: from.id, to_id: to.id, text, at: now(), ...(extra.attachments ? { attachments: extra.attachments } : {}) };
     if (ghost) return message;
     this.data.messages.push(message);
     this.lag.register(lagKey.message(id), 'message');
@@ -218,6 +226,46 @@ export class World {
     await this.state.save();
     this.events.onMessage?.(message, via === 'audience' ? 'inbound' : 'outbound');
     return message;
+  }
+
+  /**
+   * Instagram Private Replies: the one message a business account may send to the author of a
+   * comment on its media. It lands in the DM thread with the commenter and is recorded as its own
+   * effect kind, `private_reply` (target: the comment). The caller checks the platform's rules.
+   */
+  async privateReply(from: Account, comment: Comment, to: Account, text: string, via: Lane, ghost = false): Promise<Message> {
+    const id = this.messageId('instagram');
+    const message: Message = { id, platform: 'instagram', from_id: from.id, to_id: to.id, text, at: now(), private_reply_to: comment.id };
+    if (ghost) return message;
+    this.data.messages.push(message);
+    comment.private_reply_mid = id;
+    this.lag.register(lagKey.message(id), 'message');
+    this.record(from, 'private_reply', id, text, via, comment.id, text, { recipient_id: to.id });
+    await this.state.save();
+    this.events.onMessage?.(message, 'outbound');
+    return message;
+  }
+
+  /** Instagram: the sender unsends a message; it leaves the thread and the inbox (a world event, not an effect). */
+  async unsendMessage(message: Message): Promise<void> {
+    this.data.messages = this.data.messages.filter((m) => m.id !== message.id);
+    await this.state.save();
+  }
+
+  /** Instagram: the sender edits a message's text (a world event, not an effect). */
+  async editMessage(message: Message, text: string): Promise<number> {
+    message.text = text;
+    message.num_edit = (message.num_edit ?? 0) + 1;
+    await this.state.save();
+    return message.num_edit;
+  }
+
+  /** Instagram: an account reacts to a message (one reaction per account, a new one replaces it) or takes its reaction back. */
+  async reactToMessage(message: Message, account: Account, reaction: { reaction: IgReaction; emoji: string } | null): Promise<void> {
+    const others = (message.reactions ?? []).filter((r) => r.account_id !== account.id);
+    message.reactions = reaction ? [...others, { account_id: account.id, ...reaction }] : others;
+    if (message.reactions.length === 0) delete message.reactions;
+    await this.state.save();
   }
 
   /** Conversations of an account, newest first, as [peer, last message], as a surface sees them. */
@@ -274,6 +322,7 @@ export class World {
         d.follows = d.follows.filter((f) => !(f.follower_id === effect.account.id && f.followee_id === effect.object_id));
         break;
       case 'dm_send':
+      case 'private_reply':
         d.messages = d.messages.filter((m) => m.id !== effect.object_id);
         break;
     }

@@ -1,4 +1,4 @@
-import { ago, composerScript, dialogScript, doc, esc } from '../ui/html.js';
+import { ago, composerScript, dialogScript, doc, dmText, esc } from '../ui/html.js';
 import type { Layout, LayoutFactory, Viewer } from '../ui/layout.js';
 
 const CSS = `body{margin:0;font:14px system-ui,sans-serif;background:#fafafa;color:#262626}
@@ -95,12 +95,12 @@ ${m.isOwner ? `<button type="button" aria-label="More options" data-testid="post
     },
     inbox: (m) =>
       shell('Inbox', m.viewer, `<h1>Messages</h1><ul data-testid="thread-list">${m.threads
-        .map((t) => `<li><a data-testid="thread-link" href="${urls.thread(t.peer)}"><img src="${urls.avatar(t.peer)}" alt="" width="40"> <b>${esc(t.peer.handle)}</b> <span data-testid="thread-preview">${esc(t.last.text)}</span></a></li>`)
+        .map((t) => `<li><a data-testid="thread-link" href="${urls.thread(t.peer)}"><img src="${urls.avatar(t.peer)}" alt="" width="40"> <b>${esc(t.peer.handle)}</b> <span data-testid="thread-preview">${esc(dmText(t.last))}</span></a></li>`)
         .join('')}</ul>`, m.notice),
     thread: (m) =>
       shell(`${m.peer.handle} • Direct`, m.viewer, `<div class="ig-card" style="max-width:600px"><header><img src="${urls.avatar(m.peer)}" alt="" width="40"> <b data-testid="thread-peer">${esc(m.peer.handle)}</b></header>
 <ul data-testid="message-list">${m.messages
-        .map((msg) => `<li class="${msg.from_id === m.viewer.me.id ? 'ig-msg-me' : ''}" data-testid="message" data-message-id="${esc(msg.id)}" data-from="${msg.from_id === m.viewer.me.id ? 'me' : 'them'}">${esc(msg.text)}${msg.id === m.sentId ? ' <small data-testid="dm-receipt" role="status">Sent</small>' : ''}</li>`)
+        .map((msg) => `<li class="${msg.from_id === m.viewer.me.id ? 'ig-msg-me' : ''}" data-testid="message" data-message-id="${esc(msg.id)}" data-from="${msg.from_id === m.viewer.me.id ? 'me' : 'them'}">${esc(dmText(msg))}${msg.id === m.sentId ? ' <small data-testid="dm-receipt" role="status">Sent</small>' : ''}</li>`)
         .join('')}</ul>
 <form method="post" action="${urls.thread(m.peer)}" data-testid="message-form"><textarea name="text" aria-label="Message..." data-testid="message-input"></textarea>
 <button class="ig-primary" data-testid="send-button">Send</button></form></div>`, m.notice),

@@ -1,4 +1,4 @@
-import { ago, composerScript, doc, esc } from '../ui/html.js';
+import { ago, composerScript, doc, dmText, esc } from '../ui/html.js';
 import type { Layout, LayoutFactory, Viewer } from '../ui/layout.js';
 
 const CSS = `body{margin:0;font:14px -apple-system,system-ui,sans-serif;color:#000;display:flex}
@@ -84,12 +84,12 @@ ${c.replies.map((r) => `<div data-qa="pst-subcomment" style="margin-left:24px">$
     },
     inbox: (m) =>
       shell('Chats', m.viewer, `<h2>Chats</h2><div data-qa="dm-list">${m.threads
-        .map((t) => `<a data-qa="dm-row" href="${urls.thread(t.peer)}" style="display:block;padding:8px"><img class="xav" src="${urls.avatar(t.peer)}" alt=""> ${esc(t.peer.display_name)} · <span data-qa="dm-row-last">${esc(t.last.text)}</span></a>`)
+        .map((t) => `<a data-qa="dm-row" href="${urls.thread(t.peer)}" style="display:block;padding:8px"><img class="xav" src="${urls.avatar(t.peer)}" alt=""> ${esc(t.peer.display_name)} · <span data-qa="dm-row-last">${esc(dmText(t.last))}</span></a>`)
         .join('')}</div>`, m.notice),
     thread: (m) =>
       shell(`Chat with ${m.peer.display_name}`, m.viewer, `<h2 data-qa="dm-title">${esc(m.peer.display_name)} <small>@${esc(m.peer.handle)}</small></h2>
 <div data-qa="dm-log">${m.messages
-        .map((msg) => `<div data-qa="dm-bubble" class="${msg.from_id === m.viewer.me.id ? '_me' : '_them'}" data-id="${esc(msg.id)}">${esc(msg.text)}${msg.id === m.sentId ? ' <span data-qa="dm-seen">Delivered</span>' : ''}</div>`)
+        .map((msg) => `<div data-qa="dm-bubble" class="${msg.from_id === m.viewer.me.id ? '_me' : '_them'}" data-id="${esc(msg.id)}">${esc(dmText(msg))}${msg.id === m.sentId ? ' <span data-qa="dm-seen">Delivered</span>' : ''}</div>`)
         .join('')}</div>
 <form class="_bar" method="post" action="${urls.thread(m.peer)}"><input name="text" aria-label="Message" data-qa="dm-input" placeholder="Message…" style="flex:1"><button class="_cta" data-qa="dm-send">Send</button></form>`, m.notice),
   };

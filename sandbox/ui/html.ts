@@ -4,6 +4,11 @@ export function esc(value: unknown): string {
 }
 
 /** A complete HTML document. */
+/** A DM's text as a thread shows it; an attachment-only message shows what it carries ("[image]"), as the app's "sent an attachment". */
+export function dmText(m: { text: string; attachments?: { type: string }[] }): string {
+  return m.text || (m.attachments ?? []).map((a) => `[${a.type}]`).join(' ');
+}
+
 export function doc(p: { title: string; css: string; body: string; script?: string; bodyClass?: string }): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -1,70 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { test as base, expect, call, IG, eventually } from './fixtures.js';
-
-interface Received {
-  method: string;
-  url: URL;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
-/** A webhook receiver on loopback: answers the handshake and POSTs with scripted statuses. */
-class Receiver {
-  readonly received: Received[] = [];
-  statuses: number[] = [];
-  private constructor(private readonly server: Server, readonly verifyToken: string) {}
-
-  static async start(verifyToken: string): Promise<Receiver> {
-    let self!: Receiver;
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-        self.received.push({ method: req.method ?? '', url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-        if (req.method === 'GET') {
-          const ok = url.searchParams.get('hub.mode') === 'subscribe' && url.searchParams.get('hub.verify_token') === self.verifyToken;
-          return ok ? res.writeHead(200).end(url.searchParams.get('hub.challenge')) : res.writeHead(403).end('bad token');
-        }
-        res.writeHead(self.statuses.shift() ?? 200).end();
-      });
-    });
-    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
-    self = new Receiver(server, verifyToken);
-    return self;
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/webhooks/meta`;
-  }
-
-  posts(): Received[] {
-    return this.received.filter((r) => r.method === 'POST');
-  }
-
-  close(): Promise<void> {
-    return new Promise((ok) => this.server.close(() => ok()));
-  }
-}
-
-const test = base.extend<{ receiver: Receiver }>({
-  receiver: async ({}, use) => {
-    const receiver = await Receiver.start('verify-me');
-    await use(receiver);
-    await receiver.close();
-  },
-});
-
-const SECRET = 'app-secret-for-tests';
-
-/** Independent check of X-Hub-Signature-256, as a product endpoint would do it. */
-function signatureValid(raw: string, header: string | string[] | undefined): boolean {
-  const expected = Buffer.from(`sha256=${createHmac('sha256', SECRET).update(raw, 'utf8').digest('hex')}`);
-  const given = Buffer.from(String(header ?? ''));
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
+import { metaJson } from '../../sandbox/index.js';
+import { call, expect, IG, eventually } from './fixtures.js';
+import { SECRET, signatureValid, test } from './meta-receiver.js';
 
 test.describe('sandbox webhooks', () => {
   test('should perform the GET verification handshake on subscription', async ({ admin, receiver }) => {
@@ -74,7 +10,7 @@ test.describe('sandbox webhooks', () => {
     expect(get!.method).toBe('GET');
     expect(get!.url.searchParams.get('hub.mode')).toBe('subscribe');
     expect(get!.url.searchParams.get('hub.verify_token')).toBe('verify-me');
-    expect(get!.url.searchParams.get('hub.challenge')).toMatch(/^[0-9a-f]{24}$/);
+    expect(get!.url.searchParams.get('hub.challenge')).toMatch(/^[1-9]\d{8,9}$/);
   });
 
   test('should refuse a subscription whose callback does not echo the challenge, or is not on loopback', async ({ admin, receiver }) => {
@@ -147,5 +83,86 @@ test.describe('sandbox webhooks', () => {
     expect(res.status).toBe(201);
     const change = JSON.parse(receiver.posts()[0]!.body).entry[0].changes[0];
     expect(change).toMatchObject({ field: 'comments', value: { id: res.json.comment.id, text: 'PRICE?', from: { id: IG.marco.id, username: IG.marco.handle }, media: { id: '17900000000000001' } } });
+  });
+
+  test('should sign the bytes Meta sends: non-ASCII as lowercase \\u escapes (emoji as surrogate pairs) and "/" as \\/, so a re-serialised body fails the check', async ({ admin, receiver }) => {
+    await admin.request('POST', '/__sandbox/webhooks/subscribe', { callback_url: receiver.url, verify_token: 'verify-me', app_secret: SECRET });
+    const text = 'Café crème? 😀 see https://northwind.example/menu';
+    await admin.dm(IG.ana.handle, IG.northwind.handle, text);
+    const [post] = receiver.posts();
+    const raw = post!.body;
+    // Pure ASCII on the wire: é and è escaped, the emoji as its UTF-16 pair, every slash escaped.
+    expect(raw).toMatch(/^[\x20-\x7e]+$/);
+    expect(raw).toContain('Caf\\u00e9 cr\\u00e8me? \\ud83d\\ude00 see https:\\/\\/northwind.example\\/menu');
+    expect(raw).not.toMatch(/[^\\]\//);
+    expect(JSON.parse(raw).entry[0].messaging[0].message.text).toBe(text);
+    // The receiver that checks the raw bytes accepts; the one that re-serialises the parsed body does not.
+    expect(signatureValid(Buffer.from(raw, 'latin1'), post!.headers['x-hub-signature-256'])).toBe(true);
+    const reserialised = JSON.stringify(JSON.parse(raw));
+    expect(reserialised).not.toBe(raw);
+    expect(signatureValid(reserialised, post!.headers['x-hub-signature-256'])).toBe(false);
+
+    // A single "é" is enough, and the comments change is encoded the same way.
+    await admin.dm(IG.marco.handle, IG.northwind.handle, 'é');
+    const second = receiver.posts()[1]!;
+    expect(second.body).toContain('"text":"\\u00e9"');
+    expect(signatureValid(second.body, second.headers['x-hub-signature-256'])).toBe(true);
+    expect(signatureValid(JSON.stringify(JSON.parse(second.body)), second.headers['x-hub-signature-256'])).toBe(false);
+    await admin.request('POST', '/__sandbox/comment', { from: IG.marco.handle, post_id: '17900000000000001', text: 'Ñam 🥐' });
+    const comment = receiver.posts()[2]!;
+    expect(comment.body).toContain('"text":"\\u00d1am \\ud83e\\udd50"');
+    expect(signatureValid(comment.body, comment.headers['x-hub-signature-256'])).toBe(true);
+  });
+
+  test('should export metaJson, the encoder of those bytes', () => {
+    expect(metaJson({ a: 'é/😀', b: [1, null, true], 'ключ': 'x' })).toBe('{"a":"\\u00e9\\/\\ud83d\\ude00","b":[1,null,true],"\\u043a\\u043b\\u044e\\u0447":"x"}');
+    // JSON's own escapes stay as JSON.stringify writes them (lowercase hex for control characters).
+    expect(metaJson('tab\there "q" \\ \u0001 \u007f')).toBe('"tab\\there \\"q\\" \\\\ \\u0001 \u007f"');
+    // U+2028 and a lone surrogate are escaped too; everything parses back to the same value.
+    const odd = { s: '\u2028\ud800x', n: 1.5 };
+    expect(metaJson(odd)).toBe('{"s":"\\u2028\\ud800x","n":1.5}');
+    expect(JSON.parse(metaJson(odd))).toEqual(odd);
+  });
+
+  test('should send an integer hub.challenge and refuse a callback that does not echo it exactly', async ({ admin, receiver }) => {
+    receiver.challengeReply = (c) => `${c}\n`;
+    const newline = await admin.request('POST', '/__sandbox/webhooks/subscribe', { callback_url: receiver.url, verify_token: 'verify-me', app_secret: SECRET });
+    expect(newline.status).toBe(400);
+    expect(newline.json.message).toContain('did not echo hub.challenge exactly');
+    receiver.challengeReply = (c) => JSON.stringify({ 'hub.challenge': c });
+    expect((await admin.request('POST', '/__sandbox/webhooks/subscribe', { callback_url: receiver.url, verify_token: 'verify-me', app_secret: SECRET })).status).toBe(400);
+    receiver.challengeReply = (c) => c;
+    expect((await admin.request('POST', '/__sandbox/webhooks/subscribe', { callback_url: receiver.url, verify_token: 'verify-me', app_secret: SECRET })).status).toBe(201);
+    const challenges = receiver.received.filter((r) => r.method === 'GET').map((r) => r.url.searchParams.get('hub.challenge')!);
+    expect(challenges).toHaveLength(3);
+    for (const c of challenges) expect(Number.isSafeInteger(Number(c)) && String(Number(c)) === c && c.length >= 9 && c.length <= 10).toBe(true);
+    expect(new Set(challenges).size).toBe(3);
+  });
+
+  test('should send echoes by default for what the business account sends, through the API and the UI', async ({ sandbox, admin, receiver, request }) => {
+    const sub = await admin.request('POST', '/__sandbox/webhooks/subscribe', { callback_url: receiver.url, verify_token: 'verify-me', app_secret: SECRET });
+    expect(sub.json.echoes).toBe(true);
+    await admin.dm(IG.ana.handle, IG.northwind.handle, 'open today?');
+    const api = await call(`${sandbox.platforms.instagram}/v21.0/me/messages`, { method: 'POST', token: IG.northwind.token, body: { recipient: { id: IG.ana.id }, message: { text: 'Until 6/7 pm' } } });
+    expect(api.status).toBe(200);
+    const base = sandbox.platforms.instagram;
+    expect((await request.post(`${base}/accounts/login/`, { form: { username: IG.northwind.handle, password: IG.northwind.password }, maxRedirects: 0 })).status()).toBe(303);
+    const ui = await request.post(`${base}/direct/t/${IG.ana.id}/`, { form: { text: 'Sent from the app ✓' }, maxRedirects: 0 });
+    expect(ui.status()).toBe(303);
+    const uiMid = decodeURIComponent(new URL(ui.headers().location!, base).searchParams.get('sent')!);
+    const posts = await eventually(async () => receiver.posts(), (p) => p.length >= 3);
+    const echoOf = (mid: string) => posts.map((p) => ({ raw: p.body, entry: JSON.parse(p.body).entry[0] })).find((e) => e.entry.messaging[0].message.mid === mid)!;
+    const fromApi = echoOf(api.json.message_id);
+    const fromUi = echoOf(uiMid);
+    expect([fromApi.entry.id, fromUi.entry.id]).toEqual([IG.northwind.id, IG.northwind.id]);
+    expect(fromApi.entry.messaging[0]).toEqual({ sender: { id: IG.northwind.id }, recipient: { id: IG.ana.id }, timestamp: expect.any(Number), message: { mid: api.json.message_id, text: 'Until 6/7 pm', is_echo: true } });
+    expect(fromUi.entry.messaging[0]).toEqual({ sender: { id: IG.northwind.id }, recipient: { id: IG.ana.id }, timestamp: expect.any(Number), message: { mid: uiMid, text: 'Sent from the app ✓', is_echo: true } });
+    expect(fromUi.raw).toContain('\\u2713');
+    for (const p of posts) expect(signatureValid(p.body, p.headers['x-hub-signature-256'])).toBe(true);
+    // Turned off on request, as before.
+    await admin.request('POST', '/__sandbox/webhooks/subscribe', { callback_url: receiver.url, verify_token: 'verify-me', app_secret: SECRET, echoes: false });
+    await call(`${sandbox.platforms.instagram}/v21.0/me/messages`, { method: 'POST', token: IG.northwind.token, body: { recipient: { id: IG.ana.id }, message: { text: 'no echo' } } });
+    await admin.quiesce();
+    expect(receiver.posts()).toHaveLength(3);
   });
 });
