@@ -85,6 +85,18 @@ export const IG_ERRORS = {
     message: `(#506) Duplicate Post: the media container ${id} has already been published`,
     extra: { is_transient: false, error_user_title: 'Duplicate Post', error_user_msg: 'Duplicate posts cannot be published consecutively.' },
   }),
+  /**
+   * 10 / 2534022, "This message is sent outside of allowed window.": a message with no inbound one
+   * from the recipient in the last 24 hours, and a private reply to a comment older than 7 days
+   * (Meta's Messaging error for a closed window; its docs name no separate code for the 7-day one).
+   */
+  outsideWindow: (): GraphErrorSpec => ({ status: 400, code: 10, subcode: 2534022, message: '(#10) This message is sent outside of allowed window.' }),
+  /**
+   * 10900, "Activity already replied to": a second private reply to the same comment. Meta's
+   * Private Replies docs say only one message can be sent per comment and name no code; 10900 with
+   * this message is what Graph answers (the Pages private-replies error integrations handle), with no subcode.
+   */
+  alreadyRepliedPrivately: (): GraphErrorSpec => ({ status: 400, code: 10900, message: '(#10900) Activity already replied to' }),
   /** 9 / 2207042: content_publishing_limit reached. */
   quotaReached: () =>
     igError(9, 2207042, 'Application request limit reached', 'Publishing limit reached', 'You reached maximum number of posts that is allowed to be published by Content Publishing API.'),

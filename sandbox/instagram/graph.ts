@@ -25,11 +25,19 @@ const jsonish = (v: unknown) => {
 };
 
 const publishSchema = z.object({ creation_id: z.string().regex(/^\d+$/, 'must be a container id') });
+/** Send API: `recipient` is a user (`id`, an IGSID) or, for a private reply, a comment (`comment_id`). */
 const messageSchema = z.object({
-  recipient: z.preprocess(jsonish, z.object({ id: z.string().min(1) })),
+  recipient: z.preprocess(
+    jsonish,
+    z
+      .object({ id: z.string().min(1).optional(), comment_id: z.string().min(1).optional() })
+      .refine((r) => (r.id === undefined) !== (r.comment_id === undefined), 'give exactly one of recipient.id and recipient.comment_id'),
+  ),
   message: z.preprocess(jsonish, z.object({ text: z.string().min(1).max(1000) })),
 });
 const commentSchema = z.object({ message: z.string().min(1).max(2200) });
+/** "Your app can send this private reply within 7 days of the creation time of the comment." */
+export const PRIVATE_REPLY_WINDOW_MS = 7 * 86_400_000;
 
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const parsed = parseInput(schema, input);
@@ -88,7 +96,7 @@ export function graphRouter(ctx: SandboxContext): Router {
 
   const read = (me: Account, res: Response) => gate.before(res, { platform: 'instagram', lane: 'api', account: me.id }, FAULTS);
   const messaging = graphMessaging(ctx, { auth, owner, read, nodes });
-  const scopeOf = (me: Account, action: 'publish' | 'delete' | 'comment' | 'reply' | 'dm_send') => ({ platform: 'instagram' as const, lane: 'api' as const, account: me.id, action });
+  const scopeOf = (me: Account, action: 'publish' | 'delete' | 'comment' | 'reply' | 'dm_send' | 'private_reply') => ({ platform: 'instagram' as const, lane: 'api' as const, account: me.id, action });
 
   router.get('/me', async (req, res) => {
     const me = auth(req, res);
@@ -168,17 +176,39 @@ export function graphRouter(ctx: SandboxContext): Router {
   router.post('/:id/messages', async (req, res) => {
     const me = owner(req, res);
     if (!me) return;
-    const scope = scopeOf(me, 'dm_send');
     const input = parse(messageSchema, params(req));
-    const to = state.account('instagram', input.recipient.id);
+    if (input.recipient.comment_id !== undefined) return privateReply(req, res, me, input.recipient.comment_id, input.message.text);
+    const scope = scopeOf(me, 'dm_send');
+    const to = state.account('instagram', input.recipient.id!);
     if (!to || to.id === me.id) return graphError(res, 400, 100, '(#100) No matching user found', 2018001);
     const lastInbound = world.conversation(me, to).filter((m) => m.from_id === to.id).at(-1);
-    if (!lastInbound || Date.now() - Date.parse(lastInbound.at) > 86_400_000) return graphError(res, 400, 10, '(#10) This message is sent outside of allowed window.', 2534022);
+    if (!lastInbound || Date.now() - Date.parse(lastInbound.at) > 86_400_000) return sendGraphError(res, IG_ERRORS.outsideWindow());
     if (await gate.before(res, scope, FAULTS)) return;
     const message = await world.sendDm(me, to, input.message.text, 'api', gate.phantom(req, scope));
     if (gate.after(req, res, scope, FAULTS)) return;
     res.json({ recipient_id: to.id, message_id: message.id });
   });
+
+  /**
+   * Private Replies ("Send a Private Reply to a Commenter"): `POST /{ig-user-id}/messages` with
+   * `recipient:{comment_id}` → `{recipient_id, message_id}`. One message per comment, only for a
+   * comment on the account's own media, within 7 days of the comment; it opens no 24-hour window.
+   * A second reply answers 10900 "Activity already replied to"; an older comment the window error.
+   */
+  async function privateReply(req: Request, res: Response, me: Account, commentId: string, text: string): Promise<void> {
+    const comment = world.data.comments.find((c) => c.id === commentId && c.platform === 'instagram');
+    const post = comment ? world.post('instagram', comment.post_id) : undefined;
+    if (!comment || !post || post.account_id !== me.id) return sendGraphError(res, notFound(commentId));
+    const commenter = state.account('instagram', comment.account_id);
+    if (!commenter || commenter.id === me.id) return graphError(res, 400, 100, '(#100) No matching user found', 2018001);
+    if (comment.private_reply_mid) return sendGraphError(res, IG_ERRORS.alreadyRepliedPrivately());
+    if (Date.now() - Date.parse(comment.created_at) > PRIVATE_REPLY_WINDOW_MS) return sendGraphError(res, IG_ERRORS.outsideWindow());
+    const scope = scopeOf(me, 'private_reply');
+    if (await gate.before(res, scope, FAULTS)) return;
+    const message = await world.privateReply(me, comment, commenter, text, 'api', gate.phantom(req, scope));
+    if (gate.after(req, res, scope, FAULTS)) return;
+    res.json({ recipient_id: commenter.id, message_id: message.id });
+  }
 
   router.get('/:id/comments', async (req, res) => {
     const me = auth(req, res);
