@@ -9,3 +9,4 @@ export { corpusLineSchema, evaluate, parseCorpus, type CorpusLine, type EvalFigu
 export { verifyMetaSignature, metaWebhookSchema, normalizeWebhook, type MetaWebhookBody, type NormalizedEvent } from './webhook.js';
 export { createDmService, privateDir, DmReviewError, type DmService, type DmServiceOptions, type ProcessReport } from './service.js';
 export { editDistance } from './edit-distance.js';
+export { engageOnComment, matchRule, type EngageOutcome } from './engage.js';

@@ -8,6 +8,7 @@ import { loadOrCreateBundleKey, sha256Hex, writeBundles, type BundleSigningKey }
 import { LANGUAGES, type Language } from './records.js';
 import { metaWebhookSchema, normalizeWebhook, type NormalizedEvent } from './webhook.js';
 import { editDistance } from './edit-distance.js';
+import { engageOnComment } from './engage.js';
 
 /** Where the assistant keeps what must stay private (raw bodies, texts, drafts): 0700 dirs, 0600 files. */
 export function privateDir(dataDir: string): string {
@@ -175,6 +176,18 @@ export function createDmService(options: DmServiceOptions) {
       if (!account) continue;
       if (event.kind === 'message' && (await decideOn(event, account))) decisions += 1;
       if (event.kind === 'unsend') await withdraw(event);
+      // A marker in the event store says the loop ran for this comment: a replayed delivery finds
+      // it and queues nothing; a crash before it leaves the comment to the next pass (the actions'
+      // idempotency keys keep a re-queued one from acting twice).
+      if (event.kind === 'comment' && !(await store.dmEvents.byDedupeKey(`engaged:${event.ref}`))) {
+        const outcome = await engageOnComment(store, event, event.text_ref ? readPrivate(event.text_ref) : '', account, await policyOf(account.client_id), now());
+        await store.dmEvents.append({
+          event_id: newId(), dedupe_key: `engaged:${event.ref}`, kind: 'engaged', ig_user_id: event.ig_user_id, platform_account_id: account.platform_account_id,
+          client_id: account.client_id, sender_id: event.sender_id, ref: outcome.dm?.action_id ?? outcome.reply?.action_id ?? 'none', parent_ref: event.ref,
+          timestamp_ms: now().getTime(), text_sha256: null, text_ref: null, attachments: [], delivery_id: deliveryId, recorded_at: now().toISOString(),
+        });
+        log('comment engage', { event_id: event.event_id, rule_id: outcome.rule_id ?? null, reply: outcome.reply?.action_id ?? null, dm: outcome.dm?.action_id ?? null, skipped: outcome.skipped ?? null });
+      }
     }
     return { events, decisions };
   }

@@ -430,7 +430,8 @@ export const DmInboxEntry = z.object({
 }).strict();
 export type DmInboxEntry = z.infer<typeof DmInboxEntry>;
 
-export const DmEventKind = z.enum(['message', 'echo', 'reaction', 'read', 'unsend', 'edit', 'comment']);
+/** `engaged` is the assistant's own marker: the engage loop queued its actions for the comment in `parent_ref`. */
+export const DmEventKind = z.enum(['message', 'echo', 'reaction', 'read', 'unsend', 'edit', 'comment', 'engaged']);
 export type DmEventKind = z.infer<typeof DmEventKind>;
 
 /** A normalised webhook event: append-only; the raw text lives in a private file, the row holds its hash. */

@@ -77,6 +77,10 @@ export class GraphAccount {
     return this.send('POST /messages', () => this.g.sendMessage(this.token, this.userId, recipientId, text, this.signal));
   }
 
+  privateReply(commentId: string, text: string) {
+    return this.send('POST /messages', () => this.g.sendPrivateReply(this.token, this.userId, commentId, text, this.signal));
+  }
+
   message(messageId: string) {
     return this.send('GET message', () => this.g.message(this.token, messageId, this.signal));
   }

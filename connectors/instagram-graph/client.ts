@@ -147,6 +147,15 @@ export class GraphClient {
   }
 
   /**
+   * Instagram "Private Replies": `POST /{ig-user-id}/messages` with `{recipient:{comment_id}, message:{text}}`
+   * → `{recipient_id, message_id}`: one message to the author of a comment on the account's own
+   * media, once per comment, within 7 days of the comment.
+   */
+  sendPrivateReply(token: TokenSecret, userId: string, commentId: string, text: string, signal?: AbortSignal) {
+    return this.call<{ recipient_id: string; message_id: string }>(token, { method: 'POST', path: `/${userId}/messages`, json: { recipient: { comment_id: commentId }, message: { text } }, write: true, signal });
+  }
+
+  /**
    * "Conversations API", message details: `GET /{message-id}?fields=id,created_time,from,to,message`
    * → `{id, created_time, from:{username,id}, to:{data:[{username,id}]}, message}`. Meta answers only
    * for the 20 most recent messages of a conversation; an older one is an error, like a missing one.

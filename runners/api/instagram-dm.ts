@@ -9,13 +9,16 @@ const { sentMessage } = igLooks;
 const dmSchema = z.looseObject({
   recipient: z.string().regex(/^\d+$/, 'the API lane sends to an Instagram user id (a handle needs the browser lane)'),
   text: z.string().min(1).max(1000),
+  /** A private reply (GP4): the comment whose author gets the message; `recipient` is that author's id. */
+  private_reply_to: z.string().regex(/^[A-Za-z0-9_-]+$/, 'not a Graph comment id').optional(),
 });
 
 const dmOf = (ctx: ActionContext) => payloadOf(ctx, dmSchema);
 
 /**
  * dm_send on the API lane: Instagram Messaging's Send API, `POST /{ig-user-id}/messages` with
- * `{recipient:{id}, message:{text}}`. Meta allows it only within 24 h of the recipient's last
+ * `{recipient:{id}, message:{text}}` — or, for a private reply to a comment (`private_reply_to`),
+ * `{recipient:{comment_id}, message:{text}}`, which Meta allows once per comment within 7 days. Meta allows it only within 24 h of the recipient's last
  * message: outside that window the answer is 10/2534022, a definite refusal (nothing sent).
  */
 export const dmHandler: IgHandler = {
@@ -25,9 +28,9 @@ export const dmHandler: IgHandler = {
   precheck: async () => ({ exists: false }),
 
   async attempt(ctx, api) {
-    const { recipient, text } = dmOf(ctx);
+    const { recipient, text, private_reply_to: commentId } = dmOf(ctx);
     await ctx.beforeCommit();
-    const answer = await api.sendMessage(recipient, text);
+    const answer = commentId ? await api.privateReply(commentId, text) : await api.sendMessage(recipient, text);
     return receiptOf(answer, api.raise(answer, true).message_id);
   },
 
