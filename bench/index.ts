@@ -5,6 +5,7 @@ import { benchKernel } from './kernel.js';
 import { benchBrowser } from './browser.js';
 import { benchApi } from './api.js';
 import { benchFarm } from './farm.js';
+import { benchDm } from './dm.js';
 import { printTable, writeResults, type BenchEntry } from './report.js';
 
 export const BENCH_ENTRIES: Record<string, (dir: string) => Promise<BenchEntry>> = {
@@ -12,6 +13,7 @@ export const BENCH_ENTRIES: Record<string, (dir: string) => Promise<BenchEntry>>
   browser: (dir) => benchBrowser(dir),
   api: (dir) => benchApi(dir),
   farm: (dir) => benchFarm(dir),
+  dm: (dir) => benchDm(dir),
 };
 
 export async function runBench(options: { only?: string[]; resultsFile: string }): Promise<BenchEntry[]> {
