@@ -174,7 +174,12 @@ export function createDmService(options: DmServiceOptions) {
       const event = await record(normalized, deliveryId, account);
       events += 1;
       if (!account) continue;
-      if (event.kind === 'message' && (await decideOn(event, account))) decisions += 1;
+      if (event.kind === 'message' && (await decideOn(event, account))) {
+        decisions += 1;
+        // Out of order: the unsend came first. The message is decided (and evidenced) but never offered.
+        const unsent = await store.dmEvents.byDedupeKey(`unsend:${event.ref}`);
+        if (unsent) await withdraw(unsent);
+      }
       if (event.kind === 'unsend') await withdraw(event);
       // A marker in the event store says the loop ran for this comment: a replayed delivery finds
       // it and queues nothing; a crash before it leaves the comment to the next pass (the actions'

@@ -152,6 +152,18 @@ test.describe('/webhooks/meta (spec 003 §1)', () => {
     expect((await h.services.store.dmDecisions.forEvent(event!.event_id))?.review_state).toBe('rejected');
   });
 
+  test('should withdraw the draft when the unsend arrives before its message (out of order)', async () => {
+    const ig = igOf(h).fingerprint.platform_user_id;
+    const unsend = metaBytes({ object: 'instagram', entry: [{ id: ig, time: Date.now(), messaging: [{ sender: { id: '912' }, recipient: { id: ig }, timestamp: Date.now(), message: { mid: 'm_late', is_deleted: true } }] }] });
+    expect((await post(h, unsend)).status).toBe(200);
+    await h.dm.idle();
+    expect((await post(h, metaBytes(dmBody(ig, [{ sender: '912', mid: 'm_late', text: 'how much is it?', ts: Date.now() - 5000 }])))).status).toBe(200);
+    await h.dm.idle();
+    const event = await h.services.store.dmEvents.byDedupeKey('message:m_late');
+    expect((await h.services.store.dmDecisions.forEvent(event!.event_id))).toMatchObject({ review_state: 'rejected', reviewed_by: 'system:unsent' });
+    expect(await h.services.store.dmDecisions.queue({ states: ['pending'], limit: 5 })).toEqual([]);
+  });
+
   test('approve should create one dm_send action keyed on the mid; a second approval is refused', async () => {
     const ig = igOf(h).fingerprint.platform_user_id;
     await post(h, metaBytes(dmBody(ig, [{ sender: '911', mid: 'm_reply', text: 'hola, cuanto cuesta?' }])));
