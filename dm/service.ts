@@ -82,9 +82,15 @@ export function createDmService(options: DmServiceOptions) {
     return deliveryId;
   }
 
+  /**
+   * The managed account a webhook entry is for. Two accounts claiming the same Instagram user
+   * (two clients connected one account) is no answer: acting for either could be acting for the
+   * wrong tenant, so the event is recorded for nobody and a person must sort the accounts out.
+   */
   async function accountFor(igUserId: string): Promise<PlatformAccount | null> {
-    const accounts = await store.accounts.list();
-    return accounts.find((a) => a.platform === 'instagram' && a.fingerprint.platform_user_id === igUserId) ?? null;
+    const matches = (await store.accounts.list()).filter((a) => a.platform === 'instagram' && a.fingerprint.platform_user_id === igUserId);
+    if (matches.length > 1) log('dm event for an ambiguous account', { ig_user_id: igUserId, accounts: matches.map((a) => a.platform_account_id) });
+    return matches.length === 1 ? matches[0]! : null;
   }
 
   async function policyOf(clientId: string): Promise<DmPolicy> {

@@ -72,6 +72,8 @@ const commentSchema = z
       .datetime({ offset: true })
       .refine((v) => Date.parse(v) <= Date.now() + 1000, 'must not be in the future')
       .optional(),
+    /** Extra copies of the webhook (same bytes), as Meta's at-least-once delivery sends them. */
+    duplicates,
   })
   .strict();
 const subscribeSchema = z
@@ -310,7 +312,7 @@ export function adminRouter(ctx: SandboxContext, adminToken: string, layoutChang
     }
     const parent = parsed.value.parent_id ? world.data.comments.find((c) => c.id === parsed.value.parent_id) : undefined;
     const comment = await world.comment(from, post, parsed.value.text, 'audience', parent, false, parsed.value.created_at);
-    const out = await webhooks.deliver('comment', webhooks.commentBody(comment));
+    const out = await webhooks.deliver('comment', webhooks.commentBody(comment), parsed.value.duplicates);
     res.status(201).json({ comment, deliveries: out.deliveries.map((d) => ({ id: d.id, state: d.state })), queued: out.queued.map((e) => e.id) });
   });
 

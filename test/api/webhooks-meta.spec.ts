@@ -152,6 +152,16 @@ test.describe('/webhooks/meta (spec 003 §1)', () => {
     expect((await h.services.store.dmDecisions.forEvent(event!.event_id))?.review_state).toBe('rejected');
   });
 
+  test('should act for nobody when two tenants claim the same Instagram account', async () => {
+    const ig = igOf(h);
+    const now = new Date().toISOString();
+    await h.services.store.accounts.create({ ...ig, platform_account_id: `${h.b.client_id}-dup-ig`, client_id: h.b.client_id, created_at: now, updated_at: now });
+    expect((await post(h, metaBytes(dmBody(ig.fingerprint.platform_user_id, [{ sender: '913', mid: 'm_ambiguous', text: 'how much?' }])))).status).toBe(200);
+    await h.dm.idle();
+    expect(await h.services.store.dmEvents.byDedupeKey('message:m_ambiguous')).toMatchObject({ platform_account_id: null, client_id: null });
+    expect(await h.services.store.dmDecisions.queue({ limit: 5 })).toEqual([]);
+  });
+
   test('should withdraw the draft when the unsend arrives before its message (out of order)', async () => {
     const ig = igOf(h).fingerprint.platform_user_id;
     const unsend = metaBytes({ object: 'instagram', entry: [{ id: ig, time: Date.now(), messaging: [{ sender: { id: '912' }, recipient: { id: ig }, timestamp: Date.now(), message: { mid: 'm_late', is_deleted: true } }] }] });
