@@ -40,13 +40,23 @@ export function keyIdOf(publicKey: Uint8Array): string {
  */
 export function loadOrCreateAuditKey(dataDir: string): AuditSigningKey {
   const { privateFile, publicFile } = auditKeyPaths(dataDir);
-  const text = loadOrCreateKeyFile(privateFile, () => Buffer.from(ed25519.utils.randomSecretKey()).toString('hex'), (m) => new AuditKeyError(m));
-  const secret = parseHexKey(text, privateFile);
+  return loadOrCreateEd25519Key(privateFile, publicFile, (m) => new AuditKeyError(m));
+}
+
+/**
+ * An ed25519 key pair in two files, the private one made on first use (0600 in a 0700 dir,
+ * atomically: two processes starting at once agree on one key) and the public one written
+ * beside it, checked against it afterwards. Shared by the audit checkpoints and the DM
+ * assistant's evidence bundles; `refuse` makes each caller's own error.
+ */
+export function loadOrCreateEd25519Key(privateFile: string, publicFile: string, refuse: (message: string) => Error): AuditSigningKey {
+  const text = loadOrCreateKeyFile(privateFile, () => Buffer.from(ed25519.utils.randomSecretKey()).toString('hex'), refuse);
+  const secret = parseEd25519Hex(text, privateFile, refuse);
   const publicKey = ed25519.getPublicKey(secret);
   const publicHex = Buffer.from(publicKey).toString('hex');
   if (!existsSync(publicFile)) writeFileSync(publicFile, `${publicHex}\n`, { mode: 0o644 });
   else if (readFileSync(publicFile, 'utf8').trim() !== publicHex) {
-    throw new AuditKeyError(`${publicFile} does not match the private key beside it`);
+    throw refuse(`${publicFile} does not match the private key beside it`);
   }
   const keyId = keyIdOf(publicKey);
   return { publicKey, keyId, sign: (message) => ed25519.sign(message, secret) };
@@ -71,13 +81,13 @@ export function readAuditPublicKey(dataDir: string, source?: string): AuditPubli
       throw new AuditKeyError(`cannot read the audit public key ${where}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
     }
   }
-  const publicKey = parseHexKey(text, where);
+  const publicKey = parseEd25519Hex(text, where);
   return { publicKey, keyId: keyIdOf(publicKey) };
 }
 
-function parseHexKey(text: string, where: string): Uint8Array {
+/** 32 bytes of key in hex; the content is never quoted in the error (for a private file it is the secret). */
+export function parseEd25519Hex(text: string, where: string, refuse: (message: string) => Error = (m) => new AuditKeyError(m)): Uint8Array {
   const hex = text.trim();
-  // The content is never quoted in the message: for the private file it is the secret.
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new AuditKeyError(`${where} does not hold a 32-byte key in hex`);
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw refuse(`${where} does not hold a 32-byte key in hex`);
   return Uint8Array.from(Buffer.from(hex, 'hex'));
 }

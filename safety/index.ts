@@ -7,7 +7,7 @@ export { inQuietHours, quietHoursEnd, localMinutes } from './quiet-hours.js';
 export { checkKillSwitches, checkGates, type Checkpoint, type Holder } from './context.js';
 export { absenceProof, absenceRuleFor, nextLook, type AbsenceVerdict } from './absence.js';
 export { buildAuditEvent, verifyAuditChain, walkAuditChain, exportAuditJsonl, KERNEL_VERSION, type ChainVerdict, type WalkOptions } from './audit.js';
-export { loadOrCreateAuditKey, readAuditPublicKey, auditKeyPaths, keyIdOf, AuditKeyError, type AuditPublicKey, type AuditSigningKey } from './audit-key.js';
+export { loadOrCreateAuditKey, loadOrCreateEd25519Key, parseEd25519Hex, readAuditPublicKey, auditKeyPaths, keyIdOf, AuditKeyError, type AuditPublicKey, type AuditSigningKey } from './audit-key.js';
 export { makeCheckpoint, startCheckpointing, signCheckpoint, checkpointBytes, checkpointSignatureOk, checkpointFile, readCheckpointFile, parseCheckpointLine, AnchorError, CHECKPOINT_FILE, type Checkpointing, type CheckpointOptions } from './checkpoint.js';
 export { verifyAnchoredAudit, type AnchoredVerdict, type AnchoredVerifyOptions } from './anchor.js';
 export { describeAnchoredVerdict } from './anchor-report.js';

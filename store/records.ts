@@ -395,15 +395,18 @@ export const KeywordRule = z.object({
   enabled: z.boolean().default(true),
 }).strict();
 export type KeywordRule = z.infer<typeof KeywordRule>;
+/** What fills the DM drafts' placeholders: the client's own links and support address. */
+export const DmLinks = z.object({
+  book_link: z.url().optional(),
+  course_link: z.url().optional(),
+  video_link: z.url().optional(),
+  price_link: z.url().optional(),
+  support_email: z.email().optional(),
+  business_name: z.string().min(1).max(80).optional(),
+}).strict();
+export type DmLinks = z.infer<typeof DmLinks>;
 export const DmPolicy = z.object({
-  links: z.object({
-    book_link: z.url().optional(),
-    course_link: z.url().optional(),
-    video_link: z.url().optional(),
-    price_link: z.url().optional(),
-    support_email: z.email().optional(),
-    business_name: z.string().min(1).max(80).optional(),
-  }).strict().default({}),
+  links: DmLinks.default({}),
   rollout: DmRollout.default('bundles'),
   auto_send: z.object({
     enabled: z.boolean().default(false),

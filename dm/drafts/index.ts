@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { DmLinks } from '../../store/index.js';
 import { DRAFT_VERSION, draftSchema, type DraftRecord, type Placeholder, type TriageRecord } from '../records.js';
 import { anyOf, readText } from '../triage/text.js';
 import { placeholdersOf, SAFE, TOP20, type Template } from './templates.js';
@@ -9,17 +9,8 @@ export { SAFE, TOP20, placeholdersOf, type Template } from './templates.js';
  * What fills a draft's placeholders: the client's own links and support address. A missing
  * one leaves its `{PLACEHOLDER}` in the text, and the panel's placeholder seat stops the draft.
  */
-export const draftSettingsSchema = z
-  .object({
-    book_link: z.url().optional(),
-    course_link: z.url().optional(),
-    video_link: z.url().optional(),
-    price_link: z.url().optional(),
-    support_email: z.email().optional(),
-    business_name: z.string().min(1).max(80).optional(),
-  })
-  .strict();
-export type DraftSettings = z.infer<typeof draftSettingsSchema>;
+export const draftSettingsSchema = DmLinks;
+export type DraftSettings = DmLinks;
 
 const SETTING_OF: Record<Placeholder, keyof DraftSettings> = {
   BOOK_LINK: 'book_link',
