@@ -62,12 +62,19 @@ export const CHAOS_ENV: Record<string, string> = {
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'child.ts');
 const ALL_TYPES = { instagram: ['publish', 'delete', 'like', 'follow', 'comment_reply', 'dm_send'], x: ['publish', 'like', 'comment_reply', 'dm_send'] } as const;
 
-/** Per-account budgets of the run: every type paced, one tight publish cap to exercise long deferrals. */
+/**
+ * Per-account budgets of the run: every type paced, one tight publish cap to exercise long
+ * deferrals. In a big plan (over 100 actions) that cap is half of the account's publishes, so
+ * the deferral still happens but the run waits one hour for it, not one hour per three posts
+ * (a 500-action seed with 13 of them waited past three hours).
+ */
 function budgetsOf(plan: Plan): Budgets {
   const out: Budgets = {};
   for (const a of plan.accounts) {
+    const publishes = plan.items.filter((i) => i.account === a.id && i.action_type === 'publish').length;
+    const tight = plan.items.length > 100 ? Math.max(3, Math.ceil(publishes / 2)) : 3;
     out[a.id] = [{ action_type: '*', per_hour: 60, per_day: 120, min_spacing_ms: 0 }];
-    for (const t of ALL_TYPES[a.platform]) out[a.id]!.push({ action_type: t, per_hour: a.handle === 'northwind.bakery' && t === 'publish' ? 3 : 14, per_day: 28, min_spacing_ms: 1200 });
+    for (const t of ALL_TYPES[a.platform]) out[a.id]!.push({ action_type: t, per_hour: a.handle === 'northwind.bakery' && t === 'publish' ? tight : 14, per_day: 28, min_spacing_ms: 1200 });
   }
   return out;
 }
