@@ -171,7 +171,14 @@ export function createDmService(options: DmServiceOptions) {
   }
 
   async function processDelivery(deliveryId: string, bodyRef: string): Promise<{ events: number; decisions: number }> {
-    const parsed = metaWebhookSchema.safeParse(JSON.parse(readPrivate(bodyRef)));
+    let json: unknown;
+    try {
+      json = JSON.parse(readPrivate(bodyRef));
+    } catch {
+      // Never the parser's own message: V8 quotes the input, which is DM text.
+      throw new Error('body: not JSON');
+    }
+    const parsed = metaWebhookSchema.safeParse(json);
     if (!parsed.success) throw new Error(`body: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     let events = 0;
     let decisions = 0;
@@ -255,20 +262,28 @@ export function createDmService(options: DmServiceOptions) {
     if (!text) throw new DmReviewError(400, 'text: the reply is empty');
     if (text.length > 1000) throw new DmReviewError(400, 'text: longer than 1000 characters');
     const lane = options.lane ?? ((await store.secrets.get(decision.platform_account_id, 'access_token')) ? 'api' : 'browser');
-    const action = await submitAction(store, {
-      client_id: decision.client_id,
-      platform_account_id: decision.platform_account_id,
-      lane,
-      action_type: 'dm_send',
-      payload: { recipient: decision.sender_id, text },
-      idempotency_key: `dm-reply:${decision.mid}`,
-      created_by: reviewer,
-    });
-    const moved = await store.dmDecisions.review(traceId, decision.review_state, {
+    // The draft is claimed first: of two reviewers approving at once, only one queues a send.
+    const claimed = await store.dmDecisions.review(traceId, decision.review_state, {
       review_state: 'approved', reviewed_by: reviewer, reviewed_at: now().toISOString(),
-      sent_text_sha256: sha256Hex(text), edit_distance: editDistance(drafted, text), action_id: action.action_id,
+      sent_text_sha256: sha256Hex(text), edit_distance: editDistance(drafted, text),
     });
-    if (!moved) throw new DmReviewError(409, 'another reviewer decided on this draft first');
+    if (!claimed) throw new DmReviewError(409, 'another reviewer decided on this draft first');
+    let action: Action;
+    try {
+      action = await submitAction(store, {
+        client_id: decision.client_id,
+        platform_account_id: decision.platform_account_id,
+        lane,
+        action_type: 'dm_send',
+        payload: { recipient: decision.sender_id, text },
+        idempotency_key: `dm-reply:${decision.mid}`,
+        created_by: reviewer,
+      });
+    } catch (error) {
+      await store.dmDecisions.review(traceId, 'approved', { review_state: decision.review_state, reviewed_by: null, reviewed_at: null, sent_text_sha256: null, edit_distance: null });
+      throw error;
+    }
+    await store.dmDecisions.review(traceId, 'approved', { review_state: 'approved', action_id: action.action_id });
     return { decision: (await store.dmDecisions.get(traceId))!, action };
   }
 

@@ -174,6 +174,24 @@ test.describe('/webhooks/meta (spec 003 §1)', () => {
     expect(await h.services.store.dmDecisions.queue({ states: ['pending'], limit: 5 })).toEqual([]);
   });
 
+  test('should keep the text of a signed body that is not JSON out of the logs and the store', async () => {
+    const body = `{"object":"instagram","entry":[ ${CANARY} hola`;
+    expect((await post(h, body)).status).toBe(200);
+    await h.dm.idle();
+    expect(h.logLines.join('\n')).not.toContain(CANARY);
+    expect(readFileSync(join(h.dir, 'raize.db')).includes(CANARY)).toBe(false);
+  });
+
+  test('two reviewers approving at once should queue one dm_send', async () => {
+    const ig = igOf(h).fingerprint.platform_user_id;
+    await post(h, metaBytes(dmBody(ig, [{ sender: '914', mid: 'm_race', text: 'hola, cuanto cuesta?' }])));
+    await h.dm.idle();
+    const [d] = await h.services.store.dmDecisions.queue({ states: ['pending'], limit: 5 });
+    const results = await Promise.allSettled([h.dm.approve(d!.trace_id, 'ann', { text: 'Hola! Precios aquí.' }), h.dm.approve(d!.trace_id, 'bob', { text: 'Buenas! Te paso precios.' })]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect((await h.services.store.actions.list({ client_id: h.a.client_id, limit: 50 })).filter((a) => a.action_type === 'dm_send')).toHaveLength(1);
+  });
+
   test('approve should create one dm_send action keyed on the mid; a second approval is refused', async () => {
     const ig = igOf(h).fingerprint.platform_user_id;
     await post(h, metaBytes(dmBody(ig, [{ sender: '911', mid: 'm_reply', text: 'hola, cuanto cuesta?' }])));
