@@ -89,7 +89,7 @@ test.describe('api', () => {
     try {
       expect((await fetch(`${api.url}/api/v1/drift/report`)).status).toBe(401);
       expect((await fetch(`${api.url}/api/v1/drift/report`, { headers: { authorization: 'Bearer wrong-token!' } })).status).toBe(401);
-      expect((await fetch(`${api.url}/api/v1/drift/report`, { headers: { authorization: `Bearer ${token.slice(0, -1)}A` } })).status).toBe(401);
+      expect((await fetch(`${api.url}/api/v1/drift/report`, { headers: { authorization: `Bearer ${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}` } })).status).toBe(401);
       const ok = await fetch(`${api.url}/api/v1/drift/report`, { headers: { authorization: `Bearer ${token}` } });
       expect(ok.status).toBe(200);
       expect(await ok.text()).toContain('No drift recorded');
