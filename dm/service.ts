@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname, join, relative } from 'node:path';
 import { submitAction } from '../safety/index.js';
 import { DmPolicy, newId, type Action, type DmDecisionRow, type DmEvent, type Lane, type PlatformAccount, type Store } from '../store/index.js';
-import { decide, type DmMessage } from './decide.js';
+import { decide, type DmDecision, type DmMessage } from './decide.js';
 import { loadOrCreateBundleKey, sha256Hex, writeBundles, type BundleSigningKey } from './bundle/index.js';
 import { LANGUAGES, type Language } from './records.js';
 import { metaWebhookSchema, normalizeWebhook, type NormalizedEvent } from './webhook.js';
@@ -42,6 +42,8 @@ export interface ProcessReport {
 export type DmService = ReturnType<typeof createDmService>;
 
 const THREAD_CONTEXT = 10;
+/** Who approved an automatic send; `system:` reviews never count as a person's in the measured success. */
+export const AUTO_SEND = 'system:auto-send';
 
 /**
  * The DM assistant as a service: a durable inbox of verified webhook bodies, processed in the
@@ -160,7 +162,42 @@ export function createDmService(options: DmServiceOptions) {
       edit_distance: null,
       action_id: null,
     });
+    if (inserted) await autoSend(decision, policy, account);
     return inserted;
+  }
+
+  /**
+   * §7's last rollout step: a low-risk draft goes out without a reviewer only when everything
+   * says so — the client's phase is `auto_send` and it enabled the intent, the panel approved the
+   * draft unchanged, language and intent were confident, people approved this intent's drafts
+   * unedited often enough lately, and no `dm_auto_send` switch covers the client. Otherwise the
+   * draft waits in the queue as always. The send is the reviewer's path (`approve`), so the
+   * kernel's autonomy, kill switches and the `mid` key apply unchanged.
+   */
+  async function autoSend(decision: DmDecision, policy: DmPolicy, account: PlatformAccount): Promise<void> {
+    const t = decision.triage;
+    const rule = policy.auto_send;
+    if (policy.rollout !== 'auto_send' || !rule.enabled || decision.escalation !== undefined) return;
+    if (t.risk.tier !== 'normal' || decision.panel.decision !== 'approve_draft') return;
+    if (t.language.confidence < 0.8 || t.intent.confidence < 0.7 || !(rule.intents as string[]).includes(t.intent.label)) return;
+    const reviews = await store.dmDecisions.humanReviews(account.client_id, t.intent.label, rule.min_reviewed);
+    const unedited = reviews.filter((r) => r.review_state !== 'rejected' && r.edit_distance === 0).length;
+    if (reviews.length < rule.min_reviewed || unedited / reviews.length < rule.min_unedited_share) {
+      log('dm auto-send not earned', { trace_id: t.trace_id, intent: t.intent.label, reviewed: reviews.length, unedited });
+      return;
+    }
+    const stop = await store.killSwitches.autoSendStop(account.client_id);
+    if (stop) {
+      log('dm auto-send held by its kill switch', { trace_id: t.trace_id, scope_id: stop.scope_id });
+      return;
+    }
+    try {
+      const { action } = await approve(t.trace_id, AUTO_SEND);
+      log('dm auto-sent', { trace_id: t.trace_id, intent: t.intent.label, action_id: action.action_id });
+    } catch (error) {
+      // A reviewer who got there first, or a kernel refusal: the draft stays where it is.
+      log('dm auto-send refused', { trace_id: t.trace_id, error: (error as Error).message.slice(0, 200) });
+    }
   }
 
   /** A message the sender took back is not answered: its pending draft is withdrawn. */

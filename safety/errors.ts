@@ -1,3 +1,4 @@
+import type { KillScope } from '../store/index.js';
 /**
  * Errors carry their meaning: each has a stable `code`, and `classify()` is the one place that
  * decides what the kernel does with a failure. Performers throw these (or plain errors, which
@@ -21,7 +22,7 @@ export class PolicyDeniedError extends RaizeError {
 /** A kill switch is engaged. Nothing is attempted; an action stopped before its commit click failed cleanly. */
 export class KillSwitchError extends RaizeError {
   readonly code = 'kill_switch';
-  constructor(readonly scope: 'global' | 'client' | 'account', readonly scopeId: string, readonly checkpoint: string) {
+  constructor(readonly scope: KillScope, readonly scopeId: string, readonly checkpoint: string) {
     super(`kill switch engaged (${scope}${scope === 'global' ? '' : ` ${scopeId}`}) at ${checkpoint}`);
   }
 }

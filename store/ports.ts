@@ -56,6 +56,8 @@ export interface KillSwitchRepository {
   set(sw: { scope: KillScope; scope_id: string; engaged: boolean; reason: string | null; set_by: string }): Promise<KillSwitch>;
   /** The first engaged switch that covers this client and account (global first), or null. */
   engagedFor(target: { client_id: string; platform_account_id: string }): Promise<KillSwitch | null>;
+  /** The engaged switch that stops the client's DM auto-sends (every client's first), or null. */
+  autoSendStop(clientId: string): Promise<KillSwitch | null>;
   list(): Promise<KillSwitch[]>;
   /**
    * Every change ever made to the switches, newest first, before `before_seq` (exclusive).
@@ -388,6 +390,8 @@ export interface DmDecisionRepository {
    * not in `from` any more (another reviewer got there first).
    */
   review(traceId: string, from: DmDecisionRow['review_state'], to: Partial<DmDecisionRow> & Pick<DmDecisionRow, 'review_state'>): Promise<boolean>;
+  /** The client's latest drafts of one intent that a person approved or rejected (not the system), newest first. */
+  humanReviews(clientId: string, intent: string, limit: number): Promise<DmDecisionRow[]>;
   /** The sender's last decided language with one account (a thread's last confident language). */
   lastLanguage(platformAccountId: string, senderId: string): Promise<string | null>;
 }

@@ -10,7 +10,11 @@ export const ACTION_STATES = [
 ] as const;
 export const ACCOUNT_STATES = ['active', 'read_only', 'needs_human', 'reconnect_required'] as const;
 export const LEDGER_STATUSES = ['in_flight', 'succeeded', 'failed', 'unknown'] as const;
-export const KILL_SCOPES = ['global', 'client', 'account'] as const;
+/**
+ * `global`, `client` and `account` stop every side effect they cover; `dm_auto_send` (`*` or a
+ * client) stops only the DM assistant's automatic sends: drafts then wait for a reviewer.
+ */
+export const KILL_SCOPES = ['global', 'client', 'account', 'dm_auto_send'] as const;
 
 export const Platform = z.enum(PLATFORMS);
 export const Lane = z.enum(LANES);
@@ -115,7 +119,7 @@ export type Budget = z.infer<typeof Budget>;
 
 export const KillSwitch = z.object({
   scope: KillScope,
-  /** `*` for the global switch. */
+  /** `*` for the global switch (and for DM auto-send of every client). */
   scope_id: z.string().min(1),
   engaged: z.boolean(),
   reason: z.string().max(500).nullable(),
@@ -408,10 +412,18 @@ export type DmLinks = z.infer<typeof DmLinks>;
 export const DmPolicy = z.object({
   links: DmLinks.default({}),
   rollout: DmRollout.default('bundles'),
+  /**
+   * Spec 003 §7's last step, "only after measured success": an intent is sent without a reviewer
+   * only once the last `min_reviewed` human reviews of that intent's drafts (this client) were
+   * approved unedited at least `min_unedited_share` of the time — and never while a
+   * `dm_auto_send` kill switch covers the client.
+   */
   auto_send: z.object({
     enabled: z.boolean().default(false),
     intents: z.array(z.enum(['book', 'link', 'video', 'price'])).default([]),
-  }).strict().default({ enabled: false, intents: [] }),
+    min_reviewed: z.number().int().min(5).max(1000).default(20),
+    min_unedited_share: z.number().min(0.5).max(1).default(0.9),
+  }).strict().default({ enabled: false, intents: [], min_reviewed: 20, min_unedited_share: 0.9 }),
   engage: z.object({
     enabled: z.boolean().default(false),
     rules: z.array(KeywordRule).max(50).default([]),

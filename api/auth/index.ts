@@ -3,3 +3,4 @@ export { can, demand, seesClient, visibleOr404, clientScope, principalOf, PERMIS
 export { openSession, closeSession, SESSION_COOKIE, PRESESSION_COOKIE, SESSION_TTL_MS } from './session.js';
 export { authenticate, requireAuth, principal } from './authenticate.js';
 export { createCsrf, csrfForSessions, CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, type Csrf } from './csrf.js';
+export { visibleAccount, visibleAccounts, visibleClient, visibleClients } from './visible.js';

@@ -1,10 +1,10 @@
 import type { RequestHandler } from 'express';
-import { demand } from '../auth/index.js';
+import { demand, visibleAccount } from '../auth/index.js';
 import { ApiError } from '../errors.js';
 import { html } from './html.js';
 import { bucketUses, HOUR, pacingSvg } from './pacing-chart.js';
 import { BASE, field, layout, pageOf, redirectWith, send, type ConsoleDeps } from './page.js';
-import { accountLabel, visibleAccount } from './tenancy.js';
+import { accountLabel } from './tenancy.js';
 
 const DAYS = 7;
 

@@ -1,10 +1,10 @@
 import type { RequestHandler } from 'express';
 import { approveQueuedAction } from '../../safety/index.js';
-import { demand } from '../auth/index.js';
+import { demand, visibleAccounts, visibleClients } from '../auth/index.js';
 import { actionWhat, approvalOf, policyCache, visibleAction } from './actions.js';
 import { html, time } from './html.js';
 import { BASE, layout, pageOf, redirectWith, send, type ConsoleDeps } from './page.js';
-import { accountLabel, visibleAccounts, visibleClients } from './tenancy.js';
+import { accountLabel } from './tenancy.js';
 
 /** Queued actions read per page at most: the queue is what is waiting now, not history. */
 const MAX_QUEUED = 1000;

@@ -2,7 +2,8 @@ import type { RequestHandler } from 'express';
 import type { Action, Client, KillSwitch, PlatformAccount, ProgressBucket, ProgressCount, RunnerLease } from '../../store/index.js';
 import { html, time, type Html } from './html.js';
 import { BASE, layout, pageOf, queryParam, send, type ConsoleDeps, type Page } from './page.js';
-import { accountLabel, killFor, switchMap, visibleAccounts, visibleClients } from './tenancy.js';
+import { accountLabel, killFor, switchMap } from './tenancy.js';
+import { visibleAccounts, visibleClients } from '../auth/index.js';
 
 const BUCKETS: ProgressBucket[] = ['scheduled', 'due', 'held', 'running', 'unknown', 'done', 'failed', 'blocked'];
 const ACCOUNTS_PER_PAGE = 100;

@@ -1,11 +1,11 @@
 import type { RequestHandler } from 'express';
 import { DmReviewError, type DmService } from '../../dm/index.js';
 import type { DmDecisionRow } from '../../store/index.js';
-import { demand } from '../auth/index.js';
+import { demand, visibleAccounts } from '../auth/index.js';
 import { ApiError } from '../errors.js';
 import { html, time } from './html.js';
 import { BASE, field, layout, pageOf, redirectWith, send, type ConsoleDeps } from './page.js';
-import { accountLabel, visibleAccounts } from './tenancy.js';
+import { accountLabel } from './tenancy.js';
 
 const QUEUE_LIMIT = 200;
 

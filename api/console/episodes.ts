@@ -1,11 +1,11 @@
 import type { RequestHandler } from 'express';
 import type { Action, AuditRecord } from '../../store/index.js';
-import { visibleOr404 } from '../auth/index.js';
+import { visibleOr404, visibleAccounts, visibleClients } from '../auth/index.js';
 import { decodeCursor, encodeCursor, RowCursor } from '../http/index.js';
 import { actionWhat } from './actions.js';
 import { html, time, type Html } from './html.js';
 import { API, BASE, layout, pageOf, queryParam, send, type ConsoleDeps } from './page.js';
-import { accountLabel, visibleAccounts, visibleClients } from './tenancy.js';
+import { accountLabel } from './tenancy.js';
 import { TRACE_VIEWER_PATH } from './trace-viewer.js';
 
 const PER_PAGE = 50;

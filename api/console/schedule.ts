@@ -1,12 +1,12 @@
 import type { RequestHandler } from 'express';
 import { cancelAction } from '../../safety/index.js';
 import type { Action, KillSwitch, PlatformAccount } from '../../store/index.js';
-import { clientScope, demand } from '../auth/index.js';
+import { clientScope, demand, visibleAccounts, visibleClients } from '../auth/index.js';
 import { ApiError } from '../errors.js';
 import { actionWhat, approvalOf, policyCache, visibleAction } from './actions.js';
 import { html, time, type Html } from './html.js';
 import { BASE, field, layout, pageOf, queryParam, redirectWith, send, type ConsoleDeps, type Page } from './page.js';
-import { accountLabel, killFor, switchMap, visibleAccounts, visibleClients } from './tenancy.js';
+import { accountLabel, killFor, switchMap } from './tenancy.js';
 
 const DAY = 86_400_000;
 const WINDOW_DAYS = 7;

@@ -1,22 +1,4 @@
-import type { Client, KillSwitch, PlatformAccount, Store } from '../../store/index.js';
-import { visibleOr404, type Principal } from '../auth/index.js';
-
-/** The clients a principal may see: every one, or its own. */
-export async function visibleClients(store: Store, principal: Principal): Promise<Client[]> {
-  if (principal.client_id === null) return store.clients.list();
-  const own = await store.clients.get(principal.client_id);
-  return own ? [own] : [];
-}
-
-/** The accounts a principal may see (one store read). */
-export function visibleAccounts(store: Store, principal: Principal): Promise<PlatformAccount[]> {
-  return store.accounts.list(principal.client_id === null ? {} : { client_id: principal.client_id });
-}
-
-/** An account the principal may see, or the same 404 as a missing one. */
-export async function visibleAccount(store: Store, principal: Principal, accountId: string): Promise<PlatformAccount> {
-  return visibleOr404(principal, await store.accounts.get(accountId), 'account', accountId);
-}
+import type { KillSwitch, PlatformAccount } from '../../store/index.js';
 
 /** The switches as they stand, keyed `scope:id` (`global:*`). */
 export function switchMap(switches: KillSwitch[]): Map<string, KillSwitch> {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AccountState, ActionType, Budget, Platform, PlatformAccount, type Store } from '../../store/index.js';
 import { ApiError } from '../errors.js';
-import { clientScope, visibleOr404, type Principal } from '../auth/index.js';
+import { clientScope, visibleAccount, visibleOr404, type Principal } from '../auth/index.js';
 import { decodeCursor, pageOf, PageQuery, RowCursor, type ApiRoutes } from '../http/index.js';
 import type { ConnectAccountInput, RouteDeps } from './deps.js';
 
@@ -60,11 +60,6 @@ const PacingHour = z.object({
   total: z.number().int(),
   by_type: z.record(z.string(), z.number().int()),
 });
-
-/** An account the principal may see, or the same 404 as a missing one. */
-export async function visibleAccount(store: Store, principal: Principal, accountId: string): Promise<PlatformAccount> {
-  return visibleOr404(principal, await store.accounts.get(accountId), 'account', accountId);
-}
 
 export function registerAccounts(routes: ApiRoutes, { services, connect }: RouteDeps): void {
   const { store } = services;

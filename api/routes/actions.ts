@@ -4,9 +4,8 @@ import {
 } from '../../safety/index.js';
 import { ActionResult, ActionState, ActionType, Lane, Platform, type Action, type Policy, type Store } from '../../store/index.js';
 import { ApiError } from '../errors.js';
-import { clientScope, visibleOr404, type Principal } from '../auth/index.js';
+import { clientScope, visibleOr404, type Principal, visibleAccount } from '../auth/index.js';
 import { decodeCursor, pageOf, PageQuery, RowCursor, type ApiRoutes } from '../http/index.js';
-import { visibleAccount } from './accounts.js';
 import type { RouteDeps } from './deps.js';
 
 const id = z.string().min(1).max(200);

@@ -1,21 +1,11 @@
 import { z } from 'zod';
 import { KillScope, KillSwitch, type Store } from '../../store/index.js';
-import { ApiError } from '../errors.js';
-import { clientScope, demand, visibleOr404, type Principal } from '../auth/index.js';
+import { KillChange, killTarget, setKillSwitch } from '../ops/index.js';
+import { clientScope, type Principal } from '../auth/index.js';
 import { decodeCursor, encodeCursor, PageQuery, SeqCursor, type ApiRoutes } from '../http/index.js';
 import type { RouteDeps } from './deps.js';
-import { visibleAccount } from './accounts.js';
 
 const id = z.string().min(1).max(200);
-
-/** On needs a reason (it is what the people who find the farm stopped read); off may say why. */
-const SwitchBody = z.object({
-  engaged: z.boolean(),
-  reason: z.string().trim().max(500).optional(),
-}).strict().superRefine((b, ctx) => {
-  if (b.engaged && !b.reason) ctx.addIssue({ code: 'custom', path: ['reason'], message: 'a reason is required to engage a kill switch' });
-});
-type SwitchBody = z.infer<typeof SwitchBody>;
 
 const KillSwitchChange = KillSwitch.extend({ seq: z.number().int(), client_id: z.string().nullable() });
 
@@ -24,19 +14,15 @@ async function visibleFilter(store: Store, principal: Principal): Promise<(sw: K
   if (principal.client_id === null) return () => true;
   const clientId = principal.client_id;
   const accounts = new Set((await store.accounts.list({ client_id: clientId })).map((a) => a.platform_account_id));
-  return (sw) => sw.scope === 'global' || (sw.scope === 'client' && sw.scope_id === clientId) || (sw.scope === 'account' && accounts.has(sw.scope_id));
+  return (sw) => sw.scope === 'global' || ((sw.scope === 'client' || sw.scope === 'dm_auto_send') && (sw.scope_id === clientId || sw.scope_id === '*'))
+    || (sw.scope === 'account' && accounts.has(sw.scope_id));
 }
 
 export function registerKillSwitches(routes: ApiRoutes, { services }: RouteDeps): void {
   const { store } = services;
 
-  /** Engaging needs kill_engage (checked by the route), releasing kill_clear as well. */
-  async function setSwitch(principal: Principal, scope: KillScope, scopeId: string, body: SwitchBody): Promise<KillSwitch> {
-    if (!body.engaged) demand(principal, 'kill_clear');
-    const sw = await store.killSwitches.set({ scope, scope_id: scopeId, engaged: body.engaged, reason: body.reason || null, set_by: principal.name });
-    services.logger.warn({ scope, scope_id: sw.scope_id, engaged: sw.engaged, by: principal.name }, sw.engaged ? 'kill switch engaged' : 'kill switch released');
-    return sw;
-  }
+  const set = async (principal: Principal, scope: KillScope, id: string | undefined, body: KillChange): Promise<KillSwitch> =>
+    setKillSwitch(services, principal, await killTarget(store, principal, scope, id), body, 'api');
 
   routes.add({
     method: 'get', path: '/kill-switches', tag: 'kill-switches', permission: 'read',
@@ -72,30 +58,35 @@ export function registerKillSwitches(routes: ApiRoutes, { services }: RouteDeps)
   routes.add({
     method: 'put', path: '/kill-switches/global', tag: 'kill-switches', permission: 'kill_engage',
     summary: 'Engage (kill_engage) or release (kill_clear) the global switch: every side effect of every client; a caller for every client only',
-    body: SwitchBody, response: KillSwitch,
-    handler: async ({ principal, body }) => {
-      if (principal.client_id !== null) throw new ApiError(403, 'forbidden', 'a token scoped to one client cannot set the global kill switch');
-      return setSwitch(principal, 'global', '*', body);
-    },
+    body: KillChange, response: KillSwitch,
+    handler: ({ principal, body }) => set(principal, 'global', '*', body),
   });
 
   routes.add({
     method: 'put', path: '/kill-switches/client/:client_id', tag: 'kill-switches', permission: 'kill_engage',
     summary: "Engage (kill_engage) or release (kill_clear) a client's switch: every side effect of that client",
-    params: z.object({ client_id: id }), body: SwitchBody, response: KillSwitch,
-    handler: async ({ principal, params, body }) => {
-      const client = visibleOr404(principal, await store.clients.get(params.client_id), 'client', params.client_id);
-      return setSwitch(principal, 'client', client.client_id, body);
-    },
+    params: z.object({ client_id: id }), body: KillChange, response: KillSwitch,
+    handler: ({ principal, params, body }) => set(principal, 'client', params.client_id, body),
   });
 
   routes.add({
     method: 'put', path: '/kill-switches/account/:account_id', tag: 'kill-switches', permission: 'kill_engage',
     summary: "Engage (kill_engage) or release (kill_clear) an account's switch: every side effect on that account",
-    params: z.object({ account_id: id }), body: SwitchBody, response: KillSwitch,
-    handler: async ({ principal, params, body }) => {
-      const account = await visibleAccount(store, principal, params.account_id);
-      return setSwitch(principal, 'account', account.platform_account_id, body);
-    },
+    params: z.object({ account_id: id }), body: KillChange, response: KillSwitch,
+    handler: ({ principal, params, body }) => set(principal, 'account', params.account_id, body),
+  });
+
+  routes.add({
+    method: 'put', path: '/kill-switches/dm-auto-send', tag: 'kill-switches', permission: 'kill_engage',
+    summary: 'Engage (kill_engage) or release (kill_clear) DM auto-send of every client: drafts wait for a reviewer; a caller for every client only',
+    body: KillChange, response: KillSwitch,
+    handler: ({ principal, body }) => set(principal, 'dm_auto_send', '*', body),
+  });
+
+  routes.add({
+    method: 'put', path: '/kill-switches/dm-auto-send/:client_id', tag: 'kill-switches', permission: 'kill_engage',
+    summary: "Engage (kill_engage) or release (kill_clear) a client's DM auto-send: its drafts wait for a reviewer",
+    params: z.object({ client_id: id }), body: KillChange, response: KillSwitch,
+    handler: ({ principal, params, body }) => set(principal, 'dm_auto_send', params.client_id, body),
   });
 }

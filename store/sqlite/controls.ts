@@ -15,10 +15,13 @@ export function createKillSwitchRepository(db: Db): KillSwitchRepository {
   const engaged = db.prepare<[string, string], KillRow>(`SELECT * FROM kill_switches WHERE engaged = 1 AND (
     (scope = 'global') OR (scope = 'client' AND scope_id = ?) OR (scope = 'account' AND scope_id = ?))
     ORDER BY CASE scope WHEN 'global' THEN 0 WHEN 'client' THEN 1 ELSE 2 END LIMIT 1`);
+  const autoSend = db.prepare<[string], KillRow>(`SELECT * FROM kill_switches WHERE engaged = 1 AND scope = 'dm_auto_send'
+    AND scope_id IN ('*', ?) ORDER BY CASE scope_id WHEN '*' THEN 0 ELSE 1 END LIMIT 1`);
   const list = db.prepare<[], KillRow>('SELECT * FROM kill_switches ORDER BY scope, scope_id');
   const append = db.prepare(`INSERT INTO kill_switch_history (scope, scope_id, client_id, engaged, reason, set_by, set_at)
     VALUES (@scope, @scope_id, CASE @scope WHEN 'client' THEN @scope_id
-      WHEN 'account' THEN (SELECT client_id FROM platform_accounts WHERE platform_account_id = @scope_id) END,
+      WHEN 'account' THEN (SELECT client_id FROM platform_accounts WHERE platform_account_id = @scope_id)
+      WHEN 'dm_auto_send' THEN NULLIF(@scope_id, '*') END,
       @engaged, @reason, @set_by, @set_at)`);
   const setAndRecord = db.transaction((row: KillRow) => {
     upsert.run(row);
@@ -34,6 +37,10 @@ export function createKillSwitchRepository(db: Db): KillSwitchRepository {
       const row = engaged.get(target.client_id, target.platform_account_id);
       return row ? toKill(row) : null;
     },
+    async autoSendStop(clientId) {
+      const row = autoSend.get(clientId);
+      return row ? toKill(row) : null;
+    },
     async list() {
       return list.all().map(toKill);
     },
@@ -41,7 +48,7 @@ export function createKillSwitchRepository(db: Db): KillSwitchRepository {
       const where: string[] = [];
       const args: (string | number)[] = [];
       // An account switch whose account is unknown has no tenant: only unscoped readers see it.
-      if (filter.client_id !== undefined) { where.push("(scope = 'global' OR client_id = ?)"); args.push(filter.client_id); }
+      if (filter.client_id !== undefined) { where.push("(scope = 'global' OR (scope = 'dm_auto_send' AND scope_id = '*') OR client_id = ?)"); args.push(filter.client_id); }
       if (filter.scope !== undefined) { where.push('scope = ?'); args.push(filter.scope); }
       if (filter.scope_id !== undefined) { where.push('scope_id = ?'); args.push(filter.scope_id); }
       if (filter.before_seq !== undefined) { where.push('seq < ?'); args.push(filter.before_seq); }

@@ -82,6 +82,9 @@ export function createDmDecisionRepository(db: Db): DmDecisionRepository {
   const insert = db.prepare(`INSERT OR IGNORE INTO dm_decisions (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`);
   const byTrace = db.prepare<[string], DecisionRow>('SELECT * FROM dm_decisions WHERE trace_id = ?');
   const byEvent = db.prepare<[string], DecisionRow>('SELECT * FROM dm_decisions WHERE event_id = ?');
+  const humanReviews = db.prepare<[string, string, number], DecisionRow>(`SELECT * FROM dm_decisions WHERE client_id = ? AND intent = ?
+    AND review_state IN ('approved', 'sent', 'rejected') AND reviewed_by IS NOT NULL AND reviewed_by NOT LIKE 'system:%'
+    ORDER BY reviewed_at DESC LIMIT ?`);
   const lastLanguage = db.prepare<[string, string], { language: string }>(`SELECT language FROM dm_decisions
     WHERE platform_account_id = ? AND sender_id = ? AND language != 'und' ORDER BY decided_at DESC LIMIT 1`);
   const order = "CASE tier WHEN 'urgent' THEN 0 WHEN 'needs-human' THEN 1 ELSE 2 END, decided_at, trace_id";
@@ -119,6 +122,9 @@ export function createDmDecisionRepository(db: Db): DmDecisionRepository {
       const sets = Object.keys(to).filter((k) => REVIEWABLE.has(k));
       const sql = `UPDATE dm_decisions SET ${sets.map((k) => `${k} = @${k}`).join(', ')} WHERE trace_id = @trace_id AND review_state = @from`;
       return db.prepare(sql).run({ ...Object.fromEntries(sets.map((k) => [k, (to as Record<string, unknown>)[k] ?? null])), trace_id: traceId, from }).changes > 0;
+    },
+    async humanReviews(clientId, intent, limit) {
+      return humanReviews.all(clientId, intent, limit).map(decisionOf);
     },
     async lastLanguage(platformAccountId, senderId) {
       return lastLanguage.get(platformAccountId, senderId)?.language ?? null;

@@ -357,4 +357,44 @@ CREATE TABLE dm_decisions (
 CREATE INDEX dm_decisions_queue ON dm_decisions(client_id, review_state, decided_at);
 `,
   },
+  {
+    version: 12,
+    name: "DM auto-send has its own kill switch (scope dm_auto_send: '*' or a client)",
+    // SQLite cannot alter a CHECK: both tables are rebuilt with the new scope, rows and order kept.
+    // DROP TABLE fires no DELETE trigger; the history's append-only triggers are made anew.
+    sql: `
+CREATE TABLE kill_switches_v12 (
+  scope TEXT NOT NULL CHECK (scope IN ('global','client','account','dm_auto_send')),
+  scope_id TEXT NOT NULL,
+  engaged INTEGER NOT NULL,
+  reason TEXT,
+  set_by TEXT NOT NULL,
+  set_at TEXT NOT NULL,
+  PRIMARY KEY (scope, scope_id)
+);
+INSERT INTO kill_switches_v12 SELECT scope, scope_id, engaged, reason, set_by, set_at FROM kill_switches;
+DROP TABLE kill_switches;
+ALTER TABLE kill_switches_v12 RENAME TO kill_switches;
+CREATE TABLE kill_switch_history_v12 (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  scope TEXT NOT NULL CHECK (scope IN ('global','client','account','dm_auto_send')),
+  scope_id TEXT NOT NULL,
+  client_id TEXT,
+  engaged INTEGER NOT NULL CHECK (engaged IN (0, 1)),
+  reason TEXT,
+  set_by TEXT NOT NULL,
+  set_at TEXT NOT NULL
+);
+INSERT INTO kill_switch_history_v12 (seq, scope, scope_id, client_id, engaged, reason, set_by, set_at)
+  SELECT seq, scope, scope_id, client_id, engaged, reason, set_by, set_at FROM kill_switch_history ORDER BY seq;
+DROP TABLE kill_switch_history;
+ALTER TABLE kill_switch_history_v12 RENAME TO kill_switch_history;
+CREATE INDEX kill_switch_history_client ON kill_switch_history(client_id, seq);
+CREATE INDEX kill_switch_history_switch ON kill_switch_history(scope, scope_id, seq);
+CREATE TRIGGER kill_switch_history_no_update BEFORE UPDATE ON kill_switch_history
+BEGIN SELECT RAISE(ABORT, 'kill_switch_history is append-only: UPDATE refused'); END;
+CREATE TRIGGER kill_switch_history_no_delete BEFORE DELETE ON kill_switch_history
+BEGIN SELECT RAISE(ABORT, 'kill_switch_history is append-only: DELETE refused'); END;
+`,
+  },
 ];

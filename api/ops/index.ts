@@ -1,0 +1,1 @@
+export { killTarget, setKillSwitch, KillChange, type KillTarget } from './kill.js';
