@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { INSTAGRAM_FLOWS, X_FLOWS, instagramLogin, xLogin } from '../flows/index.js';
 import { createProofListener, createProofStore } from '../proofs/index.js';
 import {
-  connectBrowserAccount, createBrowserPerformer, launchBrowserProvider, proofStoreTraceRecorder, registerApiLanes, SessionStore, DriftGuard,
+  connectBrowserAccount, createBrowserPerformer, launchBrowserProvider, proofStoreTraceRecorder, registerApiLanes, SessionStore, type ApiLanes, DriftGuard,
   type BrowserPerformer, type BrowserProvider, type PacingTable, type Services,
 } from '../runners/index.js';
 import { submitAction, ValidationError, type Action, type ActionType, type RunOutcome } from '../safety/index.js';
@@ -50,6 +50,11 @@ export interface DemoLane {
   provider: BrowserProvider;
   performer: BrowserPerformer;
   close(): Promise<void>;
+}
+
+/** The demo's lanes: the browser lane, and the API lane's read-only comment poll. */
+export interface SeededDemoLane extends DemoLane {
+  readComments: ApiLanes['readComments'];
 }
 
 /**
@@ -120,7 +125,7 @@ export function loginSandboxAccount(services: Services, provider: BrowserProvide
  * Seeds the demo agency (idempotent: reuses the clients and accounts of an earlier start) and
  * connects every account through the platforms' login flows, refreshing their sessions.
  */
-export async function seedDemo(services: Services, sandbox: Sandbox): Promise<DemoLane> {
+export async function seedDemo(services: Services, sandbox: Sandbox): Promise<SeededDemoLane> {
   const { store, config } = services;
   const provider = await launchBrowserProvider({ chromium: config.chromium, stealth: config.stealth });
   const now = new Date().toISOString();
@@ -161,6 +166,7 @@ export async function seedDemo(services: Services, sandbox: Sandbox): Promise<De
   const api = registerApiLanes(services, { baseUrls: sandbox.platforms, ...(sandbox.ca ? { ca: await readFile(sandbox.ca, 'utf8') } : {}) });
   return {
     ...lane,
+    readComments: api.readComments,
     async close() {
       await api.close();
       await lane.close();

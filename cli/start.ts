@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createApiToken, startApi } from '../api/index.js';
 import { checkAnchorDrift, createServices, startFarm, startProgress, type Farm, type ProgressReporter } from '../runners/index.js';
+import { createDmService } from '../dm/index.js';
 import { sleep, verifyAuditChain } from '../safety/index.js';
 import { startSandbox, sandboxReadyLine } from '../sandbox/index.js';
 import { cliConfig } from './context.js';
@@ -55,12 +56,16 @@ export function registerStart(program: Command): void {
         if (plan) console.log(`demo         ${plan.actions.length} actions for 2 clients on 4 accounts, posts scheduled over the next ${options.exit ? 'seconds' : 'minutes'}`);
         // The farm: Bree's jobs (dispatch, verification sweep with crash recovery first, expiry,
         // audit checkpoints, budget upkeep) and one runner per account, paced like a person.
+        // The DM assistant: the API's webhook receiver feeds it; the farm's `comments` job polls
+        // the engage loop's comments read-only where webhooks are missing.
+        const dm = createDmService({ store: services.store, dataDir: config.dataDir, log: (message, fields) => services.logger.info(fields, message) });
         farm = await startFarm(services, {
-          pacing: DEMO_PACING, intervals: { checkpoint: 60_000 },
+          pacing: DEMO_PACING, intervals: { checkpoint: 60_000, comments: config.commentPollMs },
           driftCheck: () => checkAnchorDrift(services.store, lane.performer),
+          commentPoll: () => dm.pollComments(lane.readComments),
         });
-        console.log(`farm         up to ${farm.pool.governor.max} runners · jobs dispatch, sweep, drift, expiry, checkpoint, upkeep · checkpoints in ${join(config.dataDir, 'audit-checkpoints.jsonl')}`);
-        api = await startApi({ services, port: config.port, connect: browserConnect(services, lane.provider, sandbox.platforms) });
+        console.log(`farm         up to ${farm.pool.governor.max} runners · jobs dispatch, sweep, drift, expiry, checkpoint, upkeep, comments · checkpoints in ${join(config.dataDir, 'audit-checkpoints.jsonl')}`);
+        api = await startApi({ services, port: config.port, dm, connect: browserConnect(services, lane.provider, sandbox.platforms) });
         // The demo's admin: a fresh token each start (the store keeps only its hash).
         const admin = await createApiToken(services.store, { name: 'demo-admin', role: 'admin', client_id: null, created_by: 'npm start' });
         console.log(`api          ${api.url}/api/v1/ (openapi.json) · /healthz · /metrics`);

@@ -37,6 +37,11 @@ export const CONFIG_TABLE = {
   secretKey: { env: 'RAIZE_SECRET_KEY', schema: z.string().min(1).optional(), default: undefined },
   /** PEM file of a CA the API connectors trust besides the system's (the sandbox's `--tls` CA). Never "verification off". */
   extraCaFile: { env: 'RAIZE_EXTRA_CA', schema: z.string().min(1).optional(), default: undefined },
+  /**
+   * How often the farm's `comments` job polls the engage loop's comments read-only (GP4's fallback
+   * when comment webhooks are missing), for accounts whose client enabled the loop. @default 300000
+   */
+  commentPollMs: { env: 'RAIZE_COMMENT_POLL_MS', schema: int(10_000, 86_400_000), default: 300_000 },
   /** Meta webhook verify token (GET handshake). */
   metaVerifyToken: { env: 'RAIZE_META_VERIFY_TOKEN', schema: z.string().min(1).optional(), default: undefined },
   /** Admin token of the sandbox; generated when absent. */

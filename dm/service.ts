@@ -41,6 +41,27 @@ export interface ProcessReport {
 
 export type DmService = ReturnType<typeof createDmService>;
 
+/** A comment the poll read: what the Graph API shows (runners/api/instagram-comments.ts reads it). */
+export interface PolledComment {
+  id: string;
+  text: string;
+  from_id: string;
+  media_id: string;
+  timestamp_ms: number;
+}
+/** Reads one account's newest comments, read-only. */
+export type CommentReader = (account: PlatformAccount, options: { sinceMs: number }) => Promise<PolledComment[]>;
+
+export interface PollReport {
+  accounts: number;
+  comments: number;
+  new_comments: number;
+  failed: number;
+}
+
+/** How far back the poll looks by default: a day (private replies are allowed for 7). */
+const POLL_LOOKBACK_MS = 24 * 3_600_000;
+
 const THREAD_CONTEXT = 10;
 /** Who approved an automatic send; `system:` reviews never count as a person's in the measured success. */
 export const AUTO_SEND = 'system:auto-send';
@@ -220,31 +241,84 @@ export function createDmService(options: DmServiceOptions) {
     let events = 0;
     let decisions = 0;
     for (const normalized of normalizeWebhook(parsed.data)) {
-      const account = await accountFor(normalized.ig_user_id);
-      const event = await record(normalized, deliveryId, account);
+      const r = await handle(normalized, deliveryId, await accountFor(normalized.ig_user_id));
       events += 1;
-      if (!account) continue;
-      if (event.kind === 'message' && (await decideOn(event, account))) {
-        decisions += 1;
-        // Out of order: the unsend came first. The message is decided (and evidenced) but never offered.
-        const unsent = await store.dmEvents.byDedupeKey(`unsend:${event.ref}`);
-        if (unsent) await withdraw(unsent);
-      }
-      if (event.kind === 'unsend') await withdraw(event);
-      // A marker in the event store says the loop ran for this comment: a replayed delivery finds
-      // it and queues nothing; a crash before it leaves the comment to the next pass (the actions'
-      // idempotency keys keep a re-queued one from acting twice).
-      if (event.kind === 'comment' && !(await store.dmEvents.byDedupeKey(`engaged:${event.ref}`))) {
-        const outcome = await engageOnComment(store, event, event.text_ref ? readPrivate(event.text_ref) : '', account, await policyOf(account.client_id), now());
-        await store.dmEvents.append({
-          event_id: newId(), dedupe_key: `engaged:${event.ref}`, kind: 'engaged', ig_user_id: event.ig_user_id, platform_account_id: account.platform_account_id,
-          client_id: account.client_id, sender_id: event.sender_id, ref: outcome.dm?.action_id ?? outcome.reply?.action_id ?? 'none', parent_ref: event.ref,
-          timestamp_ms: now().getTime(), text_sha256: null, text_ref: null, attachments: [], delivery_id: deliveryId, recorded_at: now().toISOString(),
-        });
-        log('comment engage', { event_id: event.event_id, rule_id: outcome.rule_id ?? null, reply: outcome.reply?.action_id ?? null, dm: outcome.dm?.action_id ?? null, skipped: outcome.skipped ?? null });
-      }
+      decisions += r.decided ? 1 : 0;
     }
     return { events, decisions };
+  }
+
+  /** One normalised event, from a webhook or the comment poll: stored once, then decided on or engaged with. */
+  async function handle(normalized: NormalizedEvent, deliveryId: string, account: PlatformAccount | null): Promise<{ decided: boolean }> {
+    const event = await record(normalized, deliveryId, account);
+    if (!account) return { decided: false };
+    let decided = false;
+    if (event.kind === 'message' && (await decideOn(event, account))) {
+      decided = true;
+      // Out of order: the unsend came first. The message is decided (and evidenced) but never offered.
+      const unsent = await store.dmEvents.byDedupeKey(`unsend:${event.ref}`);
+      if (unsent) await withdraw(unsent);
+    }
+    if (event.kind === 'unsend') await withdraw(event);
+    // A marker in the event store says the loop ran for this comment: a replayed delivery (or the
+    // poll finding a comment a webhook brought) finds it and queues nothing; a crash before it
+    // leaves the comment to the next pass (the actions' idempotency keys keep a re-queued one
+    // from acting twice).
+    if (event.kind === 'comment' && !(await store.dmEvents.byDedupeKey(`engaged:${event.ref}`))) {
+      const outcome = await engageOnComment(store, event, event.text_ref ? readPrivate(event.text_ref) : '', account, await policyOf(account.client_id), now());
+      await store.dmEvents.append({
+        event_id: newId(), dedupe_key: `engaged:${event.ref}`, kind: 'engaged', ig_user_id: event.ig_user_id, platform_account_id: account.platform_account_id,
+        client_id: account.client_id, sender_id: event.sender_id, ref: outcome.dm?.action_id ?? outcome.reply?.action_id ?? 'none', parent_ref: event.ref,
+        timestamp_ms: now().getTime(), text_sha256: null, text_ref: null, attachments: [], delivery_id: deliveryId, recorded_at: now().toISOString(),
+      });
+      log('comment engage', { event_id: event.event_id, rule_id: outcome.rule_id ?? null, reply: outcome.reply?.action_id ?? null, dm: outcome.dm?.action_id ?? null, skipped: outcome.skipped ?? null });
+    }
+    return { decided };
+  }
+
+  /**
+   * GP4's read-only fallback when comment webhooks are missing: for every Instagram account whose
+   * client enabled the engage loop and that has an API token, the newest comments (from `sinceMs`,
+   * default the last 24 h) go through the same path as a webhook's. A comment a webhook brought
+   * too is the same event (deduped on its id), so the loop runs once for it either way. An
+   * account the poll cannot read is logged and skipped; the others are still read.
+   */
+  function pollComments(reader: CommentReader, options: { sinceMs?: number } = {}): Promise<PollReport> {
+    // In line with the webhook passes, never beside one: both would find no marker for a comment.
+    const run = chain.then(() => pollNow(reader, options));
+    chain = run.catch(() => undefined);
+    return run;
+  }
+
+  async function pollNow(reader: CommentReader, options: { sinceMs?: number }): Promise<PollReport> {
+    const report: PollReport = { accounts: 0, comments: 0, new_comments: 0, failed: 0 };
+    const sinceMs = options.sinceMs ?? now().getTime() - POLL_LOOKBACK_MS;
+    for (const account of await store.accounts.list()) {
+      if (account.platform !== 'instagram' || account.state !== 'active') continue;
+      if (!(await policyOf(account.client_id)).engage.enabled) continue;
+      if (!(await store.secrets.get(account.platform_account_id, 'access_token'))) continue;
+      report.accounts += 1;
+      let comments: PolledComment[];
+      try {
+        comments = await reader(account, { sinceMs });
+      } catch (error) {
+        report.failed += 1;
+        log('comment poll failed for an account', { platform_account_id: account.platform_account_id, error: (error as Error).message.slice(0, 200) });
+        continue;
+      }
+      const deliveryId = `poll-${newId()}`;
+      for (const c of comments) {
+        report.comments += 1;
+        if (await store.dmEvents.byDedupeKey(`comment:${c.id}`)) continue;
+        report.new_comments += 1;
+        await handle({
+          kind: 'comment', ig_user_id: account.fingerprint.platform_user_id, sender_id: c.from_id, ref: c.id, parent_ref: c.media_id,
+          timestamp_ms: c.timestamp_ms, text: c.text, attachments: [], dedupe_key: `comment:${c.id}`,
+        }, deliveryId, account);
+      }
+    }
+    log('comment poll', { ...report });
+    return report;
   }
 
   /** Processes every pending delivery, oldest first. Safe to run again after a crash at any point. */
@@ -341,5 +415,5 @@ export function createDmService(options: DmServiceOptions) {
     }
   }
 
-  return { receive, processPending, kick, idle, approve, reject, draftText, bundleKey };
+  return { receive, processPending, pollComments, kick, idle, approve, reject, draftText, bundleKey };
 }

@@ -1,4 +1,4 @@
-import { createInstagramApiPerformer } from './api/index.js';
+import { createInstagramApiPerformer, type InstagramApiPerformer } from './api/index.js';
 import { createXApiPerformer } from './api/index.js';
 import { createHybridPerformer } from './hybrid.js';
 import type { Services } from './services.js';
@@ -13,6 +13,8 @@ export interface ApiLanesOptions {
 }
 
 export interface ApiLanes {
+  /** The Instagram API lane's read-only comment poll (the engage loop's fallback when webhooks are missing). */
+  readComments: InstagramApiPerformer['readComments'];
   close(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export function registerApiLanes(services: Services, options: ApiLanesOptions): 
   services.performers.register('api', 'instagram', instagram).register('api', 'x', x)
     .register('hybrid', 'instagram', hybrid).register('hybrid', 'x', hybrid);
   return {
+    readComments: (account, read) => instagram.readComments(account, read),
     async close() {
       await Promise.all([instagram.close(), x.close()]);
     },

@@ -69,6 +69,10 @@ export class GraphAccount {
   }
 
   /** One page of a comment's replies; `after` is the previous page's cursor. */
+  comments(mediaId: string, options: { limit?: number; after?: string } = {}) {
+    return this.send('GET /comments', () => this.g.comments(this.token, mediaId, { ...options, ...(this.signal ? { signal: this.signal } : {}) }));
+  }
+
   replies(commentId: string, options: { limit?: number; after?: string } = {}) {
     return this.send('GET /replies', () => this.g.replies(this.token, commentId, { ...options, ...(this.signal ? { signal: this.signal } : {}) }));
   }

@@ -39,6 +39,8 @@ export interface CommentItem {
   username?: string;
   timestamp?: string;
   parent_id?: string;
+  /** Who wrote it (IG Comment `from`: the commenter's app-scoped id and username). */
+  from?: { id?: string; username?: string };
 }
 
 /** One message of an Instagram conversation ("Conversations API"). */
@@ -120,6 +122,16 @@ export class GraphClient {
   /** An IG Comment by id (a reply too): `GET /{ig-comment-id}`. */
   comment(token: TokenSecret, commentId: string, signal?: AbortSignal) {
     return this.call<CommentItem>(token, { method: 'GET', path: `/${commentId}`, query: { fields: 'id,text,username,timestamp,parent_id' }, write: false, signal });
+  }
+
+  /**
+   * One page of a media's top-level comments, newest first: `GET /{ig-media-id}/comments?fields=
+   * id,text,timestamp,username,from` (the engage loop's read-only poll when webhooks are missing).
+   */
+  comments(token: TokenSecret, mediaId: string, options: { limit?: number; after?: string; signal?: AbortSignal } = {}) {
+    return this.call<Paged<CommentItem>>(token, {
+      method: 'GET', path: `/${mediaId}/comments`, query: { fields: 'id,text,timestamp,username,from', limit: options.limit, after: options.after }, write: false, signal: options.signal,
+    });
   }
 
   /** "IG Comment Replies": `POST /{ig-comment-id}/replies` with `message` → `{id}` of the new reply. */

@@ -3,7 +3,8 @@ import {
   AuthExpiredError, errorCode, PlatformRefusalError, TransientError,
   type ActionContext, type IdentityProof, type Performer, type PlatformHold,
 } from '../../safety/index.js';
-import type { ActionRepository, Vault } from '../../store/index.js';
+import type { ActionRepository, PlatformAccount, Vault } from '../../store/index.js';
+import { readRecentComments, type CommentReadOptions, type PolledComment } from './instagram-comments.js';
 import { proofsOf, type IgHandler, type IgKit } from './instagram-common.js';
 import { deleteHandler } from './instagram-delete.js';
 import { dmHandler } from './instagram-dm.js';
@@ -46,7 +47,14 @@ function handlerOf(ctx: ActionContext): IgHandler {
  * the account (or, app-wide, every account) until Meta's regain time, and `hold` defers actions
  * to it without sending anything.
  */
-export function createInstagramApiPerformer(options: InstagramApiOptions): Performer & { close(): Promise<void>; useClock(now: () => number): void } {
+export interface InstagramApiPerformer extends Performer {
+  close(): Promise<void>;
+  useClock(now: () => number): void;
+  /** The engage loop's read-only comment poll for one account (instagram-comments.ts); reads only. */
+  readComments(account: PlatformAccount, options: CommentReadOptions): Promise<PolledComment[]>;
+}
+
+export function createInstagramApiPerformer(options: InstagramApiOptions): InstagramApiPerformer {
   const g = new GraphClient(options);
   const throttle = new GraphThrottle();
   const userOf = (ctx: ActionContext) => ctx.account.fingerprint.platform_user_id;
@@ -84,6 +92,11 @@ export function createInstagramApiPerformer(options: InstagramApiOptions): Perfo
   };
 
   return {
+    async readComments(account, read) {
+      const opened = await options.vault.open(account.platform_account_id, 'access_token');
+      if (!opened) throw new AuthExpiredError('no API token stored for this account: connect it on the API lane');
+      return readRecentComments(new GraphAccount(g, opened.value, account.fingerprint.platform_user_id, throttle), read);
+    },
     tool: 'connector',
     toolVersion: '1.1.0',
 

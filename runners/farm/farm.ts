@@ -8,7 +8,7 @@ import { DEFAULT_PACING, type PacingTable } from './pacing.js';
 import { RunnerPool, type RunnerPoolOptions } from './pool.js';
 import { createSharedLimits, PLATFORMS, writeLimit } from './jobs/shared-limits.js';
 
-export type FarmJob = 'dispatch' | 'sweep' | 'drift' | 'expiry' | 'checkpoint' | 'upkeep';
+export type FarmJob = 'dispatch' | 'sweep' | 'drift' | 'expiry' | 'checkpoint' | 'upkeep' | 'comments';
 
 /** How often each job runs (ms). */
 export const DEFAULT_JOB_INTERVALS: Record<FarmJob, number> = {
@@ -18,6 +18,7 @@ export const DEFAULT_JOB_INTERVALS: Record<FarmJob, number> = {
   expiry: 30_000,
   checkpoint: 10 * 60_000,
   upkeep: 60 * 60_000,
+  comments: 5 * 60_000,
 };
 
 export interface FarmOptions {
@@ -35,6 +36,12 @@ export interface FarmOptions {
    * e.g. `() => checkAnchorDrift(store, browserPerformer)`. Without it the job does nothing.
    */
   driftCheck?: () => Promise<unknown>;
+  /**
+   * The read-only comment poll the `comments` job runs on its schedule, in this thread (GP4's
+   * fallback when comment webhooks are missing): e.g. `() => dm.pollComments(reader)`. The job
+   * runs only when this is given.
+   */
+  commentPoll?: () => Promise<unknown>;
   /** A module the job threads import and call before each run (see jobs/run-job.ts): tracing, fault injection. */
   instrument?: string;
 }
@@ -97,7 +104,7 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
   const jobErrors: Farm['jobErrors'] = [];
   let stopping = false;
   const intervals = { ...DEFAULT_JOB_INTERVALS, ...options.intervals };
-  const names = options.jobs ?? (Object.keys(DEFAULT_JOB_INTERVALS) as FarmJob[]);
+  const names = options.jobs ?? (Object.keys(DEFAULT_JOB_INTERVALS) as FarmJob[]).filter((n) => n !== 'comments' || options.commentPoll);
   const farmData = {
     dataDir: config.dataDir, dbFile: config.dbFile, ownerId: kernel.ownerId, concurrency,
     leaseTtlMs: config.farmLeaseTtlMs, limits, pacing, verifyBaseMs: config.verifyBaseMs, verifyCapMs: config.verifyCapMs,
@@ -132,6 +139,14 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
       .catch((error: unknown) => services.logger.warn({ code: errorCode(error) }, 'drift check failed'))
       .finally(() => (checking = undefined));
   };
+  let polling: Promise<void> | undefined;
+  const pollComments = () => {
+    if (polling || pool.stopped || !options.commentPoll) return;
+    polling = options.commentPoll()
+      .then(() => undefined)
+      .catch((error: unknown) => services.logger.warn({ code: errorCode(error) }, 'comment poll failed'))
+      .finally(() => (polling = undefined));
+  };
   const booted = new Set<string>();
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => { markReady = resolve; });
@@ -157,6 +172,7 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
       if (message.job === 'dispatch') for (const lease of message.claimed ?? []) pool.start(lease);
       if (message.job === 'sweep' && ((message.sweep_due ?? []).length > 0 || Number(message.interrupted ?? 0) > 0)) sweep();
       if (message.job === 'drift') drift();
+      if (message.job === 'comments') pollComments();
       options.onJob?.(message);
     },
     errorHandler: (error, meta) => {
@@ -186,7 +202,7 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
       await Promise.race([bree.stop(), new Promise((resolve) => { timer = setTimeout(resolve, JOB_STOP_MS); })]);
       clearTimeout(timer);
       await Promise.all([...bree.workers.values()].map((w) => w.terminate()));
-      const [ended] = await Promise.all([pool.stop(graceMs), sweeping, checking]);
+      const [ended] = await Promise.all([pool.stop(graceMs), sweeping, checking, polling]);
       return ended;
     },
   };

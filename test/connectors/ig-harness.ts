@@ -10,6 +10,8 @@ type SeededIg = (typeof IG)['northwind' | 'lumen'];
 
 export interface IgLane {
   h: Harness;
+  /** The Instagram API performer itself (its read-only comment poll, say). */
+  performer: ReturnType<typeof createInstagramApiPerformer>;
   account: PlatformAccount;
   /** Connects another seeded business account (its sealed token) to the same client. */
   connect(seed: SeededIg): Promise<PlatformAccount>;
@@ -45,7 +47,7 @@ export async function igLane(sandbox: Sandbox, options: Partial<InstagramApiOpti
   };
   const account = await connect(IG.northwind);
   return {
-    h, account, connect,
+    h, account, connect, performer,
     submit: (input, on = account) => h.submit({ platform_account_id: on.platform_account_id, lane: 'api', ...input }),
     run: (a) => runAction(h.services.kernel, a.action_id),
     trail: async (a) => (await h.services.store.audit.forAction(a.action_id)).map((r) => r.event.reason ?? ''),

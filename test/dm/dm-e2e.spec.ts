@@ -81,6 +81,10 @@ test.describe('DM assistant end to end against the sandbox', () => {
       return (await store.actions.list({ client_id: lane.h.client.client_id, limit: 50 })).filter((a) => a.action_type === 'comment_reply' || a.action_type === 'dm_send');
     }, (list) => list.length >= 2);
     await dm.idle();
+    // The poll finds the comment the webhook brought: the same event, the loop does not run again.
+    const polled = await dm.pollComments((account, read) => lane.performer.readComments(account, read), { sinceMs: 0 });
+    expect(polled.failed).toBe(0);
+    expect((await store.actions.list({ client_id: lane.h.client.client_id, limit: 50 })).filter((a) => a.action_type === 'comment_reply' || a.action_type === 'dm_send')).toHaveLength(2);
     expect(queued.map((a) => a.action_type).sort()).toEqual(['comment_reply', 'dm_send']);
     for (const a of queued) {
       expect(a.platform_account_id).toBe(lumen.platform_account_id);
@@ -101,6 +105,55 @@ test.describe('DM assistant end to end against the sandbox', () => {
     const effects = (await admin.effects()).filter((e) => e.account.id === IG.lumen.id);
     expect(effects.filter((e) => e.kind === 'private_reply')).toHaveLength(1);
     expect(effects.filter((e) => e.kind === 'private_reply')[0]).toMatchObject({ recipient_id: IG.marco.id, text: 'Aquí tienes la guía: https://learn.example.com/guia' });
+    expect(effects.filter((e) => e.action_type === 'comment_reply')).toHaveLength(1);
+  });
+});
+
+test.describe('GP4 without comment webhooks: the read-only poll', () => {
+  let lane: IgLane;
+  let dm: DmService;
+  test.beforeEach(async ({ sandbox }) => {
+    lane = await igLane(sandbox);
+    dm = createDmService({ store: lane.h.services.store, dataDir: lane.h.dir });
+  });
+  test.afterEach(async () => {
+    await dm.idle();
+    await lane.close();
+  });
+
+  test('GP4 a keyword comment no webhook announced is found by the poll: one reply and one private-reply DM, however often it polls', async ({ admin }) => {
+    const store = lane.h.services.store;
+    const lumen = await lane.connect(IG.lumen);
+    const current = (await store.policies.current(lane.h.client.client_id))!;
+    const { policy_id: _id, version: _v, created_at: _c, ...rest } = current;
+    await store.policies.put({
+      ...rest, created_by: 'ops@agency',
+      allowed_actions: { ...rest.allowed_actions, instagram: [...new Set([...(rest.allowed_actions.instagram ?? []), 'comment_reply', 'dm_send'] as const)] },
+      dm: { ...rest.dm, engage: { enabled: true, rules: [{ rule_id: 'menu', keywords: ['menu'], reply_text: 'Check your DMs!', dm_text: 'Our menu: https://lumen.example.com/menu', enabled: true }] } },
+    });
+    const before = Date.now() - 1000;
+    const comment = await admin.request('POST', '/__sandbox/comment', { from: IG.marco.handle, post_id: '17900000000000002', text: 'MENU please!' });
+    expect(comment.status, JSON.stringify(comment.json)).toBe(201);
+    // Nothing is subscribed to the sandbox's webhooks: only the poll can find the comment (the
+    // listing shows it after its lag, so it may take more than one look).
+    const reader = (account: Parameters<typeof lane.performer.readComments>[0], read: { sinceMs: number }) => lane.performer.readComments(account, read);
+    const found = await eventually(async () => {
+      await dm.pollComments(reader, { sinceMs: before });
+      return (await store.actions.list({ client_id: lane.h.client.client_id, limit: 50 })).filter((a) => a.action_type === 'comment_reply' || a.action_type === 'dm_send');
+    }, (list) => list.length >= 2);
+    const again = await dm.pollComments(reader, { sinceMs: before });
+    expect(again).toMatchObject({ new_comments: 0, failed: 0 });
+    const queued = (await store.actions.list({ client_id: lane.h.client.client_id, limit: 50 })).filter((a) => a.action_type === 'comment_reply' || a.action_type === 'dm_send');
+    expect(queued.map((a) => a.action_type).sort()).toEqual(['comment_reply', 'dm_send']);
+    expect(found).toHaveLength(2);
+    for (const a of queued) {
+      expect(a.platform_account_id).toBe(lumen.platform_account_id);
+      const outcome = await lane.run(a);
+      expect(outcome.action.state, `${a.action_type}: ${outcome.reason}`).toBe('postcheck_complete');
+    }
+    await admin.quiesce();
+    const effects = (await admin.effects()).filter((e) => e.account.id === IG.lumen.id);
+    expect(effects.filter((e) => e.kind === 'private_reply')).toMatchObject([{ recipient_id: IG.marco.id, text: 'Our menu: https://lumen.example.com/menu' }]);
     expect(effects.filter((e) => e.action_type === 'comment_reply')).toHaveLength(1);
   });
 });

@@ -100,4 +100,41 @@ test.describe('the farm: Bree jobs in worker threads, runners in the farm thread
       await h.close();
     }
   });
+
+  test('should run the read-only comment poll on the comments job\'s schedule, one at a time, and not schedule it without a poll', async () => {
+    const h = await createHarness({ performer: new FakePlatform(), realSleep: true });
+    let running = 0;
+    let overlapped = false;
+    let polls = 0;
+    const messages: FarmJobMessage[] = [];
+    const farm = await startFarm(h.services, {
+      concurrency: 1, pacing: 'off', intervals: { ...FAST, comments: 1_000 }, jobs: ['comments'], onJob: (m) => void messages.push(m),
+      commentPoll: async () => {
+        overlapped ||= running > 0;
+        running += 1;
+        polls += 1;
+        // Slower than the job's interval: the next run must wait for this one.
+        await new Promise((r) => setTimeout(r, 2_500));
+        running -= 1;
+      },
+    });
+    try {
+      await expect.poll(() => polls, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+      expect(messages.filter((m) => m.job === 'comments').length).toBeGreaterThan(polls);
+      expect(overlapped).toBe(false);
+    } finally {
+      expect(await farm.stop(10_000)).toBe(true);
+    }
+    const seen: string[] = [];
+    const idle = await startFarm(h.services, { concurrency: 1, pacing: 'off', intervals: { ...FAST, comments: 1_000 }, onJob: (m) => void seen.push(m.job) });
+    try {
+      await idle.ready;
+      await expect.poll(() => seen.filter((j) => j === 'dispatch').length, { timeout: 15_000 }).toBeGreaterThan(3);
+      expect(seen).not.toContain('comments');
+      expect(idle.jobErrors).toEqual([]);
+    } finally {
+      expect(await idle.stop(10_000)).toBe(true);
+      await h.close();
+    }
+  });
 });

@@ -13,7 +13,7 @@ import { readLimit } from './shared-limits.js';
 import type { Platform } from '../../../store/index.js';
 
 const JobData = z.object({
-  job: z.object({ name: z.enum(['dispatch', 'sweep', 'drift', 'expiry', 'checkpoint', 'upkeep']) }),
+  job: z.object({ name: z.enum(['dispatch', 'sweep', 'drift', 'expiry', 'checkpoint', 'upkeep', 'comments']) }),
   /** Period of the job's runs inside its thread. */
   every: z.number().int().min(10),
   farm: z.object({
@@ -80,6 +80,11 @@ async function runOnce(): Promise<void> {
     case 'drift': {
       // The anchor surfaces are opened by the farm's thread, where the browser is: it is told.
       post({ drift_due: true });
+      return;
+    }
+    case 'comments': {
+      // The read-only comment poll reads through the lane's throttle, in the farm's thread: it is told.
+      post({ comments_due: true });
       return;
     }
     case 'expiry': {
