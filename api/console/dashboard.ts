@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import type { Action, Client, KillSwitch, PlatformAccount, ProgressBucket, ProgressCount, RunnerLease } from '../../store/index.js';
+import type { Action, Client, KillScope, KillSwitch, PlatformAccount, ProgressBucket, ProgressCount, RunnerLease } from '../../store/index.js';
 import { html, time, type Html } from './html.js';
 import { BASE, layout, pageOf, queryParam, send, type ConsoleDeps, type Page } from './page.js';
 import { accountLabel, killFor, switchMap } from './tenancy.js';
@@ -51,7 +51,7 @@ export function switchState(sw: KillSwitch | undefined): Html {
 }
 
 /** Trip (a link to the confirmation step) or clear (one form), as the caller may. */
-function switchControls(page: Page, scope: 'global' | 'client' | 'account', id: string, label: string, sw: KillSwitch | undefined): Html {
+export function switchControls(page: Page, scope: KillScope, id: string, label: string, sw: KillSwitch | undefined): Html {
   if (sw?.engaged) {
     if (!page.can('kill_clear')) return html``;
     return page.form(`${BASE}/kill`, html`<input type="hidden" name="scope" value="${scope}"><input type="hidden" name="id" value="${id}"><input type="hidden" name="engaged" value="off">

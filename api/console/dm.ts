@@ -1,7 +1,8 @@
 import type { RequestHandler } from 'express';
 import { DmReviewError, type DmService } from '../../dm/index.js';
-import type { DmDecisionRow } from '../../store/index.js';
-import { demand, visibleAccounts } from '../auth/index.js';
+import { DmPolicy, type DmDecisionRow } from '../../store/index.js';
+import { switchControls, switchState } from './dashboard.js';
+import { demand, visibleAccounts, visibleClients } from '../auth/index.js';
 import { ApiError } from '../errors.js';
 import { html, time } from './html.js';
 import { BASE, field, layout, pageOf, redirectWith, send, type ConsoleDeps } from './page.js';
@@ -37,11 +38,22 @@ export function dmPage(deps: ConsoleDeps): RequestHandler {
       const { principal } = page;
       const dm = deps.dm;
       const scope = principal.client_id !== null ? [principal.client_id] : null;
-      const [queue, done, accounts] = await Promise.all([
+      const [queue, done, accounts, clients, switches] = await Promise.all([
         store.dmDecisions.queue({ client_ids: scope, states: ['pending', 'triage_only'], limit: QUEUE_LIMIT }),
         store.dmDecisions.queue({ client_ids: scope, states: ['approved', 'sent'], limit: 5000 }),
         visibleAccounts(store, principal),
+        visibleClients(store, principal),
+        store.killSwitches.list(),
       ]);
+      const everyClient = switches.find((sw) => sw.scope === 'dm_auto_send' && sw.scope_id === '*');
+      const autoRows = await Promise.all(clients.map(async (c) => {
+        const policy = (await store.policies.current(c.client_id))?.dm ?? DmPolicy.parse({});
+        const own = switches.find((sw) => sw.scope === 'dm_auto_send' && sw.scope_id === c.client_id);
+        const on = policy.rollout === 'auto_send' && policy.auto_send.enabled && policy.auto_send.intents.length > 0;
+        return html`<tr><td>${c.name}</td><td>${policy.rollout}</td>
+<td>${on ? html`${policy.auto_send.intents.join(', ')} <span class="small muted">(after ${policy.auto_send.min_reviewed} reviews, ≥ ${Math.round(policy.auto_send.min_unedited_share * 100)} % unedited)</span>` : html`<span class="muted">off</span>`}</td>
+<td>${switchState(own)} ${switchControls(page, 'dm_auto_send', c.client_id, `DM auto-send of ${c.name}`, own)}</td></tr>`;
+      }));
       const accountById = new Map(accounts.map((a) => [a.platform_account_id, a]));
       const canAct = page.can('approve');
       const rows = queue.map((d) => {
@@ -73,9 +85,17 @@ ${canAct ? page.form(`${BASE}/dm/${encodeURIComponent(d.trace_id)}/reject`, html
 <h2 id="dm-queue">Queue (${queue.length})</h2>
 ${queue.length === 0 ? html`<p class="muted">Nothing is waiting: every DM has been answered, rejected or is still being triaged.</p>` : rows}
 </section>
+<section aria-labelledby="dm-auto">
+<h2 id="dm-auto">Auto-send</h2>
+<p class="small">Low-risk drafts go out without a reviewer only in the <code>auto_send</code> phase, for the intents a client enabled, once people approved enough of them unedited. Its own kill switch holds it; reviewers' approvals still go out.${principal.client_id === null ? html` Every client: ${switchState(everyClient)} ${switchControls(page, 'dm_auto_send', '*', 'DM auto-send of every client', everyClient)}` : ''}</p>
+<table aria-labelledby="dm-auto">
+<thead><tr><th scope="col">Client</th><th scope="col">Rollout phase</th><th scope="col">Auto-sent intents</th><th scope="col">Auto-send switch</th></tr></thead>
+<tbody>${autoRows}</tbody>
+</table>
+</section>
 <section aria-labelledby="dm-compare">
 <h2 id="dm-compare">Drafted vs sent, per intent</h2>
-${perIntent.size === 0 ? html`<p class="muted">No reply approved yet.</p>` : html`<table>
+${perIntent.size === 0 ? html`<p class="muted">No reply approved yet.</p>` : html`<table aria-labelledby="dm-compare">
 <thead><tr><th scope="col">Intent</th><th scope="col">Approved</th><th scope="col">Edited by the reviewer</th><th scope="col">Mean edit distance (characters)</th></tr></thead>
 <tbody>${[...perIntent.entries()].sort().map(([intent, s]) => html`<tr><td>${intent}</td><td>${s.n}</td><td>${s.edited}</td><td>${(s.distance / s.n).toFixed(1)}</td></tr>`)}</tbody>
 </table>`}

@@ -41,7 +41,7 @@ test('a reviewer should see escalations first, edit a draft and approve it into 
   expect(sends).toHaveLength(1);
   expect(sends[0]!.payload).toMatchObject({ recipient: '801', text: 'Hola! Te paso los precios ahora mismo.' });
   expect(sends[0]!.created_by).toBe('rita');
-  await expect(page.getByRole('table')).toContainText('price');
+  await expect(page.getByRole('table', { name: 'Drafted vs sent, per intent' })).toContainText('price');
   // Reject the urgent one's draft: nothing is sent (a person answers it in Instagram).
   await page.locator('article.dm').first().getByRole('button', { name: 'Reject' }).click();
   await expect(page.getByRole('status')).toContainText('Draft rejected');
@@ -57,5 +57,32 @@ test('a reviewer should see escalations first, edit a draft and approve it into 
   await page.goto(`${h.url}/console/dm`);
   await expect(page.locator('article.dm')).toHaveCount(1);
   await expect(page.getByRole('button', { name: 'Approve and send' })).toHaveCount(0);
+  expect(cspViolations).toEqual([]);
+});
+
+test('an operator should stop and resume a client\'s DM auto-send from the DM page, with a reason, and see it held', async ({ page, h, cspViolations }) => {
+  await h.services.store.policies.put({
+    client_id: h.a.client_id, created_by: 'ops@agency', autonomy: 'auto', allowed_actions: { instagram: ['dm_send'], x: [] },
+    dm: { rollout: 'auto_send', auto_send: { enabled: true, intents: ['book', 'link'] }, links: { book_link: 'https://book.example.com' } },
+  });
+  await login(page, h, await h.token('operator', h.a.client_id, 'olga'));
+  await page.goto(`${h.url}/console/dm`);
+  const autoTable = page.getByRole('table', { name: 'Auto-send' });
+  const row = autoTable.getByRole('row').filter({ hasText: 'auto_send' });
+  await expect(row).toContainText('book, link');
+  await expect(row).toContainText('off');
+  // A client-scoped operator sees no every-client control.
+  await expect(page.getByRole('link', { name: /every client/ })).toHaveCount(0);
+  await row.getByRole('link', { name: /Trip the kill switch of DM auto-send/ }).click();
+  await expect(page.locator('main')).toContainText('automatic DM replies');
+  await page.getByLabel(/Reason/).fill('new price list this week');
+  await page.getByRole('button', { name: /Trip the kill switch/ }).click();
+  expect(await h.services.store.killSwitches.autoSendStop(h.a.client_id)).toMatchObject({ scope: 'dm_auto_send', scope_id: h.a.client_id, set_by: 'olga', reason: 'new price list this week' });
+  expect(await h.services.store.killSwitches.engagedFor({ client_id: h.a.client_id, platform_account_id: h.a.accounts[0]!.platform_account_id })).toBeNull();
+  await page.goto(`${h.url}/console/dm`);
+  const held = page.getByRole('table', { name: 'Auto-send' }).getByRole('row').filter({ hasText: 'auto_send' });
+  await expect(held).toContainText('ON');
+  await held.getByRole('button', { name: /Clear the kill switch of DM auto-send/ }).click();
+  expect(await h.services.store.killSwitches.autoSendStop(h.a.client_id)).toBeNull();
   expect(cspViolations).toEqual([]);
 });
