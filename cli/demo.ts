@@ -55,6 +55,7 @@ export interface DemoLane {
 /** The demo's lanes: the browser lane, and the API lane's read-only comment poll. */
 export interface SeededDemoLane extends DemoLane {
   readComments: ApiLanes['readComments'];
+  readUsername: ApiLanes['readUsername'];
 }
 
 /**
@@ -167,6 +168,7 @@ export async function seedDemo(services: Services, sandbox: Sandbox): Promise<Se
   return {
     ...lane,
     readComments: api.readComments,
+    readUsername: api.readUsername,
     async close() {
       await api.close();
       await lane.close();

@@ -58,7 +58,7 @@ export function registerStart(program: Command): void {
         // audit checkpoints, budget upkeep) and one runner per account, paced like a person.
         // The DM assistant: the API's webhook receiver feeds it; the farm's `comments` job polls
         // the engage loop's comments read-only where webhooks are missing.
-        const dm = createDmService({ store: services.store, dataDir: config.dataDir, log: (message, fields) => services.logger.info(fields, message) });
+        const dm = createDmService({ store: services.store, dataDir: config.dataDir, readUsername: lane.readUsername, log: (message, fields) => services.logger.info(fields, message) });
         farm = await startFarm(services, {
           pacing: DEMO_PACING, intervals: { checkpoint: 60_000, comments: config.commentPollMs },
           driftCheck: () => checkAnchorDrift(services.store, lane.performer),

@@ -28,6 +28,11 @@ export interface DmServiceOptions {
   now?: () => Date;
   /** Deliveries are retried this many times before they stay `failed`. @default 5 */
   maxAttempts?: number;
+  /**
+   * Reads a sender's username (the User Profile API, read-only) for the reviewer's "open IG
+   * thread" link; null when it cannot. A failure never holds a decision up.
+   */
+  readUsername?: (account: PlatformAccount, senderId: string) => Promise<string | null>;
   /** Logs one line per processed delivery: counts and ids only, never text. */
   log?: (message: string, fields: Record<string, unknown>) => void;
 }
@@ -133,6 +138,18 @@ export function createDmService(options: DmServiceOptions) {
     return stored;
   }
 
+  /** The sender's username: the thread's last decision's, else one read from the platform, else null. */
+  async function usernameOf(account: PlatformAccount, senderId: string): Promise<string | null> {
+    const known = await store.dmDecisions.lastUsername(account.platform_account_id, senderId);
+    if (known || !options.readUsername) return known;
+    try {
+      const name = await options.readUsername(account, senderId);
+      return name && /^[A-Za-z0-9._]{1,30}$/.test(name) ? name : null;
+    } catch {
+      return null;
+    }
+  }
+
   /** Triage → draft → panel → bundles → queue, once per message event. */
   async function decideOn(event: DmEvent, account: PlatformAccount): Promise<boolean> {
     if (await store.dmDecisions.forEvent(event.event_id)) return false;
@@ -182,6 +199,7 @@ export function createDmService(options: DmServiceOptions) {
       sent_text_sha256: null,
       edit_distance: null,
       action_id: null,
+      sender_username: await usernameOf(account, event.sender_id),
     });
     if (inserted) await autoSend(decision, policy, account);
     return inserted;

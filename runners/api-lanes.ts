@@ -15,6 +15,8 @@ export interface ApiLanesOptions {
 export interface ApiLanes {
   /** The Instagram API lane's read-only comment poll (the engage loop's fallback when webhooks are missing). */
   readComments: InstagramApiPerformer['readComments'];
+  /** The Instagram API lane's User Profile read (a DM sender's username, for the reviewer's thread link). */
+  readUsername: InstagramApiPerformer['readUsername'];
   close(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ export function registerApiLanes(services: Services, options: ApiLanesOptions): 
     .register('hybrid', 'instagram', hybrid).register('hybrid', 'x', hybrid);
   return {
     readComments: (account, read) => instagram.readComments(account, read),
+    readUsername: (account, igsid) => instagram.readUsername(account, igsid),
     async close() {
       await Promise.all([instagram.close(), x.close()]);
     },

@@ -392,6 +392,8 @@ export interface DmDecisionRepository {
   review(traceId: string, from: DmDecisionRow['review_state'], to: Partial<DmDecisionRow> & Pick<DmDecisionRow, 'review_state'>): Promise<boolean>;
   /** The client's latest drafts of one intent that a person approved or rejected (not the system), newest first. */
   humanReviews(clientId: string, intent: string, limit: number): Promise<DmDecisionRow[]>;
+  /** The sender's username as the thread's latest decision that knew it recorded it, or null. */
+  lastUsername(platformAccountId: string, senderId: string): Promise<string | null>;
   /** The sender's last decided language with one account (a thread's last confident language). */
   lastLanguage(platformAccountId: string, senderId: string): Promise<string | null>;
 }

@@ -503,5 +503,10 @@ export const DmDecisionRow = z.object({
   sent_text_sha256: sha256.nullable(),
   edit_distance: z.number().int().min(0).nullable(),
   action_id: id.nullable(),
+  /**
+   * The sender's Instagram username as the User Profile API gave it (their message is the
+   * consent), for the reviewer's "open IG thread" link; null when unknown. Never in public bundles.
+   */
+  sender_username: z.string().regex(/^[A-Za-z0-9._]{1,30}$/).nullable(),
 }).strict();
 export type DmDecisionRow = z.infer<typeof DmDecisionRow>;

@@ -59,7 +59,8 @@ export function dmPage(deps: ConsoleDeps): RequestHandler {
       const rows = queue.map((d) => {
         const account = accountById.get(d.platform_account_id);
         const text = dm ? dm.draftText(d) : '';
-        const thread = `https://www.instagram.com/direct/inbox/`;
+        // ig.me/m/<username> opens the conversation with that person; without a username, the inbox.
+        const thread = d.sender_username ? `https://ig.me/m/${encodeURIComponent(d.sender_username)}` : 'https://www.instagram.com/direct/inbox/';
         return html`<article class="dm dm-${d.tier}" data-trace="${d.trace_id}" aria-labelledby="dm-${d.trace_id}">
 <h3 id="dm-${d.trace_id}">${TIER_LABEL[d.tier] ?? d.tier} · ${account ? accountLabel(account) : d.platform_account_id} · <span class="muted small">${time(d.decided_at)}</span></h3>
 <p class="small">Language ${d.language} · intent ${d.intent} · panel ${d.panel_decision}${d.reason_codes.length ? html` · reasons ${d.reason_codes.join(', ')}` : ''} · template <code>${d.template_id}</code> · <a href="${thread}" rel="noopener noreferrer" target="_blank">open IG thread</a> · bundle <code>${d.bundle_ref}</code></p>

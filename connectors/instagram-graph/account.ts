@@ -69,6 +69,10 @@ export class GraphAccount {
   }
 
   /** One page of a comment's replies; `after` is the previous page's cursor. */
+  userProfile(igsid: string) {
+    return this.send('GET profile', () => this.g.userProfile(this.token, igsid, this.signal));
+  }
+
   comments(mediaId: string, options: { limit?: number; after?: string } = {}) {
     return this.send('GET /comments', () => this.g.comments(this.token, mediaId, { ...options, ...(this.signal ? { signal: this.signal } : {}) }));
   }

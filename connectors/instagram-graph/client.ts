@@ -134,6 +134,14 @@ export class GraphClient {
     });
   }
 
+  /**
+   * The User Profile API: `GET /{IGSID}?fields=name,username` for a person who messaged the
+   * account (their message is the consent; otherwise Meta answers code 230).
+   */
+  userProfile(token: TokenSecret, igsid: string, signal?: AbortSignal) {
+    return this.call<{ id?: string; name?: string; username?: string }>(token, { method: 'GET', path: `/${igsid}`, query: { fields: 'name,username' }, write: false, signal });
+  }
+
   /** "IG Comment Replies": `POST /{ig-comment-id}/replies` with `message` → `{id}` of the new reply. */
   reply(token: TokenSecret, commentId: string, message: string, signal?: AbortSignal) {
     return this.call<{ id: string }>(token, { method: 'POST', path: `/${commentId}/replies`, form: { message }, write: true, signal });

@@ -52,6 +52,8 @@ export interface InstagramApiPerformer extends Performer {
   useClock(now: () => number): void;
   /** The engage loop's read-only comment poll for one account (instagram-comments.ts); reads only. */
   readComments(account: PlatformAccount, options: CommentReadOptions): Promise<PolledComment[]>;
+  /** The username of a person who messaged the account (User Profile API; read-only), or null without consent. */
+  readUsername(account: PlatformAccount, igsid: string): Promise<string | null>;
 }
 
 export function createInstagramApiPerformer(options: InstagramApiOptions): InstagramApiPerformer {
@@ -96,6 +98,15 @@ export function createInstagramApiPerformer(options: InstagramApiOptions): Insta
       const opened = await options.vault.open(account.platform_account_id, 'access_token');
       if (!opened) throw new AuthExpiredError('no API token stored for this account: connect it on the API lane');
       return readRecentComments(new GraphAccount(g, opened.value, account.fingerprint.platform_user_id, throttle), read);
+    },
+    async readUsername(account, igsid) {
+      const opened = await options.vault.open(account.platform_account_id, 'access_token');
+      if (!opened) return null;
+      const api = new GraphAccount(g, opened.value, account.fingerprint.platform_user_id, throttle);
+      const answer = await api.userProfile(igsid);
+      const username = answer.error ? undefined : answer.data?.username;
+      // What the platform says goes into a link: only what an Instagram username can be.
+      return typeof username === 'string' && /^[A-Za-z0-9._]{1,30}$/.test(username) ? username : null;
     },
     tool: 'connector',
     toolVersion: '1.1.0',

@@ -4,7 +4,7 @@ import type { SandboxContext } from '../context.js';
 import { lagKey } from '../lag.js';
 import type { Account, Message } from '../types.js';
 import { describeIssues, parseInput } from '../validation.js';
-import { GraphFailure, invalidParam, notFound, sendGraphError } from './graph-errors.js';
+import { GraphFailure, graphError, invalidParam, notFound, sendGraphError } from './graph-errors.js';
 import { parseFields, select, type FieldSpec, type GraphNode } from './graph-fields.js';
 import type { graphNodes } from './graph-nodes.js';
 import { pagedAnswer, pageOf } from './graph-paging.js';
@@ -132,6 +132,28 @@ export function graphMessaging(ctx: SandboxContext, deps: MessagingDeps) {
     return true;
   }
 
+  /**
+   * The User Profile API: `GET /{IGSID}?fields=name,username,profile_pic,…` for a person who
+   * messaged the caller (that is the consent; a commenter who never wrote answers Meta's
+   * "User consent is required to access user profile", code 230). The picture is an opaque CDN
+   * path, never one that names the account.
+   */
+  function profile(me: Account, user: Account, fields: FieldSpec[] | undefined, res: Response): void {
+    const consented = world.data.messages.some((m) => m.platform === 'instagram' && m.from_id === user.id && m.to_id === me.id);
+    if (!consented) return graphError(res, 400, 230, 'User consent is required to access user profile');
+    const node: GraphNode = {
+      id: () => user.id,
+      name: () => user.display_name,
+      username: () => user.handle,
+      profile_pic: () => `https://scontent.cdninstagram.sandbox/v/t51.2885-19/${Buffer.from(`pp:${me.id}:${user.id}`).toString('base64url')}.jpg`,
+      is_verified_user: () => false,
+      follower_count: () => 0,
+      is_user_follow_business: () => false,
+      is_business_follow_user: () => false,
+    };
+    res.json(select('IGUserProfile', node, fields, ['name', 'username', 'profile_pic']));
+  }
+
   function routes(router: Router): void {
     /**
      * `GET /{ig-user-id}/conversations?platform=instagram[&user_id=<IGSID>]` → `{data:[{id, updated_time}]}`,
@@ -185,5 +207,5 @@ export function graphMessaging(ctx: SandboxContext, deps: MessagingDeps) {
     });
   }
 
-  return { byId, routes };
+  return { byId, profile, routes };
 }

@@ -256,6 +256,7 @@ export function graphRouter(ctx: SandboxContext): Router {
     if (item) return res.json(select('IGMedia', nodes.child(item.album, item.item), fields));
     const user = state.account('instagram', id);
     if (user && user.id === me.id) return res.json(select('IGUser', nodes.user(user), fields, ['id', 'username']));
+    if (user && user.id !== me.id) return messaging.profile(me, user, fields, res);
     const comment = world.data.comments.find((c) => c.id === id && c.platform === 'instagram' && world.shows('api_get', lagKey.comment(c.id)));
     if (comment) return res.json(select('IGComment', nodes.comment(comment), fields, ['id', 'text']));
     if (messaging.byId(me, id, fields, res)) return;

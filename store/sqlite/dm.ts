@@ -75,13 +75,15 @@ const decisionOf = (row: DecisionRow): DmDecisionRow => {
 };
 const COLUMNS = ['trace_id', 'event_id', 'platform_account_id', 'client_id', 'sender_id', 'mid', 'tier', 'intent', 'language', 'panel_decision', 'escalated',
   'reason_codes_json', 'template_id', 'draft_text_sha256', 'final_text_sha256', 'draft_ref', 'bundle_ref', 'decided_at', 'review_state', 'reviewed_by',
-  'reviewed_at', 'sent_text_sha256', 'edit_distance', 'action_id'];
+  'reviewed_at', 'sent_text_sha256', 'edit_distance', 'action_id', 'sender_username'];
 const REVIEWABLE = new Set(['review_state', 'reviewed_by', 'reviewed_at', 'sent_text_sha256', 'edit_distance', 'action_id']);
 
 export function createDmDecisionRepository(db: Db): DmDecisionRepository {
   const insert = db.prepare(`INSERT OR IGNORE INTO dm_decisions (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`);
   const byTrace = db.prepare<[string], DecisionRow>('SELECT * FROM dm_decisions WHERE trace_id = ?');
   const byEvent = db.prepare<[string], DecisionRow>('SELECT * FROM dm_decisions WHERE event_id = ?');
+  const lastUsername = db.prepare<[string, string], { sender_username: string }>(`SELECT sender_username FROM dm_decisions
+    WHERE platform_account_id = ? AND sender_id = ? AND sender_username IS NOT NULL ORDER BY decided_at DESC LIMIT 1`);
   const humanReviews = db.prepare<[string, string, number], DecisionRow>(`SELECT * FROM dm_decisions WHERE client_id = ? AND intent = ?
     AND review_state IN ('approved', 'sent', 'rejected') AND reviewed_by IS NOT NULL AND reviewed_by NOT LIKE 'system:%'
     ORDER BY reviewed_at DESC LIMIT ?`);
@@ -125,6 +127,9 @@ export function createDmDecisionRepository(db: Db): DmDecisionRepository {
     },
     async humanReviews(clientId, intent, limit) {
       return humanReviews.all(clientId, intent, limit).map(decisionOf);
+    },
+    async lastUsername(platformAccountId, senderId) {
+      return lastUsername.get(platformAccountId, senderId)?.sender_username ?? null;
     },
     async lastLanguage(platformAccountId, senderId) {
       return lastLanguage.get(platformAccountId, senderId)?.language ?? null;

@@ -397,4 +397,11 @@ CREATE TRIGGER kill_switch_history_no_delete BEFORE DELETE ON kill_switch_histor
 BEGIN SELECT RAISE(ABORT, 'kill_switch_history is append-only: DELETE refused'); END;
 `,
   },
+  {
+    version: 13,
+    name: "a DM decision keeps the sender's username (User Profile API) for the reviewer's thread link",
+    sql: `
+ALTER TABLE dm_decisions ADD COLUMN sender_username TEXT;
+`,
+  },
 ];

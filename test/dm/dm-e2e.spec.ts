@@ -28,7 +28,7 @@ test.describe('DM assistant end to end against the sandbox', () => {
     // The kernel harness's own account shares Northwind's Instagram id: the assistant refuses an
     // ambiguous account, so this test talks to Lumen, connected once with its token.
     lumen = await lane.connect(IG.lumen);
-    dm = createDmService({ store: lane.h.services.store, dataDir: lane.h.dir });
+    dm = createDmService({ store: lane.h.services.store, dataDir: lane.h.dir, readUsername: (account, id) => lane.performer.readUsername(account, id) });
     rx = await receiver(dm, admin);
   });
   test.afterEach(async () => {
@@ -46,6 +46,10 @@ test.describe('DM assistant end to end against the sandbox', () => {
       return lane.h.services.store.dmDecisions.queue({ states: ['pending'], limit: 10 });
     }, (q) => q.length > 0);
     expect(decision).toMatchObject({ sender_id: IG.ana.id, tier: 'normal', intent: 'price', language: 'es', panel_decision: expect.stringMatching(/approve_draft|revise_draft|escalate_human/) });
+    // Her message is the consent the User Profile API needs: the reviewer's link opens her thread.
+    // Someone who only commented gives none (Meta's code 230), so no username is guessed.
+    expect(decision!.sender_username).toBe(IG.ana.handle);
+    expect(await lane.performer.readUsername(lumen, IG.marco.id)).toBeNull();
     await dm.idle();
     expect(await lane.h.services.store.dmDecisions.queue({ limit: 10 })).toHaveLength(1);
 
