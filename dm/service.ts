@@ -311,8 +311,17 @@ export function createDmService(options: DmServiceOptions) {
   async function pollNow(reader: CommentReader, options: { sinceMs?: number }): Promise<PollReport> {
     const report: PollReport = { accounts: 0, comments: 0, new_comments: 0, failed: 0 };
     const sinceMs = options.sinceMs ?? now().getTime() - POLL_LOOKBACK_MS;
-    for (const account of await store.accounts.list()) {
-      if (account.platform !== 'instagram' || account.state !== 'active') continue;
+    const instagram = (await store.accounts.list()).filter((a) => a.platform === 'instagram');
+    const claims = new Map<string, number>();
+    for (const a of instagram) claims.set(a.fingerprint.platform_user_id, (claims.get(a.fingerprint.platform_user_id) ?? 0) + 1);
+    for (const account of instagram) {
+      if (account.state !== 'active') continue;
+      // Two accounts claiming one Instagram user (two clients connected it): acting for either
+      // could be acting for the wrong tenant — the webhook path refuses it too.
+      if ((claims.get(account.fingerprint.platform_user_id) ?? 0) > 1) {
+        log('comment poll skipped an ambiguous account', { platform_account_id: account.platform_account_id });
+        continue;
+      }
       if (!(await policyOf(account.client_id)).engage.enabled) continue;
       if (!(await store.secrets.get(account.platform_account_id, 'access_token'))) continue;
       report.accounts += 1;
