@@ -134,7 +134,12 @@ export async function runFarm(input: FarmRunInput): Promise<FarmRunStats> {
         // A delete waits for its post: submitted once the publish succeeded, skipped if it never will.
         const publish = await latest(item.delete_of!);
         if (publish && succeeded(publish) && (publish.result.permalink ?? publish.result.platform_object_id)) await submit(item);
-        else if (!publish || (TERMINAL.has(publish.state) && !succeeded(publish) && publish.result.error_code !== 'interrupted')) {
+        else if (
+          !publish || (TERMINAL.has(publish.state) && !succeeded(publish) && publish.result.error_code !== 'interrupted')
+          // A publish left unknown and escalated is a person's to settle: its delete waits for them,
+          // not for the run (the farm looks no more; the run would otherwise idle to its deadline).
+          || (publish.state === 'unknown' && publish.escalated_at !== null)
+        ) {
           done.add(item.index);
           stats.skipped += 1;
           continue;
