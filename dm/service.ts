@@ -413,7 +413,9 @@ export function createDmService(options: DmServiceOptions) {
         platform_account_id: decision.platform_account_id,
         lane,
         action_type: 'dm_send',
-        payload: { recipient: decision.sender_id, text },
+        // The API lane answers the app-scoped id Meta sent; the browser lane finds the person by
+        // username when it is known (an app-scoped id is not a web thread id).
+        payload: { recipient: lane === 'browser' && decision.sender_username ? `@${decision.sender_username}` : decision.sender_id, text },
         idempotency_key: `dm-reply:${decision.mid}`,
         created_by: reviewer,
       });

@@ -37,6 +37,8 @@ export interface ApiHarnessOptions {
   rateLimitPerMinute?: number;
   /** The browser lane's account connect (tests pass a fake). */
   connect?: ConnectAccount;
+  /** The DM assistant's username read (the User Profile API; tests pass a fake). */
+  readUsername?: (account: PlatformAccount, senderId: string) => Promise<string | null>;
 }
 
 /** The real API on a real store in a temp dir, with two tenants: what every API test starts from. */
@@ -64,7 +66,7 @@ export async function startApiHarness(options: ApiHarnessOptions = {}): Promise<
   };
   const a = await tenant('Northwind');
   const b = await tenant('Lumen');
-  const dm = createDmService({ store: services.store, dataDir: dir.path, log: (message, fields) => services.logger.info(fields, message) });
+  const dm = createDmService({ store: services.store, dataDir: dir.path, ...(options.readUsername ? { readUsername: options.readUsername } : {}), log: (message, fields) => services.logger.info(fields, message) });
   const api: RunningApi = await startApi({
     services, port: 0, dm,
     ...(options.rateLimitPerMinute ? { rateLimitPerMinute: options.rateLimitPerMinute } : {}),
