@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { submitAction } from '../safety/index.js';
-import { DmPolicy, newId, type Action, type DmDecisionRow, type DmEvent, type Lane, type PlatformAccount, type Store } from '../store/index.js';
+import { AUTO_SEND_AUTHOR, DmPolicy, newId, type Action, type DmDecisionRow, type DmEvent, type Lane, type PlatformAccount, type Store } from '../store/index.js';
 import { decide, type DmDecision, type DmMessage } from './decide.js';
 import { loadOrCreateBundleKey, sha256Hex, writeBundles, type BundleSigningKey } from './bundle/index.js';
 import { LANGUAGES, type Language } from './records.js';
@@ -69,7 +69,7 @@ const POLL_LOOKBACK_MS = 24 * 3_600_000;
 
 const THREAD_CONTEXT = 10;
 /** Who approved an automatic send; `system:` reviews never count as a person's in the measured success. */
-export const AUTO_SEND = 'system:auto-send';
+export const AUTO_SEND = AUTO_SEND_AUTHOR;
 
 /**
  * The DM assistant as a service: a durable inbox of verified webhook bodies, processed in the

@@ -5,9 +5,9 @@ import type { ActionContext, ProofRef } from './performer.js';
 
 export type Checkpoint = 'before_preflight' | 'before_tool_call' | 'before_commit';
 
-/** Throws KillSwitchError if any switch covering the action (global, client, account) is engaged. */
-export async function checkKillSwitches(store: Store, action: Pick<Action, 'client_id' | 'platform_account_id'>, checkpoint: Checkpoint): Promise<void> {
-  const engaged = await store.killSwitches.engagedFor({ client_id: action.client_id, platform_account_id: action.platform_account_id });
+/** Throws KillSwitchError if any switch covering the action (global, client, account; an automatic DM reply: dm_auto_send) is engaged. */
+export async function checkKillSwitches(store: Store, action: Pick<Action, 'client_id' | 'platform_account_id' | 'created_by'>, checkpoint: Checkpoint): Promise<void> {
+  const engaged = await store.killSwitches.engagedFor({ client_id: action.client_id, platform_account_id: action.platform_account_id, created_by: action.created_by });
   if (engaged) throw new KillSwitchError(engaged.scope, engaged.scope_id, checkpoint);
 }
 

@@ -54,8 +54,12 @@ export interface PolicyRepository {
 export interface KillSwitchRepository {
   /** Sets the switch and appends the change to its history, in one transaction. */
   set(sw: { scope: KillScope; scope_id: string; engaged: boolean; reason: string | null; set_by: string }): Promise<KillSwitch>;
-  /** The first engaged switch that covers this client and account (global first), or null. */
-  engagedFor(target: { client_id: string; platform_account_id: string }): Promise<KillSwitch | null>;
+  /**
+   * The first engaged switch that covers this client and account (global first), or null. With
+   * the action's author: an automatic DM reply (`AUTO_SEND_AUTHOR`) is covered by the
+   * `dm_auto_send` switches too.
+   */
+  engagedFor(target: { client_id: string; platform_account_id: string; created_by?: string }): Promise<KillSwitch | null>;
   /** The engaged switch that stops the client's DM auto-sends (every client's first), or null. */
   autoSendStop(clientId: string): Promise<KillSwitch | null>;
   list(): Promise<KillSwitch[]>;

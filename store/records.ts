@@ -15,6 +15,8 @@ export const LEDGER_STATUSES = ['in_flight', 'succeeded', 'failed', 'unknown'] a
  * client) stops only the DM assistant's automatic sends: drafts then wait for a reviewer.
  */
 export const KILL_SCOPES = ['global', 'client', 'account', 'dm_auto_send'] as const;
+/** Who an automatic DM reply is created by (and approved by): the `dm_auto_send` switches cover its actions. */
+export const AUTO_SEND_AUTHOR = 'system:auto-send';
 
 export const Platform = z.enum(PLATFORMS);
 export const Lane = z.enum(LANES);

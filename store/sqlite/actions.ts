@@ -1,4 +1,4 @@
-import type { AccountState, Action, ActionState, AuditEvent, AuditRecord, KillSwitch } from '../records.js';
+import { AUTO_SEND_AUTHOR, type AccountState, type Action, type ActionState, type AuditEvent, type AuditRecord, type KillSwitch } from '../records.js';
 import type { ActionGate, ActionPatch, ActionRepository, LedgerWrite, ProgressCount, ProofRefRecord } from '../ports.js';
 import { BudgetRefusedError, FencedError, StaleStateError } from '../errors.js';
 import type { Statement } from 'better-sqlite3';
@@ -57,7 +57,8 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
   const stateRow = (actionId: string) => get.get(actionId)!;
   const ledgerMirror = db.prepare('UPDATE idempotency_ledger SET status = ?, result_json = ?, updated_at = ? WHERE key = ? AND action_id = ?');
   // One read for checks 2 and 3: the action's ownership, its account's state and the most
-  // specific engaged kill switch (global sorts first), so nothing can change between them.
+  // specific engaged kill switch (global sorts first), so nothing can change between them. An
+  // automatic DM reply is also stopped by a `dm_auto_send` switch engaged after it was queued.
   const gateRow = db.prepare<[string], {
     state: string; owner_id: string | null; fence: number; client_id: string; platform_account_id: string; account_state: string; account_reason: string | null;
     kill_scope: string | null; kill_scope_id: string | null; kill_reason: string | null; kill_set_by: string | null; kill_set_at: string | null;
@@ -66,8 +67,9 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
        k.scope AS kill_scope, k.scope_id AS kill_scope_id, k.reason AS kill_reason, k.set_by AS kill_set_by, k.set_at AS kill_set_at
      FROM actions a JOIN platform_accounts p ON p.platform_account_id = a.platform_account_id
      LEFT JOIN kill_switches k ON k.rowid = (SELECT rowid FROM kill_switches WHERE engaged = 1 AND ((scope = 'global')
-       OR (scope = 'client' AND scope_id = a.client_id) OR (scope = 'account' AND scope_id = a.platform_account_id))
-       ORDER BY CASE scope WHEN 'global' THEN 0 WHEN 'client' THEN 1 ELSE 2 END LIMIT 1)
+       OR (scope = 'client' AND scope_id = a.client_id) OR (scope = 'account' AND scope_id = a.platform_account_id)
+       OR (scope = 'dm_auto_send' AND scope_id IN ('*', a.client_id) AND a.created_by = '${AUTO_SEND_AUTHOR}'))
+       ORDER BY CASE scope WHEN 'global' THEN 0 WHEN 'client' THEN 1 WHEN 'account' THEN 2 ELSE 3 END LIMIT 1)
      WHERE a.action_id = ?`);
   const readGate = (actionId: string): ActionGate | null => {
     const row = gateRow.get(actionId);

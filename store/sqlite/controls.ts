@@ -1,4 +1,4 @@
-import { Budget, KillSwitch } from '../records.js';
+import { AUTO_SEND_AUTHOR, Budget, KillSwitch } from '../records.js';
 import type { BudgetRepository, KillSwitchChange, KillSwitchRepository, Reservation } from '../ports.js';
 import { parseRecord } from './parse.js';
 import type { Db, GroupWriter } from './database.js';
@@ -12,9 +12,10 @@ export function createKillSwitchRepository(db: Db): KillSwitchRepository {
     ON CONFLICT (scope, scope_id) DO UPDATE SET engaged = excluded.engaged, reason = excluded.reason,
     set_by = excluded.set_by, set_at = excluded.set_at`);
   // One indexed read covering all three levels; global sorts first.
-  const engaged = db.prepare<[string, string], KillRow>(`SELECT * FROM kill_switches WHERE engaged = 1 AND (
-    (scope = 'global') OR (scope = 'client' AND scope_id = ?) OR (scope = 'account' AND scope_id = ?))
-    ORDER BY CASE scope WHEN 'global' THEN 0 WHEN 'client' THEN 1 ELSE 2 END LIMIT 1`);
+  const engaged = db.prepare<{ client: string; account: string; author: string }, KillRow>(`SELECT * FROM kill_switches WHERE engaged = 1 AND (
+    (scope = 'global') OR (scope = 'client' AND scope_id = @client) OR (scope = 'account' AND scope_id = @account)
+    OR (scope = 'dm_auto_send' AND scope_id IN ('*', @client) AND @author = '${AUTO_SEND_AUTHOR}'))
+    ORDER BY CASE scope WHEN 'global' THEN 0 WHEN 'client' THEN 1 WHEN 'account' THEN 2 ELSE 3 END LIMIT 1`);
   const autoSend = db.prepare<[string], KillRow>(`SELECT * FROM kill_switches WHERE engaged = 1 AND scope = 'dm_auto_send'
     AND scope_id IN ('*', ?) ORDER BY CASE scope_id WHEN '*' THEN 0 ELSE 1 END LIMIT 1`);
   const list = db.prepare<[], KillRow>('SELECT * FROM kill_switches ORDER BY scope, scope_id');
@@ -34,7 +35,7 @@ export function createKillSwitchRepository(db: Db): KillSwitchRepository {
       return row;
     },
     async engagedFor(target) {
-      const row = engaged.get(target.client_id, target.platform_account_id);
+      const row = engaged.get({ client: target.client_id, account: target.platform_account_id, author: target.created_by ?? '' });
       return row ? toKill(row) : null;
     },
     async autoSendStop(clientId) {

@@ -1,6 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { createHmac } from 'node:crypto';
 import { AUTO_SEND } from '../../dm/index.js';
+import { checkKillSwitches } from '../../safety/index.js';
 import type { DmDecisionRow } from '../../store/index.js';
 import { startApiHarness, type ApiHarness } from '../helpers/api.js';
 
@@ -122,5 +123,26 @@ test.describe('DM auto-send for low-risk intents (spec 003 §7 last step), behin
     const viewer = await h.token('client_viewer', h.a.client_id);
     expect((await h.call('PUT', `/api/v1/kill-switches/dm-auto-send/${h.a.client_id}`, { token: viewer, body: { engaged: true, reason: 'x' } })).status).toBe(403);
     expect(await h.services.store.killSwitches.list()).toEqual([]);
+  });
+
+  test('should stop an automatic reply already queued when its switch is engaged after it, at the kernel\'s gates, and leave reviewers\' sends alone', async () => {
+    await setPolicy(h, AUTO);
+    await review(h, 5);
+    const auto = await dm(h, BOOK);
+    expect(auto.reviewed_by).toBe(AUTO_SEND);
+    const store = h.services.store;
+    const action = (await store.actions.get(auto.action_id!))!;
+    const byPerson = (await dmSends(h)).find((a) => a.created_by === 'reviewer@agency')!;
+    await store.killSwitches.set({ scope: 'dm_auto_send', scope_id: h.a.client_id, engaged: true, reason: 'pause auto replies', set_by: 'ops' });
+    // Before preflight, before the tool call and before the commit, the kernel reads the switch.
+    await expect(checkKillSwitches(store, action, 'before_preflight')).rejects.toThrow(/kill switch engaged \(dm_auto_send/);
+    expect((await store.actions.gate(action.action_id))!.kill).toMatchObject({ scope: 'dm_auto_send', scope_id: h.a.client_id });
+    await expect(checkKillSwitches(store, byPerson, 'before_preflight')).resolves.toBeUndefined();
+    expect((await store.actions.gate(byPerson.action_id))!.kill).toBeNull();
+    // Every client's switch covers it too; releasing both lets it run again.
+    await store.killSwitches.set({ scope: 'dm_auto_send', scope_id: h.a.client_id, engaged: false, reason: null, set_by: 'ops' });
+    await expect(checkKillSwitches(store, action, 'before_preflight')).resolves.toBeUndefined();
+    await store.killSwitches.set({ scope: 'dm_auto_send', scope_id: '*', engaged: true, reason: 'all', set_by: 'ops' });
+    expect((await store.actions.gate(action.action_id))!.kill).toMatchObject({ scope: 'dm_auto_send', scope_id: '*' });
   });
 });
