@@ -348,8 +348,32 @@ export function createDmService(options: DmServiceOptions) {
     return report;
   }
 
+  /**
+   * An automatic reply that never left — its action ended `blocked` before any tool call (its
+   * `dm_auto_send` switch engaged after it was queued, another switch, the policy) — goes back to
+   * the reviewer queue: nothing was sent, so a person decides. Runs with every processing pass
+   * and when the queue is shown; idempotent.
+   */
+  async function reopenStopped(): Promise<number> {
+    let reopened = 0;
+    for (const d of await store.dmDecisions.queue({ states: ['approved'], limit: 1000 })) {
+      if (d.reviewed_by !== AUTO_SEND || !d.action_id) continue;
+      const action = await store.actions.get(d.action_id);
+      if (action?.state !== 'blocked') continue;
+      const back = await store.dmDecisions.review(d.trace_id, 'approved', {
+        review_state: 'pending', reviewed_by: null, reviewed_at: null, sent_text_sha256: null, edit_distance: null, action_id: null,
+      });
+      if (back) {
+        reopened += 1;
+        log('dm auto-send stopped; the draft is back in the queue', { trace_id: d.trace_id, action_id: action.action_id, error_code: action.result.error_code ?? null });
+      }
+    }
+    return reopened;
+  }
+
   /** Processes every pending delivery, oldest first. Safe to run again after a crash at any point. */
   async function processPending(): Promise<ProcessReport> {
+    await reopenStopped();
     const report: ProcessReport = { deliveries: 0, events: 0, decisions: 0, failed: 0 };
     for (;;) {
       const batch = await store.dmInbox.pending(20, maxAttempts);
@@ -444,5 +468,5 @@ export function createDmService(options: DmServiceOptions) {
     }
   }
 
-  return { receive, processPending, pollComments, kick, idle, approve, reject, draftText, bundleKey };
+  return { receive, processPending, pollComments, reopenStopped, kick, idle, approve, reject, draftText, bundleKey };
 }

@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { createHmac } from 'node:crypto';
 import { AUTO_SEND } from '../../dm/index.js';
-import { checkKillSwitches } from '../../safety/index.js';
+import { checkKillSwitches, runAction } from '../../safety/index.js';
 import type { DmDecisionRow } from '../../store/index.js';
 import { startApiHarness, type ApiHarness } from '../helpers/api.js';
 
@@ -144,5 +144,16 @@ test.describe('DM auto-send for low-risk intents (spec 003 §7 last step), behin
     await expect(checkKillSwitches(store, action, 'before_preflight')).resolves.toBeUndefined();
     await store.killSwitches.set({ scope: 'dm_auto_send', scope_id: '*', engaged: true, reason: 'all', set_by: 'ops' });
     expect((await store.actions.gate(action.action_id))!.kill).toMatchObject({ scope: 'dm_auto_send', scope_id: '*' });
+    // The farm runs it: blocked before any tool call, nothing sent; the draft is offered again.
+    const outcome = await runAction(h.services.kernel, action.action_id);
+    expect(outcome).toMatchObject({ status: 'blocked', reason: expect.stringMatching(/^kill_switch: .*dm_auto_send/) });
+    expect(await h.dm.reopenStopped()).toBe(1);
+    expect(await h.dm.reopenStopped()).toBe(0);
+    const back = (await store.dmDecisions.get(auto.trace_id))!;
+    expect(back).toMatchObject({ review_state: 'pending', reviewed_by: null, action_id: null });
+    // A person sends it now: a new action through the kernel, the reviewer's.
+    const { action: resent } = await h.dm.approve(back.trace_id, 'reviewer@agency');
+    expect(resent.action_id).not.toBe(action.action_id);
+    expect(resent.created_by).toBe('reviewer@agency');
   });
 });
