@@ -41,9 +41,15 @@ test.describe('bench farm', () => {
     try {
       const result = await benchFarm(dir.path, { extraAccounts: 1, sizes: [2], bareEpisodes: 1, budgetMs: 60 * 60_000 });
       const f = result.figures;
-      for (const key of ['episodes_per_min', 'bare_episodes_per_min', 'ratio', 'mb_per_runner', 'concurrency', 'episodes_per_min_2', 'mb_per_runner_2']) {
+      for (const key of ['episodes_per_min', 'bare_episodes_per_min', 'ratio', 'mb_per_runner', 'concurrency', 'episodes_per_min_2']) {
         expect(f[key], key).toBeGreaterThan(0);
       }
+      // The second two-context run starts from a Chromium the first one warmed: its rise over that
+      // baseline can sit inside the noise (CI saw 0 once, clamped). The main run's figure must be
+      // real; this one must be reported and agree with its run's own record.
+      expect(f.mb_per_runner_2, 'mb_per_runner_2').toBeGreaterThanOrEqual(0);
+      const size2 = result.runs.find((r) => r.label === 'size_2')!;
+      expect(f.mb_per_runner_2).toBeCloseTo(size2.open_contexts > 0 ? size2.pss_delta_mb / size2.open_contexts : 0, 0);
       expect(f.accounts).toBe(2);
       expect(result.runs.map((r) => [r.label, r.accounts, r.cut])).toEqual([['default', 2, undefined], ['size_2', 2, undefined]]);
 
