@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createApiToken, startApi } from '../api/index.js';
-import { checkAnchorDrift, createServices, startFarm, startProgress, type Farm, type ProgressReporter } from '../runners/index.js';
+import { browserCommentReader, checkAnchorDrift, createServices, startFarm, startProgress, type Farm, type ProgressReporter } from '../runners/index.js';
 import { createDmService } from '../dm/index.js';
 import { sleep, verifyAuditChain } from '../safety/index.js';
 import { startSandbox, sandboxReadyLine } from '../sandbox/index.js';
@@ -62,7 +62,8 @@ export function registerStart(program: Command): void {
         farm = await startFarm(services, {
           pacing: DEMO_PACING, intervals: { checkpoint: 60_000, comments: config.commentPollMs },
           driftCheck: () => checkAnchorDrift(services.store, lane.performer),
-          commentPoll: () => dm.pollComments(lane.readComments),
+          commentPoll: () => dm.pollComments({ api: lane.readComments, browser: browserCommentReader(services.store, lane.performer) }),
+          approvalUpkeep: () => dm.reopenStopped(),
         });
         console.log(`farm         up to ${farm.pool.governor.max} runners · jobs dispatch, sweep, drift, expiry, checkpoint, upkeep, comments · checkpoints in ${join(config.dataDir, 'audit-checkpoints.jsonl')}`);
         api = await startApi({ services, port: config.port, dm, connect: browserConnect(services, lane.provider, sandbox.platforms) });

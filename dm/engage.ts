@@ -19,6 +19,8 @@ export function matchRule(rules: KeywordRule[], text: string): KeywordRule | und
   }));
 }
 
+const bare = (s: string) => s.trim().replace(/^@/, '').toLowerCase();
+
 /** The account's calendar day, for "at most one DM per commenter per rule per day". */
 function dayIn(timeZone: string, at: Date): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
@@ -35,7 +37,7 @@ function dayIn(timeZone: string, at: Date): string {
  */
 export async function engageOnComment(store: Store, event: DmEvent, text: string, account: PlatformAccount, policy: DmPolicy, now: Date): Promise<EngageOutcome> {
   if (!policy.engage.enabled) return { skipped: 'the engage loop is off for this client' };
-  if (event.sender_id === event.ig_user_id) return { skipped: 'the account\'s own comment' };
+  if (event.sender_id === event.ig_user_id || (event.sender_id.startsWith('@') && bare(event.sender_id) === bare(account.fingerprint.handle))) return { skipped: 'the account\'s own comment' };
   const rule = matchRule(policy.engage.rules, text);
   if (!rule) return { skipped: 'no keyword rule matches' };
   const lane: Lane = (await store.secrets.get(account.platform_account_id, 'access_token')) ? 'api' : 'browser';
@@ -56,10 +58,14 @@ export async function engageOnComment(store: Store, event: DmEvent, text: string
     text_sha256: null, text_ref: null, attachments: [], delivery_id: event.delivery_id, recorded_at: now.toISOString(),
   });
   if (claim.parent_ref !== event.ref) return { rule_id: rule.rule_id, reply, skipped: 'this commenter got this rule\'s DM today already' };
+  // The API lane answers privately, to the comment (Meta's private reply, by the app-scoped id);
+  // the browser lane has no private replies: a DM to the commenter's handle, the one thing the
+  // web shows of them (a numeric id there would be read as a thread id — never sent to).
+  if (lane === 'browser' && !event.sender_id.startsWith('@')) return { rule_id: rule.rule_id, reply, skipped: 'the browser lane can DM a handle only and the commenter\'s is unknown' };
   try {
     const dm = await submitAction(store, {
       ...base, action_type: 'dm_send',
-      payload: { recipient: event.sender_id, text: rule.dm_text, private_reply_to: event.ref },
+      payload: lane === 'api' ? { recipient: event.sender_id, text: rule.dm_text, private_reply_to: event.ref } : { recipient: event.sender_id, text: rule.dm_text },
       idempotency_key: `engage-dm:${rule.rule_id}:${event.sender_id}:${day}`,
     }, now);
     return { rule_id: rule.rule_id, reply, dm };

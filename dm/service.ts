@@ -46,30 +46,42 @@ export interface ProcessReport {
 
 export type DmService = ReturnType<typeof createDmService>;
 
-/** A comment the poll read: what the Graph API shows (runners/api/instagram-comments.ts reads it). */
+/**
+ * A comment the poll read, as the lane shows it: the Graph API (runners/api/instagram-comments.ts)
+ * gives the commenter's app-scoped id; the web (flows/instagram/comments-read.ts) only a handle.
+ */
 export interface PolledComment {
   id: string;
   text: string;
+  /** The commenter's app-scoped id; empty when the lane shows none (the browser lane). */
   from_id: string;
+  /** The commenter's handle, when the lane shows it. */
+  username?: string;
+  /** The post: its media id (API lane) or shortcode (browser lane). */
   media_id: string;
   timestamp_ms: number;
 }
-/** Reads one account's newest comments, read-only. */
-export type CommentReader = (account: PlatformAccount, options: { sinceMs: number }) => Promise<PolledComment[]>;
+/** Reads one account's newest comments, read-only; `null` when the account is busy now (next pass). */
+export type CommentReader = (account: PlatformAccount, options: { sinceMs: number }) => Promise<PolledComment[] | null>;
+/** The poll's readers per lane: an account with an API token is read by `api`, any other by `browser`. */
+export interface CommentReaders {
+  api?: CommentReader;
+  browser?: CommentReader;
+}
 
 export interface PollReport {
   accounts: number;
   comments: number;
   new_comments: number;
   failed: number;
+  /** Accounts left to the next pass: a runner was working on them. */
+  busy: number;
 }
 
 /** How far back the poll looks by default: a day (private replies are allowed for 7). */
 const POLL_LOOKBACK_MS = 24 * 3_600_000;
 
 const THREAD_CONTEXT = 10;
-/** Who approved an automatic send; `system:` reviews never count as a person's in the measured success. */
-export const AUTO_SEND = AUTO_SEND_AUTHOR;
 
 /**
  * The DM assistant as a service: a durable inbox of verified webhook bodies, processed in the
@@ -231,7 +243,7 @@ export function createDmService(options: DmServiceOptions) {
       return;
     }
     try {
-      const { action } = await approve(t.trace_id, AUTO_SEND);
+      const { action } = await approve(t.trace_id, AUTO_SEND_AUTHOR);
       log('dm auto-sent', { trace_id: t.trace_id, intent: t.intent.label, action_id: action.action_id });
     } catch (error) {
       // A reviewer who got there first, or a kernel refusal: the draft stays where it is.
@@ -296,20 +308,22 @@ export function createDmService(options: DmServiceOptions) {
 
   /**
    * GP4's read-only fallback when comment webhooks are missing: for every Instagram account whose
-   * client enabled the engage loop and that has an API token, the newest comments (from `sinceMs`,
-   * default the last 24 h) go through the same path as a webhook's. A comment a webhook brought
-   * too is the same event (deduped on its id), so the loop runs once for it either way. An
-   * account the poll cannot read is logged and skipped; the others are still read.
+   * client enabled the engage loop, the newest comments (from `sinceMs`, default the last 24 h)
+   * go through the same path as a webhook's — read on the API lane when the account has a token,
+   * else on the browser lane (a client without API access has no webhooks at all: the poll is its
+   * engage loop). A comment a webhook brought too is the same event (deduped on its id, which the
+   * web shows in the comment's permalink), so the loop runs once for it either way. An account the
+   * poll cannot read is logged and skipped; the others are still read.
    */
-  function pollComments(reader: CommentReader, options: { sinceMs?: number } = {}): Promise<PollReport> {
+  function pollComments(readers: CommentReaders, options: { sinceMs?: number } = {}): Promise<PollReport> {
     // In line with the webhook passes, never beside one: both would find no marker for a comment.
-    const run = chain.then(() => pollNow(reader, options));
+    const run = chain.then(() => pollNow(readers, options));
     chain = run.catch(() => undefined);
     return run;
   }
 
-  async function pollNow(reader: CommentReader, options: { sinceMs?: number }): Promise<PollReport> {
-    const report: PollReport = { accounts: 0, comments: 0, new_comments: 0, failed: 0 };
+  async function pollNow(readers: CommentReaders, options: { sinceMs?: number }): Promise<PollReport> {
+    const report: PollReport = { accounts: 0, comments: 0, new_comments: 0, failed: 0, busy: 0 };
     const sinceMs = options.sinceMs ?? now().getTime() - POLL_LOOKBACK_MS;
     const instagram = (await store.accounts.list()).filter((a) => a.platform === 'instagram');
     const claims = new Map<string, number>();
@@ -323,23 +337,32 @@ export function createDmService(options: DmServiceOptions) {
         continue;
       }
       if (!(await policyOf(account.client_id)).engage.enabled) continue;
-      if (!(await store.secrets.get(account.platform_account_id, 'access_token'))) continue;
+      // The lane the engage loop will act on (dm/engage.ts chooses it the same way).
+      const lane = (await store.secrets.get(account.platform_account_id, 'access_token')) ? 'api' : 'browser';
+      const reader = readers[lane];
+      if (!reader || (lane === 'browser' && !account.session_ref)) continue;
       report.accounts += 1;
-      let comments: PolledComment[];
+      let comments: PolledComment[] | null;
       try {
         comments = await reader(account, { sinceMs });
       } catch (error) {
         report.failed += 1;
-        log('comment poll failed for an account', { platform_account_id: account.platform_account_id, error: (error as Error).message.slice(0, 200) });
+        log('comment poll failed for an account', { platform_account_id: account.platform_account_id, lane, error: (error as Error).message.slice(0, 200) });
+        continue;
+      }
+      if (comments === null) {
+        report.busy += 1;
         continue;
       }
       const deliveryId = `poll-${newId()}`;
       for (const c of comments) {
         report.comments += 1;
-        if (await store.dmEvents.byDedupeKey(`comment:${c.id}`)) continue;
+        // Whom to answer: the app-scoped id where the lane shows it, else the handle the web shows.
+        const sender = c.from_id !== '' ? c.from_id : c.username ? `@${c.username}` : '';
+        if (sender === '' || (await store.dmEvents.byDedupeKey(`comment:${c.id}`))) continue;
         report.new_comments += 1;
         await handle({
-          kind: 'comment', ig_user_id: account.fingerprint.platform_user_id, sender_id: c.from_id, ref: c.id, parent_ref: c.media_id,
+          kind: 'comment', ig_user_id: account.fingerprint.platform_user_id, sender_id: sender, ref: c.id, parent_ref: c.media_id,
           timestamp_ms: c.timestamp_ms, text: c.text, attachments: [], dedupe_key: `comment:${c.id}`,
         }, deliveryId, account);
       }
@@ -352,20 +375,17 @@ export function createDmService(options: DmServiceOptions) {
    * An automatic reply that never left — its action ended `blocked` before any tool call (its
    * `dm_auto_send` switch engaged after it was queued, another switch, the policy) — goes back to
    * the reviewer queue: nothing was sent, so a person decides. Runs with every processing pass
-   * and when the queue is shown; idempotent.
+   * and with the farm's expiry job (one indexed query, `dmDecisions.stoppedAutoSends`); idempotent.
    */
   async function reopenStopped(): Promise<number> {
     let reopened = 0;
-    for (const d of await store.dmDecisions.queue({ states: ['approved'], limit: 1000 })) {
-      if (d.reviewed_by !== AUTO_SEND || !d.action_id) continue;
-      const action = await store.actions.get(d.action_id);
-      if (action?.state !== 'blocked') continue;
+    for (const d of await store.dmDecisions.stoppedAutoSends(200)) {
       const back = await store.dmDecisions.review(d.trace_id, 'approved', {
         review_state: 'pending', reviewed_by: null, reviewed_at: null, sent_text_sha256: null, edit_distance: null, action_id: null,
       });
       if (back) {
         reopened += 1;
-        log('dm auto-send stopped; the draft is back in the queue', { trace_id: d.trace_id, action_id: action.action_id, error_code: action.result.error_code ?? null });
+        log('dm auto-send stopped; the draft is back in the queue', { trace_id: d.trace_id, action_id: d.action_id });
       }
     }
     return reopened;

@@ -2,10 +2,13 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { confirmLookViewer, createFlowContext, gotoUrl, probePage, runCheck, runFlow, urlOf, type Flow, type FlowContext } from '../flows/index.js';
+import {
+  confirmLookViewer, createFlowContext, gotoUrl, probePage, readOwnComments, runCheck, runFlow, urlOf,
+  type Flow, type FlowContext, type WebComment, type WebCommentReadOptions,
+} from '../flows/index.js';
 import { startTrace, stopTrace, type ProofStore, type StepListener } from '../proofs/index.js';
 import {
-  AuthExpiredError, DriftError, errorCode, OutcomeUnknownError, PlatformRefusalError, UnguardedCommitError,
+  AuthExpiredError, DriftError, errorCode, IdentityMismatchError, OutcomeUnknownError, PlatformRefusalError, UnguardedCommitError,
   type AbsenceRule, type Action, type ActionContext, type PlatformAccount, type ActionType, type AttemptReceipt, type IdentityProof, type Performer, type Platform,
   type Precheck, type ProofRef, type Verification,
 } from '../safety/index.js';
@@ -99,6 +102,12 @@ export interface BrowserPerformer extends Performer {
    * the identity signals. Nothing is committed: the request guard refuses any mutating request.
    */
   checkAnchors(account: PlatformAccount): Promise<AnchorCheck>;
+  /**
+   * The engage loop's comment poll on the browser lane (an Instagram client without API access):
+   * a read-only episode that confirms the account's identity, then reads the comments on its
+   * newest posts as the web shows them (flows/instagram/comments-read.ts). Nothing is committed.
+   */
+  readComments(account: PlatformAccount, read: WebCommentReadOptions): Promise<WebComment[]>;
 }
 
 export interface AnchorCheck {
@@ -274,6 +283,35 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
     }
   }
 
+  /**
+   * A read-only episode on the account's session (the drift check, the comment poll): an action
+   * shape only to name the episode's context and trace. Nothing can be committed: the kernel's
+   * commit hooks refuse, and the request guard refuses any mutating request.
+   */
+  async function readOnly<T>(account: PlatformAccount, name: string, proofs: ProofRef[], run: (ctx: ActionContext) => Promise<T>): Promise<T> {
+    const at = new Date().toISOString();
+    const id = `${name}-${account.platform_account_id}-${Date.now().toString(36)}`;
+    const action: Action = {
+      action_id: id, episode_id: id, client_id: account.client_id, platform: account.platform, platform_account_id: account.platform_account_id,
+      lane: 'browser', action_type: 'like', payload: {}, payload_hash: '', idempotency_key: id, state: 'queued', risk: 'normal',
+      compliance_flags: [], created_by: name, policy_snapshot_id: null, attempt_count: 0, verify_tries: 0, owner_id: null,
+      lease_expires_at: null, fence: 0, attempt_ended_at: null, absence: [], result: {}, escalated_at: null, depends_on: null,
+      due_at: null, window_end_at: null, not_before: null, created_at: at, updated_at: at,
+    };
+    const ctx: ActionContext = {
+      action, account, attempt: 0, deadline: Date.now() + 60_000, signal: new AbortController().signal, commitChecks: 0,
+      async beforeCommit() { throw new UnguardedCommitError(`a ${name} commits nothing`); },
+      addProof: (p) => void proofs.push(p),
+      async keepRef() { throw new UnguardedCommitError(`a ${name} keeps nothing`); },
+      log: () => undefined,
+    };
+    try {
+      return await run(ctx);
+    } finally {
+      await dispose(id);
+    }
+  }
+
   return {
     tool: 'browser_runner',
     toolVersion: '1.0.0',
@@ -349,32 +387,23 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
     release: (action) => dispose(action.action_id),
 
     async checkAnchors(account) {
-      const at = new Date().toISOString();
-      const id = `drift-check-${account.platform_account_id}-${Date.now().toString(36)}`;
-      // A read-only episode: an action shape only to name the episode's context and trace.
-      const action: Action = {
-        action_id: id, episode_id: id, client_id: account.client_id, platform: account.platform, platform_account_id: account.platform_account_id,
-        lane: 'browser', action_type: 'like', payload: {}, payload_hash: '', idempotency_key: id, state: 'queued', risk: 'normal',
-        compliance_flags: [], created_by: 'drift-check', policy_snapshot_id: null, attempt_count: 0, verify_tries: 0, owner_id: null,
-        lease_expires_at: null, fence: 0, attempt_ended_at: null, absence: [], result: {}, escalated_at: null, depends_on: null,
-        due_at: null, window_end_at: null, not_before: null, created_at: at, updated_at: at,
-      };
       const proofs: ProofRef[] = [];
-      const ctx: ActionContext = {
-        action, account, attempt: 0, deadline: Date.now() + 60_000, signal: new AbortController().signal, commitChecks: 0,
-        async beforeCommit() { throw new UnguardedCommitError('a drift check commits nothing'); },
-        addProof: (p) => void proofs.push(p),
-        async keepRef() { throw new UnguardedCommitError('a drift check keeps nothing'); },
-        log: () => undefined,
-      };
       try {
-        const proof = await this.verifyIdentity(ctx);
+        const proof = await readOnly(account, 'drift-check', proofs, (ctx) => this.verifyIdentity(ctx));
         return { platform: account.platform, platform_account_id: account.platform_account_id, ok: true, identity_ok: proof.ok, proofs: [...proofs, ...(proof.proofs ?? [])] };
       } catch (error) {
         return { platform: account.platform, platform_account_id: account.platform_account_id, ok: false, code: errorCode(error), proofs };
-      } finally {
-        await dispose(id);
       }
+    },
+
+    async readComments(account, read) {
+      if (account.platform !== 'instagram') throw new PlatformRefusalError(`the browser lane reads comments on instagram only, not ${account.platform}`);
+      return readOnly(account, 'comment-poll', [], async (ctx) => {
+        // Whose comments: the page must show the account first (§4.3), as before any episode.
+        const identity = await this.verifyIdentity(ctx);
+        if (!identity.ok) throw new IdentityMismatchError(identity.signals.filter((s) => s.ok).map((s) => s.name), 'the browser session does not show the account: its comments were not read');
+        return (await phase(ctx, 'read_comments', (fc) => readOwnComments(fc, read))).result;
+      });
     },
 
     async close() {

@@ -8,7 +8,7 @@ const t = (id: string) => `[data-testid="${id}"]`;
  */
 export const INSTAGRAM_ANNEX: Annex = parseAnnex({
   platform: 'instagram',
-  annex_version: '1.2.0',
+  annex_version: '1.3.0',
   paths: {
     home: '/',
     login: '/accounts/login/',
@@ -53,6 +53,8 @@ export const INSTAGRAM_ANNEX: Annex = parseAnnex({
         post: {
           root: `article${t('post')}`, author: t('post-author'), caption: t('caption-text'), like: t('like-button'), like_count: t('like-count'),
           comment_input: t('comment-input'), comment_submit: t('comment-submit'), comment: t('comment'), comment_author: t('comment-author'), comment_text: t('comment-text'),
+          // A comment's timestamp links to its permalink, /p/<code>/c/<comment id>/: the one place the web shows a comment's id.
+          comment_permalink: 'a[href*="/c/"]',
           reply: t('reply'), reply_text: t('reply-text'), reply_input: t('reply-input'), reply_submit: t('reply-submit'),
           options: t('post-options'), confirm_delete: t('confirm-delete'),
         },

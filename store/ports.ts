@@ -394,6 +394,11 @@ export interface DmDecisionRepository {
    * not in `from` any more (another reviewer got there first).
    */
   review(traceId: string, from: DmDecisionRow['review_state'], to: Partial<DmDecisionRow> & Pick<DmDecisionRow, 'review_state'>): Promise<boolean>;
+  /**
+   * Decisions approved by the automatic sender (`AUTO_SEND_AUTHOR`) whose `dm_send` action ended
+   * `blocked`: nothing left, so the draft belongs back in the reviewer queue. One indexed query.
+   */
+  stoppedAutoSends(limit: number): Promise<DmDecisionRow[]>;
   /** The client's latest drafts of one intent that a person approved or rejected (not the system), newest first. */
   humanReviews(clientId: string, intent: string, limit: number): Promise<DmDecisionRow[]>;
   /** The sender's username as the thread's latest decision that knew it recorded it, or null. */

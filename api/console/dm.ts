@@ -37,8 +37,6 @@ export function dmPage(deps: ConsoleDeps): RequestHandler {
       const page = pageOf(deps, req, res);
       const { principal } = page;
       const dm = deps.dm;
-      // Automatic replies their switch stopped before they left are offered again.
-      await dm?.reopenStopped();
       const scope = principal.client_id !== null ? [principal.client_id] : null;
       const [queue, done, accounts, clients, switches] = await Promise.all([
         store.dmDecisions.queue({ client_ids: scope, states: ['pending', 'triage_only'], limit: QUEUE_LIMIT }),

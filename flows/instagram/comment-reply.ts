@@ -11,11 +11,18 @@ const commentId = (fc: FlowContext) => {
   return id;
 };
 
+/**
+ * The comment on the post page, found by its permalink (`/p/<code>/c/<id>/`, its timestamp's
+ * link): the one place the web shows a comment's id.
+ */
+const commentOnPage = (fc: FlowContext): Locator =>
+  fc.page.locator(sel(fc, 'post', 'comment')).filter({ has: fc.page.locator(`${sel(fc, 'post', 'comment_permalink')}[href*="/c/${commentId(fc)}/"]`) });
+
 /** The comment to reply to, on the post page; undefined when the post or comment is not there. */
 async function openComment(fc: FlowContext): Promise<Locator | undefined> {
   await gotoUrl(fc, postUrl(fc), { surface: 'post', allowErrorPage: true });
   if (!(await fc.page.locator(sel(fc, 'post', 'root')).count())) return undefined;
-  const comment = fc.page.locator(`${sel(fc, 'post', 'comment')}[data-comment-id="${commentId(fc)}"]`);
+  const comment = commentOnPage(fc);
   return (await comment.count()) ? comment.first() : undefined;
 }
 
@@ -50,17 +57,17 @@ export const instagramCommentReply: Flow = {
     {
       name: 'write_reply',
       async run(fc) {
-        const comment = fc.page.locator(`${sel(fc, 'post', 'comment')}[data-comment-id="${commentId(fc)}"]`).first();
+        const comment = commentOnPage(fc).first();
         await comment.locator(sel(fc, 'post', 'reply_input')).fill(field(fc, 'text'));
       },
     },
     {
       name: 'send_reply',
       async run(fc) {
-        const comment = fc.page.locator(`${sel(fc, 'post', 'comment')}[data-comment-id="${commentId(fc)}"]`).first();
+        const comment = commentOnPage(fc).first();
         await fc.episode.beforeCommit();
         await clickAndWaitForLoad(fc, comment.locator(sel(fc, 'post', 'reply_submit')));
-        const after = fc.page.locator(`${sel(fc, 'post', 'comment')}[data-comment-id="${commentId(fc)}"]`).first();
+        const after = commentOnPage(fc).first();
         const ids = (await after.count()) ? await ownReplies(fc, after) : [];
         if (ids.length) {
           fc.receipt.platform_object_id = ids.at(-1)!;

@@ -8,6 +8,7 @@ import { instagramLike } from './like.js';
 import { instagramPublish } from './publish.js';
 
 export { instagramLogin } from './login.js';
+export { readOwnComments, type WebComment, type WebCommentReadOptions } from './comments-read.js';
 export { instagramPublish, instagramDelete, instagramLike, instagramFollow, instagramCommentReply, instagramDmSend };
 
 /** Instagram flows by action type, for the browser performer. */

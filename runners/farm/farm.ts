@@ -42,6 +42,12 @@ export interface FarmOptions {
    * runs only when this is given.
    */
   commentPoll?: () => Promise<unknown>;
+  /**
+   * Upkeep of the approvals' side that lives outside the kernel, run in this thread after every
+   * `expiry` job: e.g. `() => dm.reopenStopped()` (an automatic DM reply whose action ended
+   * `blocked` goes back to the reviewer queue).
+   */
+  approvalUpkeep?: () => Promise<unknown>;
   /** A module the job threads import and call before each run (see jobs/run-job.ts): tracing, fault injection. */
   instrument?: string;
 }
@@ -147,6 +153,14 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
       .catch((error: unknown) => services.logger.warn({ code: errorCode(error) }, 'comment poll failed'))
       .finally(() => (polling = undefined));
   };
+  let upkeep: Promise<void> | undefined;
+  const approvalUpkeep = () => {
+    if (upkeep || pool.stopped || !options.approvalUpkeep) return;
+    upkeep = options.approvalUpkeep()
+      .then(() => undefined)
+      .catch((error: unknown) => services.logger.warn({ code: errorCode(error) }, 'approval upkeep failed'))
+      .finally(() => (upkeep = undefined));
+  };
   const booted = new Set<string>();
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => { markReady = resolve; });
@@ -173,6 +187,7 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
       if (message.job === 'sweep' && ((message.sweep_due ?? []).length > 0 || Number(message.interrupted ?? 0) > 0)) sweep();
       if (message.job === 'drift') drift();
       if (message.job === 'comments') pollComments();
+      if (message.job === 'expiry') approvalUpkeep();
       options.onJob?.(message);
     },
     errorHandler: (error, meta) => {
@@ -202,7 +217,7 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
       await Promise.race([bree.stop(), new Promise((resolve) => { timer = setTimeout(resolve, JOB_STOP_MS); })]);
       clearTimeout(timer);
       await Promise.all([...bree.workers.values()].map((w) => w.terminate()));
-      const [ended] = await Promise.all([pool.stop(graceMs), sweeping, checking, polling]);
+      const [ended] = await Promise.all([pool.stop(graceMs), sweeping, checking, polling, upkeep]);
       return ended;
     },
   };

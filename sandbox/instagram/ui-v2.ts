@@ -75,7 +75,7 @@ ${m.isOwner ? `<details data-qa="pst-menu"><summary aria-label="Options">⋯</su
 <span><b data-qa="pst-likes">${m.view.likeCount}</b> likes · ${ago(post.created_at)}</span></div>
 <p data-qa="pst-caption">${esc(post.text)}</p>
 <div data-qa="pst-comments">${m.comments
-        .map((c) => `<div data-qa="pst-comment" data-id="${c.comment.id}"><a href="${urls.profile(c.author)}">${esc(c.author.handle)}</a> <span data-qa="pst-comment-body">${esc(c.comment.text)}</span>
+        .map((c) => `<div data-qa="pst-comment" data-id="${c.comment.id}"><a href="${urls.profile(c.author)}">${esc(c.author.handle)}</a> <span data-qa="pst-comment-body">${esc(c.comment.text)}</span> <a href="${urls.post(post, author)}c/${c.comment.id}/"><time datetime="${c.comment.created_at}">${ago(c.comment.created_at)}</time></a>
 ${c.replies.map((r) => `<div data-qa="pst-subcomment" style="margin-left:24px">${esc(r.author.handle)} <span data-qa="pst-subcomment-body">${esc(r.comment.text)}</span></div>`).join('')}
 <details><summary data-qa="pst-reply-toggle">Reply</summary><form method="post" action="${urls.postAction(post, author, 'reply')}"><input type="hidden" name="parent_id" value="${c.comment.id}">
 <input name="text" data-qa="pst-reply-input" placeholder="Reply…"><button data-qa="pst-reply-send">Send</button></form></details></div>`)

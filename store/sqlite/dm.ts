@@ -1,4 +1,4 @@
-import { DmDecisionRow, DmEvent, DmInboxEntry } from '../records.js';
+import { AUTO_SEND_AUTHOR, DmDecisionRow, DmEvent, DmInboxEntry } from '../records.js';
 import type { DmDecisionRepository, DmEventRepository, DmInboxRepository } from '../ports.js';
 import { parseRecord } from './parse.js';
 import type { Db } from './database.js';
@@ -89,6 +89,9 @@ export function createDmDecisionRepository(db: Db): DmDecisionRepository {
     ORDER BY reviewed_at DESC LIMIT ?`);
   const lastLanguage = db.prepare<[string, string], { language: string }>(`SELECT language FROM dm_decisions
     WHERE platform_account_id = ? AND sender_id = ? AND language != 'und' ORDER BY decided_at DESC LIMIT 1`);
+  const stoppedAutoSends = db.prepare<[number], DecisionRow>(`SELECT d.* FROM actions a JOIN dm_decisions d ON d.action_id = a.action_id
+    WHERE a.created_by = '${AUTO_SEND_AUTHOR}' AND a.state = 'blocked' AND d.review_state = 'approved' AND d.reviewed_by = '${AUTO_SEND_AUTHOR}'
+    ORDER BY d.decided_at LIMIT ?`);
   const order = "CASE tier WHEN 'urgent' THEN 0 WHEN 'needs-human' THEN 1 ELSE 2 END, decided_at, trace_id";
   return {
     async add(decision) {
@@ -124,6 +127,9 @@ export function createDmDecisionRepository(db: Db): DmDecisionRepository {
       const sets = Object.keys(to).filter((k) => REVIEWABLE.has(k));
       const sql = `UPDATE dm_decisions SET ${sets.map((k) => `${k} = @${k}`).join(', ')} WHERE trace_id = @trace_id AND review_state = @from`;
       return db.prepare(sql).run({ ...Object.fromEntries(sets.map((k) => [k, (to as Record<string, unknown>)[k] ?? null])), trace_id: traceId, from }).changes > 0;
+    },
+    async stoppedAutoSends(limit) {
+      return stoppedAutoSends.all(limit).map(decisionOf);
     },
     async humanReviews(clientId, intent, limit) {
       return humanReviews.all(clientId, intent, limit).map(decisionOf);

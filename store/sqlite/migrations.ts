@@ -404,4 +404,12 @@ BEGIN SELECT RAISE(ABORT, 'kill_switch_history is append-only: DELETE refused');
 ALTER TABLE dm_decisions ADD COLUMN sender_username TEXT;
 `,
   },
+  {
+    version: 14,
+    name: 'automatic DM replies stopped before they left are found by one indexed query (no scan of the decisions)',
+    sql: `
+CREATE INDEX actions_auto_send_state ON actions(state) WHERE created_by = 'system:auto-send';
+CREATE INDEX dm_decisions_action ON dm_decisions(action_id) WHERE action_id IS NOT NULL;
+`,
+  },
 ];

@@ -1,6 +1,6 @@
 import { test, expect } from '@playwright/test';
 import { createHmac } from 'node:crypto';
-import { AUTO_SEND } from '../../dm/index.js';
+import { AUTO_SEND_AUTHOR } from '../../store/index.js';
 import { checkKillSwitches, runAction } from '../../safety/index.js';
 import type { DmDecisionRow } from '../../store/index.js';
 import { startApiHarness, type ApiHarness } from '../helpers/api.js';
@@ -65,9 +65,9 @@ test.describe('DM auto-send for low-risk intents (spec 003 §7 last step), behin
     expect(early.review_state).toBe('pending');
     await h.dm.approve(early.trace_id, 'reviewer@agency');
     const sent = await dm(h, BOOK);
-    expect(sent).toMatchObject({ review_state: 'approved', reviewed_by: AUTO_SEND, edit_distance: 0 });
+    expect(sent).toMatchObject({ review_state: 'approved', reviewed_by: AUTO_SEND_AUTHOR, edit_distance: 0 });
     const action = (await dmSends(h)).find((a) => a.action_id === sent.action_id)!;
-    expect(action).toMatchObject({ created_by: AUTO_SEND, payload: { recipient: sent.sender_id, text: expect.stringContaining('https://book.example.com/studio') } });
+    expect(action).toMatchObject({ created_by: AUTO_SEND_AUTHOR, payload: { recipient: sent.sender_id, text: expect.stringContaining('https://book.example.com/studio') } });
     // The draft is claimed: a reviewer's approval afterwards cannot queue a second send.
     await expect(h.dm.approve(sent.trace_id, 'reviewer@agency')).rejects.toThrow(/approved already/);
     expect(await dmSends(h)).toHaveLength(6);
@@ -87,7 +87,7 @@ test.describe('DM auto-send for low-risk intents (spec 003 §7 last step), behin
     await setPolicy(h, { ...AUTO, rollout: 'comparison' });
     expect((await dm(h, BOOK)).review_state).toBe('pending');
     await setPolicy(h, AUTO);
-    expect((await dm(h, BOOK)).reviewed_by).toBe(AUTO_SEND);
+    expect((await dm(h, BOOK)).reviewed_by).toBe(AUTO_SEND_AUTHOR);
   });
 
   test('should hold auto-sends while a dm_auto_send switch covers the client (its own or every client\'s), and leave other sends alone', async () => {
@@ -103,7 +103,7 @@ test.describe('DM auto-send for low-risk intents (spec 003 §7 last step), behin
     const { action } = await h.dm.approve(held.trace_id, 'reviewer@agency');
     expect(action.created_by).toBe('reviewer@agency');
     expect((await h.call('PUT', `/api/v1/kill-switches/dm-auto-send/${h.a.client_id}`, { token: operator, body: { engaged: false } })).status).toBe(200);
-    expect((await dm(h, BOOK)).reviewed_by).toBe(AUTO_SEND);
+    expect((await dm(h, BOOK)).reviewed_by).toBe(AUTO_SEND_AUTHOR);
 
     expect((await h.call('PUT', '/api/v1/kill-switches/dm-auto-send', { token: operator, body: { engaged: true, reason: 'all clients: new templates' } })).status).toBe(200);
     expect((await dm(h, BOOK)).review_state).toBe('pending');
@@ -129,7 +129,7 @@ test.describe('DM auto-send for low-risk intents (spec 003 §7 last step), behin
     await setPolicy(h, AUTO);
     await review(h, 5);
     const auto = await dm(h, BOOK);
-    expect(auto.reviewed_by).toBe(AUTO_SEND);
+    expect(auto.reviewed_by).toBe(AUTO_SEND_AUTHOR);
     const store = h.services.store;
     const action = (await store.actions.get(auto.action_id!))!;
     const byPerson = (await dmSends(h)).find((a) => a.created_by === 'reviewer@agency')!;

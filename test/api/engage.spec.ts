@@ -17,7 +17,13 @@ async function deliver(h: ApiHarness, body: string) {
   await h.dm.idle();
 }
 
-async function enableEngage(h: ApiHarness, clientId: string, enabled: boolean) {
+async function enableEngage(h: ApiHarness, clientId: string, enabled: boolean, options: { apiToken?: boolean } = {}) {
+  // Comment webhooks come for accounts connected to the app: the API lane's token is stored.
+  if (options.apiToken !== false) {
+    for (const a of await h.services.store.accounts.list({ client_id: clientId })) {
+      if (a.platform === 'instagram') await h.services.vault.seal(a.platform_account_id, 'access_token', `IGSBX-engage-${a.platform_account_id}`);
+    }
+  }
   await h.services.store.policies.put({
     client_id: clientId, created_by: 'ops@agency', autonomy: 'auto',
     allowed_actions: { instagram: ['publish', 'dm_send', 'comment_reply', 'like'], x: ['publish'] },
@@ -45,6 +51,15 @@ test.describe('GP4 engage loop: comment keyword → reply and one private-reply 
     const dm = actions.find((a) => a.action_type === 'dm_send')!;
     expect(dm.payload).toMatchObject({ recipient: '5501', private_reply_to: '18000000000000101', text: 'Here is the guide: https://learn.example.com/guide' });
     expect(actions.find((a) => a.action_type === 'comment_reply')!.payload).toMatchObject({ comment_id: '18000000000000101', text: 'Sent you a DM! 💌' });
+  });
+
+  test('GP4 on an account without an API token (browser lane) a commenter known only by a numeric id gets the reply, never a DM to that number', async () => {
+    await enableEngage(h, h.a.client_id, true, { apiToken: false });
+    const ig = h.a.accounts.find((a) => a.platform === 'instagram')!;
+    await deliver(h, commentBody(ig.fingerprint.platform_user_id, { id: '18000000000000301', from: '5504', text: 'free guide please' }));
+    const actions = await actionsOf(h, h.a.client_id);
+    // A number on the web is a thread id, not this person: the DM is skipped, the reply goes out.
+    expect(actions.map((a) => [a.action_type, a.lane])).toEqual([['comment_reply', 'browser']]);
   });
 
   test('GP4 the same commenter gets one DM per rule per day; the account\'s own comments and non-keywords get nothing', async () => {

@@ -47,6 +47,12 @@ export interface BrowserHarnessOptions {
   flows?: Partial<Record<ActionType, Flow>>;
   /** The client's policy (e.g. `hybrid_routes`), as `createHarness` takes it. */
   policy?: HarnessOptions['policy'];
+  /**
+   * The seeded account to log in as. @default 'northwind' — the kernel harness's own account
+   * claims Northwind's Instagram id too, so a test that needs the account unambiguous (the DM
+   * assistant refuses an id two accounts claim) logs in as Lumen.
+   */
+  as?: 'northwind' | 'lumen';
 }
 
 /**
@@ -62,16 +68,17 @@ export interface BrowserHarnessOptions {
 export async function browserHarness(provider: BrowserProvider, sandbox: Sandbox, options: BrowserHarnessOptions = {}): Promise<BrowserHarness> {
   const h = await createHarness({ platform: 'instagram', config: { actionDeadlineMs: 60_000, verifyBaseMs: 10, verifyCapMs: 100, verifyMaxTries: 3 }, ...(options.policy ? { policy: options.policy } : {}) });
   const sessions = new SessionStore(h.dir);
+  const seeded = IG[options.as ?? 'northwind'];
   const platform_account_id = randomUUID();
   const origin = sandbox.platforms.instagram;
   const { session_ref, observed } = await connectBrowserAccount({
     provider, sessions, login: instagramLogin, annex: INSTAGRAM_ANNEX, origin, platformAccountId: platform_account_id,
-    handle: IG.northwind.handle, password: IG.northwind.password,
+    handle: seeded.handle, password: seeded.password,
   });
   const now = new Date().toISOString();
   const account = await h.services.store.accounts.create({
     platform_account_id, client_id: h.client.client_id, platform: 'instagram',
-    fingerprint: { platform_user_id: IG.northwind.id, handle: observed.handle, display_name: observed.display_name ?? '', extra: observed.avatar_src ? { avatar_src: observed.avatar_src } : {} },
+    fingerprint: { platform_user_id: seeded.id, handle: observed.handle, display_name: observed.display_name ?? '', extra: observed.avatar_src ? { avatar_src: observed.avatar_src } : {} },
     timezone: 'UTC', state: 'active', state_reason: null, session_ref, created_at: now, updated_at: now,
   });
   const proofs = createProofStore(h.dir);

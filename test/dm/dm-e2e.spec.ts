@@ -86,7 +86,7 @@ test.describe('DM assistant end to end against the sandbox', () => {
     }, (list) => list.length >= 2);
     await dm.idle();
     // The poll finds the comment the webhook brought: the same event, the loop does not run again.
-    const polled = await dm.pollComments((account, read) => lane.performer.readComments(account, read), { sinceMs: 0 });
+    const polled = await dm.pollComments({ api: (account, read) => lane.performer.readComments(account, read) }, { sinceMs: 0 });
     expect(polled.failed).toBe(0);
     expect((await store.actions.list({ client_id: lane.h.client.client_id, limit: 50 })).filter((a) => a.action_type === 'comment_reply' || a.action_type === 'dm_send')).toHaveLength(2);
     expect(queued.map((a) => a.action_type).sort()).toEqual(['comment_reply', 'dm_send']);
@@ -142,13 +142,13 @@ test.describe('GP4 without comment webhooks: the read-only poll', () => {
     // listing shows it after its lag, so it may take more than one look).
     const reader = (account: Parameters<typeof lane.performer.readComments>[0], read: { sinceMs: number }) => lane.performer.readComments(account, read);
     const found = await eventually(async () => {
-      await dm.pollComments(reader, { sinceMs: before });
+      await dm.pollComments({ api: reader }, { sinceMs: before });
       return (await store.actions.list({ client_id: lane.h.client.client_id, limit: 50 })).filter((a) => a.action_type === 'comment_reply' || a.action_type === 'dm_send');
     }, (list) => list.length >= 2);
-    const again = await dm.pollComments(reader, { sinceMs: before });
+    const again = await dm.pollComments({ api: reader }, { sinceMs: before });
     // Lumen only: Northwind is claimed by two accounts here (the harness's and the lane's), and the
     // poll, like the webhook path, acts for neither.
-    expect(again).toMatchObject({ accounts: 1, new_comments: 0, failed: 0 });
+    expect(again).toMatchObject({ accounts: 1, new_comments: 0, failed: 0, busy: 0 });
     const queued = (await store.actions.list({ client_id: lane.h.client.client_id, limit: 50 })).filter((a) => a.action_type === 'comment_reply' || a.action_type === 'dm_send');
     expect(queued.map((a) => a.action_type).sort()).toEqual(['comment_reply', 'dm_send']);
     expect(found).toHaveLength(2);

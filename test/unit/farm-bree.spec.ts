@@ -101,6 +101,31 @@ test.describe('the farm: Bree jobs in worker threads, runners in the farm thread
     }
   });
 
+  test('should run the approvals\' upkeep (a stopped automatic DM reply back to the queue) after every expiry job, one at a time', async () => {
+    const h = await createHarness({ performer: new FakePlatform(), realSleep: true });
+    let runs = 0;
+    let running = 0;
+    let overlapped = false;
+    const farm = await startFarm(h.services, {
+      concurrency: 1, pacing: 'off', intervals: { ...FAST, expiry: 1_000 }, jobs: ['expiry'],
+      approvalUpkeep: async () => {
+        overlapped ||= running > 0;
+        running += 1;
+        runs += 1;
+        await new Promise((r) => setTimeout(r, 1_500));
+        running -= 1;
+      },
+    });
+    try {
+      await expect.poll(() => runs, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+      expect(overlapped).toBe(false);
+      expect(farm.jobErrors).toEqual([]);
+    } finally {
+      expect(await farm.stop(10_000)).toBe(true);
+      await h.close();
+    }
+  });
+
   test('should run the read-only comment poll on the comments job\'s schedule, one at a time, and not schedule it without a poll', async () => {
     const h = await createHarness({ performer: new FakePlatform(), realSleep: true });
     let running = 0;
