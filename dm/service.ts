@@ -444,6 +444,12 @@ export function createDmService(options: DmServiceOptions) {
     if (!text) throw new DmReviewError(400, 'text: the reply is empty');
     if (text.length > 1000) throw new DmReviewError(400, 'text: longer than 1000 characters');
     const lane = options.lane ?? ((await store.secrets.get(decision.platform_account_id, 'access_token')) ? 'api' : 'browser');
+    // The API lane answers the app-scoped id Meta sent; the browser lane finds the person by
+    // username only (an app-scoped id is not a web thread id: sent there, it could reach someone
+    // else). Without a username the draft stays in the queue for the Instagram app.
+    if (lane === 'browser' && !decision.sender_username) {
+      throw new DmReviewError(409, 'lane: the browser lane sends to a username and this sender\'s is unknown (no API token, or no consent to read it): answer from the Instagram app, or connect the API lane');
+    }
     // The draft is claimed first: of two reviewers approving at once, only one queues a send.
     const claimed = await store.dmDecisions.review(traceId, decision.review_state, {
       review_state: 'approved', reviewed_by: reviewer, reviewed_at: now().toISOString(),
@@ -457,9 +463,7 @@ export function createDmService(options: DmServiceOptions) {
         platform_account_id: decision.platform_account_id,
         lane,
         action_type: 'dm_send',
-        // The API lane answers the app-scoped id Meta sent; the browser lane finds the person by
-        // username when it is known (an app-scoped id is not a web thread id).
-        payload: { recipient: lane === 'browser' && decision.sender_username ? `@${decision.sender_username}` : decision.sender_id, text },
+        payload: { recipient: lane === 'browser' ? `@${decision.sender_username}` : decision.sender_id, text },
         idempotency_key: `dm-reply:${decision.mid}`,
         created_by: reviewer,
       });

@@ -54,7 +54,7 @@ const dmSends = async (h: ApiHarness) => (await h.services.store.actions.list({ 
 test.describe('DM auto-send for low-risk intents (spec 003 §7 last step), behind its own kill switch', () => {
   let h: ApiHarness;
   test.beforeEach(async () => {
-    h = await startApiHarness({ config: { metaAppSecret: SECRET, metaVerifyToken: 'v' } });
+    h = await startApiHarness({ config: { metaAppSecret: SECRET, metaVerifyToken: 'v' }, igApiTokens: true });
   });
   test.afterEach(async () => h.close());
 

@@ -46,9 +46,11 @@ test.describe('a DM sender\'s username (User Profile API) for "open IG thread" a
     // The harness's accounts have no API token: the reply goes out on the browser lane, by username.
     const { action } = await h.dm.approve(d.trace_id, 'reviewer@agency', { text: 'Here you go: https://learn.example.com' });
     expect(action).toMatchObject({ lane: 'browser', payload: { recipient: '@ana.reads' } });
-    // Without a username the browser lane keeps the id Meta sent (and the console links to the inbox).
+    // Without a username the browser lane sends nothing: a number there is a web thread id, maybe
+    // someone else's. The draft stays in the queue (and the console links to the inbox).
     const other = await inbound(h, '9003', 'm_u7', 'hola');
-    const second = await h.dm.approve(other.trace_id, 'reviewer@agency', { text: 'Hola!' });
-    expect(second.action.payload).toMatchObject({ recipient: '9003' });
+    await expect(h.dm.approve(other.trace_id, 'reviewer@agency', { text: 'Hola!' })).rejects.toThrow(/lane: the browser lane sends to a username/);
+    expect(await h.services.store.dmDecisions.get(other.trace_id)).toMatchObject({ review_state: 'pending', action_id: null });
+    expect((await h.services.store.actions.list({ client_id: h.a.client_id, limit: 50 })).filter((a) => a.action_type === 'dm_send')).toHaveLength(1);
   });
 });

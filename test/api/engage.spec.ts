@@ -18,11 +18,10 @@ async function deliver(h: ApiHarness, body: string) {
 }
 
 async function enableEngage(h: ApiHarness, clientId: string, enabled: boolean, options: { apiToken?: boolean } = {}) {
-  // Comment webhooks come for accounts connected to the app: the API lane's token is stored.
-  if (options.apiToken !== false) {
-    for (const a of await h.services.store.accounts.list({ client_id: clientId })) {
-      if (a.platform === 'instagram') await h.services.vault.seal(a.platform_account_id, 'access_token', `IGSBX-engage-${a.platform_account_id}`);
-    }
+  // Comment webhooks come for accounts connected to the app (the harness seals their API token);
+  // `apiToken: false` takes it away: a browser-lane account.
+  if (options.apiToken === false) {
+    for (const a of await h.services.store.accounts.list({ client_id: clientId })) await h.services.store.secrets.remove(a.platform_account_id, 'access_token');
   }
   await h.services.store.policies.put({
     client_id: clientId, created_by: 'ops@agency', autonomy: 'auto',
@@ -36,7 +35,7 @@ const actionsOf = async (h: ApiHarness, clientId: string) => (await h.services.s
 test.describe('GP4 engage loop: comment keyword → reply and one private-reply DM (policy-gated)', () => {
   let h: ApiHarness;
   test.beforeEach(async () => {
-    h = await startApiHarness({ config: { metaAppSecret: SECRET, metaVerifyToken: 'v' } });
+    h = await startApiHarness({ config: { metaAppSecret: SECRET, metaVerifyToken: 'v' }, igApiTokens: true });
   });
   test.afterEach(async () => h.close());
 

@@ -39,7 +39,7 @@ const igOf = (h: ApiHarness) => h.a.accounts.find((a) => a.platform === 'instagr
 test.describe('/webhooks/meta (spec 003 §1)', () => {
   let h: ApiHarness;
   test.beforeEach(async () => {
-    h = await startApiHarness({ config: { metaAppSecret: SECRET, metaVerifyToken: VERIFY } });
+    h = await startApiHarness({ config: { metaAppSecret: SECRET, metaVerifyToken: VERIFY }, igApiTokens: true });
   });
   test.afterEach(async () => h.close());
 

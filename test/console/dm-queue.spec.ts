@@ -5,7 +5,7 @@ import { startApiHarness, type ApiHarness } from '../helpers/api.js';
 const SECRET = 'console-dm-secret-42';
 const test = base.extend<{ h: ApiHarness }>({
   h: async ({}, use) => {
-    const h = await startApiHarness({ config: { metaAppSecret: SECRET, metaVerifyToken: 'v' } });
+    const h = await startApiHarness({ config: { metaAppSecret: SECRET, metaVerifyToken: 'v' }, igApiTokens: true });
     await use(h);
     await h.close();
   },

@@ -39,6 +39,12 @@ export interface ApiHarnessOptions {
   connect?: ConnectAccount;
   /** The DM assistant's username read (the User Profile API; tests pass a fake). */
   readUsername?: (account: PlatformAccount, senderId: string) => Promise<string | null>;
+  /**
+   * Seal an API-lane token for each Instagram account, as connecting it to the app does (DM and
+   * comment webhooks come only for such accounts, and their replies go out on the API lane).
+   * @default false — the accounts are browser-lane only
+   */
+  igApiTokens?: boolean;
 }
 
 /** The real API on a real store in a temp dir, with two tenants: what every API test starts from. */
@@ -61,6 +67,9 @@ export async function startApiHarness(options: ApiHarnessOptions = {}): Promise<
         fingerprint: { platform_user_id: String(Math.floor(Math.random() * 1e15)), handle: `${name.toLowerCase()}.${platform}`, display_name: name, extra: {} },
         timezone: 'UTC', state: 'active', state_reason: null, session_ref: null, created_at: now, updated_at: now,
       }));
+    }
+    if (options.igApiTokens) {
+      for (const acc of accounts) if (acc.platform === 'instagram') await services.vault.seal(acc.platform_account_id, 'access_token', `IGSBX-test-${acc.platform_account_id}`);
     }
     return { client_id: client.client_id, accounts };
   };
