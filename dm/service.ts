@@ -82,6 +82,9 @@ export interface PollReport {
 const POLL_LOOKBACK_MS = 24 * 3_600_000;
 
 const THREAD_CONTEXT = 10;
+/** Backoff of a failed delivery's next attempt: doubling from 5 s, at most 10 min. */
+const RETRY_BASE_MS = 5_000;
+const RETRY_CAP_MS = 10 * 60_000;
 
 /**
  * The DM assistant as a service: a durable inbox of verified webhook bodies, processed in the
@@ -94,6 +97,8 @@ export function createDmService(options: DmServiceOptions) {
   const { store, dataDir } = options;
   const now = options.now ?? (() => new Date());
   const maxAttempts = options.maxAttempts ?? 5;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let closed = false;
   const log = options.log ?? (() => undefined);
   const root = privateDir(dataDir);
   let key: BundleSigningKey | undefined;
@@ -117,7 +122,7 @@ export function createDmService(options: DmServiceOptions) {
     const bodyRef = writePrivate(join('inbox', `${deliveryId}.json`), raw);
     await store.dmInbox.add({
       delivery_id: deliveryId, received_at: now().toISOString(), body_sha256: sha256Hex(raw), body_ref: bodyRef,
-      state: 'pending', attempts: 0, last_error: null, processed_at: null,
+      state: 'pending', attempts: 0, last_error: null, processed_at: null, retry_at: null,
     });
     return deliveryId;
   }
@@ -396,8 +401,11 @@ export function createDmService(options: DmServiceOptions) {
     await reopenStopped();
     const report: ProcessReport = { deliveries: 0, events: 0, decisions: 0, failed: 0 };
     for (;;) {
-      const batch = await store.dmInbox.pending(20, maxAttempts);
-      if (batch.length === 0) return report;
+      const batch = await store.dmInbox.pending(20, maxAttempts, now());
+      if (batch.length === 0) {
+        await scheduleRetry();
+        return report;
+      }
       for (const entry of batch) {
         try {
           const r = await processDelivery(entry.delivery_id, entry.body_ref);
@@ -408,17 +416,32 @@ export function createDmService(options: DmServiceOptions) {
           log('dm delivery processed', { delivery_id: entry.delivery_id, events: r.events, decisions: r.decisions });
         } catch (error) {
           report.failed += 1;
-          await store.dmInbox.markFailed(entry.delivery_id, (error as Error).message);
-          log('dm delivery failed', { delivery_id: entry.delivery_id, error: (error as Error).message.slice(0, 200) });
+          // Backoff: 5 s, 10 s, 20 s … (at most 10 min) — a store or disk that is failing now is
+          // not hammered, and the attempts are spread over minutes, not spent in one pass.
+          const retryAt = new Date(now().getTime() + Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** entry.attempts));
+          await store.dmInbox.markFailed(entry.delivery_id, (error as Error).message, retryAt);
+          log('dm delivery failed', { delivery_id: entry.delivery_id, attempts: entry.attempts + 1, retry_at: entry.attempts + 1 < maxAttempts ? retryAt.toISOString() : null, error: (error as Error).message.slice(0, 200) });
         }
       }
-      if (batch.every((e) => e.attempts + 1 >= maxAttempts && e.state === 'failed')) return report;
     }
+  }
+
+  /** A pass that left failed deliveries waiting comes back when the first is due (the timer never holds the process up). */
+  async function scheduleRetry(): Promise<void> {
+    const next = await store.dmInbox.nextRetry(maxAttempts);
+    if (retryTimer) clearTimeout(retryTimer);
+    retryTimer = undefined;
+    if (!next || closed) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      kick();
+    }, Math.max(0, next.getTime() - now().getTime()) + 50);
+    retryTimer.unref?.();
   }
 
   /** Schedules a processing pass; passes never overlap. */
   function kick(): void {
-    if (queued) return;
+    if (queued || closed) return;
     queued = true;
     chain = chain.then(async () => {
       queued = false;
@@ -485,6 +508,14 @@ export function createDmService(options: DmServiceOptions) {
   }
 
   /** Resolves once no processing pass is queued or running. */
+  /** No new pass starts (the retry timer is cleared); resolves once the running one ended. */
+  async function close(): Promise<void> {
+    closed = true;
+    if (retryTimer) clearTimeout(retryTimer);
+    retryTimer = undefined;
+    await idle();
+  }
+
   async function idle(): Promise<void> {
     for (let seen: Promise<unknown> | undefined; seen !== chain; ) {
       seen = chain;
@@ -492,5 +523,5 @@ export function createDmService(options: DmServiceOptions) {
     }
   }
 
-  return { receive, processPending, pollComments, reopenStopped, kick, idle, approve, reject, draftText, bundleKey };
+  return { receive, processPending, pollComments, reopenStopped, kick, idle, close, approve, reject, draftText, bundleKey };
 }

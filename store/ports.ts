@@ -366,10 +366,13 @@ export interface ConsoleSessionRepository {
 
 export interface DmInboxRepository {
   add(entry: DmInboxEntry): Promise<DmInboxEntry>;
-  /** Deliveries not yet processed (pending, and failed ones under `maxAttempts`), oldest first. */
-  pending(limit: number, maxAttempts: number): Promise<DmInboxEntry[]>;
+  /** Deliveries not yet processed (pending, and failed ones under `maxAttempts` whose `retry_at` has come), oldest first. */
+  pending(limit: number, maxAttempts: number, now: Date): Promise<DmInboxEntry[]>;
   markDone(deliveryId: string, at: Date): Promise<void>;
-  markFailed(deliveryId: string, error: string): Promise<void>;
+  /** Counts a failed attempt; the delivery is not offered again before `retryAt`. */
+  markFailed(deliveryId: string, error: string, retryAt: Date): Promise<void>;
+  /** When the next failed delivery under `maxAttempts` is due again, or null when none waits. */
+  nextRetry(maxAttempts: number): Promise<Date | null>;
   get(deliveryId: string): Promise<DmInboxEntry | null>;
 }
 

@@ -444,6 +444,8 @@ export const DmInboxEntry = z.object({
   attempts: z.number().int().min(0),
   last_error: z.string().nullable(),
   processed_at: isoTime.nullable(),
+  /** A failed delivery is not tried again before this (backoff); null: at once. */
+  retry_at: isoTime.nullable(),
 }).strict();
 export type DmInboxEntry = z.infer<typeof DmInboxEntry>;
 

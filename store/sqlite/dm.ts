@@ -4,12 +4,14 @@ import { parseRecord } from './parse.js';
 import type { Db } from './database.js';
 
 export function createDmInboxRepository(db: Db): DmInboxRepository {
-  const insert = db.prepare(`INSERT OR IGNORE INTO dm_inbox (delivery_id, received_at, body_sha256, body_ref, state, attempts, last_error, processed_at)
-    VALUES (@delivery_id, @received_at, @body_sha256, @body_ref, @state, @attempts, @last_error, @processed_at)`);
-  const pending = db.prepare<[number, number], DmInboxEntry>(`SELECT * FROM dm_inbox WHERE state = 'pending' OR (state = 'failed' AND attempts < ?)
+  const insert = db.prepare(`INSERT OR IGNORE INTO dm_inbox (delivery_id, received_at, body_sha256, body_ref, state, attempts, last_error, processed_at, retry_at)
+    VALUES (@delivery_id, @received_at, @body_sha256, @body_ref, @state, @attempts, @last_error, @processed_at, @retry_at)`);
+  const pending = db.prepare<[number, string, number], DmInboxEntry>(`SELECT * FROM dm_inbox
+    WHERE state = 'pending' OR (state = 'failed' AND attempts < ? AND (retry_at IS NULL OR retry_at <= ?))
     ORDER BY received_at, delivery_id LIMIT ?`);
-  const done = db.prepare("UPDATE dm_inbox SET state = 'done', processed_at = ?, attempts = attempts + 1 WHERE delivery_id = ?");
-  const failed = db.prepare("UPDATE dm_inbox SET state = 'failed', last_error = ?, attempts = attempts + 1 WHERE delivery_id = ?");
+  const nextRetry = db.prepare<[number], { at: string | null }>("SELECT MIN(retry_at) AS at FROM dm_inbox WHERE state = 'failed' AND attempts < ?");
+  const done = db.prepare("UPDATE dm_inbox SET state = 'done', processed_at = ?, retry_at = NULL, attempts = attempts + 1 WHERE delivery_id = ?");
+  const failed = db.prepare("UPDATE dm_inbox SET state = 'failed', last_error = ?, retry_at = ?, attempts = attempts + 1 WHERE delivery_id = ?");
   const get = db.prepare<[string], DmInboxEntry>('SELECT * FROM dm_inbox WHERE delivery_id = ?');
   return {
     async add(entry) {
@@ -17,14 +19,18 @@ export function createDmInboxRepository(db: Db): DmInboxRepository {
       insert.run(row);
       return row;
     },
-    async pending(limit, maxAttempts) {
-      return pending.all(maxAttempts, limit);
+    async pending(limit, maxAttempts, now) {
+      return pending.all(maxAttempts, now.toISOString(), limit);
+    },
+    async nextRetry(maxAttempts) {
+      const at = nextRetry.get(maxAttempts)?.at;
+      return at ? new Date(at) : null;
     },
     async markDone(deliveryId, at) {
       done.run(at.toISOString(), deliveryId);
     },
-    async markFailed(deliveryId, error) {
-      failed.run(error.slice(0, 500), deliveryId);
+    async markFailed(deliveryId, error, retryAt) {
+      failed.run(error.slice(0, 500), retryAt.toISOString(), deliveryId);
     },
     async get(deliveryId) {
       return get.get(deliveryId) ?? null;

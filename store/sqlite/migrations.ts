@@ -412,4 +412,11 @@ CREATE INDEX actions_auto_send_state ON actions(state) WHERE created_by = 'syste
 CREATE INDEX dm_decisions_action ON dm_decisions(action_id) WHERE action_id IS NOT NULL;
 `,
   },
+  {
+    version: 15,
+    name: 'a failed DM delivery waits for its backoff before the next attempt',
+    sql: `
+ALTER TABLE dm_inbox ADD COLUMN retry_at TEXT;
+`,
+  },
 ];

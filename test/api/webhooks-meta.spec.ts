@@ -56,7 +56,7 @@ test.describe('/webhooks/meta (spec 003 §1)', () => {
     expect((await post(h, body, null)).status).toBe(401);
     expect((await post(h, body, 'sha256=zz')).status).toBe(401);
     await h.dm.idle();
-    expect(await h.services.store.dmInbox.pending(10, 5)).toEqual([]);
+    expect(await h.services.store.dmInbox.pending(10, 5, new Date())).toEqual([]);
     expect(await h.services.store.dmEvents.byDedupeKey('message:m_bad')).toBeNull();
   });
 

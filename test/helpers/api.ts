@@ -98,7 +98,7 @@ export async function startApiHarness(options: ApiHarnessOptions = {}): Promise<
     },
     async close() {
       await api.close();
-      await dm.idle();
+      await dm.close();
       await services.close();
       dir.remove();
     },
