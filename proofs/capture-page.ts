@@ -25,16 +25,27 @@ export interface CapturePageOptions {
   fast?: boolean;
 }
 
-/** Screenshot and DOM snapshot at once (the browser serialises the DOM while it paints). */
+/**
+ * Screenshot and DOM snapshot at once (the browser serialises the DOM while it paints). A page
+ * still navigating (a reload, a redirect, a client-side move) can destroy its context under the
+ * capture: a part that failed is taken once more after the page reached its load state. A page
+ * that is gone fails both times at once, and its capture says why.
+ */
 export async function capturePage(page: Page, options: CapturePageOptions = {}): Promise<PageCapture> {
-  const [png, dom] = await Promise.allSettled([
-    grabPng(page, { fullPage: options.fullPage ?? false, fast: options.fast ?? true }),
-    snapshotDom(page, { dynamicRegions: options.dynamicRegions ?? [] }),
-  ]);
-  const errors = [png, dom].filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error);
+  const png = () => grabPng(page, { fullPage: options.fullPage ?? false, fast: options.fast ?? true });
+  const dom = () => snapshotDom(page, { dynamicRegions: options.dynamicRegions ?? [] });
+  let [shot, tree] = await Promise.allSettled([png(), dom()]);
+  if ((shot.status === 'rejected' || tree.status === 'rejected') && !page.isClosed()) {
+    await page.waitForLoadState('load', { timeout: 5_000 }).catch(() => undefined);
+    [shot, tree] = await Promise.allSettled([
+      shot.status === 'fulfilled' ? Promise.resolve(shot.value) : png(),
+      tree.status === 'fulfilled' ? Promise.resolve(tree.value) : dom(),
+    ]);
+  }
+  const errors = [shot, tree].filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error);
   return {
-    ...(png.status === 'fulfilled' ? { png: png.value } : {}),
-    ...(dom.status === 'fulfilled' ? { dom: dom.value } : {}),
+    ...(shot.status === 'fulfilled' ? { png: shot.value } : {}),
+    ...(tree.status === 'fulfilled' ? { dom: tree.value } : {}),
     viewport_width: page.viewportSize()?.width ?? 1280,
     errors,
   };
