@@ -26,13 +26,18 @@ async function openComment(fc: FlowContext): Promise<Locator | undefined> {
   return (await comment.count()) ? comment.first() : undefined;
 }
 
-/** The account's own replies under the comment with exactly this text: their ids. */
+/**
+ * The account's own replies under the comment with exactly this text: their ids, read from each
+ * reply's permalink (`/p/<code>/c/<id>/`) as the web shows them. A reply without one is still
+ * our reply (the pre-check must not post a second), known by its text only.
+ */
 async function ownReplies(fc: FlowContext, comment: Locator): Promise<string[]> {
   const text = field(fc, 'text');
   const me = fc.account.fingerprint.handle;
-  return comment.locator(sel(fc, 'post', 'reply')).evaluateAll((els, [textSel, text, me]) =>
+  return comment.locator(sel(fc, 'post', 'reply')).evaluateAll((els, [textSel, linkSel, text, me]) =>
     els.filter((el) => el.querySelector('b')?.textContent?.trim() === me && el.querySelector(textSel!)?.textContent === text)
-      .map((el) => el.getAttribute('data-comment-id') ?? ''), [sel(fc, 'post', 'reply_text'), text, me] as const);
+      .map((el) => /\/c\/(\d+)\/?$/.exec((el.querySelector(linkSel!)?.getAttribute('href') ?? '').split('?')[0]!)?.[1] ?? ''),
+  [sel(fc, 'post', 'reply_text'), sel(fc, 'post', 'comment_permalink'), text, me] as const);
 }
 
 /** Instagram reply to a comment on a post (payload: target = post, comment_id, text). */

@@ -47,17 +47,20 @@ export async function readOwnComments(fc: FlowContext, options: WebCommentReadOp
     if (!(await fc.page.locator(sel(fc, 'post', 'root')).count())) continue;
     // Only the account's own posts: a tile that led elsewhere is not ours to answer on.
     if (bare(await fc.page.locator(sel(fc, 'post', 'author')).first().textContent()) !== me) continue;
-    const rows = await fc.page.locator(sel(fc, 'post', 'comment')).evaluateAll((els, [authorSel, textSel, linkSel]) => els.map((el) => {
-      const link = el.querySelector(linkSel!);
+    const rows = await fc.page.locator(sel(fc, 'post', 'comment')).evaluateAll((els, [authorSel, textSel, linkSel, replySel]) => els.map((el) => {
+      // The comment's own permalink: never one inside its replies (a reply's id is not the
+      // comment's), and only a link shaped like one (a #hashtag link can contain "/c/" too).
+      const link = Array.from(el.querySelectorAll(linkSel!))
+        .find((a) => !a.closest(replySel!) && /\/p\/[A-Za-z0-9_-]+\/c\/\d+\/?$/.test((a.getAttribute('href') ?? '').split('?')[0]!));
       return {
         author: el.querySelector(authorSel!)?.textContent ?? '',
         text: el.querySelector(textSel!)?.textContent ?? '',
         href: link?.getAttribute('href') ?? '',
         at: link?.querySelector('time')?.getAttribute('datetime') ?? '',
       };
-    }), [sel(fc, 'post', 'comment_author'), sel(fc, 'post', 'comment_text'), sel(fc, 'post', 'comment_permalink')] as const);
+    }), [sel(fc, 'post', 'comment_author'), sel(fc, 'post', 'comment_text'), sel(fc, 'post', 'comment_permalink'), sel(fc, 'post', 'reply')] as const);
     for (const row of rows) {
-      const link = /\/p\/([A-Za-z0-9_-]+)\/c\/(\d+)\/?/.exec(row.href);
+      const link = /\/p\/([A-Za-z0-9_-]+)\/c\/(\d+)\/?$/.exec(row.href.split('?')[0]!);
       const username = bare(row.author);
       const at = Date.parse(row.at);
       if (!link || link[1] !== code || !USERNAME.test(username) || username === me) continue;

@@ -87,7 +87,7 @@ ${m.isOwner ? `<button type="button" aria-label="More options" data-testid="post
 <ul data-testid="comments">${m.comments
         .map((c) => `<li data-testid="comment" data-comment-id="${c.comment.id}"><b data-testid="comment-author">${esc(c.author.handle)}</b> <span data-testid="comment-text">${esc(c.comment.text)}</span>
 <a href="${urls.post(post, author)}c/${c.comment.id}/"><time datetime="${c.comment.created_at}">${ago(c.comment.created_at)}</time></a>
-<ul data-testid="replies">${c.replies.map((r) => `<li data-testid="reply" data-comment-id="${r.comment.id}"><b>${esc(r.author.handle)}</b> <span data-testid="reply-text">${esc(r.comment.text)}</span></li>`).join('')}</ul>
+<ul data-testid="replies">${c.replies.map((r) => `<li data-testid="reply" data-comment-id="${r.comment.id}"><b>${esc(r.author.handle)}</b> <span data-testid="reply-text">${esc(r.comment.text)}</span> <a href="${urls.post(post, author)}c/${r.comment.id}/"><time datetime="${r.comment.created_at}">${ago(r.comment.created_at)}</time></a></li>`).join('')}</ul>
 <form method="post" action="${urls.postAction(post, author, 'reply')}" data-testid="reply-form"><input type="hidden" name="parent_id" value="${c.comment.id}">
 <input name="text" aria-label="Reply to ${esc(c.author.handle)}…" data-testid="reply-input"><button data-testid="reply-submit">Reply</button></form></li>`)
         .join('')}</ul>

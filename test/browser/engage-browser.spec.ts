@@ -30,6 +30,8 @@ const engaged = async (b: BrowserHarness) =>
   (await b.h.services.store.actions.list({ client_id: b.h.client.client_id, limit: 50 })).filter((a) => a.action_type === 'comment_reply' || a.action_type === 'dm_send');
 
 test.describe('GP4 on the browser lane: the engage loop for a client without API access', () => {
+  // Several read-only episodes and two browser actions in one test.
+  test.setTimeout(150_000);
   test('a keyword comment read from the web gets one reply and one DM to the commenter\'s handle, however often it polls', async ({ admin }) => {
     const before = Date.now() - 1000;
     const keyword = await admin.request('POST', '/__sandbox/comment', { from: IG.marco.handle, post_id: SEED_POST.id, text: 'Is the MENU online?' });
