@@ -135,32 +135,28 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
       .catch((error: unknown) => services.logger.warn({ code: errorCode(error) }, 'verification sweep failed'))
       .finally(() => (sweeping = undefined));
   };
-  // One drift check at a time, here where the browser is; the job only keeps the schedule.
+  // The jobs that need this thread (the browser, the DM service) only keep the schedule: each
+  // task runs here, one run at a time — a job firing while its last run goes on is skipped.
+  const running = new Set<Promise<void>>();
+  const oneAtATime = (what: string, task: (() => Promise<unknown>) | undefined, done: (result: unknown) => void = () => undefined) => {
+    let current: Promise<void> | undefined;
+    return () => {
+      if (current || pool.stopped || !task) return;
+      const run: Promise<void> = task()
+        .then(done)
+        .catch((error: unknown) => services.logger.warn({ code: errorCode(error) }, `${what} failed`))
+        .finally(() => {
+          current = undefined;
+          running.delete(run);
+        });
+      current = run;
+      running.add(run);
+    };
+  };
   const driftChecks: unknown[] = [];
-  let checking: Promise<void> | undefined;
-  const drift = () => {
-    if (checking || pool.stopped || !options.driftCheck) return;
-    checking = options.driftCheck()
-      .then((report) => void driftChecks.push(report))
-      .catch((error: unknown) => services.logger.warn({ code: errorCode(error) }, 'drift check failed'))
-      .finally(() => (checking = undefined));
-  };
-  let polling: Promise<void> | undefined;
-  const pollComments = () => {
-    if (polling || pool.stopped || !options.commentPoll) return;
-    polling = options.commentPoll()
-      .then(() => undefined)
-      .catch((error: unknown) => services.logger.warn({ code: errorCode(error) }, 'comment poll failed'))
-      .finally(() => (polling = undefined));
-  };
-  let upkeep: Promise<void> | undefined;
-  const approvalUpkeep = () => {
-    if (upkeep || pool.stopped || !options.approvalUpkeep) return;
-    upkeep = options.approvalUpkeep()
-      .then(() => undefined)
-      .catch((error: unknown) => services.logger.warn({ code: errorCode(error) }, 'approval upkeep failed'))
-      .finally(() => (upkeep = undefined));
-  };
+  const drift = oneAtATime('drift check', options.driftCheck, (report) => void driftChecks.push(report));
+  const pollComments = oneAtATime('comment poll', options.commentPoll);
+  const approvalUpkeep = oneAtATime('approval upkeep', options.approvalUpkeep);
   const booted = new Set<string>();
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => { markReady = resolve; });
@@ -217,7 +213,7 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
       await Promise.race([bree.stop(), new Promise((resolve) => { timer = setTimeout(resolve, JOB_STOP_MS); })]);
       clearTimeout(timer);
       await Promise.all([...bree.workers.values()].map((w) => w.terminate()));
-      const [ended] = await Promise.all([pool.stop(graceMs), sweeping, checking, polling, upkeep]);
+      const [ended] = await Promise.all([pool.stop(graceMs), sweeping, ...running]);
       return ended;
     },
   };

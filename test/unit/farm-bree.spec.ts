@@ -43,8 +43,9 @@ test.describe('the farm: Bree jobs in worker threads, runners in the farm thread
       const a = await h.submit();
       await expect.poll(async () => (await h.services.store.actions.get(a.action_id))!.state, { timeout: 15_000 }).toBe('postcheck_complete');
       expect(existsSync(flag)).toBe(false);
-      // The crash is reported (the thread's error, then its exit), and only for that job.
-      expect(farm.jobErrors.length).toBeGreaterThan(0);
+      // The crash is reported (the thread's error, then its exit: Bree may tell it after the
+      // restarted job already did the work), and only for that job.
+      await expect.poll(() => farm.jobErrors.length, { timeout: 10_000 }).toBeGreaterThan(0);
       expect(farm.jobErrors.every((e) => e.job === 'dispatch')).toBe(true);
       expect(farm.jobErrors[0]!.error).toContain('crash requested');
       expect(messages.some((m) => m.job === 'dispatch' && (m.claimed ?? []).length === 1)).toBe(true);
