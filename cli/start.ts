@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createApiToken, startApi } from '../api/index.js';
-import { browserCommentReader, checkAnchorDrift, createServices, startFarm, startProgress, type Farm, type ProgressReporter } from '../runners/index.js';
+import { browserCommentReader, checkAnchorDrift, createServices, strayRejectionHandler, startFarm, startProgress, type Farm, type ProgressReporter } from '../runners/index.js';
 import { createDmService } from '../dm/index.js';
 import { sleep, verifyAuditChain } from '../safety/index.js';
 import { startSandbox, sandboxReadyLine } from '../sandbox/index.js';
@@ -30,6 +30,8 @@ export function registerStart(program: Command): void {
       mkdirSync(config.dataDir, { recursive: true });
       // Structured logs on stderr; stdout carries the human summary.
       const services = createServices(config, { log: { destination: process.stderr } });
+      // A stray rejection from a browser call on a closed page is no reason to stop every episode.
+      process.on('unhandledRejection', strayRejectionHandler(services.logger, (code) => process.exit(code)));
       // The demo world is eventually consistent, as the real platforms are: new objects reach the
       // listing surfaces 300–800 ms after they are applied, and their own URL first.
       const sandbox = await startSandbox({ port: Number(options.sandboxPort), dataFile: join(config.dataDir, 'sandbox', 'world.json'), lag: DEMO_LAG });

@@ -11,6 +11,11 @@ interface PagePlugin {
 /** "Target page, context or browser has been closed" and its CDP kin: the page went before its evasion landed. */
 const GONE = /has been closed|Target closed|Session closed|Browser closed|Target page, context or browser/i;
 
+/** Whether an error only says the page, context or browser it was for has closed. */
+export function isPageGone(error: unknown): boolean {
+  return GONE.test(String((error as Error)?.message ?? error));
+}
+
 /**
  * The stealth plugin without its one unawaited promise. The `user-agent-override` evasion sends
  * `Network.setUserAgentOverride` and does not await it: when the page's context closes first

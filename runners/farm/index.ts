@@ -4,7 +4,7 @@ export { ConcurrencyGovernor, defaultFarmConcurrency, CONTEXT_COST_BYTES, type G
 export { dispatchOnce, type DispatchInput, type DispatchResult, type DispatchSkip } from './dispatch.js';
 export { RunnerPool, type RunnerPoolOptions } from './pool.js';
 export { startFarm, DEFAULT_JOB_INTERVALS, type Farm, type FarmJob, type FarmJobMessage, type FarmOptions } from './farm.js';
-export { serveFarm, type FarmProcessOptions } from './process.js';
+export { serveFarm, strayRejectionHandler, type FarmProcessOptions } from './process.js';
 export { progressLine, startProgress, type ProgressReporter } from './progress.js';
 export { checkAnchorDrift } from './drift-check.js';
 export { browserCommentReader, type BrowserCommentReaderOptions, type BrowserPolledComment } from './comment-reader.js';

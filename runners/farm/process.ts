@@ -1,3 +1,4 @@
+import { isPageGone } from '../browser/stealth.js';
 import type { Services } from '../services.js';
 import { startFarm, type Farm, type FarmOptions } from './farm.js';
 
@@ -6,6 +7,25 @@ export interface FarmProcessOptions extends FarmOptions {
   graceMs?: number;
   /** Ends the process; tests and embedders may replace it. @default process.exit */
   exit?: (code: number) => void;
+}
+
+/**
+ * The farm process's answer to a promise rejection nobody handled. A browser call on a page
+ * that had already closed (a library's unawaited CDP send — the stealth plugin had one, the
+ * chaos runs found another whose caller Playwright's stack does not name) is logged and
+ * ignored: what the kernel relies on is awaited, and taking the process down for it would cut
+ * every episode on the host. Anything else ends the process as Node would (exit 1; recovery
+ * settles its actions on the next start).
+ */
+export function strayRejectionHandler(logger: Pick<Services['logger'], 'warn' | 'error'>, exit: (code: number) => void): (reason: unknown) => void {
+  return (reason) => {
+    if (isPageGone(reason)) {
+      logger.warn({ code: 'page_gone' }, 'a browser call on a closed page was not awaited by its caller: ignored');
+      return;
+    }
+    logger.error({ error: String((reason as Error)?.stack ?? reason).slice(0, 2000) }, 'unhandled promise rejection: the farm process exits');
+    exit(1);
+  };
 }
 
 /**
@@ -31,5 +51,7 @@ export async function serveFarm(services: Services, options: FarmProcessOptions 
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // Only a real farm process: an embedder (a test) keeps its own rejection handling.
+  if (!options.exit) process.on('unhandledRejection', strayRejectionHandler(services.logger, exit));
   return farm;
 }

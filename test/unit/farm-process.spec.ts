@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHarness, type Harness } from '../helpers/kernel.js';
 import { FakePlatform } from '../helpers/fake-platform.js';
+import { strayRejectionHandler } from '../../runners/index.js';
 
 const CHILD = fileURLToPath(new URL('../helpers/farm-child.ts', import.meta.url));
 
@@ -113,5 +114,26 @@ test.describe('the farm process: crash and SIGTERM (issue 10)', () => {
     } finally {
       await h.close();
     }
+  });
+});
+
+test.describe('the farm process: a promise rejection nobody handled', () => {
+  test('a browser call on a page already closed is logged and ignored; anything else ends the process with 1', async () => {
+    const lines: { level: string; fields: Record<string, unknown>; msg: string }[] = [];
+    const logger = {
+      warn: (fields: Record<string, unknown>, msg: string) => void lines.push({ level: 'warn', fields, msg }),
+      error: (fields: Record<string, unknown>, msg: string) => void lines.push({ level: 'error', fields, msg }),
+    };
+    const exits: number[] = [];
+    const handle = strayRejectionHandler(logger as never, (code) => void exits.push(code));
+    const closed = Object.assign(new Error('Target page, context or browser has been closed'), { name: 'TargetClosedError' });
+    handle(closed);
+    handle(new Error('Protocol error (Network.setUserAgentOverride): Session closed. Most likely the page has been closed.'));
+    expect(exits).toEqual([]);
+    expect(lines.map((l) => [l.level, l.fields.code])).toEqual([['warn', 'page_gone'], ['warn', 'page_gone']]);
+    handle(new TypeError("Cannot read properties of undefined (reading 'state')"));
+    expect(exits).toEqual([1]);
+    expect(lines.at(-1)).toMatchObject({ level: 'error', msg: expect.stringContaining('exits') });
+    expect(String(lines.at(-1)!.fields.error)).toContain('TypeError');
   });
 });
