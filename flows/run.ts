@@ -227,19 +227,21 @@ export async function checkPage(fc: FlowContext, options: CheckOptions = {}): Pr
   }
 }
 
-/** Navigates to a platform path and runs the guardrails on what loaded. */
-export async function goto(fc: FlowContext, path: string, params: Record<string, string> = {}, options: CheckOptions & { surface?: string } = {}): Promise<void> {
+/** Navigates to a platform path and runs the guardrails on what loaded; resolves the navigation's HTTP status (undefined when none). */
+export async function goto(fc: FlowContext, path: string, params: Record<string, string> = {}, options: CheckOptions & { surface?: string } = {}): Promise<number | undefined> {
   return gotoUrl(fc, urlOf(fc, path, params), { ...options, surface: options.surface ?? path });
 }
 
-export async function gotoUrl(fc: FlowContext, url: string, options: CheckOptions & { surface?: string } = {}): Promise<void> {
+export async function gotoUrl(fc: FlowContext, url: string, options: CheckOptions & { surface?: string } = {}): Promise<number | undefined> {
   if (options.surface) fc.surface(options.surface);
+  let status: number | undefined;
   try {
-    await fc.page.goto(url, { waitUntil: 'domcontentloaded' });
+    status = (await fc.page.goto(url, { waitUntil: 'domcontentloaded' }))?.status();
   } catch (error) {
     throw new TransientError(`navigation to ${safePath(url)} failed: ${(error as Error).message.split('\n')[0]}`, false);
   }
   await checkPage(fc, { ...options, waitForLayout: true });
+  return status;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { isAbsolute } from 'node:path';
-import { OutcomeUnknownError, PlatformRefusalError, WrongAccountEffectError, type Verification } from '../../safety/index.js';
+import { OutcomeUnknownError, PlatformRefusalError, TransientError, WrongAccountEffectError, type Verification } from '../../safety/index.js';
 import { evaluateQuietly } from '../../proofs/index.js';
 import { probePage } from '../probe.js';
 import { goto, gotoUrl, sel } from '../run.js';
@@ -65,7 +65,7 @@ const bareHandle = (s: string | null | undefined) => (s ?? '').trim().replace(/^
  * (then nothing is proven).
  */
 export async function readPostState(fc: FlowContext, url: string, caption?: string): Promise<PostRead> {
-  await gotoUrl(fc, url, { surface: 'post', allowErrorPage: true });
+  const status = await gotoUrl(fc, url, { surface: 'post', allowErrorPage: true });
   const root = sel(fc, 'post', 'root');
   const error = fc.layout.annex.friction.error;
   const like = sel(fc, 'post', 'like');
@@ -76,7 +76,11 @@ export async function readPostState(fc: FlowContext, url: string, caption?: stri
     attr: { id: [root, 'data-post-id'], pressed: [like, 'aria-pressed'] },
   });
   if (!p.all.post) {
-    if (p.all.error) return { state: 'missing' };
+    // Only a page that says "not found" says the post is gone: an error page answering a rate
+    // limit, a server error or a refusal (429, 5xx, 403) says nothing about the post — read as
+    // "gone", it made a delete "already done" and left the post live (chaos --farm, seeds 7, 13).
+    if (p.all.error && (status === undefined || status < 400 || status === 404 || status === 410)) return { state: 'missing' };
+    if (p.all.error) throw new TransientError(`the post page answered ${status} with an error page: the post's state cannot be read`, false);
     throw new OutcomeUnknownError('post page loaded without a post or an error');
   }
   if (caption !== undefined) {

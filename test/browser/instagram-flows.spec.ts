@@ -70,6 +70,18 @@ test.describe('Instagram flows on the browser lane', () => {
     expect(await admin.effects()).toEqual([expect.objectContaining({ kind: 'delete', object_id: SEED_POST.id, account: { id: IG.northwind.id, handle: IG.northwind.handle } })]);
   });
 
+  test('should never take a rate-limited post page for a deleted post: the delete is not "already done" while the post is live', async ({ admin }) => {
+    // The post page answers 429 with the platform's error page, at the pre-check and at every
+    // look after it: what the chaos --farm runs turned into a delete "done" with the post still up.
+    const fault = await admin.request('POST', '/__sandbox/faults', { kind: 'rate_limit', platform: 'instagram', lane: 'ui', count: 3, retry_after_s: 1, match: { method: 'GET', path_prefix: `/p/${SEED_POST.code}/` } });
+    expect(fault.status, JSON.stringify(fault.json)).toBe(201);
+    const outcome = await b.run(await b.submit('delete', { target: `/p/${SEED_POST.code}/` }));
+    const deletes = (await admin.effects()).filter((e) => e.kind === 'delete');
+    expect(outcome.reason).not.toBe('already_exists');
+    if (outcome.status === 'confirmed_success') expect(deletes).toEqual([expect.objectContaining({ object_id: SEED_POST.id })]);
+    else expect(deletes).toEqual([]);
+  });
+
   test('should publish and then delete the new post by its permalink', async ({ admin }) => {
     const caption = `short-lived ${randomUUID()}`;
     const published = await b.run(await b.submit('publish', { caption, media: [{ source: b.image }] }));
