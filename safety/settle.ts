@@ -98,10 +98,12 @@ export async function settle(k: KernelDeps, o: SettleOptions): Promise<Settled> 
           accountId: o.account.platform_account_id, state: error instanceof AuthExpiredError ? 'reconnect_required' : 'needs_human',
           why: `verification look: ${error.code}`, actionId: o.tracker.action.action_id, at: now(), log: o.log,
         });
-        if (LOOKS_PAUSED.has(state)) {
-          await o.tracker.note(`${o.label} ${n}: not taken as this account (${error.code}); the account is ${state}, looks paused until it is back`, { patch: ended(), tool: o.tool });
-          return { outcome: 'unknown', why: `${why}; looks paused (${error.code})`, paused: true };
-        }
+        // Whatever state the account ends in (`read_only` after repeated auth failures), this look
+        // was not taken as the account: it is not a try, and the looks wait for the account to
+        // be back (the sweep tries again later) instead of spending the tries on a session that
+        // cannot see (chaos --farm seed 7: ten tries on an expired session, then escalated unseen).
+        await o.tracker.note(`${o.label} ${n}: not taken as this account (${error.code}); the account is ${state}, looks paused until it is back`, { patch: ended(), tool: o.tool });
+        return { outcome: 'unknown', why: `${why}; looks paused (${error.code})`, paused: true };
       }
       if (error instanceof TransientError && !error.sent && error.retryAfterMs !== undefined) {
         // The lane held the look back (the platform's rate limit on this account has not reset):

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { buildAuditEvent, DriftError, runAction, sweepUnknown, TransientError } from '../../safety/index.js';
+import { AuthExpiredError, buildAuditEvent, DriftError, runAction, sweepUnknown, TransientError } from '../../safety/index.js';
 import { createHarness } from '../helpers/kernel.js';
 import { FakePlatform } from '../helpers/fake-platform.js';
 
@@ -111,6 +111,32 @@ test.describe('escalation by age', () => {
       expect(report.escalated).toEqual([a.action_id]);
       const [open] = await h.services.store.escalations.open();
       expect(open!.reason).toMatch(/^outcome still unknown 6\d min after the attempt, 0 verification tries taken/);
+      expect(platform.calls.attempt).toBe(1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should not spend verification tries on looks an expired session could not take, also once repeated auth failures left the account read_only', async () => {
+    const platform = new FakePlatform({ attempts: ['applied_then_error'] });
+    // Every look finds the session logged out (chaos --farm seed 7: ten tries spent so, then escalated unseen).
+    platform.verify = async () => { throw new AuthExpiredError('the session is logged out'); };
+    const h = await createHarness({ performer: platform, config: { verifyMaxTries: 3, escalateAfterMs: 3_600_000, authFailureLimit: 2 } });
+    try {
+      const a = await h.submit({ payload: { caption: 'Looks on a logged-out session' } });
+      expect((await runAction(h.services.kernel, a.action_id, { verifyInline: false })).status).toBe('unknown');
+      for (let i = 0; i < 4; i += 1) {
+        // The operator logs the account in again (state back to active); the session expires again.
+        await h.services.store.accounts.setState(h.account.platform_account_id, 'active', null);
+        h.clock.advance(10 * 60_000);
+        await sweepUnknown(h.services.kernel);
+      }
+      // Repeated auth failures: the account is read_only, and no look counted as a try.
+      expect((await h.services.store.accounts.get(h.account.platform_account_id))!.state).toBe('read_only');
+      const waiting = (await h.services.store.actions.get(a.action_id))!;
+      expect(waiting).toMatchObject({ state: 'unknown', verify_tries: 0, escalated_at: null });
+      const trail = (await h.services.store.audit.forAction(a.action_id)).map((r) => r.event.reason ?? '');
+      expect(trail.filter((r) => /not taken as this account \(auth_expired\); the account is read_only/.test(r)).length).toBeGreaterThan(0);
       expect(platform.calls.attempt).toBe(1);
     } finally {
       await h.close();
