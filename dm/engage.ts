@@ -1,6 +1,7 @@
 import { IdempotencyError, submitAction } from '../safety/index.js';
 import { newId, type Action, type DmEvent, type DmPolicy, type KeywordRule, type Lane, type PlatformAccount, type Store } from '../store/index.js';
 import { readText } from './triage/text.js';
+import { laneFor } from './lane.js';
 
 export interface EngageOutcome {
   rule_id?: string;
@@ -40,7 +41,7 @@ export async function engageOnComment(store: Store, event: DmEvent, text: string
   if (event.sender_id === event.ig_user_id || (event.sender_id.startsWith('@') && bare(event.sender_id) === bare(account.fingerprint.handle))) return { skipped: 'the account\'s own comment' };
   const rule = matchRule(policy.engage.rules, text);
   if (!rule) return { skipped: 'no keyword rule matches' };
-  const lane: Lane = (await store.secrets.get(account.platform_account_id, 'access_token')) ? 'api' : 'browser';
+  const lane: Lane = await laneFor(store, account.platform_account_id);
   const base = { client_id: account.client_id, platform_account_id: account.platform_account_id, lane, created_by: `engage-loop:${rule.rule_id}` };
   const reply = await submitAction(store, {
     ...base, action_type: 'comment_reply',

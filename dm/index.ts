@@ -7,6 +7,7 @@ export { ROSTER, runPanel, type PanelOutcome, type Seat, type SeatContext } from
 export * from './bundle/index.js';
 export { corpusLineSchema, evaluate, parseCorpus, type CorpusLine, type EvalFigures } from './evaluate.js';
 export { verifyMetaSignature, metaWebhookSchema, normalizeWebhook, type MetaWebhookBody, type NormalizedEvent } from './webhook.js';
-export { createDmService, privateDir, DmReviewError, type CommentReader, type CommentReaders, type DmService, type DmServiceOptions, type PollReport, type PolledComment, type ProcessReport } from './service.js';
+export { createDmService, privateDir, DmReviewError, type CommentReader, type CommentReaders, type DmService, type DmServiceOptions, type PollReport, type ProcessReport } from './service.js';
 export { editDistance } from './edit-distance.js';
 export { engageOnComment, matchRule, type EngageOutcome } from './engage.js';
+export { laneFor } from './lane.js';
