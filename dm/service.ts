@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { submitAction } from '../safety/index.js';
-import { AUTO_SEND_AUTHOR, DmPolicy, newId, type Action, type DmDecisionRow, type DmEvent, type Lane, type PlatformAccount, type Store } from '../store/index.js';
+import { AUTO_SEND_AUTHOR, DmPolicy, newId, type Action, type DmDecisionRow, type DmEvent, type Lane, type PlatformAccount, type PolledComment, type Store } from '../store/index.js';
 import { decide, type DmDecision, type DmMessage } from './decide.js';
 import { loadOrCreateBundleKey, sha256Hex, writeBundles, type BundleSigningKey } from './bundle/index.js';
 import { LANGUAGES, type Language } from './records.js';
 import { metaWebhookSchema, normalizeWebhook, type NormalizedEvent } from './webhook.js';
 import { editDistance } from './edit-distance.js';
 import { engageOnComment } from './engage.js';
+import { laneFor } from './lane.js';
 
 /** Where the assistant keeps what must stay private (raw bodies, texts, drafts): 0700 dirs, 0600 files. */
 export function privateDir(dataDir: string): string {
@@ -46,21 +47,6 @@ export interface ProcessReport {
 
 export type DmService = ReturnType<typeof createDmService>;
 
-/**
- * A comment the poll read, as the lane shows it: the Graph API (runners/api/instagram-comments.ts)
- * gives the commenter's app-scoped id; the web (flows/instagram/comments-read.ts) only a handle.
- */
-export interface PolledComment {
-  id: string;
-  text: string;
-  /** The commenter's app-scoped id; empty when the lane shows none (the browser lane). */
-  from_id: string;
-  /** The commenter's handle, when the lane shows it. */
-  username?: string;
-  /** The post: its media id (API lane) or shortcode (browser lane). */
-  media_id: string;
-  timestamp_ms: number;
-}
 /** Reads one account's newest comments, read-only; `null` when the account is busy now (next pass). */
 export type CommentReader = (account: PlatformAccount, options: { sinceMs: number }) => Promise<PolledComment[] | null>;
 /** The poll's readers per lane: an account with an API token is read by `api`, any other by `browser`. */
@@ -342,8 +328,8 @@ export function createDmService(options: DmServiceOptions) {
         continue;
       }
       if (!(await policyOf(account.client_id)).engage.enabled) continue;
-      // The lane the engage loop will act on (dm/engage.ts chooses it the same way).
-      const lane = (await store.secrets.get(account.platform_account_id, 'access_token')) ? 'api' : 'browser';
+      // The lane the engage loop will act on.
+      const lane = await laneFor(store, account.platform_account_id);
       const reader = readers[lane];
       if (!reader || (lane === 'browser' && !account.session_ref)) continue;
       report.accounts += 1;
@@ -466,7 +452,7 @@ export function createDmService(options: DmServiceOptions) {
     const text = (options.text ?? drafted).trim();
     if (!text) throw new DmReviewError(400, 'text: the reply is empty');
     if (text.length > 1000) throw new DmReviewError(400, 'text: longer than 1000 characters');
-    const lane = options.lane ?? ((await store.secrets.get(decision.platform_account_id, 'access_token')) ? 'api' : 'browser');
+    const lane = options.lane ?? (await laneFor(store, decision.platform_account_id));
     // The API lane answers the app-scoped id Meta sent; the browser lane finds the person by
     // username only (an app-scoped id is not a web thread id: sent there, it could reach someone
     // else). Without a username the draft stays in the queue for the Instagram app.

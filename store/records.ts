@@ -514,3 +514,20 @@ export const DmDecisionRow = z.object({
   sender_username: z.string().regex(/^[A-Za-z0-9._]{1,30}$/).nullable(),
 }).strict();
 export type DmDecisionRow = z.infer<typeof DmDecisionRow>;
+
+/**
+ * A comment on one of an account's posts as a lane reads it for the engage loop (GP4): the Graph
+ * API (runners/api/instagram-comments.ts) shows the commenter's app-scoped id, the web
+ * (flows/instagram/comments-read.ts) only a handle. Nothing a real platform hides.
+ */
+export interface PolledComment {
+  id: string;
+  text: string;
+  /** The commenter's app-scoped id (IG Comment `from.id`, whom a private reply goes to); empty when the lane shows none (the browser lane). */
+  from_id: string;
+  /** The commenter's handle, when the lane shows it. */
+  username?: string;
+  /** The post: its media id (API lane) or shortcode (browser lane). */
+  media_id: string;
+  timestamp_ms: number;
+}

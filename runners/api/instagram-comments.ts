@@ -1,15 +1,5 @@
 import type { GraphAccount } from '../../connectors/index.js';
-
-/** A comment read by the poll: what the Graph API shows of it, nothing the sandbox alone would. */
-export interface PolledComment {
-  id: string;
-  text: string;
-  /** The commenter's app-scoped id (IG Comment `from.id`): whom a private reply goes to. */
-  from_id: string;
-  username?: string;
-  media_id: string;
-  timestamp_ms: number;
-}
+import type { PolledComment } from '../../store/index.js';
 
 export interface CommentReadOptions {
   /** The account's newest media to read. @default 10 */

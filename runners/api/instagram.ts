@@ -3,8 +3,8 @@ import {
   AuthExpiredError, errorCode, PlatformRefusalError, TransientError,
   type ActionContext, type IdentityProof, type Performer, type PlatformHold,
 } from '../../safety/index.js';
-import type { ActionRepository, PlatformAccount, Vault } from '../../store/index.js';
-import { readRecentComments, type CommentReadOptions, type PolledComment } from './instagram-comments.js';
+import type { ActionRepository, PlatformAccount, PolledComment, Vault } from '../../store/index.js';
+import { readRecentComments, type CommentReadOptions } from './instagram-comments.js';
 import { proofsOf, type IgHandler, type IgKit } from './instagram-common.js';
 import { deleteHandler } from './instagram-delete.js';
 import { dmHandler } from './instagram-dm.js';
