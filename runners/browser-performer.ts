@@ -107,7 +107,7 @@ export interface BrowserPerformer extends Performer {
    * a read-only episode that confirms the account's identity, then reads the comments on its
    * newest posts as the web shows them (flows/instagram/comments-read.ts). Nothing is committed.
    */
-  readComments(account: PlatformAccount, read: WebCommentReadOptions): Promise<WebComment[]>;
+  readComments(account: PlatformAccount, read: WebCommentReadOptions & { signal?: AbortSignal }): Promise<WebComment[]>;
 }
 
 export interface AnchorCheck {
@@ -288,7 +288,7 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
    * shape only to name the episode's context and trace. Nothing can be committed: the kernel's
    * commit hooks refuse, and the request guard refuses any mutating request.
    */
-  async function readOnly<T>(account: PlatformAccount, name: string, proofs: ProofRef[], run: (ctx: ActionContext) => Promise<T>): Promise<T> {
+  async function readOnly<T>(account: PlatformAccount, name: string, proofs: ProofRef[], run: (ctx: ActionContext) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const at = new Date().toISOString();
     const id = `${name}-${account.platform_account_id}-${Date.now().toString(36)}`;
     const action: Action = {
@@ -299,15 +299,22 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
       due_at: null, window_end_at: null, not_before: null, created_at: at, updated_at: at,
     };
     const ctx: ActionContext = {
-      action, account, attempt: 0, deadline: Date.now() + 60_000, signal: new AbortController().signal, commitChecks: 0,
+      action, account, attempt: 0, deadline: Date.now() + 60_000, signal: signal ?? new AbortController().signal, commitChecks: 0,
       async beforeCommit() { throw new UnguardedCommitError(`a ${name} commits nothing`); },
       addProof: (p) => void proofs.push(p),
       async keepRef() { throw new UnguardedCommitError(`a ${name} keeps nothing`); },
       log: () => undefined,
     };
+    // Aborted (its owner lost the account's lease): the context closes now, not after the step.
+    const stop = () => void dispose(id);
+    signal?.addEventListener('abort', stop, { once: true });
     try {
-      return await run(ctx);
+      if (signal?.aborted) throw signal.reason ?? new Error(`${name} aborted`);
+      const result = await run(ctx);
+      if (signal?.aborted) throw signal.reason ?? new Error(`${name} aborted`);
+      return result;
     } finally {
+      signal?.removeEventListener('abort', stop);
       await dispose(id);
     }
   }
@@ -398,12 +405,13 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
 
     async readComments(account, read) {
       if (account.platform !== 'instagram') throw new PlatformRefusalError(`the browser lane reads comments on instagram only, not ${account.platform}`);
+      const { signal, ...options } = read;
       return readOnly(account, 'comment-poll', [], async (ctx) => {
         // Whose comments: the page must show the account first (§4.3), as before any episode.
         const identity = await this.verifyIdentity(ctx);
         if (!identity.ok) throw new IdentityMismatchError(identity.signals.filter((s) => s.ok).map((s) => s.name), 'the browser session does not show the account: its comments were not read');
-        return (await phase(ctx, 'read_comments', (fc) => readOwnComments(fc, read))).result;
-      });
+        return (await phase(ctx, 'read_comments', (fc) => readOwnComments(fc, options))).result;
+      }, signal);
     },
 
     async close() {

@@ -11,6 +11,6 @@ export { createHybridPerformer, DEFAULT_HYBRID_ROUTE, type HybridOptions } from 
 export { registerApiLanes, type ApiLanes, type ApiLanesOptions } from './api-lanes.js';
 export {
   runAccount, accountGap, DEFAULT_PACING, DEFAULT_CAPS, defaultBudgets, humanGap, pacingFor, ConcurrencyGovernor, defaultFarmConcurrency, dispatchOnce, RunnerPool,
-  startFarm, serveFarm, strayRejectionHandler, checkAnchorDrift, browserCommentReader, type BrowserCommentReaderOptions, type BrowserPolledComment, pacingWait, progressLine, startProgress, type ProgressReporter, PacingTableSchema, DEFAULT_JOB_INTERVALS, type Farm, type FarmJob, type FarmJobMessage, type FarmOptions, type FarmProcessOptions,
+  startFarm, serveFarm, strayRejectionHandler, checkAnchorDrift, browserCommentReader, type BrowserCommentReaderOptions, pacingWait, progressLine, startProgress, type ProgressReporter, PacingTableSchema, DEFAULT_JOB_INTERVALS, type Farm, type FarmJob, type FarmJobMessage, type FarmOptions, type FarmProcessOptions,
   type AccountRunnerOptions, type RunnerEvent, type RunnerExit, type RunnerReport, type PacingProfile, type PacingTable, type DispatchResult, type DispatchSkip, type RunnerPoolOptions,
 } from './farm/index.js';

@@ -43,6 +43,8 @@ export async function readOwnComments(fc: FlowContext, options: WebCommentReadOp
   const codes = [...new Set(hrefs.map((h) => /\/p\/([A-Za-z0-9_-]+)\/?/.exec(h)?.[1]).filter((c): c is string => c !== undefined))].slice(0, options.posts ?? 6);
   const out: WebComment[] = [];
   for (const code of codes) {
+    // The read stops as soon as its owner lost the account (its lease): the session is another's now.
+    if (fc.episode.signal.aborted) throw fc.episode.signal.reason ?? new Error('comment read aborted');
     await gotoUrl(fc, urlOf(fc, 'post', { id: code }), { surface: 'post', allowErrorPage: true });
     if (!(await fc.page.locator(sel(fc, 'post', 'root')).count())) continue;
     // Only the account's own posts: a tile that led elsewhere is not ours to answer on.

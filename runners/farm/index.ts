@@ -7,4 +7,4 @@ export { startFarm, DEFAULT_JOB_INTERVALS, type Farm, type FarmJob, type FarmJob
 export { serveFarm, strayRejectionHandler, type FarmProcessOptions } from './process.js';
 export { progressLine, startProgress, type ProgressReporter } from './progress.js';
 export { checkAnchorDrift } from './drift-check.js';
-export { browserCommentReader, type BrowserCommentReaderOptions, type BrowserPolledComment } from './comment-reader.js';
+export { browserCommentReader, type BrowserCommentReaderOptions } from './comment-reader.js';
