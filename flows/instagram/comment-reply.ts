@@ -26,19 +26,41 @@ async function openComment(fc: FlowContext): Promise<Locator | undefined> {
   return (await comment.count()) ? comment.first() : undefined;
 }
 
-/**
- * The account's own replies under the comment with exactly this text: their ids, read from each
- * reply's permalink (`/p/<code>/c/<id>/`) as the web shows them. A reply without one is still
- * our reply (the pre-check must not post a second), known by its text only.
- */
-async function ownReplies(fc: FlowContext, comment: Locator): Promise<string[]> {
-  const text = field(fc, 'text');
-  const me = fc.account.fingerprint.handle;
-  return comment.locator(sel(fc, 'post', 'reply')).evaluateAll((els, [textSel, linkSel, text, me]) =>
-    els.filter((el) => el.querySelector('b')?.textContent?.trim() === me && el.querySelector(textSel!)?.textContent === text)
-      .map((el) => /\/c\/(\d+)\/?$/.exec((el.querySelector(linkSel!)?.getAttribute('href') ?? '').split('?')[0]!)?.[1] ?? ''),
-  [sel(fc, 'post', 'reply_text'), sel(fc, 'post', 'comment_permalink'), text, me] as const);
+/** One of our replies as the page shows it: its id and permalink only when the reply links to its own permalink. */
+export interface ShownReply {
+  id?: string;
+  permalink?: string;
 }
+
+/**
+ * Our replies among the rows under a comment (author and text as shown, and the href of the
+ * reply's timestamp link): the id only from a permalink shaped `/p/<code>/c/<id>/` on this post,
+ * never an empty or foreign one. A reply without a permalink is still our reply (the pre-check
+ * must not post a second), known by its text only — it carries no id.
+ */
+export function ownRepliesIn(rows: Array<{ author: string; text: string; href: string }>, me: string, text: string, code: string, origin: string): ShownReply[] {
+  return rows.filter((r) => r.author.trim() === me && r.text === text).map((r) => {
+    const link = /^(?:https?:\/\/[^/]+)?\/p\/([A-Za-z0-9_-]+)\/c\/(\d+)\/?$/.exec(r.href.split('?')[0]!);
+    if (!link || link[1] !== code) return {};
+    return { id: link[2]!, permalink: new URL(`/p/${code}/c/${link[2]}/`, origin).href };
+  });
+}
+
+/** The account's own replies under the comment with exactly this text, as the web shows them. */
+async function ownReplies(fc: FlowContext, comment: Locator): Promise<ShownReply[]> {
+  const rows = await comment.locator(sel(fc, 'post', 'reply')).evaluateAll((els, [textSel, linkSel]) => els.map((el) => ({
+    author: el.querySelector('b')?.textContent ?? '',
+    text: el.querySelector(textSel!)?.textContent ?? '',
+    href: el.querySelector(linkSel!)?.getAttribute('href') ?? '',
+  })), [sel(fc, 'post', 'reply_text'), sel(fc, 'post', 'comment_permalink')] as const);
+  return ownRepliesIn(rows, fc.account.fingerprint.handle, field(fc, 'text'), shortcodeOf(field(fc, 'target')), fc.page.url());
+}
+
+/** A found reply as an object ref: the reply's own permalink when it shows one, else the post's page. */
+const refOf = (fc: FlowContext, reply: ShownReply) => ({
+  ...(reply.id ? { platform_object_id: reply.id } : {}),
+  permalink: reply.permalink ?? fc.page.url().split('?')[0]!,
+});
 
 /** Instagram reply to a comment on a post (payload: target = post, comment_id, text). */
 export const instagramCommentReply: Flow = {
@@ -48,8 +70,11 @@ export const instagramCommentReply: Flow = {
   async precheck(fc) {
     const comment = await openComment(fc);
     if (!comment) throw new PlatformRefusalError('the comment to reply to is not on the post');
-    const ids = await ownReplies(fc, comment);
-    return ids.length ? { exists: true, ref: { platform_object_id: ids[0]!, permalink: fc.page.url().split('?')[0]! }, level: 3 } : { exists: false };
+    const replies = await ownReplies(fc, comment);
+    if (!replies.length) return { exists: false };
+    // Found by its text alone, a reply without a permalink is ours but not precisely known: level 2.
+    const known = replies.find((r) => r.id) ?? replies[0]!;
+    return { exists: true, ref: refOf(fc, known), level: known.id ? 3 : 2 };
   },
 
   steps: [
@@ -73,11 +98,9 @@ export const instagramCommentReply: Flow = {
         await fc.episode.beforeCommit();
         await clickAndWaitForLoad(fc, comment.locator(sel(fc, 'post', 'reply_submit')));
         const after = commentOnPage(fc).first();
-        const ids = (await after.count()) ? await ownReplies(fc, after) : [];
-        if (ids.length) {
-          fc.receipt.platform_object_id = ids.at(-1)!;
-          fc.receipt.permalink = fc.page.url().split('?')[0]!;
-        }
+        const replies = (await after.count()) ? await ownReplies(fc, after) : [];
+        const newest = replies.filter((r) => r.id).at(-1);
+        if (newest) Object.assign(fc.receipt, refOf(fc, newest));
       },
     },
   ],
@@ -89,11 +112,11 @@ export const instagramCommentReply: Flow = {
   async verify(fc, receipt) {
     const comment = await openComment(fc);
     if (!comment) return inconclusive('comments');
-    const ids = await ownReplies(fc, comment);
-    if (!ids.length) return absent('comments', false);
-    const id = receipt?.platform_object_id && ids.includes(receipt.platform_object_id) ? receipt.platform_object_id : ids[0]!;
+    const replies = await ownReplies(fc, comment);
+    if (!replies.length) return absent('comments', false);
+    const reply = replies.find((r) => r.id && r.id === receipt?.platform_object_id) ?? replies.find((r) => r.id) ?? replies[0]!;
     const engagement = await comment.locator(sel(fc, 'post', 'reply_input')).isVisible();
-    return on(present({ id, permalink: fc.page.url().split('?')[0]!, engagement }), 'comments', false);
+    return on(present({ ...(reply.id ? { id: reply.id, permalink: reply.permalink! } : {}), engagement }), 'comments', false);
   },
 
   // Never provable on the browser lane (content matches only): an ambiguous reply ends unknown
