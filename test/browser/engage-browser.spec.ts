@@ -2,6 +2,7 @@ import { createDmService, type DmService } from '../../dm/index.js';
 import { browserCommentReader } from '../../runners/index.js';
 import { browserHarness, type BrowserHarness } from './harness.js';
 import { eventually, expect, IG, sha256, test } from './fixtures.js';
+import { enableEngage } from '../helpers/engage.js';
 
 const SEED_POST = { code: 'SEED2aBc', id: '17900000000000002' };
 
@@ -13,13 +14,7 @@ test.beforeEach(async ({ provider, sandbox }) => {
   // Lumen on the browser lane only (no API token): a client without API access, so no webhooks
   // either — the poll is its whole engage loop.
   const store = b.h.services.store;
-  const current = (await store.policies.current(b.h.client.client_id))!;
-  const { policy_id: _id, version: _v, created_at: _c, ...rest } = current;
-  await store.policies.put({
-    ...rest, created_by: 'ops@agency',
-    allowed_actions: { ...rest.allowed_actions, instagram: [...new Set([...(rest.allowed_actions.instagram ?? []), 'comment_reply', 'dm_send'] as const)] },
-    dm: { ...rest.dm, engage: { enabled: true, rules: [{ rule_id: 'menu', keywords: ['menu'], reply_text: 'Check your DMs!', dm_text: 'Our menu: https://lumen.example.com/menu', enabled: true }] } },
-  });
+  await enableEngage(store, b.h.client.client_id, { rule_id: 'menu', keywords: ['menu'], reply_text: 'Check your DMs!', dm_text: 'Our menu: https://lumen.example.com/menu' });
 });
 test.afterEach(async ({}, info) => {
   await dm.idle();

@@ -5,6 +5,7 @@ import { createDmService, type DmService } from '../../dm/index.js';
 import { metaWebhookRouter } from '../../api/webhooks/meta.js';
 import { eventually, expect, IG, test, type AdminClient } from '../sandbox/fixtures.js';
 import { igLane, type IgLane } from '../connectors/ig-harness.js';
+import { enableEngage } from '../helpers/engage.js';
 
 const SECRET = 'e2e-app-secret-5150';
 
@@ -69,13 +70,7 @@ test.describe('DM assistant end to end against the sandbox', () => {
 
   test('GP4 a keyword comment: one comment reply and exactly one private-reply DM, the webhook delivered twice and the send retried', async ({ admin }) => {
     const store = lane.h.services.store;
-    const current = (await store.policies.current(lane.h.client.client_id))!;
-    const { policy_id: _id, version: _v, created_at: _c, ...rest } = current;
-    await store.policies.put({
-      ...rest, created_by: 'ops@agency',
-      allowed_actions: { ...rest.allowed_actions, instagram: [...new Set([...(rest.allowed_actions.instagram ?? []), 'comment_reply', 'dm_send'] as const)] },
-      dm: { ...rest.dm, engage: { enabled: true, rules: [{ rule_id: 'guide', keywords: ['guia'], reply_text: 'Te mandé un DM 💌', dm_text: 'Aquí tienes la guía: https://learn.example.com/guia', enabled: true }] } },
-    });
+    await enableEngage(store, lane.h.client.client_id, { rule_id: 'guide', keywords: ['guia'], reply_text: 'Te mandé un DM 💌', dm_text: 'Aquí tienes la guía: https://learn.example.com/guia' });
     // The first private reply is applied but its answer is lost: the kernel must verify, not resend.
     await admin.fault({ kind: 'error_after_commit', platform: 'instagram', lane: 'api', action: 'private_reply', count: 1 });
     const comment = await admin.request('POST', '/__sandbox/comment', { from: IG.marco.handle, post_id: '17900000000000002', text: 'Quiero la GUÍA por favor 🙏', duplicates: 1 });
@@ -128,13 +123,7 @@ test.describe('GP4 without comment webhooks: the read-only poll', () => {
   test('GP4 a keyword comment no webhook announced is found by the poll: one reply and one private-reply DM, however often it polls', async ({ admin }) => {
     const store = lane.h.services.store;
     const lumen = await lane.connect(IG.lumen);
-    const current = (await store.policies.current(lane.h.client.client_id))!;
-    const { policy_id: _id, version: _v, created_at: _c, ...rest } = current;
-    await store.policies.put({
-      ...rest, created_by: 'ops@agency',
-      allowed_actions: { ...rest.allowed_actions, instagram: [...new Set([...(rest.allowed_actions.instagram ?? []), 'comment_reply', 'dm_send'] as const)] },
-      dm: { ...rest.dm, engage: { enabled: true, rules: [{ rule_id: 'menu', keywords: ['menu'], reply_text: 'Check your DMs!', dm_text: 'Our menu: https://lumen.example.com/menu', enabled: true }] } },
-    });
+    await enableEngage(store, lane.h.client.client_id, { rule_id: 'menu', keywords: ['menu'], reply_text: 'Check your DMs!', dm_text: 'Our menu: https://lumen.example.com/menu' });
     const before = Date.now() - 1000;
     const comment = await admin.request('POST', '/__sandbox/comment', { from: IG.marco.handle, post_id: '17900000000000002', text: 'MENU please!' });
     expect(comment.status, JSON.stringify(comment.json)).toBe(201);
