@@ -1,3 +1,4 @@
+import { avatarPath } from './avatars.js';
 import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import express, { type Response, type Router } from 'express';
 import { z } from 'zod';
@@ -119,7 +120,7 @@ export function adminRouter(ctx: SandboxContext, adminToken: string, layoutChang
     res.json({
       platforms: world.urls,
       layout: d.layout,
-      accounts: d.accounts.map((a) => ({ ...a, avatar_url: `${world.urls[a.platform]}/static/avatars/${a.id}.png`, profile_url: `${world.urls[a.platform]}/${a.handle}${a.platform === 'instagram' ? '/' : ''}` })),
+      accounts: d.accounts.map((a) => ({ ...a, avatar_url: `${world.urls[a.platform]}${avatarPath(a.platform, a.id)}`, profile_url: `${world.urls[a.platform]}/${a.handle}${a.platform === 'instagram' ? '/' : ''}` })),
       counts: { posts: d.posts.filter((p) => !p.deleted_at).length, comments: d.comments.length, likes: d.likes.length, follows: d.follows.length, messages: d.messages.length, containers: d.containers.length, effects: d.effects.length, sessions: d.sessions.length },
       faults: faults.list(),
       lag: lag.config,

@@ -37,6 +37,7 @@ export type { FiredEvent } from './fired.js';
 export { SEED_ACCOUNTS, extraAccounts } from './seed.js';
 export { mulberry32 } from './rng.js';
 export { metaJson, metaSignature } from './webhooks.js';
+export { avatarPath } from './avatars.js';
 export type { MessagingEvent } from './webhooks.js';
 
 const HOST = '127.0.0.1';

@@ -70,6 +70,9 @@ export const lagKey = {
   message: (id: string) => `message:${id}`,
   like: (accountId: string, postId: string) => `like:${accountId}:${postId}`,
   follow: (followerId: string, followeeId: string) => `follow:${followerId}:${followeeId}`,
+  /** The undo of a like or follow (by its `at`: a like undone twice is two undos). */
+  unlike: (accountId: string, postId: string, at: string) => `unlike:${accountId}:${postId}:${at}`,
+  unfollow: (followerId: string, followeeId: string, at: string) => `unfollow:${followerId}:${followeeId}:${at}`,
 };
 
 export class Lag {

@@ -11,7 +11,7 @@ export const LANES = ['ui', 'api'] as const;
 export type Lane = (typeof LANES)[number];
 
 /** Kinds of side effect the ground-truth log records. */
-export const EFFECT_KINDS = ['publish', 'delete', 'like', 'comment', 'reply', 'follow', 'dm_send', 'private_reply'] as const;
+export const EFFECT_KINDS = ['publish', 'delete', 'like', 'unlike', 'comment', 'reply', 'follow', 'unfollow', 'dm_send', 'private_reply'] as const;
 export type EffectKind = (typeof EFFECT_KINDS)[number];
 
 /**
@@ -20,7 +20,9 @@ export type EffectKind = (typeof EFFECT_KINDS)[number];
  */
 export type ActionType = 'publish' | 'delete' | 'like' | 'follow' | 'comment_reply' | 'dm_send';
 export const ACTION_TYPE: Record<EffectKind, ActionType> = {
-  publish: 'publish', delete: 'delete', like: 'like', follow: 'follow', comment: 'comment_reply', reply: 'comment_reply', dm_send: 'dm_send', private_reply: 'dm_send',
+  // The product never asks for an unlike or an unfollow: one in the ground truth is a misread
+  // toggle (a click on a heart or a Follow button that was on already), counted as unexpected.
+  publish: 'publish', delete: 'delete', like: 'like', unlike: 'like', follow: 'follow', unfollow: 'follow', comment: 'comment_reply', reply: 'comment_reply', dm_send: 'dm_send', private_reply: 'dm_send',
 };
 
 export interface Account {
@@ -229,6 +231,11 @@ export interface SandboxData {
   comments: Comment[];
   likes: Like[];
   follows: Follow[];
+  /**
+   * Likes and follows undone (the heart or Follow button clicked again) that lagging surfaces
+   * still show until the undo reaches them; never part of the truth.
+   */
+  undone?: { likes: Like[]; follows: Follow[] };
   messages: Message[];
   containers: Container[];
   sessions: Session[];

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Lag, LAG_OFF, lagKey, type LagSurface } from './lag.js';
 import type { SandboxState } from './state.js';
-import { ACTION_TYPE, type Account, type Comment, type Effect, type EffectKind, type IgReaction, type Lane, type Message, type Platform, type Post } from './types.js';
+import { ACTION_TYPE, type Account, type Comment, type Effect, type EffectKind, type Follow, type Like, type SandboxData, type IgReaction, type Lane, type Message, type Platform, type Post } from './types.js';
 
 export const sha256hex = (s: string | Buffer): string => createHash('sha256').update(s).digest('hex');
 
@@ -69,20 +69,35 @@ export class World {
     return post && this.shows(surface, lagKey.post(post.id)) ? post : undefined;
   }
 
+  /** Likes as a surface sees them: a new one once its lag passed, an undone one until its undo's lag passed. */
+  private likesOn(surface: LagSurface | 'truth'): Like[] {
+    const live = this.data.likes.filter((l) => this.shows(surface, lagKey.like(l.account_id, l.post_id)));
+    if (surface === 'truth') return live;
+    const stale = (this.data.undone?.likes ?? []).filter((l) => !this.shows(surface, lagKey.unlike(l.account_id, l.post_id, l.at)) && !live.some((x) => x.account_id === l.account_id && x.post_id === l.post_id));
+    return [...live, ...stale];
+  }
+
+  private followsOn(surface: LagSurface | 'truth'): Follow[] {
+    const live = this.data.follows.filter((f) => this.shows(surface, lagKey.follow(f.follower_id, f.followee_id)));
+    if (surface === 'truth') return live;
+    const stale = (this.data.undone?.follows ?? []).filter((f) => !this.shows(surface, lagKey.unfollow(f.follower_id, f.followee_id, f.at)) && !live.some((x) => x.follower_id === f.follower_id && x.followee_id === f.followee_id));
+    return [...live, ...stale];
+  }
+
   likeCount(postId: string, surface: LagSurface | 'truth' = 'likes'): number {
-    return this.data.likes.filter((l) => l.post_id === postId && this.shows(surface, lagKey.like(l.account_id, l.post_id))).length;
+    return this.likesOn(surface).filter((l) => l.post_id === postId).length;
   }
 
   likedBy(account: Account, postId: string, surface: LagSurface | 'truth' = 'likes'): boolean {
-    return this.data.likes.some((l) => l.post_id === postId && l.account_id === account.id && this.shows(surface, lagKey.like(l.account_id, l.post_id)));
+    return this.likesOn(surface).some((l) => l.post_id === postId && l.account_id === account.id);
   }
 
   followerCount(account: Account, surface: LagSurface | 'truth' = 'follows'): number {
-    return this.data.follows.filter((f) => f.followee_id === account.id && this.shows(surface, lagKey.follow(f.follower_id, f.followee_id))).length;
+    return this.followsOn(surface).filter((f) => f.followee_id === account.id).length;
   }
 
   followingCount(account: Account, surface: LagSurface | 'truth' = 'follows'): number {
-    return this.data.follows.filter((f) => f.follower_id === account.id && this.shows(surface, lagKey.follow(f.follower_id, f.followee_id))).length;
+    return this.followsOn(surface).filter((f) => f.follower_id === account.id).length;
   }
 
   /** Comments of a post (top level, or the replies to `parentId`) as a surface sees them. */
@@ -202,7 +217,44 @@ export class World {
   }
 
   isFollowing(account: Account, target: Account, surface: LagSurface | 'truth' = 'truth'): boolean {
-    return this.data.follows.some((f) => f.follower_id === account.id && f.followee_id === target.id && this.shows(surface, lagKey.follow(f.follower_id, f.followee_id)));
+    return this.followsOn(surface).some((f) => f.follower_id === account.id && f.followee_id === target.id);
+  }
+
+  /**
+   * The web's heart: a click likes a post not liked and unlikes one liked (the truth decides, not
+   * what the page showed), as on the real sites; an unlike is recorded in the ground truth.
+   */
+  async toggleLike(account: Account, post: Post, via: Lane, ghost = false): Promise<'liked' | 'unliked'> {
+    const i = this.data.likes.findIndex((l) => l.account_id === account.id && l.post_id === post.id);
+    if (i < 0) return (await this.like(account, post, via, ghost), 'liked');
+    if (ghost) return 'unliked';
+    const [like] = this.data.likes.splice(i, 1);
+    this.undo('likes', like!);
+    this.lag.register(lagKey.unlike(account.id, post.id, like!.at), 'like');
+    this.record(account, 'unlike', post.id, post.id, via, post.id);
+    await this.state.save();
+    return 'unliked';
+  }
+
+  /** The web's Follow button: follows, or unfollows an account followed already (recorded). */
+  async toggleFollow(account: Account, target: Account, via: Lane, ghost = false): Promise<'followed' | 'unfollowed'> {
+    const i = this.data.follows.findIndex((f) => f.follower_id === account.id && f.followee_id === target.id);
+    if (i < 0) return (await this.follow(account, target, via, ghost), 'followed');
+    if (ghost) return 'unfollowed';
+    const [follow] = this.data.follows.splice(i, 1);
+    this.undo('follows', follow!);
+    this.lag.register(lagKey.unfollow(account.id, target.id, follow!.at), 'follow');
+    this.record(account, 'unfollow', target.id, target.id, via, target.id);
+    await this.state.save();
+    return 'unfollowed';
+  }
+
+  /** Keeps an undone like or follow for the surfaces its undo has not reached yet (the newest 500). */
+  private undo<K extends 'likes' | 'follows'>(kind: K, row: NonNullable<SandboxData['undone']>[K][number]): void {
+    this.data.undone ??= { likes: [], follows: [] };
+    const list = this.data.undone[kind] as (typeof row)[];
+    list.push(row);
+    if (list.length > 500) list.splice(0, list.length - 500);
   }
 
   /** A new message id: Instagram `mid`s look like Meta's (base64 of an item key), X DM event ids are numeric. */

@@ -1,3 +1,4 @@
+import { avatarPath } from '../avatars.js';
 import type { SandboxContext } from '../context.js';
 import { lagKey } from '../lag.js';
 import type { Account, Comment, Post, PostChild } from '../types.js';
@@ -23,7 +24,7 @@ export function graphNodes(ctx: SandboxContext) {
     name: () => a.display_name,
     account_type: () => 'BUSINESS',
     biography: () => a.bio,
-    profile_picture_url: () => `${world.urls.instagram}/static/avatars/${a.id}.png`,
+    profile_picture_url: () => `${world.urls.instagram}${avatarPath('instagram', a.id)}`,
     followers_count: () => world.followerCount(a),
     follows_count: () => world.followingCount(a),
     media_count: () => world.postsOf(a, 10_000, 'api_list').length,

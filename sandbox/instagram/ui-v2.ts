@@ -61,10 +61,10 @@ ${m.isSelf ? `<a href="${urls.profile(m.account)}" data-qa="prof-edit">Edit prof
     composer: (m) =>
       shell('New post', m.viewer, `<form class="_frm" data-qa="cmp"><div class="_bar"><h2>New post</h2><button class="_cta" data-qa="cmp-post">Post</button></div>
 <div role="status" aria-busy="true" data-qa="cmp-busy" hidden>Uploading…</div>
-<div data-qa="cmp-done" hidden>Post shared · <a data-qa="cmp-done-link" href="#">Open</a></div>
+<div data-qa="cmp-done" hidden>Post shared</div>
 <textarea aria-label="Caption" placeholder="Add a caption" data-qa="cmp-caption" rows="3"></textarea>
 <label>Drag photos and videos here, or <input type="file" accept="image/*" data-qa="cmp-file"></label></form>`, m.notice,
-        composerScript(urls.compose, { form: '[data-qa="cmp"]', text: '[data-qa="cmp-caption"]', file: '[data-qa="cmp-file"]', button: '[data-qa="cmp-post"]', progress: '[data-qa="cmp-busy"]', receipt: '[data-qa="cmp-done"]', receiptLink: '[data-qa="cmp-done-link"]', toast: '[data-qa="toast"]' }, m.shareStaysEnabled)),
+        composerScript(urls.compose, { form: '[data-qa="cmp"]', text: '[data-qa="cmp-caption"]', file: '[data-qa="cmp-file"]', button: '[data-qa="cmp-post"]', progress: '[data-qa="cmp-busy"]', receipt: '[data-qa="cmp-done"]', toast: '[data-qa="toast"]' }, m.shareStaysEnabled)),
     post: (m) => {
       const { post, author } = m.view;
       return shell(`Photo by ${author.display_name}`, m.viewer, `<div class="_pst" data-qa="pst" data-id="${post.id}">

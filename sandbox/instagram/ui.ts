@@ -1,3 +1,4 @@
+import { avatarPath } from '../avatars.js';
 import type { PlatformUi } from '../ui/router.js';
 import { instagramV1 } from './ui-v1.js';
 import { instagramV2 } from './ui-v2.js';
@@ -33,7 +34,7 @@ export const instagramUi: PlatformUi = {
     postAction: (p, _a, action) => `/p/${p.code}/${action}`,
     follow: (a) => `/${a.handle}/follow`,
     thread: (peer) => `/direct/t/${peer.id}/`,
-    avatar: (a) => `/static/avatars/${a.id}.png`,
+    avatar: (a) => avatarPath('instagram', a.id),
     media: (name) => `/media/${name}`,
   },
   layouts: { v1: instagramV1, v2: instagramV2 },

@@ -33,7 +33,8 @@ export interface ComposerSelectors {
   button: string;
   progress: string;
   receipt: string;
-  receiptLink: string;
+  /** The receipt's link to the new post, for platforms whose receipt has one. */
+  receiptLink?: string;
   toast: string;
 }
 
@@ -46,7 +47,7 @@ export function composerScript(endpoint: string, s: ComposerSelectors, stayEnabl
   const $ = (q) => document.querySelector(q);
   const form = $(${JSON.stringify(s.form)}), button = $(${JSON.stringify(s.button)});
   const progress = $(${JSON.stringify(s.progress)}), receipt = $(${JSON.stringify(s.receipt)});
-  const link = $(${JSON.stringify(s.receiptLink)}), toast = $(${JSON.stringify(s.toast)});
+  const link = ${s.receiptLink ? `$(${JSON.stringify(s.receiptLink)})` : 'null'}, toast = $(${JSON.stringify(s.toast)});
   const stay = ${stayEnabled ? 'true' : 'false'};
   const say = (text) => { toast.textContent = text; toast.hidden = false; };
   const readFile = (file) => new Promise((ok, ko) => { const r = new FileReader(); r.onload = () => ok(r.result); r.onerror = () => ko(r.error); r.readAsDataURL(file); });
@@ -62,9 +63,11 @@ export function composerScript(endpoint: string, s: ComposerSelectors, stayEnabl
       const res = await fetch(${JSON.stringify(endpoint)}, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body), credentials: 'same-origin' });
       const out = await res.json().catch(() => ({}));
       if (out.location) { location.href = out.location; return; }
-      if (res.ok && out.ok) {
+      if (res.ok && (out.ok || out.status === 'ok')) {
         form.reset();
-        if (out.permalink) { link.href = out.permalink; receipt.hidden = false; }
+        // Instagram's "Your post has been shared." names no post; X's toast links to it.
+        if (out.permalink && link) link.href = out.permalink;
+        if (out.permalink || !link) receipt.hidden = false;
       } else {
         say(out.message || 'Something went wrong. Please try again.');
       }
@@ -82,4 +85,98 @@ export function composerScript(endpoint: string, s: ComposerSelectors, stayEnabl
 export function dialogScript(trigger: string, dialog: string, cancel: string): string {
   return `(() => { const d = document.querySelector(${JSON.stringify(dialog)}); const t = document.querySelector(${JSON.stringify(trigger)});
   if (t && d) { t.addEventListener('click', () => d.showModal()); const c = document.querySelector(${JSON.stringify(cancel)}); if (c) c.addEventListener('click', () => d.close()); } })();`;
+}
+
+/** What the background-action script needs of a layout: where to put optimistic rows and what to say. */
+export interface BackgroundUi {
+  /** The logged-in account's handle (an optimistic comment or message is shown as theirs). */
+  me: string;
+  /** Where a deleted post's page goes once the platform confirms it (the profile). */
+  afterDelete: string;
+  toast: string;
+  like: { button: string; count: string; on: string; off: string; onLabel: string; offLabel: string };
+  follow: { button: string; on: string; off: string };
+  comment: { list: string; row: (author: string, text: string) => string; input: string };
+  reply: { list: string; row: (author: string, text: string) => string; input: string };
+  message: { list: string; row: (text: string) => string; input: string; status: string; sent: string; failed: string };
+  failed: string;
+}
+
+/**
+ * The real sites act in the background: a click updates the screen at once (optimistic UI) and
+ * sends the request; the server's answer confirms it, or the screen is put back and a toast
+ * says why. So what the page shows right after a click proves nothing about the platform: a
+ * heart turned red may never have reached it, and a 200 the page never read leaves a message
+ * "Sending…". Forms still post normally without scripts.
+ */
+export function backgroundScript(u: BackgroundUi): string {
+  const rowFn = (f: (a: string, b: string) => string) => `(a, b) => ${JSON.stringify(f('\u0001', '\u0002'))}.replace('\u0001', esc(a)).replace('\u0002', esc(b))`;
+  return `(() => {
+  const $ = (q, root = document) => root.querySelector(q);
+  const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+  const toast = (text) => { const t = $(${JSON.stringify(u.toast)}); if (t) { t.textContent = text; t.hidden = false; } };
+  const commentRow = ${rowFn(u.comment.row)}, replyRow = ${rowFn(u.reply.row)};
+  const messageRow = (t) => ${JSON.stringify(u.message.row('\u0001'))}.replace('\u0001', esc(t));
+  const html = (s) => { const d = document.createElement('template'); d.innerHTML = s.trim(); return d.content.firstElementChild; };
+  async function send(form, body) {
+    const res = await fetch(form.action, { method: 'POST', body, headers: { accept: 'application/json' }, credentials: 'same-origin' });
+    const out = await res.json().catch(() => undefined);
+    if (out && out.location) { location.href = out.location; return { stop: true }; }
+    return { ok: res.ok && out !== undefined && out.status === 'ok', read: out !== undefined, message: out && out.message };
+  }
+  document.addEventListener('submit', async (event) => {
+    const form = event.target;
+    const path = new URL(form.action, location.href).pathname;
+    const kind = /\\/like$/.test(path) ? 'like' : /\\/follow$/.test(path) ? 'follow' : /\\/comment$/.test(path) ? 'comment' : /\\/reply$/.test(path) ? 'reply' : /\\/delete$/.test(path) ? 'delete' : /\\/direct\\/t\\//.test(path) ? 'message' : '';
+    if (!kind) return;
+    event.preventDefault();
+    // What the form says, read before the screen changes (the optimistic update clears inputs).
+    const body = new URLSearchParams(new FormData(form));
+    let undo = () => {};
+    let done = () => {};
+    if (kind === 'like') {
+      const b = $(${JSON.stringify(u.like.button)}, form), was = b.getAttribute('aria-pressed') === 'true';
+      const count = $(${JSON.stringify(u.like.count)});
+      const set = (on) => { b.setAttribute('aria-pressed', String(on)); b.setAttribute('aria-label', on ? ${JSON.stringify(u.like.onLabel)} : ${JSON.stringify(u.like.offLabel)}); b.textContent = on ? ${JSON.stringify(u.like.on)} : ${JSON.stringify(u.like.off)};
+        if (count) count.textContent = count.textContent.replace(/^\\d+/, (n) => String(Math.max(0, Number(n) + (on ? 1 : -1)))); };
+      set(!was); undo = () => set(was);
+    } else if (kind === 'follow') {
+      const b = $(${JSON.stringify(u.follow.button)}, form), was = b.getAttribute('aria-pressed') === 'true';
+      const set = (on) => { b.setAttribute('aria-pressed', String(on)); b.textContent = on ? ${JSON.stringify(u.follow.on)} : ${JSON.stringify(u.follow.off)}; };
+      set(!was); undo = () => set(was);
+    } else if (kind === 'comment' || kind === 'reply') {
+      const spec = kind === 'comment' ? ${JSON.stringify({ list: u.comment.list, input: u.comment.input })} : ${JSON.stringify({ list: u.reply.list, input: u.reply.input })};
+      const input = $(spec.input, form), text = input.value;
+      const list = kind === 'comment' ? $(spec.list) : form.parentElement.querySelector(spec.list);
+      const row = html((kind === 'comment' ? commentRow : replyRow)(${JSON.stringify(u.me)}, text));
+      if (list && row) list.appendChild(row);
+      input.value = '';
+      undo = () => { row && row.remove(); input.value = text; };
+    } else if (kind === 'message') {
+      const input = $(${JSON.stringify(u.message.input)}, form), text = input.value;
+      const row = html(messageRow(text)), list = $(${JSON.stringify(u.message.list)});
+      if (list && row) list.appendChild(row);
+      input.value = '';
+      const status = row && $(${JSON.stringify(u.message.status)}, row);
+      done = () => { if (status) status.textContent = ${JSON.stringify(u.message.sent)}; };
+      undo = () => { if (status) status.textContent = ${JSON.stringify(u.message.failed)}; };
+    }
+    try {
+      const r = await send(form, body);
+      if (r.stop) return;
+      if (r.ok) {
+        if (kind === 'delete') { location.href = ${JSON.stringify(u.afterDelete)}; return; }
+        done();
+        return;
+      }
+      // Answered 200 with nothing readable: the screen stays as it is (no confirmation, no undo).
+      if (!r.read && kind === 'message') return;
+      undo();
+      toast(r.message || ${JSON.stringify(u.failed)});
+    } catch {
+      undo();
+      toast(${JSON.stringify(u.failed)});
+    }
+  }, true);
+})();`;
 }

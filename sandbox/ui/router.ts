@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { SandboxContext } from '../context.js';
 import type { FaultScope, RequestSurface } from '../faults.js';
 import { requestInfo, retryAfter, type FaultResponses } from '../gate.js';
+import { avatarKey } from '../avatars.js';
 import { imageExtension } from '../images.js';
 import type { Account, EffectKind, LayoutVersion, Message, Platform, Post, Session } from '../types.js';
 import { bodyErrors, cookies, describeIssues, parseInput } from '../validation.js';
@@ -84,11 +85,15 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
 
   // Browsers fetch it on their own; it must not reach the profile route (and its faults).
   router.get('/favicon.ico', (_req, res) => res.status(204).end());
-  router.get('/static/avatars/:file', async (req, res) => {
-    const id = String(req.params.file).replace(/\.png$/, '');
-    if (!state.account(platform, id)) return res.status(404).end();
+  // Avatars by their opaque CDN-like path (sandbox/avatars.ts); the old by-id path for admin use.
+  const avatar = async (res: Response, id: string | undefined) => {
+    if (!id || !state.account(platform, id)) return res.status(404).end();
     res.type('png').set('cache-control', 'no-cache').send(await ctx.avatar(id));
-  });
+  };
+  const byKey = (key: string) => world.data.accounts.find((a) => a.platform === platform && avatarKey(platform, a.id) === key)?.id;
+  router.get('/v/t51.2885-19/:file', (req, res) => avatar(res, byKey(String(req.params.file).replace(/_n\.png$/, ''))));
+  router.get('/profile_images/:key/:file', (req, res) => avatar(res, byKey(String(req.params.key))));
+  router.get('/static/avatars/:file', (req, res) => avatar(res, String(req.params.file).replace(/\.png$/, '')));
   router.get('/media/:name', async (req, res) => {
     const bytes = await state.getMedia(String(req.params.name));
     if (!bytes) return res.status(404).end();
@@ -133,11 +138,11 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
   const go = (req: Request, res: Response, location: string) => (wantsJson(req) ? res.status(401).json({ ok: false, location }) : res.redirect(303, location));
 
   const pageFaults = (req: Request, s: Scene | undefined): FaultResponses => ({
-    serverError: (res) => (wantsJson(req) ? res.status(500).json({ ok: false, message: 'Something went wrong. Please try again.' }) : html(res, layout().error({ viewer: s?.viewer, status: 500, message: 'Sorry, something went wrong. Please try again.' }), 500)),
-    afterCommit: (res) => (wantsJson(req) ? res.status(500).json({ ok: false, message: 'Something went wrong. Please try again.' }) : html(res, layout().error({ viewer: s?.viewer, status: 500, message: 'Sorry, something went wrong. Please try again.' }), 500)),
+    serverError: (res) => (wantsJson(req) ? res.status(500).json({ ok: false, status: 'fail', message: 'Something went wrong. Please try again.' }) : html(res, layout().error({ viewer: s?.viewer, status: 500, message: 'Sorry, something went wrong. Please try again.' }), 500)),
+    afterCommit: (res) => (wantsJson(req) ? res.status(500).json({ ok: false, status: 'fail', message: 'Something went wrong. Please try again.' }) : html(res, layout().error({ viewer: s?.viewer, status: 500, message: 'Sorry, something went wrong. Please try again.' }), 500)),
     rateLimited: (res, secs) => {
       res.set('Retry-After', String(secs));
-      if (wantsJson(req)) res.status(429).json({ ok: false, message: 'Please wait a few minutes before you try again.' });
+      if (wantsJson(req)) res.status(429).json({ ok: false, status: 'fail', message: 'Please wait a few minutes before you try again.' });
       else html(res, layout().error({ viewer: s?.viewer, status: 429, message: 'Please wait a few minutes before you try again.' }), 429);
     },
   });
@@ -216,7 +221,7 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
       if (!s) return;
       const scope = scopeOf(req, s, kind);
       if (faults.take('action_blocked', scope)) {
-        if (wantsJson(req)) return res.status(400).json({ ok: false, blocked: true, message: NOTICES.action_blocked });
+        if (wantsJson(req)) return res.status(400).json({ ok: false, status: 'fail', spam: true, feedback_title: 'Action Blocked', message: NOTICES.action_blocked });
         return res.redirect(303, withNotice(back(req, s), 'action_blocked'));
       }
       if (faults.take('5xx_before_commit', scope)) return pageFaults(req, s).serverError(res);
@@ -227,7 +232,13 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
       answer();
     };
 
-  const badInput = (req: Request, res: Response, message: string) => (wantsJson(req) ? res.status(400).json({ ok: false, message }) : html(res, layout().error({ status: 400, message }), 400));
+  /**
+   * The answer to an action: a background request (the page's script) gets the bare `{"status":"ok"}`
+   * the real web endpoints answer — no object id, no permalink; a plain form post is redirected.
+   */
+  const done = (req: Request, res: Response, location: string) => (wantsJson(req) ? res.json({ status: 'ok' }) : res.redirect(303, location));
+
+  const badInput = (req: Request, res: Response, message: string) => (wantsJson(req) ? res.status(400).json({ ok: false, status: 'fail', message }) : html(res, layout().error({ status: 400, message }), 400));
 
   const postView = (post: Post, me: Account): PostView => ({
     post,
@@ -314,6 +325,8 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
     }
     const post = await world.publish(s.me, { text, ...(media ? { media } : {}) }, 'ui', ghost);
     const receipt = !faults.take('receipt_missing', scopeOf(req, s, 'publish'));
+    // Instagram's web upload answers a bare status ("Your post has been shared." names no post).
+    if (platform === 'instagram') return () => (receipt ? res.json({ status: 'ok' }) : res.status(200).end());
     return () => res.json(receipt ? { ok: true, id: post.id, permalink: world.permalink(post) } : { ok: true });
   }));
 
@@ -341,6 +354,8 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
     const message = await world.sendDm(s.me, peer, parsed.value.text, 'ui', ghost);
     remember(message);
     const receipt = !faults.take('receipt_missing', scopeOf(req, s, 'dm_send'));
+    // A background send that answers 200 with nothing readable: the page never confirms it.
+    if (wantsJson(req)) return () => (receipt ? res.json({ status: 'ok' }) : res.status(200).end());
     return () => res.redirect(303, receipt ? `${urls.thread(peer)}?sent=${encodeURIComponent(message.id)}` : urls.thread(peer));
   }));
 
@@ -377,8 +392,9 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
   router.post(`${paths.post}/like`.replace('//', '/'), act('like', backToPost, async (req, res, s, ghost) => {
     const found = findPost(req);
     if (!found) return void missing(res, s);
-    await world.like(s.me, found.post, 'ui', ghost);
-    return () => res.redirect(303, urls.post(found.post, found.author));
+    // The heart toggles, as on the real sites: a click on a post liked already unlikes it.
+    await world.toggleLike(s.me, found.post, 'ui', ghost);
+    return () => done(req, res, urls.post(found.post, found.author));
   }));
   const commentAction = (kind: 'comment' | 'reply') => async (req: Request, res: Response, s: Scene, ghost: boolean) => {
     const found = findPost(req);
@@ -393,7 +409,7 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
     const parent = parsed.value.parent_id ? world.data.comments.find((c) => c.id === parsed.value.parent_id && c.post_id === found.post.id) : undefined;
     if (kind === 'reply' && !parent) return void badInput(req, res, 'parent_id: the comment to reply to was not found');
     await world.comment(s.me, found.post, parsed.value.text, 'ui', parent, ghost);
-    return () => res.redirect(303, urls.post(found.post, found.author));
+    return () => done(req, res, urls.post(found.post, found.author));
   };
   if (platform === 'instagram') router.post(`${paths.post}/comment`.replace('//', '/'), act('comment', backToPost, commentAction('comment')));
   router.post(`${paths.post}/reply`.replace('//', '/'), act('reply', backToPost, commentAction('reply')));
@@ -402,7 +418,7 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
     if (!found) return void missing(res, s);
     if (found.post.account_id !== s.me.id) return void html(res, s.layout.error({ viewer: s.viewer, status: 403, message: 'You can only delete your own posts.' }), 403);
     await world.deletePost(s.me, found.post, 'ui', ghost);
-    return () => res.redirect(303, urls.profile(s.me));
+    return () => done(req, res, urls.profile(s.me));
   }));
 
   // Profile and follow (last: :handle matches anything).
@@ -410,8 +426,9 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
   router.post(`${paths.profile}/follow`.replace('//', '/'), act('follow', (req, s) => { const a = profileOf(req); return a ? urls.profile(a) : urls.profile(s.me); }, async (req, res, s, ghost) => {
     const target = profileOf(req);
     if (!target || target.id === s.me.id) return void missing(res, s);
-    await world.follow(s.me, target, 'ui', ghost);
-    return () => res.redirect(303, urls.profile(target));
+    // Follow toggles too: a click on "Following" unfollows.
+    await world.toggleFollow(s.me, target, 'ui', ghost);
+    return () => done(req, res, urls.profile(target));
   }));
   router.get(paths.profile, page((req, res, s) => {
     const account = profileOf(req);

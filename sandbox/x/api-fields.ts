@@ -1,3 +1,4 @@
+import { avatarPath } from '../avatars.js';
 import type { Request } from 'express';
 import type { SandboxState } from '../state.js';
 import type { Account, Message, Post } from '../types.js';
@@ -113,7 +114,7 @@ export class XObjects {
     const all: Json = {
       created_at: ACCOUNT_CREATED_AT,
       description: a.bio,
-      profile_image_url: `${this.world.urls.x}/static/avatars/${a.id}.png`,
+      profile_image_url: `${this.world.urls.x}${avatarPath('x', a.id)}`,
       protected: false,
       url: '',
       verified: false,

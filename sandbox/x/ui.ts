@@ -1,3 +1,4 @@
+import { avatarPath } from '../avatars.js';
 import type { PlatformUi } from '../ui/router.js';
 import { xV1 } from './ui-v1.js';
 import { xV2 } from './ui-v2.js';
@@ -33,7 +34,7 @@ export const xUi: PlatformUi = {
     postAction: (p, a, action) => `/${a.handle}/status/${p.id}/${action}`,
     follow: (a) => `/${a.handle}/follow`,
     thread: (peer) => `/messages/${peer.id}`,
-    avatar: (a) => `/static/avatars/${a.id}.png`,
+    avatar: (a) => avatarPath('x', a.id),
     media: (name) => `/media/${name}`,
   },
   layouts: { v1: xV1, v2: xV2 },

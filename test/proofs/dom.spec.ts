@@ -34,7 +34,7 @@ test.describe('normalised DOM hash and structure fingerprint', () => {
     await page.setInputFiles('[data-testid="media-input"]', { name: 'bread.png', mimeType: 'image/png', buffer: Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64') });
     await page.fill('[data-testid="caption-input"]', 'A second loaf');
     await page.click('[data-testid="share-button"]');
-    await expect(page.locator('[data-testid="receipt-permalink"]')).toBeVisible();
+    await expect(page.locator('[data-testid="share-receipt"]')).toBeVisible();
     await page.goto(`${ig}/${NORTHWIND.handle}/`);
     await expect(page.locator('[data-testid="post-tile"]')).toHaveCount(2);
     const after = await snapshotDom(page);

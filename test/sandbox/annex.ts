@@ -31,11 +31,12 @@ export const ANNEX: Record<'instagram' | 'x', Record<'v1' | 'v2', Annex>> = {
         currentHandle: '[data-testid="current-handle"]', currentAvatar: '[data-testid="current-avatar"]', switcherSelected: '[data-testid="account-switcher"] option:checked',
         profileHandle: '[data-testid="profile-handle"]', profileName: '[data-testid="profile-name"]', profileAvatar: '[data-testid="profile-avatar"]', follow: '[data-testid="follow-button"]',
         navCompose: 'a[aria-label="New post"]', mediaInput: '[data-testid="media-input"]', text: '[data-testid="caption-input"]', share: '[data-testid="share-button"]',
-        progress: '[data-testid="share-progress"]', receiptLink: '[data-testid="receipt-permalink"]',
+        // Instagram's receipt names no post ("Your post has been shared."): the receipt itself.
+        progress: '[data-testid="share-progress"]', receiptLink: '[data-testid="share-receipt"]',
         postText: '[data-testid="caption-text"]', like: '[data-testid="like-button"]', likeCount: '[data-testid="like-count"]',
         commentInput: '[data-testid="comment-input"]', commentSubmit: '[data-testid="comment-submit"]', commentText: '[data-testid="comment-text"]',
         replyInput: '[data-testid="reply-input"]', replySubmit: '[data-testid="reply-submit"]', replyText: '[data-testid="reply-text"]',
-        navInbox: 'a[aria-label="Direct messaging"]', threadLink: '[data-testid="thread-link"]', dmInput: '[data-testid="message-input"]', dmSend: '[data-testid="send-button"]', dmReceipt: '[data-testid="dm-receipt"]',
+        navInbox: 'a[aria-label="Direct messaging"]', threadLink: '[data-testid="thread-link"]', dmInput: '[data-testid="message-input"]', dmSend: '[data-testid="send-button"]', dmReceipt: '[data-testid="message-status"]:text-is("Sent")',
         toast: '[data-testid="toast"]', checkpoint: '[data-testid="checkpoint"]',
       },
       switchTo: async (page, handle) => {
@@ -54,7 +55,7 @@ export const ANNEX: Record<'instagram' | 'x', Record<'v1' | 'v2', Annex>> = {
         currentHandle: '[data-qa="acct-username"]', currentAvatar: '[data-qa="acct-avatar"]', switcherSelected: '[data-qa="acct-menu"] [role="option"][aria-selected="true"]',
         profileHandle: '[data-qa="prof-username"]', profileName: '[data-qa="prof-fullname"]', profileAvatar: '[data-qa="prof-pic"]', follow: '[data-qa="prof-follow"]',
         navCompose: 'a[aria-label="Create"]', mediaInput: '[data-qa="cmp-file"]', text: '[data-qa="cmp-caption"]', share: '[data-qa="cmp-post"]',
-        progress: '[data-qa="cmp-busy"]', receiptLink: '[data-qa="cmp-done-link"]',
+        progress: '[data-qa="cmp-busy"]', receiptLink: '[data-qa="cmp-done"]',
         postText: '[data-qa="pst-caption"]', like: '[data-qa="pst-heart"]', likeCount: '[data-qa="pst-likes"]',
         commentInput: '[data-qa="pst-comment-input"]', commentSubmit: '[data-qa="pst-comment-send"]', commentText: '[data-qa="pst-comment-body"]',
         replyInput: '[data-qa="pst-reply-input"]', replySubmit: '[data-qa="pst-reply-send"]', replyText: '[data-qa="pst-subcomment-body"]',

@@ -65,7 +65,8 @@ test.describe('sandbox browser faults', () => {
     await admin.fault({ kind: 'receipt_missing', platform: 'instagram', action: 'publish' });
     await compose(page, 'silent success');
     await page.click(ig.sel.share);
-    await expect(page.locator(ig.sel.text)).toHaveValue('');
+    // The answer is a 200 the page cannot read: it says something went wrong, and the post is live.
+    await expect(page.locator(ig.sel.toast)).toBeVisible();
     await expect(page.locator(ig.sel.progress)).toBeHidden();
     await expect(page.locator(ig.sel.receiptLink)).toBeHidden();
     expect(await admin.effects()).toEqual([expect.objectContaining({ kind: 'publish', payload_sha256: sha256('silent success') })]);
@@ -95,7 +96,9 @@ test.describe('sandbox browser faults', () => {
     await admin.fault({ kind: '5xx_before_commit', platform: 'instagram', lane: 'ui', action: 'like' });
     await page.goto(`${base}${POST}`);
     await page.click(ig.sel.like);
-    await expect(page.locator('[data-testid="error-page"]')).toContainText('500');
+    // A background request: the page stays, the heart goes back, a toast says it failed.
+    await expect(page.locator(ig.sel.toast)).toContainText('Something went wrong');
+    await expect(page.locator(ig.sel.like)).toHaveAttribute('aria-pressed', 'false');
     expect(await admin.effects()).toHaveLength(0);
   });
 
@@ -104,7 +107,9 @@ test.describe('sandbox browser faults', () => {
     await page.goto(`${base}${POST}`);
     await page.fill(ig.sel.commentInput!, 'did this land?');
     await page.click(ig.sel.commentSubmit!);
-    await expect(page.locator('[data-testid="error-page"]')).toContainText('500');
+    await expect(page.locator(ig.sel.toast)).toContainText('Something went wrong');
+    // The optimistic comment is taken back although the platform applied it.
+    await expect(page.locator(ig.sel.commentText!, { hasText: 'did this land?' })).toHaveCount(0);
     expect(await admin.effects()).toEqual([expect.objectContaining({ kind: 'comment', payload_sha256: sha256('did this land?') })]);
   });
 
@@ -124,7 +129,8 @@ test.describe('sandbox browser faults', () => {
     const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click(ig.sel.follow)]);
     expect(response.status()).toBe(429);
     expect(response.headers()['retry-after']).toBe('9');
-    await expect(page.locator('[data-testid="error-page"]')).toContainText('Please wait');
+    await expect(page.locator(ig.sel.toast)).toContainText('Please wait');
+    await expect(page.locator(ig.sel.follow)).toHaveText('Follow');
     expect(await admin.effects()).toHaveLength(0);
   });
 });

@@ -1,5 +1,6 @@
 import { X_APP_BEARER_TOKEN } from '../../sandbox/x/api-limits.js';
 import { test, expect, call, X } from './fixtures.js';
+import { avatarPath } from '../../sandbox/index.js';
 
 /** Seeded: northwind's post and ana's reply to it (sandbox/seed.ts). */
 const POST = '1860000000000000001';
@@ -69,7 +70,7 @@ test.describe('sandbox X API v2 fields and expansions', () => {
       username: X.northwind.handle,
       created_at: '2025-01-06T09:00:00.000Z',
       description: 'Sourdough & pastries, baked daily.',
-      profile_image_url: `${base}/static/avatars/${X.northwind.id}.png`,
+      profile_image_url: `${base}${avatarPath('x', X.northwind.id)}`,
       verified: false,
       protected: false,
       url: '',
