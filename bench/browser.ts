@@ -90,9 +90,10 @@ export async function benchBrowser(dir: string, runs = 7): Promise<BenchEntry> {
       await page.setInputFiles(composer.media!, image);
       await page.fill(composer.caption!, `Bare loaf ${i} ${randomUUID().slice(0, 8)}`);
       await page.click(composer.share!);
-      const link = layout.receipts.publish_permalink!;
-      await page.waitForFunction((s) => { const a = document.querySelector(s); const h = a?.getAttribute('href'); return !!h && h !== '#'; }, link);
-      const href = await page.locator(link).getAttribute('href');
+      // The receipt names no post: the newest tile of the grid is opened, as the lane does.
+      await page.locator(layout.receipts.publish!).waitFor({ state: 'visible' });
+      await page.goto(`${origin}/${HANDLE}/`);
+      const href = await page.locator(layout.surfaces.profile!.tile!).first().getAttribute('href');
       await page.goto(new URL(href!, origin).toString());
       await page.waitForSelector(layout.surfaces.post!.caption!);
       await context.close();

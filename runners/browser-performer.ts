@@ -355,7 +355,7 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
       const flow = flowOf(ctx);
       const { result, trace } = await phase(ctx, 'attempt', (fc) => runFlow(fc, flow.steps, run));
       if (trace) ctx.addProof(trace);
-      if (!result.platform_object_id && !result.permalink) {
+      if (!result.platform_object_id && !result.permalink && !result.acknowledged) {
         // The click happened but the platform showed no receipt: only verification can tell.
         throw new OutcomeUnknownError(`${ctx.action.platform} ${ctx.action.action_type}: no UI receipt after the commit click`);
       }
@@ -432,8 +432,9 @@ async function identitySignals(fc: FlowContext): Promise<IdentityProof['signals'
   const handleOk = bare(probe.text.handle) === bare(fp.handle);
   const src = probe.attr.src ?? '';
   const alt = probe.attr.alt ?? '';
+  // Real avatar URLs are opaque CDN paths (never the account id): the one recorded at onboarding,
+  // or the alt text naming the handle.
   const avatarOk = probe.visible.avatar === true && (
-    (fp.platform_user_id !== '' && src.includes(fp.platform_user_id)) ||
     (fp.extra.avatar_src !== undefined && src === fp.extra.avatar_src) ||
     bare(alt.split(/['’]s /)[0]) === bare(fp.handle)
   );

@@ -52,6 +52,11 @@ export interface ObjectRef {
 export type Precheck = { exists: false } | { exists: true; ref: ObjectRef; level?: 2 | 3 };
 
 export interface AttemptReceipt extends ObjectRef {
+  /**
+   * The platform's receipt named no object ("Your post has been shared."): the commit was
+   * acknowledged; verification finds the object.
+   */
+  acknowledged?: boolean;
   request_id?: string;
   http_status?: number;
   proofs?: ProofRef[];

@@ -8,7 +8,7 @@ const t = (id: string) => `[data-testid="${id}"]`;
  */
 export const INSTAGRAM_ANNEX: Annex = parseAnnex({
   platform: 'instagram',
-  annex_version: '1.3.0',
+  annex_version: '1.4.0',
   paths: {
     home: '/',
     login: '/accounts/login/',
@@ -27,7 +27,7 @@ export const INSTAGRAM_ANNEX: Annex = parseAnnex({
         markers: [`body > ${t('toast')}`, 'body > main'],
         // Recorded from the sandbox's v1 pages (npm start's demo; checked by test/browser/annex-structure.spec.ts).
         structure: {
-          composer: ['39849c34a9401f0ce0873807c4107e5e4cb24a3308e950523fea4a2f095b7120'],
+          composer: ['c5b51aaf33dc29a92ca19d0a293890a70881486ae07a57ccc8ae3ac4df2c92d0'],
           dm_thread: ['5e5017b2235aea4619696b546b673fdfdfc773f61c9a14cf79fda9643923ed08'],
           home: ['4fad4a4e16e646da7d6b9d3a11930a3a5a81d804d7f4d79b07bfd6414d00ad1b'],
           post: ['0d15556bf1f800818589ddbb5f01f5ee535acd96d1fc378ca8c455c730a3e992', '4fad4a4e16e646da7d6b9d3a11930a3a5a81d804d7f4d79b07bfd6414d00ad1b', '67f8afc921f46ceb626e6a83704f060beeb037f1a8e77e2eabf6316111534b4e', 'c07ad74f5891df08dc65043e23fe8d9e50f2c4cb7e2cc57b3ed62a3414ac78e3'],
@@ -42,7 +42,7 @@ export const INSTAGRAM_ANNEX: Annex = parseAnnex({
       },
       surfaces: {
         login: { username: 'input[name="username"]', password: 'input[name="password"]', submit: t('login-button'), error: t('login-error') },
-        nav: { compose: 'a[aria-label="New post"]', inbox: 'a[aria-label="Direct messaging"]', switcher: t('account-switcher') },
+        nav: { compose: 'a[aria-label="New post"]', inbox: 'a[aria-label="Direct messaging"]', switcher: t('account-switcher'), switcher_account: `${t('account-switcher')} option` },
         profile: {
           header: t('profile-header'), handle: t('profile-handle'), name: t('profile-name'), avatar: t('profile-avatar'),
           follow: t('follow-button'), message: t('message-button'), edit: t('edit-profile'), grid: t('post-grid'), tile: `${t('post-grid')} ${t('post-tile')}`,
@@ -52,6 +52,8 @@ export const INSTAGRAM_ANNEX: Annex = parseAnnex({
         },
         post: {
           root: `article${t('post')}`, author: t('post-author'), caption: t('caption-text'), like: t('like-button'), like_count: t('like-count'),
+          // The post's own timestamp (not its comments'): when it went live, as the page says it.
+          time: `article${t('post')} aside > time`,
           comment_input: t('comment-input'), comment_submit: t('comment-submit'), comment: t('comment'), comment_author: t('comment-author'), comment_text: t('comment-text'),
           // A comment's timestamp links to its permalink, /p/<code>/c/<comment id>/: the one place the web shows a comment's id.
           comment_permalink: 'a[href*="/c/"]',
@@ -59,12 +61,18 @@ export const INSTAGRAM_ANNEX: Annex = parseAnnex({
           options: t('post-options'), confirm_delete: t('confirm-delete'),
         },
         dm_inbox: { thread_link: t('thread-link') },
-        dm_thread: { peer: t('thread-peer'), message: t('message'), input: t('message-input'), send: t('send-button') },
+        // Own messages carry a visually hidden "You sent" label (texts.own_message), as screen readers hear it.
+        dm_thread: { peer: t('thread-peer'), message: t('message'), sender: t('message-sender'), status: t('message-status'), input: t('message-input'), send: t('send-button') },
       },
       receipts: {
+        // "Your post has been shared." names no post: the post is found by opening the grid's newest.
         publish: t('share-receipt'),
-        publish_permalink: t('receipt-permalink'),
-        dm_send: t('dm-receipt'),
+        // The status under a message sent in the background: "Sending…", then "Sent" once the platform answered.
+        dm_send: t('message-status'),
+      },
+      texts: {
+        own_message: ['You sent'],
+        dm_sent: ['Sent'],
       },
       friction: {
         checkpoint: t('checkpoint'),

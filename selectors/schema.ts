@@ -34,6 +34,11 @@ export const LayoutAnnex = z.object({
   receipts: z.record(z.string(), selector),
   /** Platform friction (§8.4): any of these visible means stop. */
   friction: z.object({ checkpoint: selector, toast: selector, error: selector.optional(), login: selector.optional() }),
+  /**
+   * Texts the lane matches on this layout (its own messages' sender label, a receipt's words),
+   * each a list of the variants the platform shows: never hard-coded in a flow.
+   */
+  texts: z.record(z.string(), z.array(z.string().min(1)).min(1)).default({}),
   /** Regions that change between visits (counts, times, avatars of others): masked in visual drift. */
   dynamic_regions: z.array(selector).default([]),
 });

@@ -1,8 +1,8 @@
 import type { Locator } from 'playwright-core';
 import { PlatformRefusalError } from '../../safety/index.js';
-import { clickAndWaitForLoad, gotoUrl, sel, urlOf } from '../run.js';
+import { gotoUrl, sel, urlOf } from '../run.js';
 import type { Flow, FlowContext } from '../types.js';
-import { absent, field, inconclusive, on, present, shortcodeOf } from './common.js';
+import { absent, commitInBackground, field, inconclusive, on, present, shortcodeOf } from './common.js';
 
 const postUrl = (fc: FlowContext) => urlOf(fc, 'post', { id: shortcodeOf(field(fc, 'target')) });
 const commentId = (fc: FlowContext) => {
@@ -95,12 +95,10 @@ export const instagramCommentReply: Flow = {
       name: 'send_reply',
       async run(fc) {
         const comment = commentOnPage(fc).first();
-        await fc.episode.beforeCommit();
-        await clickAndWaitForLoad(fc, comment.locator(sel(fc, 'post', 'reply_submit')));
-        const after = commentOnPage(fc).first();
-        const replies = (await after.count()) ? await ownReplies(fc, after) : [];
-        const newest = replies.filter((r) => r.id).at(-1);
-        if (newest) Object.assign(fc.receipt, refOf(fc, newest));
+        // The reply shows under the comment at once, without its permalink (the page's own copy,
+        // not the platform's): its id comes only from a later look at the post.
+        await commitInBackground(fc, comment.locator(sel(fc, 'post', 'reply_submit')));
+        fc.receipt.permalink = fc.page.url().split('?')[0]!;
       },
     },
   ],

@@ -2,7 +2,9 @@ import { isAbsolute } from 'node:path';
 import { OutcomeUnknownError, PlatformRefusalError, TransientError, WrongAccountEffectError, type Verification } from '../../safety/index.js';
 import { evaluateQuietly } from '../../proofs/index.js';
 import { probePage } from '../probe.js';
-import { goto, gotoUrl, sel } from '../run.js';
+import type { Locator } from 'playwright-core';
+import { commitClick, isPost } from '../commit.js';
+import { checkPage, goto, gotoUrl, sel } from '../run.js';
 import type { FlowContext } from '../types.js';
 
 /** A string field of the action's payload, or a refusal naming it. */
@@ -53,6 +55,8 @@ export interface FoundPost {
   asOwn: boolean;
   /** The post's author as its page names it (a handle), when shown. */
   author?: string;
+  /** When the post went live, as its page says (epoch ms), when shown. */
+  createdMs?: number;
 }
 
 /** What a post URL answered: the post (with the caption asked for), "not available" (404), or another post. */
@@ -73,7 +77,7 @@ export async function readPostState(fc: FlowContext, url: string, caption?: stri
     all: { post: [root], ...(error ? { error: [error] } : {}) },
     text: { caption: sel(fc, 'post', 'caption'), viewer: fc.layout.annex.identity.handle, author: sel(fc, 'post', 'author') },
     visible: { like, comment: sel(fc, 'post', 'comment_input') },
-    attr: { id: [root, 'data-post-id'], pressed: [like, 'aria-pressed'] },
+    attr: { pressed: [like, 'aria-pressed'], ...(fc.layout.annex.surfaces.post?.time ? { time: [sel(fc, 'post', 'time'), 'datetime'] as [string, string] } : {}) },
   });
   if (!p.all.post) {
     // Only a page that says "not found" says the post is gone: an error page answering a rate
@@ -83,15 +87,13 @@ export async function readPostState(fc: FlowContext, url: string, caption?: stri
     if (p.all.error) throw new TransientError(`the post page answered ${status} with an error page: the post's state cannot be read`, false);
     throw new OutcomeUnknownError('post page loaded without a post or an error');
   }
-  if (caption !== undefined) {
-    const shown = p.text.caption ?? '';
-    if (shown !== caption && shown.trim() !== caption.trim()) return { state: 'other' };
-  }
+  if (caption !== undefined && !sameCaption(p.text.caption, caption)) return { state: 'other' };
+  const created = p.attr.time ? Date.parse(p.attr.time) : NaN;
   const engagement = p.visible.like === true && p.visible.comment === true;
   return {
     state: 'shown',
     post: {
-      ...(p.attr.id ? { id: p.attr.id } : {}), permalink: fc.page.url(), engagement,
+      permalink: fc.page.url().split('?')[0]!, engagement, ...(Number.isFinite(created) ? { createdMs: created } : {}),
       liked: p.attr.pressed === 'true', asOwn: bareHandle(p.text.viewer) === bareHandle(fc.account.fingerprint.handle),
       ...(p.text.author ? { author: bareHandle(p.text.author) } : {}),
     },
@@ -119,8 +121,8 @@ export async function readPost(fc: FlowContext, url: string, caption?: string): 
 }
 
 /** The links and captions (image alt) of the account's own grid, newest first; undefined when the grid did not load. */
-export async function gridTiles(fc: FlowContext): Promise<{ href: string; alt: string }[] | undefined> {
-  await goto(fc, 'profile', { handle: fc.account.fingerprint.handle }, { surface: 'profile' });
+export async function gridTiles(fc: FlowContext, handle = fc.account.fingerprint.handle): Promise<{ href: string; alt: string }[] | undefined> {
+  await goto(fc, 'profile', { handle }, { surface: 'profile' });
   // One read: whether the grid is there, and every tile's link and caption (the image's alt).
   const script = `(() => {
     if (!document.querySelector(${JSON.stringify(sel(fc, 'profile', 'grid'))})) return null;
@@ -135,9 +137,45 @@ export function shortcodeIn(url: string | undefined): string | undefined {
   return url ? /\/p\/([A-Za-z0-9_-]+)\/?/.exec(url)?.[1] : undefined;
 }
 
-/** Permalinks of the posts of the account's own grid whose caption is exactly `caption`; undefined when the grid did not load. */
-export async function gridMatches(fc: FlowContext, caption: string): Promise<string[] | undefined> {
-  return (await gridTiles(fc))?.filter((t) => t.alt === caption).map((t) => t.href);
+/**
+ * A caption as the post page shows it against the one we sent: the platform trims it and folds
+ * runs of spaces and line breaks; Unicode is compared in NFC. Nothing looser (a caption that
+ * differs in words is another post).
+ */
+export function sameCaption(shown: string | null | undefined, sent: string): boolean {
+  const norm = (s: string) => s.normalize('NFC').replace(/\s+/g, ' ').trim();
+  return norm(shown ?? '') === norm(sent);
+}
+
+/** Grid posts a scan opens at most; pinned posts (up to 3) come first, whatever their age. */
+const SCAN_MAX = 24;
+const PINNED_MAX = 3;
+
+export interface GridScan {
+  /** The account's own post with this caption, newest first. */
+  found?: FoundPost;
+  /** Every post that went live since `sinceMs` was opened (the scan reached older posts, or the grid's end). */
+  complete: boolean;
+}
+
+/**
+ * Finds the account's post with this caption as a person would: the grid's tiles (newest
+ * first; their alt text is generated — "Photo by … on …" — never the caption), each opened and
+ * its caption compared, until a post older than `sinceMs` past the pinned ones shows that no
+ * newer one is left. Undefined when the grid did not load.
+ */
+export async function scanGrid(fc: FlowContext, caption: string, sinceMs: number, handle = fc.account.fingerprint.handle): Promise<GridScan | undefined> {
+  const tiles = await gridTiles(fc, handle);
+  if (!tiles) return undefined;
+  const hrefs = [...new Set(tiles.map((t) => t.href))];
+  for (const [i, href] of hrefs.slice(0, SCAN_MAX).entries()) {
+    const r = await readPostState(fc, href);
+    if (r.state !== 'shown') continue;
+    if (sameCaption(await fc.page.locator(sel(fc, 'post', 'caption')).first().textContent().catch(() => null), caption)) return { found: r.post, complete: true };
+    // Past the pinned posts, one older than the attempt means every newer one was read.
+    if (i >= PINNED_MAX && r.post.createdMs !== undefined && r.post.createdMs < sinceMs) return { complete: true };
+  }
+  return { complete: hrefs.length <= SCAN_MAX };
 }
 
 /** A verification of a found object: level 3 with a permalink and a visible engagement surface, else 2. */
@@ -170,3 +208,58 @@ export async function settle<T extends string>(fc: FlowContext, check: () => Pro
 }
 
 
+
+/** A text of the layout's annex (`texts`), any of its variants; false when the annex has none. */
+export function saysText(fc: FlowContext, name: string, shown: string | null | undefined): boolean {
+  const variants = fc.layout.annex.texts[name];
+  const text = (shown ?? '').trim();
+  return variants !== undefined && variants.some((v) => v === text);
+}
+
+/**
+ * The commit of an action the page sends in the background (like, follow, reply, DM, delete):
+ * one click, then the answer to the request it sent — never the screen, which changes at once
+ * whatever the platform does (optimistic UI). No answer, or a 5xx, may hide an applied effect:
+ * unknown, verification decides. A 429 is answered before anything is applied. Friction the
+ * page shows after the answer (login, checkpoint, "Action Blocked") is thrown by the guardrails.
+ * `leavesPage`: a confirmed action takes the page elsewhere (a deleted post's page goes to the
+ * profile): the guardrails read the page it went to. Resolves the answer's status (2xx).
+ */
+export async function commitInBackground(fc: FlowContext, button: Locator, options: { leavesPage?: boolean } = {}): Promise<number> {
+  const sent = await commitClick(fc, button, isPost);
+  if (!sent.response) throw new OutcomeUnknownError(`instagram: ${sent.failure ?? 'no answer'} after the click`);
+  const status = sent.response.status();
+  const path = new URL(fc.page.url()).pathname;
+  // The page's script applies the answer (a toast, a redirect to the login or a checkpoint).
+  await settle(fc, async () => {
+    if (new URL(fc.page.url()).pathname !== path) return 'left';
+    return (await fc.page.locator(fc.layout.annex.friction.toast).first().isVisible()) ? 'toast' : undefined;
+  }, status >= 200 && status < 300 ? (options.leavesPage ? 10_000 : 300) : 2000);
+  await fc.page.waitForLoadState('domcontentloaded').catch(() => undefined);
+  await checkPage(fc, { allowErrorPage: true });
+  if (status === 429) {
+    const secs = Number(sent.response.headers()['retry-after']);
+    throw new TransientError('instagram: rate limited before acting', false, Number.isFinite(secs) && secs > 0 ? secs * 1000 : undefined, 429);
+  }
+  if (status >= 500) throw new OutcomeUnknownError(`instagram: the action answered ${status} (it may have been applied)`);
+  if (status >= 400) throw new PlatformRefusalError(`instagram: the action was refused (${status})`, status);
+  return status;
+}
+
+/**
+ * Where a post missing from the account's grid may have gone instead: the grids of the other
+ * accounts logged in on the same browser (the account switcher lists them). A session switched
+ * with the share already on its way posts as one of them; a human looking for a lost post
+ * would look there too. Returns that account's post with this caption, if any.
+ */
+export async function scanOtherAccounts(fc: FlowContext, caption: string, sinceMs: number): Promise<FoundPost | undefined> {
+  const listed = fc.layout.annex.surfaces.nav?.switcher_account;
+  if (!listed) return undefined;
+  const me = bareHandle(fc.account.fingerprint.handle);
+  const handles = (await fc.page.locator(listed).allTextContents().catch(() => [] as string[])).map(bareHandle).filter((h) => h !== '' && h !== me);
+  for (const handle of [...new Set(handles)]) {
+    const scan = await scanGrid(fc, caption, sinceMs, handle).catch(() => undefined);
+    if (scan?.found) return scan.found;
+  }
+  return undefined;
+}

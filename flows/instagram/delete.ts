@@ -1,7 +1,7 @@
 import { PlatformRefusalError } from '../../safety/index.js';
-import { clickAndWaitForLoad, sel, urlOf } from '../run.js';
+import { sel, urlOf } from '../run.js';
 import type { Flow, FlowContext } from '../types.js';
-import { absent, field, inconclusive, readPost, readPostState, shortcodeOf } from './common.js';
+import { absent, commitInBackground, field, inconclusive, readPost, readPostState, shortcodeOf } from './common.js';
 
 const postUrl = (fc: FlowContext) => urlOf(fc, 'post', { id: shortcodeOf(field(fc, 'target')) });
 
@@ -35,15 +35,9 @@ export const instagramDelete: Flow = {
     {
       name: 'confirm_delete',
       async run(fc) {
-        const id = await fc.page.locator(sel(fc, 'post', 'root')).first().getAttribute('data-post-id');
-        const before = new URL(fc.page.url()).pathname;
-        await fc.episode.beforeCommit();
-        await clickAndWaitForLoad(fc, fc.page.locator(sel(fc, 'post', 'confirm_delete')));
-        // The platform leaves the post for the profile once the post is gone.
-        if (new URL(fc.page.url()).pathname !== before && id) {
-          fc.receipt.platform_object_id = id;
-          fc.receipt.permalink = postUrl(fc);
-        }
+        await commitInBackground(fc, fc.page.locator(sel(fc, 'post', 'confirm_delete')), { leavesPage: true });
+        // Answered: the page leaves the post for the profile. Verification reads the post's URL.
+        fc.receipt.permalink = postUrl(fc);
       },
     },
   ],

@@ -1,7 +1,8 @@
 import { PlatformRefusalError } from '../../safety/index.js';
-import { clickAndWaitForLoad, goto, sel } from '../run.js';
+import { goto, sel } from '../run.js';
 import type { Flow, FlowContext } from '../types.js';
-import { absent, field, inconclusive, on, present } from './common.js';
+import { OutcomeUnknownError } from '../../safety/index.js';
+import { absent, commitInBackground, field, inconclusive, on, present, saysText, settle } from './common.js';
 
 /** The recipient's account id: given, or read from the Message link of their profile. */
 async function peerId(fc: FlowContext): Promise<string> {
@@ -15,17 +16,24 @@ async function peerId(fc: FlowContext): Promise<string> {
   return id;
 }
 
-/** Opens the thread; whether it loaded (input visible) and the ids of our own messages with exactly this text. */
-async function readThread(fc: FlowContext, peer: string): Promise<{ loaded: boolean; ids: string[]; permalink: string }> {
+/** Our messages in the open thread with exactly this text, oldest first: the sender label (texts.own_message) says whose. */
+async function ownMessages(fc: FlowContext, text: string): Promise<{ status: string }[]> {
+  const rows = await fc.page.locator(sel(fc, 'dm_thread', 'message')).evaluateAll((els, [senderSel, statusSel]) => els.map((el) => ({
+    sender: el.querySelector(senderSel!)?.textContent ?? '',
+    // The message's own words: its text nodes, not the sender label or the status under it.
+    text: Array.from(el.childNodes).filter((n) => n.nodeType === 3).map((n) => n.textContent).join('').trim(),
+    status: el.querySelector(statusSel!)?.textContent?.trim() ?? '',
+  })), [sel(fc, 'dm_thread', 'sender'), sel(fc, 'dm_thread', 'status')] as const);
+  return rows.filter((r) => saysText(fc, 'own_message', r.sender) && r.text === text.trim()).map((r) => ({ status: r.status }));
+}
+
+/** Opens the thread; whether it loaded (input visible) and how many of our messages carry exactly this text. */
+async function readThread(fc: FlowContext, peer: string): Promise<{ loaded: boolean; mine: number; permalink: string }> {
   await goto(fc, 'thread', { id: peer }, { surface: 'dm_thread', allowErrorPage: true });
   const permalink = fc.page.url().split('?')[0]!;
   const loaded = await fc.page.locator(sel(fc, 'dm_thread', 'input')).isVisible();
-  if (!loaded) return { loaded, ids: [], permalink };
-  const text = field(fc, 'text');
-  const ids = await fc.page.locator(`${sel(fc, 'dm_thread', 'message')}[data-from="me"]`).evaluateAll((els, text) =>
-    els.filter((el) => Array.from(el.childNodes).filter((n) => n.nodeType === 3).map((n) => n.textContent).join('').trim() === text.trim())
-      .map((el) => el.getAttribute('data-message-id') ?? ''), text);
-  return { loaded, ids, permalink };
+  if (!loaded) return { loaded, mine: 0, permalink };
+  return { loaded, mine: (await ownMessages(fc, field(fc, 'text'))).length, permalink };
 }
 
 /** Instagram DM: the message in the thread with the recipient, sent once; the "Sent" receipt read back. */
@@ -36,7 +44,8 @@ export const instagramDmSend: Flow = {
   async precheck(fc) {
     const t = await readThread(fc, await peerId(fc));
     if (!t.loaded) throw new PlatformRefusalError('the conversation is not available');
-    return t.ids.length ? { exists: true, ref: { platform_object_id: t.ids.at(-1)!, permalink: t.permalink }, level: 3 } : { exists: false };
+    // Found by its words alone (the web shows no message id): ours, but known at level 2.
+    return t.mine ? { exists: true, ref: { permalink: t.permalink }, level: 2 } : { exists: false };
   },
 
   steps: [
@@ -56,14 +65,13 @@ export const instagramDmSend: Flow = {
     {
       name: 'send',
       async run(fc) {
-        await fc.episode.beforeCommit();
-        await clickAndWaitForLoad(fc, fc.page.locator(sel(fc, 'dm_thread', 'send')));
-        const receipt = fc.page.locator(fc.layout.annex.receipts.dm_send!);
-        if (await receipt.first().isVisible()) {
-          const id = await receipt.first().evaluate((el) => el.closest('[data-message-id]')?.getAttribute('data-message-id') ?? '');
-          if (id) fc.receipt.platform_object_id = id;
-          fc.receipt.permalink = fc.page.url().split('?')[0]!;
-        }
+        await commitInBackground(fc, fc.page.locator(sel(fc, 'dm_thread', 'send')));
+        // The message shows at once, "Sending…"; "Sent" under it once the page read the
+        // platform's answer. A 200 the page could not read leaves it "Sending…": no receipt.
+        const text = field(fc, 'text');
+        const receipt = await settle(fc, async () => ((await ownMessages(fc, text)).some((m) => saysText(fc, 'dm_sent', m.status)) ? 'sent' : undefined), 10_000);
+        if (receipt !== 'sent') throw new OutcomeUnknownError('instagram: the message never showed "Sent"');
+        fc.receipt.permalink = fc.page.url().split('?')[0]!;
       },
     },
   ],
@@ -73,12 +81,11 @@ export const instagramDmSend: Flow = {
    * been sent before; the page a real client shows carries no message id), so it finds a message
    * but never proves one absent.
    */
-  async verify(fc, receipt) {
+  async verify(fc) {
     const t = await readThread(fc, await peerId(fc));
     if (!t.loaded) return inconclusive('thread');
-    if (!t.ids.length) return absent('thread', false);
-    const id = receipt?.platform_object_id && t.ids.includes(receipt.platform_object_id) ? receipt.platform_object_id : t.ids.at(-1)!;
-    return on(present({ id, permalink: t.permalink, engagement: true }), 'thread', false);
+    if (!t.mine) return absent('thread', false);
+    return on({ ...present({ permalink: t.permalink }), level: 2 }, 'thread', false);
   },
 
   // Never provable on the browser lane (content matches only): an ambiguous DM ends unknown and

@@ -1,7 +1,7 @@
 import { PlatformRefusalError } from '../../safety/index.js';
-import { clickAndWaitForLoad, goto, sel } from '../run.js';
+import { goto, sel } from '../run.js';
 import type { Flow, FlowContext } from '../types.js';
-import { absent, field, inconclusive, on, present } from './common.js';
+import { absent, commitInBackground, field, inconclusive, on, present } from './common.js';
 
 const handleOf = (fc: FlowContext) => {
   const raw = field(fc, 'target').trim();
@@ -15,11 +15,10 @@ interface ProfileState {
   following: boolean;
   /** Whether the page chrome shows the action's account as the active one (whose follow state this is). */
   asOwn?: boolean;
-  id?: string;
   permalink: string;
 }
 
-/** The profile of the target: whether the account follows it already, and its id (from the Message link). */
+/** The profile of the target: whether the account follows it already (the button's pressed state). */
 async function readProfile(fc: FlowContext): Promise<ProfileState> {
   const handle = handleOf(fc);
   await goto(fc, 'profile', { handle }, { surface: 'profile', allowErrorPage: true });
@@ -28,12 +27,10 @@ async function readProfile(fc: FlowContext): Promise<ProfileState> {
   if (shown !== handle) return { loaded: false, following: false, permalink };
   const button = fc.page.locator(sel(fc, 'profile', 'follow')).first();
   if (!(await button.count())) throw new PlatformRefusalError('no follow button on this profile (is it the account itself?)');
-  const following = (await button.getAttribute('aria-pressed')) === 'true' || (await button.isDisabled()) || /following/i.test((await button.textContent()) ?? '');
-  const href = await fc.page.locator(sel(fc, 'profile', 'message')).first().getAttribute('href', { timeout: 2000 }).catch(() => null);
-  const id = href ? /\/direct\/t\/([^/]+)\//.exec(href)?.[1] : undefined;
+  const following = (await button.getAttribute('aria-pressed')) === 'true';
   const viewer = await fc.page.locator(fc.layout.annex.identity.handle).first().textContent({ timeout: 2000 }).catch(() => null);
   const asOwn = (viewer ?? '').trim().replace(/^@/, '').toLowerCase() === fc.account.fingerprint.handle.replace(/^@/, '').toLowerCase();
-  return { loaded: true, following, permalink, asOwn, ...(id ? { id } : {}) };
+  return { loaded: true, following, permalink, asOwn };
 }
 
 /** Instagram follow: the Follow button on the target's profile, clicked only when not following yet. */
@@ -44,7 +41,7 @@ export const instagramFollow: Flow = {
   async precheck(fc) {
     const p = await readProfile(fc);
     if (!p.loaded) throw new PlatformRefusalError('the profile to follow did not load');
-    return p.following ? { exists: true, ref: { ...(p.id ? { platform_object_id: p.id } : {}), permalink: p.permalink }, level: 3 } : { exists: false };
+    return p.following ? { exists: true, ref: { permalink: p.permalink }, level: 3 } : { exists: false };
   },
 
   steps: [
@@ -58,18 +55,11 @@ export const instagramFollow: Flow = {
     {
       name: 'follow',
       async run(fc) {
+        // The button toggles ("Following" unfollows): clicked only when it shows not following,
+        // on the page just loaded; its state after the click is optimistic and proves nothing.
         const button = fc.page.locator(sel(fc, 'profile', 'follow')).first();
-        if (!((await button.getAttribute('aria-pressed')) === 'true' || (await button.isDisabled()))) {
-          await fc.episode.beforeCommit();
-          await clickAndWaitForLoad(fc, button);
-        }
-        const after = fc.page.locator(sel(fc, 'profile', 'follow')).first();
-        if ((await after.getAttribute('aria-pressed')) === 'true' || (await after.isDisabled())) {
-          const href = await fc.page.locator(sel(fc, 'profile', 'message')).first().getAttribute('href');
-          const id = href ? /\/direct\/t\/([^/]+)\//.exec(href)?.[1] : undefined;
-          if (id) fc.receipt.platform_object_id = id;
-          fc.receipt.permalink = fc.page.url().split('?')[0]!;
-        }
+        if ((await button.getAttribute('aria-pressed')) !== 'true') await commitInBackground(fc, button);
+        fc.receipt.permalink = fc.page.url().split('?')[0]!;
       },
     },
   ],
@@ -78,7 +68,7 @@ export const instagramFollow: Flow = {
   async verify(fc) {
     const p = await readProfile(fc);
     if (!p.loaded || !p.asOwn) return inconclusive('profile');
-    return p.following ? on(present({ ...(p.id ? { id: p.id } : {}), permalink: p.permalink, engagement: true }), 'profile', true) : absent('profile', true);
+    return p.following ? on(present({ permalink: p.permalink, engagement: true }), 'profile', true) : absent('profile', true);
   },
 
   // A follow reaches the profile's button state within seconds (the follows replica).

@@ -1,7 +1,7 @@
 import { PlatformRefusalError } from '../../safety/index.js';
-import { clickAndWaitForLoad, sel } from '../run.js';
+import { sel } from '../run.js';
 import type { Flow, FlowContext } from '../types.js';
-import { absent, field, inconclusive, on, present, readPost, shortcodeOf } from './common.js';
+import { absent, commitInBackground, field, inconclusive, on, present, readPost, shortcodeOf } from './common.js';
 import { urlOf } from '../run.js';
 
 const postUrl = (fc: FlowContext) => urlOf(fc, 'post', { id: shortcodeOf(field(fc, 'target')) });
@@ -30,16 +30,11 @@ export const instagramLike: Flow = {
     {
       name: 'like',
       async run(fc) {
-        // Clicking a heart that is already on would unlike: look first.
-        if (!(await liked(fc))) {
-          await fc.episode.beforeCommit();
-          await clickAndWaitForLoad(fc, fc.page.locator(sel(fc, 'post', 'like')).first());
-        }
-        if (await liked(fc)) {
-          const id = await fc.page.locator(sel(fc, 'post', 'root')).first().getAttribute('data-post-id');
-          if (id) fc.receipt.platform_object_id = id;
-          fc.receipt.permalink = fc.page.url().split('?')[0]!;
-        }
+        // The heart toggles: clicking one that is on already would unlike. Look first, on the
+        // page just loaded; after the click its red heart proves nothing (it turns red before
+        // the platform answers) — the answer does, and verification reads the post again.
+        if (!(await liked(fc))) await commitInBackground(fc, fc.page.locator(sel(fc, 'post', 'like')).first());
+        fc.receipt.permalink = fc.page.url().split('?')[0]!;
       },
     },
   ],

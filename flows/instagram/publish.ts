@@ -1,8 +1,8 @@
-import { OutcomeUnknownError } from '../../safety/index.js';
+import { OutcomeUnknownError, WrongAccountEffectError } from '../../safety/index.js';
 import { probePage } from '../probe.js';
 import { checkPage, goto, sel, urlOf } from '../run.js';
 import type { Flow, FlowContext } from '../types.js';
-import { absent, assertOwnPost, field, gridMatches, gridTiles, inconclusive, mediaFile, on, present, readPost, readPostState, settle, shortcodeIn } from './common.js';
+import { absent, assertOwnPost, field, gridTiles, inconclusive, mediaFile, on, present, readPost, readPostState, scanGrid, scanOtherAccounts, settle, shortcodeIn } from './common.js';
 
 const caption = (fc: FlowContext) => field(fc, 'caption', 'text');
 
@@ -12,9 +12,11 @@ export const instagramPublish: Flow = {
   action_type: 'publish',
 
   async precheck(fc) {
-    const matches = await gridMatches(fc, caption(fc));
-    if (!matches) throw new OutcomeUnknownError('profile grid did not load: cannot prove the post is absent');
-    return matches.length ? { exists: true, ref: { permalink: matches[0]! }, level: 2 } : { exists: false };
+    const scan = await scanGrid(fc, caption(fc), since(fc));
+    if (!scan) throw new OutcomeUnknownError('profile grid did not load: cannot prove the post is absent');
+    if (scan.found) return { exists: true, ref: { permalink: assertOwnPost(fc, scan.found).permalink }, level: 2 };
+    if (!scan.complete) throw new OutcomeUnknownError('more posts since the action than a scan opens: cannot prove the post is absent');
+    return { exists: false };
   },
 
   steps: [
@@ -48,7 +50,6 @@ export const instagramPublish: Flow = {
         await share.click();
         // One click only: if the button stays enabled (a slow platform), clicking again would post twice.
         const receipt = fc.layout.annex.receipts.publish!;
-        const link = fc.layout.annex.receipts.publish_permalink!;
         const friction = fc.layout.annex.friction;
         const composerPath = new URL(page.url()).pathname;
         const clickedAt = Date.now();
@@ -75,10 +76,9 @@ export const instagramPublish: Flow = {
           return Date.now() - idleSince >= 1500 && Date.now() - clickedAt >= 2000 ? 'reset' : undefined;
         });
         if (outcome !== 'left' && (await share.isEnabled({ timeout: 500 }).catch(() => false))) fc.episode.log('share button stayed enabled after the click; not clicking again');
+        // "Your post has been shared." names no post: verification finds it in the grid.
         if (outcome === 'receipt') {
-          // The receipt names the permalink; verification opens it and reads the post's id.
-          const href = await page.locator(link).getAttribute('href');
-          if (href && href !== '#') fc.receipt.permalink = new URL(href, fc.origin).toString();
+          fc.receipt.acknowledged = true;
           return;
         }
         if (outcome === 'left' || outcome === 'toast') await checkPage(fc);
@@ -94,20 +94,23 @@ export const instagramPublish: Flow = {
   ],
 
   /**
-   * With the receipt's permalink the post is known by its shortcode: its own URL (`permalink`)
-   * and the tiles of the account's grid (`grid`, links by shortcode) are precise looks, the one
-   * the kernel asks for read first. Without it only the caption can be looked for in the grid: a
-   * content match that finds a post but never proves one absent.
+   * A receipt that names the permalink (none on the web today) makes the post known by its
+   * shortcode: its own URL (`permalink`) and the grid's links are precise looks. Otherwise the
+   * grid is scanned as a person would (scanGrid: each post since the action opened, its caption
+   * compared): a scan that read every post since then and found none is a precise "absent".
    */
   async verify(fc, receipt, look) {
     const text = caption(fc);
     const code = shortcodeIn(receipt?.permalink);
     if (!code) {
-      const matches = await gridMatches(fc, text);
-      if (!matches) return inconclusive('grid', receipt ? 1 : 0);
-      if (!matches.length) return absent('grid', false);
-      const found = await readPost(fc, matches[0]!, text);
-      return found ? on(present(assertOwnPost(fc, found)), 'grid', false) : inconclusive('grid', 1);
+      const scan = await scanGrid(fc, text, since(fc));
+      if (!scan) return inconclusive('grid', receipt ? 1 : 0);
+      if (scan.found) return on(present(assertOwnPost(fc, scan.found)), 'grid', true);
+      if (!scan.complete) return inconclusive('grid', receipt ? 1 : 0);
+      // Not ours: on another account of this login? Then it went out as that account.
+      const elsewhere = await scanOtherAccounts(fc, text, since(fc));
+      if (elsewhere) throw new WrongAccountEffectError(`@${elsewhere.author ?? 'another account'}`, elsewhere.permalink);
+      return absent('grid', true);
     }
     const url = urlOf(fc, 'post', { id: code });
     if (look?.surface === 'grid') {
@@ -124,7 +127,15 @@ export const instagramPublish: Flow = {
     return r.state === 'missing' ? absent('permalink', true) : inconclusive('permalink', 1);
   },
 
-  // A new post shows on its permalink and in the grid seconds after it exists (caches, replicas).
-  // Provable only when the receipt named the permalink; a publish without one ends unknown.
-  absence: { windowMs: 30_000, looks: 2, surfaces: ['permalink', 'grid'] },
+  // A new post shows in the grid (and on its own URL) seconds after it exists (caches, replicas).
+  absence: { windowMs: 30_000, looks: 2, surfaces: ['grid'] },
 };
+
+/**
+ * The oldest moment an attempt of this action can have posted: when it was created or became
+ * due, less a margin for the platform's clock (its timestamps, not ours, are on the page).
+ */
+function since(fc: FlowContext): number {
+  const from = Math.max(Date.parse(fc.action.created_at), fc.action.due_at ? Date.parse(fc.action.due_at) : 0);
+  return (Number.isFinite(from) ? from : Date.now()) - 10 * 60_000;
+}

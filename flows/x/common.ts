@@ -195,58 +195,8 @@ export async function showsOwnAccount(fc: FlowContext): Promise<boolean> {
   return text === ownHandle(fc);
 }
 
-/** What happened to a submitted request. */
-export interface Submitted {
-  /** The POST's response; undefined when the connection dropped before one arrived. */
-  response?: Response;
-  failure?: string;
-}
-
-/**
- * The commit click. Kill-switch check 3 (`beforeCommit`) runs immediately before it; the button
- * is clicked exactly once. Waits for the POST the click sends (navigation or fetch) to be
- * answered or to fail, then for a navigation it caused to load.
- */
-export async function commitClick(fc: FlowContext, button: Locator, isCommit: (req: Request) => boolean): Promise<Submitted> {
-  const { page } = fc;
-  await button.waitFor({ state: 'visible', timeout: SETTLE_TIMEOUT_MS });
-  if (!(await button.isEnabled())) throw new TransientError('x: the submit button is disabled', false);
-  let settle!: (s: Submitted) => void;
-  const done = new Promise<Submitted>((resolve) => (settle = resolve));
-  let navigated = false;
-  const onResponse = (r: Response) => {
-    if (isCommit(r.request())) settle({ response: r });
-  };
-  const onFailed = (req: Request) => {
-    if (isCommit(req)) settle({ failure: req.failure()?.errorText ?? 'request failed' });
-  };
-  const onNavigated = (frame: unknown) => {
-    if (frame === page.mainFrame()) navigated = true;
-  };
-  page.on('response', onResponse);
-  page.on('requestfailed', onFailed);
-  page.on('framenavigated', onNavigated);
-  try {
-    await fc.episode.beforeCommit();
-    fc.episode.log('commit click');
-    // noWaitAfter: the outcome is read from the request below, not from Playwright's heuristics.
-    await button.click({ noWaitAfter: true, timeout: SETTLE_TIMEOUT_MS });
-    const timer = setTimeout(() => settle({ failure: 'no answer to the submit within the deadline' }), SETTLE_TIMEOUT_MS);
-    const out = await done;
-    clearTimeout(timer);
-    if (out.response && out.response.request().isNavigationRequest()) {
-      // The document that answers (after a 303) must be the one we read.
-      const until = Date.now() + SETTLE_TIMEOUT_MS;
-      while (!navigated && Date.now() < until) await page.waitForTimeout(25);
-      await page.waitForLoadState('domcontentloaded', { timeout: SETTLE_TIMEOUT_MS });
-    }
-    return out;
-  } finally {
-    page.off('response', onResponse);
-    page.off('requestfailed', onFailed);
-    page.off('framenavigated', onNavigated);
-  }
-}
+import type { Submitted } from '../commit.js';
+export { commitClick, isPost, type Submitted } from '../commit.js';
 
 /**
  * Turns the answer of a commit into an error when it did not plainly succeed. A dropped
@@ -285,5 +235,4 @@ async function finalStatus(fc: FlowContext): Promise<number | undefined> {
   return typeof entry === 'number' && entry > 0 ? entry : undefined;
 }
 
-/** The request a commit click sends: a POST (form or fetch). Reads never POST. */
-export const isPost = (req: Request): boolean => req.method() === 'POST';
+

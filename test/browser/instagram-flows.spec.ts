@@ -27,13 +27,18 @@ async function onceThenDuplicate(action_type: Parameters<BrowserHarness['submit'
 test.describe('Instagram flows on the browser lane', () => {
   test('should like a post once and find the like on at the pre-check afterwards', async ({ admin }) => {
     const action = await onceThenDuplicate('like', { target: `/p/${SEED_POST.code}/` });
-    expect(action.result).toMatchObject({ platform_object_id: SEED_POST.id, verification_level: 3 });
+    // The web shows the post's shortcode, never its media id.
+    expect(action.result).toMatchObject({ permalink: expect.stringMatching(new RegExp(`/p/${SEED_POST.code}/$`)), verification_level: 3 });
+    expect(action.result.platform_object_id).toBeUndefined();
+    // The heart toggles: the second action found it on and never clicked it (no unlike).
     expect(await admin.effects()).toEqual([expect.objectContaining({ kind: 'like', object_id: SEED_POST.id, account: { id: IG.northwind.id, handle: IG.northwind.handle } })]);
   });
 
   test('should follow an account once and find it followed at the pre-check afterwards', async ({ admin }) => {
     const action = await onceThenDuplicate('follow', { target: IG.lumen.handle });
-    expect(action.result).toMatchObject({ platform_object_id: IG.lumen.id, verification_level: 3 });
+    expect(action.result).toMatchObject({ permalink: expect.stringMatching(new RegExp(`/${IG.lumen.handle}/$`)), verification_level: 3 });
+    expect(action.result.platform_object_id).toBeUndefined();
+    // "Following" unfollows when clicked: the second action found it pressed and left it (no unfollow).
     expect(await admin.effects()).toEqual([expect.objectContaining({ kind: 'follow', object_id: IG.lumen.id, account: { id: IG.northwind.id, handle: IG.northwind.handle } })]);
   });
 
@@ -52,7 +57,9 @@ test.describe('Instagram flows on the browser lane', () => {
     const action = await onceThenDuplicate('dm_send', { recipient: IG.ana.handle, text });
     const effects = await admin.effects();
     expect(effects).toEqual([expect.objectContaining({ kind: 'dm_send', target_id: IG.ana.id, payload_sha256: sha256(text), via: 'ui' })]);
-    expect(action.result).toMatchObject({ platform_object_id: effects[0]!.object_id, verification_level: 3 });
+    // A thread shows no message ids: the message is ours by its sender label and words (level 2).
+    expect(action.result).toMatchObject({ verification_level: 2 });
+    expect(action.result.platform_object_id).toBeUndefined();
   });
 
   test('should settle a DM whose receipt never shows through verification, with one message', async ({ admin }) => {
@@ -66,7 +73,7 @@ test.describe('Instagram flows on the browser lane', () => {
 
   test('should delete an own post once and treat a deleted post as done at the pre-check', async ({ admin }) => {
     const action = await onceThenDuplicate('delete', { target: `/p/${SEED_POST.code}/` });
-    expect(action.result).toMatchObject({ platform_object_id: SEED_POST.id, verification_level: 2 });
+    expect(action.result).toMatchObject({ permalink: expect.stringMatching(new RegExp(`/p/${SEED_POST.code}/$`)), verification_level: 2 });
     expect(await admin.effects()).toEqual([expect.objectContaining({ kind: 'delete', object_id: SEED_POST.id, account: { id: IG.northwind.id, handle: IG.northwind.handle } })]);
   });
 

@@ -4,6 +4,7 @@ import { instagramLogin } from '../../flows/index.js';
 import { INSTAGRAM_ANNEX } from '../../selectors/index.js';
 import { tempDir } from '../helpers/kernel.js';
 import { test, expect, IG } from './fixtures.js';
+import { avatarPath } from '../../sandbox/index.js';
 
 test.describe('browser provider and sessions', () => {
   test('should prefer the configured Chromium and never download one', () => {
@@ -78,7 +79,7 @@ test.describe('browser provider and sessions', () => {
         platformAccountId: 'acct-1', handle: IG.northwind.handle, password: IG.northwind.password,
       });
       expect(session_ref).toBe('sessions/acct-1.json');
-      expect(observed).toEqual({ handle: IG.northwind.handle, display_name: 'Northwind Bakery', avatar_src: `/static/avatars/${IG.northwind.id}.png` });
+      expect(observed).toEqual({ handle: IG.northwind.handle, display_name: 'Northwind Bakery', avatar_src: avatarPath('instagram', IG.northwind.id) });
       expect(statSync(sessions.fileOf(session_ref)).mode & 0o777).toBe(0o600);
       expect(statSync(sessions.dir).mode & 0o777).toBe(0o700);
       const state = await sessions.load(session_ref);
