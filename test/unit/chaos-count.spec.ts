@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { splitUnknowns, type Counts } from '../../cli/chaos/count.js';
+import { countEffects, splitUnknowns, type Counts, type Effect } from '../../cli/chaos/count.js';
 import type { Action } from '../../safety/index.js';
 import type { Store } from '../../store/index.js';
 
@@ -31,5 +31,20 @@ test.describe('chaos counter: unknowns escalated by design', () => {
       [unknownAction('live'), unknownAction('open', false), unknownAction('paused')], counts({ live: 1, open: 0, paused: 0 }));
     expect(split.unresolved.map((a) => a.action_id)).toEqual(['live', 'open', 'paused']);
     expect(split.escalated).toEqual([]);
+  });
+});
+
+test.describe('chaos counter: toggles', () => {
+  const account = { id: 'acc-1', client_id: 'c-1', platform: 'instagram' as const, user_id: '17841400000000001', handle: 'northwind.bakery', password: 'x' };
+  const like = { action_id: 'a-like', idempotency_key: 'k-like', platform: 'instagram', platform_account_id: 'acc-1', action_type: 'like', payload: { target: '/p/SEED1aBc/' }, state: 'postcheck_complete', attempt_count: 1, result: { verification_level: 3 }, depends_on: null } as unknown as Action;
+  const effect = (seq: number, kind: string): Effect => ({ seq, platform: 'instagram', account: { id: account.user_id, handle: account.handle }, kind, object_id: '17900000000000001', target_id: '17900000000000001', payload_sha256: 'x', at: '2026-12-05T00:00:00.000Z', via: 'ui', reverted: false }) as unknown as Effect;
+
+  test('should count an unlike as unexpected (a misread heart clicked again), and a like after it as a duplicate', () => {
+    const once = countEffects([like], [account], [effect(1, 'like')]);
+    expect({ unexpected: once.unexpected, duplicates: once.duplicates, lost: once.lost }).toEqual({ unexpected: 0, duplicates: 0, lost: 0 });
+    const toggled = countEffects([like], [account], [effect(1, 'like'), effect(2, 'unlike')]);
+    expect(toggled.unexpected).toBe(1);
+    const relike = countEffects([like], [account], [effect(1, 'like'), effect(2, 'unlike'), effect(3, 'like')]);
+    expect(relike.unexpected + relike.duplicates).toBe(2);
   });
 });
