@@ -408,20 +408,24 @@ export async function runCheck<T>(fc: FlowContext, name: string, options: RunFlo
 }
 
 async function explain(fc: FlowContext, step: string, error: unknown): Promise<unknown> {
-  if (committed(fc) && (error instanceof CheckpointError || error instanceof DriftError || error instanceof AuthExpiredError)) {
-    // Friction after the click does not prove the effect did not land: degrade and verify.
-    const degrade = error instanceof AuthExpiredError ? 'reconnect_required' : 'read_only';
-    return new OutcomeUnknownError(`${error.message} (after the commit click)`, degrade);
-  }
-  if (error instanceof RaizeError) return error;
-  // A selector that timed out may be a checkpoint or a new layout: the page says which.
+  if (error instanceof RaizeError) return afterCommit(fc, error);
+  // A selector that timed out may be a checkpoint or a new layout: the page says which — and
+  // after the click, what it says is friction, never a refusal (chaos --farm seed 13: a lost
+  // answer's error page read as "no known layout" recorded a live follow as refused).
   try {
     await checkPage(fc);
   } catch (friction) {
-    if (friction instanceof RaizeError) return friction;
+    if (friction instanceof RaizeError) return afterCommit(fc, friction);
   }
   const detail = `step ${step} failed: ${(error as Error)?.message?.split('\n')[0] ?? String(error)}`;
   return committed(fc) ? new OutcomeUnknownError(`${detail} (after the commit click)`) : new TransientError(`${detail} (before any commit)`, false);
+}
+
+/** Friction after the commit click does not prove the effect did not land: degrade and verify. */
+function afterCommit(fc: FlowContext, error: RaizeError): RaizeError {
+  if (!committed(fc) || !(error instanceof CheckpointError || error instanceof DriftError || error instanceof AuthExpiredError)) return error;
+  const degrade = error instanceof AuthExpiredError ? 'reconnect_required' : 'read_only';
+  return new OutcomeUnknownError(`${error.message} (after the commit click)`, degrade);
 }
 
 function safePath(url: string): string {

@@ -132,3 +132,29 @@ test.describe('request guard: an unguarded commit is blocked in the browser', ()
     });
   });
 });
+
+test.describe('a page nobody knows after the commit click', () => {
+  // Chaos --farm seed 13: an Instagram follow whose answer was lost (ack_lost) left the browser's
+  // own error page; a later read timed out, and the guardrails' "no known layout" (DriftError)
+  // was returned as it was — a definite refusal — although the click had gone out: the follow
+  // was live and the action recorded failed.
+  const lost = publishWith(async (fc) => {
+    const share = fc.page.locator(sel(fc, 'composer', 'share'));
+    await fc.episode.beforeCommit();
+    await share.click();
+    await fc.page.locator(fc.layout.annex.receipts.publish!).waitFor({ state: 'visible', timeout: 10_000 });
+    // What a dropped answer leaves: a page of no known layout; then a read that never comes back.
+    await fc.page.setContent('<html><body><h1>This site can’t be reached</h1></body></html>');
+    await fc.page.locator('[data-testid="share-receipt"]').waitFor({ state: 'visible', timeout: 500 });
+  });
+
+  test('should take friction found after the click for an unknown outcome, never a refusal, and find the post', async ({ provider, sandbox, admin }) => {
+    const h = (b = await browserHarness(provider, sandbox, { flows: { publish: lost } }));
+    const caption = `answer lost ${randomUUID()}`;
+    const action = await publish(h, caption);
+    const outcome = await h.run(action);
+    expect(outcome.status, outcome.reason).toBe('confirmed_success');
+    expect(await auditTrail(h.h.services, action.action_id)).toContain('unknown');
+    expect(await admin.effects({ kind: 'publish' })).toEqual([expect.objectContaining({ payload_sha256: sha256(caption) })]);
+  });
+});
