@@ -77,7 +77,7 @@ test('should show a browser-lane episode with its step screenshots and open its 
     expect(new URL(page.url()).searchParams.get('trace')).toBe(`/api/v1/episodes/${action.episode_id}/trace`);
     const steps = page.getByRole('treeitem');
     await expect(steps.first()).toBeVisible({ timeout: 30_000 });
-    await expect(page.getByRole('treeitem', { name: /^Navigate .*\/northwind\.bakery\// })).toBeVisible();
+    await expect(page.getByRole('treeitem', { name: /^Navigate .*\/northwind\.bakery\// }).first()).toBeVisible();
     await expect(page.getByRole('treeitem', { name: new RegExp(`^Fill "${caption}"`) })).toBeVisible();
     await expect(page.getByRole('treeitem', { name: /^Click .*share-button/ })).toBeVisible();
     // The DOM snapshot of the selected step renders (its service worker answers the frame from the trace).

@@ -56,6 +56,12 @@ export async function publishedPost(ctx: ActionContext, api: GraphAccount, look:
     const hit = api.raise(answer, false).data.find((m) => m.permalink && shortcodeIn(m.permalink) === code);
     return hit ? seen(hit, 'listing', true, proofsOf(answer, { id: hit.id, ...(hit.permalink ? { permalink: hit.permalink } : {}) })) : inconclusive('listing', 1);
   }
+  if (!container && receipt?.acknowledged) {
+    // Another lane's receipt said "shared" and named no post (the web's): the listing by caption
+    // finds it — a content match, never an absence.
+    const { found, proofs } = await listed(ctx, api, look);
+    return found.length === 1 ? seen(found[0]!, 'listing', false, proofs) : inconclusive('listing', found.length > 1 ? 1 : 0);
+  }
   if (!container) return { outcome: 'absent', level: 0, surface: 'container', precise: true };
   const status = await api.containerStatus(container);
   if (!status.data) return inconclusive('container');
