@@ -3,7 +3,7 @@ import { OutcomeUnknownError, PlatformRefusalError, TransientError, WrongAccount
 import { evaluateQuietly } from '../../proofs/index.js';
 import { probePage } from '../probe.js';
 import type { Locator } from 'playwright-core';
-import { commitClick, isPost } from '../commit.js';
+import { commitInBackground as commitBackground } from '../background.js';
 import { checkPage, goto, gotoUrl, sel } from '../run.js';
 import type { FlowContext } from '../types.js';
 
@@ -162,20 +162,27 @@ export interface GridScan {
  * Finds the account's post with this caption as a person would: the grid's tiles (newest
  * first; their alt text is generated — "Photo by … on …" — never the caption), each opened and
  * its caption compared, until a post older than `sinceMs` past the pinned ones shows that no
- * newer one is left. Undefined when the grid did not load.
+ * newer one is left. A tile whose page did not show a post leaves the scan incomplete.
+ * Undefined when the grid did not load.
  */
 export async function scanGrid(fc: FlowContext, caption: string, sinceMs: number, handle = fc.account.fingerprint.handle): Promise<GridScan | undefined> {
   const tiles = await gridTiles(fc, handle);
   if (!tiles) return undefined;
   const hrefs = [...new Set(tiles.map((t) => t.href))];
+  // A tile whose page did not show its post (a permalink lagging behind the grid answers "not
+  // found" for a while) could be the one sought: after it, no look can prove an absence.
+  let unread = false;
   for (const [i, href] of hrefs.slice(0, SCAN_MAX).entries()) {
     const r = await readPostState(fc, href);
-    if (r.state !== 'shown') continue;
+    if (r.state !== 'shown') {
+      unread = true;
+      continue;
+    }
     if (sameCaption(await fc.page.locator(sel(fc, 'post', 'caption')).first().textContent().catch(() => null), caption)) return { found: r.post, complete: true };
     // Past the pinned posts, one older than the attempt means every newer one was read.
-    if (i >= PINNED_MAX && r.post.createdMs !== undefined && r.post.createdMs < sinceMs) return { complete: true };
+    if (i >= PINNED_MAX && r.post.createdMs !== undefined && r.post.createdMs < sinceMs) return { complete: !unread };
   }
-  return { complete: hrefs.length <= SCAN_MAX };
+  return { complete: !unread && hrefs.length <= SCAN_MAX };
 }
 
 /** A verification of a found object: level 3 with a permalink and a visible engagement surface, else 2. */
@@ -196,54 +203,11 @@ export const absent = (surface: string, precise: boolean): Verification => ({ ou
 export const inconclusive = (surface: string, level: 0 | 1 = 0): Verification => ({ outcome: 'inconclusive', level, surface, precise: false });
 export const on = (v: Verification, surface: string, precise: boolean): Verification => ({ ...v, surface, precise });
 
-/** Polls (every 20 ms: a check is one untraced page read) until `check` names a state, or the timeout passes (then 'timeout'). */
-export async function settle<T extends string>(fc: FlowContext, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T | 'timeout'> {
-  const deadline = Math.min(Date.now() + timeoutMs, fc.episode.deadline);
-  for (;;) {
-    const state = await check().catch(() => undefined);
-    if (state) return state;
-    if (Date.now() > deadline) return 'timeout';
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { settle, saysText } from '../background.js';
 
-
-
-/** A text of the layout's annex (`texts`), any of its variants; false when the annex has none. */
-export function saysText(fc: FlowContext, name: string, shown: string | null | undefined): boolean {
-  const variants = fc.layout.annex.texts[name];
-  const text = (shown ?? '').trim();
-  return variants !== undefined && variants.some((v) => v === text);
-}
-
-/**
- * The commit of an action the page sends in the background (like, follow, reply, DM, delete):
- * one click, then the answer to the request it sent — never the screen, which changes at once
- * whatever the platform does (optimistic UI). No answer, or a 5xx, may hide an applied effect:
- * unknown, verification decides. A 429 is answered before anything is applied. Friction the
- * page shows after the answer (login, checkpoint, "Action Blocked") is thrown by the guardrails.
- * `leavesPage`: a confirmed action takes the page elsewhere (a deleted post's page goes to the
- * profile): the guardrails read the page it went to. Resolves the answer's status (2xx).
- */
-export async function commitInBackground(fc: FlowContext, button: Locator, options: { leavesPage?: boolean } = {}): Promise<number> {
-  const sent = await commitClick(fc, button, isPost);
-  if (!sent.response) throw new OutcomeUnknownError(`instagram: ${sent.failure ?? 'no answer'} after the click`);
-  const status = sent.response.status();
-  const path = new URL(fc.page.url()).pathname;
-  // The page's script applies the answer (a toast, a redirect to the login or a checkpoint).
-  await settle(fc, async () => {
-    if (new URL(fc.page.url()).pathname !== path) return 'left';
-    return (await fc.page.locator(fc.layout.annex.friction.toast).first().isVisible()) ? 'toast' : undefined;
-  }, status >= 200 && status < 300 ? (options.leavesPage ? 10_000 : 300) : 2000);
-  await fc.page.waitForLoadState('domcontentloaded').catch(() => undefined);
-  await checkPage(fc, { allowErrorPage: true });
-  if (status === 429) {
-    const secs = Number(sent.response.headers()['retry-after']);
-    throw new TransientError('instagram: rate limited before acting', false, Number.isFinite(secs) && secs > 0 ? secs * 1000 : undefined, 429);
-  }
-  if (status >= 500) throw new OutcomeUnknownError(`instagram: the action answered ${status} (it may have been applied)`);
-  if (status >= 400) throw new PlatformRefusalError(`instagram: the action was refused (${status})`, status);
-  return status;
+/** The Instagram commit of a background action (flows/background.ts), its friction read by the guardrails. */
+export function commitInBackground(fc: FlowContext, button: Locator, options: { leavesPage?: boolean } = {}): Promise<number> {
+  return commitBackground(fc, button, { ...options, friction: (f) => checkPage(f, { allowErrorPage: true }) });
 }
 
 /**

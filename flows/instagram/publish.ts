@@ -15,7 +15,7 @@ export const instagramPublish: Flow = {
     const scan = await scanGrid(fc, caption(fc), since(fc));
     if (!scan) throw new OutcomeUnknownError('profile grid did not load: cannot prove the post is absent');
     if (scan.found) return { exists: true, ref: { permalink: assertOwnPost(fc, scan.found).permalink }, level: 2 };
-    if (!scan.complete) throw new OutcomeUnknownError('more posts since the action than a scan opens: cannot prove the post is absent');
+    if (!scan.complete) throw new OutcomeUnknownError('the grid has posts since the action a scan did not read (too many, or a page not showing its post yet): cannot prove the post is absent');
     return { exists: false };
   },
 
