@@ -5,12 +5,11 @@ import { parseAnnex, type Annex } from './schema.js';
  * x.com's `data-testid` names). Any other layout matches none of v1's markers, so it is
  * reported as drift instead of being guessed at.
  *
- * `surfaces` hold selectors, plus a few entries ending in `_attribute`: the attribute that
- * carries an element's platform id (read with getAttribute, not matched).
+ * `surfaces` hold selectors only: the pages show no object ids but in their links' `href`s.
  */
 export const X_ANNEX: Annex = parseAnnex({
   platform: 'x',
-  annex_version: '1.3.0',
+  annex_version: '1.4.0',
   paths: {
     login: '/i/flow/login',
     home: '/home',
@@ -33,7 +32,7 @@ export const X_ANNEX: Annex = parseAnnex({
           composer_receipt: ['4948009102c2f7de85edcf6d3cd0d68a1787011a34a02e85ce35ffc7c8f29812'],
           dm_thread: ['32078b6a2036972d21c335cb6dc218de2369f64bbe62c40c6b87d2ace5929fd5'],
           home: ['091d3246ffbe2c4bbeb428f0ac61bc24ef676b1e9fa87c96fcbe537046c7e5b4'],
-          post: ['10f674596112b5c5c2199a9ec7c2502418b7352363fcc99316187f787cf23276', '69b7acd4a09b9f8c4b4ce6fb1f0a6a1ac1e20594efc47718fa1ed087aea17ab0', 'd110a797be1ecc5c2c44429b086e148c1233476829fd387542a54d0d5d140c9a'],
+          post: ['10f674596112b5c5c2199a9ec7c2502418b7352363fcc99316187f787cf23276', 'ea48bea13267cd3db19e4a6bc5e2f95f947e02097488dd0f2b89a6cb05aa209b', 'c3ff429ab780db1ecfe5935f4a39f4c8e33587adf74bd15e8d058b5de2cad305'],
           profile: ['091d3246ffbe2c4bbeb428f0ac61bc24ef676b1e9fa87c96fcbe537046c7e5b4', '72cef4f464eecf3c075431a36664d8097b2edbdd5f13659f6138b3ba9556074a'],
         },
       },
@@ -103,9 +102,11 @@ export const X_ANNEX: Annex = parseAnnex({
         dm_thread: {
           viewport: '[data-testid="DmActivityViewport"]',
           message: '[data-testid="messageEntry"]',
-          message_mine: '[data-testid="messageEntry"].me',
+          // Every message carries a visually hidden sender label ("You sent" on our own: texts.own_message).
+          sender: '[data-testid="messageEntry-sender"]',
           message_text: '[data-testid="tweetText"]',
-          message_id_attribute: 'data-message-id',
+          // Under a message being sent: "Sending…", then "Sent" once the page read the answer (texts.dm_sent).
+          status: '[data-testid="dm-status"]',
           composer: '[data-testid="DmComposer"]',
           input: '[data-testid="dmComposerTextInput"]',
           send: '[data-testid="dmComposerSendButton"]',
@@ -114,7 +115,13 @@ export const X_ANNEX: Annex = parseAnnex({
       receipts: {
         publish: '[data-testid="postSentToast"]',
         publish_permalink: '[data-testid="postSentToast-link"]',
-        dm_send: '[data-testid="dm-sent-receipt"]',
+        // A reply sent from the conversation gets the same toast, its View link naming the reply.
+        reply: '[data-testid="postSentToast"]',
+        reply_permalink: '[data-testid="postSentToast-link"]',
+      },
+      texts: {
+        own_message: ['You sent'],
+        dm_sent: ['Sent'],
       },
       friction: {
         checkpoint: '[data-testid="accountAccess"]',

@@ -1,5 +1,6 @@
 import { PlatformRefusalError } from '../../safety/index.js';
 import { goto, sel } from '../run.js';
+import { confirmCommitPage } from '../run.js';
 import type { Flow, FlowContext } from '../types.js';
 import { absent, commitInBackground, field, inconclusive, on, present } from './common.js';
 
@@ -58,6 +59,8 @@ export const instagramFollow: Flow = {
         // The button toggles ("Following" unfollows): clicked only when it shows not following,
         // on the page just loaded; its state after the click is optimistic and proves nothing.
         const button = fc.page.locator(sel(fc, 'profile', 'follow')).first();
+        // The page shows its active account's state: it must be ours before it decides anything.
+        await confirmCommitPage(fc);
         if ((await button.getAttribute('aria-pressed')) !== 'true') await commitInBackground(fc, button);
         fc.receipt.permalink = fc.page.url().split('?')[0]!;
       },

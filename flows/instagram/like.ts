@@ -1,5 +1,6 @@
 import { PlatformRefusalError } from '../../safety/index.js';
 import { sel } from '../run.js';
+import { confirmCommitPage } from '../run.js';
 import type { Flow, FlowContext } from '../types.js';
 import { absent, commitInBackground, field, inconclusive, on, present, readPost, shortcodeOf } from './common.js';
 import { urlOf } from '../run.js';
@@ -33,6 +34,8 @@ export const instagramLike: Flow = {
         // The heart toggles: clicking one that is on already would unlike. Look first, on the
         // page just loaded; after the click its red heart proves nothing (it turns red before
         // the platform answers) — the answer does, and verification reads the post again.
+        // The page shows its active account's state: it must be ours before it decides anything.
+        await confirmCommitPage(fc);
         if (!(await liked(fc))) await commitInBackground(fc, fc.page.locator(sel(fc, 'post', 'like')).first());
         fc.receipt.permalink = fc.page.url().split('?')[0]!;
       },

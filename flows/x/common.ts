@@ -195,44 +195,11 @@ export async function showsOwnAccount(fc: FlowContext): Promise<boolean> {
   return text === ownHandle(fc);
 }
 
-import type { Submitted } from '../commit.js';
 export { commitClick, isPost, type Submitted } from '../commit.js';
+import { commitInBackground as commitBackground } from '../background.js';
+export { settle, saysText } from '../background.js';
 
-/**
- * Turns the answer of a commit into an error when it did not plainly succeed. A dropped
- * connection or a 5xx may have committed: those become TransientError(sent) so the kernel
- * verifies before anything else.
- */
-export async function assertCommitted(fc: FlowContext, s: Submitted): Promise<void> {
-  if (!s.response) throw new TransientError(`x: ${s.failure ?? 'no response'} after the submit`, true);
-  const status = s.response.status();
-  const final = s.response.request().isNavigationRequest() ? await finalStatus(fc) : status;
-  if (s.response.request().isNavigationRequest() && !(await showsLayout(fc))) {
-    // A truncated or garbled answer leaves the browser's own error page: the effect may have landed.
-    throw new TransientError('x: the answer to the submit was unreadable (connection lost)', true);
-  }
-  // The submit itself refused by the rate limit: nothing was applied (X answers 429 before acting).
-  if (status === 429) throw new TransientError('x: rate limited', false, undefined, 429);
-  await assertNoFriction(fc, final, s.response.headers()['retry-after'], true);
-  if (status >= 500) throw new TransientError(`x: submit answered ${status}`, true, undefined, status);
-  if (status >= 400) throw new PlatformRefusalError(`x: submit answered ${status}`, status);
+/** The X commit of a background action (flows/background.ts): the page's friction read as after a submit. */
+export function commitInBackground(fc: FlowContext, button: Locator): Promise<number> {
+  return commitBackground(fc, button, { friction: (f) => assertNoFriction(f, undefined, undefined, true) });
 }
-
-/** Whether the page carries every fingerprint marker of the layout in use. */
-async function showsLayout(fc: FlowContext): Promise<boolean> {
-  for (const marker of fc.layout.annex.fingerprint.markers) {
-    if ((await fc.page.locator(marker).count()) === 0) return false;
-  }
-  return true;
-}
-
-/** The status of the document the page shows now (after redirects). */
-async function finalStatus(fc: FlowContext): Promise<number | undefined> {
-  const entry = await fc.page.evaluate(() => {
-    const nav = performance.getEntriesByType('navigation')[0] as (PerformanceEntry & { responseStatus?: number }) | undefined;
-    return nav?.responseStatus;
-  }).catch(() => undefined);
-  return typeof entry === 'number' && entry > 0 ? entry : undefined;
-}
-
-

@@ -1,7 +1,7 @@
 import { OutcomeUnknownError, PlatformRefusalError, ValidationError } from '../../safety/errors.js';
 import type { AttemptReceipt, Precheck, Verification } from '../../safety/performer.js';
 import type { Flow, FlowContext } from '../types.js';
-import { assertCommitted, commitClick, isPost, matchPath, open, payloadText, receiptSel, sameText, seen, sel, showsOwnAccount, urlOf } from './common.js';
+import { commitInBackground, matchPath, open, payloadText, sameText, saysText, seen, sel, settle, showsOwnAccount, urlOf } from './common.js';
 
 /**
  * The recipient's platform user id. `payload.recipient` is the audience account's numeric id
@@ -20,33 +20,33 @@ async function recipientId(fc: FlowContext): Promise<string> {
   return id;
 }
 
-interface Sent {
-  id?: string;
+/** The messages of the thread as the page shows them: ours (the hidden sender label), their words, the status under them. */
+async function threadMessages(fc: FlowContext): Promise<{ mine: boolean; text: string; status: string }[]> {
+  const rows = await fc.page.locator(`${sel(fc, 'dm_thread', 'viewport')} ${sel(fc, 'dm_thread', 'message')}`).evaluateAll(
+    (els, [senderSel, textSel, statusSel]) => els.map((el) => ({
+      sender: el.querySelector(senderSel!)?.textContent ?? '',
+      text: el.querySelector(textSel!)?.textContent ?? '',
+      status: el.querySelector(statusSel!)?.textContent?.trim() ?? '',
+    })),
+    [sel(fc, 'dm_thread', 'sender'), sel(fc, 'dm_thread', 'message_text'), sel(fc, 'dm_thread', 'status')] as const,
+  );
+  return rows.map((r) => ({ mine: saysText(fc, 'own_message', r.sender), text: r.text, status: r.status }));
 }
 
 /**
  * Our message with this text in the thread, counted since the peer's last message: the same
- * words sent again after they answered are a new message, not a duplicate. A message the
- * receipt names is found wherever it is.
+ * words sent again after they answered are a new message, not a duplicate. The page shows no
+ * message ids: a content match.
  */
-async function findMessage(fc: FlowContext, peer: string, text: string, preferId?: string): Promise<{ found?: Sent; loaded: boolean; earlier?: boolean }> {
+async function findMessage(fc: FlowContext, peer: string, text: string): Promise<{ found: boolean; loaded: boolean; earlier?: boolean }> {
   await open(fc, 'dm_thread', 'thread', { id: peer });
-  if (!(await showsOwnAccount(fc))) return { loaded: false };
+  if (!(await showsOwnAccount(fc))) return { found: false, loaded: false };
   const loaded = (await fc.page.locator(sel(fc, 'dm_thread', 'viewport')).count()) > 0;
-  if (!loaded) return { loaded };
-  const idAttribute = sel(fc, 'dm_thread', 'message_id_attribute');
-  const messages = await fc.page.locator(`${sel(fc, 'dm_thread', 'viewport')} ${sel(fc, 'dm_thread', 'message')}`).evaluateAll(
-    (els, [mineSel, textSel, attr]) => els.map((el) => ({ mine: el.matches(mineSel!), text: el.querySelector(textSel!)?.textContent ?? el.textContent, id: el.getAttribute(attr!) })),
-    [sel(fc, 'dm_thread', 'message_mine'), sel(fc, 'dm_thread', 'message_text'), idAttribute],
-  );
-  if (preferId) {
-    const named = messages.find((m) => m.mine && m.id === preferId && sameText(m.text, text));
-    if (named) return { found: { id: preferId }, loaded };
-  }
+  if (!loaded) return { found: false, loaded };
+  const messages = await threadMessages(fc);
   const lastTheirs = messages.map((m) => m.mine).lastIndexOf(false);
-  const match = messages.slice(lastTheirs + 1).reverse().find((m) => m.mine && sameText(m.text, text));
-  if (match) return { found: match.id ? { id: match.id } : {}, loaded };
-  return { loaded, earlier: messages.some((m) => m.mine && sameText(m.text, text)) };
+  if (messages.slice(lastTheirs + 1).some((m) => m.mine && sameText(m.text, text))) return { found: true, loaded };
+  return { found: false, loaded, earlier: messages.some((m) => m.mine && sameText(m.text, text)) };
 }
 
 /** Sends a DM (`payload.text`) to `payload.recipient` (account id, or handle) from the conversation page. */
@@ -58,8 +58,7 @@ export const dmSendFlow: Flow = {
     const peer = await recipientId(fc);
     const { found, loaded } = await findMessage(fc, peer, payloadText(fc));
     if (!loaded) throw new Error('x precheck: the conversation did not load as our account');
-    if (!found) return { exists: false };
-    return { exists: true, ref: { ...(found.id ? { platform_object_id: found.id } : {}), permalink: urlOf(fc, 'thread', { id: peer }) }, level: 2 };
+    return found ? { exists: true, ref: { permalink: urlOf(fc, 'thread', { id: peer }) }, level: 2 } : { exists: false };
   },
 
   steps: [
@@ -80,22 +79,19 @@ export const dmSendFlow: Flow = {
     {
       name: 'send',
       async run(fc) {
-        const sent = await commitClick(fc, fc.page.locator(sel(fc, 'dm_thread', 'send')), isPost);
-        await assertCommitted(fc, sent);
+        await commitInBackground(fc, fc.page.locator(sel(fc, 'dm_thread', 'send')));
         fc.surface('dm_thread');
       },
     },
     {
       name: 'read_receipt',
       async run(fc) {
-        const { page } = fc;
-        const receipt = page.locator(receiptSel(fc, 'dm_send'));
-        if ((await receipt.count()) === 0) throw new OutcomeUnknownError('x dm: the conversation came back without the "Sent" receipt');
-        const idAttribute = sel(fc, 'dm_thread', 'message_id_attribute');
-        const entry = page.locator(sel(fc, 'dm_thread', 'message')).filter({ has: receipt });
-        const id = (await entry.first().getAttribute(idAttribute).catch(() => null)) ?? new URL(page.url()).searchParams.get('sent');
-        if (id) fc.receipt.platform_object_id = id;
-        fc.receipt.permalink = page.url().split('?')[0]!;
+        // The message shows at once, "Sending…"; "Sent" under it once the page read X's answer.
+        // A 200 the page could not read leaves it "Sending…": no receipt, verification decides.
+        const text = payloadText(fc);
+        const receipt = await settle(fc, async () => ((await threadMessages(fc)).some((m) => m.mine && sameText(m.text, text) && saysText(fc, 'dm_sent', m.status)) ? 'sent' : undefined), 10_000);
+        if (receipt !== 'sent') throw new OutcomeUnknownError('x dm: the message never showed "Sent"');
+        fc.receipt.permalink = fc.page.url().split('?')[0]!;
       },
     },
   ],
@@ -107,12 +103,12 @@ export const dmSendFlow: Flow = {
    */
   async verify(fc, receipt?: AttemptReceipt): Promise<Verification> {
     const peer = await recipientId(fc);
-    const { found, loaded, earlier } = await findMessage(fc, peer, payloadText(fc), receipt?.platform_object_id);
+    const { found, loaded, earlier } = await findMessage(fc, peer, payloadText(fc));
     // The same words earlier in the thread could be ours from before the peer answered: not even a content "absent".
     if (!found) return loaded && !earlier ? seen({ outcome: 'absent', level: 0 }, 'thread', false) : seen({ outcome: 'inconclusive', level: receipt ? 1 : 0 }, 'thread', false);
     // The conversation is the DM's permalink; its composer is the engagement surface.
     const level = (await fc.page.locator(sel(fc, 'dm_thread', 'input')).count()) > 0 ? 3 : 2;
-    return seen({ outcome: 'present', level, ...(found.id ? { platform_object_id: found.id } : {}), permalink: urlOf(fc, 'thread', { id: peer }) }, 'thread', false);
+    return seen({ outcome: 'present', level, permalink: urlOf(fc, 'thread', { id: peer }) }, 'thread', false);
   },
 
   // Never provable on the browser lane (content matches only): an ambiguous DM ends unknown and

@@ -1,7 +1,7 @@
-import { OutcomeUnknownError } from '../../safety/errors.js';
+import { confirmCommitPage } from '../run.js';
 import type { Precheck, Verification } from '../../safety/performer.js';
 import type { Flow, FlowContext } from '../types.js';
-import { assertCommitted, commitClick, isPost, open, seen, showsOwnAccount, sel, targetTweet, urlOf, type TweetRef } from './common.js';
+import { commitInBackground, open, seen, showsOwnAccount, sel, targetTweet, urlOf, type TweetRef } from './common.js';
 
 type LikeState = 'liked' | 'not_liked' | 'unknown';
 
@@ -37,25 +37,22 @@ export const likeFlow: Flow = {
       async run(fc) {
         const tweet = targetTweet(fc);
         await open(fc, 'post', 'status', { handle: tweet.handle, id: tweet.id });
-        await fc.page.locator(sel(fc, 'status', 'like')).waitFor({ state: 'visible' });
+        await fc.page.locator(`${sel(fc, 'status', 'like')}, ${sel(fc, 'status', 'unlike')}`).first().waitFor({ state: 'visible' });
       },
     },
     {
       name: 'confirm_like',
       async run(fc) {
-        const sent = await commitClick(fc, fc.page.locator(sel(fc, 'status', 'like')), isPost);
-        await assertCommitted(fc, sent);
-        fc.surface('post');
-      },
-    },
-    {
-      name: 'read_receipt',
-      async run(fc) {
-        // The receipt of a like is the page coming back with the button turned into "unlike".
-        const tweet = targetTweet(fc);
+        // The heart toggles: a click on a tweet liked already unlikes it. Look first, on the page
+        // just loaded as our own account; after the click its state proves nothing (the page
+        // turns it red before X answers) — the answer does, and verification reads it again.
+        // The page shows the like state of its active account: it must be ours (IdentityMismatchError, nothing clicked).
+        await confirmCommitPage(fc);
         if ((await fc.page.locator(sel(fc, 'status', 'unlike')).count()) === 0) {
-          throw new OutcomeUnknownError('x like: the page came back without the liked state');
+          await commitInBackground(fc, fc.page.locator(sel(fc, 'status', 'like')).first());
         }
+        fc.surface('post');
+        const tweet = targetTweet(fc);
         fc.receipt.platform_object_id = tweet.id;
         fc.receipt.permalink = urlOf(fc, 'status', { handle: tweet.handle, id: tweet.id });
       },

@@ -1,7 +1,7 @@
-import { OutcomeUnknownError, PlatformRefusalError, TransientError, WrongAccountEffectError } from '../../safety/errors.js';
+import { OutcomeUnknownError, WrongAccountEffectError } from '../../safety/errors.js';
 import type { Precheck, Verification } from '../../safety/performer.js';
 import type { Flow, FlowContext } from '../types.js';
-import { assertNoFriction, commitClick, isPost, matchPath, open, ownHandle, payloadText, permalinkOf, receiptSel, sameText, seen, sel, statusState, authorOnPage, urlOf } from './common.js';
+import { commitInBackground, matchPath, open, ownHandle, payloadText, permalinkOf, receiptSel, sameText, seen, sel, statusState, authorOnPage, urlOf } from './common.js';
 
 /** The profile timeline shows this many tweets; past it, "not on the profile" proves nothing. */
 const TIMELINE_WINDOW = 100;
@@ -73,28 +73,10 @@ export const publishFlow: Flow = {
     {
       name: 'post',
       async run(fc) {
-        const { page } = fc;
-        const before = page.url();
-        const sent = await commitClick(fc, page.locator(sel(fc, 'composer', 'submit')), isPost);
-        if (!sent.response) throw new TransientError(`x publish: ${sent.failure ?? 'no response'} after Post`, true);
-        const status = sent.response.status();
-        const body = (await sent.response.json().catch(() => ({}))) as { ok?: boolean; location?: string; message?: string };
-        if (body.location) {
-          // The platform sent the browser elsewhere (checkpoint, login) instead of posting.
-          await page.waitForURL((u) => u.toString() !== before, { timeout: 15_000 }).catch(() => undefined);
-          await page.waitForLoadState('domcontentloaded');
-          await assertNoFriction(fc, status, null, true);
-          throw new TransientError(`x publish: redirected to ${new URL(body.location, fc.origin).pathname}`, false);
-        }
-        // The composer script shows its outcome once the progress bar hides.
-        await page.locator(sel(fc, 'composer', 'progress')).waitFor({ state: 'hidden', timeout: 15_000 }).catch(() => undefined);
-        await assertNoFriction(fc, status, sent.response.headers()['retry-after'], true);
-        if (status >= 500) throw new TransientError(`x publish: answered ${status}`, true, undefined, status);
-        if (status === 429) throw new TransientError('x publish: rate limited', false, undefined, 429);
-        // Only a 4xx is a definite refusal; a success status without a readable answer (a lost or
-        // truncated acknowledgement) may have posted: verification decides.
-        if (status >= 400) throw new PlatformRefusalError(`x publish: refused (${status})`, status);
-        if (body.ok !== true) throw new OutcomeUnknownError(`x publish: answered ${status} without a readable acknowledgement`);
+        // The web client posts in the background and shows its toast once it read the answer;
+        // the answer's body is the client's private format: only its status and the page count.
+        await commitInBackground(fc, fc.page.locator(sel(fc, 'composer', 'submit')));
+        await fc.page.locator(sel(fc, 'composer', 'progress')).waitFor({ state: 'hidden', timeout: 15_000 }).catch(() => undefined);
       },
     },
     {

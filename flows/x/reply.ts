@@ -1,7 +1,7 @@
 import { OutcomeUnknownError, WrongAccountEffectError } from '../../safety/errors.js';
 import type { AttemptReceipt, Precheck, Verification, VerifyLook } from '../../safety/performer.js';
 import type { Flow, FlowContext } from '../types.js';
-import { assertCommitted, commitClick, isPost, matchPath, open, ownHandle, payloadText, sameText, seen, sel, statusState, authorOnPage, targetTweet, urlOf } from './common.js';
+import { commitInBackground, matchPath, open, ownHandle, permalinkOf, receiptSel, payloadText, sameText, seen, sel, statusState, authorOnPage, targetTweet, urlOf } from './common.js';
 
 interface Found {
   id: string;
@@ -60,19 +60,21 @@ export const replyFlow: Flow = {
     {
       name: 'send_reply',
       async run(fc) {
-        const sent = await commitClick(fc, fc.page.locator(sel(fc, 'status', 'reply_submit')), isPost);
-        await assertCommitted(fc, sent);
+        await commitInBackground(fc, fc.page.locator(sel(fc, 'status', 'reply_submit')));
         fc.surface('post');
       },
     },
     {
       name: 'read_receipt',
       async run(fc) {
-        // The platform comes back to the conversation with the new reply's id in the URL.
-        const id = new URL(fc.page.url()).searchParams.get('reply');
-        if (!id || !/^\d+$/.test(id)) throw new OutcomeUnknownError('x reply: the conversation came back without the new reply');
-        fc.receipt.platform_object_id = id;
-        fc.receipt.permalink = urlOf(fc, 'status', { handle: ownHandle(fc), id });
+        // x.com confirms a reply with the toast of any new post: "Your post was sent." and a View
+        // link to the reply (its id, in the link's path). No toast: the reply may still be live.
+        const toast = fc.page.locator(receiptSel(fc, 'reply'));
+        const shown = await toast.waitFor({ state: 'visible', timeout: 2_000 }).then(() => true, () => false);
+        const link = shown ? await permalinkOf(fc, fc.page.locator(receiptSel(fc, 'reply_permalink'))) : undefined;
+        if (!link || link.handle.toLowerCase() !== ownHandle(fc).toLowerCase()) throw new OutcomeUnknownError('x reply: sent, but no receipt naming our reply was shown');
+        fc.receipt.platform_object_id = link.id;
+        fc.receipt.permalink = link.permalink;
       },
     },
   ],

@@ -52,7 +52,7 @@ ${m.error ? `<div role="alert" data-qa="signin-err">${esc(m.error)}</div>` : ''}
 <img data-qa="prof-pic" src="${urls.avatar(m.account)}" alt="Profile photo of ${esc(m.account.display_name)}">
 <div><div class="_bar"><h1 class="_un" data-qa="prof-username">${esc(m.account.handle)}</h1>
 ${m.isSelf ? `<a href="${urls.profile(m.account)}" data-qa="prof-edit">Edit profile</a>` : `<a href="${urls.thread(m.account)}" data-qa="prof-dm">Send message</a>
-<form method="post" action="${urls.follow(m.account)}"><button class="_cta" data-qa="prof-follow"${m.following ? ' disabled>✓ Following' : '>Follow'}</button></form>`}</div>
+<form method="post" action="${urls.follow(m.account)}"><button class="_cta" data-qa="prof-follow"${m.following ? '>✓ Following' : '>Follow'}</button></form>`}</div>
 <div data-qa="prof-fullname">${esc(m.account.display_name)}</div><div>${esc(m.account.bio)}</div>
 <div><b data-qa="prof-posts">${m.posts.length}</b> posts · <b data-qa="prof-followers">${m.followers}</b> followers · <b>${m.followingCount}</b> following</div></div></section>
 <div class="_gr" data-qa="prof-grid">${m.posts
@@ -67,7 +67,7 @@ ${m.isSelf ? `<a href="${urls.profile(m.account)}" data-qa="prof-edit">Edit prof
         composerScript(urls.compose, { form: '[data-qa="cmp"]', text: '[data-qa="cmp-caption"]', file: '[data-qa="cmp-file"]', button: '[data-qa="cmp-post"]', progress: '[data-qa="cmp-busy"]', receipt: '[data-qa="cmp-done"]', toast: '[data-qa="toast"]' }, m.shareStaysEnabled)),
     post: (m) => {
       const { post, author } = m.view;
-      return shell(`Photo by ${author.display_name}`, m.viewer, `<div class="_pst" data-qa="pst" data-id="${post.id}">
+      return shell(`Photo by ${author.display_name}`, m.viewer, `<div class="_pst" data-qa="pst">
 <div class="_bar"><a href="${urls.profile(author)}" data-qa="pst-owner"><img class="xav" src="${urls.avatar(author)}" alt=""> ${esc(author.handle)}</a>
 ${m.isOwner ? `<details data-qa="pst-menu"><summary aria-label="Options">⋯</summary><form method="post" action="${urls.postAction(post, author, 'delete')}"><button data-qa="pst-delete">Delete</button></form></details>` : ''}</div>
 <img data-qa="pst-img" src="${post.media ? urls.media(post.media) : ''}" alt="Photo by ${esc(author.handle)}">
@@ -75,7 +75,7 @@ ${m.isOwner ? `<details data-qa="pst-menu"><summary aria-label="Options">⋯</su
 <span><b data-qa="pst-likes">${m.view.likeCount}</b> likes · ${ago(post.created_at)}</span></div>
 <p data-qa="pst-caption">${esc(post.text)}</p>
 <div data-qa="pst-comments">${m.comments
-        .map((c) => `<div data-qa="pst-comment" data-id="${c.comment.id}"><a href="${urls.profile(c.author)}">${esc(c.author.handle)}</a> <span data-qa="pst-comment-body">${esc(c.comment.text)}</span> <a href="${urls.post(post, author)}c/${c.comment.id}/"><time datetime="${c.comment.created_at}">${ago(c.comment.created_at)}</time></a>
+        .map((c) => `<div data-qa="pst-comment"><a href="${urls.profile(c.author)}">${esc(c.author.handle)}</a> <span data-qa="pst-comment-body">${esc(c.comment.text)}</span> <a href="${urls.post(post, author)}c/${c.comment.id}/"><time datetime="${c.comment.created_at}">${ago(c.comment.created_at)}</time></a>
 ${c.replies.map((r) => `<div data-qa="pst-subcomment" style="margin-left:24px">${esc(r.author.handle)} <span data-qa="pst-subcomment-body">${esc(r.comment.text)}</span></div>`).join('')}
 <details><summary data-qa="pst-reply-toggle">Reply</summary><form method="post" action="${urls.postAction(post, author, 'reply')}"><input type="hidden" name="parent_id" value="${c.comment.id}">
 <input name="text" data-qa="pst-reply-input" placeholder="Reply…"><button data-qa="pst-reply-send">Send</button></form></details></div>`)
@@ -89,7 +89,7 @@ ${c.replies.map((r) => `<div data-qa="pst-subcomment" style="margin-left:24px">$
     thread: (m) =>
       shell(`Chat with ${m.peer.display_name}`, m.viewer, `<h2 data-qa="dm-title">${esc(m.peer.display_name)} <small>@${esc(m.peer.handle)}</small></h2>
 <div data-qa="dm-log">${m.messages
-        .map((msg) => `<div data-qa="dm-bubble" class="${msg.from_id === m.viewer.me.id ? '_me' : '_them'}" data-id="${esc(msg.id)}">${esc(dmText(msg))}${msg.id === m.sentId ? ' <span data-qa="dm-seen">Delivered</span>' : ''}</div>`)
+        .map((msg) => `<div data-qa="dm-bubble" class="${msg.from_id === m.viewer.me.id ? '_me' : '_them'}">${esc(dmText(msg))}</div>`)
         .join('')}</div>
 <form class="_bar" method="post" action="${urls.thread(m.peer)}"><input name="text" aria-label="Message" data-qa="dm-input" placeholder="Message…" style="flex:1"><button class="_cta" data-qa="dm-send">Send</button></form>`, m.notice),
   };

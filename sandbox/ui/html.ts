@@ -35,6 +35,11 @@ export interface ComposerSelectors {
   receipt: string;
   /** The receipt's link to the new post, for platforms whose receipt has one. */
   receiptLink?: string;
+  /**
+   * X's web composer answers its GraphQL `CreateTweet` shape (`data.create_tweet.tweet_results.result.rest_id`);
+   * the receipt links to this prefix + the id. The page reads it; a flow never does.
+   */
+  permalinkBase?: string;
   toast: string;
 }
 
@@ -63,11 +68,13 @@ export function composerScript(endpoint: string, s: ComposerSelectors, stayEnabl
       const res = await fetch(${JSON.stringify(endpoint)}, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body), credentials: 'same-origin' });
       const out = await res.json().catch(() => ({}));
       if (out.location) { location.href = out.location; return; }
-      if (res.ok && (out.ok || out.status === 'ok')) {
+      if (res.ok && (out.ok || out.status === 'ok' || (out.data && !out.errors))) {
         form.reset();
         // Instagram's "Your post has been shared." names no post; X's toast links to it.
-        if (out.permalink && link) link.href = out.permalink;
-        if (out.permalink || !link) receipt.hidden = false;
+        const id = out.data && out.data.create_tweet && out.data.create_tweet.tweet_results && out.data.create_tweet.tweet_results.result && out.data.create_tweet.tweet_results.result.rest_id;
+        const permalink = out.permalink || (id ? ${JSON.stringify(s.permalinkBase ?? '')} + id : '');
+        if (permalink && link) link.href = permalink;
+        if (permalink || !link) receipt.hidden = false;
       } else {
         say(out.message || 'Something went wrong. Please try again.');
       }
@@ -94,11 +101,22 @@ export interface BackgroundUi {
   /** Where a deleted post's page goes once the platform confirms it (the profile). */
   afterDelete: string;
   toast: string;
-  like: { button: string; count: string; on: string; off: string; onLabel: string; offLabel: string };
-  follow: { button: string; on: string; off: string };
-  comment: { list: string; row: (author: string, text: string) => string; input: string };
+  /**
+   * A toggle's state: `aria-pressed` (Instagram), or the suffix of its data-testid (X: `like` →
+   * `unlike`, `…-follow` → `…-unfollow`), which the script swaps.
+   */
+  like: { button: string; count: string; on: string; off: string; onLabel: string; offLabel: string; testIds?: { on: string; off: string } };
+  follow: { button: string; on: string; off: string; testIds?: { on: string; off: string } };
+  comment?: { list: string; row: (author: string, text: string) => string; input: string };
   reply: { list: string; row: (author: string, text: string) => string; input: string };
+  /**
+   * Where a reply's answer is shown when the platform names the new post (X: "Your post was
+   * sent." with a View link to `permalinkBase` + the id of its GraphQL answer).
+   */
+  replyReceipt?: { receipt: string; link: string; permalinkBase: string };
   message: { list: string; row: (text: string) => string; input: string; status: string; sent: string; failed: string };
+  /** A conversation's path (a regular expression's source): a form posted there sends a message. @default `/direct/t/` */
+  messagePath?: string;
   failed: string;
 }
 
@@ -115,19 +133,26 @@ export function backgroundScript(u: BackgroundUi): string {
   const $ = (q, root = document) => root.querySelector(q);
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
   const toast = (text) => { const t = $(${JSON.stringify(u.toast)}); if (t) { t.textContent = text; t.hidden = false; } };
-  const commentRow = ${rowFn(u.comment.row)}, replyRow = ${rowFn(u.reply.row)};
+  const commentRow = ${u.comment ? rowFn(u.comment.row) : '() => ""'}, replyRow = ${rowFn(u.reply.row)};
+  // A toggle's state, read and set where the platform keeps it.
+  const toggle = (b, ids) => ids
+    ? { get: () => (b.getAttribute('data-testid') || '').endsWith(ids.on),
+        set: (on) => { const cur = b.getAttribute('data-testid') || ''; const base = cur.endsWith(ids.on) ? cur.slice(0, -ids.on.length) : cur.endsWith(ids.off) ? cur.slice(0, -ids.off.length) : cur; b.setAttribute('data-testid', base + (on ? ids.on : ids.off)); } }
+    : { get: () => b.getAttribute('aria-pressed') === 'true', set: (on) => b.setAttribute('aria-pressed', String(on)) };
   const messageRow = (t) => ${JSON.stringify(u.message.row('\u0001'))}.replace('\u0001', esc(t));
   const html = (s) => { const d = document.createElement('template'); d.innerHTML = s.trim(); return d.content.firstElementChild; };
   async function send(form, body) {
     const res = await fetch(form.action, { method: 'POST', body, headers: { accept: 'application/json' }, credentials: 'same-origin' });
     const out = await res.json().catch(() => undefined);
     if (out && out.location) { location.href = out.location; return { stop: true }; }
-    return { ok: res.ok && out !== undefined && out.status === 'ok', read: out !== undefined, message: out && out.message };
+    const ok = res.ok && out !== undefined && (out.status === 'ok' || (out.data !== undefined && !out.errors));
+    const r = out && out.data && out.data.create_tweet && out.data.create_tweet.tweet_results && out.data.create_tweet.tweet_results.result;
+    return { ok, read: out !== undefined, message: out && (out.message || (out.errors && out.errors[0] && out.errors[0].message)), id: r && r.rest_id };
   }
   document.addEventListener('submit', async (event) => {
     const form = event.target;
     const path = new URL(form.action, location.href).pathname;
-    const kind = /\\/like$/.test(path) ? 'like' : /\\/follow$/.test(path) ? 'follow' : /\\/comment$/.test(path) ? 'comment' : /\\/reply$/.test(path) ? 'reply' : /\\/delete$/.test(path) ? 'delete' : /\\/direct\\/t\\//.test(path) ? 'message' : '';
+    const kind = /\\/like$/.test(path) ? 'like' : /\\/follow$/.test(path) ? 'follow' : /\\/comment$/.test(path) ? 'comment' : /\\/reply$/.test(path) ? 'reply' : /\\/delete$/.test(path) ? 'delete' : new RegExp(${JSON.stringify(u.messagePath ?? '/direct/t/')}).test(path) ? 'message' : '';
     if (!kind) return;
     event.preventDefault();
     // What the form says, read before the screen changes (the optimistic update clears inputs).
@@ -135,17 +160,17 @@ export function backgroundScript(u: BackgroundUi): string {
     let undo = () => {};
     let done = () => {};
     if (kind === 'like') {
-      const b = $(${JSON.stringify(u.like.button)}, form), was = b.getAttribute('aria-pressed') === 'true';
+      const b = $(${JSON.stringify(u.like.button)}, form), t = toggle(b, ${JSON.stringify(u.like.testIds ?? null)}), was = t.get();
       const count = $(${JSON.stringify(u.like.count)});
-      const set = (on) => { b.setAttribute('aria-pressed', String(on)); b.setAttribute('aria-label', on ? ${JSON.stringify(u.like.onLabel)} : ${JSON.stringify(u.like.offLabel)}); b.textContent = on ? ${JSON.stringify(u.like.on)} : ${JSON.stringify(u.like.off)};
+      const set = (on) => { t.set(on); b.setAttribute('aria-label', on ? ${JSON.stringify(u.like.onLabel)} : ${JSON.stringify(u.like.offLabel)}); b.textContent = on ? ${JSON.stringify(u.like.on)} : ${JSON.stringify(u.like.off)};
         if (count) count.textContent = count.textContent.replace(/^\\d+/, (n) => String(Math.max(0, Number(n) + (on ? 1 : -1)))); };
       set(!was); undo = () => set(was);
     } else if (kind === 'follow') {
-      const b = $(${JSON.stringify(u.follow.button)}, form), was = b.getAttribute('aria-pressed') === 'true';
-      const set = (on) => { b.setAttribute('aria-pressed', String(on)); b.textContent = on ? ${JSON.stringify(u.follow.on)} : ${JSON.stringify(u.follow.off)}; };
+      const b = $(${JSON.stringify(u.follow.button)}, form), t = toggle(b, ${JSON.stringify(u.follow.testIds ?? null)}), was = t.get();
+      const set = (on) => { t.set(on); b.textContent = on ? ${JSON.stringify(u.follow.on)} : ${JSON.stringify(u.follow.off)}; };
       set(!was); undo = () => set(was);
     } else if (kind === 'comment' || kind === 'reply') {
-      const spec = kind === 'comment' ? ${JSON.stringify({ list: u.comment.list, input: u.comment.input })} : ${JSON.stringify({ list: u.reply.list, input: u.reply.input })};
+      const spec = kind === 'comment' ? ${JSON.stringify(u.comment ? { list: u.comment.list, input: u.comment.input } : { list: '', input: '' })} : ${JSON.stringify({ list: u.reply.list, input: u.reply.input })};
       const input = $(spec.input, form), text = input.value;
       const list = kind === 'comment' ? $(spec.list) : form.parentElement.querySelector(spec.list);
       const row = html((kind === 'comment' ? commentRow : replyRow)(${JSON.stringify(u.me)}, text));
@@ -167,6 +192,8 @@ export function backgroundScript(u: BackgroundUi): string {
       if (r.ok) {
         if (kind === 'delete') { location.href = ${JSON.stringify(u.afterDelete)}; return; }
         done();
+        const rr = ${JSON.stringify(u.replyReceipt ?? null)};
+        if (kind === 'reply' && rr && r.id) { const box = $(rr.receipt), a = $(rr.link); if (a) a.href = rr.permalinkBase + r.id; if (box) box.hidden = false; }
         return;
       }
       // Answered 200 with nothing readable: the screen stays as it is (no confirmation, no undo).

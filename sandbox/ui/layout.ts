@@ -48,7 +48,7 @@ export interface Layout {
   composer(m: { viewer: Viewer; shareStaysEnabled: boolean; notice?: string }): string;
   post(m: { viewer: Viewer; view: PostView; comments: CommentView[]; replies: PostView[]; isOwner: boolean; notice?: string }): string;
   inbox(m: { viewer: Viewer; threads: { peer: Account; last: Message }[]; notice?: string }): string;
-  thread(m: { viewer: Viewer; peer: Account; messages: Message[]; sentId?: string; notice?: string }): string;
+  thread(m: { viewer: Viewer; peer: Account; messages: Message[]; notice?: string }): string;
 }
 
 export type LayoutFactory = (urls: Urls) => Layout;

@@ -66,13 +66,6 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
   router.use(express.urlencoded({ extended: false }), express.json({ limit: '25mb' }));
 
   const layouts = { v1: ui.layouts.v1(urls), v2: ui.layouts.v2(urls) };
-  /** Messages this server just answered "sent" for, shown optimistically on the `?sent=` page as clients do. */
-  const sent = new Map<string, Message>();
-  const remember = (m: Message) => {
-    sent.set(m.id, m);
-    if (sent.size > 500) sent.delete(sent.keys().next().value!);
-  };
-
   /** The surface a request reached, from its route pattern (action routes count as their page). */
   const surfaceOf = (req: Request): RequestSurface => {
     const pattern = String(req.route?.path ?? '').replace(/\/(like|comment|reply|delete|follow)$/, '').replace(/\/$/, '');
@@ -238,6 +231,13 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
    */
   const done = (req: Request, res: Response, location: string) => (wantsJson(req) ? res.json({ status: 'ok' }) : res.redirect(303, location));
 
+  /**
+   * X's web client posts through GraphQL `CreateTweet`: the answer carries the new tweet's id
+   * (`rest_id`), which the page turns into the "View" link of its toast. An accepted post
+   * whose answer lost the tweet (`receipt_missing`) comes back with empty `tweet_results`.
+   */
+  const createTweet = (post: Post | undefined) => ({ data: { create_tweet: { tweet_results: post ? { result: { rest_id: post.id, legacy: { full_text: post.text, created_at: post.created_at } } } : {} } } });
+
   const badInput = (req: Request, res: Response, message: string) => (wantsJson(req) ? res.status(400).json({ ok: false, status: 'fail', message }) : html(res, layout().error({ status: 400, message }), 400));
 
   const postView = (post: Post, me: Account): PostView => ({
@@ -327,7 +327,7 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
     const receipt = !faults.take('receipt_missing', scopeOf(req, s, 'publish'));
     // Instagram's web upload answers a bare status ("Your post has been shared." names no post).
     if (platform === 'instagram') return () => (receipt ? res.json({ status: 'ok' }) : res.status(200).end());
-    return () => res.json(receipt ? { ok: true, id: post.id, permalink: world.permalink(post) } : { ok: true });
+    return () => res.json(createTweet(receipt ? post : undefined));
   }));
 
   // DMs.
@@ -339,24 +339,18 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
   router.get(paths.thread, page((req, res, s) => {
     const peer = peerOf(req, s);
     if (!peer) return html(res, s.layout.error({ viewer: s.viewer, status: 404, message: 'This conversation is not available.' }), 404);
-    const sentId = typeof req.query.sent === 'string' ? req.query.sent : undefined;
-    const messages = world.conversation(s.me, peer, 'thread');
-    // Like the apps, the page that confirms a send shows that message even before reads catch up.
-    const own = sentId ? sent.get(sentId) : undefined;
-    if (own && own.from_id === s.me.id && own.to_id === peer.id && !messages.some((m) => m.id === own.id)) messages.push(own);
-    html(res, s.layout.thread({ viewer: s.viewer, peer, messages, sentId, notice: noticeOf(req) }));
+    html(res, s.layout.thread({ viewer: s.viewer, peer, messages: world.conversation(s.me, peer, 'thread'), notice: noticeOf(req) }));
   }));
   router.post(paths.thread, act('dm_send', (req, s) => urls.thread(peerOf(req, s) ?? s.me), async (req, res, s, ghost) => {
     const peer = peerOf(req, s);
     if (!peer) return void badInput(req, res, 'peer: this conversation is not available');
     const parsed = parseInput(textSchema, req.body ?? {});
     if (!parsed.ok) return void badInput(req, res, describeIssues(parsed.issues));
-    const message = await world.sendDm(s.me, peer, parsed.value.text, 'ui', ghost);
-    remember(message);
+    await world.sendDm(s.me, peer, parsed.value.text, 'ui', ghost);
     const receipt = !faults.take('receipt_missing', scopeOf(req, s, 'dm_send'));
     // A background send that answers 200 with nothing readable: the page never confirms it.
     if (wantsJson(req)) return () => (receipt ? res.json({ status: 'ok' }) : res.status(200).end());
-    return () => res.redirect(303, receipt ? `${urls.thread(peer)}?sent=${encodeURIComponent(message.id)}` : urls.thread(peer));
+    return () => res.redirect(303, urls.thread(peer));
   }));
 
   // Post page and its actions.
@@ -404,7 +398,8 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
     if (platform === 'x') {
       if (parsed.value.text.length > 280) return void badInput(req, res, 'text: a reply needs 1 to 280 characters');
       const reply = await world.publish(s.me, { text: parsed.value.text, reply_to: found.post.id }, 'ui', ghost);
-      return () => res.redirect(303, `${urls.post(found.post, found.author)}?reply=${reply.id}`);
+      const receipt = !faults.take('receipt_missing', scopeOf(req, s, 'reply'));
+      return () => (wantsJson(req) ? res.json(createTweet(receipt ? reply : undefined)) : res.redirect(303, urls.post(found.post, found.author)));
     }
     const parent = parsed.value.parent_id ? world.data.comments.find((c) => c.id === parsed.value.parent_id && c.post_id === found.post.id) : undefined;
     if (kind === 'reply' && !parent) return void badInput(req, res, 'parent_id: the comment to reply to was not found');

@@ -9,7 +9,7 @@ const CSS = `body{margin:0;font:15px "Segoe UI",system-ui,sans-serif;color:#111;
 .r-av{width:32px;height:32px;border-radius:4px}.r-big{width:96px;height:96px;border-radius:8px}
 .r-snack{background:#ffd400;color:#111;padding:10px 18px}.r-mine{background:#e8f5fd}textarea,input[type=text]{width:100%;box-sizing:border-box;font:inherit}`;
 
-const card = (urls: Urls, v: PostView, kind: string) => `<div class="r-card" data-test="${kind}" data-id="${v.post.id}">
+const card = (urls: Urls, v: PostView, kind: string) => `<div class="r-card" data-test="${kind}">
 <a href="${urls.profile(v.author)}" data-test="${kind}-author"><img class="r-av" src="${urls.avatar(v.author)}" alt=""> ${esc(v.author.display_name)} @${esc(v.author.handle)}</a>
 <p data-test="${kind}-body">${esc(v.post.text)}</p><a href="${urls.post(v.post, v.author)}" data-test="${kind}-link">${ago(v.post.created_at)}</a> · ❤ <span data-test="${kind}-likes">${v.likeCount}</span></div>`;
 
@@ -49,17 +49,17 @@ ${m.error ? `<p role="alert" data-test="auth-error">${esc(m.error)}</p>` : ''}</
 <img class="r-big" data-test="profile-photo" src="${urls.avatar(m.account)}" alt="${esc(m.account.display_name)}">
 <h2 data-test="profile-title">${esc(m.account.display_name)}</h2><div data-test="profile-at">@${esc(m.account.handle)}</div><p>${esc(m.account.bio)}</p>
 <div>${m.followers} followers · ${m.followingCount} following</div>
-${m.isSelf ? '<span data-test="profile-self">This is you</span>' : `<form method="post" action="${urls.follow(m.account)}" style="display:inline"><button class="r-go" data-test="profile-follow"${m.following ? ' disabled>Following ✓' : '>+ Follow'}</button></form>
+${m.isSelf ? '<span data-test="profile-self">This is you</span>' : `<form method="post" action="${urls.follow(m.account)}" style="display:inline"><button class="r-go" data-test="profile-follow"${m.following ? '>Following ✓' : '>+ Follow'}</button></form>
 <a class="r-pill" href="${urls.thread(m.account)}" data-test="profile-chat">Chat</a>`}</div>
 <div data-test="feed">${m.posts.map((p) => card(urls, p, 'item')).join('')}</div>`, m.notice),
     composer: (m) =>
       shell('Write', m.viewer, `<form class="r-card" data-test="writer"><button class="r-go" data-test="writer-send">Publish</button>
 <textarea data-test="writer-text" aria-label="Your post" rows="5"></textarea>
 <div data-test="writer-wait" role="status" hidden>Sending…</div><div data-test="writer-done" hidden>Posted ✓ <a data-test="writer-done-link" href="#">See it</a></div></form>`, m.notice,
-        composerScript(urls.compose, { form: '[data-test="writer"]', text: '[data-test="writer-text"]', button: '[data-test="writer-send"]', progress: '[data-test="writer-wait"]', receipt: '[data-test="writer-done"]', receiptLink: '[data-test="writer-done-link"]', toast: '[data-test="snack"]' }, m.shareStaysEnabled)),
+        composerScript(urls.compose, { form: '[data-test="writer"]', text: '[data-test="writer-text"]', button: '[data-test="writer-send"]', progress: '[data-test="writer-wait"]', receipt: '[data-test="writer-done"]', receiptLink: '[data-test="writer-done-link"]', permalinkBase: `${urls.profile(m.viewer.me)}/status/`, toast: '[data-test="snack"]' }, m.shareStaysEnabled)),
     post: (m) => {
       const { post, author } = m.view;
-      return shell(`Post by @${author.handle}`, m.viewer, `<div class="r-card" data-test="focus" data-id="${post.id}">
+      return shell(`Post by @${author.handle}`, m.viewer, `<div class="r-card" data-test="focus">
 <a href="${urls.profile(author)}" data-test="focus-author"><img class="r-av" src="${urls.avatar(author)}" alt=""> ${esc(author.display_name)} @${esc(author.handle)}</a>
 <p data-test="focus-body">${esc(post.text)}</p><small>${ago(post.created_at)}</small>
 <form method="post" action="${urls.postAction(post, author, 'like')}" style="display:inline"><button class="r-pill" data-test="focus-heart" aria-pressed="${m.view.liked}">${m.view.liked ? '♥ Liked' : '♡ Like'}</button></form>
@@ -75,7 +75,7 @@ ${m.isOwner ? `<form method="post" action="${urls.postAction(post, author, 'dele
     thread: (m) =>
       shell(`Chat with @${m.peer.handle}`, m.viewer, `<div class="r-card"><b data-test="chat-with">@${esc(m.peer.handle)}</b></div>
 <div data-test="chat-log">${m.messages
-        .map((msg) => `<div class="r-card ${msg.from_id === m.viewer.me.id ? 'r-mine' : ''}" data-test="chat-line" data-id="${esc(msg.id)}">${esc(msg.text)}${msg.id === m.sentId ? ' <em data-test="chat-delivered">✓ delivered</em>' : ''}</div>`)
+        .map((msg) => `<div class="r-card ${msg.from_id === m.viewer.me.id ? 'r-mine' : ''}" data-test="chat-line">${esc(msg.text)}</div>`)
         .join('')}</div>
 <form class="r-card" method="post" action="${urls.thread(m.peer)}"><input type="text" name="text" data-test="chat-input" aria-label="Chat message"><button class="r-go" data-test="chat-send">Send</button></form>`, m.notice),
   };

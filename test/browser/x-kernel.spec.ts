@@ -68,7 +68,9 @@ test.describe('X on the browser lane through the kernel', () => {
         const first = await x.run(await x.submit(c.type, payload));
         expect(first.status, first.reason).toBe('confirmed_success');
         expect(first.action.result.verification_level).toBe(3);
-        expect(first.action.result.platform_object_id).toMatch(/^\d+$/);
+        // A DM is known by its words in the conversation (the page shows no message id); posts by their links.
+        if (c.type === 'dm_send') expect(first.action.result.platform_object_id).toBeUndefined();
+        else expect(first.action.result.platform_object_id).toMatch(/^\d+$/);
         const effects = await eventually(() => admin.effects({ platform: 'x', kind: c.kind }), (e) => e.length > 0);
         expect(effects).toHaveLength(1);
         expect(effects[0]!.account.id).toBe(X.northwind.id);
@@ -103,11 +105,12 @@ test.describe('X on the browser lane through the kernel', () => {
     }
   });
 
-  test('should not retry a like whose answer page was rate limited after the like landed (chaos seed 7 at 300): one like, confirmed by verification', async ({ provider, sandbox, admin }) => {
+  test('should not retry a like when the page read right after it is rate limited (chaos seed 7 at 300): one like, confirmed by verification', async ({ provider, sandbox, admin }) => {
     const x = await xHarness(provider, sandbox);
     try {
-      // The tweet page is opened by the pre-check and the first step; the third load is the
-      // redirect after the like POST, and that one is rate limited: the like has landed.
+      // The tweet page is opened by the pre-check and the first step; the like goes out in the
+      // background; the third load — the first read after it — is rate limited: it proves nothing,
+      // a later look confirms the like, and nothing is clicked again.
       const status = '/northwindbakery/status/1860000000000000001';
       await admin.fault({ kind: 'rate_limit', platform: 'x', lane: 'ui', account: X.northwind.handle, after: 2, count: 1, retry_after_s: 1, match: { method: 'GET', path_prefix: status } });
       const out = await x.run(await x.submit('like', { target: status }));
@@ -116,7 +119,7 @@ test.describe('X on the browser lane through the kernel', () => {
       await admin.quiesce();
       expect(await admin.effects({ platform: 'x', kind: 'like' })).toHaveLength(1);
       const trail = (await x.h.services.store.audit.forAction(out.action.action_id)).map((r) => r.event.reason ?? '');
-      expect(trail.some((r) => /^attempt 1: http_429, no definite answer/.test(r))).toBe(true);
+      expect(trail.some((r) => /429|rate.?limit/i.test(r)), trail.join('\n')).toBe(true);
     } finally {
       await x.close();
     }

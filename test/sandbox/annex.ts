@@ -59,7 +59,7 @@ export const ANNEX: Record<'instagram' | 'x', Record<'v1' | 'v2', Annex>> = {
         postText: '[data-qa="pst-caption"]', like: '[data-qa="pst-heart"]', likeCount: '[data-qa="pst-likes"]',
         commentInput: '[data-qa="pst-comment-input"]', commentSubmit: '[data-qa="pst-comment-send"]', commentText: '[data-qa="pst-comment-body"]',
         replyInput: '[data-qa="pst-reply-input"]', replySubmit: '[data-qa="pst-reply-send"]', replyText: '[data-qa="pst-subcomment-body"]',
-        navInbox: 'a[aria-label="Messenger"]', threadLink: '[data-qa="dm-row"]', dmInput: '[data-qa="dm-input"]', dmSend: '[data-qa="dm-send"]', dmReceipt: '[data-qa="dm-seen"]',
+        navInbox: 'a[aria-label="Messenger"]', threadLink: '[data-qa="dm-row"]', dmInput: '[data-qa="dm-input"]', dmSend: '[data-qa="dm-send"]', dmReceipt: '[data-qa="dm-bubble"]._me:has-text("Yes, open 9 to 2 on Sundays.")',
         toast: '[data-qa="toast"]', checkpoint: '[data-qa="challenge"]',
       },
       switchTo: async (page, handle) => {
@@ -84,7 +84,7 @@ export const ANNEX: Record<'instagram' | 'x', Record<'v1' | 'v2', Annex>> = {
         progress: '[data-testid="progressBar"]', receiptLink: '[data-testid="postSentToast-link"]',
         postText: 'article[data-testid="tweet"] [data-testid="tweetText"]', like: '[data-testid="like"], [data-testid="unlike"]', likeCount: 'article[data-testid="tweet"] [data-testid="like-count"]',
         replyInput: '[data-testid="inlineReply"] [data-testid="tweetTextarea_0"]', replySubmit: '[data-testid="tweetButtonInline"]', replyText: 'article[data-testid="reply"] [data-testid="tweetText"]',
-        navInbox: '[data-testid="AppTabBar_DirectMessage_Link"]', threadLink: '[data-testid="conversation"]', dmInput: '[data-testid="dmComposerTextInput"]', dmSend: '[data-testid="dmComposerSendButton"]', dmReceipt: '[data-testid="dm-sent-receipt"]',
+        navInbox: '[data-testid="AppTabBar_DirectMessage_Link"]', threadLink: '[data-testid="conversation"]', dmInput: '[data-testid="dmComposerTextInput"]', dmSend: '[data-testid="dmComposerSendButton"]', dmReceipt: '[data-testid="dm-status"]:text-is("Sent")',
         toast: '[data-testid="toast"]', checkpoint: '[data-testid="accountAccess"]',
       },
       switchTo: async (page, handle) => {
@@ -106,7 +106,7 @@ export const ANNEX: Record<'instagram' | 'x', Record<'v1' | 'v2', Annex>> = {
         progress: '[data-test="writer-wait"]', receiptLink: '[data-test="writer-done-link"]',
         postText: '[data-test="focus-body"]', like: '[data-test="focus-heart"]', likeCount: '[data-test="focus-likes"]',
         replyInput: '[data-test="answer-text"]', replySubmit: '[data-test="answer-send"]', replyText: '[data-test="answer-body"]',
-        navInbox: '[data-test="go-chat"]', threadLink: '[data-test="chat-row"]', dmInput: '[data-test="chat-input"]', dmSend: '[data-test="chat-send"]', dmReceipt: '[data-test="chat-delivered"]',
+        navInbox: '[data-test="go-chat"]', threadLink: '[data-test="chat-row"]', dmInput: '[data-test="chat-input"]', dmSend: '[data-test="chat-send"]', dmReceipt: '[data-test="chat-line"].r-mine:has-text("Yes, open 9 to 2 on Sundays.")',
         toast: '[data-test="snack"]', checkpoint: '[data-test="verify"]',
       },
       switchTo: async (page, handle) => {

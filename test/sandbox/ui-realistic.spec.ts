@@ -1,4 +1,4 @@
-import { test, expect, IG, eventually } from './fixtures.js';
+import { test, expect, IG, X, eventually } from './fixtures.js';
 import { ANNEX, login } from './annex.js';
 
 const ig = ANNEX.instagram.v1;
@@ -95,5 +95,98 @@ test.describe('sandbox Instagram web: as the real site shows it', () => {
     await expect(page.locator(ig.sel.dmReceipt)).toBeVisible();
     expect(page.url()).not.toContain('?');
     expect(await admin.effects()).toEqual([expect.objectContaining({ kind: 'dm_send' })]);
+  });
+});
+
+const xv1 = ANNEX.x.v1;
+const TWEET = '1860000000000000001';
+
+/**
+ * The X web surfaces the same way: no tweet or message ids but in links, actions in the
+ * background (the heart and Follow toggle), a post's id only in the "View" link of its toast,
+ * which the page builds from X's GraphQL answer.
+ */
+test.describe('sandbox X web: as the real site shows it', () => {
+  let base: string;
+  // northwind's own seeded tweet.
+  const tweetPath = `/${X.northwind.handle}/status/${TWEET}`;
+  test.beforeEach(async ({ page, sandbox }) => {
+    base = sandbox.platforms.x;
+    await login(page, base, xv1, X.northwind.handle, X.northwind.password);
+  });
+
+  test('should show no tweet or message id but in links, and no account id in avatar URLs', async ({ page }) => {
+    for (const path of [`/${X.northwind.handle}`, tweetPath, `/messages/${X.ana.id}`, '/compose/post']) {
+      await page.goto(`${base}${path}`);
+      const html = await page.content();
+      expect(html, path).not.toMatch(/data-(tweet|message|post)-id|data-from=|dm-sent-receipt/);
+      const srcs = await page.locator('img').evaluateAll((els) => els.map((el) => el.getAttribute('src') ?? ''));
+      for (const id of [X.northwind.id, X.ana.id, X.lumen.id]) expect(srcs.filter((s) => s.includes(id)), `${path} ${id}`).toEqual([]);
+    }
+  });
+
+  test('should like in the background and unlike on a second click (the heart toggles)', async ({ page, admin }) => {
+    await page.goto(`${base}${tweetPath}`);
+    const url = page.url();
+    await admin.fault({ kind: 'latency', platform: 'x', action: 'like', ms: 1500 });
+    await page.click('[data-testid="like"]');
+    // Optimistic: the heart is on before the platform applied anything.
+    await expect(page.locator('[data-testid="unlike"]')).toHaveCount(1, { timeout: 500 });
+    expect(await admin.effects({ platform: 'x' })).toEqual([]);
+    await eventually(async () => (await admin.effects({ platform: 'x' })).length, (n) => n === 1);
+    expect(page.url()).toBe(url);
+    await page.waitForTimeout(1600);
+    await page.click('[data-testid="unlike"]');
+    await eventually(async () => (await admin.effects({ platform: 'x' })).map((e) => e.kind), (k) => k.length === 2);
+    expect((await admin.effects({ platform: 'x' })).map((e) => [e.kind, e.object_id])).toEqual([['like', TWEET], ['unlike', TWEET]]);
+  });
+
+  test('should toggle Follow: "Following" is a button that unfollows', async ({ page, admin }) => {
+    await page.goto(`${base}/${X.ana.handle}`);
+    await page.click(`[data-testid="${X.ana.id}-follow"]`);
+    await expect(page.locator(`[data-testid="${X.ana.id}-unfollow"]`)).toHaveText('Following');
+    await eventually(async () => (await admin.effects({ platform: 'x' })).length, (n) => n === 1);
+    await page.click(`[data-testid="${X.ana.id}-unfollow"]`);
+    await eventually(async () => (await admin.effects({ platform: 'x' })).map((e) => e.kind), (k) => k.length === 2);
+    expect((await admin.effects({ platform: 'x' })).map((e) => e.kind)).toEqual(['follow', 'unfollow']);
+  });
+
+  test('should name a new post or reply only in the toast\'s View link, and none when the answer lost it', async ({ page, admin }) => {
+    await page.goto(`${base}/compose/post`);
+    await page.fill(xv1.sel.text, 'Fresh rye today');
+    await page.click(xv1.sel.share);
+    const link = page.locator(xv1.sel.receiptLink);
+    await expect(link).toBeVisible();
+    const [post] = await admin.effects({ platform: 'x', kind: 'publish' });
+    expect(await link.getAttribute('href')).toBe(`/${X.northwind.handle}/status/${post!.object_id}`);
+    // A reply: the same toast, in the background, the URL unchanged (no ?reply=).
+    await page.goto(`${base}${tweetPath}`);
+    const url = page.url();
+    await page.fill(xv1.sel.replyInput, 'Saving one for me?');
+    await page.click(xv1.sel.replySubmit);
+    await expect(page.locator(xv1.sel.receiptLink)).toBeVisible();
+    const [reply] = await admin.effects({ platform: 'x', kind: 'reply' });
+    expect(await page.locator(xv1.sel.receiptLink).getAttribute('href')).toBe(`/${X.northwind.handle}/status/${reply!.object_id}`);
+    expect(page.url()).toBe(url);
+    // The answer lost the tweet (accepted, no result): no toast, though the reply is live.
+    await admin.fault({ kind: 'receipt_missing', platform: 'x', action: 'reply' });
+    await page.goto(`${base}${tweetPath}`);
+    await page.fill(xv1.sel.replyInput, 'And one more?');
+    await page.click(xv1.sel.replySubmit);
+    await eventually(async () => (await admin.effects({ platform: 'x', kind: 'reply' })).length, (n) => n === 2);
+    await page.waitForTimeout(300);
+    await expect(page.locator('[data-testid="postSentToast"]')).toBeHidden();
+  });
+
+  test('should show a sent DM as "Sending…", then "Sent", labelled as ours for screen readers', async ({ page, admin }) => {
+    await page.goto(`${base}/messages/${X.ana.id}`);
+    await admin.fault({ kind: 'latency', platform: 'x', action: 'dm_send', ms: 1200 });
+    await page.fill(xv1.sel.dmInput, 'See you Sunday');
+    await page.click(xv1.sel.dmSend);
+    const row = page.locator('[data-testid="messageEntry"]').filter({ hasText: 'See you Sunday' });
+    await expect(row.locator('[data-testid="dm-status"]')).toHaveText('Sending…', { timeout: 800 });
+    await expect(row.locator('[data-testid="dm-status"]')).toHaveText('Sent');
+    await expect(row.locator('[data-testid="messageEntry-sender"]')).toHaveText('You sent');
+    expect((await admin.effects({ platform: 'x' })).map((e) => e.kind)).toEqual(['dm_send']);
   });
 });

@@ -77,7 +77,7 @@ for (const platform of ['instagram', 'x'] as const) {
         expect(effects).toEqual([expect.objectContaining({ platform, via: 'ui', payload_sha256: sha256(text), account: { id: acc.northwind.id, handle: acc.northwind.handle } })]);
         if (platform === 'x') {
           // X's toast links to the new post ("Your post was sent. View").
-          const href = await page.locator(sel.receiptLink).getAttribute('href');
+          const href = new URL((await page.locator(sel.receiptLink).getAttribute('href'))!, base).toString();
           expect(href).toMatch(new RegExp(`^${base}/${acc.northwind.handle}/status/${effects[0]!.object_id}$`));
           await page.click(sel.receiptLink);
         } else {

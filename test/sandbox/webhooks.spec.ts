@@ -149,7 +149,8 @@ test.describe('sandbox webhooks', () => {
     expect((await request.post(`${base}/accounts/login/`, { form: { username: IG.northwind.handle, password: IG.northwind.password }, maxRedirects: 0 })).status()).toBe(303);
     const ui = await request.post(`${base}/direct/t/${IG.ana.id}/`, { form: { text: 'Sent from the app ✓' }, maxRedirects: 0 });
     expect(ui.status()).toBe(303);
-    const uiMid = decodeURIComponent(new URL(ui.headers().location!, base).searchParams.get('sent')!);
+    // The page never names the message (no ?sent=): its id is the ground truth's.
+    const uiMid = (await admin.effects({ platform: 'instagram', kind: 'dm_send' })).find((e) => e.via === 'ui')!.object_id!;
     const posts = await eventually(async () => receiver.posts(), (p) => p.length >= 3);
     const echoOf = (mid: string) => posts.map((p) => ({ raw: p.body, entry: JSON.parse(p.body).entry[0] })).find((e) => e.entry.messaging[0].message.mid === mid)!;
     const fromApi = echoOf(api.json.message_id);
