@@ -191,8 +191,8 @@ export const UI_STRINGS_ES: Readonly<Record<Platform, Readonly<Record<string, st
 /**
  * Strings with a variable part. `{t}` is translated in turn (a page title's fixed part); `{n}`,
  * `{m}` and `{status}` are numbers; `{date}` is "January 06, 2025" (→ "06 de enero de 2025");
- * `{ago}` is a relative time ("5m" → "5 min"); any other name is copied as it is (user content:
- * names, handles, post text).
+ * `{ago}` is a relative time ("5m" → "5 min"); `{text}` may be empty; any other name is copied as
+ * it is (user content: names, handles, post text).
  */
 export interface UiPattern {
   en: string;

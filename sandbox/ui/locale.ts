@@ -14,6 +14,8 @@ const PLACEHOLDERS: Record<string, { re: string; es?: (value: string, platform: 
   n: { re: '\\d[\\d,.]*' },
   m: { re: '\\d[\\d,.]*' },
   status: { re: '\\d+' },
+  // A post's text in a title may be empty.
+  text: { re: '.*?' },
   date: {
     re: `(?:${MONTHS_EN.join('|')}) \\d{1,2}, \\d{4}`,
     es: (v) => {

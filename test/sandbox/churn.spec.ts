@@ -159,6 +159,7 @@ test.describe('sandbox UI churn and locale (unit)', () => {
     expect(translate('Photo by Ana $& Ribeiro on March 09, 2024. May be an image of text.', 'instagram', 'es')).toBe('Foto de Ana $& Ribeiro el 09 de marzo de 2024. Puede ser una imagen de texto.');
     expect(translate('Northwind {text} on X: "Like" / X', 'x', 'es')).toBe('Northwind {text} en X: "Like" / X');
     expect(translate('Chat with Ana Ribeiro', 'instagram', 'es')).toBe('Chat con Ana Ribeiro');
+    expect(translate('Ana on X: "" / X', 'x', 'es')).toBe('Ana en X: "" / X');
     expect(translate('Something went wrong. Please try again.', 'x', 'es')).toBe(UI_STRINGS_ES.x['Something went wrong. Please try again.']);
   });
 
@@ -325,6 +326,7 @@ test.describe('sandbox UI churn and locale (running sandbox)', () => {
     await admin.request('POST', '/__sandbox/churn', { slowRate: 0, hangRate: 1 });
     await page.goto(`${base}/northwindbakery`);
     await expect(page.getByRole('progressbar', { name: 'Loading…' })).toBeVisible();
+    // "Never revealed" is a negative: wait past the longest reveal (1500 ms), then look.
     await page.waitForTimeout(1700);
     await expect(handle).toBeHidden();
   });
