@@ -32,6 +32,7 @@ export function registerStart(program: Command): void {
       const services = createServices(config, { log: { destination: process.stderr } });
       // A stray rejection from a browser call on a closed page is no reason to stop every episode.
       process.on('unhandledRejection', strayRejectionHandler(services.logger, (code) => process.exit(code)));
+      // RAIZE_SANDBOX_CHURN_SEED and RAIZE_SANDBOX_LOCALE reach startSandbox through the environment.
       // The demo world is eventually consistent, as the real platforms are: new objects reach the
       // listing surfaces 300–800 ms after they are applied, and their own URL first.
       const sandbox = await startSandbox({ port: Number(options.sandboxPort), dataFile: join(config.dataDir, 'sandbox', 'world.json'), lag: DEMO_LAG });

@@ -3,6 +3,7 @@ import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import express, { type Response, type Router } from 'express';
 import { z } from 'zod';
 import { chaosRoutes } from './admin-chaos.js';
+import { churnRoutes } from './admin-churn.js';
 import type { SandboxContext } from './context.js';
 import { FAULT_KINDS, faultInputSchema } from './faults.js';
 import { ACTION_TYPE, EFFECT_KINDS, IG_ATTACHMENT_TYPES, IG_REACTIONS, LANES, LAYOUTS, PLATFORMS, type Account, type Effect, type IgReaction, type Message, type Platform } from './types.js';
@@ -341,6 +342,7 @@ export function adminRouter(ctx: SandboxContext, adminToken: string, layoutChang
   });
 
   chaosRoutes(router, ctx, invalid);
+  churnRoutes(router, ctx, invalid);
 
   router.use('/__sandbox', (req, res) => notFound(res, `no admin route ${req.method} ${req.originalUrl}`));
   router.use(bodyErrors((res, status, message) => res.status(status).json({ error: status >= 500 ? 'internal_error' : 'invalid_request', message })));

@@ -1,4 +1,5 @@
 import type { Activity } from './activity.js';
+import type { ChurnConfig } from './ui/churn-http.js';
 import type { Faults } from './faults.js';
 import type { FaultGate } from './gate.js';
 import type { Lag } from './lag.js';
@@ -36,5 +37,7 @@ export interface SandboxContext {
   /** Requests in flight on the platform origins (for quiescence). */
   activity: Activity;
   options: PlatformOptions;
+  /** UI churn and locale of the browser pages, changed at runtime by `POST /__sandbox/churn`. */
+  churn: ChurnConfig;
   avatar(accountId: string): Promise<Buffer>;
 }

@@ -20,6 +20,8 @@ import { Lag, lagSchema, type LagInput } from './lag.js';
 import { Reverter } from './revert.js';
 import { SandboxState } from './state.js';
 import { sandboxTls, type SandboxTls } from './tls.js';
+import { churnConfig } from './ui/churn-http.js';
+import { LOCALES } from './ui/locale.js';
 import { uiRouter } from './ui/router.js';
 import { webhookFaultsSchema, type WebhookFaultsInput } from './webhook-faults.js';
 import { Webhooks, type WebhookOptions } from './webhooks.js';
@@ -39,6 +41,10 @@ export { mulberry32 } from './rng.js';
 export { metaJson, metaSignature } from './webhooks.js';
 export { avatarPath } from './avatars.js';
 export type { MessagingEvent } from './webhooks.js';
+export { variantOf, hashedClass, CHURN_DEFAULTS, type ChurnOptions, type ChurnVariant } from './ui/churn.js';
+export { PROMPT_KINDS, PROMPT_TEXT, type PromptKind } from './ui/churn-widgets.js';
+export { UI_STRINGS_ES, UI_PATTERNS_ES, type UiPattern } from './ui/locale-es.js';
+export { translate, LOCALES, type Locale } from './ui/locale.js';
 
 const HOST = '127.0.0.1';
 
@@ -84,6 +90,14 @@ export interface SandboxOptions {
    * across `POST /__sandbox/reset`. @default 0
    */
   extraAccounts?: number;
+  /**
+   * Seed of the harmless UI churn of the browser pages (hashed classes, wrappers, shuffled
+   * unordered siblings, A/B variant, prompts, slow rendering; sandbox/README.md "Churn and
+   * locale"). @default RAIZE_SANDBOX_CHURN_SEED, else no churn
+   */
+  churnSeed?: number;
+  /** Language of the browser pages' UI text. @default RAIZE_SANDBOX_LOCALE, else 'en' */
+  locale?: 'en' | 'es';
 }
 
 export interface Sandbox {
@@ -120,6 +134,8 @@ const optionsSchema = z
     faults: z.array(faultInputSchema).optional(),
     tls: z.object({ dir: z.string().min(1) }).strict().optional(),
     extraAccounts: z.number().int().min(0).max(999).default(0),
+    churnSeed: z.number().int().optional(),
+    locale: z.enum(LOCALES).optional(),
   })
   .strict();
 
@@ -140,6 +156,16 @@ function listen(app: Express, portNumber: number, tls?: SandboxTls): Promise<Ser
   });
 }
 
+/** The churn options the environment gives (validated with the others, so a bad value names its option). */
+function churnEnv(): Record<string, unknown> {
+  const seed = process.env.RAIZE_SANDBOX_CHURN_SEED?.trim();
+  const locale = process.env.RAIZE_SANDBOX_LOCALE?.trim();
+  return { ...(seed ? { churnSeed: /^-?\d+$/.test(seed) ? Number(seed) : seed } : {}), ...(locale ? { locale } : {}) };
+}
+const ENV_OF: Record<string, string> = { churnSeed: 'RAIZE_SANDBOX_CHURN_SEED', locale: 'RAIZE_SANDBOX_LOCALE' };
+const envHint = (options: SandboxOptions, option: PropertyKey | undefined) =>
+  typeof option === 'string' && ENV_OF[option] && options[option as keyof SandboxOptions] === undefined ? ` (from ${ENV_OF[option]})` : '';
+
 const urlOf = (server: Server, secure = false) => `${secure ? 'https' : 'http'}://${HOST}:${(server.address() as AddressInfo).port}`;
 
 function finalHandlers(app: Express): void {
@@ -155,8 +181,8 @@ function finalHandlers(app: Express): void {
  * API, each on its own loopback origin) and the admin API (faults, layouts, webhooks, ground truth).
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) throw new SandboxOptionsError(`Invalid sandbox option ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const parsed = optionsSchema.safeParse({ ...churnEnv(), ...options });
+  if (!parsed.success) throw new SandboxOptionsError(`Invalid sandbox option ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}${envHint(options, i.path[0])}`).join('; ')}`);
   const o = parsed.data;
   const envSeed = process.env.RAIZE_SANDBOX_SEED ? Number(process.env.RAIZE_SANDBOX_SEED) : undefined;
   const seed = o.seed ?? (Number.isInteger(envSeed) ? envSeed! : 1);
@@ -203,6 +229,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     reverter,
     activity: new Activity(),
     options: platformOptions,
+    churn: churnConfig({ ...(o.churnSeed !== undefined ? { seed: o.churnSeed } : {}), ...(o.locale ? { locale: o.locale } : {}) }),
     avatar(accountId) {
       let png = avatars.get(accountId);
       if (!png) avatars.set(accountId, (png = avatarPng(`raize-sandbox-avatar:${accountId}`)));

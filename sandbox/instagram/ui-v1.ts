@@ -78,7 +78,7 @@ ${m.error ? `<p role="alert" data-testid="login-error">${esc(m.error)}</p>` : ''
 ${m.isSelf ? `<a href="${urls.profile(m.account)}" data-testid="edit-profile">Edit profile</a>` : `<form method="post" action="${urls.follow(m.account)}" style="display:inline">
 <button class="ig-primary" data-testid="follow-button" aria-pressed="${m.following}">${m.following ? 'Following' : 'Follow'}</button></form>
 <a href="${urls.thread(m.account)}" data-testid="message-button">Message</a>`}
-<ul><li><span data-testid="posts-count">${m.posts.length}</span> posts</li><li><span data-testid="followers-count">${m.followers}</span> followers</li><li><span data-testid="following-count">${m.followingCount}</span> following</li></ul>
+<ul data-churn="shuffle"><li><span data-testid="posts-count">${m.posts.length}</span> posts</li><li><span data-testid="followers-count">${m.followers}</span> followers</li><li><span data-testid="following-count">${m.followingCount}</span> following</li></ul>
 <span data-testid="profile-name">${esc(m.account.display_name)}</span><p data-testid="profile-bio">${esc(m.account.bio)}</p></section></header>
 <div class="ig-grid" data-testid="post-grid">${m.posts
         .map((p) => `<a data-testid="post-tile" href="${urls.post(p.post, p.author)}"><img src="${p.post.media ? urls.media(p.post.media) : ''}" alt="${esc(tileAlt(p.author.display_name, p.post.created_at))}"></a>`)

@@ -31,7 +31,7 @@ export const instagramV2: LayoutFactory = (urls) => {
         .map((a) => `<li role="option" aria-selected="${a.id === viewer.me.id}"><form method="post" action="${urls.switchAccount}"><input type="hidden" name="account_id" value="${a.id}"><button data-qa="acct-option">${esc(a.handle)}</button></form></li>`)
         .join('')}</ul><a href="${urls.login()}" data-qa="acct-add">Log into an existing account</a>
 <form method="post" action="${urls.logout}"><button data-qa="acct-logout">Log out ${esc(viewer.me.handle)}</button></form></details></aside>` : ''}
-<div class="x9f6">${main}</div><div class="_x7t" role="status" data-qa="toast"${notice ? '' : ' hidden'}>${esc(notice ?? '')}</div>`,
+<div class="x9f6" data-churn="main">${main}</div><div class="_x7t" role="status" data-qa="toast"${notice ? '' : ' hidden'}>${esc(notice ?? '')}</div>`,
     });
 
   const layout: Layout = {
@@ -53,7 +53,7 @@ ${m.error ? `<div role="alert" data-qa="signin-err">${esc(m.error)}</div>` : ''}
 <div><div class="_bar"><h1 class="_un" data-qa="prof-username">${esc(m.account.handle)}</h1>
 ${m.isSelf ? `<a href="${urls.profile(m.account)}" data-qa="prof-edit">Edit profile</a>` : `<a href="${urls.thread(m.account)}" data-qa="prof-dm">Send message</a>
 <form method="post" action="${urls.follow(m.account)}"><button class="_cta" data-qa="prof-follow"${m.following ? '>✓ Following' : '>Follow'}</button></form>`}</div>
-<div data-qa="prof-fullname">${esc(m.account.display_name)}</div><div>${esc(m.account.bio)}</div>
+<div data-qa="prof-fullname">${esc(m.account.display_name)}</div><div data-churn="user">${esc(m.account.bio)}</div>
 <div><b data-qa="prof-posts">${m.posts.length}</b> posts · <b data-qa="prof-followers">${m.followers}</b> followers · <b>${m.followingCount}</b> following</div></div></section>
 <div class="_gr" data-qa="prof-grid">${m.posts
         .map((p) => `<a class="_tl" data-qa="prof-tile" href="${urls.post(p.post, p.author)}"><img src="${p.post.media ? urls.media(p.post.media) : ''}" alt="Photo by ${esc(p.author.handle)}"></a>`)
@@ -75,7 +75,7 @@ ${m.isOwner ? `<details data-qa="pst-menu"><summary aria-label="Options">⋯</su
 <span><b data-qa="pst-likes">${m.view.likeCount}</b> likes · ${ago(post.created_at)}</span></div>
 <p data-qa="pst-caption">${esc(post.text)}</p>
 <div data-qa="pst-comments">${m.comments
-        .map((c) => `<div data-qa="pst-comment"><a href="${urls.profile(c.author)}">${esc(c.author.handle)}</a> <span data-qa="pst-comment-body">${esc(c.comment.text)}</span> <a href="${urls.post(post, author)}c/${c.comment.id}/"><time datetime="${c.comment.created_at}">${ago(c.comment.created_at)}</time></a>
+        .map((c) => `<div data-qa="pst-comment"><a href="${urls.profile(c.author)}" data-churn="user">${esc(c.author.handle)}</a> <span data-qa="pst-comment-body">${esc(c.comment.text)}</span> <a href="${urls.post(post, author)}c/${c.comment.id}/"><time datetime="${c.comment.created_at}">${ago(c.comment.created_at)}</time></a>
 ${c.replies.map((r) => `<div data-qa="pst-subcomment" style="margin-left:24px">${esc(r.author.handle)} <span data-qa="pst-subcomment-body">${esc(r.comment.text)}</span></div>`).join('')}
 <details><summary data-qa="pst-reply-toggle">Reply</summary><form method="post" action="${urls.postAction(post, author, 'reply')}"><input type="hidden" name="parent_id" value="${c.comment.id}">
 <input name="text" data-qa="pst-reply-input" placeholder="Reply…"><button data-qa="pst-reply-send">Send</button></form></details></div>`)

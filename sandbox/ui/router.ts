@@ -10,6 +10,7 @@ import type { Account, EffectKind, LayoutVersion, Message, Platform, Post, Sessi
 import { bodyErrors, cookies, describeIssues, parseInput } from '../validation.js';
 import { lagKey } from '../lag.js';
 import { sha256hex } from '../world.js';
+import { churnResponse, localizeJson } from './churn-http.js';
 import { NOTICES, type CommentView, type Layout, type LayoutFactory, type PostView, type Urls, type Viewer } from './layout.js';
 
 /** Route patterns and layouts of one platform's browser surfaces. */
@@ -63,7 +64,7 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
   const { world, state, faults, gate } = ctx;
   const { platform, urls, paths } = ui;
   const router = express.Router();
-  router.use(express.urlencoded({ extended: false }), express.json({ limit: '25mb' }));
+  router.use(express.urlencoded({ extended: false }), express.json({ limit: '25mb' }), localizeJson(ctx.churn, platform));
 
   const layouts = { v1: ui.layouts.v1(urls), v2: ui.layouts.v2(urls) };
   /** The surface a request reached, from its route pattern (action routes count as their page). */
@@ -93,7 +94,7 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
     res.type(String(req.params.name).split('.').pop() ?? 'bin').send(bytes);
   });
 
-  const html = (res: Response, body: string, status = 200) => res.status(status).type('html').send(body);
+  const html = (res: Response, body: string, status = 200) => res.status(status).type('html').send(churnResponse(ctx.churn, platform, res, body, status, surfaceOf(res.req)));
   const wantsJson = (req: Request) => String(req.headers.accept ?? '').includes('application/json');
   const withNotice = (url: string, notice: string) => `${url}${url.includes('?') ? '&' : '?'}notice=${notice}`;
   const noticeOf = (req: Request) => NOTICES[String(req.query.notice ?? '')];

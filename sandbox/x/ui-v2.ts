@@ -28,7 +28,7 @@ export const xV2: LayoutFactory = (urls) => {
         .join(' ')}</fieldset><button class="r-pill" data-test="who-apply">Use account</button></form>
 <a href="${urls.login()}" data-test="who-add">+</a><form method="post" action="${urls.logout}"><button class="r-pill" data-test="who-out">Sign out</button></form></div>` : ''}
 ${notice ? `<div class="r-snack" role="status" data-test="snack">${esc(notice)}</div>` : '<div class="r-snack" role="status" data-test="snack" hidden></div>'}
-<div class="r-col">${main}</div>`,
+<div class="r-col" data-churn="main">${main}</div>`,
     });
 
   const layout: Layout = {
@@ -47,7 +47,7 @@ ${m.error ? `<p role="alert" data-test="auth-error">${esc(m.error)}</p>` : ''}</
     profile: (m) =>
       shell(`@${m.account.handle}`, m.viewer, `<div class="r-card" data-test="profile">
 <img class="r-big" data-test="profile-photo" src="${urls.avatar(m.account)}" alt="${esc(m.account.display_name)}">
-<h2 data-test="profile-title">${esc(m.account.display_name)}</h2><div data-test="profile-at">@${esc(m.account.handle)}</div><p>${esc(m.account.bio)}</p>
+<h2 data-test="profile-title">${esc(m.account.display_name)}</h2><div data-test="profile-at">@${esc(m.account.handle)}</div><p data-churn="user">${esc(m.account.bio)}</p>
 <div>${m.followers} followers · ${m.followingCount} following</div>
 ${m.isSelf ? '<span data-test="profile-self">This is you</span>' : `<form method="post" action="${urls.follow(m.account)}" style="display:inline"><button class="r-go" data-test="profile-follow"${m.following ? '>Following ✓' : '>+ Follow'}</button></form>
 <a class="r-pill" href="${urls.thread(m.account)}" data-test="profile-chat">Chat</a>`}</div>
