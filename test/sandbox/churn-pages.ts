@@ -68,7 +68,7 @@ export function renderAllPages(): RenderedPage[] {
       add('post', 'owner', layout.post({ viewer, view: view(post, false), comments, replies, isOwner: true }));
       add('post', 'liked', layout.post({ viewer, view: view(post, true), comments, replies: replies.map((r) => ({ ...r, liked: true })), isOwner: false, notice: NOTICES.action_blocked }));
       add('inbox', 'plain', layout.inbox({ viewer, threads: [{ peer, last: messages[0]! }, { peer: third, last: { ...messages[2]!, from_id: third.id } }] }));
-      add('thread', 'plain', layout.thread({ viewer, peer, messages, sentId: 'm2' }));
+      add('thread', 'plain', layout.thread({ viewer, peer, messages }));
     }
   }
   return out;
