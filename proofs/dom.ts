@@ -18,7 +18,41 @@ export interface DomSnapshot {
   skeleton: string;
   /** Viewport boxes of the dynamic regions asked for (empty when none were). */
   mask_boxes: Box[];
+  /**
+   * The churn-proof structure: "grandparent>parent>element" of every element with a role or a
+   * test id, wrappers folded, sorted. Compared by `structureContainment` (and `structureSimilarity`), not equality.
+   */
+  features: string[];
 }
+
+/**
+ * How alike two pages' structures are (Jaccard index of their `features`, 0–1): a deploy's
+ * churn (hashed classes, wrappers, reordered siblings) keeps it at 1, an added panel lowers it
+ * (0.44–0.9 on the sandbox's small pages): a measure of change, while `structureContainment`
+ * decides whether the known layout is still there.
+ */
+export function structureSimilarity(a: readonly string[], b: readonly string[]): number {
+  const left = new Set(a);
+  const right = new Set(b);
+  if (left.size === 0 && right.size === 0) return 1;
+  let shared = 0;
+  for (const f of left) if (right.has(f)) shared += 1;
+  return shared / (left.size + right.size - shared);
+}
+
+/** The share of a known structure's features a page still shows (0–1): churn adds, a redesign takes away. */
+export function structureContainment(known: readonly string[], seen: readonly string[]): number {
+  if (known.length === 0) return 1;
+  const have = new Set(seen);
+  return known.filter((f) => have.has(f)).length / new Set(known).size;
+}
+
+/**
+ * The containment at or above which a page is the known layout: churn only adds (a panel, a
+ * prompt) and keeps every known element (1.0 over ten seeds and both locales, see
+ * test/unit/structure-similarity.spec.ts); a redesign takes most of them away (v2: 0).
+ */
+export const SAME_LAYOUT_CONTAINMENT = 0.9;
 
 /**
  * The in-page serializer, kept as source text: a function literal passed to `page.evaluate`
@@ -114,8 +148,37 @@ const SERIALIZER = String.raw`((opts) => {
     }
     return kids.length ? label + '(' + kids.join(',') + ')' : label;
   };
+  // The churn-proof view: only elements with a meaning (a role, explicit or implied by the tag,
+  // or a test id) count, each as "grandparent>parent>itself" of such elements. Wrappers fold
+  // away, classes and text never count, sibling order is lost in the set, so a deploy that
+  // re-hashes classes, adds wrappers or reorders a nav keeps its features; a new layout does not.
+  const IMPLIED = { A: (e) => (e.hasAttribute('href') ? 'link' : ''), BUTTON: () => 'button', SELECT: () => 'combobox', TEXTAREA: () => 'textbox',
+    INPUT: (e) => 'input:' + (e.getAttribute('type') || 'text').toLowerCase(), FORM: () => 'form', NAV: () => 'navigation', MAIN: () => 'main',
+    HEADER: () => 'banner', FOOTER: () => 'contentinfo', ASIDE: () => 'complementary', ARTICLE: () => 'article', DIALOG: () => 'dialog',
+    H1: () => 'heading', H2: () => 'heading', H3: () => 'heading', H4: () => 'heading', H5: () => 'heading', H6: () => 'heading', IMG: () => 'img',
+    UL: () => 'list', OL: () => 'list', LI: () => 'listitem', TIME: () => 'time', DETAILS: () => 'group', SUMMARY: () => 'summary', OPTION: () => 'option',
+    LABEL: () => 'label', TABLE: () => 'table', FIELDSET: () => 'group', PROGRESS: () => 'progressbar',
+    SECTION: (e) => (e.hasAttribute('aria-label') || e.hasAttribute('aria-labelledby') ? 'region' : '') };
+  const meaning = (el) => {
+    const role = el.getAttribute('role') || (IMPLIED[el.tagName] ? IMPLIED[el.tagName](el) : '');
+    let id = '';
+    for (const a of TEST_IDS) { const v = el.getAttribute(a); if (v) { id = v.replace(/\d+/g, '#'); break; } }
+    return role || id ? role + (id ? '#' + id : '') : '';
+  };
+  const features = new Set();
+  const walk = (el, parent, grand) => {
+    if (SKIP.has(el.tagName) || el.localName === 'head') return;
+    // Transient layers are not the layout: a modal prompt over the page, a loading spinner.
+    if (el.getAttribute('aria-modal') === 'true' || el.getAttribute('role') === 'progressbar') return;
+    const label = meaning(el);
+    if (dynamic.has(el)) { features.add(grand + '>' + parent + '>' + (label || el.localName) + '[dynamic]'); return; }
+    let p = parent, g = grand;
+    if (label) { features.add(grand + '>' + parent + '>' + label); g = parent; p = label; }
+    for (const child of children(el)) if (child.nodeType === 1) walk(child, p, g);
+  };
+  if (document.body) walk(document.body, 'body', '');
   const root = document.documentElement;
-  return { dom: '<!doctype html>' + dom(root), skeleton: skel(root), boxes };
+  return { dom: '<!doctype html>' + dom(root), skeleton: skel(root), boxes, features: [...features].sort() };
 })`;
 
 export interface SnapshotOptions {
@@ -128,9 +191,9 @@ export interface SnapshotOptions {
 
 /** Serialises the page in place (one round trip) and hashes both views. */
 export async function snapshotDom(page: Page, options: SnapshotOptions = {}): Promise<DomSnapshot> {
-  const { dom, skeleton, boxes } = await evaluateQuietly<{ dom: string; skeleton: string; boxes: Box[] }>(page,
+  const { dom, skeleton, boxes, features } = await evaluateQuietly<{ dom: string; skeleton: string; boxes: Box[]; features: string[] }>(page,
     `${SERIALIZER}(${JSON.stringify({ dynamic: options.dynamicRegions ?? [], pad: 4 })})`);
-  return { dom_sha256: sha256Hex(dom), structure_sha256: sha256Hex(skeleton), normalized: dom, skeleton, mask_boxes: boxes };
+  return { dom_sha256: sha256Hex(dom), structure_sha256: sha256Hex(skeleton), normalized: dom, skeleton, mask_boxes: boxes, features };
 }
 
 /** sha256 of the normalised DOM (volatile attributes, times, counts and whitespace removed). */
