@@ -23,6 +23,8 @@ export interface DomSnapshot {
    * test id, wrappers folded, sorted. Compared by `structureContainment` (and `structureSimilarity`), not equality.
    */
   features: string[];
+  /** The page shows a transient notice (toast, status line, open dialog): its pixels prove no restyle. */
+  transient: boolean;
 }
 
 /**
@@ -177,8 +179,13 @@ const SERIALIZER = String.raw`((opts) => {
     for (const child of children(el)) if (child.nodeType === 1) walk(child, p, g);
   };
   if (document.body) walk(document.body, 'body', '');
+  // A notice the page is showing right now (a toast, a status line, an open dialog) pushes the
+  // layout around for a moment: the pixels of such a page say nothing about a restyle.
+  const shown = (e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden'; };
+  const transient = [...document.querySelectorAll('[role="alert"], [role="status"], [aria-live="assertive"], [aria-modal="true"], dialog[open]')]
+    .some((e) => shown(e) && (e.textContent || '').trim() !== '');
   const root = document.documentElement;
-  return { dom: '<!doctype html>' + dom(root), skeleton: skel(root), boxes, features: [...features].sort() };
+  return { dom: '<!doctype html>' + dom(root), skeleton: skel(root), boxes, features: [...features].sort(), transient };
 })`;
 
 export interface SnapshotOptions {
@@ -191,9 +198,9 @@ export interface SnapshotOptions {
 
 /** Serialises the page in place (one round trip) and hashes both views. */
 export async function snapshotDom(page: Page, options: SnapshotOptions = {}): Promise<DomSnapshot> {
-  const { dom, skeleton, boxes, features } = await evaluateQuietly<{ dom: string; skeleton: string; boxes: Box[]; features: string[] }>(page,
+  const { dom, skeleton, boxes, features, transient } = await evaluateQuietly<{ dom: string; skeleton: string; boxes: Box[]; features: string[]; transient: boolean }>(page,
     `${SERIALIZER}(${JSON.stringify({ dynamic: options.dynamicRegions ?? [], pad: 4 })})`);
-  return { dom_sha256: sha256Hex(dom), structure_sha256: sha256Hex(skeleton), normalized: dom, skeleton, mask_boxes: boxes, features };
+  return { dom_sha256: sha256Hex(dom), structure_sha256: sha256Hex(skeleton), normalized: dom, skeleton, mask_boxes: boxes, features, transient };
 }
 
 /** sha256 of the normalised DOM (volatile attributes, times, counts and whitespace removed). */

@@ -82,6 +82,24 @@ test.describe('per-surface drift', () => {
     expect(await admin.effects()).toHaveLength(2);
   });
 
+  test('should not take a page pushed down by a toast for a restyle: a transient notice skips the pixel check', async ({ admin }) => {
+    test.setTimeout(120_000);
+    expect(await b.run(await publish())).toMatchObject({ status: 'confirmed_success' });
+    // The composer now opens with a failure toast showing (a background request failed): the
+    // markup is the same, everything under the toast moved down.
+    b.recorder.hook = async (boundary, page) => {
+      if (boundary.step !== 'identity') return;
+      await page.addInitScript(`addEventListener('DOMContentLoaded', () => {
+        if (location.pathname !== '/create/') return;
+        const t = document.querySelector('[data-testid="toast"]');
+        t.textContent = "Couldn't complete your request. Please try again."; t.hidden = false; t.style.padding = '30px';
+      })`);
+    };
+    expect(await b.run(await publish())).toMatchObject({ status: 'confirmed_success' });
+    expect(await readDriftRecords(b.h.dir)).toEqual([]);
+    expect(await admin.effects()).toHaveLength(2);
+  });
+
   test('should stop when a known surface shows a structure the annex does not list', async ({ admin }) => {
     changeComposer('.promo { padding: 8px }', '<section class="promo" role="dialog"><h2>Try Reels</h2><button>Not now</button></section>');
     const outcome = await b.run(await publish());
