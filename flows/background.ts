@@ -21,6 +21,14 @@ export function saysText(fc: FlowContext, name: string, shown: string | null | u
   return variants !== undefined && variants.some((v) => v === text);
 }
 
+/** Whether the shown text contains any variant of an annex text (case-insensitive); undefined when the annex has none. */
+export function containsText(texts: Record<string, string[]>, name: string, shown: string | null | undefined): boolean | undefined {
+  const variants = texts[name];
+  if (!variants) return undefined;
+  const text = (shown ?? '').toLocaleLowerCase();
+  return variants.some((v) => text.includes(v.toLocaleLowerCase()));
+}
+
 export interface BackgroundCommit {
   /** A confirmed action takes the page elsewhere (a deleted post's page goes to the profile). */
   leavesPage?: boolean;

@@ -6,6 +6,7 @@ import {
 } from '../safety/index.js';
 import type { Annex, LayoutAnnex } from '../selectors/index.js';
 import { probePage, type PageProbe } from './probe.js';
+import { containsText } from './background.js';
 import type { FlowContext, FlowStep } from './types.js';
 
 /** Toast texts that mean the platform blocked the action (§8.4), across platforms. */
@@ -218,7 +219,8 @@ export async function checkPage(fc: FlowContext, options: CheckOptions = {}): Pr
   }
   if (layout.version !== fc.layout.version) fc.episode.log('layout changed within the episode', { from: fc.layout.version, to: layout.version });
   fc.layout = layout;
-  if (shows('toast') && BLOCKED_TOAST.test(probe.text[`${layout.version}.toast`] ?? '')) {
+  const toast = probe.text[`${layout.version}.toast`] ?? '';
+  if (shows('toast') && (containsText(layout.annex.texts, 'action_blocked', toast) ?? BLOCKED_TOAST.test(toast))) {
     throw new CheckpointError(`${fc.annex.platform} blocked the action ("action blocked" toast)`);
   }
   if (!options.allowErrorPage && shows('error')) {

@@ -8,7 +8,7 @@ const t = (id: string) => `[data-testid="${id}"]`;
  */
 export const INSTAGRAM_ANNEX: Annex = parseAnnex({
   platform: 'instagram',
-  annex_version: '1.4.0',
+  annex_version: '1.5.0',
   paths: {
     home: '/',
     login: '/accounts/login/',
@@ -71,8 +71,11 @@ export const INSTAGRAM_ANNEX: Annex = parseAnnex({
         dm_send: t('message-status'),
       },
       texts: {
-        own_message: ['You sent'],
-        dm_sent: ['Sent'],
+        // Per locale (English, Spanish): the lane matches these, never words of its own.
+        own_message: ['You sent', 'Enviaste'],
+        dm_sent: ['Sent', 'Enviado'],
+        // Words of a toast that means the platform blocked the action (§8.4), matched within the toast.
+        action_blocked: ['Action Blocked', 'We restrict certain activity', 'Try again later', 'Acción bloqueada', 'Restringimos determinadas actividades', 'Inténtalo más tarde'],
       },
       friction: {
         checkpoint: t('checkpoint'),

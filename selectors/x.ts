@@ -9,7 +9,7 @@ import { parseAnnex, type Annex } from './schema.js';
  */
 export const X_ANNEX: Annex = parseAnnex({
   platform: 'x',
-  annex_version: '1.4.0',
+  annex_version: '1.5.0',
   paths: {
     login: '/i/flow/login',
     home: '/home',
@@ -120,8 +120,11 @@ export const X_ANNEX: Annex = parseAnnex({
         reply_permalink: '[data-testid="postSentToast-link"]',
       },
       texts: {
-        own_message: ['You sent'],
-        dm_sent: ['Sent'],
+        // Per locale (English, Spanish): the lane matches these, never words of its own.
+        own_message: ['You sent', 'Enviaste'],
+        dm_sent: ['Sent', 'Enviado'],
+        // Words of a toast that means the platform blocked the action (§8.4), matched within the toast.
+        action_blocked: ['Action Blocked', 'We restrict certain activity', 'Try again later', 'Acción bloqueada', 'Restringimos determinadas actividades', 'Inténtalo más tarde'],
       },
       friction: {
         checkpoint: '[data-testid="accountAccess"]',

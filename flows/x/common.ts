@@ -113,7 +113,7 @@ export async function assertNoFriction(fc: FlowContext, status?: number, retryAf
     throw new CheckpointError('x: account access checkpoint shown');
   }
   // Other toasts (e.g. "Switched account.") are informational.
-  if (p.visible.toast && X_BLOCKED_TOAST.test(p.text.toast ?? '')) throw new CheckpointError('x: action blocked');
+  if (p.visible.toast && (containsText(fc.layout.annex.texts, 'action_blocked', p.text.toast) ?? X_BLOCKED_TOAST.test(p.text.toast ?? ''))) throw new CheckpointError('x: action blocked');
   // A rate-limit page after a commit (the submit went through and its redirect's page was
   // limited) may hide an applied effect: only a 429 to the request itself proves nothing left.
   const rateLimited = () => {
@@ -196,7 +196,7 @@ export async function showsOwnAccount(fc: FlowContext): Promise<boolean> {
 }
 
 export { commitClick, isPost, type Submitted } from '../commit.js';
-import { commitInBackground as commitBackground } from '../background.js';
+import { commitInBackground as commitBackground, containsText } from '../background.js';
 export { settle, saysText } from '../background.js';
 
 /** The X commit of a background action (flows/background.ts): the page's friction read as after a submit. */

@@ -186,6 +186,19 @@ test.describe('X flows (v1 layout, local harness)', () => {
     expect(await admin.effects({ platform: 'x' })).toHaveLength(0);
   });
 
+  test('should read the Spanish UI by the annex\'s texts: a DM\'s "Enviado" receipt and an "Acción bloqueada" toast', async ({ page, sandbox, admin }) => {
+    expect((await admin.request('POST', '/__sandbox/churn', { locale: 'es' })).status).toBe(200);
+    const text = `¿Abrís el domingo? ${randomUUID()}`;
+    const sent = await perform(page, sandbox.platforms.x, xFlows.dm_send!, { recipient: X.ana.id, text });
+    expect(sent.error).toBeUndefined();
+    expect(sent.verification).toMatchObject({ outcome: 'present' });
+    expect(await page.locator('html').getAttribute('lang')).toBe('es');
+    await admin.fault({ kind: 'action_blocked', platform: 'x', lane: 'ui', action: 'like' });
+    const out = await perform(page, sandbox.platforms.x, xFlows.like!, { target: '1860000000000000001' });
+    expect((out.error as Error).message).toMatch(/action blocked.*after the commit click/);
+    expect(await admin.effects({ platform: 'x', kind: 'like' })).toHaveLength(0);
+  });
+
   test('should report a post missing from the profile as a content match only, and a receipt\'s unknown tweet id as precisely absent', async ({ page, sandbox }) => {
     const fc = localContext(page, sandbox.platforms.x, actionOf('publish', { text: `never posted ${randomUUID()}` })).fc;
     // By text on the timeline: not a proof.
