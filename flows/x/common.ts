@@ -1,13 +1,12 @@
-import type { Locator, Request, Response } from 'playwright-core';
+import type { Locator, Response } from 'playwright-core';
 import { AuthExpiredError, CheckpointError, DriftError, PlatformRefusalError, TransientError, ValidationError } from '../../safety/errors.js';
 import { X_BLOCKED_TOAST } from '../../selectors/x.js';
 import { probePage } from '../probe.js';
 import type { Verification } from '../../safety/performer.js';
 import type { FlowContext } from '../types.js';
 
-/** Navigation and read timeouts: X pages are small; a slow one is a transient failure, not a hang. */
+/** Navigation timeout: X pages are small; a slow one is a transient failure, not a hang. */
 const NAV_TIMEOUT_MS = 15_000;
-const SETTLE_TIMEOUT_MS = 15_000;
 
 import { sel, urlOf } from '../run.js';
 

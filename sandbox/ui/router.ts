@@ -6,7 +6,7 @@ import type { FaultScope, RequestSurface } from '../faults.js';
 import { requestInfo, retryAfter, type FaultResponses } from '../gate.js';
 import { avatarKey } from '../avatars.js';
 import { imageExtension } from '../images.js';
-import type { Account, EffectKind, LayoutVersion, Message, Platform, Post, Session } from '../types.js';
+import type { Account, EffectKind, LayoutVersion, Platform, Post, Session } from '../types.js';
 import { bodyErrors, cookies, describeIssues, parseInput } from '../validation.js';
 import { lagKey } from '../lag.js';
 import { sha256hex } from '../world.js';
