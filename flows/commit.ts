@@ -1,5 +1,6 @@
 import type { Locator, Request, Response } from 'playwright-core';
 import { TransientError } from '../safety/errors.js';
+import { dismissPrompts } from './prompts.js';
 import type { FlowContext } from './types.js';
 
 /** How long a commit's answer may take before it counts as lost. */
@@ -19,6 +20,9 @@ export interface Submitted {
  */
 export async function commitClick(fc: FlowContext, button: Locator, isCommit: (req: Request) => boolean): Promise<Submitted> {
   const { page } = fc;
+  // A prompt put over the page since it was checked would take the click (or hold it until it
+  // times out). Dismissed before the commit's request is watched for: declining one may post too.
+  await dismissPrompts(fc);
   await button.waitFor({ state: 'visible', timeout: SETTLE_TIMEOUT_MS });
   if (!(await button.isEnabled())) throw new TransientError('x: the submit button is disabled', false);
   let settle!: (s: Submitted) => void;

@@ -1,5 +1,5 @@
 import type { Locator, Page } from 'playwright-core';
-import { capturePage, type StepListener } from '../proofs/index.js';
+import { capturePage, type StepBoundary, type StepListener } from '../proofs/index.js';
 import {
   AuthExpiredError, CheckpointError, DriftError, IdentityMismatchError, OutcomeUnknownError, RaizeError, TransientError,
   type ActionContext, type AttemptReceipt, type ProofRef,
@@ -7,6 +7,7 @@ import {
 import type { Annex, LayoutAnnex } from '../selectors/index.js';
 import { probePage, type PageProbe } from './probe.js';
 import { containsText } from './background.js';
+import { dismissPrompts, onPromptProof } from './prompts.js';
 import type { FlowContext, FlowStep } from './types.js';
 
 /** Toast texts that mean the platform blocked the action (§8.4), across platforms. */
@@ -182,6 +183,8 @@ export interface CheckOptions {
  * unknown after one. The page is read once (one round trip) for all of them.
  */
 export async function checkPage(fc: FlowContext, options: CheckOptions = {}): Promise<void> {
+  if (options.waitForLayout) await waitWhileLoading(fc);
+  await dismissPrompts(fc);
   const visible: Record<string, string | undefined> = {};
   const text: Record<string, string | undefined> = {};
   for (const [v, l] of Object.entries(fc.annex.layouts)) {
@@ -246,6 +249,26 @@ export async function gotoUrl(fc: FlowContext, url: string, options: CheckOption
   return status;
 }
 
+/** How long a page may show its loading spinner before it is reloaded. */
+const LOADING_PATIENCE_MS = 5000;
+
+/**
+ * Right after a navigation: a page still drawing its content behind the layout's spinner
+ * (annex `loading`) is given a few seconds; one that never finishes is reloaded once, before any
+ * commit (a reload after one could resend nothing, but the page is then read by verification,
+ * which navigates afresh). Still spinning after that: transient, nothing was done.
+ */
+async function waitWhileLoading(fc: FlowContext): Promise<void> {
+  const spinner = fc.layout.annex.loading;
+  if (!spinner) return;
+  const gone = () => fc.page.locator(spinner).first().waitFor({ state: 'hidden', timeout: LOADING_PATIENCE_MS }).then(() => true, () => false);
+  if (await gone()) return;
+  if (committed(fc)) return;
+  fc.episode.log('page still loading: reloaded', { path: safePath(fc.page.url()) });
+  await fc.page.reload({ waitUntil: 'domcontentloaded' }).catch(() => undefined);
+  if (!(await gone())) throw new TransientError(`${fc.annex.platform} page ${safePath(fc.page.url())} still loading after a reload`, false);
+}
+
 /**
  * Pages that render in the browser show their layout after `domcontentloaded`: wait (briefly,
  * one round trip when it is already there) until the markers of a known layout or a friction
@@ -306,7 +329,7 @@ const VERDICT = new WeakMap<FlowContext, RaizeError>();
  * is captured; storing and comparing go on in the background and are collected by `drainProofs`
  * (a failing listener is logged, not fatal; a listener's RaizeError — drift — stops the episode).
  */
-export async function captureStep(fc: FlowContext, listeners: StepListener[], step: string, phase: 'after' | 'failed'): Promise<void> {
+export async function captureStep(fc: FlowContext, listeners: StepListener[], step: string, phase: StepBoundary['phase']): Promise<void> {
   if (!listeners.length) return;
   const boundary = {
     episode_id: fc.action.episode_id, action_id: fc.action.action_id, platform: fc.action.platform, step, phase,
@@ -356,6 +379,7 @@ export async function drainProofs(fc: FlowContext): Promise<ProofRef[]> {
  * returns; no commit click happens before the listeners have judged every earlier step.
  */
 export async function runFlow(fc: FlowContext, steps: FlowStep[], options: RunFlowOptions): Promise<AttemptReceipt> {
+  onPromptProof(fc, (step) => captureStep(fc, options.listeners, step, 'friction'));
   try {
     for (const step of steps) {
       if (fc.episode.signal.aborted) throw fc.episode.signal.reason ?? new Error('episode aborted');
@@ -386,6 +410,7 @@ export async function runFlow(fc: FlowContext, steps: FlowStep[], options: RunFl
  * Proofs are returned, not added, so the caller puts them in the result the kernel records.
  */
 export async function runCheck<T>(fc: FlowContext, name: string, options: RunFlowOptions, check: (fc: FlowContext) => Promise<T>, judged?: (result: T) => boolean): Promise<{ result: T; proofs: ProofRef[] }> {
+  onPromptProof(fc, (step) => captureStep(fc, options.listeners, step, 'friction'));
   try {
     const result = await check(fc);
     // What the check leaves on screen passed the guardrails (a flow may have read friction as

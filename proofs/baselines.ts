@@ -43,6 +43,8 @@ export const BaselineMeta = z.object({
   /** `human`: a person confirmed it (raize drift-baseline); `annex`: first seen on a layout and structure the reviewed annex knows. */
   source: z.enum(['human', 'annex']).default('human'),
   variant: z.string().regex(/^[0-9a-f]{12}$/).optional(),
+  /** The surface's churn-proof structure features (proofs/dom.ts) when recorded: a later churned render is matched by containment. */
+  features: z.array(z.string()).optional(),
 });
 export type BaselineMeta = z.infer<typeof BaselineMeta>;
 
@@ -56,6 +58,7 @@ export interface RecordBaselineInput extends BaselineKey {
   width: number;
   height: number;
   structure: string;
+  features?: readonly string[];
   confirmedBy: string;
   maskBoxes?: Box[];
   fromRecord?: string;
@@ -81,6 +84,7 @@ export async function recordBaseline(dataDir: string, input: RecordBaselineInput
     recorded_at: (input.now ?? new Date()).toISOString(), confirmed_by: input.confirmedBy.trim(),
     ...(input.fromRecord ? { from_record: input.fromRecord } : {}),
     source: input.source ?? 'human', ...(input.variant ? { variant: input.variant } : {}),
+    ...(input.features ? { features: [...input.features] } : {}),
   });
   await writePrivateFile(paths.png, input.png);
   await writePrivateFile(paths.json, `${JSON.stringify(meta, null, 2)}\n`);

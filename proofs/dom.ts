@@ -50,6 +50,31 @@ export function structureContainment(known: readonly string[], seen: readonly st
 }
 
 /**
+ * The features every recorded structure of a layout shares (top bar, toast slot, main column):
+ * the shell a page of any surface shows. A small structure (an error page) is mostly shell, so
+ * any page would contain it; its own part is what tells it apart.
+ */
+export function layoutShell(structures: readonly (readonly string[])[]): Set<string> {
+  const [first, ...rest] = structures;
+  const shell = new Set(first ?? []);
+  for (const s of rest) {
+    const have = new Set(s);
+    for (const f of shell) if (!have.has(f)) shell.delete(f);
+  }
+  return shell;
+}
+
+/**
+ * How far a page is the known structure (0–1): the lower of its containment of the whole set and
+ * of the set's own part beyond the layout's shell — a redesigned post page keeps the top bar and
+ * so most of a 404 page's features, but not the error panel that makes it the 404 page.
+ */
+export function structureMatch(known: readonly string[], seen: readonly string[], shell: ReadonlySet<string>): number {
+  const own = known.filter((f) => !shell.has(f));
+  return Math.min(structureContainment(known, seen), own.length > 0 ? structureContainment(own, seen) : 1);
+}
+
+/**
  * The containment at or above which a page is the known layout: churn only adds (a panel, a
  * prompt) and keeps every known element (1.0 over ten seeds and both locales, see
  * test/unit/structure-similarity.spec.ts); a redesign takes most of them away (v2: 0).
@@ -161,8 +186,9 @@ const SERIALIZER = String.raw`((opts) => {
     UL: () => 'list', OL: () => 'list', LI: () => 'listitem', TIME: () => 'time', DETAILS: () => 'group', SUMMARY: () => 'summary', OPTION: () => 'option',
     LABEL: () => 'label', TABLE: () => 'table', FIELDSET: () => 'group', PROGRESS: () => 'progressbar',
     SECTION: (e) => (e.hasAttribute('aria-label') || e.hasAttribute('aria-labelledby') ? 'region' : '') };
+  const roleOf = (el) => el.getAttribute('role') || (IMPLIED[el.tagName] ? IMPLIED[el.tagName](el) : '');
   const meaning = (el) => {
-    const role = el.getAttribute('role') || (IMPLIED[el.tagName] ? IMPLIED[el.tagName](el) : '');
+    const role = roleOf(el);
     let id = '';
     for (const a of TEST_IDS) { const v = el.getAttribute(a); if (v) { id = v.replace(/\d+/g, '#'); break; } }
     return role || id ? role + (id ? '#' + id : '') : '';
@@ -173,7 +199,8 @@ const SERIALIZER = String.raw`((opts) => {
     // Transient layers are not the layout: a modal prompt over the page, a loading spinner.
     if (el.getAttribute('aria-modal') === 'true' || el.getAttribute('role') === 'progressbar') return;
     const label = meaning(el);
-    if (dynamic.has(el)) { features.add(grand + '>' + parent + '>' + (label || el.localName) + '[dynamic]'); return; }
+    // A dynamic region is content: its role stays, not its test id (a heart's "like" turns "unlike").
+    if (dynamic.has(el)) { features.add(grand + '>' + parent + '>' + (roleOf(el) || el.localName) + '[dynamic]'); return; }
     let p = parent, g = grand;
     if (label) { features.add(grand + '>' + parent + '>' + label); g = parent; p = label; }
     for (const child of children(el)) if (child.nodeType === 1) walk(child, p, g);

@@ -22,6 +22,8 @@ export const DriftRecord = z.object({
   structure_match: z.boolean(),
   structure_expected: Sha,
   structure_seen: Sha,
+  /** The page's churn-proof structure features: a human who promotes the record makes them a known variant. */
+  features_seen: z.array(z.string()).optional(),
   /** The diff ratio above which side effects are blocked. */
   block_ratio: z.number(),
   blocked: z.boolean(),

@@ -125,6 +125,7 @@ async function promote(dataDir: string, input: PromoteDriftInput): Promise<{ bas
   const baseline = await recordBaseline(dataDir, {
     platform: input.platform, surface: input.surface, layout: input.layout, variant: variantOf(record.structure_seen),
     png, width: record.width, height: record.height, structure: record.structure_seen,
+    ...(record.features_seen ? { features: record.features_seen } : {}),
     maskBoxes: record.mask_boxes, confirmedBy, fromRecord: record.id, ...(input.now ? { now: input.now } : {}),
   });
   const decision = await appendDecision(dataDir, {

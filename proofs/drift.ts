@@ -218,7 +218,7 @@ export async function checkCaptureDrift(capture: PageCapture, options: CaptureDr
   const record = await appendDriftRecord(options.dataDir, {
     platform: options.platform, surface: options.surface, layout_expected: options.layout, layout_seen,
     diff_ratio: comparison.diff_ratio, structure_match: comparison.structure_match,
-    structure_expected: comparison.baseline.structure, structure_seen: comparison.structure_seen,
+    structure_expected: comparison.baseline.structure, structure_seen: comparison.structure_seen, features_seen: capture.dom!.features,
     block_ratio: blockRatio, blocked, mask_boxes: comparison.mask_boxes,
     width: comparison.width, height: comparison.height,
     screenshots: { baseline, current, diff },
@@ -243,7 +243,7 @@ export async function recordBaselineFromCapture(capture: PageCapture, options: O
   const { width, height } = await sharp(png).metadata();
   return recordBaseline(options.dataDir, {
     platform: options.platform, surface: options.surface, layout: options.layout, ...(options.variant ? { variant: options.variant } : {}),
-    png, width: width!, height: height!, structure: dom.structure_sha256, maskBoxes: dom.mask_boxes, confirmedBy: options.confirmedBy,
+    png, width: width!, height: height!, structure: dom.structure_sha256, features: dom.features, maskBoxes: dom.mask_boxes, confirmedBy: options.confirmedBy,
     ...(options.source ? { source: options.source } : {}),
   });
 }

@@ -1,7 +1,7 @@
 export type { StepBoundary, StepCapture, StepListener } from './listener.js';
 export { createProofStore, ProofRefError, type ProofStore, type StoredProof, type ProofKind, type PutOptions, type ProofVerdict } from './store.js';
 export { captureScreenshot, grabPng, storeScreenshot, encodeScreenshot, encodeThumbnail, type ScreenshotOptions, type ScreenshotProof, type ScreenshotFormat } from './screenshot.js';
-export { snapshotDom, domHash, structureHash, structureSimilarity, structureContainment, SAME_LAYOUT_CONTAINMENT, type DomSnapshot } from './dom.js';
+export { snapshotDom, domHash, structureHash, structureSimilarity, structureContainment, structureMatch, layoutShell, SAME_LAYOUT_CONTAINMENT, type DomSnapshot } from './dom.js';
 export { createProofListener, type ProofListenerOptions } from './capture.js';
 export { startTrace, stopTrace, type TraceOptions, type TraceProof } from './trace.js';
 export { recordBaseline, loadBaseline, listBaselines, variantOf, recognizeLayout, baselinePaths, BaselineMeta, Box, type Baseline, type BaselineKey, type RecordBaselineInput } from './baselines.js';

@@ -9,7 +9,12 @@ export interface StepBoundary {
   platform: string;
   /** The flow's step name (`open_composer`, `confirm_share`, …) or an identity/verify phase. */
   step: string;
-  phase: 'after' | 'failed';
+  /**
+   * `after` a step that passed (judged as the surface's layout), `failed` after one that threw,
+   * `friction` for friction handled on the way (a prompt about to be dismissed): proof only, never
+   * judged as a layout.
+   */
+  phase: 'after' | 'failed' | 'friction';
   /** The UI surface the page shows, when the flow knows it (`profile`, `composer`, …). */
   surface?: string;
   /** The annex layout version the page was recognised as. */

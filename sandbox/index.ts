@@ -37,6 +37,7 @@ export { LAG_SURFACES } from './lag.js';
 export type { WebhookFaultsInput } from './webhook-faults.js';
 export type { FiredEvent } from './fired.js';
 export { SEED_ACCOUNTS, extraAccounts } from './seed.js';
+export { sandboxSurfaceVisits, type SurfaceVisit } from './surfaces.js';
 export { mulberry32 } from './rng.js';
 export { metaJson, metaSignature } from './webhooks.js';
 export { avatarPath } from './avatars.js';

@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import {
   BaselineMeta, appendDriftRecord, capturePage, checkCaptureDrift, checkDrift, encodeScreenshot, listBaselines, loadBaseline,
-  readDriftRecords, recordBaselineFromCapture, variantOf,
+  readDriftRecords, recordBaselineFromCapture, variantOf, structureMatch, layoutShell, SAME_LAYOUT_CONTAINMENT,
   type DriftRecord, type PageCapture, type ProofStore, type StepBoundary, type StepCapture, type StepListener,
 } from '../../proofs/index.js';
 import { DriftError, type ProofRef } from '../../safety/index.js';
@@ -135,35 +135,50 @@ export class DriftGuard {
       return this.verdict(surface, layout, verdict.blocked, verdict.record);
     }
     const humanKnown = variants.some((b) => b.source === 'human' && b.structure === structure);
-    if (humanKnown || listed?.includes(structure)) {
-      await recordBaselineFromCapture(capture, { ...base, variant: variantOf(structure), confirmedBy, source: 'annex' });
+    const fingerprint = annex.layouts[layout]!.fingerprint;
+    /** The annex describes the surface (its structures or its features): anything else on it is drift. */
+    const described = !!listed || !!fingerprint.features[surface];
+    // A page showing a toast or a dialog is no picture of the surface: it is judged, never made a baseline.
+    const learn = async (why: string) => {
+      if (!capture.dom!.transient) await recordBaselineFromCapture(capture, { ...base, variant: variantOf(structure), confirmedBy: `${confirmedBy}${why}`, source: 'annex' });
       return [];
-    }
-    if (!listed && variants.length === 0) {
+    };
+    if (humanKnown || listed?.includes(structure)) return learn('');
+    if (!described && variants.length === 0) {
       // The annex does not describe this surface's structure: its first sight is the baseline.
-      await recordBaselineFromCapture(capture, { ...base, variant: variantOf(structure), confirmedBy, source: 'annex' });
-      return [];
+      return learn('');
     }
+    // A deploy's churn (hashed classes, wrappers, reordered siblings, an A/B panel, a prompt)
+    // changes the skeleton hash but keeps the surface's elements: still the known layout. Judged
+    // against what the reviewed annex recorded and what a human confirmed — never against a
+    // variant learned this way, or small removals could add up deploy after deploy.
+    const features = capture.dom!.features;
+    const references = [
+      ...(fingerprint.features[surface] ?? []),
+      ...variants.filter((b) => b.features && (b.source === 'human' || !fingerprint.features[surface])).map((b) => b.features!),
+    ];
+    const shell = layoutShell(Object.values(fingerprint.features).flat());
+    const match = Math.max(0, ...references.map((known) => structureMatch(known, features, shell)));
+    if (match >= SAME_LAYOUT_CONTAINMENT) return learn(`, ${(match * 100).toFixed(0)} % of a known structure`);
     // A page the annex knows as another surface of this layout (the platform moved the browser
     // to the account's profile after a share, a post that redirects to its author): the flow
     // named one surface and the page shows another, but the layout is the known one — no drift.
     // Chaos seed 11 at 300 actions stopped Instagram on such a capture.
-    const elsewhere = Object.entries(annex.layouts[layout]!.fingerprint.structure).some(([other, list]) => other !== surface && list.includes(structure));
+    const elsewhere = Object.entries(fingerprint.structure).some(([other, list]) => other !== surface && list.includes(structure))
+      || Object.entries(fingerprint.features).some(([other, sets]) => other !== surface && sets.some((known) => structureMatch(known, features, shell) >= SAME_LAYOUT_CONTAINMENT));
     if (elsewhere) return [];
     // A structure this surface has not shown before: judged against its closest known variant.
     const nearest = variants.at(-1);
     if (!nearest) {
-      const record = await this.recordWithoutBaseline(annex, layout, surface, capture, listed![0]!);
+      const record = await this.recordWithoutBaseline(annex, layout, surface, capture, listed?.[0] ?? structure);
       return this.verdict(surface, layout, true, record);
     }
     const verdict = await checkCaptureDrift(capture, {
       ...base, ...(nearest.variant ? { variant: nearest.variant } : {}), store: this.store,
-      blockRatio: this.blockRatio, noticeRatio: 0, blockWhen: listed ? 'either' : 'both',
+      blockRatio: this.blockRatio, noticeRatio: 0, blockWhen: described ? 'either' : 'both',
     });
-    if (!verdict.blocked && !listed) {
-      // An unlisted surface whose new structure looks like the old one: learned as a variant.
-      await recordBaselineFromCapture(capture, { ...base, variant: variantOf(structure), confirmedBy, source: 'annex' });
-    }
+    // A surface the annex does not describe whose new structure looks like the old one: learned as a variant.
+    if (!verdict.blocked && !described) await learn('');
     return this.verdict(surface, layout, verdict.blocked, verdict.record);
   }
 
@@ -183,7 +198,7 @@ export class DriftGuard {
     const { width, height } = await sharp(capture.png!).metadata();
     return appendDriftRecord(this.dataDir, {
       platform: annex.platform, surface, layout_expected: layout, layout_seen: 'unknown',
-      diff_ratio: 1, structure_match: false, structure_expected: expected, structure_seen: capture.dom!.structure_sha256,
+      diff_ratio: 1, structure_match: false, structure_expected: expected, structure_seen: capture.dom!.structure_sha256, features_seen: capture.dom!.features,
       block_ratio: this.blockRatio, blocked: true, mask_boxes: capture.dom!.mask_boxes, width: width!, height: height!,
       screenshots: { current },
     });

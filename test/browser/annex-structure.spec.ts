@@ -1,54 +1,43 @@
 import { instagramLogin, xLogin } from '../../flows/index.js';
-import { snapshotDom } from '../../proofs/index.js';
+import { layoutShell, structureMatch, SAME_LAYOUT_CONTAINMENT } from '../../proofs/index.js';
+import { readSurfaces } from '../../runners/browser/annex-record.js';
+import { sandboxSurfaceVisits } from '../../sandbox/index.js';
 import { INSTAGRAM_ANNEX, X_ANNEX, type Annex } from '../../selectors/index.js';
 import { test, expect, IG } from './fixtures.js';
 import { X } from '../sandbox/fixtures.js';
-
-/** Pages of each surface the flows visit, as the seeded northwind accounts see them. */
-const SURFACES: Record<'instagram' | 'x', [surface: string, path: string][]> = {
-  instagram: [
-    ['home', '/'],
-    ['profile', `/${IG.northwind.handle}/`],
-    ['profile', `/${IG.ana.handle}/`],
-    ['composer', '/create/'],
-    ['post', '/p/SEED1aBc/'],
-    ['dm_thread', `/direct/t/${IG.ana.id}/`],
-  ],
-  x: [
-    ['home', '/home'],
-    ['profile', `/${X.northwind.handle}`],
-    ['composer', '/compose/post'],
-    ['post', `/${X.northwind.handle}/status/1860000000000000001`],
-    ['dm_thread', `/messages/${X.ana.id}`],
-  ],
-};
 
 const ANNEXES: Record<'instagram' | 'x', Annex> = { instagram: INSTAGRAM_ANNEX, x: X_ANNEX };
 const LOGINS = { instagram: { flow: instagramLogin, account: IG.northwind }, x: { flow: xLogin, account: X.northwind } };
 
 for (const platform of ['instagram', 'x'] as const) {
-  test(`should find the annex's structure fingerprints on the ${platform} v1 surfaces, and none of them on v2`, async ({ provider, sandbox, admin }) => {
+  test(`should find the annex's structure fingerprints and features on the ${platform} v1 surfaces, and none of them on v2`, async ({ provider, sandbox, admin }) => {
+    test.setTimeout(120_000);
     const annex = ANNEXES[platform];
-    const v1 = annex.layouts.v1!;
+    const { structure, features } = annex.layouts.v1!.fingerprint;
+    const shell = layoutShell(Object.values(features).flat());
+    const best = (surface: string, seen: string[]) => Math.max(0, ...(features[surface] ?? []).map((known) => structureMatch(known, seen, shell)));
     const origin = sandbox.platforms[platform];
     const context = await provider.newContext();
     try {
       const page = await context.newPage();
       const { flow, account } = LOGINS[platform];
       await flow.login({ page, origin, annex, handle: account.handle, password: account.password });
-      const seen = async () => {
-        const out: [string, string][] = [];
-        for (const [surface, path] of SURFACES[platform]) {
-          await page.goto(new URL(path, origin).toString());
-          out.push([surface, (await snapshotDom(page, { dynamicRegions: v1.dynamic_regions })).structure_sha256]);
-        }
-        return out;
-      };
-      for (const [surface, structure] of await seen()) expect(v1.fingerprint.structure[surface], `${platform} ${surface}`).toContain(structure);
-      // The fingerprints name the v1 layout: the same surfaces in v2 match none of them.
+      const visits = sandboxSurfaceVisits(platform);
+      for (const r of await readSurfaces(page, origin, annex, 'v1', visits)) {
+        const what = `${platform} ${r.surface}: ${r.variant}`;
+        expect(r.layout, what).toBe('v1');
+        expect(structure[r.surface], what).toContain(r.structure);
+        expect(best(r.surface, r.features), what).toBe(1);
+      }
+      // The fingerprints name the v1 layout: the same surfaces in v2 match none of them, by hash or by features.
       await admin.layout(platform, 'v2');
-      const known = new Set(Object.values(v1.fingerprint.structure).flat());
-      for (const [surface, structure] of await seen()) expect(known.has(structure), `${platform} v2 ${surface}`).toBe(false);
+      const known = new Set(Object.values(structure).flat());
+      // (v2 never shows v1's markers: no point waiting for them.)
+      for (const r of await readSurfaces(page, origin, annex, 'v1', visits, { recogniseTimeoutMs: 1000 })) {
+        const what = `${platform} v2 ${r.surface}: ${r.variant}`;
+        expect(known.has(r.structure), what).toBe(false);
+        for (const surface of Object.keys(features)) expect(best(surface, r.features), `${what} as ${surface}`).toBeLessThan(SAME_LAYOUT_CONTAINMENT);
+      }
     } finally {
       await context.close();
     }

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { snapshotDom, structureContainment, structureSimilarity, SAME_LAYOUT_CONTAINMENT } from '../../proofs/index.js';
+import { layoutShell, snapshotDom, structureContainment, structureMatch, structureSimilarity, SAME_LAYOUT_CONTAINMENT } from '../../proofs/index.js';
 import { churnPage } from '../../sandbox/ui/churn.js';
 import { renderAllPages, type RenderedPage } from '../sandbox/churn-pages.js';
 
@@ -55,3 +55,22 @@ test('should measure containment and similarity as set ratios', () => {
   expect(structureSimilarity(['a', 'b'], ['b', 'c'])).toBeCloseTo(1 / 3);
   expect(structureSimilarity([], [])).toBe(1);
 });
+
+test('should not take a redesigned page for a small known structure that is mostly the layout\'s shell (a 404 page)', () => {
+  const shell = ['body>banner', 'body>main', 'body>alert#toast', 'banner>link', 'banner>combobox'];
+  const notFound = [...shell, 'body>main>region#error-page'];
+  const post = [...shell, 'body>main>article#post', 'main>article#post>button#like-button', 'main>article#post>form', 'article#post>form>textbox'];
+  expect([...layoutShell([notFound, post])].sort()).toEqual([...shell].sort());
+  // A post page redesigned (its article gone, a new panel) keeps the shell: 5 of the 404 page's 6 features.
+  const redesigned = [...shell, 'body>main>region#media-viewer', 'main>region#media-viewer>button'];
+  expect(structureContainment(notFound, redesigned)).toBeCloseTo(5 / 6);
+  expect(structureMatch(notFound, redesigned, layoutShell([notFound, post]))).toBe(0);
+  expect(structureMatch(post, redesigned, layoutShell([notFound, post]))).toBeLessThan(SAME_LAYOUT_CONTAINMENT);
+  // Churn adds (a prompt, a suggestions panel): both structures still match the pages they are.
+  const churned = [...post, 'body>complementary', 'complementary>list'];
+  expect(structureMatch(post, churned, layoutShell([notFound, post]))).toBe(1);
+  expect(structureMatch(notFound, [...notFound, 'body>dialog'], layoutShell([notFound, post]))).toBe(1);
+  // With one structure known, its shell is itself: plain containment.
+  expect(structureMatch(post, post.slice(0, 8), layoutShell([post]))).toBeCloseTo(8 / 9);
+});
+

@@ -1,0 +1,56 @@
+import type { Page } from 'playwright-core';
+import { snapshotDom } from '../../proofs/index.js';
+import type { Annex, LayoutAnnex } from '../../selectors/index.js';
+import { recognisePage } from '../../flows/index.js';
+
+/** A page to read: an annex surface at a path of the platform's origin, and which variant of it the page is. */
+export interface SurfacePage {
+  surface: string;
+  path: string;
+  variant: string;
+}
+
+/** What one surface variant looked like: its structure hash and churn-proof features (proofs/dom.ts), and its screenshot. */
+export interface ReadSurface extends SurfacePage {
+  /** The layout the page was recognised as by the annex's markers (`unknown`, `friction`). */
+  layout: string;
+  structure: string;
+  features: string[];
+  png: Buffer;
+}
+
+/**
+ * Opens each page in turn with the logged-in `page` and reads its structure the way the drift
+ * guard will (the layout's dynamic regions folded), after the page has loaded and shown a known
+ * layout's markers. Read only: nothing is clicked.
+ */
+export async function readSurfaces(
+  page: Page, origin: string, annex: Annex, layout: string, pages: readonly SurfacePage[], options: { recogniseTimeoutMs?: number } = {},
+): Promise<ReadSurface[]> {
+  const known: LayoutAnnex = annex.layouts[layout] ?? Object.values(annex.layouts)[0]!;
+  const out: ReadSurface[] = [];
+  for (const visit of pages) {
+    await page.goto(new URL(visit.path, origin).toString(), { waitUntil: 'domcontentloaded' });
+    const seen = await recognisePage(page, annex, options.recogniseTimeoutMs);
+    const dom = await snapshotDom(page, { dynamicRegions: known.dynamic_regions });
+    out.push({ ...visit, layout: seen, structure: dom.structure_sha256, features: dom.features, png: await page.screenshot() });
+  }
+  return out;
+}
+
+/**
+ * The `fingerprint.structure` and `fingerprint.features` of a layout from what was read: per
+ * surface, each distinct structure hash and each distinct feature set once, in reading order.
+ */
+export function fingerprintOf(read: readonly Pick<ReadSurface, 'surface' | 'structure' | 'features'>[]): { structure: Record<string, string[]>; features: Record<string, string[][]> } {
+  const structure: Record<string, string[]> = {};
+  const features: Record<string, string[][]> = {};
+  for (const r of read) {
+    const hashes = (structure[r.surface] ??= []);
+    if (!hashes.includes(r.structure)) hashes.push(r.structure);
+    const sets = (features[r.surface] ??= []);
+    const key = JSON.stringify([...r.features].sort());
+    if (!sets.some((s) => JSON.stringify(s) === key)) sets.push([...r.features].sort());
+  }
+  return { structure, features };
+}
