@@ -45,9 +45,9 @@ export interface BackgroundCommit {
  * anything is applied. Friction the page shows after the answer is thrown by `friction`.
  * Resolves the answer's status (2xx).
  */
-export async function commitInBackground(fc: FlowContext, button: Locator, o: BackgroundCommit): Promise<number> {
+export async function commitInBackground(fc: FlowContext, element: string, button: Locator, o: BackgroundCommit): Promise<number> {
   const platform = fc.action.platform;
-  const sent = await commitClick(fc, button, isPost);
+  const sent = await commitClick(fc, element, button, isPost);
   if (!sent.response) throw new OutcomeUnknownError(`${platform}: ${sent.failure ?? 'no answer'} after the click`);
   const status = sent.response.status();
   const path = new URL(fc.page.url()).pathname;

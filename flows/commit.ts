@@ -1,5 +1,6 @@
 import type { Locator, Request, Response } from 'playwright-core';
 import { TransientError } from '../safety/errors.js';
+import { assertCommitElement } from './element.js';
 import { dismissPrompts } from './prompts.js';
 import type { FlowContext } from './types.js';
 
@@ -14,17 +15,20 @@ export interface Submitted {
 }
 
 /**
- * The commit click. Kill-switch check 3 (`beforeCommit`) runs immediately before it; the button
+ * The commit click on the annex element `element` (`surface.key`), which must agree with its
+ * recorded fingerprint (flows/element.ts). Kill-switch check 3 (`beforeCommit`) runs immediately before it; the button
  * is clicked exactly once. Waits for the POST the click sends (navigation or fetch) to be
  * answered or to fail, then for a navigation it caused to load.
  */
-export async function commitClick(fc: FlowContext, button: Locator, isCommit: (req: Request) => boolean): Promise<Submitted> {
+export async function commitClick(fc: FlowContext, element: string, button: Locator, isCommit: (req: Request) => boolean): Promise<Submitted> {
   const { page } = fc;
   // A prompt put over the page since it was checked would take the click (or hold it until it
   // times out). Dismissed before the commit's request is watched for: declining one may post too.
   await dismissPrompts(fc);
   await button.waitFor({ state: 'visible', timeout: SETTLE_TIMEOUT_MS });
-  if (!(await button.isEnabled())) throw new TransientError('x: the submit button is disabled', false);
+  if (!(await button.isEnabled())) throw new TransientError(`${fc.action.platform}: the submit button is disabled`, false);
+  // Two signals of the recorded element, or no click (a selector alone never commits).
+  await assertCommitElement(fc, element, button);
   let settle!: (s: Submitted) => void;
   const done = new Promise<Submitted>((resolve) => (settle = resolve));
   let navigated = false;

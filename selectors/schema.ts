@@ -5,6 +5,20 @@ const selector = z.string().min(1);
 const sha = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex');
 
 /**
+ * What the annex recorded of one element (`raize annex record`): the signals the commit click
+ * must see at least two of (flows/element.ts) — names and texts per locale.
+ */
+export const ElementFingerprint = z.object({
+  role: z.string().min(1),
+  names: z.array(z.string()).default([]),
+  testid: z.string().min(1).optional(),
+  texts: z.array(z.string()).default([]),
+  /** The landmarks around it, outermost first (`main>form`). */
+  landmark: z.string().optional(),
+});
+export type ElementFingerprint = z.infer<typeof ElementFingerprint>;
+
+/**
  * One known layout version of a platform's UI: how to find every element the flows use, the
  * identity triple (§4.3), receipts, friction surfaces, regions to mask in visual drift, and
  * the DOM-structure fingerprint that recognises this layout.
@@ -63,6 +77,8 @@ export const LayoutAnnex = z.object({
    * while is reloaded (before any commit) instead of being read half-drawn.
    */
   loading: selector.optional(),
+  /** Per element of `surfaces` (`composer.share`), its recorded fingerprint: every commit element must have one. */
+  elements: z.record(z.string(), ElementFingerprint).default({}),
 });
 export type LayoutAnnex = z.infer<typeof LayoutAnnex>;
 

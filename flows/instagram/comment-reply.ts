@@ -97,7 +97,7 @@ export const instagramCommentReply: Flow = {
         const comment = commentOnPage(fc).first();
         // The reply shows under the comment at once, without its permalink (the page's own copy,
         // not the platform's): its id comes only from a later look at the post.
-        await commitInBackground(fc, comment.locator(sel(fc, 'post', 'reply_submit')));
+        await commitInBackground(fc, 'post.reply_submit', comment.locator(sel(fc, 'post', 'reply_submit')));
         fc.receipt.permalink = fc.page.url().split('?')[0]!;
       },
     },

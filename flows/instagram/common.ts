@@ -206,8 +206,8 @@ export const on = (v: Verification, surface: string, precise: boolean): Verifica
 export { settle, saysText } from '../background.js';
 
 /** The Instagram commit of a background action (flows/background.ts), its friction read by the guardrails. */
-export function commitInBackground(fc: FlowContext, button: Locator, options: { leavesPage?: boolean } = {}): Promise<number> {
-  return commitBackground(fc, button, { ...options, friction: (f) => checkPage(f, { allowErrorPage: true }) });
+export function commitInBackground(fc: FlowContext, element: string, button: Locator, options: { leavesPage?: boolean } = {}): Promise<number> {
+  return commitBackground(fc, element, button, { ...options, friction: (f) => checkPage(f, { allowErrorPage: true }) });
 }
 
 /**

@@ -35,7 +35,7 @@ export const instagramDelete: Flow = {
     {
       name: 'confirm_delete',
       async run(fc) {
-        await commitInBackground(fc, fc.page.locator(sel(fc, 'post', 'confirm_delete')), { leavesPage: true });
+        await commitInBackground(fc, 'post.confirm_delete', fc.page.locator(sel(fc, 'post', 'confirm_delete')), { leavesPage: true });
         // Answered: the page leaves the post for the profile. Verification reads the post's URL.
         fc.receipt.permalink = postUrl(fc);
       },

@@ -65,7 +65,7 @@ export const instagramDmSend: Flow = {
     {
       name: 'send',
       async run(fc) {
-        await commitInBackground(fc, fc.page.locator(sel(fc, 'dm_thread', 'send')));
+        await commitInBackground(fc, 'dm_thread.send', fc.page.locator(sel(fc, 'dm_thread', 'send')));
         // The message shows at once, "Sending…"; "Sent" under it once the page read the
         // platform's answer. A 200 the page could not read leaves it "Sending…": no receipt.
         const text = field(fc, 'text');

@@ -61,7 +61,7 @@ export const instagramFollow: Flow = {
         const button = fc.page.locator(sel(fc, 'profile', 'follow')).first();
         // The page shows its active account's state: it must be ours before it decides anything.
         await confirmCommitPage(fc);
-        if ((await button.getAttribute('aria-pressed')) !== 'true') await commitInBackground(fc, button);
+        if ((await button.getAttribute('aria-pressed')) !== 'true') await commitInBackground(fc, 'profile.follow', button);
         fc.receipt.permalink = fc.page.url().split('?')[0]!;
       },
     },

@@ -36,7 +36,7 @@ export const instagramLike: Flow = {
         // the platform answers) — the answer does, and verification reads the post again.
         // The page shows its active account's state: it must be ours before it decides anything.
         await confirmCommitPage(fc);
-        if (!(await liked(fc))) await commitInBackground(fc, fc.page.locator(sel(fc, 'post', 'like')).first());
+        if (!(await liked(fc))) await commitInBackground(fc, 'post.like', fc.page.locator(sel(fc, 'post', 'like')).first());
         fc.receipt.permalink = fc.page.url().split('?')[0]!;
       },
     },

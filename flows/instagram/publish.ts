@@ -1,5 +1,7 @@
 import { OutcomeUnknownError, WrongAccountEffectError } from '../../safety/index.js';
 import { probePage } from '../probe.js';
+import { assertCommitElement } from '../element.js';
+import { dismissPrompts } from '../prompts.js';
 import { checkPage, goto, sel, urlOf } from '../run.js';
 import type { Flow, FlowContext } from '../types.js';
 import { absent, assertOwnPost, field, gridTiles, inconclusive, mediaFile, on, present, readPost, readPostState, scanGrid, scanOtherAccounts, settle, shortcodeIn } from './common.js';
@@ -46,6 +48,9 @@ export const instagramPublish: Flow = {
         const { page } = fc;
         const share = page.locator(sel(fc, 'composer', 'share'));
         if (!(await probePage(page, { visible: { share: sel(fc, 'composer', 'share') } })).visible.share) await share.waitFor({ state: 'visible' });
+        // A prompt over the composer would take the click; the button must be the one recorded.
+        await dismissPrompts(fc);
+        await assertCommitElement(fc, 'composer.share', share);
         await fc.episode.beforeCommit();
         await share.click();
         // One click only: if the button stays enabled (a slow platform), clicking again would post twice.

@@ -199,6 +199,6 @@ import { commitInBackground as commitBackground, containsText } from '../backgro
 export { settle, saysText } from '../background.js';
 
 /** The X commit of a background action (flows/background.ts): the page's friction read as after a submit. */
-export function commitInBackground(fc: FlowContext, button: Locator): Promise<number> {
-  return commitBackground(fc, button, { friction: (f) => assertNoFriction(f, undefined, undefined, true) });
+export function commitInBackground(fc: FlowContext, element: string, button: Locator): Promise<number> {
+  return commitBackground(fc, element, button, { friction: (f) => assertNoFriction(f, undefined, undefined, true) });
 }

@@ -79,7 +79,7 @@ export const dmSendFlow: Flow = {
     {
       name: 'send',
       async run(fc) {
-        await commitInBackground(fc, fc.page.locator(sel(fc, 'dm_thread', 'send')));
+        await commitInBackground(fc, 'dm_thread.send', fc.page.locator(sel(fc, 'dm_thread', 'send')));
         fc.surface('dm_thread');
       },
     },

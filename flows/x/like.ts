@@ -49,7 +49,7 @@ export const likeFlow: Flow = {
         // The page shows the like state of its active account: it must be ours (IdentityMismatchError, nothing clicked).
         await confirmCommitPage(fc);
         if ((await fc.page.locator(sel(fc, 'status', 'unlike')).count()) === 0) {
-          await commitInBackground(fc, fc.page.locator(sel(fc, 'status', 'like')).first());
+          await commitInBackground(fc, 'status.like', fc.page.locator(sel(fc, 'status', 'like')).first());
         }
         fc.surface('post');
         const tweet = targetTweet(fc);

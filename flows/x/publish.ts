@@ -75,7 +75,7 @@ export const publishFlow: Flow = {
       async run(fc) {
         // The web client posts in the background and shows its toast once it read the answer;
         // the answer's body is the client's private format: only its status and the page count.
-        await commitInBackground(fc, fc.page.locator(sel(fc, 'composer', 'submit')));
+        await commitInBackground(fc, 'composer.submit', fc.page.locator(sel(fc, 'composer', 'submit')));
         await fc.page.locator(sel(fc, 'composer', 'progress')).waitFor({ state: 'hidden', timeout: 15_000 }).catch(() => undefined);
       },
     },

@@ -60,7 +60,7 @@ export const replyFlow: Flow = {
     {
       name: 'send_reply',
       async run(fc) {
-        await commitInBackground(fc, fc.page.locator(sel(fc, 'status', 'reply_submit')));
+        await commitInBackground(fc, 'status.reply_submit', fc.page.locator(sel(fc, 'status', 'reply_submit')));
         fc.surface('post');
       },
     },

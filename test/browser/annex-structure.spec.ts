@@ -7,6 +7,7 @@ import { test, expect, IG } from './fixtures.js';
 import { X } from '../sandbox/fixtures.js';
 
 const ANNEXES: Record<'instagram' | 'x', Annex> = { instagram: INSTAGRAM_ANNEX, x: X_ANNEX };
+const churned = !!process.env.RAIZE_SANDBOX_CHURN_SEED?.trim();
 const LOGINS = { instagram: { flow: instagramLogin, account: IG.northwind }, x: { flow: xLogin, account: X.northwind } };
 
 for (const platform of ['instagram', 'x'] as const) {
@@ -26,7 +27,8 @@ for (const platform of ['instagram', 'x'] as const) {
       for (const r of await readSurfaces(page, origin, annex, 'v1', visits)) {
         const what = `${platform} ${r.surface}: ${r.variant}`;
         expect(r.layout, what).toBe('v1');
-        expect(structure[r.surface], what).toContain(r.structure);
+        // Under churn (RAIZE_SANDBOX_CHURN_SEED) the skeleton hash changes; the features may not.
+        if (!churned) expect(structure[r.surface], what).toContain(r.structure);
         expect(best(r.surface, r.features), what).toBe(1);
       }
       // The fingerprints name the v1 layout: the same surfaces in v2 match none of them, by hash or by features.

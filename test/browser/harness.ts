@@ -10,7 +10,7 @@ import {
   type BrowserPerformer, type BrowserProvider,
 } from '../../runners/index.js';
 import { runAction, type Action, type ActionType, type PlatformAccount, type ProofRef, type RunOutcome } from '../../safety/index.js';
-import { INSTAGRAM_ANNEX } from '../../selectors/index.js';
+import { INSTAGRAM_ANNEX, type Annex } from '../../selectors/index.js';
 import type { Sandbox } from '../../sandbox/index.js';
 import { createHarness, type Harness, type HarnessOptions } from '../helpers/kernel.js';
 import { IG, samplePng } from './fixtures.js';
@@ -53,6 +53,8 @@ export interface BrowserHarnessOptions {
    * assistant refuses an id two accounts claim) logs in as Lumen.
    */
   as?: 'northwind' | 'lumen';
+  /** The annex the lane runs with instead of the product's (an element's fingerprint changed). */
+  annex?: Annex;
 }
 
 /**
@@ -84,7 +86,7 @@ export async function browserHarness(provider: BrowserProvider, sandbox: Sandbox
   const proofs = createProofStore(h.dir);
   const recorder = new RecordingListener();
   const performer = createBrowserPerformer({
-    provider, sessions, annexes: { instagram: INSTAGRAM_ANNEX }, flows: { instagram: { ...INSTAGRAM_FLOWS, ...options.flows } },
+    provider, sessions, annexes: { instagram: options.annex ?? INSTAGRAM_ANNEX }, flows: { instagram: { ...INSTAGRAM_FLOWS, ...options.flows } },
     listeners: [recorder, createProofListener({ store: proofs })], origins: { instagram: origin },
     traces: proofStoreTraceRecorder(proofs), stepTimeoutMs: 10_000, drift: new DriftGuard(h.dir, proofs),
   });

@@ -4,6 +4,7 @@ import { loginSandboxAccount } from '../../cli/demo.js';
 import { resolveUnknown } from '../../safety/index.js';
 import { readDriftRecords, renderDriftReport } from '../../proofs/index.js';
 import { runDriftBaseline } from '../../cli/drift.js';
+import { INSTAGRAM_ANNEX } from '../../selectors/index.js';
 import { browserHarness, type BrowserHarness } from './harness.js';
 import { test, expect, IG, sha256, eventually } from './fixtures.js';
 
@@ -255,4 +256,43 @@ test('should publish exactly once when the share button stays enabled while send
   expect(outcome.status, outcome.reason).toBe('confirmed_success');
   const effects = await eventually(() => admin.effects({ kind: 'publish' }), (e) => e.length > 1, 1000);
   expect(effects).toEqual([expect.objectContaining({ payload_sha256: sha256(caption) })]);
+});
+
+test('should stop before the share click when the share button matches its recorded fingerprint by one signal only, with the candidates as evidence', async ({ admin, provider, sandbox }) => {
+  // A deploy moved the test id "share-button" onto another control: the annex's selector still
+  // finds an element, but its name and its place (role among landmarks) are not the recorded ones.
+  const annex = structuredClone(INSTAGRAM_ANNEX);
+  const recorded = annex.layouts.v1!.elements['composer.share']!;
+  annex.layouts.v1!.elements['composer.share'] = { ...recorded, names: ['Publish'], texts: ['Publish'], landmark: 'navigation' };
+  const moved = await browserHarness(provider, sandbox, { annex });
+  try {
+    const action = await moved.submit('publish', { caption: `Moved button ${randomUUID()}`, media: [{ source: moved.image }] });
+    const outcome = await moved.run(action);
+    expect(outcome.status, outcome.reason).not.toBe('confirmed_success');
+    expect(outcome.reason).toMatch(/drift/);
+    // Nothing was clicked: the platform saw no post, and the attempt never reached `attempted`'s commit.
+    expect(await admin.effects({ platform: 'instagram' })).toEqual([]);
+    const refused = moved.h.logLines.map((l) => JSON.parse(l) as { msg?: string; element?: string; agreed?: string; seen?: { testid: string }; candidates?: { testid: string | null; name: string }[] })
+      .find((l) => l.msg === 'commit element refused')!;
+    expect(refused).toMatchObject({ element: 'composer.share', agreed: 'testid', seen: { testid: 'share-button' } });
+    expect(refused.candidates).toContainEqual(expect.objectContaining({ testid: 'share-button', name: 'Share' }));
+    expect(moved.h.logLines.some((l) => l.includes('commit click'))).toBe(false);
+  } finally {
+    await moved.close();
+  }
+});
+
+test('should click a share button that agrees with its fingerprint on two signals though its name changed (a copy edit)', async ({ admin, provider, sandbox }) => {
+  const annex = structuredClone(INSTAGRAM_ANNEX);
+  const recorded = annex.layouts.v1!.elements['composer.share']!;
+  annex.layouts.v1!.elements['composer.share'] = { ...recorded, names: ['Publish'], texts: ['Publish'] };
+  const renamed = await browserHarness(provider, sandbox, { annex });
+  try {
+    const caption = `Renamed button ${randomUUID()}`;
+    const outcome = await renamed.run(await renamed.submit('publish', { caption, media: [{ source: renamed.image }] }));
+    expect(outcome.status, outcome.reason).toBe('confirmed_success');
+    expect((await admin.effects({ platform: 'instagram' })).filter((e) => e.kind === 'publish')).toHaveLength(1);
+  } finally {
+    await renamed.close();
+  }
 });
