@@ -12,6 +12,7 @@ import { registerSchedule } from './schedule.js';
 import { registerToken } from './token.js';
 import { registerDm } from './dm.js';
 import { registerBundle } from './bundle.js';
+import { registerAnnex } from './annex.js';
 import { UsageError } from './context.js';
 
 export function buildProgram(): Command {
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerToken(program);
   registerDm(program);
   registerBundle(program);
+  registerAnnex(program);
   return program;
 }
 

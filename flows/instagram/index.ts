@@ -21,3 +21,6 @@ export const INSTAGRAM_FLOWS: Partial<Record<ActionType, Flow>> = {
   comment_reply: instagramCommentReply,
   dm_send: instagramDmSend,
 };
+
+/** The annex elements an Instagram flow commits with (`surface.key`): each needs a recorded fingerprint (flows/element.ts). */
+export const INSTAGRAM_COMMIT_ELEMENTS = ['composer.share', 'post.like', 'post.confirm_delete', 'post.reply_submit', 'profile.follow', 'dm_thread.send'] as const;

@@ -18,3 +18,6 @@ export const X_FLOWS: Partial<Record<ActionType, Flow>> = {
 export const xFlows = X_FLOWS;
 
 export { dmSendFlow, likeFlow, publishFlow, replyFlow };
+
+/** The annex elements an X flow commits with (`surface.key`): each needs a recorded fingerprint (flows/element.ts). */
+export const X_COMMIT_ELEMENTS = ['composer.submit', 'status.like', 'status.reply_submit', 'dm_thread.send'] as const;
