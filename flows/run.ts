@@ -389,6 +389,17 @@ export async function runFlow(fc: FlowContext, steps: FlowStep[], options: RunFl
         await captureStep(fc, options.listeners, step.name, 'after');
       } catch (error) {
         await captureStep(fc, options.listeners, step.name, 'failed');
+        // A step that could not find what it wanted on a page that passes the guardrails (the
+        // known layout, no friction) before any commit: the page is judged as its surface — the
+        // element may be gone with a redesign the markers did not show (a composer whose form was
+        // replaced). A step that failed on a page already judged changed failed because of the
+        // drift: that is the verdict, not a transient failure to retry.
+        if (!(error instanceof RaizeError) && !committed(fc) && (await checkPage(fc).then(() => true, () => false))) {
+          await captureStep(fc, options.listeners, step.name, 'after');
+        }
+        await Promise.all(PENDING.get(fc) ?? []);
+        const verdict = VERDICT.get(fc);
+        if (verdict) throw committed(fc) ? await explain(fc, 'after_commit', verdict) : verdict;
         throw await explain(fc, step.name, error);
       }
     }

@@ -12,7 +12,8 @@ const LOGINS = { instagram: { flow: instagramLogin, account: IG.northwind }, x: 
 
 for (const platform of ['instagram', 'x'] as const) {
   test(`should find the annex's structure fingerprints and features on the ${platform} v1 surfaces, and none of them on v2`, async ({ provider, sandbox, admin }) => {
-    test.setTimeout(120_000);
+    // Seventeen pages and two logins; a loaded 2-core host takes minutes.
+    test.setTimeout(300_000);
     const annex = ANNEXES[platform];
     const { structure, features } = annex.layouts.v1!.fingerprint;
     const shell = layoutShell(Object.values(features).flat());

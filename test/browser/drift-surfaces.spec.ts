@@ -18,7 +18,7 @@ const publish = (caption = `Per-surface loaf ${randomUUID()}`) => b.submit('publ
 const stateOf = async () => (await b.h.services.store.accounts.get(b.account.platform_account_id))!.state;
 
 /** A new release of the composer page, served from the next episode on (same URL, same markers). */
-function changeComposer(css: string, html = '') {
+function changeComposer(css: string, html = '', replaceForm = false) {
   b.recorder.hook = async (boundary, page) => {
     if (boundary.step !== 'identity') return;
     await page.addInitScript(`addEventListener('DOMContentLoaded', () => {
@@ -26,7 +26,8 @@ function changeComposer(css: string, html = '') {
       const style = document.createElement('style');
       style.textContent = ${JSON.stringify(css)};
       document.head.append(style);
-      document.querySelector('main').insertAdjacentHTML('afterbegin', ${JSON.stringify(html)});
+      if (${replaceForm}) document.querySelector('main form').outerHTML = ${JSON.stringify(html)};
+      else document.querySelector('main').insertAdjacentHTML('afterbegin', ${JSON.stringify(html)});
     })`);
   };
 }
@@ -100,8 +101,16 @@ test.describe('per-surface drift', () => {
     expect(await admin.effects()).toHaveLength(2);
   });
 
-  test('should stop when a known surface shows a structure the annex does not list', async ({ admin }) => {
-    changeComposer('.promo { padding: 8px }', '<section class="promo" role="dialog"><h2>Try Reels</h2><button>Not now</button></section>');
+  test('should not stop for a panel a deploy added to a known surface: churn adds, the recorded structure is all there', async ({ admin }) => {
+    changeComposer('.promo { padding: 8px }', '<section class="promo" aria-label="Reels"><h2>Try Reels</h2><button>Not now</button></section>');
+    const outcome = await b.run(await publish());
+    expect(outcome.status, outcome.reason).toBe('confirmed_success');
+    expect((await readDriftRecords(b.h.dir)).filter((r) => r.blocked)).toEqual([]);
+    expect(await admin.effects()).toHaveLength(1);
+  });
+
+  test('should stop when a known surface lost the structure the annex recorded of it (the composer form redesigned)', async ({ admin }) => {
+    changeComposer('.drop { padding: 8px }', '<div class="drop" role="region" aria-label="New post"><p>Drag photos and videos here</p><div role="button" tabindex="0">Select from computer</div></div>', true);
     const outcome = await b.run(await publish());
     expect(outcome.status).toBe('confirmed_failed');
     expect(outcome.reason).toMatch(/^drift/);
