@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { AccountState, ActionType, Budget, Platform, PlatformAccount, type Store } from '../../store/index.js';
+import { AccountState, ActionType, Budget, Platform, PlatformAccount } from '../../store/index.js';
 import { ApiError } from '../errors.js';
-import { clientScope, visibleAccount, visibleOr404, type Principal } from '../auth/index.js';
+import { clientScope, visibleAccount } from '../auth/index.js';
 import { decodeCursor, pageOf, PageQuery, RowCursor, type ApiRoutes } from '../http/index.js';
 import type { ConnectAccountInput, RouteDeps } from './deps.js';
 
@@ -19,8 +19,6 @@ export type AccountView = z.infer<typeof AccountView>;
 export function accountView({ session_ref, ...rest }: PlatformAccount): AccountView {
   return { ...rest, has_session: session_ref !== null };
 }
-
-const DEGRADED = ['read_only', 'needs_human', 'reconnect_required'] as const;
 
 const StateBody = z.object({
   state: AccountState,

@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { resolveConfig, type RaizeConfig } from '../../config/index.js';
+import { resolveConfig } from '../../config/index.js';
 import { createServices, launchBrowserProvider, registerApiLanes, type Services } from '../../runners/index.js';
 import { recoverInterrupted, resolveUnknown, sleep, verifyAuditChain, type Action } from '../../safety/index.js';
 import { SEED_ACCOUNTS, startSandbox } from '../../sandbox/index.js';

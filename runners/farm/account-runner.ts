@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { runAction, sleep as realSleep, type KernelDeps, type RunOutcome } from '../../safety/index.js';
 import type { Action, Store } from '../../store/index.js';
-import { DEFAULT_PACING, humanGap, pacingFor, type PacingProfile, type PacingTable } from './pacing.js';
+import { humanGap, pacingFor, type PacingProfile, type PacingTable } from './pacing.js';
 
 /** Why a runner stopped. */
 export type RunnerExit = 'idle' | 'lease_lost' | 'stopping' | 'held' | 'quota';

@@ -9,7 +9,7 @@ import {
   connectBrowserAccount, createBrowserPerformer, proofStoreTraceRecorder, SessionStore, DriftGuard,
   type BrowserPerformer, type BrowserProvider,
 } from '../../runners/index.js';
-import { runAction, type Action, type ActionType, type PlatformAccount, type ProofRef, type RunOutcome } from '../../safety/index.js';
+import { runAction, type Action, type ActionType, type PlatformAccount, type RunOutcome } from '../../safety/index.js';
 import { INSTAGRAM_ANNEX, type Annex } from '../../selectors/index.js';
 import type { Sandbox } from '../../sandbox/index.js';
 import { createHarness, type Harness, type HarnessOptions } from '../helpers/kernel.js';
