@@ -1,5 +1,6 @@
 import type { Locator } from 'playwright-core';
 import { DriftError } from '../safety/index.js';
+import { createHash } from 'node:crypto';
 import type { ElementFingerprint } from '../selectors/index.js';
 import type { FlowContext } from './types.js';
 
@@ -100,6 +101,12 @@ const CANDIDATES = String.raw`(fp) => {
   return out;
 }`;
 
+/** A name or text as the log may keep it: one the annex recorded, or a hash of it. */
+function known(fp: ElementFingerprint, words: string): string {
+  if (words === '' || [...fp.names, ...fp.texts].map(foldNumbers).includes(foldNumbers(words))) return words;
+  return `sha256:${createHash('sha256').update(words).digest('hex').slice(0, 16)}`;
+}
+
 // eslint-disable-next-line @typescript-eslint/no-implied-eval
 const candidatesOf = new Function('fp', `return (${CANDIDATES})(fp);`) as (fp: ElementFingerprint) => ElementSignals[];
 
@@ -121,7 +128,10 @@ export async function assertCommitElement(fc: FlowContext, key: string, button: 
   if (agreed.count >= COMMIT_SIGNALS) return agreed;
   const candidates = await fc.page.evaluate(candidatesOf, fp).catch(() => [] as ElementSignals[]);
   const which = (['testid', 'name', 'place'] as const).filter((k) => agreed[k]).join(', ') || 'none';
-  fc.episode.log('commit element refused', { element: key, agreed: which, seen, candidates });
+  // What a page element says may be anyone's words (a message where a button was): the log keeps
+  // a name or text only when it is one the annex recorded, else its hash.
+  const safe = (sig: ElementSignals): ElementSignals => ({ ...sig, name: known(fp, sig.name), text: known(fp, sig.text) });
+  fc.episode.log('commit element refused', { element: key, agreed: which, seen: safe(seen), candidates: candidates.map(safe) });
   throw new CommitElementError(
     `${platform}: commit element ${key} matches its fingerprint by ${agreed.count} signal(s) (${which}), ${COMMIT_SIGNALS} needed: not clicked (${candidates.length} candidate(s) on the page)`,
     key, seen, candidates);
