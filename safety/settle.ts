@@ -1,4 +1,4 @@
-import type { PlatformAccount } from '../store/index.js';
+import type { Action, PlatformAccount } from '../store/index.js';
 import { absenceProof, absenceRuleFor, lookOf, nextLook } from './absence.js';
 import { bounded, type EpisodeContext } from './context.js';
 import type { KernelDeps } from './deps.js';
@@ -23,6 +23,25 @@ export type Settled =
 const MAX_HELD_WAITS = 3;
 
 export const LOOKS_PAUSED: ReadonlySet<string> = new Set(['needs_human', 'reconnect_required']);
+
+/** Action types whose effect is an object of their own (a post, a reply, a message), never shared with another action's. */
+const OWN_OBJECT: ReadonlySet<string> = new Set(['publish', 'comment_reply', 'dm_send']);
+
+/**
+ * The action (another key) whose confirmed effect is the object a look just found, if any. Two
+ * actions of the same words under different keys can each be in the air: a look matching by
+ * content finds whichever went out — chaos --farm seed 21: an unknown X publish whose tweet never
+ * appeared was confirmed, an hour later, on the tweet of a second action with the same text, and
+ * two actions claimed one effect. A sighting of someone else's object is no proof either way.
+ */
+export async function claimedByAnother(k: KernelDeps, action: Action, v: Verification): Promise<string | undefined> {
+  if (!OWN_OBJECT.has(action.action_type) || (!v.platform_object_id && !v.permalink)) return undefined;
+  const others = await k.store.actions.list({ platform_account_id: action.platform_account_id, action_type: action.action_type });
+  return others.find((o) => o.action_id !== action.action_id && o.idempotency_key !== action.idempotency_key
+    // Its own effect: attempted, confirmed — not a pre-check or duplicate that found someone's object.
+    && o.attempt_count > 0 && (o.state === 'confirmed_success' || o.state === 'postcheck_complete') && !o.result.error_code && !o.result.duplicate_of
+    && ((v.platform_object_id && o.result.platform_object_id === v.platform_object_id) || (v.permalink && o.result.permalink === v.permalink)))?.action_id;
+}
 
 export interface SettleOptions {
   performer: Performer;
@@ -128,7 +147,13 @@ export async function settle(k: KernelDeps, o: SettleOptions): Promise<Settled> 
     for (const p of v.proofs ?? []) o.tracker.addProof(p);
     const counted = { ...(o.countTries ? { verify_tries: tries + 1 } : {}), ...ended() };
     const where = v.surface ? ` on ${v.surface}` : '';
-    if (v.outcome === 'present' && v.level >= 2) return { outcome: 'present', verification: v, look: n };
+    if (v.outcome === 'present' && v.level >= 2) {
+      const other = await claimedByAnother(k, o.tracker.action, v);
+      if (!other) return { outcome: 'present', verification: v, look: n };
+      await o.tracker.note(`${o.label} ${n}: the object seen${where} is the confirmed effect of ${other} (same content, another key), not this action's; proves nothing either way`, { patch: counted, tool: o.tool });
+      why = `only another action's object seen (${other})`;
+      continue;
+    }
     if (v.outcome === 'absent') {
       const absence = [...o.tracker.action.absence, lookOf(v, now())];
       const proof = absenceProof(rule, absence, endedAt);

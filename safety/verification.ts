@@ -6,7 +6,7 @@ import type { KernelDeps } from './deps.js';
 import { errorCode } from './errors.js';
 import { resultOf, type Performer } from './performer.js';
 import { releaseLane } from './release.js';
-import { LOOKS_PAUSED, settle } from './settle.js';
+import { claimedByAnother, LOOKS_PAUSED, settle } from './settle.js';
 import { traceFields } from './telemetry.js';
 import { ActionTracker } from './tracker.js';
 
@@ -247,6 +247,8 @@ async function watchEscalated(k: KernelDeps, action: Action): Promise<Action> {
   }
   for (const p of v.proofs ?? []) tracker.addProof(p);
   const tool = { name: performer.tool, version: performer.toolVersion };
+  const other = v.outcome === 'present' ? await claimedByAnother(k, tracker.action, v) : undefined;
+  if (other) return tracker.note(`watch after escalation: the object seen${v.surface ? ` on ${v.surface}` : ''} is the confirmed effect of ${other}, not this action's; left to a human`, { tool });
   if (v.outcome === 'present' && v.level >= 2) {
     const result = { ...tracker.action.result, ...resultOf(v, v.level) };
     await tracker.moveThrough([['confirmed_success', { patch: { result }, ledger: 'succeeded', tool, reason: `watch after escalation: present at level ${v.level}${v.surface ? ` on ${v.surface}` : ''}` }], ['postcheck_complete', { reason: 'postcheck: object confirmed on the platform' }]]);

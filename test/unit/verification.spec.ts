@@ -4,6 +4,38 @@ import { createHarness } from '../helpers/kernel.js';
 import { FakePlatform } from '../helpers/fake-platform.js';
 
 test.describe('verification loop (spec 000 §6.3)', () => {
+  test('should never confirm an action on the object another action of the same words confirmed as its own (chaos --farm seed 21)', async () => {
+    // A: an ambiguous publish that applied nothing (the content-only listing can never prove it).
+    // B: the same caption under another key, later: nothing to find at its pre-check, it posts.
+    // A's looks then find B's post by content: it is B's effect, never A's.
+    const platform = new FakePlatform({ attempts: ['error_before_commit', 'ok'], lag: { listMs: 0 } });
+    const h = await createHarness({ performer: platform, config: { verifyMaxTries: 3, verifyBaseMs: 1000, verifyCapMs: 10_000 } });
+    try {
+      const payload = { caption: 'Same words twice' };
+      const a = await h.submit({ payload, idempotency_key: 'same-words-key-a' });
+      expect((await runAction(h.services.kernel, a.action_id, { verifyInline: false })).status).toBe('unknown');
+      const b = await h.submit({ payload, idempotency_key: 'same-words-key-b' });
+      expect((await runAction(h.services.kernel, b.action_id)).status).toBe('confirmed_success');
+      const bResult = (await h.services.store.actions.get(b.action_id))!.result;
+      expect(bResult.platform_object_id).toBe('obj_1');
+      for (let i = 0; i < 4; i += 1) {
+        h.clock.advance(20_000);
+        await sweepUnknown(h.services.kernel);
+      }
+      h.clock.advance(3_600_000);
+      await sweepUnknown(h.services.kernel);
+      const after = (await h.services.store.actions.get(a.action_id))!;
+      expect(after.state).toBe('unknown');
+      expect(after.result.platform_object_id).toBeUndefined();
+      const reasons = (await h.services.store.audit.forAction(a.action_id)).map((r) => r.event.reason ?? '');
+      expect(reasons.some((r) => r.includes(`is the confirmed effect of ${b.action_id}`))).toBe(true);
+      expect(platform.effects).toHaveLength(1);
+      expect(platform.calls.attempt).toBe(2);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('should name in the audit why each verification look was inconclusive', async () => {
     const platform = new FakePlatform({ attempts: ['applied_then_error'] });
     platform.verify = async () => {
