@@ -229,7 +229,7 @@ export async function scheduleDemo(services: Services, scale = 1): Promise<DemoP
     { client: northwind, platform: 'instagram', action_type: 'like', payload: { target: 'SEED2aBc' } },
     { client: northwind, platform: 'instagram', action_type: 'follow', payload: { target: 'lumen.studio' } },
     { client: northwind, platform: 'instagram', action_type: 'comment_reply', payload: { target: 'SEED1aBc', comment_id: '18000000000000001', text: `Yes, we ship across Spain! (${stamp})` } },
-    { client: northwind, platform: 'instagram', action_type: 'dm_send', payload: { recipient: '6100000000000001', text: `Open Sundays 9–14. See you! (${stamp})` } },
+    { client: northwind, platform: 'instagram', action_type: 'dm_send', payload: { recipient: 'ana.reads', text: `Open Sundays 9–14. See you! (${stamp})` } },
     { client: northwind, platform: 'x', action_type: 'publish', payload: { text: `Raize demo: rye loaf back today (${stamp})` } },
     { client: northwind, platform: 'x', action_type: 'like', payload: { target: '/lumenstudio/status/1860000000000000002' } },
     { client: northwind, platform: 'x', action_type: 'comment_reply', payload: { target: '/ana_reads/status/1860000000000000101', text: `Thank you! (${stamp})` } },

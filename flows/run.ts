@@ -155,6 +155,26 @@ export function urlOf(fc: FlowContext, path: string, params: Record<string, stri
   });
 }
 
+/** Matches a URL or path against an annex path template; returns its placeholders. */
+export function matchPath(fc: FlowContext, name: string, urlOrPath: string): Record<string, string> | undefined {
+  const template = fc.annex.paths[name];
+  if (!template) return undefined;
+  let pathname: string;
+  try {
+    pathname = new URL(urlOrPath, fc.origin).pathname;
+  } catch {
+    return undefined;
+  }
+  const keys: string[] = [];
+  const pattern = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{(\w+)\\?\}/g, (_, key: string) => {
+    keys.push(key);
+    return '([^/]+)';
+  });
+  const m = new RegExp(`^${pattern}/?$`).exec(pathname);
+  if (!m) return undefined;
+  return Object.fromEntries(keys.map((k, i) => [k, decodeURIComponent(m[i + 1]!)]));
+}
+
 /** The first layout of the annex whose markers are all on the page, or undefined (drift). */
 export async function detectLayout(page: Page, annex: Annex, prefer?: string): Promise<{ version: string; annex: LayoutAnnex } | undefined> {
   const probe = await probePage(page, { all: markersOf(annex) });

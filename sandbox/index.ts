@@ -41,6 +41,7 @@ export { sandboxSurfaceVisits, type SurfaceVisit } from './surfaces.js';
 export { mulberry32 } from './rng.js';
 export { metaJson, metaSignature } from './webhooks.js';
 export { avatarPath } from './avatars.js';
+export { instagramThreadId } from './threads.js';
 export type { MessagingEvent } from './webhooks.js';
 export { variantOf, hashedClass, CHURN_DEFAULTS, type ChurnOptions, type ChurnVariant } from './ui/churn.js';
 export { PROMPT_KINDS, PROMPT_TEXT, type PromptKind } from './ui/churn-widgets.js';

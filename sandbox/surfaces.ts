@@ -1,3 +1,4 @@
+import { instagramThreadId } from './threads.js';
 import type { Platform } from './types.js';
 
 /** A page of an annex surface, and which of its structure variants it shows. */
@@ -24,7 +25,7 @@ export function sandboxSurfaceVisits(platform: Platform): SurfaceVisit[] {
       { surface: 'post', path: '/p/SEED1aBc/', variant: 'own post' },
       { surface: 'post', path: '/p/SEED2aBc/', variant: 'another account\'s post' },
       { surface: 'post', path: '/p/NOTAPOST0/', variant: 'a post that does not exist' },
-      { surface: 'dm_thread', path: '/direct/t/6100000000000001/', variant: 'DM thread' },
+      { surface: 'dm_thread', path: `/direct/t/${instagramThreadId('17841400000000001', '6100000000000001')}/`, variant: 'DM thread (with ana.reads)' },
     ];
   }
   return [

@@ -56,7 +56,7 @@ export function countEffects(actions: Action[], accounts: ChaosAccount[], effect
     switch (a.action_type) {
       case 'publish': return `publish|${sha(p.caption ?? p.text ?? '')}`;
       case 'comment_reply': return `reply|${acc.platform === 'instagram' ? p.comment_id : seededPostId('x', p.target ?? '')}|${sha(p.text ?? '')}`;
-      case 'dm_send': return `dm_send|${p.recipient}|${sha(p.text ?? '')}`;
+      case 'dm_send': return `dm_send|${handleToId.get(`${acc.platform}|${p.recipient}`) ?? p.recipient}|${sha(p.text ?? '')}`;
       case 'like': return `like|${seededPostId(acc.platform, p.target ?? '')}`;
       case 'follow': return `follow|${handleToId.get(`${acc.platform}|${p.target}`) ?? p.target}`;
       case 'delete': {

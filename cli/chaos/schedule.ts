@@ -186,13 +186,19 @@ export function buildPlan(input: { runId: string; seed: number; actions: number;
         account = mode === 'same_key' || mode === 'new_key' ? source : pick(same);
         item.account = account.id;
         item.payload = structuredClone(from.payload);
-        if (type === 'dm_send' && item.payload!.recipient === account.user_id) item.payload!.recipient = source.user_id;
+        if (type === 'dm_send' && [account.user_id, account.handle].includes(String(item.payload!.recipient))) item.payload!.recipient = source.user_id;
         if (mode === 'new_key') item.idempotency_key = `${runId}-again-${i}`;
         item.shared = mode;
       }
     }
     const lane = item.shared === 'same_key' ? items.find((e) => e.payload === undefined ? false : e.account === item.account && JSON.stringify(e.payload) === JSON.stringify(item.payload))?.lane : laneOf(account, type);
     if (lane) item.lane = lane;
+    // instagram.com opens a conversation from the person's profile (its URL names a thread, not
+    // them): the browser lane's DMs go to a handle, the API lane's to an account id.
+    if (type === 'dm_send' && account.platform === 'instagram' && item.payload) {
+      const to = accounts.find((a) => a.platform === 'instagram' && (a.user_id === item.payload!.recipient || a.handle === item.payload!.recipient))!;
+      item.payload = { ...item.payload, recipient: lane === 'api' ? to.user_id : to.handle };
+    }
     // The same caption on the API lane goes with a URL the platform fetches.
     if (type === 'publish' && account.platform === 'instagram' && item.payload && item.shared !== 'same_key') item.payload = { ...item.payload, media: media(lane, i) };
     if (type === 'publish' && account.platform === 'instagram') undeleted.set(account.id, [...(undeleted.get(account.id) ?? []), i]);

@@ -1,18 +1,23 @@
-import { PlatformRefusalError } from '../../safety/index.js';
-import { goto, sel } from '../run.js';
+import { PlatformRefusalError, ValidationError } from '../../safety/index.js';
+import { goto, matchPath, sel } from '../run.js';
 import type { Flow, FlowContext } from '../types.js';
 import { OutcomeUnknownError } from '../../safety/index.js';
 import { absent, commitInBackground, field, inconclusive, on, present, saysText, settle } from './common.js';
 
-/** The recipient's account id: given, or read from the Message link of their profile. */
-async function peerId(fc: FlowContext): Promise<string> {
+/**
+ * The conversation with the recipient: its id as the Message link of their profile shows it.
+ * Instagram's web addresses a conversation by a thread id of its own (`/direct/t/<thread>/`),
+ * never by either person's account id, so the browser lane needs the recipient's handle; an
+ * account id (a webhook's sender, the API lane's recipient) cannot be opened here.
+ */
+async function threadId(fc: FlowContext): Promise<string> {
   const recipient = field(fc, 'recipient').trim().replace(/^@/, '');
-  if (/^\d+$/.test(recipient)) return recipient;
-  if (!/^[A-Za-z0-9._]+$/.test(recipient)) throw new PlatformRefusalError('payload.recipient is not an instagram account id or handle');
+  if (/^\d+$/.test(recipient)) throw new ValidationError('payload.recipient', 'the instagram browser lane addresses a conversation by the recipient\'s handle, not an account id (an id is for the API lane)');
+  if (!/^[A-Za-z0-9._]+$/.test(recipient)) throw new ValidationError('payload.recipient', 'expected an instagram handle');
   await goto(fc, 'profile', { handle: recipient }, { surface: 'profile' });
   const href = await fc.page.locator(sel(fc, 'profile', 'message')).first().getAttribute('href', { timeout: 5000 }).catch(() => null);
-  const id = href ? /\/direct\/t\/([^/]+)\//.exec(href)?.[1] : undefined;
-  if (!id) throw new PlatformRefusalError('the recipient has no Message button');
+  const id = href ? matchPath(fc, 'thread', href)?.id : undefined;
+  if (!id) throw new PlatformRefusalError(`instagram dm: @${recipient} cannot be messaged from their profile`);
   return id;
 }
 
@@ -28,8 +33,8 @@ async function ownMessages(fc: FlowContext, text: string): Promise<{ status: str
 }
 
 /** Opens the thread; whether it loaded (input visible) and how many of our messages carry exactly this text. */
-async function readThread(fc: FlowContext, peer: string): Promise<{ loaded: boolean; mine: number; permalink: string }> {
-  await goto(fc, 'thread', { id: peer }, { surface: 'dm_thread', allowErrorPage: true });
+async function readThread(fc: FlowContext, thread: string): Promise<{ loaded: boolean; mine: number; permalink: string }> {
+  await goto(fc, 'thread', { id: thread }, { surface: 'dm_thread', allowErrorPage: true });
   const permalink = fc.page.url().split('?')[0]!;
   const loaded = await fc.page.locator(sel(fc, 'dm_thread', 'input')).isVisible();
   if (!loaded) return { loaded, mine: 0, permalink };
@@ -42,7 +47,7 @@ export const instagramDmSend: Flow = {
   action_type: 'dm_send',
 
   async precheck(fc) {
-    const t = await readThread(fc, await peerId(fc));
+    const t = await readThread(fc, await threadId(fc));
     if (!t.loaded) throw new PlatformRefusalError('the conversation is not available');
     // Found by its words alone (the web shows no message id): ours, but known at level 2.
     return t.mine ? { exists: true, ref: { permalink: t.permalink }, level: 2 } : { exists: false };
@@ -52,7 +57,7 @@ export const instagramDmSend: Flow = {
     {
       name: 'open_thread',
       async run(fc) {
-        const t = await readThread(fc, await peerId(fc));
+        const t = await readThread(fc, await threadId(fc));
         if (!t.loaded) throw new PlatformRefusalError('the conversation is not available');
       },
     },
@@ -82,7 +87,7 @@ export const instagramDmSend: Flow = {
    * but never proves one absent.
    */
   async verify(fc) {
-    const t = await readThread(fc, await peerId(fc));
+    const t = await readThread(fc, await threadId(fc));
     if (!t.loaded) return inconclusive('thread');
     if (!t.mine) return absent('thread', false);
     return on({ ...present({ permalink: t.permalink }), level: 2 }, 'thread', false);

@@ -8,34 +8,14 @@ import type { FlowContext } from '../types.js';
 /** Navigation timeout: X pages are small; a slow one is a transient failure, not a hang. */
 const NAV_TIMEOUT_MS = 15_000;
 
-import { sel, urlOf } from '../run.js';
+import { matchPath, sel, urlOf } from '../run.js';
 
-export { sel, urlOf };
+export { matchPath, sel, urlOf };
 
 export function receiptSel(fc: FlowContext, name: string): string {
   const value = fc.layout.annex.receipts[name];
   if (!value) throw new DriftError(`x annex layout ${fc.layout.version} has no receipt ${name}`);
   return value;
-}
-
-/** Matches a URL or path against an annex path template; returns its placeholders. */
-export function matchPath(fc: FlowContext, name: string, urlOrPath: string): Record<string, string> | undefined {
-  const template = fc.annex.paths[name];
-  if (!template) return undefined;
-  let pathname: string;
-  try {
-    pathname = new URL(urlOrPath, fc.origin).pathname;
-  } catch {
-    return undefined;
-  }
-  const keys: string[] = [];
-  const pattern = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{(\w+)\\?\}/g, (_, key: string) => {
-    keys.push(key);
-    return '([^/]+)';
-  });
-  const m = new RegExp(`^${pattern}/?$`).exec(pathname);
-  if (!m) return undefined;
-  return Object.fromEntries(keys.map((k, i) => [k, decodeURIComponent(m[i + 1]!)]));
 }
 
 /** The account's handle without `@`. */

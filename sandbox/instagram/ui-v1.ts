@@ -77,7 +77,7 @@ ${m.error ? `<p role="alert" data-testid="login-error">${esc(m.error)}</p>` : ''
 <section><h2 data-testid="profile-handle">${esc(m.account.handle)}</h2>
 ${m.isSelf ? `<a href="${urls.profile(m.account)}" data-testid="edit-profile">Edit profile</a>` : `<form method="post" action="${urls.follow(m.account)}" style="display:inline">
 <button class="ig-primary" data-testid="follow-button" aria-pressed="${m.following}">${m.following ? 'Following' : 'Follow'}</button></form>
-<a href="${urls.thread(m.account)}" data-testid="message-button">Message</a>`}
+<a href="${urls.thread(m.account, m.viewer.me)}" data-testid="message-button">Message</a>`}
 <ul data-churn="shuffle"><li><span data-testid="posts-count">${m.posts.length}</span> posts</li><li><span data-testid="followers-count">${m.followers}</span> followers</li><li><span data-testid="following-count">${m.followingCount}</span> following</li></ul>
 <span data-testid="profile-name">${esc(m.account.display_name)}</span><p data-testid="profile-bio">${esc(m.account.bio)}</p></section></header>
 <div class="ig-grid" data-testid="post-grid">${m.posts
@@ -117,14 +117,14 @@ ${m.isOwner ? `<button type="button" aria-label="More options" data-testid="post
     },
     inbox: (m) =>
       shell('Inbox', m.viewer, `<h1>Messages</h1><ul data-testid="thread-list">${m.threads
-        .map((t) => `<li><a data-testid="thread-link" href="${urls.thread(t.peer)}"><img src="${urls.avatar(t.peer)}" alt="" width="40"> <b>${esc(t.peer.handle)}</b> <span data-testid="thread-preview">${esc(dmText(t.last))}</span></a></li>`)
+        .map((t) => `<li><a data-testid="thread-link" href="${urls.thread(t.peer, m.viewer.me)}"><img src="${urls.avatar(t.peer)}" alt="" width="40"> <b>${esc(t.peer.handle)}</b> <span data-testid="thread-preview">${esc(dmText(t.last))}</span></a></li>`)
         .join('')}</ul>`, m.notice),
     thread: (m) =>
       shell(`${m.peer.handle} • Direct`, m.viewer, `<div class="ig-card" style="max-width:600px"><header><img src="${urls.avatar(m.peer)}" alt="" width="40"> <b data-testid="thread-peer">${esc(m.peer.handle)}</b></header>
 <ul data-testid="message-list">${m.messages
         .map((msg) => `<li class="${msg.from_id === m.viewer.me.id ? 'ig-msg-me' : ''}" data-testid="message"><span class="ig-sr" data-testid="message-sender">${msg.from_id === m.viewer.me.id ? 'You sent' : `${esc(m.peer.handle)} sent`}</span>${esc(dmText(msg))}</li>`)
         .join('')}</ul>
-<form method="post" action="${urls.thread(m.peer)}" data-testid="message-form"><textarea name="text" aria-label="Message..." data-testid="message-input"></textarea>
+<form method="post" action="${urls.thread(m.peer, m.viewer.me)}" data-testid="message-form"><textarea name="text" aria-label="Message..." data-testid="message-input"></textarea>
 <button class="ig-primary" data-testid="send-button">Send</button></form></div>`, m.notice, background(m.viewer)),
   };
   return layout;

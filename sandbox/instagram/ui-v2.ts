@@ -51,7 +51,7 @@ ${m.error ? `<div role="alert" data-qa="signin-err">${esc(m.error)}</div>` : ''}
       shell(`${m.account.display_name} (@${m.account.handle})`, m.viewer, `<section class="_pf" data-qa="prof">
 <img data-qa="prof-pic" src="${urls.avatar(m.account)}" alt="Profile photo of ${esc(m.account.display_name)}">
 <div><div class="_bar"><h1 class="_un" data-qa="prof-username">${esc(m.account.handle)}</h1>
-${m.isSelf ? `<a href="${urls.profile(m.account)}" data-qa="prof-edit">Edit profile</a>` : `<a href="${urls.thread(m.account)}" data-qa="prof-dm">Send message</a>
+${m.isSelf ? `<a href="${urls.profile(m.account)}" data-qa="prof-edit">Edit profile</a>` : `<a href="${urls.thread(m.account, m.viewer.me)}" data-qa="prof-dm">Send message</a>
 <form method="post" action="${urls.follow(m.account)}"><button class="_cta" data-qa="prof-follow"${m.following ? '>✓ Following' : '>Follow'}</button></form>`}</div>
 <div data-qa="prof-fullname">${esc(m.account.display_name)}</div><div data-churn="user">${esc(m.account.bio)}</div>
 <div><b data-qa="prof-posts">${m.posts.length}</b> posts · <b data-qa="prof-followers">${m.followers}</b> followers · <b>${m.followingCount}</b> following</div></div></section>
@@ -84,14 +84,14 @@ ${c.replies.map((r) => `<div data-qa="pst-subcomment" style="margin-left:24px">$
     },
     inbox: (m) =>
       shell('Chats', m.viewer, `<h2>Chats</h2><div data-qa="dm-list">${m.threads
-        .map((t) => `<a data-qa="dm-row" href="${urls.thread(t.peer)}" style="display:block;padding:8px"><img class="xav" src="${urls.avatar(t.peer)}" alt=""> ${esc(t.peer.display_name)} · <span data-qa="dm-row-last">${esc(dmText(t.last))}</span></a>`)
+        .map((t) => `<a data-qa="dm-row" href="${urls.thread(t.peer, m.viewer.me)}" style="display:block;padding:8px"><img class="xav" src="${urls.avatar(t.peer)}" alt=""> ${esc(t.peer.display_name)} · <span data-qa="dm-row-last">${esc(dmText(t.last))}</span></a>`)
         .join('')}</div>`, m.notice),
     thread: (m) =>
       shell(`Chat with ${m.peer.display_name}`, m.viewer, `<h2 data-qa="dm-title">${esc(m.peer.display_name)} <small>@${esc(m.peer.handle)}</small></h2>
 <div data-qa="dm-log">${m.messages
         .map((msg) => `<div data-qa="dm-bubble" class="${msg.from_id === m.viewer.me.id ? '_me' : '_them'}">${esc(dmText(msg))}</div>`)
         .join('')}</div>
-<form class="_bar" method="post" action="${urls.thread(m.peer)}"><input name="text" aria-label="Message" data-qa="dm-input" placeholder="Message…" style="flex:1"><button class="_cta" data-qa="dm-send">Send</button></form>`, m.notice),
+<form class="_bar" method="post" action="${urls.thread(m.peer, m.viewer.me)}"><input name="text" aria-label="Message" data-qa="dm-input" placeholder="Message…" style="flex:1"><button class="_cta" data-qa="dm-send">Send</button></form>`, m.notice),
   };
   return layout;
 };

@@ -1,4 +1,5 @@
 import { avatarPath } from '../avatars.js';
+import { instagramThreadId, instagramThreadPeer } from '../threads.js';
 import type { PlatformUi } from '../ui/router.js';
 import { instagramV1 } from './ui-v1.js';
 import { instagramV2 } from './ui-v2.js';
@@ -33,9 +34,10 @@ export const instagramUi: PlatformUi = {
     post: (p) => `/p/${p.code}/`,
     postAction: (p, _a, action) => `/p/${p.code}/${action}`,
     follow: (a) => `/${a.handle}/follow`,
-    thread: (peer) => `/direct/t/${peer.id}/`,
+    thread: (peer, me) => `/direct/t/${instagramThreadId(me.id, peer.id)}/`,
     avatar: (a) => avatarPath('instagram', a.id),
     media: (name) => `/media/${name}`,
   },
+  threadPeer: instagramThreadPeer,
   layouts: { v1: instagramV1, v2: instagramV2 },
 };

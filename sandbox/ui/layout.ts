@@ -13,7 +13,8 @@ export interface Urls {
   post(p: Post, author: Account): string;
   postAction(p: Post, author: Account, action: 'like' | 'comment' | 'reply' | 'delete'): string;
   follow(a: Account): string;
-  thread(peer: Account): string;
+  /** The conversation of `me` with `peer` (Instagram: an opaque thread id; X: the peer's id). */
+  thread(peer: Account, me: Account): string;
   avatar(a: Account): string;
   media(name: string): string;
 }

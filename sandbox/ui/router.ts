@@ -33,7 +33,7 @@ export interface PlatformUi {
     challenge: string;
     compose: string;
     inbox: string;
-    /** With :peer. */
+    /** With :peer: the conversation's key in its URL (see `threadPeer`). */
     thread: string;
     /** With :code. */
     post: string;
@@ -41,6 +41,8 @@ export interface PlatformUi {
     profile: string;
   };
   urls: Urls;
+  /** The other person of the conversation a thread URL's key names for `me` (the inverse of `urls.thread`). */
+  threadPeer(key: string, me: Account, accounts: readonly Account[]): Account | undefined;
   layouts: Record<LayoutVersion, LayoutFactory>;
 }
 
@@ -334,7 +336,7 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
   // DMs.
   router.get(paths.inbox, page((req, res, s) => html(res, s.layout.inbox({ viewer: s.viewer, threads: world.threads(s.me, 'inbox'), notice: noticeOf(req) }))));
   const peerOf = (req: Request, s: Scene) => {
-    const peer = state.account(platform, String(req.params.peer));
+    const peer = ui.threadPeer(String(req.params.peer), s.me, world.data.accounts);
     return peer && peer.id !== s.me.id ? peer : undefined;
   };
   router.get(paths.thread, page((req, res, s) => {
@@ -342,7 +344,7 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
     if (!peer) return html(res, s.layout.error({ viewer: s.viewer, status: 404, message: 'This conversation is not available.' }), 404);
     html(res, s.layout.thread({ viewer: s.viewer, peer, messages: world.conversation(s.me, peer, 'thread'), notice: noticeOf(req) }));
   }));
-  router.post(paths.thread, act('dm_send', (req, s) => urls.thread(peerOf(req, s) ?? s.me), async (req, res, s, ghost) => {
+  router.post(paths.thread, act('dm_send', (req, s) => { const peer = peerOf(req, s); return peer ? urls.thread(peer, s.me) : urls.inbox; }, async (req, res, s, ghost) => {
     const peer = peerOf(req, s);
     if (!peer) return void badInput(req, res, 'peer: this conversation is not available');
     const parsed = parseInput(textSchema, req.body ?? {});
@@ -351,7 +353,7 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
     const receipt = !faults.take('receipt_missing', scopeOf(req, s, 'dm_send'));
     // A background send that answers 200 with nothing readable: the page never confirms it.
     if (wantsJson(req)) return () => (receipt ? res.json({ status: 'ok' }) : res.status(200).end());
-    return () => res.redirect(303, urls.thread(peer));
+    return () => res.redirect(303, urls.thread(peer, s.me));
   }));
 
   // Post page and its actions.

@@ -69,7 +69,7 @@ ${m.error ? `<div role="alert" data-testid="LoginForm_Error">${esc(m.error)}</di
     profile: (m) =>
       shell(`${m.account.display_name} (@${m.account.handle})`, m.viewer, `<div data-testid="UserProfileHeader_Items" style="padding:16px">
 <img class="av" data-testid="UserAvatar-Container-${esc(m.account.handle)}" src="${urls.avatar(m.account)}" alt="Opens profile photo">
-${m.isSelf ? `<a href="${urls.profile(m.account)}" data-testid="editProfileButton">Edit profile</a>` : `<a href="${urls.thread(m.account)}" data-testid="sendDMFromProfile" aria-label="Message">✉</a>
+${m.isSelf ? `<a href="${urls.profile(m.account)}" data-testid="editProfileButton">Edit profile</a>` : `<a href="${urls.thread(m.account, m.viewer.me)}" data-testid="sendDMFromProfile" aria-label="Message">✉</a>
 <form method="post" action="${urls.follow(m.account)}" style="display:inline"><button class="btn" data-testid="${m.account.id}-${m.following ? 'unfollow' : 'follow'}">${m.following ? 'Following' : 'Follow'}</button></form>`}
 <div data-testid="UserName"><span data-testid="UserName-display">${esc(m.account.display_name)}</span> <span data-testid="UserName-handle">@${esc(m.account.handle)}</span></div>
 <div data-testid="UserDescription">${esc(m.account.bio)}</div>
@@ -100,14 +100,14 @@ ${m.isOwner ? `<dialog data-testid="confirmationSheetDialog"><h2>Delete post?</h
     },
     inbox: (m) =>
       shell('Messages', m.viewer, `<h2 style="padding:16px">Messages</h2><section data-testid="dm-inbox-panel">${m.threads
-        .map((t) => `<a data-testid="conversation" href="${urls.thread(t.peer)}" style="display:block;padding:12px 16px"><b>${esc(t.peer.display_name)}</b> @${esc(t.peer.handle)} · <span data-testid="last-message">${esc(t.last.text)}</span></a>`)
+        .map((t) => `<a data-testid="conversation" href="${urls.thread(t.peer, m.viewer.me)}" style="display:block;padding:12px 16px"><b>${esc(t.peer.display_name)}</b> @${esc(t.peer.handle)} · <span data-testid="last-message">${esc(t.last.text)}</span></a>`)
         .join('')}</section>`, m.notice),
     thread: (m) =>
       shell(`${m.peer.display_name} / Messages`, m.viewer, `<h2 style="padding:16px" data-testid="DM_Conversation_Avatar">${esc(m.peer.display_name)} <small>@${esc(m.peer.handle)}</small></h2>
 <div data-testid="DmActivityViewport">${m.messages
         .map((msg) => `<div data-testid="messageEntry" class="${msg.from_id === m.viewer.me.id ? 'me' : ''}" style="padding:6px 16px"><span class="sr" data-testid="messageEntry-sender">${msg.from_id === m.viewer.me.id ? 'You sent' : `@${esc(m.peer.handle)} sent`}</span><span data-testid="tweetText">${esc(msg.text)}</span></div>`)
         .join('')}</div>
-<form method="post" action="${urls.thread(m.peer)}" style="padding:16px" data-testid="DmComposer"><textarea name="text" data-testid="dmComposerTextInput" aria-label="Start a new message"></textarea>
+<form method="post" action="${urls.thread(m.peer, m.viewer.me)}" style="padding:16px" data-testid="DmComposer"><textarea name="text" data-testid="dmComposerTextInput" aria-label="Start a new message"></textarea>
 <button class="btn" data-testid="dmComposerSendButton" aria-label="Send">Send</button></form>`, m.notice, background(m.viewer)),
   };
   return layout;

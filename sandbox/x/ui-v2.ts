@@ -50,7 +50,7 @@ ${m.error ? `<p role="alert" data-test="auth-error">${esc(m.error)}</p>` : ''}</
 <h2 data-test="profile-title">${esc(m.account.display_name)}</h2><div data-test="profile-at">@${esc(m.account.handle)}</div><p data-churn="user">${esc(m.account.bio)}</p>
 <div>${m.followers} followers · ${m.followingCount} following</div>
 ${m.isSelf ? '<span data-test="profile-self">This is you</span>' : `<form method="post" action="${urls.follow(m.account)}" style="display:inline"><button class="r-go" data-test="profile-follow"${m.following ? '>Following ✓' : '>+ Follow'}</button></form>
-<a class="r-pill" href="${urls.thread(m.account)}" data-test="profile-chat">Chat</a>`}</div>
+<a class="r-pill" href="${urls.thread(m.account, m.viewer.me)}" data-test="profile-chat">Chat</a>`}</div>
 <div data-test="feed">${m.posts.map((p) => card(urls, p, 'item')).join('')}</div>`, m.notice),
     composer: (m) =>
       shell('Write', m.viewer, `<form class="r-card" data-test="writer"><button class="r-go" data-test="writer-send">Publish</button>
@@ -70,14 +70,14 @@ ${m.isOwner ? `<form method="post" action="${urls.postAction(post, author, 'dele
     },
     inbox: (m) =>
       shell('Chat', m.viewer, `<div data-test="chats">${m.threads
-        .map((t) => `<a class="r-card" style="display:block" data-test="chat-row" href="${urls.thread(t.peer)}">@${esc(t.peer.handle)} — <span data-test="chat-last">${esc(t.last.text)}</span></a>`)
+        .map((t) => `<a class="r-card" style="display:block" data-test="chat-row" href="${urls.thread(t.peer, m.viewer.me)}">@${esc(t.peer.handle)} — <span data-test="chat-last">${esc(t.last.text)}</span></a>`)
         .join('')}</div>`, m.notice),
     thread: (m) =>
       shell(`Chat with @${m.peer.handle}`, m.viewer, `<div class="r-card"><b data-test="chat-with">@${esc(m.peer.handle)}</b></div>
 <div data-test="chat-log">${m.messages
         .map((msg) => `<div class="r-card ${msg.from_id === m.viewer.me.id ? 'r-mine' : ''}" data-test="chat-line">${esc(msg.text)}</div>`)
         .join('')}</div>
-<form class="r-card" method="post" action="${urls.thread(m.peer)}"><input type="text" name="text" data-test="chat-input" aria-label="Chat message"><button class="r-go" data-test="chat-send">Send</button></form>`, m.notice),
+<form class="r-card" method="post" action="${urls.thread(m.peer, m.viewer.me)}"><input type="text" name="text" data-test="chat-input" aria-label="Chat message"><button class="r-go" data-test="chat-send">Send</button></form>`, m.notice),
   };
   return layout;
 };

@@ -37,5 +37,7 @@ export const xUi: PlatformUi = {
     avatar: (a) => avatarPath('x', a.id),
     media: (name) => `/media/${name}`,
   },
+  // x.com's conversation URLs carry account ids (its own are `<low id>-<high id>`; here the peer's).
+  threadPeer: (key, _me, accounts) => accounts.find((a) => a.platform === 'x' && a.id === key),
   layouts: { v1: xV1, v2: xV2 },
 };

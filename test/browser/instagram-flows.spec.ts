@@ -65,10 +65,18 @@ test.describe('Instagram flows on the browser lane', () => {
   test('should settle a DM whose receipt never shows through verification, with one message', async ({ admin }) => {
     await admin.fault({ kind: 'receipt_missing', platform: 'instagram', action: 'dm_send' });
     const text = `quiet send ${randomUUID()}`;
-    const outcome = await b.run(await b.submit('dm_send', { recipient: IG.ana.id, text }));
+    const outcome = await b.run(await b.submit('dm_send', { recipient: `@${IG.ana.handle}`, text }));
     expect(outcome.status, outcome.reason).toBe('confirmed_success');
     expect(outcome.action.attempt_count).toBe(1);
     expect(await admin.effects()).toEqual([expect.objectContaining({ kind: 'dm_send', payload_sha256: sha256(text) })]);
+  });
+
+  test('should refuse a DM addressed by account id before touching the thread: instagram.com opens conversations by thread, reached from a handle', async ({ admin }) => {
+    const outcome = await b.run(await b.submit('dm_send', { recipient: IG.ana.id, text: `by id ${randomUUID()}` }));
+    expect(outcome.status).toBe('blocked');
+    expect(outcome.reason).toContain('precheck_failed: validation_error');
+    expect(outcome.action.attempt_count).toBe(0);
+    expect(await admin.effects()).toEqual([]);
   });
 
   test('should delete an own post once and treat a deleted post as done at the pre-check', async ({ admin }) => {

@@ -1,6 +1,6 @@
 import { startSandbox } from '../../sandbox/index.js';
 import { ANNEX, login } from './annex.js';
-import { test, expect, call, IG, X, AdminClient, eventually } from './fixtures.js';
+import { test, expect, call, IG, X, AdminClient, eventually, igThread } from './fixtures.js';
 
 const g = (base: string, path: string) => `${base}/v21.0${path}`;
 const tweet = (base: string, text: string) => call(`${base}/2/tweets`, { method: 'POST', token: X.northwind.token, body: { text } });
@@ -146,7 +146,7 @@ test.describe('read-after-write lag on the browser surfaces', () => {
   test('should confirm a sent DM on the page that sent it while the thread itself lags', async ({ page, sandbox, admin }) => {
     const base = sandbox.platforms.instagram;
     await login(page, base, ig, IG.northwind.handle, IG.northwind.password);
-    await page.goto(`${base}/direct/t/${IG.ana.id}/`);
+    await page.goto(`${base}${igThread(IG.ana.id)}`);
     await page.fill(ig.sel.dmInput, 'are you there?');
     await page.click(ig.sel.dmSend);
     await expect(page.locator(ig.sel.dmReceipt)).toBeVisible();
@@ -154,12 +154,12 @@ test.describe('read-after-write lag on the browser surfaces', () => {
     const entry = await scheduleOf(admin, `message:${effect!.object_id}`);
     // The page showed it at once (optimistic, then "Sent"); the thread read again lags behind.
     const message = page.locator('[data-testid="message"]', { hasText: 'are you there?' });
-    await page.goto(`${base}/direct/t/${IG.ana.id}/`);
+    await page.goto(`${base}${igThread(IG.ana.id)}`);
     const shown = await message.count();
     expect(Date.now()).toBeLessThan(Date.parse(entry.visible_at.thread));
     expect(shown).toBe(0);
     await until(async () => {
-      await page.goto(`${base}/direct/t/${IG.ana.id}/`);
+      await page.goto(`${base}${igThread(IG.ana.id)}`);
       return message.count();
     }, (n) => n === 1);
   });

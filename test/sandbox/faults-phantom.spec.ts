@@ -1,7 +1,7 @@
 import { startSandbox } from '../../sandbox/index.js';
 import { deriveSeed, mulberry32 } from '../../sandbox/rng.js';
 import { ANNEX, login } from './annex.js';
-import { test, expect, call, IG, X, sha256, samplePng, eventually, AdminClient } from './fixtures.js';
+import { test, expect, call, IG, X, sha256, samplePng, eventually, AdminClient, igThread } from './fixtures.js';
 
 const g = (base: string, path: string) => `${base}/v21.0${path}`;
 const tweet = (base: string, text: string) => call(`${base}/2/tweets`, { method: 'POST', token: X.northwind.token, body: { text } });
@@ -72,12 +72,12 @@ test.describe('phantom success and phantom failure', () => {
     const ig = ANNEX.instagram.v1;
     await login(page, base, ig, IG.northwind.handle, IG.northwind.password);
     await admin.fault({ kind: 'phantom_success', platform: 'instagram', lane: 'ui', action: 'dm_send' });
-    await page.goto(`${base}/direct/t/${IG.ana.id}/`);
+    await page.goto(`${base}${igThread(IG.ana.id)}`);
     await page.fill(ig.sel.dmInput, 'ghost message');
     await page.click(ig.sel.dmSend);
     await expect(page.locator(ig.sel.dmReceipt)).toBeVisible();
     expect(await admin.effects()).toHaveLength(0);
-    await page.goto(`${base}/direct/t/${IG.ana.id}/`);
+    await page.goto(`${base}${igThread(IG.ana.id)}`);
     await expect(page.locator('[data-testid="message"]', { hasText: 'ghost message' })).toHaveCount(0);
 
     await admin.fault({ kind: 'phantom_failure', platform: 'instagram', lane: 'ui', action: 'publish' });
@@ -120,7 +120,7 @@ test.describe('revert', () => {
     await page.goto(`${base}/${IG.lumen.handle}/`);
     await page.click(ig.sel.follow);
     await expect(page.locator(ig.sel.follow)).toHaveText('Following');
-    await page.goto(`${base}/direct/t/${IG.ana.id}/`);
+    await page.goto(`${base}${igThread(IG.ana.id)}`);
     await page.fill(ig.sel.dmInput, 'soon unsent');
     await page.click(ig.sel.dmSend);
     await expect(page.locator(ig.sel.dmReceipt)).toBeVisible();
@@ -128,7 +128,7 @@ test.describe('revert', () => {
     expect(effects.map((e) => [e.kind, e.reverted])).toEqual([['follow', true], ['dm_send', true]]);
     await page.goto(`${base}/${IG.lumen.handle}/`);
     await expect(page.locator(ig.sel.follow)).toHaveText('Follow');
-    await page.goto(`${base}/direct/t/${IG.ana.id}/`);
+    await page.goto(`${base}${igThread(IG.ana.id)}`);
     await expect(page.locator('[data-testid="message"]', { hasText: 'soon unsent' })).toHaveCount(0);
   });
 });

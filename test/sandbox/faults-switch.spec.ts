@@ -1,11 +1,11 @@
 import { ANNEX, login } from './annex.js';
-import { test, expect, IG, X, samplePng } from './fixtures.js';
+import { test, expect, IG, X, samplePng, igThread } from './fixtures.js';
 
 const CASES = [
-  { platform: 'instagram', version: 'v1', acct: IG, profile: (h: string) => `/${h}/`, compose: '/create/', post: '/p/SEED1aBc/', thread: (id: string) => `/direct/t/${id}/`, peer: IG.ana.id },
-  { platform: 'instagram', version: 'v2', acct: IG, profile: (h: string) => `/${h}/`, compose: '/create/', post: '/p/SEED1aBc/', thread: (id: string) => `/direct/t/${id}/`, peer: IG.ana.id },
-  { platform: 'x', version: 'v1', acct: X, profile: (h: string) => `/${h}`, compose: '/compose/post', post: `/${X.northwind.handle}/status/1860000000000000001`, thread: (id: string) => `/messages/${id}`, peer: X.ana.id },
-  { platform: 'x', version: 'v2', acct: X, profile: (h: string) => `/${h}`, compose: '/compose/post', post: `/${X.northwind.handle}/status/1860000000000000001`, thread: (id: string) => `/messages/${id}`, peer: X.ana.id },
+  { platform: 'instagram', version: 'v1', acct: IG, profile: (h: string) => `/${h}/`, compose: '/create/', post: '/p/SEED1aBc/', thread: (me: string, peer: string) => igThread(peer, me), peer: IG.ana.id },
+  { platform: 'instagram', version: 'v2', acct: IG, profile: (h: string) => `/${h}/`, compose: '/create/', post: '/p/SEED1aBc/', thread: (me: string, peer: string) => igThread(peer, me), peer: IG.ana.id },
+  { platform: 'x', version: 'v1', acct: X, profile: (h: string) => `/${h}`, compose: '/compose/post', post: `/${X.northwind.handle}/status/1860000000000000001`, thread: (_me: string, peer: string) => `/messages/${peer}`, peer: X.ana.id },
+  { platform: 'x', version: 'v2', acct: X, profile: (h: string) => `/${h}`, compose: '/compose/post', post: `/${X.northwind.handle}/status/1860000000000000001`, thread: (_me: string, peer: string) => `/messages/${peer}`, peer: X.ana.id },
 ] as const;
 
 const shown = (platform: string, handle: string) => (platform === 'x' ? [handle, `@${handle}`] : [handle]);
@@ -28,7 +28,7 @@ for (const c of CASES) {
     await page.goto(`${base}${c.compose}`); // GET 3: the switch
     expect(shown(c.platform, lumen.handle)).toContain(await handle());
     await expect(page.locator(annex.sel.switcherSelected)).toContainText(lumen.handle);
-    for (const path of [c.post, c.thread(c.peer), c.profile(northwind.handle)]) {
+    for (const path of [c.post, c.thread(lumen.id, c.peer), c.profile(northwind.handle)]) {
       await page.goto(`${base}${path}`);
       expect(shown(c.platform, lumen.handle), path).toContain(await handle());
     }

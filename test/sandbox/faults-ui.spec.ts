@@ -1,4 +1,4 @@
-import { test, expect, IG, X, sha256, samplePng, eventually, type Page } from './fixtures.js';
+import { test, expect, IG, X, sha256, samplePng, eventually, type Page, igThread } from './fixtures.js';
 import { ANNEX, login } from './annex.js';
 
 const ig = ANNEX.instagram.v1;
@@ -115,7 +115,7 @@ test.describe('sandbox browser faults', () => {
 
   test('should apply the DM and drop the connection on ack_lost', async ({ page, admin }) => {
     await admin.fault({ kind: 'ack_lost', platform: 'instagram', lane: 'ui', action: 'dm_send' });
-    await page.goto(`${base}/direct/t/${IG.ana.id}/`);
+    await page.goto(`${base}${igThread(IG.ana.id)}`);
     await page.fill(ig.sel.dmInput, 'hello?');
     await page.click(ig.sel.dmSend);
     const effects = await eventually(() => admin.effects(), (e) => e.length > 0);

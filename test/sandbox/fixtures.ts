@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { test as base, expect, type Page } from '@playwright/test';
 import sharp from 'sharp';
-import { startSandbox, type Effect, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
+import { instagramThreadId, startSandbox, type Effect, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
 
 export const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
@@ -86,6 +86,9 @@ export const X = {
   lumen: { id: '1500000000000000002', handle: 'lumenstudio', password: 'lumenstudio-pass', token: 'XSBX-lumenstudio-token' },
   ana: { id: '1500000000000000101', handle: 'ana_reads' },
 } as const;
+
+/** The path of `me`'s Instagram conversation with `peer` (its id is opaque: neither account's id). */
+export const igThread = (peer: string, me: string = IG.northwind.id): string => `/direct/t/${instagramThreadId(me, peer)}/`;
 
 /** Waits until the ground-truth log satisfies a predicate (effects are written before the response, but browsers navigate asynchronously). */
 /**

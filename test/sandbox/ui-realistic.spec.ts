@@ -1,4 +1,4 @@
-import { test, expect, IG, X, eventually } from './fixtures.js';
+import { test, expect, IG, X, eventually, igThread } from './fixtures.js';
 import { ANNEX, login } from './annex.js';
 
 const ig = ANNEX.instagram.v1;
@@ -17,7 +17,7 @@ test.describe('sandbox Instagram web: as the real site shows it', () => {
   });
 
   test('should show no internal id on its pages: not in attributes, not in avatar URLs, not in a redirect', async ({ page }) => {
-    const pages = [`/${IG.northwind.handle}/`, `/${IG.ana.handle}/`, `/p/${POST.code}/`, `/direct/t/${IG.ana.id}/`, '/create/'];
+    const pages = [`/${IG.northwind.handle}/`, `/${IG.ana.handle}/`, `/p/${POST.code}/`, igThread(IG.ana.id), '/create/'];
     for (const path of pages) {
       await page.goto(`${base}${path}`);
       const html = await page.content();
@@ -25,7 +25,14 @@ test.describe('sandbox Instagram web: as the real site shows it', () => {
       // Avatars are opaque CDN paths: no account id in any image URL.
       const srcs = await page.locator('img').evaluateAll((els) => els.map((el) => el.getAttribute('src') ?? ''));
       for (const id of [IG.northwind.id, IG.ana.id, IG.lumen.id]) expect(srcs.filter((s) => s.includes(id)), `${path} ${id}`).toEqual([]);
+      // Nor in a link: a conversation's URL names a thread of its own, never the person.
+      const hrefs = await page.locator('a[href], form[action]').evaluateAll((els) => els.map((el) => el.getAttribute('href') ?? el.getAttribute('action') ?? ''));
+      for (const id of [IG.northwind.id, IG.ana.id, IG.lumen.id]) expect(hrefs.filter((h) => h.includes(id)), `${path} ${id}`).toEqual([]);
     }
+    // The thread is reached from the person's Message link, and is not there by their id.
+    await page.goto(`${base}/${IG.ana.handle}/`);
+    expect(await page.locator('[data-testid="message-button"]').getAttribute('href')).toBe(igThread(IG.ana.id));
+    expect((await page.goto(`${base}/direct/t/${IG.ana.id}/`))!.status()).toBe(404);
     // A grid tile's alt is generated accessibility text, never the caption.
     await page.goto(`${base}/${IG.northwind.handle}/`);
     const alts = await page.locator('[data-testid="post-tile"] img').evaluateAll((els) => els.map((el) => el.getAttribute('alt') ?? ''));
@@ -86,7 +93,7 @@ test.describe('sandbox Instagram web: as the real site shows it', () => {
   });
 
   test('should show a sent message at once as "Sending…", then "Sent", without a message id anywhere', async ({ page, admin }) => {
-    await page.goto(`${base}/direct/t/${IG.ana.id}/`);
+    await page.goto(`${base}${igThread(IG.ana.id)}`);
     await page.fill(ig.sel.dmInput, 'see you at 9');
     await page.click(ig.sel.dmSend);
     const row = page.locator('[data-testid="message"]', { hasText: 'see you at 9' });

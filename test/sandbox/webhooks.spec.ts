@@ -1,5 +1,5 @@
 import { metaJson } from '../../sandbox/index.js';
-import { call, expect, IG, eventually } from './fixtures.js';
+import { call, expect, IG, eventually, igThread } from './fixtures.js';
 import { SECRET, signatureValid, test } from './meta-receiver.js';
 
 test.describe('sandbox webhooks', () => {
@@ -147,7 +147,7 @@ test.describe('sandbox webhooks', () => {
     expect(api.status).toBe(200);
     const base = sandbox.platforms.instagram;
     expect((await request.post(`${base}/accounts/login/`, { form: { username: IG.northwind.handle, password: IG.northwind.password }, maxRedirects: 0 })).status()).toBe(303);
-    const ui = await request.post(`${base}/direct/t/${IG.ana.id}/`, { form: { text: 'Sent from the app ✓' }, maxRedirects: 0 });
+    const ui = await request.post(`${base}${igThread(IG.ana.id)}`, { form: { text: 'Sent from the app ✓' }, maxRedirects: 0 });
     expect(ui.status()).toBe(303);
     // The page never names the message (no ?sent=): its id is the ground truth's.
     const uiMid = (await admin.effects({ platform: 'instagram', kind: 'dm_send' })).find((e) => e.via === 'ui')!.object_id!;
