@@ -25,8 +25,9 @@ export async function commitClick(fc: FlowContext, element: string, button: Loca
   // A prompt put over the page since it was checked would take the click (or hold it until it
   // times out). Dismissed before the commit's request is watched for: declining one may post too.
   await dismissPrompts(fc);
-  await button.waitFor({ state: 'visible', timeout: SETTLE_TIMEOUT_MS });
-  if (!(await button.isEnabled())) throw new TransientError(`${fc.action.platform}: the submit button is disabled`, false);
+  // Not there after the wait: the element check below stops the episode (never healed).
+  await button.waitFor({ state: 'visible', timeout: SETTLE_TIMEOUT_MS }).catch(() => undefined);
+  if ((await button.count()) > 0 && !(await button.isEnabled())) throw new TransientError(`${fc.action.platform}: the submit button is disabled`, false);
   // Two signals of the recorded element, or no click (a selector alone never commits).
   await assertCommitElement(fc, element, button);
   let settle!: (s: Submitted) => void;

@@ -89,6 +89,16 @@ export class CommitElementError extends DriftError {
   }
 }
 
+/**
+ * An element a step needs is not on the page, by its selector nor (where healing is allowed) by
+ * its fingerprint. Not a RaizeError on purpose: before the commit, `runFlow` judges the page the
+ * step failed on as its surface — a changed layout is drift and stops the platform, the known
+ * layout (an element late or gone for now) is a transient failure, retried within the cap.
+ */
+export class ElementMissingError extends Error {
+  override readonly name = 'ElementMissingError';
+}
+
 /** Elements the page shows that share the fingerprint's test id, or its role and one of its names: what a human compares. */
 const CANDIDATES = String.raw`(fp) => {
   const read = ${ELEMENT_SIGNALS};
@@ -102,7 +112,7 @@ const CANDIDATES = String.raw`(fp) => {
 }`;
 
 /** A name or text as the log may keep it: one the annex recorded, or a hash of it. */
-function known(fp: ElementFingerprint, words: string): string {
+export function knownWords(fp: ElementFingerprint, words: string): string {
   if (words === '' || [...fp.names, ...fp.texts].map(foldNumbers).includes(foldNumbers(words))) return words;
   return `sha256:${createHash('sha256').update(words).digest('hex').slice(0, 16)}`;
 }
@@ -123,14 +133,21 @@ export async function assertCommitElement(fc: FlowContext, key: string, button: 
   const fp = fc.layout.annex.elements[key];
   const platform = fc.action.platform;
   if (!fp) throw new CommitElementError(`${platform}: the annex records no fingerprint for commit element ${key}: not clicked`, key, null, []);
+  const safe = (sig: ElementSignals): ElementSignals => ({ ...sig, name: knownWords(fp, sig.name), text: knownWords(fp, sig.text) });
+  if ((await button.count()) === 0) {
+    // Where a typing step would look for the element by its fingerprint, a commit never does: the
+    // lookalikes are evidence for the human who updates the annex, not something to click.
+    const candidates = await fc.page.evaluate(candidatesOf, fp).catch(() => [] as ElementSignals[]);
+    fc.episode.log('commit element refused', { element: key, agreed: 'not found', candidates: candidates.map(safe) });
+    throw new ElementMissingError(`${platform}: commit element ${key} not found by its selector; a commit click is never healed: not clicked (${candidates.length} candidate(s) on the page)`);
+  }
   const seen = await readSignals(button);
   const agreed = agreement(fp, seen);
   if (agreed.count >= COMMIT_SIGNALS) return agreed;
   const candidates = await fc.page.evaluate(candidatesOf, fp).catch(() => [] as ElementSignals[]);
   const which = (['testid', 'name', 'place'] as const).filter((k) => agreed[k]).join(', ') || 'none';
   // What a page element says may be anyone's words (a message where a button was): the log keeps
-  // a name or text only when it is one the annex recorded, else its hash.
-  const safe = (sig: ElementSignals): ElementSignals => ({ ...sig, name: known(fp, sig.name), text: known(fp, sig.text) });
+  // a name or text only when it is one the annex recorded, else its hash (safe above).
   fc.episode.log('commit element refused', { element: key, agreed: which, seen: safe(seen), candidates: candidates.map(safe) });
   throw new CommitElementError(
     `${platform}: commit element ${key} matches its fingerprint by ${agreed.count} signal(s) (${which}), ${COMMIT_SIGNALS} needed: not clicked (${candidates.length} candidate(s) on the page)`,

@@ -7,5 +7,6 @@ export {
 export { probePage, type PageProbe, type ProbeQuery } from './probe.js';
 export * from './instagram/index.js';
 export { X_FLOWS, X_COMMIT_ELEMENTS, xFlows, xLogin } from './x/index.js';
-export { assertCommitElement, agreement, foldNumbers, readSignals, CommitElementError, COMMIT_SIGNALS, ELEMENT_SIGNALS, type Agreement, type ElementSignals } from './element.js';
+export { assertCommitElement, agreement, foldNumbers, readSignals, CommitElementError, ElementMissingError, COMMIT_SIGNALS, ELEMENT_SIGNALS, type Agreement, type ElementSignals } from './element.js';
 export { dismissPrompts } from './prompts.js';
+export { findElement, onHeal, type HealedElement, type FindOptions } from './heal.js';

@@ -8,6 +8,7 @@ import type { Annex, LayoutAnnex } from '../selectors/index.js';
 import { probePage, type PageProbe } from './probe.js';
 import { containsText } from './background.js';
 import { dismissPrompts, onPromptProof } from './prompts.js';
+import { onHeal, type HealedElement } from './heal.js';
 import type { FlowContext, FlowStep } from './types.js';
 
 /** Toast texts that mean the platform blocked the action (§8.4), across platforms. */
@@ -377,6 +378,18 @@ export async function captureStep(fc: FlowContext, listeners: StepListener[], st
   }
 }
 
+/** Hands a healed element to every listener that keeps such records (a failing one is logged, not fatal). */
+async function reportHeal(fc: FlowContext, listeners: StepListener[], healed: HealedElement): Promise<void> {
+  const surface = stateOf(fc).surface;
+  const record = {
+    ...healed, platform: fc.action.platform, layout: fc.layout.version, action_id: fc.action.action_id, episode_id: fc.action.episode_id,
+    ...(surface ? { surface } : {}),
+  };
+  for (const listener of listeners) {
+    await listener.onHeal?.(record).catch((error: unknown) => fc.episode.log('heal record not kept', { element: healed.element, error: (error as Error)?.message ?? String(error) }));
+  }
+}
+
 /** Waits for every listener's work so far; throws the verdict a listener reached (drift), if any. */
 export async function settleListeners(fc: FlowContext): Promise<void> {
   await Promise.all(PENDING.get(fc) ?? []);
@@ -400,6 +413,7 @@ export async function drainProofs(fc: FlowContext): Promise<ProofRef[]> {
  */
 export async function runFlow(fc: FlowContext, steps: FlowStep[], options: RunFlowOptions): Promise<AttemptReceipt> {
   onPromptProof(fc, (step) => captureStep(fc, options.listeners, step, 'friction'));
+  onHeal(fc, (healed) => reportHeal(fc, options.listeners, healed));
   try {
     for (const step of steps) {
       if (fc.episode.signal.aborted) throw fc.episode.signal.reason ?? new Error('episode aborted');
@@ -442,6 +456,7 @@ export async function runFlow(fc: FlowContext, steps: FlowStep[], options: RunFl
  */
 export async function runCheck<T>(fc: FlowContext, name: string, options: RunFlowOptions, check: (fc: FlowContext) => Promise<T>, judged?: (result: T) => boolean): Promise<{ result: T; proofs: ProofRef[] }> {
   onPromptProof(fc, (step) => captureStep(fc, options.listeners, step, 'friction'));
+  onHeal(fc, (healed) => reportHeal(fc, options.listeners, healed));
   try {
     const result = await check(fc);
     // What the check leaves on screen passed the guardrails (a flow may have read friction as

@@ -1,6 +1,7 @@
 import type { ProofRef } from '../safety/index.js';
 import { writePrivateFile } from './files.js';
 import { readDriftRecords } from './drift-records.js';
+import { readHealRecords, type HealRecord } from './heal-records.js';
 import { listDriftRecords, type ReviewedDriftRecord } from './drift-review.js';
 import { createProofStore, type ProofStore } from './store.js';
 
@@ -62,6 +63,25 @@ ${r.status !== 'open' ? '' : `<p class="hint">To accept this as the new baseline
 </section>`;
 }
 
+/** Healed elements grouped by platform, layout and element: how often, when last, by which signals, where the element is now. */
+function healedSection(records: HealRecord[]): string {
+  if (records.length === 0) return '';
+  const groups = new Map<string, HealRecord[]>();
+  for (const r of records) {
+    const key = `${r.platform}|${r.layout}|${r.element}|${r.selector}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const rows = [...groups.values()].map((g) => {
+    const last = g.at(-1)!;
+    const seen = [last.seen.role, last.seen.testid ? `test id ${last.seen.testid}` : '', last.seen.name ? `name “${last.seen.name}”` : '', last.seen.landmark ? `in ${last.seen.landmark}` : ''].filter(Boolean).join(', ');
+    return `<tr><td>${escapeHtml(last.platform)} ${escapeHtml(last.layout)}</td><td><code>${escapeHtml(last.element)}</code></td><td><code>${escapeHtml(last.selector)}</code></td><td>${escapeHtml(last.matched.join(' + '))}</td><td>${escapeHtml(seen)}</td><td>${g.length}</td><td><time datetime="${escapeHtml(last.at)}">${escapeHtml(last.at)}</time></td></tr>`;
+  });
+  return `<section class="healed"><h2>Healed elements</h2>
+<p>Navigation and typing steps that found their element by its recorded fingerprint because the annex's selector found nothing. Episodes went on; commit clicks never heal. Update the annex's selector (<code>raize annex record</code>, then review) so these stop.</p>
+<table><thead><tr><th>Layout</th><th>Element</th><th>Selector that missed</th><th>Matched by</th><th>Found as</th><th>Times</th><th>Last</th></tr></thead>
+<tbody>${rows.join('')}</tbody></table></section>`;
+}
+
 /** The drift report as one self-contained HTML page (images inlined), newest records first. */
 export async function renderDriftReport(dataDir: string, options: { now?: Date } = {}): Promise<string> {
   const store = createProofStore(dataDir);
@@ -70,6 +90,7 @@ export async function renderDriftReport(dataDir: string, options: { now?: Date }
   const records = await listDriftRecords(dataDir);
   const sections = await Promise.all(records.map((r) => section(store, r)));
   const blocked = records.filter((r) => r.blocked).length;
+  const healed = await readHealRecords(dataDir);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Raize visual drift report</title>
@@ -83,10 +104,12 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{color:#5
 figure{margin:0}img{width:100%;border:1px solid #ddd}figcaption{text-align:center;color:#555}
 .missing{color:#b00020}.status{font-size:.75rem;padding:.1rem .4rem;border-radius:4px;background:#e8eef8}
 .rejected .status{background:#555;color:#fff}.promoted .status{background:#1b6e2a;color:#fff}
+table{border-collapse:collapse}th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
 </style></head>
 <body><h1>Visual drift report</h1>
 <p>Generated <time datetime="${escapeHtml(generated)}">${escapeHtml(generated)}</time>: ${records.length} record(s), ${blocked} blocked.</p>
 ${records.length ? sections.join('\n') : '<p>No drift recorded.</p>'}
+${healedSection(healed)}
 </body></html>
 `;
 }

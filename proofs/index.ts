@@ -10,6 +10,7 @@ export {
   BaselineMissingError, type CaptureDriftOptions, type CompareOptions, type DriftComparison, type CheckDriftOptions, type DriftVerdict, type BaselineFromPageOptions,
 } from './drift.js';
 export { DriftRecord, DriftRecordError, appendDriftRecord, readDriftRecords, findDriftRecord, driftRecordsFile, type NewDriftRecord } from './drift-records.js';
+export { HealRecord, appendHealRecord, readHealRecords, healRecordsFile, type NewHealRecord } from './heal-records.js';
 export { renderDriftReport, writeDriftReport, escapeHtml } from './drift-report.js';
 export { measureProofCapture, measureDriftCompare, summarize, type TimingSummary } from './bench.js';
 export { capturePage, type PageCapture, type CapturePageOptions } from './capture-page.js';

@@ -1,3 +1,4 @@
+import type { NewHealRecord } from './heal-records.js';
 import type { Page } from 'playwright-core';
 import type { ProofRef } from '../safety/index.js';
 import type { PageCapture } from './capture-page.js';
@@ -34,6 +35,8 @@ export interface StepBoundary {
 export interface StepListener {
   /** `capture` is the page as the runner took it at this boundary, once for every listener (a listener called without one takes its own). */
   onStep(page: Page, boundary: StepBoundary, capture?: PageCapture): Promise<StepCapture>;
+  /** A navigation or typing step found its element by fingerprint, not by the annex's selector (flows/heal.ts). */
+  onHeal?(healed: NewHealRecord): Promise<void>;
 }
 
 export interface StepCapture {

@@ -1,6 +1,7 @@
 import type { Locator } from 'playwright-core';
 import { PlatformRefusalError } from '../../safety/index.js';
 import { gotoUrl, sel, urlOf } from '../run.js';
+import { findElement } from '../heal.js';
 import type { Flow, FlowContext } from '../types.js';
 import { absent, commitInBackground, field, inconclusive, on, present, shortcodeOf } from './common.js';
 
@@ -88,7 +89,7 @@ export const instagramCommentReply: Flow = {
       name: 'write_reply',
       async run(fc) {
         const comment = commentOnPage(fc).first();
-        await comment.locator(sel(fc, 'post', 'reply_input')).fill(field(fc, 'text'));
+        await (await findElement(fc, 'post.reply_input', { within: comment })).fill(field(fc, 'text'));
       },
     },
     {

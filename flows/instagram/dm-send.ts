@@ -1,4 +1,5 @@
 import { PlatformRefusalError, ValidationError } from '../../safety/index.js';
+import { findElement } from '../heal.js';
 import { goto, matchPath, sel } from '../run.js';
 import type { Flow, FlowContext } from '../types.js';
 import { OutcomeUnknownError } from '../../safety/index.js';
@@ -15,7 +16,8 @@ async function threadId(fc: FlowContext): Promise<string> {
   if (/^\d+$/.test(recipient)) throw new ValidationError('payload.recipient', 'the instagram browser lane addresses a conversation by the recipient\'s handle, not an account id (an id is for the API lane)');
   if (!/^[A-Za-z0-9._]+$/.test(recipient)) throw new ValidationError('payload.recipient', 'expected an instagram handle');
   await goto(fc, 'profile', { handle: recipient }, { surface: 'profile' });
-  const href = await fc.page.locator(sel(fc, 'profile', 'message')).first().getAttribute('href', { timeout: 5000 }).catch(() => null);
+  const link = await findElement(fc, 'profile.message', { optional: true, timeoutMs: 5000 });
+  const href = link ? await link.first().getAttribute('href', { timeout: 5000 }).catch(() => null) : null;
   const id = href ? matchPath(fc, 'thread', href)?.id : undefined;
   if (!id) throw new PlatformRefusalError(`instagram dm: @${recipient} cannot be messaged from their profile`);
   return id;
@@ -64,7 +66,7 @@ export const instagramDmSend: Flow = {
     {
       name: 'write_message',
       async run(fc) {
-        await fc.page.fill(sel(fc, 'dm_thread', 'input'), field(fc, 'text'));
+        await (await findElement(fc, 'dm_thread.input')).fill(field(fc, 'text'));
       },
     },
     {

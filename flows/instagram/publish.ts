@@ -2,6 +2,7 @@ import { OutcomeUnknownError, WrongAccountEffectError } from '../../safety/index
 import { probePage } from '../probe.js';
 import { assertCommitElement } from '../element.js';
 import { dismissPrompts } from '../prompts.js';
+import { findElement } from '../heal.js';
 import { checkPage, goto, sel, urlOf } from '../run.js';
 import type { Flow, FlowContext } from '../types.js';
 import { absent, assertOwnPost, field, gridTiles, inconclusive, mediaFile, on, present, readPost, readPostState, scanGrid, scanOtherAccounts, settle, shortcodeIn } from './common.js';
@@ -26,20 +27,19 @@ export const instagramPublish: Flow = {
       name: 'open_composer',
       async run(fc) {
         await goto(fc, 'compose', {}, { surface: 'composer' });
-        const caption = sel(fc, 'composer', 'caption');
-        if (!(await probePage(fc.page, { visible: { caption } })).visible.caption) await fc.page.locator(caption).waitFor({ state: 'visible' });
+        await findElement(fc, 'composer.caption');
       },
     },
     {
       name: 'attach_media',
       async run(fc) {
-        await fc.page.setInputFiles(sel(fc, 'composer', 'media'), await mediaFile(fc));
+        await (await findElement(fc, 'composer.media', { state: 'attached' })).setInputFiles(await mediaFile(fc));
       },
     },
     {
       name: 'write_caption',
       async run(fc) {
-        await fc.page.fill(sel(fc, 'composer', 'caption'), caption(fc));
+        await (await findElement(fc, 'composer.caption')).fill(caption(fc));
       },
     },
     {
@@ -47,7 +47,7 @@ export const instagramPublish: Flow = {
       async run(fc) {
         const { page } = fc;
         const share = page.locator(sel(fc, 'composer', 'share'));
-        if (!(await probePage(page, { visible: { share: sel(fc, 'composer', 'share') } })).visible.share) await share.waitFor({ state: 'visible' });
+        if (!(await probePage(page, { visible: { share: sel(fc, 'composer', 'share') } })).visible.share) await share.waitFor({ state: 'visible', timeout: 15_000 }).catch(() => undefined);
         // A prompt over the composer would take the click; the button must be the one recorded.
         await dismissPrompts(fc);
         await assertCommitElement(fc, 'composer.share', share);

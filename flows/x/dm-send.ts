@@ -1,5 +1,6 @@
 import { OutcomeUnknownError, PlatformRefusalError, ValidationError } from '../../safety/errors.js';
 import type { AttemptReceipt, Precheck, Verification } from '../../safety/performer.js';
+import { findElement } from '../heal.js';
 import type { Flow, FlowContext } from '../types.js';
 import { commitInBackground, matchPath, open, payloadText, sameText, saysText, seen, sel, settle, showsOwnAccount, urlOf } from './common.js';
 
@@ -14,7 +15,8 @@ async function recipientId(fc: FlowContext): Promise<string> {
   const r = recipient.trim().replace(/^@/, '');
   if (/^\d+$/.test(r)) return r;
   await open(fc, 'profile', 'profile', { handle: r });
-  const href = await fc.page.locator(sel(fc, 'profile', 'message')).first().getAttribute('href', { timeout: 5_000 }).catch(() => null);
+  const link = await findElement(fc, 'profile.message', { optional: true, timeoutMs: 5_000 });
+  const href = link ? await link.first().getAttribute('href', { timeout: 5_000 }).catch(() => null) : null;
   const id = href ? matchPath(fc, 'thread', href)?.id : undefined;
   if (!id) throw new PlatformRefusalError(`x dm: @${r} cannot be messaged from their profile`);
   return id;
@@ -67,13 +69,13 @@ export const dmSendFlow: Flow = {
       async run(fc) {
         const peer = await recipientId(fc);
         await open(fc, 'dm_thread', 'thread', { id: peer });
-        await fc.page.locator(sel(fc, 'dm_thread', 'input')).waitFor({ state: 'visible' });
+        await findElement(fc, 'dm_thread.input');
       },
     },
     {
       name: 'fill_message',
       async run(fc) {
-        await fc.page.locator(sel(fc, 'dm_thread', 'input')).fill(payloadText(fc));
+        await (await findElement(fc, 'dm_thread.input')).fill(payloadText(fc));
       },
     },
     {

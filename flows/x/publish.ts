@@ -1,5 +1,6 @@
 import { OutcomeUnknownError, WrongAccountEffectError } from '../../safety/errors.js';
 import type { Precheck, Verification } from '../../safety/performer.js';
+import { findElement } from '../heal.js';
 import type { Flow, FlowContext } from '../types.js';
 import { commitInBackground, matchPath, open, ownHandle, payloadText, permalinkOf, receiptSel, sameText, seen, sel, statusState, authorOnPage, urlOf } from './common.js';
 
@@ -61,13 +62,13 @@ export const publishFlow: Flow = {
       name: 'open_composer',
       async run(fc) {
         await open(fc, 'composer', 'compose');
-        await fc.page.locator(sel(fc, 'composer', 'text')).waitFor({ state: 'visible' });
+        await findElement(fc, 'composer.text');
       },
     },
     {
       name: 'fill_text',
       async run(fc) {
-        await fc.page.locator(sel(fc, 'composer', 'text')).fill(payloadText(fc));
+        await (await findElement(fc, 'composer.text')).fill(payloadText(fc));
       },
     },
     {

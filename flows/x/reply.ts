@@ -1,5 +1,6 @@
 import { OutcomeUnknownError, WrongAccountEffectError } from '../../safety/errors.js';
 import type { AttemptReceipt, Precheck, Verification, VerifyLook } from '../../safety/performer.js';
+import { findElement } from '../heal.js';
 import type { Flow, FlowContext } from '../types.js';
 import { commitInBackground, matchPath, open, ownHandle, permalinkOf, receiptSel, payloadText, sameText, seen, sel, statusState, authorOnPage, targetTweet, urlOf } from './common.js';
 
@@ -48,13 +49,13 @@ export const replyFlow: Flow = {
       async run(fc) {
         const target = targetTweet(fc);
         await open(fc, 'post', 'status', { handle: target.handle, id: target.id });
-        await fc.page.locator(sel(fc, 'status', 'reply_input')).waitFor({ state: 'visible' });
+        await findElement(fc, 'status.reply_input');
       },
     },
     {
       name: 'fill_reply',
       async run(fc) {
-        await fc.page.locator(sel(fc, 'status', 'reply_input')).fill(payloadText(fc));
+        await (await findElement(fc, 'status.reply_input')).fill(payloadText(fc));
       },
     },
     {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import {
-  BaselineMeta, appendDriftRecord, capturePage, checkCaptureDrift, checkDrift, encodeScreenshot, listBaselines, loadBaseline,
+  BaselineMeta, appendDriftRecord, appendHealRecord, capturePage, checkCaptureDrift, checkDrift, encodeScreenshot, listBaselines, loadBaseline,
   readDriftRecords, recordBaselineFromCapture, variantOf, structureMatch, layoutShell, SAME_LAYOUT_CONTAINMENT,
   type DriftRecord, type PageCapture, type ProofStore, type StepBoundary, type StepCapture, type StepListener,
 } from '../../proofs/index.js';
@@ -91,6 +91,11 @@ export class DriftGuard {
         if (!annex || !layout || !boundary.surface || boundary.phase !== 'after') return { stored: Promise.resolve([]) };
         const capture = given ?? (await capturePage(page, { dynamicRegions: layout.dynamic_regions }));
         return { stored: this.checkSurface(annex, boundary.layout!, boundary.surface, capture) };
+      },
+      // A step that found its element by fingerprint: kept beside the drift records for the
+      // report; never blocking (the annex is due an update, the page is the known one).
+      onHeal: async (healed) => {
+        await appendHealRecord(this.dataDir, healed);
       },
     };
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { auditTrail } from '../helpers/kernel.js';
 import { loginSandboxAccount } from '../../cli/demo.js';
 import { resolveUnknown } from '../../safety/index.js';
-import { readDriftRecords, renderDriftReport } from '../../proofs/index.js';
+import { readDriftRecords, readHealRecords, renderDriftReport } from '../../proofs/index.js';
 import { runDriftBaseline } from '../../cli/drift.js';
 import { INSTAGRAM_ANNEX } from '../../selectors/index.js';
 import { browserHarness, type BrowserHarness } from './harness.js';
@@ -295,5 +295,53 @@ test('should click a share button that agrees with its fingerprint on two signal
     expect((await admin.effects({ platform: 'instagram' })).filter((e) => e.kind === 'publish')).toHaveLength(1);
   } finally {
     await renamed.close();
+  }
+});
+
+test('should find a caption box whose test id a deploy renamed by its recorded role and name, post once, and record the heal for the drift report', async ({ admin, provider, sandbox }) => {
+  // The annex was recorded when the box was "caption-field"; the page now calls it "caption-input".
+  const annex = structuredClone(INSTAGRAM_ANNEX);
+  annex.layouts.v1!.surfaces.composer!.caption = '[data-testid="caption-field"]';
+  annex.layouts.v1!.elements['composer.caption'] = { ...annex.layouts.v1!.elements['composer.caption']!, testid: 'caption-field' };
+  const stale = await browserHarness(provider, sandbox, { annex });
+  try {
+    const caption = `Healed caption ${randomUUID()}`;
+    const outcome = await stale.run(await stale.submit('publish', { caption, media: [{ source: stale.image }] }));
+    expect(outcome.status, outcome.reason).toBe('confirmed_success');
+    expect((await admin.effects({ platform: 'instagram' })).filter((e) => e.kind === 'publish')).toEqual([expect.objectContaining({ payload_sha256: sha256(caption) })]);
+    const healed = await readHealRecords(stale.h.dir);
+    expect(healed.length).toBeGreaterThan(0);
+    expect(new Set(healed.map((r) => r.element))).toEqual(new Set(['composer.caption']));
+    expect(healed[0]).toMatchObject({
+      platform: 'instagram', layout: 'v1', surface: 'composer', selector: '[data-testid="caption-field"]', matched: ['name', 'place'],
+      seen: { role: 'textbox', testid: 'caption-input', landmark: 'main>form' },
+    });
+    expect(await renderDriftReport(stale.h.dir)).toContain('Healed elements');
+    // A heal is not drift: nothing was blocked.
+    expect((await readDriftRecords(stale.h.dir)).filter((r) => r.blocked)).toEqual([]);
+  } finally {
+    await stale.close();
+  }
+});
+
+test('should never heal the share button: a test id the annex\'s selector misses stops before the click, whatever looks like it', async ({ admin, provider, sandbox }) => {
+  test.setTimeout(150_000); // the share button is waited for (15 s) before the step gives up
+  const annex = structuredClone(INSTAGRAM_ANNEX);
+  annex.layouts.v1!.surfaces.composer!.share = '[data-testid="share-old"]';
+  annex.layouts.v1!.elements['composer.share'] = { ...annex.layouts.v1!.elements['composer.share']!, testid: 'share-old' };
+  const stale = await browserHarness(provider, sandbox, { annex });
+  try {
+    const outcome = await stale.run(await stale.submit('publish', { caption: `Unhealed share ${randomUUID()}`, media: [{ source: stale.image }] }));
+    expect(outcome.status, outcome.reason).not.toBe('confirmed_success');
+    expect(await admin.effects({ platform: 'instagram' })).toEqual([]);
+    const refused = stale.h.logLines.map((l) => JSON.parse(l) as { msg?: string; element?: string; agreed?: string; candidates?: { testid: string | null; role: string }[] })
+      .find((l) => l.msg === 'commit element refused')!;
+    // The real button (role and name as recorded) is named as evidence, and was not clicked.
+    expect(refused).toMatchObject({ element: 'composer.share', agreed: 'not found' });
+    expect(refused.candidates).toContainEqual(expect.objectContaining({ testid: 'share-button', role: 'button' }));
+    expect(stale.h.logLines.some((l) => l.includes('commit click'))).toBe(false);
+    expect(await readHealRecords(stale.h.dir)).toEqual([]);
+  } finally {
+    await stale.close();
   }
 });
