@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import {
   BaselineMissingError, checkDrift, compareToBaseline, compareImages, DriftRecordError, driftRecordsFile, loadBaseline, readDriftRecords,
-  recordBaselineFromPage, renderDriftReport, writeDriftReport,
+  recordBaselineFromPage, renderDriftReport, writeDriftReport, appendHealRecord, readHealRecords, healRecordsFile,
 } from '../../proofs/index.js';
 import { test, expect, loginInstagram, setLayout, NORTHWIND, SEED_POST, V1_POST_DYNAMIC } from './fixtures.js';
 
@@ -105,5 +105,22 @@ test.describe('visual drift', () => {
     await writeFile(driftRecordsFile(dataDir), '\n{"id":"nope"}\n');
     await expect(readDriftRecords(dataDir)).rejects.toThrow(DriftRecordError);
     await expect(readDriftRecords(dataDir)).rejects.toThrow(/line 2/);
+  });
+
+  test('should keep healed elements beside the drift records, list them in the report grouped per element, and name a bad line of healed.jsonl', async ({ dataDir }) => {
+    const heal = {
+      platform: 'instagram', layout: 'v1', surface: 'composer', action_id: 'a1', episode_id: 'e1', element: 'composer.caption',
+      selector: '[data-testid="caption-field"]', matched: ['name', 'place'] as ('name' | 'place')[], path: 'html > body:nth-of-type(1)',
+      seen: { role: 'textbox', name: 'Write a caption...', testid: 'caption-input', text: '', landmark: 'main>form' },
+    };
+    await appendHealRecord(dataDir, heal);
+    await appendHealRecord(dataDir, { ...heal, action_id: 'a2', episode_id: 'e2' });
+    expect((await readHealRecords(dataDir)).map((r) => r.action_id)).toEqual(['a1', 'a2']);
+    const html = await renderDriftReport(dataDir);
+    expect(html).toContain('Healed elements');
+    expect(html).toMatch(/composer\.caption<\/code><\/td><td><code>\[data-testid=&quot;caption-field&quot;\]<\/code><\/td><td>name \+ place<\/td><td>[^<]*<\/td><td>2<\/td>/);
+    await expect(appendHealRecord(dataDir, { ...heal, matched: [] })).rejects.toThrow();
+    await writeFile(healRecordsFile(dataDir), `${(await readFile(healRecordsFile(dataDir), 'utf8'))}{"element":1}\n`);
+    await expect(readHealRecords(dataDir)).rejects.toThrow(/drift\/healed\.jsonl line 3/);
   });
 });
