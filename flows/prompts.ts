@@ -1,3 +1,5 @@
+import type { Page } from 'playwright-core';
+import type { LayoutAnnex } from '../selectors/index.js';
 import type { FlowContext } from './types.js';
 
 /** Takes the proof screenshot of a prompt before it is dismissed (the runner's step listeners, phase `friction`). */
@@ -34,17 +36,25 @@ const SHOWN_DIALOGS = String.raw`(() => {
  * Resolves the kinds dismissed, in order.
  */
 export async function dismissPrompts(fc: FlowContext): Promise<string[]> {
-  const prompts = fc.layout.annex.prompts;
+  return dismissListedPrompts(fc.page, fc.layout.annex.prompts, { proof: PROOF.get(fc), log: (message, fields) => fc.episode.log(message, fields) });
+}
+
+/**
+ * `dismissPrompts` for a page outside an episode (the login flows at connect time): the same
+ * prompts of the layout the page was recognised as, declined the same way; `proof` is taken
+ * before each, `log` says what was done.
+ */
+export async function dismissListedPrompts(page: Page, prompts: LayoutAnnex['prompts'], hooks: { proof?: PromptProof | undefined; log?: (message: string, fields: Record<string, unknown>) => void } = {}): Promise<string[]> {
   if (prompts.length === 0) return [];
   const dismissed: string[] = [];
   // A page may queue a second prompt behind the first; a few at most.
   for (let round = 0; round < 3; round += 1) {
-    const names = await fc.page.evaluate<string[]>(SHOWN_DIALOGS).catch(() => [] as string[]);
+    const names = await page.evaluate<string[]>(SHOWN_DIALOGS).catch(() => [] as string[]);
     const found = names.flatMap((name) => prompts.filter((p) => p.names.includes(name)).map((p) => ({ prompt: p, name })))[0];
     if (!found) break;
     const { prompt, name } = found;
-    await PROOF.get(fc)?.(`prompt_${prompt.kind}`);
-    const dialog = fc.page.getByRole('dialog', { name, exact: true }).or(fc.page.getByRole('alertdialog', { name, exact: true })).first();
+    await hooks.proof?.(`prompt_${prompt.kind}`);
+    const dialog = page.getByRole('dialog', { name, exact: true }).or(page.getByRole('alertdialog', { name, exact: true })).first();
     let clicked = false;
     for (const label of prompt.dismiss) {
       const button = dialog.getByRole('button', { name: label, exact: true });
@@ -54,11 +64,11 @@ export async function dismissPrompts(fc: FlowContext): Promise<string[]> {
       break;
     }
     if (!clicked) {
-      fc.episode.log('prompt without its dismiss button', { kind: prompt.kind });
+      hooks.log?.('prompt without its dismiss button', { kind: prompt.kind });
       break;
     }
     await dialog.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
-    fc.episode.log('prompt dismissed', { kind: prompt.kind });
+    hooks.log?.('prompt dismissed', { kind: prompt.kind });
     dismissed.push(prompt.kind);
   }
   return dismissed;

@@ -1,4 +1,5 @@
 import { CheckpointError, DriftError, PlatformRefusalError } from '../../safety/index.js';
+import { dismissListedPrompts } from '../prompts.js';
 import { detectLayout, type LoginFlow } from '../run.js';
 
 const stripAt = (s: string | null | undefined) => (s ?? '').trim().replace(/^@/, '');
@@ -12,12 +13,16 @@ export const xLogin: LoginFlow = {
     const layout = await detectLayout(page, annex);
     if (!layout) throw new DriftError('x login page matches no known layout');
     const form = layout.annex.surfaces.login!;
+    // A cookie banner or a promotion over the form takes the clicks until it is declined.
+    const prompts = () => dismissListedPrompts(page, layout.annex.prompts);
+    await prompts();
     await page.fill(form.username!, stripAt(handle));
     await page.fill(form.password!, password);
     await Promise.all([page.waitForNavigation({ waitUntil: 'domcontentloaded' }), page.click(form.submit!)]);
     if (form.error && (await page.locator(form.error).isVisible())) throw new PlatformRefusalError('x refused the credentials');
     if (await page.locator(layout.annex.friction.checkpoint).isVisible()) throw new CheckpointError('x asks for an account access check at login');
     await page.goto(`${base}${annex.paths.home}`, { waitUntil: 'domcontentloaded' });
+    await prompts();
     const id = layout.annex.identity;
     const shown = stripAt(await page.locator(id.handle).first().textContent());
     if (shown !== stripAt(handle)) throw new PlatformRefusalError(`x logged in as another account than ${stripAt(handle)}`);
