@@ -7,11 +7,11 @@ import { test, expect, IG } from './fixtures.js';
 import { X } from '../sandbox/fixtures.js';
 
 const ANNEXES: Record<'instagram' | 'x', Annex> = { instagram: INSTAGRAM_ANNEX, x: X_ANNEX };
-const churned = !!process.env.RAIZE_SANDBOX_CHURN_SEED?.trim();
 const LOGINS = { instagram: { flow: instagramLogin, account: IG.northwind }, x: { flow: xLogin, account: X.northwind } };
 
 for (const platform of ['instagram', 'x'] as const) {
-  test(`should find the annex's structure fingerprints and features on the ${platform} v1 surfaces, and none of them on v2`, async ({ provider, sandbox, admin }) => {
+  test(`should find the annex's structure fingerprints and features on the ${platform} v1 surfaces, and none of them on v2`, async ({ provider, sandbox, admin, churn }) => {
+    const churned = churn !== 'off';
     // Seventeen pages and two logins; a loaded 2-core host takes minutes.
     test.setTimeout(300_000);
     const annex = ANNEXES[platform];
@@ -28,7 +28,7 @@ for (const platform of ['instagram', 'x'] as const) {
       for (const r of await readSurfaces(page, origin, annex, 'v1', visits)) {
         const what = `${platform} ${r.surface}: ${r.variant}`;
         expect(r.layout, what).toBe('v1');
-        // Under churn (RAIZE_SANDBOX_CHURN_SEED) the skeleton hash changes; the features may not.
+        // Under churn the skeleton hash changes; the features may not.
         if (!churned) expect(structure[r.surface], what).toContain(r.structure);
         expect(best(r.surface, r.features), what).toBe(1);
       }

@@ -175,9 +175,10 @@ test('should degrade to read_only on a checkpoint at the share click, verify, an
   expect(final.absence.filter((l) => l.surface === 'grid' && l.precise).length).toBeGreaterThanOrEqual(2);
   expect(await admin.effects()).toHaveLength(0);
   const steps = b.recorder.calls.map((c) => `${c.step}:${c.phase}`);
-  const after = steps.slice(steps.indexOf('share:failed') + 1);
+  // Prompts declined on the way (churn) are friction proofs, not steps.
+  const after = steps.slice(steps.indexOf('share:failed') + 1).filter((s) => !/^prompt_\w+:friction$/.test(s));
   expect(after.length).toBeGreaterThan(0);
-  expect(after.every((s) => s === 'verify:after')).toBe(true);
+  expect(after.every((s) => s === 'verify:after'), steps.join(' ')).toBe(true);
 });
 
 test('should degrade to read_only on an "action blocked" toast, not retry, and settle only on a proven absence', async ({ admin }) => {
