@@ -1,5 +1,5 @@
 import { CheckpointError, DriftError, PlatformRefusalError } from '../../safety/index.js';
-import { dismissListedPrompts } from '../prompts.js';
+import { settleLoginPage, submitLogin } from '../login-page.js';
 import { detectLayout, type LoginFlow } from '../run.js';
 
 const stripAt = (s: string | null | undefined) => (s ?? '').trim().replace(/^@/, '');
@@ -14,15 +14,15 @@ export const xLogin: LoginFlow = {
     if (!layout) throw new DriftError('x login page matches no known layout');
     const form = layout.annex.surfaces.login!;
     // A cookie banner or a promotion over the form takes the clicks until it is declined.
-    const prompts = () => dismissListedPrompts(page, layout.annex.prompts);
-    await prompts();
+    await settleLoginPage(page, layout.annex);
     await page.fill(form.username!, stripAt(handle));
     await page.fill(form.password!, password);
-    await Promise.all([page.waitForNavigation({ waitUntil: 'domcontentloaded' }), page.click(form.submit!)]);
+    await submitLogin(page, form.submit!, layout.annex);
+    await settleLoginPage(page, layout.annex);
     if (form.error && (await page.locator(form.error).isVisible())) throw new PlatformRefusalError('x refused the credentials');
     if (await page.locator(layout.annex.friction.checkpoint).isVisible()) throw new CheckpointError('x asks for an account access check at login');
     await page.goto(`${base}${annex.paths.home}`, { waitUntil: 'domcontentloaded' });
-    await prompts();
+    await settleLoginPage(page, layout.annex);
     const id = layout.annex.identity;
     const shown = stripAt(await page.locator(id.handle).first().textContent());
     if (shown !== stripAt(handle)) throw new PlatformRefusalError(`x logged in as another account than ${stripAt(handle)}`);

@@ -40,11 +40,23 @@ function pageSurface(requestSurface: string, status: number): string {
   return ({ compose: 'composer', home: 'profile' } as Record<string, string>)[requestSurface] ?? requestSurface;
 }
 
+/**
+ * The platform's own count of a logged-in session's views, beside the cookie: a browser that
+ * restores an older storage state (a runner's saved session, each episode) rewinds the cookie,
+ * and would otherwise meet the very same draws — the same page hanging forever — every time.
+ */
+const SESSION_VIEWS = new WeakMap<ChurnConfig, Map<string, number>>();
+
 /** The page the router sends: churned for this session's view, whose counter it advances. */
-export function churnResponse(config: ChurnConfig, platform: Platform, res: Response, body: string, status: number, requestSurface: string): string {
+export function churnResponse(config: ChurnConfig, platform: Platform, res: Response, body: string, status: number, requestSurface: string, sessionCookie?: string): string {
   if (config.seed === undefined && config.locale === 'en') return churnPage(body, { ...config, platform, surface: requestSurface, view: 0, dismissed: new Set() });
   const jar = cookies(res.req);
-  const view = Math.max(0, Math.floor(Number(jar[viewCookie(platform)]) || 0));
+  const session = sessionCookie ? jar[sessionCookie] : undefined;
+  let counts = SESSION_VIEWS.get(config);
+  if (!counts) SESSION_VIEWS.set(config, (counts = new Map()));
+  const key = `${platform}|${session}`;
+  const view = Math.max(0, Math.floor(Number(jar[viewCookie(platform)]) || 0), session ? (counts.get(key) ?? 0) : 0);
+  if (session && config.seed !== undefined) counts.set(key, view + 1);
   const dismissed = new Set((jar[dismissedCookie(platform)] ?? '').split('.').filter(Boolean));
   if (config.seed !== undefined) res.cookie(viewCookie(platform), String(view + 1), { path: '/', sameSite: 'lax' });
   return churnPage(body, { ...config, platform, surface: pageSurface(requestSurface, status), view, dismissed });

@@ -96,7 +96,7 @@ export function uiRouter(ctx: SandboxContext, ui: PlatformUi): Router {
     res.type(String(req.params.name).split('.').pop() ?? 'bin').send(bytes);
   });
 
-  const html = (res: Response, body: string, status = 200) => res.status(status).type('html').send(churnResponse(ctx.churn, platform, res, body, status, surfaceOf(res.req)));
+  const html = (res: Response, body: string, status = 200) => res.status(status).type('html').send(churnResponse(ctx.churn, platform, res, body, status, surfaceOf(res.req), ui.cookie));
   const wantsJson = (req: Request) => String(req.headers.accept ?? '').includes('application/json');
   const withNotice = (url: string, notice: string) => `${url}${url.includes('?') ? '&' : '?'}notice=${notice}`;
   const noticeOf = (req: Request) => NOTICES[String(req.query.notice ?? '')];
