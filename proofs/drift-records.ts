@@ -45,6 +45,36 @@ export class DriftRecordError extends Error {
   }
 }
 
+/**
+ * The lines of a drift JSONL file (`drift/<name>`), oldest first, each parsed by `schema`; a
+ * missing file is empty, a bad line throws naming the file and the line.
+ */
+export async function readJsonLines<T>(file: string, label: string, schema: z.ZodType<T>): Promise<T[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return text.split('\n').flatMap((raw, i) => {
+    const line = raw.trim();
+    if (!line) return [];
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      throw new DriftRecordError(i + 1, 'not JSON', label);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new DriftRecordError(i + 1, `${issue.path.join('.') || '(root)'}: ${issue.message}`, label);
+    }
+    return [parsed.data];
+  });
+}
+
 export function driftRecordsFile(dataDir: string): string {
   return join(dataDir, 'drift', 'records.jsonl');
 }
@@ -56,33 +86,8 @@ export async function appendDriftRecord(dataDir: string, input: NewDriftRecord):
 }
 
 /** Every record, oldest first, each validated. */
-export async function readDriftRecords(dataDir: string): Promise<DriftRecord[]> {
-  let text: string;
-  try {
-    text = await readFile(driftRecordsFile(dataDir), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  const out: DriftRecord[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (!line) continue;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch {
-      throw new DriftRecordError(i + 1, 'not JSON');
-    }
-    const parsed = DriftRecord.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new DriftRecordError(i + 1, `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    }
-    out.push(parsed.data);
-  }
-  return out;
+export function readDriftRecords(dataDir: string): Promise<DriftRecord[]> {
+  return readJsonLines(driftRecordsFile(dataDir), 'drift/records.jsonl', DriftRecord);
 }
 
 export async function findDriftRecord(dataDir: string, id: string): Promise<DriftRecord | undefined> {

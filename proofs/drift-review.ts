@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { z } from 'zod';
 import { recordBaseline, variantOf, type BaselineMeta } from './baselines.js';
-import { DriftRecordError, findDriftRecord, readDriftRecords, type DriftRecord } from './drift-records.js';
+import { findDriftRecord, readDriftRecords, readJsonLines, type DriftRecord } from './drift-records.js';
 import { appendPrivateLine } from './files.js';
 import { createProofStore } from './store.js';
 
@@ -46,30 +45,8 @@ export function driftDecisionsFile(dataDir: string): string {
 }
 
 /** Every decision, oldest first, each validated. */
-export async function readDriftDecisions(dataDir: string): Promise<DriftDecision[]> {
-  let text: string;
-  try {
-    text = await readFile(driftDecisionsFile(dataDir), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  return text.split('\n').flatMap((raw, i) => {
-    const line = raw.trim();
-    if (!line) return [];
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch {
-      throw new DriftRecordError(i + 1, 'not JSON', 'drift/decisions.jsonl');
-    }
-    const parsed = DriftDecision.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new DriftRecordError(i + 1, `${issue.path.join('.') || '(root)'}: ${issue.message}`, 'drift/decisions.jsonl');
-    }
-    return [parsed.data];
-  });
+export function readDriftDecisions(dataDir: string): Promise<DriftDecision[]> {
+  return readJsonLines(driftDecisionsFile(dataDir), 'drift/decisions.jsonl', DriftDecision);
 }
 
 /** Each record with its status and latest decision, newest record first. */

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DriftRecordError } from './drift-records.js';
+import { readJsonLines } from './drift-records.js';
 import { appendPrivateLine } from './files.js';
 
 /** An element as a page showed it (flows/element.ts `ElementSignals`); names and texts the annex did not record are hashes. */
@@ -45,28 +44,6 @@ export async function appendHealRecord(dataDir: string, input: NewHealRecord): P
 }
 
 /** Every record, oldest first, each validated (a bad line names the file and line). */
-export async function readHealRecords(dataDir: string): Promise<HealRecord[]> {
-  let text: string;
-  try {
-    text = await readFile(healRecordsFile(dataDir), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  return text.split('\n').flatMap((raw, i) => {
-    const line = raw.trim();
-    if (!line) return [];
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch {
-      throw new DriftRecordError(i + 1, 'not JSON', 'drift/healed.jsonl');
-    }
-    const parsed = HealRecord.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new DriftRecordError(i + 1, `${issue.path.join('.') || '(record)'}: ${issue.message}`, 'drift/healed.jsonl');
-    }
-    return [parsed.data];
-  });
+export function readHealRecords(dataDir: string): Promise<HealRecord[]> {
+  return readJsonLines(healRecordsFile(dataDir), 'drift/healed.jsonl', HealRecord);
 }
