@@ -36,6 +36,26 @@ test.describe('verification loop (spec 000 §6.3)', () => {
     }
   });
 
+  test('should confirm a DM found in a conversation where another DM was confirmed before: the thread\'s URL is no message\'s identity (chaos --farm seed 13, fifth run)', async () => {
+    const platform = new FakePlatform({ attempts: ['ok', 'applied_then_error'] });
+    const thread = 'https://www.instagram.com/direct/t/340282366841710300949128100000000001/';
+    // A browser DM look: our message by its words, in the thread; no message id on the page.
+    platform.verify = async () => ({ outcome: 'present', level: 2, permalink: thread, surface: 'thread', precise: false });
+    const h = await createHarness({ performer: platform, config: { verifyMaxTries: 3, verifyBaseMs: 1000, verifyCapMs: 10_000 } });
+    try {
+      const first = await h.submit({ action_type: 'dm_send', payload: { recipient: 'ana.reads', text: 'Your order is ready' }, idempotency_key: 'dm-first' });
+      expect((await runAction(h.services.kernel, first.action_id)).status).toBe('confirmed_success');
+      expect((await h.services.store.actions.get(first.action_id))!.result.permalink).toBe(thread);
+      const second = await h.submit({ action_type: 'dm_send', payload: { recipient: 'ana.reads', text: 'See you at 9' }, idempotency_key: 'dm-second' });
+      const outcome = await runAction(h.services.kernel, second.action_id);
+      expect(outcome.status, outcome.reason).toBe('confirmed_success');
+      const reasons = (await h.services.store.audit.forAction(second.action_id)).map((r) => r.event.reason ?? '');
+      expect(reasons.some((r) => r.includes('is the confirmed effect of'))).toBe(false);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('should name in the audit why each verification look was inconclusive', async () => {
     const platform = new FakePlatform({ attempts: ['applied_then_error'] });
     platform.verify = async () => {
