@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Page } from '@playwright/test';
-import { createFlowContext, gotoUrl, runFlow, type Flow, type FlowContext } from '../../flows/index.js';
+import { createFlowContext, gotoUrl, runFlow, xLogin, type Flow, type FlowContext } from '../../flows/index.js';
 import { xFlows } from '../../flows/x/index.js';
 import type { Action, ActionContext, AttemptReceipt, OutcomeUnknownError, PlatformAccount, ProofRef, Verification } from '../../safety/index.js';
 import { X_ANNEX } from '../../selectors/x.js';
-import { test, expect, sha256, X, eventually, type AdminClient } from '../sandbox/fixtures.js';
+import { X, type AdminClient } from '../sandbox/fixtures.js';
+import { test, expect, sha256, eventually } from './fixtures.js';
 
 /**
  * The X flows against the sandbox's X v1 UI through the flow runner (flows/run.ts), without the
@@ -54,12 +55,9 @@ function localContext(page: Page, origin: string, action: Action): Local {
   return local;
 }
 
+/** The product's login flow: on churned pages it declines the cookie banner and waits out the spinner. */
 async function login(page: Page, origin: string): Promise<void> {
-  const form = X_ANNEX.layouts.v1!.surfaces.login!;
-  await page.goto(`${origin}${X_ANNEX.paths.login}`);
-  await page.fill(form.username!, X.northwind.handle);
-  await page.fill(form.password!, X.northwind.password);
-  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith(X_ANNEX.paths.login!)), page.click(form.submit!)]);
+  await xLogin.login({ page, origin, annex: X_ANNEX, handle: X.northwind.handle, password: X.northwind.password });
 }
 
 /** Pre-check, then (when nothing exists) the steps, then verification: the kernel's order. */
