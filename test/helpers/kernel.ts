@@ -6,6 +6,7 @@ import { resolveConfig, type ConfigOptions } from '../../config/index.js';
 import { createServices, PerformerRegistry, type Services, type ServiceOverrides } from '../../runners/index.js';
 import { submitAction, type Performer, type SubmitInput } from '../../safety/index.js';
 import type { Action, Platform, PlatformAccount, PolicyInput } from '../../store/index.js';
+import { ledgerDrift } from './drift-ledger.js';
 
 export function tempDir(prefix = 'raize-test-'): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
@@ -87,6 +88,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     }),
     async close() {
       await services.close();
+      await ledgerDrift(dir.path);
       dir.remove();
     },
   };
