@@ -13,6 +13,18 @@ export const CONFIG_TABLE = {
   dataDir: { env: 'RAIZE_DATA_DIR', schema: z.string().min(1), default: './data' },
   /** SQLite file of the product's store. @default <dataDir>/raize.db */
   dbFile: { env: 'RAIZE_DB_FILE', schema: z.string().min(1).optional(), default: undefined },
+  /**
+   * PostgreSQL store for several farm hosts sharing the work (`postgres://user:password@host:port/db`);
+   * unset → the SQLite file. A secret: never printed, not even in a configuration error.
+   */
+  databaseUrl: {
+    env: 'RAIZE_DATABASE_URL',
+    schema: z.string().min(1).refine((v) => /^postgres(ql)?:\/\/[^\s]+$/.test(v) && URL.canParse(v), 'must be a postgres:// or postgresql:// URL').optional(),
+    default: undefined,
+    secret: true,
+  },
+  /** Connections each process keeps to PostgreSQL. @default 10 */
+  databasePoolSize: { env: 'RAIZE_DATABASE_POOL_SIZE', schema: int(1, 500), default: 10 },
   /** Busy timeout for SQLite locks between threads and processes. @default 5000 */
   dbBusyTimeoutMs: { env: 'RAIZE_DB_BUSY_TIMEOUT_MS', schema: int(0, 600_000), default: 5000 },
   /** HTTP port of the API (loopback only). @default 8080 */
@@ -32,9 +44,9 @@ export const CONFIG_TABLE = {
   /** pino level. @default info */
   logLevel: { env: 'RAIZE_LOG_LEVEL', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), default: 'info' },
   /** Meta app secret for X-Hub-Signature-256 of webhooks. */
-  metaAppSecret: { env: 'RAIZE_META_APP_SECRET', schema: z.string().min(1).optional(), default: undefined },
+  metaAppSecret: { env: 'RAIZE_META_APP_SECRET', schema: z.string().min(1).optional(), default: undefined, secret: true },
   /** Key that seals API tokens at rest (AES-256-GCM): 64 hex chars or base64 of 32 bytes. Unset → `<dataDir>/keys/secret.key`, generated 0600. */
-  secretKey: { env: 'RAIZE_SECRET_KEY', schema: z.string().min(1).optional(), default: undefined },
+  secretKey: { env: 'RAIZE_SECRET_KEY', schema: z.string().min(1).optional(), default: undefined, secret: true },
   /** PEM file of a CA the API connectors trust besides the system's (the sandbox's `--tls` CA). Never "verification off". */
   extraCaFile: { env: 'RAIZE_EXTRA_CA', schema: z.string().min(1).optional(), default: undefined },
   /**
@@ -128,7 +140,9 @@ export function resolveConfig(options: ConfigOptions = {}, env: NodeJS.ProcessEn
     const parsed = (spec.schema as z.ZodType).safeParse(raw);
     if (!parsed.success) {
       const detail = parsed.error.issues.map((i) => i.message).join('; ');
-      throw new ConfigError(field, spec.env, `${detail} (got ${JSON.stringify(raw)})`);
+      // A secret's value never reaches an error message (errors are logged).
+      const got = 'secret' in spec && spec.secret ? 'a value (not shown: a secret)' : JSON.stringify(raw);
+      throw new ConfigError(field, spec.env, `${detail} (got ${got})`);
     }
     out[field] = parsed.data;
   }

@@ -19,4 +19,19 @@ test.describe('config', () => {
     expect(() => resolveConfig({}, { RAIZE_PORT: '70000' })).toThrow(/port \(RAIZE_PORT\)/);
     expect(() => resolveConfig({}, { RAIZE_LOG_LEVEL: 'loud' })).toThrow(/logLevel \(RAIZE_LOG_LEVEL\)/);
   });
+
+  test('should take a PostgreSQL URL for the store and never echo it (a password) in its error', () => {
+    expect(resolveConfig({}, {}).databaseUrl).toBeUndefined();
+    expect(resolveConfig({}, { RAIZE_DATABASE_URL: 'postgres://raize:pw@127.0.0.1:5432/raize' }).databaseUrl).toBe('postgres://raize:pw@127.0.0.1:5432/raize');
+    const canary = 'canary-pw-7f3a9c';
+    let error: unknown;
+    try {
+      resolveConfig({}, { RAIZE_DATABASE_URL: `mysql://raize:${canary}@db/raize` });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String((error as Error).message)).toMatch(/databaseUrl \(RAIZE_DATABASE_URL\): must be a postgres:\/\/ or postgresql:\/\/ URL/);
+    expect(String((error as Error).message)).not.toContain(canary);
+  });
 });
