@@ -4,6 +4,7 @@ import { runDriftBaseline } from '../../cli/drift.js';
 import { INSTAGRAM_ANNEX } from '../../selectors/index.js';
 import { instagramPublish, type Flow } from '../../flows/index.js';
 import { browserHarness, type BrowserHarness } from './harness.js';
+import { expectDrift } from '../helpers/drift-ledger.js';
 import { test, expect } from './fixtures.js';
 
 let b: BrowserHarness;
@@ -64,6 +65,7 @@ test.describe('per-surface drift', () => {
     expect(await b.run(await publish())).toMatchObject({ status: 'confirmed_success' });
     // Same DOM, new look: the share button and the form move and change colour.
     b.recorder.calls.length = 0;
+    expectDrift('composer restyled');
     changeComposer('main { margin-top: 180px !important; background: #ffe08a !important } [data-testid="share-button"] { background: #d62976 !important; padding: 20px 60px !important }');
     const outcome = await b.run(await publish());
     expect(outcome.status).toBe('confirmed_failed');
@@ -115,6 +117,7 @@ test.describe('per-surface drift', () => {
   });
 
   test('should stop when a known surface lost the structure the annex recorded of it (the composer form redesigned)', async ({ admin }) => {
+    expectDrift('composer form redesigned');
     changeComposer('.drop { padding: 8px }', '<div class="drop" role="region" aria-label="New post"><p>Drag photos and videos here</p><div role="button" tabindex="0">Select from computer</div></div>', true);
     const outcome = await b.run(await publish());
     expect(outcome.status).toBe('confirmed_failed');
