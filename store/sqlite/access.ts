@@ -1,6 +1,6 @@
 import { ApiToken, ConsoleSession } from '../records.js';
 import type { ApiTokenRepository, ConsoleSessionRepository } from '../ports.js';
-import { parseRecord } from './parse.js';
+import { parseRecord } from '../parse.js';
 import type { Db } from './database.js';
 
 export function createApiTokenRepository(db: Db): ApiTokenRepository {

@@ -1,6 +1,7 @@
 import { AUTO_SEND_AUTHOR, Budget, KillSwitch } from '../records.js';
 import type { BudgetRepository, KillSwitchChange, KillSwitchRepository, Reservation } from '../ports.js';
-import { parseRecord } from './parse.js';
+import { parseRecord } from '../parse.js';
+import { BUDGET_LOOKBACK_MS, budgetVerdict } from '../budget-rules.js';
 import type { Db, GroupWriter } from './database.js';
 
 interface KillRow { scope: string; scope_id: string; engaged: number; reason: string | null; set_by: string; set_at: string }
@@ -61,9 +62,6 @@ export function createKillSwitchRepository(db: Db): KillSwitchRepository {
   };
 }
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-
 export type BudgetUse = { platform_account_id: string; action_type: string; action_id: string; at: Date };
 
 /**
@@ -78,23 +76,8 @@ export function makeReserver(db: Db): (use: BudgetUse) => Reservation {
 
   function check(budget: Budget, accountId: string, actionType: string, now: number): Reservation {
     const type = budget.action_type;
-    const inDay = usesOf.all(accountId, type, type === '*' ? actionType : type, now - DAY).map((r) => r.at_ms);
-    if (budget.min_spacing_ms > 0 && inDay.length > 0) {
-      const next = inDay[inDay.length - 1]! + budget.min_spacing_ms;
-      if (next > now) return { ok: false, rule: 'min_spacing', retry_at: new Date(next).toISOString() };
-    }
-    if (budget.per_hour !== null) {
-      const inHour = inDay.filter((t) => t > now - HOUR);
-      if (inHour.length >= budget.per_hour) {
-        const freed = inHour[inHour.length - budget.per_hour] ?? now;
-        return { ok: false, rule: 'per_hour', retry_at: new Date(freed + HOUR + 1).toISOString() };
-      }
-    }
-    if (budget.per_day !== null && inDay.length >= budget.per_day) {
-      const freed = inDay[inDay.length - budget.per_day] ?? now;
-      return { ok: false, rule: 'per_day', retry_at: new Date(freed + DAY + 1).toISOString() };
-    }
-    return { ok: true };
+    const inDay = usesOf.all(accountId, type, type === '*' ? actionType : type, now - BUDGET_LOOKBACK_MS).map((r) => r.at_ms);
+    return budgetVerdict(budget, inDay, now);
   }
 
   return (use) => {

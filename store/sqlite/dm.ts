@@ -1,6 +1,6 @@
 import { AUTO_SEND_AUTHOR, DmDecisionRow, DmEvent, DmInboxEntry } from '../records.js';
 import type { DmDecisionRepository, DmEventRepository, DmInboxRepository } from '../ports.js';
-import { parseRecord } from './parse.js';
+import { parseRecord } from '../parse.js';
 import type { Db } from './database.js';
 
 export function createDmInboxRepository(db: Db): DmInboxRepository {

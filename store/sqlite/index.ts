@@ -12,7 +12,6 @@ import { createDmDecisionRepository, createDmEventRepository, createDmInboxRepos
 import { createEpisodeRepository, createEscalationRepository, createOwnerRepository } from './work.js';
 
 export type { SqliteOptions } from './database.js';
-export { auditLinkHash, GENESIS_HASH } from './audit.js';
 
 /** The embedded store: one SQLite file, one connection per call of this function. */
 export function createSqliteStore(options: SqliteOptions): Store {

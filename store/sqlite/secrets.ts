@@ -1,6 +1,6 @@
 import { SealedSecret } from '../records.js';
 import type { SecretRepository } from '../ports.js';
-import { parseRecord } from './parse.js';
+import { parseRecord } from '../parse.js';
 import type { Db } from './database.js';
 
 interface SecretRow {

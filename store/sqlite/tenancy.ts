@@ -2,7 +2,7 @@ import { newId } from '../ids.js';
 import { Client, PlatformAccount, Policy } from '../records.js';
 import type { AccountRepository, ClientRepository, PolicyRepository } from '../ports.js';
 import { NotFoundError } from '../errors.js';
-import { parseRecord } from './parse.js';
+import { parseRecord } from '../parse.js';
 import type { Db, GroupWriter } from './database.js';
 
 export function createClientRepository(db: Db): ClientRepository {

@@ -1,6 +1,6 @@
 import { Episode, Escalation, Owner } from '../records.js';
 import type { EpisodeRepository, EscalationRepository, OwnerRepository } from '../ports.js';
-import { parseRecord } from './parse.js';
+import { parseRecord } from '../parse.js';
 import type { Db } from './database.js';
 
 export function createEpisodeRepository(db: Db): EpisodeRepository {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { RecordInvalidError } from '../errors.js';
+import { RecordInvalidError } from './errors.js';
 
 /** Validates a record at the store boundary; the error names the first bad field. */
 export function parseRecord<S extends z.ZodType>(schema: S, entity: string, value: unknown): z.output<S> {
