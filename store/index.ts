@@ -6,6 +6,8 @@ export { canonicalJson, sha256Hex, hashCanonical } from './hash.js';
 export { auditLinkHash, GENESIS_HASH } from './audit-chain.js';
 export { createSqliteStore } from './sqlite/index.js';
 export type { SqliteOptions } from './sqlite/index.js';
+export { createPostgresStore, WRITER_ROLE } from './postgres/index.js';
+export type { PostgresOptions } from './postgres/index.js';
 export { createVault, loadSecretKey, parseSecretKey, secretKeyFile, Secret, SecretKeyError, SecretSealError } from './vault.js';
 export type { Vault, SecretKey, OpenedSecret } from './vault.js';
 export { loadOrCreateKeyFile } from './key-file.js';
