@@ -3,7 +3,11 @@ import { createHash } from 'node:crypto';
 import { migrate, WRITER_ROLE } from './migrations.js';
 
 export interface PostgresOptions {
-  /** `postgres://user:password@host:port/database`; the user owns the schema (it runs the migrations). */
+  /**
+   * `postgres://user:password@host:port/database`. The user should own the schema: it runs the
+   * migrations. Another login role works once the schema is current, if it may read
+   * `schema_migrations` and is a member of `raize_writer`.
+   */
   url: string;
   /** Connections in the pool. @default 10 */
   poolSize?: number;

@@ -1084,6 +1084,15 @@ for (const kind of ['sqlite', 'postgres'] as const) {
             await outsider.close();
             expect(refused?.message).toMatch(/permission denied to set role "raize_writer"/);
             expect(refused?.message).not.toContain(password);
+            // A wrong password: the error names the database, never the password tried.
+            const wrong = new URL(url);
+            wrong.password = `${password}-wrong`;
+            const stranger = createPostgresStore({ url: wrong.toString(), poolSize: 1 });
+            const denied = await stranger.clients.list().then(() => null, (error: Error) => error);
+            await stranger.close();
+            expect(denied?.message).toMatch(/could not bring the schema up to date: password authentication failed/);
+            expect(denied?.message).toContain(`${role}:***@`);
+            expect(denied?.message).not.toContain(password);
             await db.raw(`GRANT ${WRITER_ROLE} TO ${role}`);
             const member = createPostgresStore({ url: url.toString(), poolSize: 1 });
             try {
