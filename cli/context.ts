@@ -1,5 +1,6 @@
 import { resolveConfig, type RaizeConfig } from '../config/index.js';
-import { createSqliteStore, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
+import { createStore } from '../runners/index.js';
 
 let config: RaizeConfig | undefined;
 
@@ -12,7 +13,7 @@ export function cliConfig(): RaizeConfig {
 /** Opens the product's store for one command and closes it afterwards. */
 export async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
   const c = cliConfig();
-  const store = createSqliteStore({ file: c.dbFile, busyTimeoutMs: c.dbBusyTimeoutMs });
+  const store = createStore(c);
   try {
     return await fn(store);
   } finally {

@@ -1,4 +1,4 @@
-export { createServices, type Services, type ServiceOverrides } from './services.js';
+export { createServices, createStore, type Services, type ServiceOverrides } from './services.js';
 export { PerformerRegistry } from './performers.js';
 export { BrowserProvider, launchBrowserProvider, resolveChromium, CHROMIUM_ARGS, type BrowserProviderOptions } from './browser/provider.js';
 export { SessionStore, type SessionState } from './browser/sessions.js';

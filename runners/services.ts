@@ -2,7 +2,7 @@ import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { AggregationType, createAllowListAttributesProcessor, InstrumentType, MeterProvider as SdkMeterProvider } from '@opentelemetry/sdk-metrics';
 import type { RaizeConfig } from '../config/index.js';
-import { createSqliteStore, createVault, loadSecretKey, type Store, type Vault } from '../store/index.js';
+import { createPostgresStore, createSqliteStore, createVault, loadSecretKey, type Store, type Vault } from '../store/index.js';
 import { createLogger, createTelemetry, newOwnerId, stopOwner, type KernelDeps, type Logger, type LoggerOptions, type Telemetry } from '../safety/index.js';
 import { PerformerRegistry } from './performers.js';
 
@@ -44,9 +44,19 @@ export interface ServiceOverrides {
   ownerId?: string;
 }
 
+/**
+ * The product's store: PostgreSQL when `RAIZE_DATABASE_URL` is set (several farm hosts share one
+ * database), else the embedded SQLite file of the data dir.
+ */
+export function createStore(config: RaizeConfig): Store {
+  return config.databaseUrl
+    ? createPostgresStore({ url: config.databaseUrl, poolSize: config.databasePoolSize })
+    : createSqliteStore({ file: config.dbFile, busyTimeoutMs: config.dbBusyTimeoutMs });
+}
+
 /** The one place that wires the product: store, logger, telemetry, performers, kernel. */
 export function createServices(config: RaizeConfig, overrides: ServiceOverrides = {}): Services {
-  const store = overrides.store ?? createSqliteStore({ file: config.dbFile, busyTimeoutMs: config.dbBusyTimeoutMs });
+  const store = overrides.store ?? createStore(config);
   const logger = createLogger({ level: config.logLevel, ...overrides.log });
   const metrics = overrides.meterProvider ? { meterProvider: overrides.meterProvider, prometheus: null } : productMetrics();
   const telemetry = createTelemetry({ tracerProvider: overrides.tracerProvider, meterProvider: metrics.meterProvider });

@@ -113,6 +113,8 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
   const names = options.jobs ?? (Object.keys(DEFAULT_JOB_INTERVALS) as FarmJob[]).filter((n) => n !== 'comments' || options.commentPoll);
   const farmData = {
     dataDir: config.dataDir, dbFile: config.dbFile, ownerId: kernel.ownerId, concurrency,
+    // The job threads open the farm's own store: the PostgreSQL one when the farm runs on it.
+    ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
     leaseTtlMs: config.farmLeaseTtlMs, limits, pacing, verifyBaseMs: config.verifyBaseMs, verifyCapMs: config.verifyCapMs,
     ...(options.instrument ? { instrument: options.instrument } : {}),
   };

@@ -7,6 +7,8 @@ import { createServices, PerformerRegistry, type Services, type ServiceOverrides
 import { submitAction, type Performer, type SubmitInput } from '../../safety/index.js';
 import type { Action, Platform, PlatformAccount, PolicyInput } from '../../store/index.js';
 import { ledgerDrift } from './drift-ledger.js';
+import { freshDatabaseUrl } from './postgres.js';
+import { testStoreKind } from './store-kind.js';
 
 export function tempDir(prefix = 'raize-test-'): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
@@ -53,7 +55,9 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     : { now: () => new Date(base + offset), advance: (ms: number) => void (offset += Math.max(0, ms)) };
   const config = resolveConfig({
     dataDir: dir.path, logLevel: 'debug', retryBaseMs: 100, retryCapMs: 2000, retryMaxAttempts: 3,
-    verifyBaseMs: 10, verifyCapMs: 100, verifyMaxTries: 3, ...options.config,
+    verifyBaseMs: 10, verifyCapMs: 100, verifyMaxTries: 3,
+    ...(testStoreKind() === 'postgres' ? { databaseUrl: await freshDatabaseUrl() } : {}),
+    ...options.config,
   }, {});
   const performers = new PerformerRegistry();
   const platform = options.platform ?? 'instagram';
@@ -98,4 +102,10 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
 export async function auditTrail(services: Services, actionId: string): Promise<string[]> {
   const records = await services.store.audit.forAction(actionId);
   return records.filter((r) => r.event.transition.from !== r.event.transition.to).map((r) => r.event.transition.to);
+}
+
+/** The environment a `raize` command needs to open this harness's store (the SQLite file or the PostgreSQL database). */
+export function cliEnv(h: Harness, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const { dataDir, dbFile, databaseUrl } = h.services.config;
+  return { ...process.env, RAIZE_DATA_DIR: dataDir, RAIZE_DB_FILE: dbFile, ...(databaseUrl ? { RAIZE_DATABASE_URL: databaseUrl } : {}), ...extra };
 }

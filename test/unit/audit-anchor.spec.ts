@@ -11,14 +11,14 @@ import {
   auditKeyPaths, checkpointFile, signCheckpoint, type AnchoredVerifyOptions,
 } from '../../safety/index.js';
 import { auditLinkHash, canonicalJson, GENESIS_HASH } from '../../store/index.js';
-import { createHarness, tempDir, type Harness } from '../helpers/kernel.js';
+import { cliEnv, createHarness, tempDir, type Harness } from '../helpers/kernel.js';
 import { FakePlatform } from '../helpers/fake-platform.js';
 
 const bin = fileURLToPath(new URL('../../bin/raize.mjs', import.meta.url));
 
 function raize(h: Harness, ...args: string[]) {
   return spawnSync(process.execPath, [bin, ...args], {
-    env: { ...process.env, RAIZE_DATA_DIR: h.dir, RAIZE_DB_FILE: h.services.config.dbFile },
+    env: cliEnv(h),
     encoding: 'utf8',
     timeout: 120_000,
   });

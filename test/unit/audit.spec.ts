@@ -5,14 +5,14 @@ import Database from 'better-sqlite3';
 import { runAction, verifyAuditChain, buildAuditEvent } from '../../safety/index.js';
 import { createHash } from 'node:crypto';
 import { AuditEvent, RecordInvalidError, canonicalJson } from '../../store/index.js';
-import { createHarness, type Harness } from '../helpers/kernel.js';
+import { cliEnv, createHarness, type Harness } from '../helpers/kernel.js';
 import { FakePlatform } from '../helpers/fake-platform.js';
 
 const bin = fileURLToPath(new URL('../../bin/raize.mjs', import.meta.url));
 
 function raize(h: Harness, ...args: string[]) {
   return spawnSync(process.execPath, [bin, ...args], {
-    env: { ...process.env, RAIZE_DATA_DIR: h.dir, RAIZE_DB_FILE: h.services.config.dbFile },
+    env: cliEnv(h),
     encoding: 'utf8',
     timeout: 30_000,
   });

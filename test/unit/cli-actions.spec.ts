@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCsv } from '../../cli/schedule.js';
 import type { PlatformAccount, Store } from '../../store/index.js';
-import { createHarness, type Harness } from '../helpers/kernel.js';
+import { cliEnv, createHarness, type Harness } from '../helpers/kernel.js';
 
 const bin = fileURLToPath(new URL('../../bin/raize.mjs', import.meta.url));
 const CANARY = 'CANARY-caption-7731';
@@ -15,7 +15,7 @@ const CANARY = 'CANARY-caption-7731';
 function cli(h: Harness, outputs: string[]) {
   return (...args: string[]) => {
     const run = spawnSync(process.execPath, [bin, ...args], {
-      env: { ...process.env, RAIZE_DATA_DIR: h.dir, RAIZE_DB_FILE: h.services.config.dbFile, USER: 'cli-test' },
+      env: cliEnv(h, { USER: 'cli-test' }),
       encoding: 'utf8',
       timeout: 60_000,
     });

@@ -19,6 +19,8 @@ const JobData = z.object({
   farm: z.object({
     dataDir: z.string().min(1),
     dbFile: z.string().min(1),
+    /** The shared PostgreSQL store (issue 14); absent → the SQLite file. Thread memory only, never logged. */
+    databaseUrl: z.string().min(1).optional(),
     ownerId: z.string().min(1),
     concurrency: z.number().int().min(1),
     leaseTtlMs: z.number().int().min(1000),
@@ -41,7 +43,11 @@ const post = (message: Record<string, unknown>) => parentPort!.postMessage({ job
 type BeforeRun = (run: { job: string; dataDir: string }) => void | Promise<void>;
 const beforeRun: BeforeRun | undefined = farm.instrument ? ((await import(farm.instrument)) as { default: BeforeRun }).default : undefined;
 
-const services = createServices(resolveConfig({ dataDir: farm.dataDir, dbFile: farm.dbFile, logLevel: 'silent', verifyBaseMs: farm.verifyBaseMs, verifyCapMs: farm.verifyCapMs }, {}));
+const services = createServices(resolveConfig({
+  dataDir: farm.dataDir, dbFile: farm.dbFile, logLevel: 'silent', verifyBaseMs: farm.verifyBaseMs, verifyCapMs: farm.verifyCapMs,
+  // A job thread runs one store call at a time: two connections are plenty.
+  ...(farm.databaseUrl ? { databaseUrl: farm.databaseUrl, databasePoolSize: 2 } : {}),
+}, {}));
 const { store, kernel } = services;
 // Booted: the farm counts its threads up (Farm.ready).
 post({ ready: true });
