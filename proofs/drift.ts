@@ -198,6 +198,11 @@ export interface CaptureDriftOptions extends Omit<CheckDriftOptions, 'maskSelect
    * @default 'either'
    */
   blockWhen?: 'either' | 'both';
+  /**
+   * A first look: when the capture would block, return the verdict without recording anything,
+   * so the caller can take a second look before stopping a platform on one capture. @default false
+   */
+  firstLook?: boolean;
 }
 
 /** The drift gate of an already-taken capture. */
@@ -207,6 +212,7 @@ export async function checkCaptureDrift(capture: PageCapture, options: CaptureDr
   const pixels = comparison.diff_ratio > blockRatio;
   const blocked = (options.blockWhen ?? 'either') === 'both' ? !comparison.structure_match && pixels : !comparison.structure_match || pixels;
   if (comparison.structure_match && comparison.diff_ratio <= (options.noticeRatio ?? 0.001)) return { blocked, comparison };
+  if (blocked && options.firstLook) return { blocked, comparison };
   const [baseline, current, diff] = await Promise.all([
     options.store.put(await encodeScreenshot(comparison.baseline_png, 'webp-lossless'), { kind: 'screenshot', ext: 'webp' }),
     options.store.put(await encodeScreenshot(comparison.current_png, 'webp-lossless'), { kind: 'screenshot', ext: 'webp' }),

@@ -90,7 +90,12 @@ export class DriftGuard {
         // Only pages that passed the guardrails, on a known layout, with a named surface.
         if (!annex || !layout || !boundary.surface || boundary.phase !== 'after') return { stored: Promise.resolve([]) };
         const capture = given ?? (await capturePage(page, { dynamicRegions: layout.dynamic_regions }));
-        return { stored: this.checkSurface(annex, boundary.layout!, boundary.surface, capture) };
+        // A capture that would stop the platform gets a second look first (see checkSurface).
+        const retake = async () => {
+          await settleFrames(page);
+          return capturePage(page, { dynamicRegions: layout.dynamic_regions });
+        };
+        return { stored: this.checkSurface(annex, boundary.layout!, boundary.surface, capture, retake) };
       },
       // A step that found its element by fingerprint: kept beside the drift records for the
       // report; never blocking (the annex is due an update, the page is the known one).
@@ -100,12 +105,31 @@ export class DriftGuard {
     };
   }
 
-  /** Judges one capture of a surface; resolves with the drift record's images, throws SurfaceDriftError on drift. */
-  async checkSurface(annex: Annex, layout: string, surface: string, capture: PageCapture): Promise<ProofRef[]> {
+  /**
+   * Judges one capture of a surface; resolves with the drift record's images, throws
+   * SurfaceDriftError on drift. With `retake`, a capture that would block is not believed on
+   * its own: one capture is one look, and a page caught mid-navigation shows the previous
+   * document's last frame over the new document's DOM (Chromium holds the old paint until the
+   * new page paints: chaos --farm seed 13 stopped Instagram on a profile's pixels judged as the
+   * DM thread that had just loaded). The page is given time to paint and captured again, and
+   * only that second capture is judged for the record.
+   */
+  async checkSurface(annex: Annex, layout: string, surface: string, capture: PageCapture, retake?: () => Promise<PageCapture>): Promise<ProofRef[]> {
     if (!capture.png || !capture.dom) return [];
     const key = `${annex.platform}/${layout}/${surface}`;
     const previous = this.locks.get(key) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => this.judge(annex, layout, surface, capture));
+    const judged = async () => {
+      if (!retake) return this.judge(annex, layout, surface, capture, false);
+      try {
+        return await this.judge(annex, layout, surface, capture, true);
+      } catch (error) {
+        if (!(error instanceof SecondLookNeeded)) throw error;
+        const again = await retake();
+        if (!again.png || !again.dom) return [];
+        return this.judge(annex, layout, surface, again, false);
+      }
+    };
+    const run = previous.catch(() => undefined).then(judged);
     this.locks.set(key, run);
     try {
       return await run;
@@ -114,7 +138,8 @@ export class DriftGuard {
     }
   }
 
-  private async judge(annex: Annex, layout: string, surface: string, capture: PageCapture): Promise<ProofRef[]> {
+  /** `firstLook`: a capture that would block throws SecondLookNeeded instead, recording nothing. */
+  private async judge(annex: Annex, layout: string, surface: string, capture: PageCapture, firstLook: boolean): Promise<ProofRef[]> {
     const known = this.blocking.get(`${annex.platform}/${layout}/${surface}`);
     if (known && (await this.openIncident(annex.platform))?.id === known.id) {
       // Already stopped on this surface and no human has answered yet: one record per incident.
@@ -135,8 +160,9 @@ export class DriftGuard {
       // Same structure: only the pixels can have moved (a restyle keeps the markup).
       const verdict = await checkCaptureDrift(capture, {
         ...base, ...(same.variant ? { variant: same.variant } : {}), store: this.store,
-        blockRatio: this.blockRatio, noticeRatio: this.noticeRatio,
+        blockRatio: this.blockRatio, noticeRatio: this.noticeRatio, firstLook,
       });
+      if (verdict.blocked && !verdict.record) throw new SecondLookNeeded();
       return this.verdict(surface, layout, verdict.blocked, verdict.record);
     }
     const humanKnown = variants.some((b) => b.source === 'human' && b.structure === structure);
@@ -175,13 +201,15 @@ export class DriftGuard {
     // A structure this surface has not shown before: judged against its closest known variant.
     const nearest = variants.at(-1);
     if (!nearest) {
+      if (firstLook) throw new SecondLookNeeded();
       const record = await this.recordWithoutBaseline(annex, layout, surface, capture, listed?.[0] ?? structure);
       return this.verdict(surface, layout, true, record);
     }
     const verdict = await checkCaptureDrift(capture, {
       ...base, ...(nearest.variant ? { variant: nearest.variant } : {}), store: this.store,
-      blockRatio: this.blockRatio, noticeRatio: 0, blockWhen: described ? 'either' : 'both',
+      blockRatio: this.blockRatio, noticeRatio: 0, blockWhen: described ? 'either' : 'both', firstLook,
     });
+    if (verdict.blocked && !verdict.record) throw new SecondLookNeeded();
     // A surface the annex does not describe whose new structure looks like the old one: learned as a variant.
     if (!verdict.blocked && !described) await learn('');
     return this.verdict(surface, layout, verdict.blocked, verdict.record);
@@ -251,4 +279,22 @@ export class DriftGuard {
     }
     return out;
   }
+}
+
+/** A first capture that would block: judged again on a second capture (DriftGuard.checkSurface). */
+class SecondLookNeeded extends Error {}
+
+/**
+ * Gives a page that just navigated time to paint its own document: its load state, two
+ * animation frames (the second runs after a frame of this document was produced) and a short
+ * settle, each bounded — a page that never paints is judged as it is.
+ */
+async function settleFrames(page: Page): Promise<void> {
+  if (page.isClosed()) return;
+  await page.waitForLoadState('load', { timeout: 5_000 }).catch(() => undefined);
+  await Promise.race([
+    page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve())))).catch(() => undefined),
+    new Promise((resolve) => setTimeout(resolve, 2_000)),
+  ]);
+  await new Promise((resolve) => setTimeout(resolve, 500));
 }
