@@ -34,5 +34,7 @@ const performer: Performer = {
   },
 };
 const performers = new PerformerRegistry().register('api', 'instagram', performer);
-const services = createServices(resolveConfig({ dbFile, dataDir: process.cwd(), logLevel: 'silent' }, {}), { performers });
+// The parent's store: RAIZE_DATABASE_URL when it runs on PostgreSQL, else the SQLite file given.
+const databaseUrl = process.env.RAIZE_DATABASE_URL;
+const services = createServices(resolveConfig({ dbFile, dataDir: process.cwd(), logLevel: 'silent', ...(databaseUrl ? { databaseUrl } : {}) }, {}), { performers });
 await runAction(services.kernel, actionId);

@@ -1,10 +1,11 @@
 // A contender for runner leases in its own thread and connection: on each round it waits for
 // the shared go signal, then tries to take every account's lease at once.
 import { parentPort, workerData } from 'node:worker_threads';
-import { createSqliteStore } from '../../store/index.js';
+import { createPostgresStore, createSqliteStore } from '../../store/index.js';
 
-const { dbFile, owner, accounts, rounds, go } = workerData as { dbFile: string; owner: string; accounts: string[]; rounds: number; go: SharedArrayBuffer };
-const store = createSqliteStore({ file: dbFile });
+const { dbFile, databaseUrl, owner, accounts, rounds, go } = workerData as { dbFile: string; databaseUrl?: string; owner: string; accounts: string[]; rounds: number; go: SharedArrayBuffer };
+// Each contender its own connection: to the SQLite file, or to the PostgreSQL database.
+const store = databaseUrl ? createPostgresStore({ url: databaseUrl, poolSize: 2 }) : createSqliteStore({ file: dbFile });
 const flag = new Int32Array(go);
 const won: { round: number; account: string; fence: number }[] = [];
 for (let round = 0; round < rounds; round += 1) {

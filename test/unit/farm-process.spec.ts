@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHarness, type Harness } from '../helpers/kernel.js';
+import { cliEnv, createHarness, type Harness } from '../helpers/kernel.js';
 import { FakePlatform } from '../helpers/fake-platform.js';
 import { strayRejectionHandler } from '../../runners/index.js';
 
@@ -24,7 +24,7 @@ function startFarmProcess(h: Harness, truth: string, holdMs: number): FarmChild 
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, h.dir, truth, String(holdMs)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     // A killed owner is presumed gone once its heartbeat is half a second old and its pid is dead.
-    env: { ...process.env, RAIZE_OWNER_STALE_MS: '500' },
+    env: cliEnv(h, { RAIZE_OWNER_STALE_MS: '500' }),
   });
   started.push(child);
   const lines: Record<string, unknown>[] = [];

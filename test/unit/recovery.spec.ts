@@ -7,7 +7,7 @@ import { recoverInterrupted, runAction, type Performer } from '../../safety/inde
 import { ActionTracker } from '../../safety/tracker.js';
 import { FencedError } from '../../store/index.js';
 import { FakePlatform } from '../helpers/fake-platform.js';
-import { createHarness, auditTrail } from '../helpers/kernel.js';
+import { cliEnv, createHarness, auditTrail, type Harness } from '../helpers/kernel.js';
 
 const childScript = fileURLToPath(new URL('../helpers/crash-child.ts', import.meta.url));
 
@@ -33,8 +33,9 @@ function truthVerifier(truthFile: string, calls: { attempt: number; verify: numb
   };
 }
 
-async function runChildUntil(args: string[], marker: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', childScript, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function runChildUntil(h: Harness, args: string[], marker: string) {
+  // The child opens the harness's store: the SQLite file, or the PostgreSQL database (RAIZE_DATABASE_URL).
+  const child = spawn(process.execPath, ['--import', 'tsx', childScript, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: cliEnv(h) });
   let out = '';
   let err = '';
   child.stderr.on('data', (d) => (err += d));
@@ -64,7 +65,7 @@ test.describe('crash recovery', () => {
       h.services.performers.register('api', 'instagram', truthVerifier(truthFile, calls));
       try {
         const action = await h.submit({ payload: { caption: 'Crash test' } });
-        await runChildUntil([h.services.config.dbFile, truthFile, action.action_id, mode], mode === 'commit' ? 'committed' : 'attempting');
+        await runChildUntil(h, [h.services.config.dbFile, truthFile, action.action_id, mode], mode === 'commit' ? 'committed' : 'attempting');
         const stranded = (await h.services.store.actions.get(action.action_id))!;
         expect(stranded.state).toBe('attempted');
         expect(stranded.attempt_count).toBe(1);
@@ -108,7 +109,7 @@ test.describe('crash recovery', () => {
     try {
       await h.services.store.budgets.set({ platform_account_id: h.account.platform_account_id, action_type: 'publish', per_hour: 1, per_day: null, min_spacing_ms: 0 });
       const action = await h.submit({ payload: { caption: 'Crash after the claim' } });
-      await runChildUntil([h.services.config.dbFile, truthFile, action.action_id, 'precheck'], 'prechecking');
+      await runChildUntil(h, [h.services.config.dbFile, truthFile, action.action_id, 'precheck'], 'prechecking');
       expect((await h.services.store.actions.get(action.action_id))!.state).toBe('identity_verified');
       expect((await h.services.store.ledger.get(action.idempotency_key))!.status).toBe('in_flight');
       h.clock.advance(h.services.config.ownerStaleMs * 2); // the child stamped real time; the margin covers the test so far

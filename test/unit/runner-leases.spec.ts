@@ -64,7 +64,7 @@ test.describe('runner leases: one runner per account (issue 10)', () => {
       const flag = new Int32Array(go);
       const done = new Map<number, number>();
       const workers = ['w0', 'w1', 'w2', 'w3'].map((owner) => new Worker(new URL('../helpers/ts-worker.mjs', import.meta.url), {
-        workerData: { entry: new URL('../helpers/lease-worker.ts', import.meta.url).href, dbFile: h.services.config.dbFile, owner, accounts, rounds, go },
+        workerData: { entry: new URL('../helpers/lease-worker.ts', import.meta.url).href, dbFile: h.services.config.dbFile, databaseUrl: h.services.config.databaseUrl, owner, accounts, rounds, go },
       }));
       const results = workers.map((w) => new Promise<{ round: number; account: string; fence: number }[]>((resolve, reject) => {
         w.on('message', (m: { done?: number; won?: { round: number; account: string; fence: number }[] }) => {
