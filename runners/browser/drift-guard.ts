@@ -91,9 +91,14 @@ export class DriftGuard {
         if (!annex || !layout || !boundary.surface || boundary.phase !== 'after') return { stored: Promise.resolve([]) };
         const capture = given ?? (await capturePage(page, { dynamicRegions: layout.dynamic_regions }));
         // A capture that would stop the platform gets a second look first (see checkSurface).
+        // Only of the same page: a flow that moved on meanwhile (the look runs beside the next
+        // step) shows another page, and the first capture is then all there is to judge.
+        const url = page.url();
         const retake = async () => {
           await settleFrames(page);
-          return capturePage(page, { dynamicRegions: layout.dynamic_regions });
+          if (page.isClosed() || page.url() !== url) return undefined;
+          const again = await capturePage(page, { dynamicRegions: layout.dynamic_regions });
+          return page.url() === url ? again : undefined;
         };
         return { stored: this.checkSurface(annex, boundary.layout!, boundary.surface, capture, retake) };
       },
@@ -112,9 +117,10 @@ export class DriftGuard {
    * document's last frame over the new document's DOM (Chromium holds the old paint until the
    * new page paints: chaos --farm seed 13 stopped Instagram on a profile's pixels judged as the
    * DM thread that had just loaded). The page is given time to paint and captured again, and
-   * only that second capture is judged for the record.
+   * only that second capture is judged for the record; when `retake` has no second look of the
+   * same page to give (the flow moved on), the first capture is judged.
    */
-  async checkSurface(annex: Annex, layout: string, surface: string, capture: PageCapture, retake?: () => Promise<PageCapture>): Promise<ProofRef[]> {
+  async checkSurface(annex: Annex, layout: string, surface: string, capture: PageCapture, retake?: () => Promise<PageCapture | undefined>): Promise<ProofRef[]> {
     if (!capture.png || !capture.dom) return [];
     const key = `${annex.platform}/${layout}/${surface}`;
     const previous = this.locks.get(key) ?? Promise.resolve();
@@ -125,8 +131,8 @@ export class DriftGuard {
       } catch (error) {
         if (!(error instanceof SecondLookNeeded)) throw error;
         const again = await retake();
-        if (!again.png || !again.dom) return [];
-        return this.judge(annex, layout, surface, again, false);
+        // No second look of the same page to be had: the first is judged as it is.
+        return this.judge(annex, layout, surface, again?.png && again.dom ? again : capture, false);
       }
     };
     const run = previous.catch(() => undefined).then(judged);

@@ -67,6 +67,14 @@ test('should not stop a platform on a capture whose pixels are the previous page
     const records = await readDriftRecords(dir.path);
     expect(records).toEqual([expect.objectContaining({ surface: 'dm_thread', structure_match: true, blocked: true })]);
     await expect(guard.assertNoOpenIncident('instagram')).rejects.toThrow(/unresolved layout drift/);
+
+    // No second look to be had (the flow moved on to another page): the first capture is judged.
+    const movedOnDir = tempDir();
+    const movedOn = new DriftGuard(movedOnDir.path, createProofStore(movedOnDir.path));
+    await movedOn.checkSurface(INSTAGRAM_ANNEX, 'v1', 'dm_thread', threadNow);
+    await expect(movedOn.checkSurface(INSTAGRAM_ANNEX, 'v1', 'dm_thread', torn, async () => undefined)).rejects.toBeInstanceOf(SurfaceDriftError);
+    expect(await readDriftRecords(movedOnDir.path)).toEqual([expect.objectContaining({ surface: 'dm_thread', blocked: true })]);
+    movedOnDir.remove();
   } finally {
     dir.remove();
   }
