@@ -5,12 +5,11 @@ import { defineConfig } from '@playwright/test';
 const executablePath = process.env.RAIZE_CHROMIUM ?? '/usr/bin/chromium';
 
 /**
- * The kernel's unit tests that run on whichever store their harness opens: run on PostgreSQL too.
- * Not yet: audit and audit-anchor, whose tamper steps (an attacker editing rows, dropping the
- * append-only triggers) are written in SQLite's dialect against the SQLite file.
+ * The kernel's unit tests that run on whichever store their harness opens: run on PostgreSQL too
+ * (the audit tamper tests through test/helpers/raw-db.ts, a raw connection to either database).
  */
 const KERNEL_ON_POSTGRES = [
-  'absence', 'account-runner', 'cli-actions', 'comment-reader', 'degrade-inflight', 'farm-bree',
+  'absence', 'account-runner', 'audit', 'audit-anchor', 'cli-actions', 'comment-reader', 'degrade-inflight', 'farm-bree',
   'farm-dispatch', 'farm-pacing-property', 'farm-process', 'hybrid-lane', 'kill-switch', 'lane-refs', 'look-viewer',
   'observability', 'platform-hold', 'policy', 'recovery', 'run-action', 'runner-leases', 'schedule', 'scoped-keys',
   'state-machine', 'submit', 'vault', 'verification',

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
-import Database from 'better-sqlite3';
 import {
   runAction, verifyAuditChain, verifyAnchoredAudit, describeAnchoredVerdict, makeCheckpoint, loadOrCreateAuditKey,
   auditKeyPaths, checkpointFile, signCheckpoint, type AnchoredVerifyOptions,
 } from '../../safety/index.js';
 import { auditLinkHash, canonicalJson, GENESIS_HASH } from '../../store/index.js';
 import { cliEnv, createHarness, tempDir, type Harness } from '../helpers/kernel.js';
+import { openRaw, type RawDb } from '../helpers/raw-db.js';
 import { FakePlatform } from '../helpers/fake-platform.js';
 
 const bin = fileURLToPath(new URL('../../bin/raize.mjs', import.meta.url));
@@ -45,50 +45,47 @@ const checkpoint = (h: Harness) => makeCheckpoint(h.services.store, { dataDir: h
 
 interface Row { seq: number; audit_event_id: string; action_id: string; event_json: string; prev_hash: string; hash: string }
 
-/** A tamperer with a raw connection to the SQLite file: drops the append-only guards first. */
-function tamper(h: Harness, fn: (raw: Database.Database) => void): void {
-  const raw = new Database(h.services.config.dbFile);
+/** A tamperer with a raw connection to the database (the SQLite file or PostgreSQL): drops the append-only guards first. */
+async function tamper(h: Harness, fn: (raw: RawDb) => Promise<unknown>): Promise<void> {
+  const raw = await openRaw(h);
   try {
-    raw.exec(`DROP TRIGGER IF EXISTS audit_events_no_update; DROP TRIGGER IF EXISTS audit_events_no_delete;
-      DROP TRIGGER IF EXISTS audit_checkpoints_no_update; DROP TRIGGER IF EXISTS audit_checkpoints_no_delete;`);
-    fn(raw);
+    await raw.dropGuards();
+    await fn(raw);
   } finally {
-    raw.close();
+    await raw.close();
   }
 }
 
-const rowAt = (raw: Database.Database, seq: number) => raw.prepare<[number], Row>('SELECT * FROM audit_events WHERE seq = ?').get(seq)!;
+const rowAt = async (raw: RawDb, seq: number) => (await raw.get<Row>('SELECT * FROM audit_events WHERE seq = ?', seq))!;
 
 /** Recomputes prev_hash and hash of every event from `fromSeq` on: the chain is valid again. */
-function rechain(raw: Database.Database, fromSeq: number): void {
-  let prev = fromSeq > 1 ? rowAt(raw, fromSeq - 1).hash : GENESIS_HASH;
-  const update = raw.prepare('UPDATE audit_events SET prev_hash = ?, hash = ? WHERE seq = ?');
-  for (const row of raw.prepare<[number], Row>('SELECT * FROM audit_events WHERE seq >= ? ORDER BY seq').all(fromSeq)) {
+async function rechain(raw: RawDb, fromSeq: number): Promise<void> {
+  let prev = fromSeq > 1 ? (await rowAt(raw, fromSeq - 1)).hash : GENESIS_HASH;
+  for (const row of await raw.all<Row>('SELECT * FROM audit_events WHERE seq >= ? ORDER BY seq', fromSeq)) {
     const hash = auditLinkHash(row.seq, prev, row.event_json);
-    update.run(prev, hash, row.seq);
+    await raw.run('UPDATE audit_events SET prev_hash = ?, hash = ? WHERE seq = ?', prev, hash, row.seq);
     prev = hash;
   }
 }
 
 /** Deletes one event, closes the gap (renumbers the rest) and re-chains: only the cross-check can tell. */
-function deleteAndRechain(raw: Database.Database, seq: number): void {
-  raw.prepare('DELETE FROM audit_events WHERE seq = ?').run(seq);
-  const later = raw.prepare<[number], { seq: number }>('SELECT seq FROM audit_events WHERE seq > ? ORDER BY seq').all(seq);
-  const move = raw.prepare('UPDATE audit_events SET seq = ? WHERE seq = ?');
-  for (const r of later) move.run(r.seq - 1, r.seq);
-  rechain(raw, seq);
+async function deleteAndRechain(raw: RawDb, seq: number): Promise<void> {
+  await raw.run('DELETE FROM audit_events WHERE seq = ?', seq);
+  const later = await raw.all<{ seq: number }>('SELECT seq FROM audit_events WHERE seq > ? ORDER BY seq', seq);
+  for (const r of later) await raw.run('UPDATE audit_events SET seq = ? WHERE seq = ?', r.seq - 1, r.seq);
+  await rechain(raw, seq);
 }
 
 /** Appends a forged event after the head with a correctly recomputed link hash. */
-function forgeAppend(raw: Database.Database, edit: (event: Record<string, any>) => void): number {
-  const head = raw.prepare<[], Row>('SELECT * FROM audit_events ORDER BY seq DESC LIMIT 1').get()!;
+async function forgeAppend(raw: RawDb, edit: (event: Record<string, any>) => void): Promise<number> {
+  const head = (await raw.get<Row>('SELECT * FROM audit_events ORDER BY seq DESC LIMIT 1'))!;
   const event = JSON.parse(head.event_json);
   event.audit_event_id = randomUUID();
   edit(event);
   const json = canonicalJson(event);
   const seq = head.seq + 1;
-  raw.prepare('INSERT INTO audit_events (seq, audit_event_id, action_id, event_json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)')
-    .run(seq, event.audit_event_id, event.action_id, json, head.hash, auditLinkHash(seq, head.hash, json));
+  await raw.run('INSERT INTO audit_events (seq, audit_event_id, action_id, event_json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)',
+    seq, event.audit_event_id, event.action_id, json, head.hash, auditLinkHash(seq, head.hash, json));
   return seq;
 }
 
@@ -104,12 +101,12 @@ test.describe('defect 5: the audit chain was not anchored — signed checkpoints
       expect(summary).toContain('anchored: events 1–18 covered by a signed checkpoint; 6 after seq 18 not yet anchored');
       expect(summary).toContain('actions: 4 cross-checked against their 24 events');
       // The store copy is append-only like the events.
-      const raw = new Database(h.services.config.dbFile);
+      const raw = await openRaw(h);
       try {
-        expect(() => raw.prepare('DELETE FROM audit_checkpoints').run()).toThrow(/append-only: DELETE refused/);
-        expect(() => raw.prepare("UPDATE audit_checkpoints SET seq = 1").run()).toThrow(/append-only: UPDATE refused/);
+        await expect(raw.run('DELETE FROM audit_checkpoints')).rejects.toThrow(/append-only: DELETE refused/);
+        await expect(raw.run('UPDATE audit_checkpoints SET seq = 1')).rejects.toThrow(/append-only: UPDATE refused/);
       } finally {
-        raw.close();
+        await raw.close();
       }
     });
   });
@@ -117,7 +114,7 @@ test.describe('defect 5: the audit chain was not anchored — signed checkpoints
   test('should detect truncation: the last events deleted after a checkpoint', async () => {
     await withActivity(3, async (h) => {
       await checkpoint(h);
-      tamper(h, (raw) => raw.prepare('DELETE FROM audit_events WHERE seq > 15').run());
+      await tamper(h, (raw) => raw.run('DELETE FROM audit_events WHERE seq > 15'));
       expect((await verifyAuditChain(h.services.store)).ok).toBe(true); // the chain alone cannot tell
       const { verdict, text } = await verify(h);
       expect(verdict.ok).toBe(false);
@@ -128,9 +125,9 @@ test.describe('defect 5: the audit chain was not anchored — signed checkpoints
   test('should detect a forged append with a recomputed hash: backdated, or for an action that does not exist', async () => {
     await withActivity(3, async (h) => {
       const cp = await checkpoint(h);
-      tamper(h, (raw) => {
-        forgeAppend(raw, (e) => (e.timestamp = new Date(Date.parse(cp.time) - 60_000).toISOString()));
-        forgeAppend(raw, (e) => {
+      await tamper(h, async (raw) => {
+        await forgeAppend(raw, (e) => (e.timestamp = new Date(Date.parse(cp.time) - 60_000).toISOString()));
+        await forgeAppend(raw, (e) => {
           e.action_id = randomUUID();
           e.transition = { from: null, to: 'queued' };
           e.timestamp = new Date().toISOString();
@@ -149,12 +146,12 @@ test.describe('defect 5: the audit chain was not anchored — signed checkpoints
   test('should detect a re-chain from an edited event onward', async () => {
     await withActivity(3, async (h) => {
       await checkpoint(h);
-      tamper(h, (raw) => {
-        const row = rowAt(raw, 7);
+      await tamper(h, async (raw) => {
+        const row = await rowAt(raw, 7);
         const event = JSON.parse(row.event_json);
         event.reason = 'rewritten';
-        raw.prepare('UPDATE audit_events SET event_json = ? WHERE seq = 7').run(canonicalJson(event));
-        rechain(raw, 7);
+        await raw.run('UPDATE audit_events SET event_json = ? WHERE seq = 7', canonicalJson(event));
+        await rechain(raw, 7);
       });
       expect((await verifyAuditChain(h.services.store)).ok).toBe(true);
       const { verdict, text } = await verify(h);
@@ -168,12 +165,12 @@ test.describe('defect 5: the audit chain was not anchored — signed checkpoints
     await withActivity(3, async (h) => {
       await checkpoint(h);
       let id = '';
-      tamper(h, (raw) => {
-        const row = rowAt(raw, 7);
+      await tamper(h, async (raw) => {
+        const row = await rowAt(raw, 7);
         id = row.audit_event_id;
         const event = JSON.parse(row.event_json);
         event.result.status = 'confirmed_failed';
-        raw.prepare('UPDATE audit_events SET event_json = ? WHERE seq = 7').run(canonicalJson(event));
+        await raw.run('UPDATE audit_events SET event_json = ? WHERE seq = 7', canonicalJson(event));
       });
       const { verdict, text } = await verify(h);
       expect(verdict.ok).toBe(false);
@@ -186,11 +183,11 @@ test.describe('defect 5: the audit chain was not anchored — signed checkpoints
       const [first, second] = [(await h.services.store.audit.scan(0, 1))[0]!, (await h.services.store.audit.scan(6, 1))[0]!];
       const a1 = (JSON.parse(first.event_json) as { action_id: string }).action_id;
       const a2 = (JSON.parse(second.event_json) as { action_id: string }).action_id;
-      tamper(h, (raw) => {
-        expect(JSON.parse(rowAt(raw, 6).event_json).transition).toEqual({ from: 'confirmed_success', to: 'postcheck_complete' });
-        expect(JSON.parse(rowAt(raw, 10).event_json).transition).toEqual({ from: 'identity_verified', to: 'attempted' });
-        deleteAndRechain(raw, 10); // action 2's `attempted`
-        deleteAndRechain(raw, 6); // action 1's last event
+      await tamper(h, async (raw) => {
+        expect(JSON.parse((await rowAt(raw, 6)).event_json).transition).toEqual({ from: 'confirmed_success', to: 'postcheck_complete' });
+        expect(JSON.parse((await rowAt(raw, 10)).event_json).transition).toEqual({ from: 'identity_verified', to: 'attempted' });
+        await deleteAndRechain(raw, 10); // action 2's `attempted`
+        await deleteAndRechain(raw, 6); // action 1's last event
       });
       expect(await verifyAuditChain(h.services.store)).toMatchObject({ ok: true, count: 16 });
       const { verdict, text } = await verify(h);
@@ -204,7 +201,7 @@ test.describe('defect 5: the audit chain was not anchored — signed checkpoints
     await withActivity(2, async (h) => {
       await checkpoint(h);
       // An edited store row: seq moved back, signature kept.
-      tamper(h, (raw) => raw.prepare('UPDATE audit_checkpoints SET seq = 6 WHERE checkpoint_no = 1').run());
+      await tamper(h, (raw) => raw.run('UPDATE audit_checkpoints SET seq = 6 WHERE checkpoint_no = 1'));
       // A line forged with the attacker's own key, and a line cut short.
       const other = tempDir();
       try {
@@ -229,7 +226,7 @@ test.describe('defect 5: the audit chain was not anchored — signed checkpoints
       await runAction(h.services.kernel, (await h.submit()).action_id);
       await checkpoint(h);
       expect((await verify(h)).verdict.ok).toBe(true);
-      tamper(h, (raw) => raw.prepare('DELETE FROM audit_checkpoints WHERE checkpoint_no = 1').run());
+      await tamper(h, (raw) => raw.run('DELETE FROM audit_checkpoints WHERE checkpoint_no = 1'));
       const file = checkpointFile(h.dir);
       const lines = readFileSync(file, 'utf8').trim().split('\n');
       writeFileSync(file, `${lines[0]}\n`);
@@ -248,13 +245,13 @@ test.describe('defect 5: the audit chain was not anchored — signed checkpoints
       writeFileSync(anchorFile, `${JSON.stringify(kept)}\n`); // what the operator copied off the machine
       try {
         // The attacker edits an event, re-chains, wipes both checkpoint copies and re-signs with the data dir's key.
-        tamper(h, (raw) => {
-          const row = rowAt(raw, 7);
+        await tamper(h, async (raw) => {
+          const row = await rowAt(raw, 7);
           const event = JSON.parse(row.event_json);
           event.result.status = 'confirmed_failed';
-          raw.prepare('UPDATE audit_events SET event_json = ? WHERE seq = 7').run(canonicalJson(event));
-          rechain(raw, 7);
-          raw.prepare('DELETE FROM audit_checkpoints').run();
+          await raw.run('UPDATE audit_events SET event_json = ? WHERE seq = 7', canonicalJson(event));
+          await rechain(raw, 7);
+          await raw.run('DELETE FROM audit_checkpoints');
         });
         rmSync(checkpointFile(h.dir));
         await checkpoint(h);
@@ -271,7 +268,7 @@ test.describe('defect 5: the audit chain was not anchored — signed checkpoints
         const publicKey = readFileSync(auditKeyPaths(h.dir).publicFile, 'utf8');
         rmSync(auditKeyPaths(h.dir).dir, { recursive: true });
         rmSync(checkpointFile(h.dir));
-        tamper(h, (raw) => raw.prepare('DELETE FROM audit_checkpoints').run());
+        await tamper(h, (raw) => raw.run('DELETE FROM audit_checkpoints'));
         await checkpoint(h);
         const swapped = await verify(h, { publicKey });
         expect(swapped.text).toMatch(/checkpoint at seq 18 \(audit-checkpoints\.jsonl line 1\) was signed by key [0-9a-f]{16}…, not the audit key [0-9a-f]{16}… \(a replaced key\?\)/);
@@ -313,11 +310,14 @@ test.describe('defect 5: the audit chain was not anchored — signed checkpoints
       const secretHex = readFileSync(paths.privateFile, 'utf8').trim();
       const secretB64 = Buffer.from(secretHex, 'hex').toString('base64');
       await checkpoint(h); // through the library too, with the harness's logger collecting
+      const raw = await openRaw(h);
+      const database = await raw.dump().finally(() => raw.close());
+      expect(database).toContain(line.sig); // the dump is the store's: the checkpoint is in it
       const seen = [
         made.stdout, made.stderr, ok.stdout, ok.stderr, h.logLines.join('\n'),
         readFileSync(checkpointFile(h.dir), 'utf8'), readFileSync(paths.publicFile, 'utf8'),
         JSON.stringify(key), inspect(key, { showHidden: true, depth: 5 }),
-        readFileSync(h.services.config.dbFile).toString('latin1'),
+        database,
       ].join('\n');
       for (const canary of [secretHex, secretHex.toUpperCase(), secretB64]) expect(seen).not.toContain(canary);
     });

@@ -1,11 +1,11 @@
 import { test, expect } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { runAction, verifyAuditChain, buildAuditEvent } from '../../safety/index.js';
 import { createHash } from 'node:crypto';
 import { AuditEvent, RecordInvalidError, canonicalJson } from '../../store/index.js';
 import { cliEnv, createHarness, type Harness } from '../helpers/kernel.js';
+import { openRaw } from '../helpers/raw-db.js';
 import { FakePlatform } from '../helpers/fake-platform.js';
 
 const bin = fileURLToPath(new URL('../../bin/raize.mjs', import.meta.url));
@@ -47,13 +47,13 @@ test.describe('audit log (spec 000 §9, Invariant D)', () => {
 
   test('should refuse UPDATE and DELETE at the database', async () => {
     await withActivity(async (h) => {
-      const raw = new Database(h.services.config.dbFile);
+      const raw = await openRaw(h);
       try {
-        expect(() => raw.prepare("UPDATE audit_events SET event_json = '{}' WHERE seq = 2").run()).toThrow(/append-only: UPDATE refused/);
-        expect(() => raw.prepare('DELETE FROM audit_events WHERE seq = 2').run()).toThrow(/append-only: DELETE refused/);
-        expect(() => raw.prepare('DELETE FROM audit_events').run()).toThrow(/append-only/);
+        await expect(raw.run("UPDATE audit_events SET event_json = '{}' WHERE seq = 2")).rejects.toThrow(/append-only: UPDATE refused/);
+        await expect(raw.run('DELETE FROM audit_events WHERE seq = 2')).rejects.toThrow(/append-only: DELETE refused/);
+        await expect(raw.run('DELETE FROM audit_events')).rejects.toThrow(/append-only/);
       } finally {
-        raw.close();
+        await raw.close();
       }
       expect((await verifyAuditChain(h.services.store)).ok).toBe(true);
     });
@@ -66,13 +66,13 @@ test.describe('audit log (spec 000 §9, Invariant D)', () => {
       expect(ok.stdout).toContain('audit chain intact: 18 events');
 
       // A tamperer with a raw connection: drops the guard, then rewrites one event's outcome.
-      const raw = new Database(h.services.config.dbFile);
-      const victim = raw.prepare<[], { audit_event_id: string; event_json: string }>('SELECT audit_event_id, event_json FROM audit_events WHERE seq = 7').get()!;
+      const raw = await openRaw(h);
+      const victim = (await raw.get<{ audit_event_id: string; event_json: string }>('SELECT audit_event_id, event_json FROM audit_events WHERE seq = 7'))!;
       const edited = JSON.parse(victim.event_json);
       edited.result.status = 'confirmed_failed';
-      raw.exec('DROP TRIGGER audit_events_no_update');
-      raw.prepare('UPDATE audit_events SET event_json = ? WHERE seq = 7').run(JSON.stringify(edited));
-      raw.close();
+      await raw.dropGuards();
+      await raw.run('UPDATE audit_events SET event_json = ? WHERE seq = 7', JSON.stringify(edited));
+      await raw.close();
 
       const verdict = await verifyAuditChain(h.services.store);
       expect(verdict).toEqual({ ok: false, count: 6, broken: { seq: 7, audit_event_id: victim.audit_event_id, problem: 'hash does not match the event content' } });
@@ -84,20 +84,20 @@ test.describe('audit log (spec 000 §9, Invariant D)', () => {
 
   test('should detect a deleted row and a re-hashed row', async () => {
     await withActivity(async (h) => {
-      const raw = new Database(h.services.config.dbFile);
-      raw.exec('DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete');
+      const raw = await openRaw(h);
+      await raw.dropGuards();
       // Re-hash one event consistently: its own hash matches, its successor's prev_hash does not.
       const { auditLinkHash, canonicalJson } = await import('../../store/index.js');
-      const row = raw.prepare<[], { event_json: string; prev_hash: string }>('SELECT event_json, prev_hash FROM audit_events WHERE seq = 4').get()!;
+      const row = (await raw.get<{ event_json: string; prev_hash: string }>('SELECT event_json, prev_hash FROM audit_events WHERE seq = 4'))!;
       const event = JSON.parse(row.event_json);
       event.reason = 'rewritten';
-      raw.prepare('UPDATE audit_events SET event_json = ?, hash = ? WHERE seq = 4').run(canonicalJson(event), auditLinkHash(4, row.prev_hash, canonicalJson(event)));
+      await raw.run('UPDATE audit_events SET event_json = ?, hash = ? WHERE seq = 4', canonicalJson(event), auditLinkHash(4, row.prev_hash, canonicalJson(event)));
       let verdict = await verifyAuditChain(h.services.store);
       expect(verdict).toMatchObject({ ok: false, broken: { seq: 5, problem: 'prev_hash does not match the previous event' } });
-      raw.prepare('DELETE FROM audit_events WHERE seq >= 4 AND seq <= 5').run();
+      await raw.run('DELETE FROM audit_events WHERE seq >= 4 AND seq <= 5');
       verdict = await verifyAuditChain(h.services.store);
       expect(verdict).toMatchObject({ ok: false, broken: { seq: 6, problem: 'sequence gap: expected 4' } });
-      raw.close();
+      await raw.close();
     });
   });
 
