@@ -2,7 +2,7 @@ import { test, expect } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ValidationError, approveAction, recoverInterrupted, runAction, sweepUnknown } from '../../safety/index.js';
-import { createHarness } from '../helpers/kernel.js';
+import { cliEnv, createHarness } from '../helpers/kernel.js';
 import { FakePlatform } from '../helpers/fake-platform.js';
 
 const bin = fileURLToPath(new URL('../../bin/raize.mjs', import.meta.url));
@@ -66,7 +66,7 @@ test.describe('submitting actions', () => {
     test.setTimeout(180_000);
     const platform = new FakePlatform();
     const h = await createHarness({ performer: platform });
-    const env = { ...process.env, RAIZE_DATA_DIR: h.dir, RAIZE_DB_FILE: h.services.config.dbFile };
+    const env = cliEnv(h);
     const raize = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', timeout: 60_000 });
     try {
       const on = raize('kill', 'account', h.account.platform_account_id, 'on', '--reason', 'client asked');
