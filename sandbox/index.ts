@@ -13,7 +13,7 @@ import type { PlatformOptions, SandboxContext } from './context.js';
 import { faultInputSchema, Faults, type FaultInput } from './faults.js';
 import { FaultGate } from './gate.js';
 import { avatarPng, placeholderPng } from './images.js';
-import { extraAccounts, SEED_ACCOUNTS } from './seed.js';
+import { extraAccounts, historyPosts, SEED_ACCOUNTS } from './seed.js';
 import { graphRouter } from './instagram/graph.js';
 import { instagramUi } from './instagram/ui.js';
 import { Lag, lagSchema, type LagInput } from './lag.js';
@@ -36,7 +36,7 @@ export type { LagInput, LagConfig, LagSurface, LagEntry } from './lag.js';
 export { LAG_SURFACES } from './lag.js';
 export type { WebhookFaultsInput } from './webhook-faults.js';
 export type { FiredEvent } from './fired.js';
-export { SEED_ACCOUNTS, extraAccounts } from './seed.js';
+export { SEED_ACCOUNTS, extraAccounts, historyPosts } from './seed.js';
 export { sandboxSurfaceVisits, type SurfaceVisit } from './surfaces.js';
 export { mulberry32 } from './rng.js';
 export { metaJson, metaSignature } from './webhooks.js';
@@ -93,6 +93,11 @@ export interface SandboxOptions {
    */
   extraAccounts?: number;
   /**
+   * Older posts on every business account (extra accounts included), one a day before the
+   * seeded ones (sandbox/README.md "History"), kept across `POST /__sandbox/reset`. @default 0
+   */
+  history?: number;
+  /**
    * Seed of the harmless UI churn of the browser pages (hashed classes, wrappers, shuffled
    * unordered siblings, A/B variant, prompts, slow rendering; sandbox/README.md "Churn and
    * locale"). @default RAIZE_SANDBOX_CHURN_SEED, else no churn
@@ -136,6 +141,7 @@ const optionsSchema = z
     faults: z.array(faultInputSchema).optional(),
     tls: z.object({ dir: z.string().min(1) }).strict().optional(),
     extraAccounts: z.number().int().min(0).max(999).default(0),
+    history: z.number().int().min(0).max(200).default(0),
     churnSeed: z.number().int().optional(),
     locale: z.enum(LOCALES).optional(),
   })
@@ -208,9 +214,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const extras = extraAccounts(o.extraAccounts);
   const addExtras = () => {
     const missing = extras.filter((a) => !state.account(a.platform, a.id));
-    if (missing.length === 0) return false;
     state.data.accounts.push(...missing.map((a) => ({ ...a })));
-    return true;
+    const have = new Set(state.data.posts.map((p) => `${p.platform}:${p.id}`));
+    const past = historyPosts(state.data.accounts, o.history, Date.now()).filter((p) => !have.has(`${p.platform}:${p.id}`));
+    state.data.posts.push(...past);
+    return missing.length > 0 || past.length > 0;
   };
   if (addExtras()) await state.save();
   const lag = new Lag(seed, o.lag ?? lagSchema.parse({}), faults.fired);
@@ -245,7 +253,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
   const ensureSeedMedia = async () => {
     for (const post of world.data.posts) {
-      if (post.media?.startsWith('seed-') && !(await state.getMedia(post.media))) await state.putMedia(post.media, await placeholderPng(post.id));
+      if ((post.media?.startsWith('seed-') || post.media?.startsWith('history-')) && !(await state.getMedia(post.media))) await state.putMedia(post.media, await placeholderPng(post.id));
     }
   };
   await ensureSeedMedia();

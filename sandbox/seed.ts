@@ -102,3 +102,24 @@ export function seedData(): SandboxData {
   );
   return data;
 }
+
+/**
+ * `n` older posts on every business account (startSandbox's `history`), one a day, the newest a
+ * day before `nowMs`: an account that posts daily, whose grid a scan has to read past its newest
+ * tiles. Ids and shortcodes are derived from the account and the index, stable across resets.
+ */
+export function historyPosts(accounts: readonly Account[], n: number, nowMs: number): SandboxData['posts'] {
+  const posts: SandboxData['posts'] = [];
+  for (const a of accounts) {
+    if (a.kind !== 'business') continue;
+    for (let k = 1; k <= n; k += 1) {
+      const id = a.platform === 'instagram' ? `179${a.id.slice(-9)}${String(k).padStart(4, '0')}` : `185${a.id.slice(-12)}${String(k).padStart(4, '0')}`;
+      posts.push({
+        id, platform: a.platform, code: a.platform === 'instagram' ? `H${a.id.slice(-6)}h${k}` : id, account_id: a.id,
+        text: `From the archive, day ${k}.`, ...(a.platform === 'instagram' ? { media: `history-${id}.png` } : {}),
+        created_at: new Date(nowMs - k * 86_400_000).toISOString(), via: 'seed',
+      });
+    }
+  }
+  return posts;
+}
