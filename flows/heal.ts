@@ -1,6 +1,7 @@
 import type { Locator } from 'playwright-core';
 import type { ElementFingerprint } from '../selectors/index.js';
 import { agreement, ELEMENT_SIGNALS, ElementMissingError, knownWords, type Agreement, type ElementSignals } from './element.js';
+import { probePage } from './probe.js';
 import { sel } from './run.js';
 import type { FlowContext } from './types.js';
 
@@ -105,6 +106,11 @@ export async function findElement(fc: FlowContext, key: string, options: FindOpt
   const root = options.within ?? fc.page;
   const primary = root.locator(selector);
   const state = options.state ?? 'visible';
+  // Most often it is already there: one quiet read (no trace snapshots) before a traced wait.
+  if (!options.within) {
+    const p = await probePage(fc.page, state === 'visible' ? { visible: { e: selector } } : { all: { e: [selector] } }).catch(() => undefined);
+    if (p && (state === 'visible' ? p.visible.e : p.all.e)) return primary;
+  }
   if (await primary.first().waitFor({ state, timeout: options.timeoutMs ?? SELECTOR_PATIENCE_MS }).then(() => true, () => false)) return primary;
 
   const platform = fc.action.platform;

@@ -1,4 +1,5 @@
 import type { Page } from 'playwright-core';
+import { evaluateQuietly } from '../proofs/index.js';
 import type { LayoutAnnex } from '../selectors/index.js';
 import type { FlowContext } from './types.js';
 
@@ -49,7 +50,7 @@ export async function dismissListedPrompts(page: Page, prompts: LayoutAnnex['pro
   const dismissed: string[] = [];
   // A page may queue a second prompt behind the first; a few at most.
   for (let round = 0; round < 3; round += 1) {
-    const names = await page.evaluate<string[]>(SHOWN_DIALOGS).catch(() => [] as string[]);
+    const names = await evaluateQuietly<string[]>(page, SHOWN_DIALOGS).catch(() => [] as string[]);
     const found = names.flatMap((name) => prompts.filter((p) => p.names.includes(name)).map((p) => ({ prompt: p, name })))[0];
     if (!found) break;
     const { prompt, name } = found;

@@ -1,5 +1,5 @@
 import type { Locator, Page } from 'playwright-core';
-import { capturePage, type StepBoundary, type StepListener } from '../proofs/index.js';
+import { capturePage, waitQuietly, type StepBoundary, type StepListener } from '../proofs/index.js';
 import {
   AuthExpiredError, CheckpointError, DriftError, IdentityMismatchError, OutcomeUnknownError, RaizeError, TransientError,
   type ActionContext, type AttemptReceipt, type ProofRef,
@@ -282,7 +282,9 @@ const LOADING_PATIENCE_MS = 5000;
 async function waitWhileLoading(fc: FlowContext): Promise<void> {
   const spinner = fc.layout.annex.loading;
   if (!spinner) return;
-  const gone = () => fc.page.locator(spinner).first().waitFor({ state: 'hidden', timeout: LOADING_PATIENCE_MS }).then(() => true, () => false);
+  // Polled in the page (quiet: no trace snapshots); the same visibility rule as Playwright's.
+  const none = `![...document.querySelectorAll(${JSON.stringify(spinner)})].some((e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden'; })`;
+  const gone = () => waitQuietly(fc.page, none, LOADING_PATIENCE_MS);
   if (await gone()) return;
   if (committed(fc)) return;
   fc.episode.log('page still loading: reloaded', { path: safePath(fc.page.url()) });
@@ -305,7 +307,7 @@ async function waitForKnownPage(page: Page, annex: Annex, timeoutMs: number): Pr
     ...Object.values(l.friction).filter((s): s is string => !!s).map((s) => [s]),
   ]);
   const script = `(${JSON.stringify(groups)}).some((g) => g.every((s) => { try { return !!document.querySelector(s); } catch { return false; } }))`;
-  await page.waitForFunction(script, undefined, { timeout: timeoutMs, polling: 100 }).catch(() => undefined);
+  await waitQuietly(page, script, timeoutMs);
 }
 
 /**

@@ -28,3 +28,36 @@ export async function evaluateQuietly<T>(page: Page, expression: string): Promis
   }
   return result.value as T;
 }
+
+/**
+ * Waits until `predicate` (a page expression) is truthy, polling inside the page: one quiet
+ * round trip instead of a traced `waitForFunction` (two DOM snapshots per call in the episode's
+ * trace). A document replaced under the wait (a navigation) is waited on afresh. Resolves
+ * whether the predicate held before `timeoutMs`; a predicate that throws counts as false.
+ */
+export async function waitQuietly(page: Page, predicate: string, timeoutMs: number, pollMs = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  const cdp = await cdpSessionOf(page);
+  if (!cdp) {
+    return page.waitForFunction(predicate, undefined, { timeout: Math.max(1, timeoutMs), polling: pollMs }).then(() => true, () => false);
+  }
+  for (;;) {
+    const left = deadline - Date.now();
+    const script = `new Promise((resolve) => {
+      const until = performance.now() + ${Math.max(0, left)};
+      const held = () => { try { return !!(${predicate}); } catch { return false; } };
+      const tick = () => { if (held()) resolve(true); else if (performance.now() >= until) resolve(false); else setTimeout(tick, ${pollMs}); };
+      tick();
+    })`;
+    try {
+      const { result, exceptionDetails } = await cdp.send('Runtime.evaluate', { expression: script, returnByValue: true, awaitPromise: true });
+      if (exceptionDetails) return false;
+      return result.value === true;
+    } catch (error) {
+      // The page went away: nothing to wait for. The document was replaced: wait on the new one.
+      if (page.isClosed() || !/context was destroyed|navigat|Cannot find (default )?(execution )?context|Promise was collected/i.test((error as Error).message)) return false;
+      if (Date.now() >= deadline) return false;
+      await page.waitForLoadState('domcontentloaded', { timeout: Math.max(1, deadline - Date.now()) }).catch(() => undefined);
+    }
+  }
+}

@@ -14,7 +14,7 @@ export { HealRecord, appendHealRecord, readHealRecords, healRecordsFile, type Ne
 export { renderDriftReport, writeDriftReport, escapeHtml } from './drift-report.js';
 export { measureProofCapture, measureDriftCompare, summarize, type TimingSummary } from './bench.js';
 export { capturePage, type PageCapture, type CapturePageOptions } from './capture-page.js';
-export { cdpSessionOf, evaluateQuietly } from './cdp.js';
+export { cdpSessionOf, evaluateQuietly, waitQuietly } from './cdp.js';
 export {
   DriftDecision, DriftReviewError, promoteDriftRecord, rejectDriftRecord, listDriftRecords, readDriftDecisions, driftDecisionsFile,
   type DriftStatus, type ReviewedDriftRecord, type PromoteDriftInput, type RejectDriftInput,

@@ -6,7 +6,7 @@ import {
   confirmLookViewer, createFlowContext, gotoUrl, probePage, readOwnComments, runCheck, runFlow, urlOf,
   type Flow, type FlowContext, type WebComment, type WebCommentReadOptions,
 } from '../flows/index.js';
-import { startTrace, stopTrace, type ProofStore, type StepListener } from '../proofs/index.js';
+import { cdpSessionOf, startTrace, stopTrace, type ProofStore, type StepListener } from '../proofs/index.js';
 import {
   AuthExpiredError, DriftError, errorCode, IdentityMismatchError, OutcomeUnknownError, PlatformRefusalError, UnguardedCommitError,
   type AbsenceRule, type Action, type ActionContext, type PlatformAccount, type ActionType, type AttemptReceipt, type IdentityProof, type Performer, type Platform,
@@ -180,6 +180,9 @@ export function createBrowserPerformer(options: BrowserPerformerOptions): Browse
           await guard.install(context);
         }
         const page = await context.newPage();
+        // The runner's quiet page reads and screenshots go through one DevTools session: opened
+        // now, beside the trace's start, rather than on the first read.
+        void cdpSessionOf(page);
         return { context, page, ...(guard ? { guard } : {}) };
       })();
       open.set(id, entry);
