@@ -57,6 +57,8 @@ export interface FoundPost {
   author?: string;
   /** When the post went live, as its page says (epoch ms), when shown. */
   createdMs?: number;
+  /** The caption as the post page shows it, when shown. */
+  caption?: string;
 }
 
 /** What a post URL answered: the post (with the caption asked for), "not available" (404), or another post. */
@@ -96,6 +98,7 @@ export async function readPostState(fc: FlowContext, url: string, caption?: stri
       permalink: fc.page.url().split('?')[0]!, engagement, ...(Number.isFinite(created) ? { createdMs: created } : {}),
       liked: p.attr.pressed === 'true', asOwn: bareHandle(p.text.viewer) === bareHandle(fc.account.fingerprint.handle),
       ...(p.text.author ? { author: bareHandle(p.text.author) } : {}),
+      ...(p.text.caption !== null && p.text.caption !== undefined ? { caption: p.text.caption } : {}),
     },
   };
 }
@@ -163,8 +166,50 @@ export interface GridScan {
  * first; their alt text is generated — "Photo by … on …" — never the caption), each opened and
  * its caption compared, until a post older than `sinceMs` past the pinned ones shows that no
  * newer one is left. A tile whose page did not show a post leaves the scan incomplete.
- * Undefined when the grid did not load.
+ * Undefined when the grid did not load. A tile whose generated alt text dates it days before
+ * `sinceMs` (`tileDatedBefore`) is not opened: it cannot be the post sought. One tab, one post
+ * at a time: side tabs reading posts at once were slower on a 2-core host (a renderer process
+ * each), not faster.
  */
+/** Month names the tiles' alt text may use, lower-cased, to their month (0–11), in the languages the annexes speak and their neighbours. */
+const MONTHS: ReadonlyMap<string, number> = new Map(
+  ['en', 'es', 'pt', 'fr', 'de', 'it'].flatMap((locale) => {
+    const format = new Intl.DateTimeFormat(locale, { month: 'long', timeZone: 'UTC' });
+    return Array.from({ length: 12 }, (_, m) => [format.format(new Date(Date.UTC(2020, m, 15))).toLocaleLowerCase(), m] as [string, number]);
+  }),
+);
+
+/** Later than any moment a post dated D (its calendar day, in whatever time zone the platform wrote it) can have gone live: D's end plus a day. */
+const DATED_SLACK_MS = 2 * 86_400_000;
+
+/**
+ * The latest moment (epoch ms) a tile's post can have gone live, from the date its generated alt
+ * text gives ("Photo by … on December 05, 2026.", annex text `tile_alt_date` per locale); undefined
+ * when the alt text is not in one of those forms (custom alt text, a new wording), or names no
+ * real date. Day precision only, with a day's slack for the time zone it was written in.
+ */
+export function tileDatedBefore(texts: Readonly<Record<string, readonly string[]>>, alt: string): number | undefined {
+  for (const pattern of texts.tile_alt_date ?? []) {
+    const slots: string[] = [];
+    const source = pattern.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{(name|month|day|year)\\?\}/g, (_, slot: string) => {
+      slots.push(slot);
+      return slot === 'name' ? '(.+?)' : slot === 'month' ? '(\\p{L}+)' : slot === 'day' ? '(\\d{1,2})' : '(\\d{4})';
+    });
+    const m = new RegExp(`^${source}`, 'u').exec(alt.trim());
+    if (!m) continue;
+    const at = (slot: string) => m[slots.indexOf(slot) + 1] ?? '';
+    const month = MONTHS.get(at('month').toLocaleLowerCase());
+    const day = Number(at('day'));
+    const year = Number(at('year'));
+    if (month === undefined) continue;
+    const start = Date.UTC(year, month, day);
+    // "February 31" is no date: read as one it would be March 3rd.
+    if (new Date(start).getUTCDate() !== day || new Date(start).getUTCMonth() !== month) continue;
+    return start + DATED_SLACK_MS;
+  }
+  return undefined;
+}
+
 export async function scanGrid(fc: FlowContext, caption: string, sinceMs: number, handle = fc.account.fingerprint.handle): Promise<GridScan | undefined> {
   const tiles = await gridTiles(fc, handle);
   if (!tiles) return undefined;
@@ -172,13 +217,20 @@ export async function scanGrid(fc: FlowContext, caption: string, sinceMs: number
   // A tile whose page did not show its post (a permalink lagging behind the grid answers "not
   // found" for a while) could be the one sought: after it, no look can prove an absence.
   let unread = false;
+  const alts = new Map(tiles.map((t) => [t.href, t.alt]));
   for (const [i, href] of hrefs.slice(0, SCAN_MAX).entries()) {
+    // A tile whose own alt text dates it before the action is not its post (pinned or old): not opened.
+    const datedBefore = tileDatedBefore(fc.layout.annex.texts, alts.get(href) ?? '');
+    if (datedBefore !== undefined && datedBefore < sinceMs) {
+      if (i >= PINNED_MAX) return { complete: !unread };
+      continue;
+    }
     const r = await readPostState(fc, href);
     if (r.state !== 'shown') {
       unread = true;
       continue;
     }
-    if (sameCaption(await fc.page.locator(sel(fc, 'post', 'caption')).first().textContent().catch(() => null), caption)) return { found: r.post, complete: true };
+    if (sameCaption(r.post.caption, caption)) return { found: r.post, complete: true };
     // Past the pinned posts, one older than the attempt means every newer one was read.
     if (i >= PINNED_MAX && r.post.createdMs !== undefined && r.post.createdMs < sinceMs) return { complete: !unread };
   }

@@ -2,6 +2,7 @@ import type { ActionType } from '../../safety/index.js';
 import type { Flow } from '../types.js';
 import { instagramCommentReply } from './comment-reply.js';
 export { ownRepliesIn, type ShownReply } from './comment-reply.js';
+export { tileDatedBefore } from './common.js';
 import { instagramDelete } from './delete.js';
 import { instagramDmSend } from './dm-send.js';
 import { instagramFollow } from './follow.js';

@@ -352,3 +352,43 @@ test('should never heal the share button: a test id the annex\'s selector misses
     await stale.close();
   }
 });
+
+test.describe('on an account that has posted daily (sandbox history)', () => {
+  test.use({ history: 6 });
+
+  test('should not open the posts its grid tiles date days before the action, yet find the new one and land it once', async ({ admin, provider, sandbox }) => {
+    // Every page the episodes' contexts ask for, by path.
+    const opened: string[] = [];
+    const spy = Object.create(provider) as typeof provider;
+    spy.newContext = async (options) => {
+      const context = await provider.newContext(options);
+      context.on('request', (r) => void opened.push(new URL(r.url()).pathname));
+      return context;
+    };
+    const s = await browserHarness(spy, sandbox);
+    try {
+      const caption = `Daily loaf ${randomUUID()}`;
+      const first = await s.submit('publish', { caption, media: [{ source: s.image }] });
+      const outcome = await s.run(first);
+      expect(outcome.status, outcome.reason).toBe('confirmed_success');
+      const permalink = String((await s.h.services.store.actions.get(first.action_id))!.result.permalink);
+      expect(await admin.effects({ kind: 'publish' })).toEqual([expect.objectContaining({ account: { id: IG.northwind.id, handle: IG.northwind.handle }, payload_sha256: sha256(caption) })]);
+      // Yesterday's post is opened (its tile's date cannot rule it out); those three days old and
+      // more — and the seeded one from 2025 — never are: their tiles date them before the action.
+      const posts = opened.filter((p) => p.startsWith('/p/'));
+      const day = (k: number) => `/p/H000001h${k}/`;
+      expect(posts, posts.join(' ')).toContain(day(1));
+      for (const k of [3, 4, 5, 6]) expect(posts).not.toContain(day(k));
+      expect(posts).not.toContain('/p/SEED1aBc/');
+
+      // The same caption again under another key: the new post's tile is today's, so it is opened and found.
+      opened.length = 0;
+      const again = await s.h.submit({ platform_account_id: s.account.platform_account_id, lane: 'browser', action_type: 'publish', payload: { caption, media: [{ source: s.image }] }, idempotency_key: `again-${randomUUID()}` });
+      expect((await s.run(again)).reason).toBe('already_exists');
+      expect(await admin.effects({ kind: 'publish' })).toHaveLength(1);
+      expect(opened.filter((p) => p.startsWith('/p/'))[0], 'the newest tile, first').toBe(new URL(permalink).pathname);
+    } finally {
+      await s.close(test.info());
+    }
+  });
+});
