@@ -6,6 +6,7 @@ import { loadBaseline, recognizeLayout, recordBaseline, type BaselineKey, type B
 import type { DomSnapshot } from './dom.js';
 import { capturePage, type PageCapture } from './capture-page.js';
 import { appendDriftRecord, type DriftRecord } from './drift-records.js';
+import { decodedPng } from './decoded.js';
 import { encodeScreenshot } from './screenshot.js';
 import type { ProofStore } from './store.js';
 
@@ -73,8 +74,9 @@ function paint(rgba: Uint8Array, width: number, height: number, boxes: readonly 
 
 async function decode(png: Uint8Array, width: number, height: number): Promise<Uint8Array> {
   // Images of another size are padded (or cropped) to the baseline's: the padding counts as drift.
-  const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  if (info.width === width && info.height === height) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const { data, info } = await decodedPng(png);
+  // A copy: the decoded pixels are shared with the proof listener, and the masks are painted in.
+  if (info.width === width && info.height === height) return new Uint8Array(data);
   const out = new Uint8Array(width * height * 4);
   for (let y = 0; y < Math.min(height, info.height); y++) {
     out.set(data.subarray(y * info.width * 4, y * info.width * 4 + Math.min(width, info.width) * 4), y * width * 4);

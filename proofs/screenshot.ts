@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { cdpSessionOf } from './cdp.js';
-import sharp from 'sharp';
+import { decodedPng, fromDecoded } from './decoded.js';
 import type { ProofStore, StoredProof } from './store.js';
 
 export type ScreenshotFormat = 'webp' | 'webp-lossless' | 'png';
@@ -34,12 +34,13 @@ export interface ScreenshotProof {
 /** Encodes a PNG screenshot in its stored form. */
 export async function encodeScreenshot(png: Uint8Array, format: ScreenshotFormat = 'webp'): Promise<Buffer> {
   if (format === 'png') return Buffer.from(png.buffer, png.byteOffset, png.byteLength);
-  if (format === 'webp-lossless') return sharp(png).webp({ lossless: true, effort: 1 }).toBuffer();
-  return sharp(png).webp({ quality: 85, effort: 0 }).toBuffer();
+  const pixels = fromDecoded(await decodedPng(png));
+  if (format === 'webp-lossless') return pixels.webp({ lossless: true, effort: 1 }).toBuffer();
+  return pixels.webp({ quality: 85, effort: 0 }).toBuffer();
 }
 
 export async function encodeThumbnail(png: Uint8Array, width = 320): Promise<Buffer> {
-  return sharp(png).resize({ width, withoutEnlargement: true }).webp({ quality: 70 }).toBuffer();
+  return fromDecoded(await decodedPng(png)).resize({ width, withoutEnlargement: true }).webp({ quality: 70 }).toBuffer();
 }
 
 /** Stores an already-taken PNG screenshot and its thumbnail. */
