@@ -1,6 +1,7 @@
 import { AUTO_SEND_AUTHOR, type AccountState, type Action, type ActionState, type AuditEvent, type KillSwitch } from '../records.js';
 import type { ActionGate, ActionPatch, ActionRepository, LedgerWrite, ProgressCount, ProofRefRecord, TransitionWrite } from '../ports.js';
 import { BudgetRefusedError, FencedError, StaleStateError } from '../errors.js';
+import { groupMoves } from '../moves.js';
 import { validateAuditEvent } from '../audit-chain.js';
 import type { Database, Sql } from './database.js';
 import { appendEvents } from './audit.js';
@@ -137,22 +138,12 @@ export function createActionRepository(db: Database): ActionRepository {
       return db.tx(async (sql) => {
         let action: Action | undefined;
         const events: AuditEvent[] = [];
-        for (let i = 0; i < writes.length;) {
-          // Consecutive moves of one action are one UPDATE to the last state (nobody sees the
-          // states between inside the transaction); each move keeps its own audit event.
-          const first = writes[i]!;
-          let j = i;
-          let patch: ActionPatch = { ...first.patch };
-          while (j + 1 < writes.length && writes[j + 1]!.action_id === first.action_id && writes[j + 1]!.from === writes[j]!.to && writes[j + 1]!.fence === first.fence) {
-            j += 1;
-            patch = { ...patch, ...writes[j]!.patch };
-          }
-          action = await applyPatch(sql, first.action_id, first.from, writes[j]!.to, patch, writes[j]!.event.timestamp, first.base, first.fence);
-          for (const w of writes.slice(i, j + 1)) {
+        for (const g of groupMoves(writes)) {
+          action = await applyPatch(sql, g.first.action_id, g.first.from, g.last.to, g.patch, g.last.event.timestamp, g.first.base, g.first.fence);
+          for (const w of g.moves) {
             await mirror(sql, w.ledger, w.action_id, w.event.timestamp);
             events.push(validateAuditEvent(w.event));
           }
-          i = j + 1;
         }
         if (!action) throw new Error('transitionMany needs at least one write');
         // The chain's head is locked last, once every action row is: two transactions never

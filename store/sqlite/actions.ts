@@ -1,6 +1,7 @@
 import { AUTO_SEND_AUTHOR, type AccountState, type Action, type ActionState, type AuditEvent, type AuditRecord, type KillSwitch } from '../records.js';
 import type { ActionGate, ActionPatch, ActionRepository, LedgerWrite, ProgressCount, ProofRefRecord } from '../ports.js';
 import { BudgetRefusedError, FencedError, StaleStateError } from '../errors.js';
+import { groupMoves } from '../moves.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db, GroupWriter } from './database.js';
 import type { BudgetUse } from './controls.js';
@@ -211,22 +212,12 @@ export function createActionRepository(db: Db, writer: GroupWriter, append: (eve
       return writer.write(() => {
         let action: Action | undefined;
         const audit: AuditRecord[] = [];
-        for (let i = 0; i < writes.length;) {
-          // Consecutive moves of one action are one UPDATE to the last state (nobody sees the
-          // states between inside the transaction); each move keeps its own audit event.
-          const first = writes[i]!;
-          let j = i;
-          let patch: ActionPatch = { ...first.patch };
-          while (j + 1 < writes.length && writes[j + 1]!.action_id === first.action_id && writes[j + 1]!.from === writes[j]!.to && writes[j + 1]!.fence === first.fence) {
-            j += 1;
-            patch = { ...patch, ...writes[j]!.patch };
-          }
-          action = applyPatch(first.action_id, first.from, writes[j]!.to, patch, writes[j]!.event.timestamp, first.base, first.fence);
-          for (const w of writes.slice(i, j + 1)) {
+        for (const g of groupMoves(writes)) {
+          action = applyPatch(g.first.action_id, g.first.from, g.last.to, g.patch, g.last.event.timestamp, g.first.base, g.first.fence);
+          for (const w of g.moves) {
             mirror(w.ledger, w.action_id, w.event.timestamp);
             audit.push(append(w.event));
           }
-          i = j + 1;
         }
         if (!action) throw new Error('transitionMany needs at least one write');
         return { action, audit };
