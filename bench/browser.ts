@@ -11,7 +11,7 @@ import {
 } from '../runners/index.js';
 import { runAction, submitAction } from '../safety/index.js';
 import { INSTAGRAM_ANNEX } from '../selectors/index.js';
-import { startSandbox } from '../sandbox/index.js';
+import { extraAccounts, startSandbox } from '../sandbox/index.js';
 import { chromiumPssMb } from './farm.js';
 import { median, type BenchEntry } from './report.js';
 
@@ -26,23 +26,36 @@ const PASSWORD = 'northwindbakery-pass';
  */
 export async function benchBrowser(dir: string, runs = 7): Promise<BenchEntry> {
   const config = resolveConfig({ dataDir: dir, logLevel: 'silent', actionDeadlineMs: 60_000 }, {});
-  const sandbox = await startSandbox({ port: 0, dataFile: join(dir, 'sandbox', 'world.json') });
+  // Every run on an account of its own that has posted daily (history): the state an account is
+  // in under the farm's pacing, not one that posted seconds ago a dozen times.
+  const sandbox = await startSandbox({ port: 0, dataFile: join(dir, 'sandbox', 'world.json'), extraAccounts: 3 * (runs + 1), history: 6 });
   const provider = await launchBrowserProvider({ chromium: config.chromium, stealth: config.stealth });
   const services = createServices(config, { performers: new PerformerRegistry() });
   try {
     const origin = sandbox.platforms.instagram;
     const sessions = new SessionStore(dir);
-    const accountId = randomUUID();
-    const { session_ref, observed } = await connectBrowserAccount({
-      provider, sessions, login: instagramLogin, annex: INSTAGRAM_ANNEX, origin, platformAccountId: accountId, handle: HANDLE, password: PASSWORD,
-    });
     const now = new Date().toISOString();
     const client = await services.store.clients.create({ client_id: randomUUID(), name: 'Bench', created_at: now });
     await services.store.policies.put({ client_id: client.client_id, created_by: 'bench', autonomy: 'auto', allowed_actions: { instagram: ['publish'] } });
-    await services.store.accounts.create({
-      platform_account_id: accountId, client_id: client.client_id, platform: 'instagram',
-      fingerprint: { platform_user_id: '17841400000000001', handle: observed.handle, display_name: observed.display_name ?? '', extra: {} },
-      timezone: 'UTC', state: 'active', state_reason: null, session_ref, created_at: now, updated_at: now,
+    let accountsUsed = 0;
+    /** The next fresh sandbox account, logged in and stored (outside the timed part). */
+    const nextAccount = async (): Promise<{ accountId: string; handle: string; session_ref: string }> => {
+      const k = (accountsUsed += 1);
+      const [sandboxAccount] = extraAccounts(k).filter((a) => a.platform === 'instagram').slice(-1);
+      const handle = sandboxAccount!.handle;
+      const accountId = randomUUID();
+      const { session_ref, observed } = await connectBrowserAccount({
+        provider, sessions, login: instagramLogin, annex: INSTAGRAM_ANNEX, origin, platformAccountId: accountId, handle, password: sandboxAccount!.password,
+      });
+      await services.store.accounts.create({
+        platform_account_id: accountId, client_id: client.client_id, platform: 'instagram',
+        fingerprint: { platform_user_id: sandboxAccount!.id, handle: observed.handle, display_name: observed.display_name ?? '', extra: {} },
+        timezone: 'UTC', state: 'active', state_reason: null, session_ref, created_at: now, updated_at: now,
+      });
+      return { accountId, handle, session_ref };
+    };
+    const { session_ref } = await connectBrowserAccount({
+      provider, sessions, login: instagramLogin, annex: INSTAGRAM_ANNEX, origin, platformAccountId: randomUUID(), handle: HANDLE, password: PASSWORD,
     });
     const proofs = createProofStore(dir);
     mkdirSync(join(dir, 'media'), { recursive: true });
@@ -64,6 +77,7 @@ export async function benchBrowser(dir: string, runs = 7): Promise<BenchEntry> {
         performers.set(format, performer);
       }
       services.performers.register('browser', 'instagram', performer);
+      const { accountId } = await nextAccount();
       const action = await submitAction(services.store, {
         client_id: client.client_id, platform_account_id: accountId, lane: 'browser', action_type: 'publish',
         payload: { caption: `Bench loaf ${format} ${i} ${randomUUID().slice(0, 8)}`, media: [{ source: image, kind: 'image' }] }, created_by: 'bench',
@@ -75,24 +89,25 @@ export async function benchBrowser(dir: string, runs = 7): Promise<BenchEntry> {
       return performance.now() - t0;
     };
 
-    // The bare script: same session, same composer, the same clicks, no kernel, no proofs.
+    // The bare script: a fresh account of the same kind, the same composer, the same clicks, no kernel, no proofs.
     const layout = INSTAGRAM_ANNEX.layouts.v1!;
     const composer = layout.surfaces.composer!;
     const bareRun = async (i: number): Promise<number> => {
+      const { handle, session_ref } = await nextAccount();
       const t0 = performance.now();
       const context = await provider.newContext({ storageState: await sessions.load(session_ref) });
       const page = await context.newPage();
       // The same page visits as the lane: home (identity), profile grid (pre-check), composer,
       // the new post (verification) — without kernel, checks, proofs or trace.
       await page.goto(`${origin}/`);
-      await page.goto(`${origin}/${HANDLE}/`);
+      await page.goto(`${origin}/${handle}/`);
       await page.goto(`${origin}${INSTAGRAM_ANNEX.paths.compose}`);
       await page.setInputFiles(composer.media!, image);
       await page.fill(composer.caption!, `Bare loaf ${i} ${randomUUID().slice(0, 8)}`);
       await page.click(composer.share!);
       // The receipt names no post: the newest tile of the grid is opened, as the lane does.
       await page.locator(layout.receipts.publish!).waitFor({ state: 'visible' });
-      await page.goto(`${origin}/${HANDLE}/`);
+      await page.goto(`${origin}/${handle}/`);
       const href = await page.locator(layout.surfaces.profile!.tile!).first().getAttribute('href');
       await page.goto(new URL(href!, origin).toString());
       await page.waitForSelector(layout.surfaces.post!.caption!);
@@ -136,9 +151,9 @@ export async function benchBrowser(dir: string, runs = 7): Promise<BenchEntry> {
         mb_per_context: round(mbPerContext, 1),
       },
       notes: [
-        `publish: median of ${runs} episodes through runAction on the browser lane (identity on the home surface, pre-check on the profile grid, composer flow with a screenshot + DOM hash at every step, each compared with its surface's drift baseline, receipt, verification on the post page, Playwright trace), queued to postcheck_complete; interleaved run by run with the PNG variant and the bare script`,
+        `publish: median of ${runs} episodes through runAction on the browser lane, each on a fresh account that has posted daily (sandbox history: 6 posts, the newest a day old — the state of an account under the farm's pacing) (identity on the home surface, pre-check on the profile grid and the posts its tiles do not date days before the action, composer flow with a screenshot + DOM hash at every step, each compared with its surface's drift baseline, receipt, verification on the post page, Playwright trace), queued to postcheck_complete; interleaved run by run with the PNG variant and the bare script`,
         `publish_png_ms / ratio_png: the same with screenshots kept as Chromium's own PNG (RAIZE_PROOF_FORMAT=png) instead of WebP`,
-        `bare: median of ${runs} runs of a plain Playwright script with the same session visiting the same pages and doing the same clicks (home, profile grid, composer: upload, caption, share, receipt; the new post)`,
+        `bare: median of ${runs} runs of a plain Playwright script, each on a fresh account of the same kind, visiting the same pages and doing the same clicks (home, profile grid, composer: upload, caption, share, receipt; the new post)`,
         'proof_ms_per_step: screenshot (compact encoding + thumbnail) and normalised DOM hash, stored content-addressed; drift_ms: masked pixelmatch of a screenshot against a baseline',
         'mb_per_context: proportional set size (PSS) of the Chromium process tree per extra open context with one page on the profile',
       ],
