@@ -86,6 +86,12 @@ export const CONFIG_TABLE = {
   absenceWindowMs: { env: 'RAIZE_ABSENCE_WINDOW_MS', schema: int(0, 3_600_000), default: 30_000 },
   /** Precise "absent" looks needed to prove absence (a performer may declare more). @default 2 */
   absenceLooks: { env: 'RAIZE_ABSENCE_LOOKS', schema: int(1, 20), default: 2 },
+  /**
+   * This farm host's name in owner ids (`<host>/<pid>/…`): owners of the same host are judged by
+   * their process, others by their heartbeat only. Unique per machine; set it where several hosts
+   * share one machine name (containers), or to simulate hosts on one machine. @default os.hostname()
+   */
+  hostId: { env: 'RAIZE_HOST_ID', schema: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - (no /)').optional(), default: undefined },
   /** How often a kernel instance stamps its owner heartbeat. @default 5000 */
   heartbeatMs: { env: 'RAIZE_HEARTBEAT_MS', schema: int(100, 600_000), default: 5000 },
   /**

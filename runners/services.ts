@@ -62,7 +62,7 @@ export function createServices(config: RaizeConfig, overrides: ServiceOverrides 
   const telemetry = createTelemetry({ tracerProvider: overrides.tracerProvider, meterProvider: metrics.meterProvider });
   const performers = overrides.performers ?? new PerformerRegistry();
   const kernel: KernelDeps = {
-    store, logger, telemetry, performers: performers.resolve, ownerId: overrides.ownerId ?? newOwnerId(),
+    store, logger, telemetry, performers: performers.resolve, ownerId: overrides.ownerId ?? newOwnerId(config.hostId),
     settings: {
       actionDeadlineMs: config.actionDeadlineMs, retryBaseMs: config.retryBaseMs, retryCapMs: config.retryCapMs,
       retryMaxAttempts: config.retryMaxAttempts, verifyBaseMs: config.verifyBaseMs, verifyCapMs: config.verifyCapMs,

@@ -5,9 +5,9 @@ import { randomUUID } from 'node:crypto';
 import type { Action, Owner } from '../store/index.js';
 import type { KernelDeps } from './deps.js';
 
-/** An owner id: host, process, thread and a nonce for this kernel instance. */
-export function newOwnerId(): string {
-  return `${hostname()}/${process.pid}/${threadId}/${randomUUID().slice(0, 8)}`;
+/** An owner id: host (config `hostId`, else the machine's name), process, thread and a nonce for this kernel instance. */
+export function newOwnerId(host = hostname()): string {
+  return `${host}/${process.pid}/${threadId}/${randomUUID().slice(0, 8)}`;
 }
 
 interface Heart {
@@ -86,7 +86,8 @@ export function ownerIsGone(action: Pick<Action, 'owner_id'>, owner: Owner | nul
   const [host, pidText] = action.owner_id.split('/');
   const pid = Number(pidText);
   const age = owner ? now.getTime() - Date.parse(owner.heartbeat_at) : Number.POSITIVE_INFINITY;
-  const sameHost = host === hostname() && Number.isInteger(pid) && pid > 0;
+  // "This host" is the host of our own owner id: a process is checked only where it could be seen.
+  const sameHost = host === self.split('/')[0] && Number.isInteger(pid) && pid > 0;
   if (sameHost && pid !== process.pid) return age > bounds.ownerStaleMs && !processExists(pid, owner?.started_at);
   return age > bounds.foreignOwnerStaleMs;
 }

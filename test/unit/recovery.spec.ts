@@ -165,12 +165,34 @@ test.describe('owner liveness', () => {
       const bounds = { ownerStaleMs: 30_000, foreignOwnerStaleMs: 120_000 };
       const stale = new Date(now.getTime() - 60_000).toISOString();
       const owner = (startedAt: string) => ({ owner_id: id, host: hostname(), pid: child.pid!, started_at: startedAt, heartbeat_at: stale });
+      const me = `${hostname()}/${process.pid}/0/self0000`;
       // Registered an hour ago: the process now holding that pid started later, so it is not the owner.
-      expect(ownerIsGone({ owner_id: id }, owner(new Date(now.getTime() - 3_600_000).toISOString()), 'me', now, bounds)).toBe(true);
+      expect(ownerIsGone({ owner_id: id }, owner(new Date(now.getTime() - 3_600_000).toISOString()), me, now, bounds)).toBe(true);
       // Registered after that process started: it is the owner, alive; a stale heartbeat alone is not death.
-      expect(ownerIsGone({ owner_id: id }, owner(now.toISOString()), 'me', now, bounds)).toBe(false);
+      expect(ownerIsGone({ owner_id: id }, owner(now.toISOString()), me, now, bounds)).toBe(false);
       // A fresh heartbeat is never gone, whatever else.
-      expect(ownerIsGone({ owner_id: id }, { ...owner(new Date(0).toISOString()), heartbeat_at: now.toISOString() }, 'me', now, bounds)).toBe(false);
+      expect(ownerIsGone({ owner_id: id }, { ...owner(new Date(0).toISOString()), heartbeat_at: now.toISOString() }, me, now, bounds)).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  test('should judge an owner of another host id by its heartbeat alone, even when a process with its pid runs here (hosts sharing a machine, RAIZE_HOST_ID)', async () => {
+    const { ownerIsGone, newOwnerId } = await import('../../safety/index.js');
+    const me = newOwnerId('farm-a');
+    expect(me.startsWith(`farm-a/${process.pid}/`)).toBe(true);
+    // Host farm-b's process runs on this machine (alive): that says nothing about host farm-b.
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      const other = `farm-b/${child.pid}/0/abcd1234`;
+      const now = new Date();
+      const bounds = { ownerStaleMs: 30_000, foreignOwnerStaleMs: 120_000 };
+      const owner = (ageMs: number) => ({ owner_id: other, host: 'farm-b', pid: child.pid!, started_at: now.toISOString(), heartbeat_at: new Date(now.getTime() - ageMs).toISOString() });
+      expect(ownerIsGone({ owner_id: other }, owner(60_000), me, now, bounds)).toBe(false);
+      expect(ownerIsGone({ owner_id: other }, owner(121_000), me, now, bounds)).toBe(true);
+      // The same owner seen from its own host id: its process is checked, and it runs.
+      expect(ownerIsGone({ owner_id: other }, owner(121_000), newOwnerId('farm-b'), now, bounds)).toBe(false);
     } finally {
       child.kill('SIGKILL');
     }
