@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -58,11 +58,56 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Starts a new cluster; `stop()` shuts it down and removes its directory. */
+/** The file in a cluster's directory naming the process that started it. */
+const OWNER_FILE = 'owner.pid';
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Stops and removes the throwaway clusters under `parent` whose starting process is gone: a run
+ * killed before its `stop()` (a CI timeout, a SIGKILLed test runner) leaves a postmaster and its
+ * directory behind, and they add up. A directory without an owner file is one being created, or
+ * not ours: left alone. Returns the directories removed.
+ */
+export function sweepOrphanClusters(parent = '/var/tmp', bin = postgresBinDir()): string[] {
+  const removed: string[] = [];
+  for (const name of existsSync(parent) ? readdirSync(parent) : []) {
+    if (!name.startsWith('raize-pg-')) continue;
+    const dir = join(parent, name);
+    let pid: number;
+    try {
+      pid = Number(readFileSync(join(dir, OWNER_FILE), 'utf8').trim());
+    } catch {
+      continue;
+    }
+    if (!Number.isInteger(pid) || pid <= 0 || alive(pid)) continue;
+    const data = join(dir, 'data');
+    if (bin && existsSync(join(data, 'postmaster.pid'))) {
+      const args = [join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', 'stop'];
+      if (process.getuid?.() === 0) spawnSync('runuser', ['-u', 'postgres', '--', ...args], { encoding: 'utf8' });
+      else spawnSync(args[0]!, args.slice(1), { encoding: 'utf8' });
+    }
+    rmSync(dir, { recursive: true, force: true });
+    removed.push(dir);
+  }
+  return removed;
+}
+
+/** Starts a new cluster; `stop()` shuts it down and removes its directory. Sweeps orphans of killed runs first. */
 export async function startThrowawayCluster(options: { parent?: string } = {}): Promise<ThrowawayCluster> {
   const bin = ensurePostgresInstalled();
   const asRoot = process.getuid?.() === 0;
-  const dir = mkdtempSync(join(options.parent ?? '/var/tmp', 'raize-pg-'));
+  const parent = options.parent ?? '/var/tmp';
+  sweepOrphanClusters(parent, bin);
+  const dir = mkdtempSync(join(parent, 'raize-pg-'));
+  writeFileSync(join(dir, OWNER_FILE), `${process.pid}\n`);
   const data = join(dir, 'data');
   const password = randomBytes(18).toString('base64url');
   const pwfile = join(dir, 'pw');
