@@ -121,15 +121,22 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
   // One sweep at a time in this thread, where the lanes are; the job only says when one is due.
   const sweeps: SweepReport[] = [];
   let sweeping: Promise<void> | undefined;
+  let recovering: Promise<void> | undefined;
   const sweep = () => {
-    if (sweeping || pool.stopped) return;
-    // Crash recovery first: an action a dead owner left mid-run is taken over (fenced) and
-    // verified, never re-run; then the unknown outcomes due for a look.
-    sweeping = recoverInterrupted(kernel)
+    if (pool.stopped) return;
+    // Crash recovery on every tick, apart from the looks: an action a dead owner (another host)
+    // left mid-run is taken over (fenced) within a tick of its heartbeat going stale, even while
+    // a long verification runs. Taken over, it is verified by the sweep below, never re-run.
+    recovering ??= recoverInterrupted(kernel, { verify: false })
       .then((recovery) => {
         if (recovery.recovered.length || recovery.released.length) services.logger.info({ recovered: recovery.recovered.length, released: recovery.released.length }, 'recovered interrupted actions');
-        return sweepUnknown(kernel);
       })
+      .catch((error: unknown) => services.logger.warn({ code: errorCode(error) }, 'recovery failed'))
+      .finally(() => (recovering = undefined));
+    if (sweeping) return;
+    // Then the unknown outcomes due for a look (the recovered ones among them, once recorded).
+    sweeping = recovering
+      .then(() => sweepUnknown(kernel))
       .then((report) => {
         sweeps.push(report);
         if (report.settled.length || report.escalated.length) services.logger.info({ settled: report.settled.length, escalated: report.escalated.length }, 'verification sweep');
@@ -215,7 +222,7 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
       await Promise.race([bree.stop(), new Promise((resolve) => { timer = setTimeout(resolve, JOB_STOP_MS); })]);
       clearTimeout(timer);
       await Promise.all([...bree.workers.values()].map((w) => w.terminate()));
-      const [ended] = await Promise.all([pool.stop(graceMs), sweeping, ...running]);
+      const [ended] = await Promise.all([pool.stop(graceMs), sweeping, recovering, ...running]);
       return ended;
     },
   };

@@ -28,11 +28,16 @@ const performer: Performer = {
     return found ? { exists: true, ref: { platform_object_id: found.object_id } } : { exists: false };
   },
   async attempt(ctx) {
+    // When this process acted on which account (`<truth>.spans`): the multi-host test checks that
+    // no two processes ever act on one account at once.
+    const span = { action_id: ctx.action.action_id, account: ctx.action.platform_account_id, pid: process.pid };
+    appendFileSync(`${truthFile}.spans`, `${JSON.stringify({ ...span, ev: 'start', at: Date.now() })}\n`);
     await ctx.beforeCommit();
-    const objectId = `obj_${effects().length + 1}`;
+    const objectId = `obj_${ctx.action.action_id}`;
     appendFileSync(truthFile, `${JSON.stringify({ payload_hash: ctx.action.payload_hash, object_id: objectId, action_id: ctx.action.action_id, pid: process.pid })}\n`);
     say({ ev: 'committed', action_id: ctx.action.action_id });
     await new Promise((resolve) => setTimeout(resolve, holdMs));
+    appendFileSync(`${truthFile}.spans`, `${JSON.stringify({ ...span, ev: 'end', at: Date.now() })}\n`);
     return { platform_object_id: objectId, http_status: 200 };
   },
   async verify(ctx) {
@@ -41,8 +46,9 @@ const performer: Performer = {
   },
 };
 
-const config = resolveConfig({ dataDir, logLevel: 'silent' });
-const services = createServices(config, { performers: new PerformerRegistry().register('api', 'instagram', performer) });
+// Quiet unless RAIZE_TEST_FARM_LOG names a level: then the farm's log goes to stderr (stdout carries the events).
+const config = resolveConfig({ dataDir, logLevel: (process.env.RAIZE_TEST_FARM_LOG as 'info' | undefined) ?? 'silent' });
+const services = createServices(config, { performers: new PerformerRegistry().register('api', 'instagram', performer), log: { destination: process.stderr } });
 await serveFarm(services, {
   concurrency: 2, pacing: 'off', graceMs: 20_000,
   intervals: { dispatch: 200, sweep: 300, expiry: 5_000, checkpoint: 60_000, upkeep: 60_000 }, jobs: ['dispatch', 'sweep'],
