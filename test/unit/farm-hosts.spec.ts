@@ -140,3 +140,57 @@ test.describe('several farm hosts on one PostgreSQL (issue 14)', () => {
     }
   });
 });
+
+test.describe('ledger claims from several processes on PostgreSQL (issue 14)', () => {
+  test('should let exactly one of many concurrent claims of each key win across 3 processes', async () => {
+    const { spawn } = await import('node:child_process');
+    const { writeFileSync } = await import('node:fs');
+    const { createPostgresStore } = await import('../../store/index.js');
+    const url = await freshDatabaseUrl();
+    const migrated = createPostgresStore({ url, poolSize: 1 });
+    await migrated.ledger.get('migrate');
+    await migrated.close();
+    const dir = tempDir();
+    try {
+      const keys = Array.from({ length: 200 }, (_, i) => `key-${i}`);
+      const children = [0, 1, 2].map((worker) => {
+        // Each process starts at a different key and walks the ring, so every key is contended.
+        const file = join(dir.path, `keys-${worker}.json`);
+        writeFileSync(file, JSON.stringify([...keys.slice(worker * 67), ...keys.slice(0, worker * 67)]));
+        const child = spawn(process.execPath, ['--import', 'tsx', new URL('../helpers/claim-child.ts', import.meta.url).pathname, url, String(worker), file], { stdio: ['pipe', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        child.stderr!.on('data', (d) => (err += d));
+        child.stdout!.on('data', (d) => (out += d));
+        /** The first stdout line that `match`es. */
+        const line = (match: (l: string) => boolean) => new Promise<string>((resolve, reject) => {
+          const check = () => { const l = out.split('\n').find(match); if (l !== undefined) resolve(l); };
+          child.stdout!.on('data', check);
+          child.once('exit', (code) => { check(); reject(new Error(`claim process ${worker} exited ${code}: ${out.slice(-500)} ${err.slice(-1000)}`)); });
+          check();
+        });
+        return { child, ready: line((l) => l === 'ready'), done: line((l) => l.startsWith('{')) };
+      });
+      await Promise.all(children.map((c) => c.ready));
+      for (const c of children) c.child.stdin!.write('go\n');
+      const reports = (await Promise.all(children.map((c) => c.done))).map((l) => JSON.parse(l) as { worker: number; won: string[] });
+      const wins = reports.flatMap((r) => r.won);
+      expect(wins.length).toBe(keys.length);
+      expect(new Set(wins).size).toBe(keys.length);
+      // Contention was real: more than one process won something.
+      expect(reports.filter((r) => r.won.length > 0).length).toBeGreaterThan(1);
+      // The ledger names each key's one winner.
+      const store = createPostgresStore({ url, poolSize: 1 });
+      try {
+        for (const key of keys) {
+          const winner = reports.find((r) => r.won.includes(key))!;
+          expect((await store.ledger.get(key))!.action_id).toBe(`p${winner.worker}-${key}`);
+        }
+      } finally {
+        await store.close();
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+});
