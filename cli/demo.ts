@@ -128,7 +128,7 @@ export function loginSandboxAccount(services: Services, provider: BrowserProvide
  */
 export async function seedDemo(services: Services, sandbox: Sandbox): Promise<SeededDemoLane> {
   const { store, config } = services;
-  const provider = await launchBrowserProvider({ chromium: config.chromium, stealth: config.stealth });
+  const provider = await launchBrowserProvider(config);
   const now = new Date().toISOString();
   for (const c of DEMO_CLIENTS) {
     if (!(await store.clients.get(c.client_id))) {

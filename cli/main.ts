@@ -5,6 +5,7 @@ import { registerKill } from './kill.js';
 import { registerStart } from './start.js';
 import { registerBench } from './bench.js';
 import { registerSandbox } from './sandbox.js';
+import { registerBrowserServer } from './browser-server.js';
 import { registerDrift } from './drift.js';
 import { registerChaos } from './chaos.js';
 import { registerActions } from './actions.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerKill(program);
   registerBench(program);
   registerSandbox(program);
+  registerBrowserServer(program);
   registerDrift(program);
   registerChaos(program);
   registerActions(program);

@@ -29,6 +29,23 @@ export const CONFIG_TABLE = {
   dbBusyTimeoutMs: { env: 'RAIZE_DB_BUSY_TIMEOUT_MS', schema: int(0, 600_000), default: 5000 },
   /** HTTP port of the API (loopback only). @default 8080 */
   port: { env: 'RAIZE_PORT', schema: int(0, 65535), default: 8080 },
+  /**
+   * Remote browser servers (`npx raize browser-server` on other hosts): comma-separated ws://
+   * or wss:// URLs, each with its token in the path as printed by that command. Set → the farm
+   * places its contexts on them by free capacity instead of launching a Chromium of its own. A
+   * secret (the tokens): never printed. @default unset (a local browser)
+   */
+  browserEndpoints: {
+    env: 'RAIZE_BROWSER_ENDPOINTS',
+    schema: z.string().min(1)
+      .transform((v) => v.split(',').map((u) => u.trim()).filter(Boolean))
+      .pipe(z.array(z.string().refine((u) => /^wss?:\/\/[^\s]+$/.test(u) && URL.canParse(u), 'each must be a ws:// or wss:// URL')).min(1))
+      .optional(),
+    default: undefined,
+    secret: true,
+  },
+  /** Contexts one remote browser server takes at most. @default 24 */
+  browserEndpointCapacity: { env: 'RAIZE_BROWSER_ENDPOINT_CAPACITY', schema: int(1, 1000), default: 24 },
   /** Chromium executable; else Playwright's own, else /usr/bin/chromium. */
   chromium: { env: 'RAIZE_CHROMIUM', schema: z.string().min(1).optional(), default: undefined },
   /** playwright-extra stealth plugin for the browser lane. @default true */

@@ -1,6 +1,7 @@
 export { createServices, createStore, type Services, type ServiceOverrides } from './services.js';
 export { PerformerRegistry } from './performers.js';
-export { BrowserProvider, launchBrowserProvider, resolveChromium, CHROMIUM_ARGS, type BrowserProviderOptions } from './browser/provider.js';
+export { BrowserProvider, launchBrowserProvider, resolveChromium, redactEndpoint, CHROMIUM_ARGS, NoBrowserCapacityError, type BrowserProviderOptions, type EndpointHealth } from './browser/provider.js';
+export { serveBrowser, type BrowserServerOptions, type ServedBrowser } from './browser/server.js';
 export { SessionStore, type SessionState } from './browser/sessions.js';
 export { connectBrowserAccount, type ConnectAccountInput } from './browser/connect.js';
 export { createBrowserPerformer, fileTraceRecorder, proofStoreTraceRecorder, type AnchorCheck, type BrowserPerformer, type BrowserPerformerOptions, type TraceRecorder } from './browser-performer.js';

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium as coreChromium, type Browser, type BrowserContext, type BrowserContextOptions, type BrowserServer } from 'playwright-core';
 import { addExtra } from 'playwright-extra';
+import { TransientError } from '../../safety/index.js';
 import { stealthPlugins } from './stealth.js';
 
 /** Flags that keep Chromium from reaching the network on its own or downloading components. */
@@ -19,6 +20,42 @@ export interface BrowserProviderOptions {
   args?: string[];
   /** Connect to a browser server elsewhere instead of launching one. */
   wsEndpoint?: string;
+  /**
+   * Several browser servers elsewhere (`npx raize browser-server`, config `browserEndpoints`):
+   * each context goes to the healthy one with the most free capacity.
+   */
+  wsEndpoints?: string[];
+  /** Contexts one remote server takes at most (config `browserEndpointCapacity`). @default 24 */
+  endpointCapacity?: number;
+}
+
+/** One browser server a provider places contexts on, and what it knows of it. */
+interface Endpoint {
+  url: string;
+  browser?: Promise<Browser>;
+  open: number;
+  /** Down (refused a connection, or disconnected) until then; epoch ms. */
+  downUntil: number;
+  lastError?: string;
+}
+
+/** How long an endpoint that failed is left alone before it is tried again. */
+const DOWN_MS = 10_000;
+
+/** A browser server as the provider sees it (no token: the URL's path is cut). */
+export interface EndpointHealth {
+  endpoint: string;
+  up: boolean;
+  open: number;
+  capacity: number;
+  error?: string;
+}
+
+/** No browser server can take a context: every endpoint is down or full. Transient, and nothing was sent (no page was even opened). */
+export class NoBrowserCapacityError extends TransientError {
+  constructor(message: string) {
+    super(message, false, DOWN_MS);
+  }
 }
 
 /** The Chromium to launch: the configured one, else Playwright's own if present, else Debian's. Never downloads. */
@@ -43,6 +80,7 @@ export function resolveChromium(configured?: string): string {
  */
 export class BrowserProvider {
   private browser?: Promise<Browser>;
+  private readonly endpoints: Endpoint[];
 
   private constructor(
     private readonly launcher: ReturnType<typeof addExtra<typeof coreChromium>>,
@@ -50,14 +88,19 @@ export class BrowserProvider {
     private readonly server: BrowserServer | undefined,
     readonly stealth: boolean,
     private readonly tracesDir?: string,
-  ) {}
+    remote: string[] = [],
+    private readonly capacity = 24,
+  ) {
+    this.endpoints = remote.map((url) => ({ url, open: 0, downUntil: 0 }));
+  }
 
-  /** Launches the farm's browser server (or prepares to connect to `wsEndpoint`). */
+  /** Launches the farm's browser server (or prepares to connect to `wsEndpoint`, or to `wsEndpoints`). */
   static async launch(options: BrowserProviderOptions = {}): Promise<BrowserProvider> {
     const stealth = options.stealth ?? true;
     // A fresh playwright-extra instance per provider: the default export is a process-wide singleton.
     const launcher = addExtra(coreChromium);
     if (stealth) for (const plugin of stealthPlugins()) launcher.use(plugin as Parameters<typeof launcher.use>[0]);
+    if (options.wsEndpoints?.length) return new BrowserProvider(launcher, options.wsEndpoints[0]!, undefined, stealth, undefined, options.wsEndpoints, options.endpointCapacity);
     if (options.wsEndpoint) return new BrowserProvider(launcher, options.wsEndpoint, undefined, stealth);
     const args = [...CHROMIUM_ARGS, ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), ...(options.args ?? [])];
     // The server's own scratch space for traces, not the caller's (a test runner cleans its own).
@@ -87,13 +130,81 @@ export class BrowserProvider {
     return this.browser;
   }
 
-  /** One context per episode, with the account's stored session state (cookies, storage). */
+  /**
+   * One context per episode, with the account's stored session state (cookies, storage). With
+   * several remote servers: on the healthy one with the most free capacity; one that refuses is
+   * marked down (tried again after a while) and the next is tried. None can take it →
+   * NoBrowserCapacityError, before anything was opened.
+   */
   async newContext(options: BrowserContextOptions = {}): Promise<BrowserContext> {
-    const browser = await this.shared();
-    return browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', ...options });
+    const settings = { viewport: { width: 1280, height: 900 }, locale: 'en-US', ...options };
+    if (this.endpoints.length === 0) return (await this.shared()).newContext(settings);
+    for (;;) {
+      const now = Date.now();
+      const candidates = this.endpoints.filter((e) => e.downUntil <= now && e.open < this.capacity).sort((a, b) => a.open - b.open);
+      const endpoint = candidates[0];
+      if (!endpoint) {
+        throw new NoBrowserCapacityError(`no browser server can take a context: ${this.health().map((h) => `${h.endpoint} ${h.up ? `${h.open}/${h.capacity}` : `down (${h.error ?? 'unreachable'})`}`).join('; ')}`);
+      }
+      endpoint.open += 1;
+      try {
+        const context = await (await this.connected(endpoint)).newContext(settings);
+        context.once('close', () => void (endpoint.open -= 1));
+        return context;
+      } catch (error) {
+        endpoint.open -= 1;
+        this.markDown(endpoint, error);
+      }
+    }
+  }
+
+  /** Every remote server: up or down, its open contexts and capacity (the health check). */
+  health(): EndpointHealth[] {
+    const now = Date.now();
+    return this.endpoints.map((e) => ({
+      endpoint: redactEndpoint(e.url), up: e.downUntil <= now, open: e.open, capacity: this.capacity, ...(e.lastError ? { error: e.lastError } : {}),
+    }));
+  }
+
+  /** Connects to every remote server not known down (or due for another try); resolves their health. */
+  async checkHealth(): Promise<EndpointHealth[]> {
+    const now = Date.now();
+    await Promise.all(this.endpoints.filter((e) => e.downUntil <= now || e.browser === undefined).map(async (e) => {
+      try {
+        if (e.downUntil > now) e.downUntil = 0;
+        await this.connected(e);
+        delete e.lastError;
+      } catch (error) {
+        this.markDown(e, error);
+      }
+    }));
+    return this.health();
+  }
+
+  private connected(endpoint: Endpoint): Promise<Browser> {
+    endpoint.browser ??= this.launcher.connect(endpoint.url, { timeout: 10_000 }).then((browser) => {
+      // A server that goes away mid-episode: its contexts fail (the episode is then transient
+      // before a commit, unknown after one); new ones go elsewhere.
+      browser.on('disconnected', () => this.markDown(endpoint, new Error('disconnected')));
+      return browser;
+    });
+    const pending = endpoint.browser;
+    pending.catch(() => { if (endpoint.browser === pending) endpoint.browser = undefined; });
+    return pending;
+  }
+
+  private markDown(endpoint: Endpoint, error: unknown): void {
+    endpoint.downUntil = Date.now() + DOWN_MS;
+    endpoint.lastError = String((error as Error)?.message ?? error).split('\n')[0]!.replaceAll(endpoint.url, redactEndpoint(endpoint.url)).slice(0, 200);
+    endpoint.browser = undefined;
   }
 
   async close(): Promise<void> {
+    for (const e of this.endpoints) {
+      const b = e.browser;
+      e.browser = undefined;
+      if (b) await b.then((x) => x.close()).catch(() => undefined);
+    }
     const browser = this.browser;
     this.browser = undefined;
     if (browser) await browser.then((b) => b.close()).catch(() => undefined);
@@ -102,7 +213,18 @@ export class BrowserProvider {
   }
 }
 
-/** Launches the provider from the product's configuration (`chromium`, `stealth`). */
-export function launchBrowserProvider(config: { chromium?: string; stealth?: boolean }, options: BrowserProviderOptions = {}): Promise<BrowserProvider> {
-  return BrowserProvider.launch({ executablePath: config.chromium, stealth: config.stealth, ...options });
+/** A browser server's URL without its token (the path): for logs, health and errors. */
+export function redactEndpoint(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}/…`;
+  } catch {
+    return '(invalid endpoint)';
+  }
+}
+
+/** Launches the provider from the product's configuration (`chromium`, `stealth`; `browserEndpoints` → the remote servers, no local browser). */
+export function launchBrowserProvider(config: { chromium?: string; stealth?: boolean; browserEndpoints?: string[]; browserEndpointCapacity?: number }, options: BrowserProviderOptions = {}): Promise<BrowserProvider> {
+  const remote = config.browserEndpoints?.length && !options.wsEndpoint ? { wsEndpoints: config.browserEndpoints, endpointCapacity: config.browserEndpointCapacity } : {};
+  return BrowserProvider.launch({ executablePath: config.chromium, stealth: config.stealth, ...remote, ...options });
 }

@@ -34,4 +34,20 @@ test.describe('config', () => {
     expect(String((error as Error).message)).toMatch(/databaseUrl \(RAIZE_DATABASE_URL\): must be a postgres:\/\/ or postgresql:\/\/ URL/);
     expect(String((error as Error).message)).not.toContain(canary);
   });
+
+  test('should take remote browser servers as a comma-separated list of ws URLs and never echo their tokens in its error', () => {
+    expect(resolveConfig({}, {}).browserEndpoints).toBeUndefined();
+    expect(resolveConfig({}, { RAIZE_BROWSER_ENDPOINTS: 'ws://10.0.0.5:9222/tokenAAAAAAAAAAAAAAAA, wss://b.internal:443/tokenBBBBBBBBBBBBBBBB' }).browserEndpoints)
+      .toEqual(['ws://10.0.0.5:9222/tokenAAAAAAAAAAAAAAAA', 'wss://b.internal:443/tokenBBBBBBBBBBBBBBBB']);
+    const canary = 'canaryTokenC0ffee1234';
+    let error: unknown;
+    try {
+      resolveConfig({}, { RAIZE_BROWSER_ENDPOINTS: `ws://10.0.0.5:9222/${canary},http://10.0.0.6:9222/${canary}` });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String((error as Error).message)).toMatch(/browserEndpoints \(RAIZE_BROWSER_ENDPOINTS\): .*ws:\/\/ or wss:\/\//);
+    expect(String((error as Error).message)).not.toContain(canary);
+  });
 });
