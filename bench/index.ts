@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchKernel } from './kernel.js';
+import { benchKernelPg } from './kernel-pg.js';
 import { benchBrowser } from './browser.js';
 import { benchApi } from './api.js';
 import { benchFarm } from './farm.js';
@@ -10,6 +11,7 @@ import { printTable, writeResults, type BenchEntry } from './report.js';
 
 export const BENCH_ENTRIES: Record<string, (dir: string) => Promise<BenchEntry>> = {
   kernel: (dir) => benchKernel(dir),
+  kernel_pg: (dir) => benchKernelPg(dir),
   browser: (dir) => benchBrowser(dir),
   api: (dir) => benchApi(dir),
   farm: (dir) => benchFarm(dir),

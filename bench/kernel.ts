@@ -26,7 +26,7 @@ const noop: Performer = {
   },
 };
 
-interface Farm {
+export interface Farm {
   services: Services;
   file: string;
   submit(accountId: string, n: number): Promise<string>;
@@ -34,10 +34,10 @@ interface Farm {
   accountIds: string[];
 }
 
-async function openFarm(dir: string, accounts: number): Promise<Farm> {
+export async function openFarm(dir: string, accounts: number, databaseUrl?: string): Promise<Farm> {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'bench-kernel.db');
-  const config = resolveConfig({ dataDir: dir, dbFile: file, logLevel: 'silent' }, {});
+  const config = resolveConfig({ dataDir: dir, dbFile: file, logLevel: 'silent', ...(databaseUrl ? { databaseUrl } : {}) }, {});
   const services = createServices(config, { performers: new PerformerRegistry().register('api', 'instagram', noop) });
   const { store } = services;
   const now = new Date().toISOString();
@@ -70,22 +70,34 @@ async function openFarm(dir: string, accounts: number): Promise<Farm> {
   };
 }
 
-/** One farm pass on a fresh file: queue the actions, then one runner per account drains its queue. */
-export async function farmPass(dir: string, actions: number, accounts: number): Promise<{ actionsPerS: number; submitPerS: number; floor: number; cpuUsPerAction: number }> {
-  const farm = await openFarm(dir, accounts);
-  const perAccount = Math.ceil(actions / accounts);
+/** Queues `actions` over the farm's accounts; resolves each account's queue and the time it took. */
+export async function queueActions(farm: Farm, actions: number): Promise<{ queues: string[][]; submitMs: number }> {
+  const perAccount = Math.ceil(actions / farm.accountIds.length);
   const s0 = performance.now();
   const queues = await Promise.all(farm.accountIds.map(async (accountId, a) => {
     const ids: string[] = [];
     for (let i = 0; i < perAccount && a * perAccount + i < actions; i += 1) ids.push(await farm.submit(accountId, a * perAccount + i));
     return ids;
   }));
-  const submitMs = performance.now() - s0;
+  return { queues, submitMs: performance.now() - s0 };
+}
+
+/** Drains the queues, one runner per account at once; resolves the wall time. */
+export async function drainQueues(farm: Farm, queues: string[][]): Promise<number> {
   const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
   await Promise.all(queues.map(async (ids) => {
     for (const id of ids) await farm.run(id);
   }));
+  return performance.now() - t0;
+}
+
+/** One farm pass on a fresh file: queue the actions, then one runner per account drains its queue. */
+export async function farmPass(dir: string, actions: number, accounts: number): Promise<{ actionsPerS: number; submitPerS: number; floor: number; cpuUsPerAction: number }> {
+  const farm = await openFarm(dir, accounts);
+  const { queues, submitMs } = await queueActions(farm, actions);
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  await drainQueues(farm, queues);
   const runMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   await farm.services.close();

@@ -101,7 +101,7 @@ export function sweepOrphanClusters(parent = '/var/tmp', bin = postgresBinDir())
 }
 
 /** Starts a new cluster; `stop()` shuts it down and removes its directory. Sweeps orphans of killed runs first. */
-export async function startThrowawayCluster(options: { parent?: string } = {}): Promise<ThrowawayCluster> {
+export async function startThrowawayCluster(options: { parent?: string; durable?: boolean } = {}): Promise<ThrowawayCluster> {
   const bin = ensurePostgresInstalled();
   const asRoot = process.getuid?.() === 0;
   const parent = options.parent ?? '/var/tmp';
@@ -129,10 +129,11 @@ export async function startThrowawayCluster(options: { parent?: string } = {}): 
   rmSync(pwfile);
   const port = await freePort();
   // Loopback only, the socket in our own directory; fsync off: a throwaway cluster trades
-  // durability for speed (the SQLite store's durability is tested elsewhere; this one's semantics).
+  // durability for speed (the SQLite store's durability is tested elsewhere; this one's
+  // semantics) — unless `durable` (the benchmarks: commits cost what they cost on a real server).
   const settings = [
     `listen_addresses = '127.0.0.1'`, `port = ${port}`, `unix_socket_directories = '${dir}'`,
-    'fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'max_connections = 200',
+    ...(options.durable ? [] : ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off']), 'max_connections = 200',
     'shared_buffers = 64MB', `log_min_messages = warning`,
   ];
   writeFileSync(join(data, 'postgresql.auto.conf'), `${settings.join('\n')}\n`);
