@@ -15,6 +15,8 @@ const TERMINAL = new Set(['postcheck_complete', 'blocked', 'confirmed_failed']);
 
 export interface FarmRunStats {
   kills: number;
+  /** Farm processes SIGSTOPped and later SIGCONTed (several hosts only). */
+  pauses: number;
   crashes: number;
   operator: number;
   recovered: number;
@@ -48,7 +50,7 @@ export interface FarmRunInput {
 export async function runFarm(input: FarmRunInput): Promise<FarmRunStats> {
   const { plan, services, hosts } = input;
   const { store } = services;
-  const stats: FarmRunStats = { kills: 0, crashes: 0, operator: 0, recovered: 0, started: 0, unclean_stops: 0, left_deferred: 0, skipped: 0 };
+  const stats: FarmRunStats = { kills: 0, pauses: 0, crashes: 0, operator: 0, recovered: 0, started: 0, unclean_stops: 0, left_deferred: 0, skipped: 0 };
   const accounts = new Map(plan.accounts.map((a) => [a.id, a]));
   const episodeOf = (index: number) => `${plan.run_id}-${index}`;
   const latest = async (index: number): Promise<Action | undefined> =>
@@ -77,13 +79,19 @@ export async function runFarm(input: FarmRunInput): Promise<FarmRunStats> {
     if (item.action_type !== 'delete') await submit(item, new Date(start + item.index * DUE_SPACING_MS));
   }
 
-  // The farm processes, each killed at the plan's points and started again.
-  const kills = new Map((input.kill ? plan.kills : []).map((k) => [k.index, k.delay_ms]));
+  // The farm processes, each killed at the plan's points and started again. With several hosts,
+  // every other point freezes its process instead (SIGSTOP) for longer than its lease and its
+  // heartbeat bound, then wakes it (SIGCONT): the others take its accounts and its actions over,
+  // and everything it writes once awake must be refused (fencing).
+  const kills = new Map((input.kill ? plan.kills : []).map((k, i) => [k.index, { delay_ms: k.delay_ms, pause_ms: hosts > 1 && i % 2 === 1 ? 6000 + (k.delay_ms * 7) % 4000 : 0 }]));
   const processes = new Map<number, ChildProcess>();
   let stopping = false;
   const launch = (host: number, generation: number): void => {
+    // Several hosts: each its own host id, so they judge each other by heartbeat alone, as hosts on
+    // different machines do (a frozen one is then taken over), with leases and bounds to match.
+    const several = hosts > 1 ? { RAIZE_HOST_ID: `chaos-host-${host}`, RAIZE_FOREIGN_OWNER_STALE_MS: '2000', RAIZE_FARM_LEASE_TTL_MS: '3000' } : {};
     const child = spawn(process.execPath, ['--import', 'tsx', FARM_CHILD, String(host)], {
-      env: { ...input.env, RAIZE_CHAOS_WS: input.ws, RAIZE_CHAOS_ORIGINS: JSON.stringify(input.origins) }, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...input.env, ...several, RAIZE_CHAOS_WS: input.ws, RAIZE_CHAOS_ORIGINS: JSON.stringify(input.origins) }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     processes.set(host, child);
     child.stderr!.pipe(createWriteStream(join(input.runDir, 'logs', `farm${host}-${generation}.log`)));
@@ -98,16 +106,21 @@ export async function runFarm(input: FarmRunInput): Promise<FarmRunStats> {
         let ev: { ev?: string };
         try { ev = JSON.parse(line); } catch { continue; }
         if (ev.ev !== 'start') continue;
-        const delay = kills.get(stats.started);
+        const point = kills.get(stats.started);
         stats.started += 1;
-        if (delay === undefined) continue;
+        if (point === undefined) continue;
         kills.delete(stats.started - 1);
         setTimeout(() => {
-          if (!stopping && child.exitCode === null && child.signalCode === null) {
+          if (stopping || child.exitCode !== null || child.signalCode !== null) return;
+          if (point.pause_ms === 0) {
             stats.kills += 1;
             child.kill('SIGKILL');
+            return;
           }
-        }, delay);
+          stats.pauses += 1;
+          child.kill('SIGSTOP');
+          setTimeout(() => { if (child.exitCode === null) child.kill('SIGCONT'); }, point.pause_ms);
+        }, point.delay_ms);
       }
     });
     child.on('exit', (code, signal) => {
@@ -182,8 +195,9 @@ export async function runFarm(input: FarmRunInput): Promise<FarmRunStats> {
       if (action.result.error_code === 'interrupted' || (await store.audit.forAction(action.action_id)).some((r) => (r.event.reason ?? '').startsWith('recovery:'))) stats.recovered += 1;
     }
   }
-  // SIGTERM: each farm finishes what it runs and exits 0.
+  // SIGTERM: each farm finishes what it runs and exits 0 (a frozen one is woken first).
   stopping = true;
+  for (const child of processes.values()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGCONT');
   await Promise.all([...processes.values()].map((child) => new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     child.once('exit', (code) => {

@@ -127,6 +127,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     }
     if (progress) process.stderr.write('\n');
     if (o.farm) own.farm_kill = runners.kills;
+    if (farm?.pauses) own.farm_pause = farm.pauses;
     else own.runner_kill = runners.kills;
     if (runners.hangs.length) own.runner_hang_kill = runners.hangs.length;
     // The platform calms down: no new injected faults (lag and pending reverts stay), then recovery and verification settle.
