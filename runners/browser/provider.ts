@@ -33,7 +33,8 @@ export interface BrowserProviderOptions {
 interface Endpoint {
   url: string;
   browser?: Promise<Browser>;
-  open: number;
+  /** The contexts open on it now (their count is its load; a disconnect empties it). */
+  contexts: Set<BrowserContext>;
   /** Down (refused a connection, or disconnected) until then; epoch ms. */
   downUntil: number;
   lastError?: string;
@@ -81,6 +82,8 @@ export function resolveChromium(configured?: string): string {
 export class BrowserProvider {
   private browser?: Promise<Browser>;
   private readonly endpoints: Endpoint[];
+  /** Contexts being opened per remote server, not yet open. */
+  private readonly opening = new Map<Endpoint, number>();
 
   private constructor(
     private readonly launcher: ReturnType<typeof addExtra<typeof coreChromium>>,
@@ -91,7 +94,7 @@ export class BrowserProvider {
     remote: string[] = [],
     private readonly capacity = 24,
   ) {
-    this.endpoints = remote.map((url) => ({ url, open: 0, downUntil: 0 }));
+    this.endpoints = remote.map((url) => ({ url, contexts: new Set<BrowserContext>(), downUntil: 0 }));
   }
 
   /** Launches the farm's browser server (or prepares to connect to `wsEndpoint`, or to `wsEndpoints`). */
@@ -139,21 +142,26 @@ export class BrowserProvider {
   async newContext(options: BrowserContextOptions = {}): Promise<BrowserContext> {
     const settings = { viewport: { width: 1280, height: 900 }, locale: 'en-US', ...options };
     if (this.endpoints.length === 0) return (await this.shared()).newContext(settings);
+    const opening = this.opening;
     for (;;) {
       const now = Date.now();
-      const candidates = this.endpoints.filter((e) => e.downUntil <= now && e.open < this.capacity).sort((a, b) => a.open - b.open);
+      // A context being opened counts at once: concurrent episodes do not all pick the same server.
+      const load = (e: Endpoint) => e.contexts.size + (opening.get(e) ?? 0);
+      const candidates = this.endpoints.filter((e) => e.downUntil <= now && load(e) < this.capacity).sort((a, b) => load(a) - load(b));
       const endpoint = candidates[0];
       if (!endpoint) {
         throw new NoBrowserCapacityError(`no browser server can take a context: ${this.health().map((h) => `${h.endpoint} ${h.up ? `${h.open}/${h.capacity}` : `down (${h.error ?? 'unreachable'})`}`).join('; ')}`);
       }
-      endpoint.open += 1;
+      opening.set(endpoint, (opening.get(endpoint) ?? 0) + 1);
       try {
         const context = await (await this.connected(endpoint)).newContext(settings);
-        context.once('close', () => void (endpoint.open -= 1));
+        endpoint.contexts.add(context);
+        context.once('close', () => void endpoint.contexts.delete(context));
         return context;
       } catch (error) {
-        endpoint.open -= 1;
         this.markDown(endpoint, error);
+      } finally {
+        opening.set(endpoint, opening.get(endpoint)! - 1);
       }
     }
   }
@@ -162,7 +170,7 @@ export class BrowserProvider {
   health(): EndpointHealth[] {
     const now = Date.now();
     return this.endpoints.map((e) => ({
-      endpoint: redactEndpoint(e.url), up: e.downUntil <= now, open: e.open, capacity: this.capacity, ...(e.lastError ? { error: e.lastError } : {}),
+      endpoint: redactEndpoint(e.url), up: e.downUntil <= now, open: e.contexts.size, capacity: this.capacity, ...(e.lastError ? { error: e.lastError } : {}),
     }));
   }
 
@@ -182,13 +190,17 @@ export class BrowserProvider {
   }
 
   private connected(endpoint: Endpoint): Promise<Browser> {
-    endpoint.browser ??= this.launcher.connect(endpoint.url, { timeout: 10_000 }).then((browser) => {
+    if (endpoint.browser) return endpoint.browser;
+    const pending: Promise<Browser> = this.launcher.connect(endpoint.url, { timeout: 10_000 }).then((browser) => {
       // A server that goes away mid-episode: its contexts fail (the episode is then transient
-      // before a commit, unknown after one); new ones go elsewhere.
-      browser.on('disconnected', () => this.markDown(endpoint, new Error('disconnected')));
+      // before a commit, unknown after one); new ones go elsewhere. Only this connection's end
+      // counts: an old one's late event says nothing of a newer connection.
+      browser.on('disconnected', () => {
+        if (endpoint.browser === pending) this.markDown(endpoint, new Error('disconnected'));
+      });
       return browser;
     });
-    const pending = endpoint.browser;
+    endpoint.browser = pending;
     pending.catch(() => { if (endpoint.browser === pending) endpoint.browser = undefined; });
     return pending;
   }
@@ -197,6 +209,8 @@ export class BrowserProvider {
     endpoint.downUntil = Date.now() + DOWN_MS;
     endpoint.lastError = String((error as Error)?.message ?? error).split('\n')[0]!.replaceAll(endpoint.url, redactEndpoint(endpoint.url)).slice(0, 200);
     endpoint.browser = undefined;
+    // Its contexts went with it.
+    endpoint.contexts.clear();
   }
 
   async close(): Promise<void> {
