@@ -115,7 +115,7 @@ export function historyPosts(accounts: readonly Account[], n: number, nowMs: num
     for (let k = 1; k <= n; k += 1) {
       const id = a.platform === 'instagram' ? `179${a.id.slice(-9)}${String(k).padStart(4, '0')}` : `185${a.id.slice(-12)}${String(k).padStart(4, '0')}`;
       posts.push({
-        id, platform: a.platform, code: a.platform === 'instagram' ? `H${a.id.slice(-6)}h${k}` : id, account_id: a.id,
+        id, platform: a.platform, code: a.platform === 'instagram' ? `H${a.id.slice(-9)}h${k}` : id, account_id: a.id,
         text: `From the archive, day ${k}.`, ...(a.platform === 'instagram' ? { media: `history-${id}.png` } : {}),
         created_at: new Date(nowMs - k * 86_400_000).toISOString(), via: 'seed',
       });

@@ -376,7 +376,7 @@ test.describe('on an account that has posted daily (sandbox history)', () => {
       // Yesterday's post is opened (its tile's date cannot rule it out); those three days old and
       // more — and the seeded one from 2025 — never are: their tiles date them before the action.
       const posts = opened.filter((p) => p.startsWith('/p/'));
-      const day = (k: number) => `/p/H000001h${k}/`;
+      const day = (k: number) => `/p/H000000001h${k}/`;
       expect(posts, posts.join(' ')).toContain(day(1));
       for (const k of [3, 4, 5, 6]) expect(posts).not.toContain(day(k));
       expect(posts).not.toContain('/p/SEED1aBc/');
