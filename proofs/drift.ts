@@ -7,6 +7,7 @@ import type { DomSnapshot } from './dom.js';
 import { capturePage, type PageCapture } from './capture-page.js';
 import { appendDriftRecord, type DriftRecord } from './drift-records.js';
 import { decodedPng } from './decoded.js';
+import { alignReflow, alignRows } from './reflow.js';
 import { encodeScreenshot } from './screenshot.js';
 import type { ProofStore } from './store.js';
 
@@ -115,25 +116,63 @@ export interface ImageComparison {
   diffPng(): Promise<Buffer>;
 }
 
-/** Compares two screenshots with the same boxes painted out on both. */
-export async function compareImages(baselinePng: Uint8Array, currentPng: Uint8Array, boxes: readonly Box[], options: { pixelThreshold?: number; scale?: number } = {}): Promise<ImageComparison> {
+export interface CompareImagesOptions {
+  /** pixelmatch per-pixel colour threshold (0–1). @default 0.1 */
+  pixelThreshold?: number;
+  /** Image pixels per CSS pixel of the boxes. @default 1 */
+  scale?: number;
+  /**
+   * Each image's own dynamic-region boxes: when given, the comparison also aligns the rows the
+   * regions' change in height moved (see alignReflow) and keeps the smaller of the two ratios.
+   */
+  reflow?: { baseline: readonly Box[]; current: readonly Box[] };
+}
+
+/** Compares two screenshots with the same boxes painted out on both (and, with `reflow`, with reflowed rows aligned). */
+export async function compareImages(baselinePng: Uint8Array, currentPng: Uint8Array, boxes: readonly Box[], options: CompareImagesOptions = {}): Promise<ImageComparison> {
   const base = await decodeBaseline(baselinePng);
   const { width, height } = base;
-  const a = base.rgba.slice();
-  const b = await decode(currentPng, width, height);
-  const masked = paint(a, width, height, boxes, options.scale ?? 1);
-  paint(b, width, height, boxes, options.scale ?? 1);
+  const scale = options.scale ?? 1;
   const threshold = options.pixelThreshold ?? 0.1;
-  const mismatched = pixelmatch(a, b, undefined, width, height, { threshold });
-  const compared = Math.max(1, width * height - masked);
+  let a: Uint8Array = base.rgba.slice();
+  let b: Uint8Array = await decode(currentPng, width, height);
+  const masked = paint(a, width, height, boxes, scale);
+  paint(b, width, height, boxes, scale);
+  let mismatched = pixelmatch(a, b, undefined, width, height, { threshold });
+  let compared = Math.max(1, width * height - masked);
+  const aligned = options.reflow && mismatched > 0 ? await reflowed(base, currentPng, options.reflow, scale) : undefined;
+  if (aligned) {
+    const alignedMismatch = pixelmatch(aligned.baseline, aligned.current, undefined, width, height, { threshold }) + aligned.unmatched;
+    const alignedCompared = Math.max(1, width * height - aligned.masked + aligned.unmatched);
+    if (alignedMismatch / alignedCompared < mismatched / compared) {
+      ({ baseline: a, current: b } = aligned);
+      mismatched = alignedMismatch;
+      compared = alignedCompared;
+    }
+  }
+  const [left, right] = [a, b];
   return {
     diff_ratio: Math.min(1, mismatched / compared), mismatched_pixels: mismatched, width, height,
     async diffPng() {
       const diff = new Uint8Array(width * height * 4);
-      pixelmatch(a, b, diff, width, height, { threshold });
+      pixelmatch(left, right, diff, width, height, { threshold });
       return sharp(diff, { raw: { width, height, channels: 4 } }).png({ compressionLevel: 6 }).toBuffer();
     },
   };
+}
+
+/** Both images with their own regions painted out and the current one's reflowed rows moved back (see alignReflow). */
+async function reflowed(base: { rgba: Uint8Array; width: number; height: number }, currentPng: Uint8Array, own: NonNullable<CompareImagesOptions['reflow']>, scale: number) {
+  const { data, info } = await decodedPng(currentPng);
+  if (info.width !== base.width) return undefined;
+  const a = base.rgba.slice();
+  const b = new Uint8Array(data);
+  paint(a, base.width, base.height, own.baseline, scale);
+  paint(b, info.width, info.height, own.current, scale);
+  const pixels = (rgba: Uint8Array, height: number) => ({ px: new Uint32Array(rgba.buffer, rgba.byteOffset, base.width * height), width: base.width, height });
+  const alignment = alignReflow(pixels(a, base.height), pixels(b, info.height));
+  if (!alignment) return undefined;
+  return { ...alignRows(a, b, base.width, base.height, alignment.map), unmatched: alignment.unmatched };
 }
 
 /**
@@ -154,6 +193,7 @@ export async function compareCapture(capture: PageCapture, options: Omit<Compare
   const images = await compareImages(baseline.png, current_png, mask_boxes, {
     ...(options.pixelThreshold !== undefined ? { pixelThreshold: options.pixelThreshold } : {}),
     scale: baseline.meta.width / capture.viewport_width,
+    reflow: { baseline: baseline.meta.mask_boxes, current: dom.mask_boxes },
   });
   return {
     ...images, current_png, mask_boxes,

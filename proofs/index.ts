@@ -7,13 +7,14 @@ export { startTrace, stopTrace, type TraceOptions, type TraceProof } from './tra
 export { recordBaseline, loadBaseline, listBaselines, variantOf, recognizeLayout, baselinePaths, BaselineMeta, Box, type Baseline, type BaselineKey, type RecordBaselineInput } from './baselines.js';
 export {
   compareToBaseline, compareCapture, compareImages, checkDrift, checkCaptureDrift, maskBoxes, recordBaselineFromPage, recordBaselineFromCapture,
-  BaselineMissingError, type CaptureDriftOptions, type CompareOptions, type DriftComparison, type CheckDriftOptions, type DriftVerdict, type BaselineFromPageOptions,
+  BaselineMissingError, type CaptureDriftOptions, type CompareOptions, type CompareImagesOptions, type DriftComparison, type CheckDriftOptions, type DriftVerdict, type BaselineFromPageOptions,
 } from './drift.js';
 export { DriftRecord, DriftRecordError, appendDriftRecord, readDriftRecords, findDriftRecord, driftRecordsFile, type NewDriftRecord } from './drift-records.js';
 export { HealRecord, appendHealRecord, readHealRecords, healRecordsFile, type NewHealRecord } from './heal-records.js';
 export { renderDriftReport, writeDriftReport, escapeHtml } from './drift-report.js';
 export { measureProofCapture, measureDriftCompare, summarize, type TimingSummary } from './bench.js';
 export { capturePage, type PageCapture, type CapturePageOptions } from './capture-page.js';
+export { alignReflow, type RowAlignment } from './reflow.js';
 export { cdpSessionOf, evaluateQuietly, waitQuietly } from './cdp.js';
 export {
   DriftDecision, DriftReviewError, promoteDriftRecord, rejectDriftRecord, listDriftRecords, readDriftDecisions, driftDecisionsFile,

@@ -12,6 +12,8 @@ import { testStoreKind } from './store-kind.js';
 
 export function tempDir(prefix = 'raize-test-'): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
+  // RAIZE_TEST_KEEP_DIRS=1 keeps every test's data dir (drift records, screenshots, traces) to read after a failure.
+  if (process.env.RAIZE_TEST_KEEP_DIRS === '1') return { path, remove: () => console.log(`kept test dir ${path}`) };
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 

@@ -63,6 +63,40 @@ test.describe('visual drift', () => {
     expect(verdict.record).toBeUndefined();
   });
 
+  test('should not count the rows a grown dynamic region pushed down as drift, and still catch a change below it', async ({ page, dataDir }) => {
+    // A DM thread: the message list and the composer are dynamic; the links and the toolbar
+    // under them are not. One new message moves everything under the list down by its height.
+    const thread = (messages: string[], footer = 'Suggestions for you') => `<body style="margin:0;font:16px sans-serif">
+      <main style="width:600px;margin:40px auto;border:1px solid #ccc;padding:20px">
+        <b>marco.trails</b>
+        <ul class="msgs" style="margin:0">${messages.map((m) => `<li style="height:30px">${m}</li>`).join('')}</ul>
+        <textarea class="composer" style="width:100%;height:50px"></textarea><button>Send</button>
+      </main>
+      <h2 style="font-size:28px">${footer}</h2><ul><li><a href="#">Explore</a></li><li><a href="#">Reels</a></li><li><a href="#">About</a></li><li><a href="#">Help</a></li><li><a href="#">Privacy</a></li></ul>
+      <nav style="border-top:1px solid #999;padding:10px"><a href="#">Add account</a> <b>Instagram</b> <a href="#">Messages</a></nav>
+    </body>`;
+    const DYNAMIC = ['.msgs', '.composer'];
+    const KEY = { platform: 'instagram', surface: 'dm_thread', layout: 'v1' } as const;
+    await page.setContent(thread([]));
+    const baseline = await recordBaselineFromPage(page, { dataDir, ...KEY, maskSelectors: DYNAMIC, confirmedBy: 'ops' });
+    await page.setContent(thread(['Our menu: https://lumen.example.com/menu', 'See you soon']));
+    const grown = await compareToBaseline(page, { dataDir, ...KEY, maskSelectors: DYNAMIC });
+    expect(grown.structure_match).toBe(true);
+    expect(grown.diff_ratio).toBe(0);
+    // Without aligning the reflowed rows the same two images differ well past the 1 % block.
+    const stored = await loadBaseline(dataDir, KEY);
+    const plain = await compareImages(stored!.png, grown.current_png, grown.mask_boxes);
+    expect(plain.diff_ratio).toBeGreaterThan(0.01);
+    expect((await compareImages(stored!.png, grown.current_png, grown.mask_boxes, { reflow: { baseline: baseline.mask_boxes, current: grown.mask_boxes.slice(baseline.mask_boxes.length) } })).diff_ratio).toBe(0);
+    // A change in the rows below the region is still seen once they are aligned.
+    await page.setContent(thread(['Our menu: https://lumen.example.com/menu', 'See you soon'], 'Send money to this account now'));
+    const changed = await compareToBaseline(page, { dataDir, ...KEY, maskSelectors: DYNAMIC });
+    expect(changed.diff_ratio).toBeGreaterThan(0.001);
+    // A static block that grew is not a dynamic region: nothing is realigned for it.
+    await page.setContent(thread([]).replace('<b>marco.trails</b>', '<b>marco.trails</b><p style="height:60px">Pay to unlock this chat</p>'));
+    expect((await compareToBaseline(page, { dataDir, ...KEY, maskSelectors: DYNAMIC })).diff_ratio).toBeGreaterThan(0.01);
+  });
+
   test('should refuse to compare without a baseline', async ({ page, dataDir }) => {
     await page.setContent('<p>x</p>');
     await expect(compareToBaseline(page, { dataDir, ...PROFILE })).rejects.toBeInstanceOf(BaselineMissingError);
