@@ -92,7 +92,7 @@ function healTarget(fp: ElementFingerprint, found: Lookalike[]): (Lookalike & { 
  * (a deploy renamed a test id, restyled a class), the element is looked for by its recorded
  * fingerprint — the page element with the recorded role that shares its test id or one of its
  * names, and that no other element matches as well. Such a heal is logged and reported to the
- * runner (drift/healed.jsonl, in the drift report) for a human to fold into the annex; nothing
+ * runner (drift/healed.d, in the drift report) for a human to fold into the annex; nothing
  * found, or two equally good candidates, fails the step (ElementMissingError, the candidates in the
  * log): `runFlow` then judges the page as its surface — drift if its layout changed.
  * `within` scopes the search (a comment's reply box); `state` is what the step needs

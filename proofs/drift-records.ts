@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { Box } from './baselines.js';
-import { appendPrivateLine } from './files.js';
+import { recordLog } from './record-log.js';
+
+export { DriftRecordError } from './drift-errors.js';
+export { readJsonLines } from './record-log.js';
 
 const Sha = z.string().regex(/^[0-9a-f]{64}$/);
 const StoredRef = z.object({ kind: z.enum(['screenshot', 'dom', 'trace', 'artifact', 'request']), ref: z.string().startsWith('proofs/'), sha256: Sha });
@@ -36,58 +37,25 @@ export const DriftRecord = z.object({
 export type DriftRecord = z.infer<typeof DriftRecord>;
 export type NewDriftRecord = Omit<DriftRecord, 'id' | 'at'> & { id?: string; at?: string };
 
-/** A line of records.jsonl (or decisions.jsonl) that is not valid; names the file and line. */
-export class DriftRecordError extends Error {
-  readonly code = 'drift_record_invalid';
-  constructor(readonly line: number, detail: string, file = 'drift/records.jsonl') {
-    super(`${file} line ${line}: ${detail}`);
-    this.name = 'DriftRecordError';
-  }
-}
+const records = (dataDir: string) => recordLog(dataDir, 'records', DriftRecord);
 
-/**
- * The lines of a drift JSONL file (`drift/<name>`), oldest first, each parsed by `schema`; a
- * missing file is empty, a bad line throws naming the file and the line.
- */
-export async function readJsonLines<T>(file: string, label: string, schema: z.ZodType<T>): Promise<T[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  return text.split('\n').flatMap((raw, i) => {
-    const line = raw.trim();
-    if (!line) return [];
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch {
-      throw new DriftRecordError(i + 1, 'not JSON', label);
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new DriftRecordError(i + 1, `${issue.path.join('.') || '(root)'}: ${issue.message}`, label);
-    }
-    return [parsed.data];
-  });
-}
-
+/** Earlier versions' one-file log of drift records (still read; new records are files in `drift/records.d/`). */
 export function driftRecordsFile(dataDir: string): string {
-  return join(dataDir, 'drift', 'records.jsonl');
+  return records(dataDir).legacyFile;
+}
+
+/** Where new drift records go: one file each (see RecordLog). */
+export function driftRecordsDir(dataDir: string): string {
+  return records(dataDir).dir;
 }
 
 export async function appendDriftRecord(dataDir: string, input: NewDriftRecord): Promise<DriftRecord> {
-  const record = DriftRecord.parse({ ...input, id: input.id ?? randomUUID(), at: input.at ?? new Date().toISOString() });
-  await appendPrivateLine(driftRecordsFile(dataDir), JSON.stringify(record));
-  return record;
+  return records(dataDir).append(DriftRecord.parse({ ...input, id: input.id ?? randomUUID(), at: input.at ?? new Date().toISOString() }));
 }
 
 /** Every record, oldest first, each validated. */
 export function readDriftRecords(dataDir: string): Promise<DriftRecord[]> {
-  return readJsonLines(driftRecordsFile(dataDir), 'drift/records.jsonl', DriftRecord);
+  return records(dataDir).read();
 }
 
 export async function findDriftRecord(dataDir: string, id: string): Promise<DriftRecord | undefined> {

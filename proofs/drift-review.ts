@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import sharp from 'sharp';
 import { z } from 'zod';
 import { recordBaseline, variantOf, type BaselineMeta } from './baselines.js';
-import { findDriftRecord, readDriftRecords, readJsonLines, type DriftRecord } from './drift-records.js';
-import { appendPrivateLine } from './files.js';
+import { findDriftRecord, readDriftRecords, type DriftRecord } from './drift-records.js';
+import { recordLog } from './record-log.js';
 import { createProofStore } from './store.js';
 
 /**
- * A human's decision on a drift record, one line of `drift/decisions.jsonl` (append-only: a
+ * A human's decision on a drift record, one file of `drift/decisions.d/` (append-only: a
  * decision is never edited; a record's status is its latest decision).
  */
 export const DriftDecision = z.object({
@@ -40,13 +40,20 @@ export class DriftReviewError extends Error {
   }
 }
 
+const decisions = (dataDir: string) => recordLog(dataDir, 'decisions', DriftDecision);
+
+/** Earlier versions' one-file log (still read; new decisions are files in `drift/decisions.d/`). */
 export function driftDecisionsFile(dataDir: string): string {
-  return join(dataDir, 'drift', 'decisions.jsonl');
+  return decisions(dataDir).legacyFile;
+}
+
+export function driftDecisionsDir(dataDir: string): string {
+  return decisions(dataDir).dir;
 }
 
 /** Every decision, oldest first, each validated. */
 export function readDriftDecisions(dataDir: string): Promise<DriftDecision[]> {
-  return readJsonLines(driftDecisionsFile(dataDir), 'drift/decisions.jsonl', DriftDecision);
+  return decisions(dataDir).read();
 }
 
 /** Each record with its status and latest decision, newest record first. */
@@ -142,9 +149,7 @@ async function reject(dataDir: string, input: RejectDriftInput): Promise<DriftDe
 }
 
 async function appendDecision(dataDir: string, input: Omit<DriftDecision, 'id'>): Promise<DriftDecision> {
-  const decision = DriftDecision.parse({ id: randomUUID(), ...input });
-  await appendPrivateLine(driftDecisionsFile(dataDir), JSON.stringify(decision));
-  return decision;
+  return decisions(dataDir).append(DriftDecision.parse({ id: randomUUID(), ...input }));
 }
 
 const queues = new Map<string, Promise<unknown>>();

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { z } from 'zod';
-import { readJsonLines } from './drift-records.js';
-import { appendPrivateLine } from './files.js';
+import { recordLog } from './record-log.js';
 
 /** An element as a page showed it (flows/element.ts `ElementSignals`); names and texts the annex did not record are hashes. */
 const Signals = z.object({ role: z.string(), name: z.string(), testid: z.string().nullable(), text: z.string(), landmark: z.string() });
@@ -33,17 +31,22 @@ export const HealRecord = z.object({
 export type HealRecord = z.infer<typeof HealRecord>;
 export type NewHealRecord = Omit<HealRecord, 'id' | 'at'>;
 
+const healed = (dataDir: string) => recordLog(dataDir, 'healed', HealRecord);
+
+/** Earlier versions' one-file log (still read; new records are files in `drift/healed.d/`). */
 export function healRecordsFile(dataDir: string): string {
-  return join(dataDir, 'drift', 'healed.jsonl');
+  return healed(dataDir).legacyFile;
+}
+
+export function healRecordsDir(dataDir: string): string {
+  return healed(dataDir).dir;
 }
 
 export async function appendHealRecord(dataDir: string, input: NewHealRecord): Promise<HealRecord> {
-  const record = HealRecord.parse({ ...input, id: randomUUID(), at: new Date().toISOString() });
-  await appendPrivateLine(healRecordsFile(dataDir), JSON.stringify(record));
-  return record;
+  return healed(dataDir).append(HealRecord.parse({ ...input, id: randomUUID(), at: new Date().toISOString() }));
 }
 
-/** Every record, oldest first, each validated (a bad line names the file and line). */
+/** Every record, oldest first, each validated (a bad one names its file, and its line in the legacy file). */
 export function readHealRecords(dataDir: string): Promise<HealRecord[]> {
-  return readJsonLines(healRecordsFile(dataDir), 'drift/healed.jsonl', HealRecord);
+  return healed(dataDir).read();
 }

@@ -9,14 +9,14 @@ export {
   compareToBaseline, compareCapture, compareImages, checkDrift, checkCaptureDrift, maskBoxes, recordBaselineFromPage, recordBaselineFromCapture,
   BaselineMissingError, type CaptureDriftOptions, type CompareOptions, type CompareImagesOptions, type DriftComparison, type CheckDriftOptions, type DriftVerdict, type BaselineFromPageOptions,
 } from './drift.js';
-export { DriftRecord, DriftRecordError, appendDriftRecord, readDriftRecords, findDriftRecord, driftRecordsFile, type NewDriftRecord } from './drift-records.js';
-export { HealRecord, appendHealRecord, readHealRecords, healRecordsFile, type NewHealRecord } from './heal-records.js';
+export { DriftRecord, DriftRecordError, appendDriftRecord, readDriftRecords, findDriftRecord, driftRecordsFile, driftRecordsDir, type NewDriftRecord } from './drift-records.js';
+export { HealRecord, appendHealRecord, readHealRecords, healRecordsFile, healRecordsDir, type NewHealRecord } from './heal-records.js';
 export { renderDriftReport, writeDriftReport, escapeHtml } from './drift-report.js';
 export { measureProofCapture, measureDriftCompare, summarize, type TimingSummary } from './bench.js';
 export { capturePage, type PageCapture, type CapturePageOptions } from './capture-page.js';
 export { alignReflow, type RowAlignment } from './reflow.js';
 export { cdpSessionOf, evaluateQuietly, waitQuietly } from './cdp.js';
 export {
-  DriftDecision, DriftReviewError, promoteDriftRecord, rejectDriftRecord, listDriftRecords, readDriftDecisions, driftDecisionsFile,
+  DriftDecision, DriftReviewError, promoteDriftRecord, rejectDriftRecord, listDriftRecords, readDriftDecisions, driftDecisionsFile, driftDecisionsDir,
   type DriftStatus, type ReviewedDriftRecord, type PromoteDriftInput, type RejectDriftInput,
 } from './drift-review.js';

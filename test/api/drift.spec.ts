@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import sharp from 'sharp';
 import {
-  appendDriftRecord, baselinePaths, createProofStore, driftDecisionsFile, listBaselines, loadBaseline, readDriftDecisions, recognizeLayout, recordBaseline,
+  appendDriftRecord, baselinePaths, createProofStore, driftDecisionsDir, listBaselines, loadBaseline, readDriftDecisions, recognizeLayout, recordBaseline,
   type DriftRecord,
 } from '../../proofs/index.js';
 import { startApiHarness, type ApiHarness } from '../helpers/api.js';
@@ -184,15 +184,16 @@ test.describe('drift records API (list, promote, reject)', () => {
     expect(report).toContain('&lt;b&gt;cookie banner&lt;/b&gt;');
     expect(report).not.toContain('<b>cookie banner</b>');
 
-    // Decided once: a second rejection is a conflict, and the file only grows.
+    // Decided once: a second rejection is a conflict, and the log only grows (one file per decision, never rewritten).
     expect((await h.call('POST', path, { token: operator, body: { reason: 'again' } })).status).toBe(409);
-    const first = await readFile(driftDecisionsFile(h.dir), 'utf8');
-    expect(first.trimEnd().split('\n')).toHaveLength(1);
+    const [firstName, ...others] = await readdir(driftDecisionsDir(h.dir));
+    expect(others).toHaveLength(0);
+    const first = await readFile(join(driftDecisionsDir(h.dir), firstName!), 'utf8');
     // A human may still accept the layout later; the rejection stays in the history.
     const promoted = await h.call('POST', `/api/v1/drift/records/${record.id}/promote`, { token: operator, body: { platform: 'instagram', surface: 'profile', layout: 'v2' } });
     expect(promoted.status).toBe(200);
-    const after = await readFile(driftDecisionsFile(h.dir), 'utf8');
-    expect(after.startsWith(first)).toBe(true);
+    expect(await readdir(driftDecisionsDir(h.dir))).toHaveLength(2);
+    expect(await readFile(join(driftDecisionsDir(h.dir), firstName!), 'utf8')).toBe(first);
     expect((await readDriftDecisions(h.dir)).map((d) => d.decision)).toEqual(['rejected', 'promoted']);
     expect(await readFile(baselinePaths(h.dir, { platform: 'instagram', surface: 'profile', layout: 'v1' }).json, 'utf8')).toContain('"confirmed_by": "ops"');
   });

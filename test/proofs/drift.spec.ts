@@ -1,8 +1,9 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import {
-  BaselineMissingError, checkDrift, compareToBaseline, compareImages, DriftRecordError, driftRecordsFile, loadBaseline, readDriftRecords,
+  BaselineMissingError, checkDrift, compareToBaseline, compareImages, DriftRecordError, driftRecordsFile, driftRecordsDir, appendDriftRecord, loadBaseline, readDriftRecords,
   recordBaselineFromPage, renderDriftReport, writeDriftReport, appendHealRecord, readHealRecords, healRecordsFile,
 } from '../../proofs/index.js';
 import { test, expect, loginInstagram, setLayout, NORTHWIND, SEED_POST, V1_POST_DYNAMIC } from './fixtures.js';
@@ -115,9 +116,8 @@ test.describe('visual drift', () => {
     await recordBaselineFromPage(page, { dataDir, platform: 'instagram', surface: 'evil', layout: 'v1', confirmedBy: 'ops' });
     await page.setContent('<h1>changed</h1>');
     const evil = (await checkDrift(page, { dataDir, store, platform: 'instagram', surface: 'evil', layout: 'v1' })).record!;
-    const lines = (await readFile(driftRecordsFile(dataDir), 'utf8')).trimEnd().split('\n');
-    lines[1] = JSON.stringify({ ...JSON.parse(lines[1]!), surface: '<script>alert(1)</script>' });
-    await writeFile(driftRecordsFile(dataDir), `${lines.join('\n')}\n`);
+    const evilFile = join(driftRecordsDir(dataDir), (await readdir(driftRecordsDir(dataDir))).find((n) => n.includes(evil.id))!);
+    await writeFile(evilFile, JSON.stringify({ ...JSON.parse(await readFile(evilFile, 'utf8')), surface: '<script>alert(1)</script>' }));
 
     const out = join(dataDir, 'report', 'drift.html');
     const written = await writeDriftReport(dataDir, out);
@@ -134,14 +134,38 @@ test.describe('visual drift', () => {
     expect(html).not.toMatch(/src="(?!data:)/);
   });
 
-  test('should name the line of an invalid drift record', async ({ dataDir }) => {
+  test('should name the line of an invalid drift record in the earlier one-file log, and the file of an invalid one-file record', async ({ dataDir }) => {
     await mkdir(join(dataDir, 'drift'), { recursive: true });
     await writeFile(driftRecordsFile(dataDir), '\n{"id":"nope"}\n');
     await expect(readDriftRecords(dataDir)).rejects.toThrow(DriftRecordError);
     await expect(readDriftRecords(dataDir)).rejects.toThrow(/line 2/);
+    await rm(driftRecordsFile(dataDir));
+    await mkdir(driftRecordsDir(dataDir), { recursive: true });
+    await writeFile(join(driftRecordsDir(dataDir), '2026-12-06T000000.000Z_x.json'), '{"id":"nope"}');
+    await expect(readDriftRecords(dataDir)).rejects.toThrow(/drift\/records\.d\/2026-12-06T000000\.000Z_x\.json: /);
   });
 
-  test('should keep healed elements beside the drift records, list them in the report grouped per element, and name a bad line of healed.jsonl', async ({ dataDir }) => {
+  test('should keep every record when many are written at once (one file each, as several hosts on a shared mount write them), in time order, with the earlier one-file log still read', async ({ dataDir }) => {
+    const base = {
+      platform: 'instagram', surface: 'post', layout_expected: 'v1', layout_seen: 'v1', diff_ratio: 0.002, structure_match: true,
+      structure_expected: 'a'.repeat(64), structure_seen: 'a'.repeat(64), block_ratio: 0.01, blocked: false, width: 10, height: 10, mask_boxes: [],
+      screenshots: { current: { kind: 'screenshot' as const, ref: `proofs/aa/${'a'.repeat(64)}.webp`, sha256: 'a'.repeat(64) } },
+    };
+    // A data dir from before: its one-file log keeps its records.
+    await mkdir(join(dataDir, 'drift'), { recursive: true });
+    const old = { ...base, id: randomUUID(), at: '2026-01-01T00:00:00.000Z' };
+    await writeFile(driftRecordsFile(dataDir), `${JSON.stringify(old)}\n`);
+    const at = (i: number) => new Date(Date.UTC(2026, 11, 6, 0, 0, 0, i % 3)).toISOString();
+    const written = await Promise.all(Array.from({ length: 60 }, (_, i) => appendDriftRecord(dataDir, { ...base, at: at(i), surface: `s${i}` })));
+    const read = await readDriftRecords(dataDir);
+    expect(read).toHaveLength(61);
+    expect(read[0]!.id).toBe(old.id);
+    expect(new Set(read.map((r) => r.id))).toEqual(new Set([old.id, ...written.map((r) => r.id)]));
+    expect(read.map((r) => r.at)).toEqual([...read.map((r) => r.at)].sort());
+    for (const name of await readdir(driftRecordsDir(dataDir))) expect((await stat(join(driftRecordsDir(dataDir), name))).mode & 0o777).toBe(0o600);
+  });
+
+  test('should keep healed elements beside the drift records, list them in the report grouped per element, and name a bad line of the earlier healed.jsonl', async ({ dataDir }) => {
     const heal = {
       platform: 'instagram', layout: 'v1', surface: 'composer', action_id: 'a1', episode_id: 'e1', element: 'composer.caption',
       selector: '[data-testid="caption-field"]', matched: ['name', 'place'] as ('name' | 'place')[], path: 'html > body:nth-of-type(1)',
@@ -154,7 +178,7 @@ test.describe('visual drift', () => {
     expect(html).toContain('Healed elements');
     expect(html).toMatch(/composer\.caption<\/code><\/td><td><code>\[data-testid=&quot;caption-field&quot;\]<\/code><\/td><td>name \+ place<\/td><td>[^<]*<\/td><td>2<\/td>/);
     await expect(appendHealRecord(dataDir, { ...heal, matched: [] })).rejects.toThrow();
-    await writeFile(healRecordsFile(dataDir), `${(await readFile(healRecordsFile(dataDir), 'utf8'))}{"element":1}\n`);
-    await expect(readHealRecords(dataDir)).rejects.toThrow(/drift\/healed\.jsonl line 3/);
+    await writeFile(healRecordsFile(dataDir), '{"element":1}\n');
+    await expect(readHealRecords(dataDir)).rejects.toThrow(/drift\/healed\.jsonl line 1/);
   });
 });
