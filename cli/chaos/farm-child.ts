@@ -18,7 +18,8 @@ process.stdout.on('error', () => process.exit(1));
 
 const config = resolveConfig();
 const services = createServices(config, { log: { destination: process.stderr } });
-const provider = await launchBrowserProvider(config, { wsEndpoint: process.env.RAIZE_CHAOS_WS! });
+// The parent's browser, or (several hosts) the remote browser servers of RAIZE_BROWSER_ENDPOINTS.
+const provider = await launchBrowserProvider(config, process.env.RAIZE_CHAOS_WS ? { wsEndpoint: process.env.RAIZE_CHAOS_WS } : {});
 const lane = createBrowserLane(services, provider, origins);
 const apiLanes = registerApiLanes(services, { baseUrls: origins });
 await serveFarm(services, {

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Services } from '../../runners/index.js';
 import { sleep, submitAction, succeeded, type Action } from '../../safety/index.js';
+import type { ChaosBrowserServers } from './browser-servers.js';
 import type { ChaosAccount, Plan, PlanItem } from './schedule.js';
 
 const FARM_CHILD = join(dirname(fileURLToPath(import.meta.url)), 'farm-child.ts');
@@ -21,6 +22,8 @@ export interface FarmRunStats {
   operator: number;
   recovered: number;
   started: number;
+  /** Remote browser servers SIGKILLed (and started again) mid-run (several hosts only). */
+  browser_server_kills: number;
   /** Farm processes that did not exit 0 on the final SIGTERM. */
   unclean_stops: number;
   left_deferred: number;
@@ -31,7 +34,10 @@ export interface FarmRunInput {
   plan: Plan;
   services: Services;
   env: NodeJS.ProcessEnv;
+  /** The parent's browser server; unused when `browserServers` is given. */
   ws: string;
+  /** Remote browser servers the farm processes share (RAIZE_BROWSER_ENDPOINTS); one is killed once mid-run. */
+  browserServers?: ChaosBrowserServers;
   origins: { instagram: string; x: string };
   runDir: string;
   hosts: number;
@@ -50,7 +56,7 @@ export interface FarmRunInput {
 export async function runFarm(input: FarmRunInput): Promise<FarmRunStats> {
   const { plan, services, hosts } = input;
   const { store } = services;
-  const stats: FarmRunStats = { kills: 0, pauses: 0, crashes: 0, operator: 0, recovered: 0, started: 0, unclean_stops: 0, left_deferred: 0, skipped: 0 };
+  const stats: FarmRunStats = { kills: 0, pauses: 0, crashes: 0, operator: 0, recovered: 0, started: 0, browser_server_kills: 0, unclean_stops: 0, left_deferred: 0, skipped: 0 };
   const accounts = new Map(plan.accounts.map((a) => [a.id, a]));
   const episodeOf = (index: number) => `${plan.run_id}-${index}`;
   const latest = async (index: number): Promise<Action | undefined> =>
@@ -86,12 +92,18 @@ export async function runFarm(input: FarmRunInput): Promise<FarmRunStats> {
   const kills = new Map((input.kill ? plan.kills : []).map((k, i) => [k.index, { delay_ms: k.delay_ms, pause_ms: hosts > 1 && i % 2 === 1 ? 6000 + (k.delay_ms * 7) % 4000 : 0 }]));
   const processes = new Map<number, ChildProcess>();
   let stopping = false;
+  // Remote browser servers: one of them is SIGKILLed once, while a third of the plan's actions
+  // have started, and comes back on the same port; its in-flight episodes must end unknown →
+  // verified, never blindly retried.
+  const browsers = input.browserServers ? { RAIZE_BROWSER_ENDPOINTS: input.browserServers.endpoints } : { RAIZE_CHAOS_WS: input.ws };
+  const serverKillAt = input.browserServers && input.kill ? Math.max(1, Math.floor(plan.items.length / 3)) : -1;
+  let serverKill: Promise<void> | undefined;
   const launch = (host: number, generation: number): void => {
     // Several hosts: each its own host id, so they judge each other by heartbeat alone, as hosts on
     // different machines do (a frozen one is then taken over), with leases and bounds to match.
     const several = hosts > 1 ? { RAIZE_HOST_ID: `chaos-host-${host}`, RAIZE_FOREIGN_OWNER_STALE_MS: '2000', RAIZE_FARM_LEASE_TTL_MS: '3000' } : {};
     const child = spawn(process.execPath, ['--import', 'tsx', FARM_CHILD, String(host)], {
-      env: { ...input.env, ...several, RAIZE_CHAOS_WS: input.ws, RAIZE_CHAOS_ORIGINS: JSON.stringify(input.origins) }, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...input.env, ...several, ...browsers, RAIZE_CHAOS_ORIGINS: JSON.stringify(input.origins) }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     processes.set(host, child);
     child.stderr!.pipe(createWriteStream(join(input.runDir, 'logs', `farm${host}-${generation}.log`)));
@@ -106,6 +118,10 @@ export async function runFarm(input: FarmRunInput): Promise<FarmRunStats> {
         let ev: { ev?: string };
         try { ev = JSON.parse(line); } catch { continue; }
         if (ev.ev !== 'start') continue;
+        if (stats.started === serverKillAt && !serverKill) {
+          stats.browser_server_kills += 1;
+          serverKill = input.browserServers!.kill(plan.seed).catch((error: unknown) => input.progress(`browser server restart failed: ${String(error)}`));
+        }
         const point = kills.get(stats.started);
         stats.started += 1;
         if (point === undefined) continue;
@@ -195,6 +211,7 @@ export async function runFarm(input: FarmRunInput): Promise<FarmRunStats> {
       if (action.result.error_code === 'interrupted' || (await store.audit.forAction(action.action_id)).some((r) => (r.event.reason ?? '').startsWith('recovery:'))) stats.recovered += 1;
     }
   }
+  await serverKill;
   // SIGTERM: each farm finishes what it runs and exits 0 (a frozen one is woken first).
   stopping = true;
   for (const child of processes.values()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGCONT');

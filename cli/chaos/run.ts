@@ -12,6 +12,7 @@ import { budgetViolations, countEffects, splitUnknowns, type Budgets, type Effec
 import { adminApi, firedCounts, installFaults, webhookReceiver } from './faults.js';
 import { finalVerification } from './final-verify.js';
 import { runFarm, type FarmRunStats } from './farm-run.js';
+import { ChaosBrowserServers } from './browser-servers.js';
 import { operatorClear } from './operator.js';
 import { buildPlan, derive, type ChaosAccount, type Plan } from './schedule.js';
 
@@ -117,8 +118,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     let runners: Awaited<ReturnType<typeof runWorkers>>;
     let farm: FarmRunStats | undefined;
     if (o.farm) {
+      // Several hosts share two remote browser servers, as farms on several machines would.
+      const browserServers = (o.hosts ?? 1) > 1 ? await ChaosBrowserServers.start(2, env, join(runDir, 'logs')) : undefined;
+      if (browserServers) hooks.push({ close: () => void browserServers.close() });
       farm = await runFarm({
-        plan, services, env, ws: provider.wsEndpoint, origins: sandbox.platforms, runDir, hosts: o.hosts ?? 1, kill,
+        plan, services, env, ws: provider.wsEndpoint, ...(browserServers ? { browserServers } : {}), origins: sandbox.platforms, runDir, hosts: o.hosts ?? 1, kill,
         clear: (a) => operatorClear(services, provider, sandbox.platforms, a), progress: show,
       });
       runners = { kills: farm.kills, hangs: [], crashes: farm.crashes, operator: farm.operator, recovered: farm.recovered, started: new Set() };
@@ -128,6 +132,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     if (progress) process.stderr.write('\n');
     if (o.farm) own.farm_kill = runners.kills;
     if (farm?.pauses) own.farm_pause = farm.pauses;
+    if (farm?.browser_server_kills) own.browser_server_kill = farm.browser_server_kills;
     else own.runner_kill = runners.kills;
     if (runners.hangs.length) own.runner_hang_kill = runners.hangs.length;
     // The platform calms down: no new injected faults (lag and pending reverts stay), then recovery and verification settle.

@@ -31,14 +31,16 @@ test('chaos: 45 seeded actions on both lanes under the full fault mix and runner
   }
 });
 
-// The same at farm level (`raize chaos --farm`): the actions are scheduled in the store and run
-// by farm processes (Bree jobs, one runner per account), SIGKILLed at the seed's points and
-// restarted; the final SIGTERM must be answered with a clean exit.
-test('chaos --farm: 16 seeded actions scheduled and run by farm processes killed and restarted leave no duplicate, loss, stray or unresolved effect', async () => {
+// The same at farm level (`raize chaos --farm --hosts 3`): the actions are scheduled in the store
+// and run by three farm processes (Bree jobs, one runner per account across them, each its own
+// host id) sharing two remote browser servers; farms are SIGKILLed and restarted or frozen and
+// woken at the seed's points, one browser server is SIGKILLed and restarted once; the final
+// SIGTERM must be answered with a clean exit. (The big runs on PostgreSQL: see the README.)
+test('chaos --farm --hosts 3: 16 seeded actions run by three farm processes killed, frozen and restarted, and a browser server killed, leave no duplicate, loss, stray or unresolved effect', async () => {
   test.setTimeout(15 * 60_000);
   const dir = mkdtempSync(join(tmpdir(), 'raize-chaos-farm-'));
   try {
-    const report = await runChaos({ actions: 16, seed: 11, dataDir: dir, progress: false, lanes: ['browser', 'api'], farm: true });
+    const report = await runChaos({ actions: 16, seed: 11, dataDir: dir, progress: false, lanes: ['browser', 'api'], farm: true, hosts: 3 });
     console.log(JSON.stringify(report));
     expect({
       duplicates: report.duplicates, lost: report.lost, unexpected: report.unexpected, wrong_account: report.wrong_account,
@@ -46,7 +48,8 @@ test('chaos --farm: 16 seeded actions scheduled and run by farm processes killed
     }).toEqual({ duplicates: 0, lost: 0, unexpected: 0, wrong_account: 0, unknown_unresolved: 0, budget_violations: 0, audit_chain_ok: true });
     expect(report.actions).toBeGreaterThanOrEqual(16);
     expect(report.faults_fired.farm_kill ?? 0).toBeGreaterThanOrEqual(1);
-    expect(report.farm).toMatchObject({ unclean_stops: 0 });
+    expect(report.faults_fired.browser_server_kill).toBe(1);
+    expect(report.farm).toMatchObject({ hosts: 3, unclean_stops: 0 });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
