@@ -57,7 +57,7 @@ export interface FarmBenchResult extends BenchEntry {
   accounts: { platform: Platform; platform_account_id: string; handle: string }[];
 }
 
-const TERMINAL = new Set(['postcheck_complete', 'confirmed_failed', 'blocked']);
+export const TERMINAL = new Set(['postcheck_complete', 'confirmed_failed', 'blocked']);
 const CLIENT_ID = 'bench-farm-client';
 const IG_LIKE_TARGETS = ['SEED1aBc', 'SEED2aBc', 'SEED3aBc'];
 const X_LIKE_TARGETS = [
@@ -71,7 +71,7 @@ const PSS_EVERY_MS = 5_000;
 const DRAIN_MS = 180_000;
 const DRAIN_RESERVE_MS = 45_000;
 
-interface BenchAccount {
+export interface BenchAccount {
   platform: Platform;
   platform_account_id: string;
   handle: string;
@@ -217,7 +217,7 @@ export async function benchFarm(dir: string, options: FarmBenchOptions = {}): Pr
 }
 
 /** The client, its policy and the sandbox's extra accounts, each logged in through its platform's login flow (a few at a time). */
-async function connectAccounts(
+export async function connectAccounts(
   services: Services, provider: Parameters<typeof loginSandboxAccount>[1], sandbox: Parameters<typeof loginSandboxAccount>[2], extra: number,
 ): Promise<BenchAccount[]> {
   const { store } = services;
@@ -246,7 +246,7 @@ async function connectAccounts(
 }
 
 /** The account's next episode: publish and like alternate; a like takes a seeded post the account has not liked yet. */
-function submitEpisode(services: Services, a: BenchAccount, label: string, image: string): Promise<Action> {
+export function submitEpisode(services: Services, a: BenchAccount, label: string, image: string): Promise<Action> {
   const targets = a.platform === 'instagram' ? IG_LIKE_TARGETS : X_LIKE_TARGETS;
   const like = a.submitted % 2 === 1 && a.liked < targets.length;
   const n = a.submitted;
@@ -274,7 +274,7 @@ export function episodeSpan(trail: AuditRecord[]): { started: number; ended: num
   return { started: Math.min(...events), ended: Math.max(...events) };
 }
 
-async function summarise(
+export async function summarise(
   services: Services,
   run: { label: string; accounts: number; concurrency: number; ids: string[]; baseline: number; best: { contexts: number; pss: number; running: number }; cut?: number },
 ): Promise<FarmRun> {

@@ -6,6 +6,7 @@ import { benchKernelPg } from './kernel-pg.js';
 import { benchBrowser } from './browser.js';
 import { benchApi } from './api.js';
 import { benchFarm } from './farm.js';
+import { benchFarmHosts } from './farm-hosts.js';
 import { benchDm } from './dm.js';
 import { printTable, writeResults, type BenchEntry } from './report.js';
 
@@ -15,6 +16,7 @@ export const BENCH_ENTRIES: Record<string, (dir: string) => Promise<BenchEntry>>
   browser: (dir) => benchBrowser(dir),
   api: (dir) => benchApi(dir),
   farm: (dir) => benchFarm(dir),
+  farm_hosts: (dir) => benchFarmHosts(dir),
   dm: (dir) => benchDm(dir),
 };
 
