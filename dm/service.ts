@@ -29,6 +29,10 @@ export interface DmServiceOptions {
   now?: () => Date;
   /** Deliveries are retried this many times before they stay `failed`. @default 5 */
   maxAttempts?: number;
+  /** This processor's name in the inbox's claims (hosts sharing the inbox each their own). @default `dm:` + a random id */
+  owner?: string;
+  /** How long a claimed delivery stays this processor's: one that dies holds it no longer. @default 120000 */
+  claimMs?: number;
   /**
    * Reads a sender's username (the User Profile API, read-only) for the reviewer's "open IG
    * thread" link; null when it cannot. A failure never holds a decision up.
@@ -83,6 +87,8 @@ export function createDmService(options: DmServiceOptions) {
   const { store, dataDir } = options;
   const now = options.now ?? (() => new Date());
   const maxAttempts = options.maxAttempts ?? 5;
+  const owner = options.owner ?? `dm:${randomUUID()}`;
+  const claimMs = options.claimMs ?? 120_000;
   let retryTimer: NodeJS.Timeout | undefined;
   let closed = false;
   const log = options.log ?? (() => undefined);
@@ -387,7 +393,10 @@ export function createDmService(options: DmServiceOptions) {
     await reopenStopped();
     const report: ProcessReport = { deliveries: 0, events: 0, decisions: 0, failed: 0 };
     for (;;) {
-      const batch = await store.dmInbox.pending(20, maxAttempts, now());
+      // Claimed, not just read: several hosts process one inbox, each delivery on one at a time
+      // (processing is idempotent besides — events dedupe, one decision per event — so a claim
+      // that ran out on a slow host costs repeated work, never a repeated reply).
+      const batch = await store.dmInbox.claim(owner, 20, maxAttempts, now(), new Date(now().getTime() + claimMs));
       if (batch.length === 0) {
         await scheduleRetry();
         return report;
@@ -412,9 +421,15 @@ export function createDmService(options: DmServiceOptions) {
     }
   }
 
-  /** A pass that left failed deliveries waiting comes back when the first is due (the timer never holds the process up). */
+  /**
+   * A pass that left failed deliveries waiting comes back when the first is due; one that found
+   * deliveries another host holds comes back when such a claim may have run out (that host may
+   * have died with them). The timer never holds the process up.
+   */
   async function scheduleRetry(): Promise<void> {
-    const next = await store.dmInbox.nextRetry(maxAttempts);
+    const failedDue = await store.dmInbox.nextRetry(maxAttempts);
+    const heldElsewhere = (await store.dmInbox.pending(1, maxAttempts, now())).length > 0 ? new Date(now().getTime() + claimMs) : null;
+    const next = [failedDue, heldElsewhere].filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0];
     if (retryTimer) clearTimeout(retryTimer);
     retryTimer = undefined;
     if (!next || closed) return;

@@ -368,8 +368,16 @@ export interface DmInboxRepository {
   add(entry: DmInboxEntry): Promise<DmInboxEntry>;
   /** Deliveries not yet processed (pending, and failed ones under `maxAttempts` whose `retry_at` has come), oldest first. */
   pending(limit: number, maxAttempts: number, now: Date): Promise<DmInboxEntry[]>;
+  /**
+   * Claims up to `limit` of the deliveries `pending` would offer that no other processor holds
+   * (its claim ended or was never made) for `owner` until `until`, in one atomic step: of several
+   * hosts processing the inbox, each delivery goes to one at a time. A processor that dies keeps
+   * it only until `until`. Oldest first.
+   */
+  claim(owner: string, limit: number, maxAttempts: number, now: Date, until: Date): Promise<DmInboxEntry[]>;
+  /** The delivery is processed; its claim ends. */
   markDone(deliveryId: string, at: Date): Promise<void>;
-  /** Counts a failed attempt; the delivery is not offered again before `retryAt`. */
+  /** Counts a failed attempt; the delivery is not offered again before `retryAt`; its claim ends. */
   markFailed(deliveryId: string, error: string, retryAt: Date): Promise<void>;
   /** When the next failed delivery under `maxAttempts` is due again, or null when none waits. */
   nextRetry(maxAttempts: number): Promise<Date | null>;

@@ -19,15 +19,25 @@ export function createDmInboxRepository(db: Database): DmInboxRepository {
         WHERE state = 'pending' OR (state = 'failed' AND attempts < $1 AND (retry_at IS NULL OR retry_at <= $2))
         ORDER BY received_at, delivery_id LIMIT $3`, [maxAttempts, now.toISOString(), limit]);
     },
+    async claim(owner, limit, maxAttempts, now, until) {
+      // SKIP LOCKED: a delivery another host is claiming this instant is left to it, not waited for.
+      const rows = await db.rows<DmInboxEntry>(`UPDATE dm_inbox SET claimed_by = $1, claimed_until = $2
+        WHERE delivery_id IN (SELECT delivery_id FROM dm_inbox
+          WHERE (state = 'pending' OR (state = 'failed' AND attempts < $3 AND (retry_at IS NULL OR retry_at <= $4)))
+            AND (claimed_until IS NULL OR claimed_until <= $4)
+          ORDER BY received_at, delivery_id LIMIT $5 FOR UPDATE SKIP LOCKED)
+        RETURNING ${INBOX}`, [owner, until.toISOString(), maxAttempts, now.toISOString(), limit]);
+      return rows.sort((a, b) => a.received_at.localeCompare(b.received_at) || a.delivery_id.localeCompare(b.delivery_id));
+    },
     async nextRetry(maxAttempts) {
       const at = (await db.row<{ at: string | null }>("SELECT min(retry_at) AS at FROM dm_inbox WHERE state = 'failed' AND attempts < $1", [maxAttempts]))?.at;
       return at ? new Date(at) : null;
     },
     async markDone(deliveryId, at) {
-      await db.run("UPDATE dm_inbox SET state = 'done', processed_at = $1, retry_at = NULL, attempts = attempts + 1 WHERE delivery_id = $2", [at.toISOString(), deliveryId]);
+      await db.run("UPDATE dm_inbox SET state = 'done', processed_at = $1, retry_at = NULL, attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL WHERE delivery_id = $2", [at.toISOString(), deliveryId]);
     },
     async markFailed(deliveryId, error, retryAt) {
-      await db.run("UPDATE dm_inbox SET state = 'failed', last_error = $1, retry_at = $2, attempts = attempts + 1 WHERE delivery_id = $3",
+      await db.run("UPDATE dm_inbox SET state = 'failed', last_error = $1, retry_at = $2, attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL WHERE delivery_id = $3",
         [error.slice(0, 500), retryAt.toISOString(), deliveryId]);
     },
     async get(deliveryId) {

@@ -359,6 +359,14 @@ GRANT SELECT, UPDATE ON audit_head TO ${WRITER_ROLE};
 GRANT SELECT ON schema_migrations TO ${WRITER_ROLE};
 `,
   },
+  {
+    version: 4,
+    name: 'a DM delivery is claimed by one processor at a time (several hosts share the inbox)',
+    sql: `
+ALTER TABLE dm_inbox ADD COLUMN claimed_by ${T};
+ALTER TABLE dm_inbox ADD COLUMN claimed_until ${TS};
+`,
+  },
 ];
 
 /** Brings the schema up to date on a connection of its own (as the login role, which owns the tables). */

@@ -3,16 +3,25 @@ import type { DmDecisionRepository, DmEventRepository, DmInboxRepository } from 
 import { parseRecord } from '../parse.js';
 import type { Db } from './database.js';
 
+const INBOX = 'delivery_id, received_at, body_sha256, body_ref, state, attempts, last_error, processed_at, retry_at';
+/** What the inbox offers: pending, and failed under the attempt cap once its backoff has passed (parameters: maxAttempts, now). */
+const OFFERED = "(state = 'pending' OR (state = 'failed' AND attempts < ? AND (retry_at IS NULL OR retry_at <= ?)))";
+const oldestFirst = (a: DmInboxEntry, b: DmInboxEntry) => a.received_at.localeCompare(b.received_at) || a.delivery_id.localeCompare(b.delivery_id);
+
 export function createDmInboxRepository(db: Db): DmInboxRepository {
   const insert = db.prepare(`INSERT OR IGNORE INTO dm_inbox (delivery_id, received_at, body_sha256, body_ref, state, attempts, last_error, processed_at, retry_at)
     VALUES (@delivery_id, @received_at, @body_sha256, @body_ref, @state, @attempts, @last_error, @processed_at, @retry_at)`);
-  const pending = db.prepare<[number, string, number], DmInboxEntry>(`SELECT * FROM dm_inbox
-    WHERE state = 'pending' OR (state = 'failed' AND attempts < ? AND (retry_at IS NULL OR retry_at <= ?))
+  const pending = db.prepare<[number, string, number], DmInboxEntry>(`SELECT ${INBOX} FROM dm_inbox WHERE ${OFFERED}
     ORDER BY received_at, delivery_id LIMIT ?`);
+  // One statement: SQLite runs it under the database's write lock, so two processes never claim one delivery.
+  const claim = db.prepare<[string, string, number, string, string, number], DmInboxEntry>(`UPDATE dm_inbox SET claimed_by = ?, claimed_until = ?
+    WHERE delivery_id IN (SELECT delivery_id FROM dm_inbox WHERE ${OFFERED} AND (claimed_until IS NULL OR claimed_until <= ?)
+      ORDER BY received_at, delivery_id LIMIT ?)
+    RETURNING ${INBOX}`);
   const nextRetry = db.prepare<[number], { at: string | null }>("SELECT MIN(retry_at) AS at FROM dm_inbox WHERE state = 'failed' AND attempts < ?");
-  const done = db.prepare("UPDATE dm_inbox SET state = 'done', processed_at = ?, retry_at = NULL, attempts = attempts + 1 WHERE delivery_id = ?");
-  const failed = db.prepare("UPDATE dm_inbox SET state = 'failed', last_error = ?, retry_at = ?, attempts = attempts + 1 WHERE delivery_id = ?");
-  const get = db.prepare<[string], DmInboxEntry>('SELECT * FROM dm_inbox WHERE delivery_id = ?');
+  const done = db.prepare("UPDATE dm_inbox SET state = 'done', processed_at = ?, retry_at = NULL, attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL WHERE delivery_id = ?");
+  const failed = db.prepare("UPDATE dm_inbox SET state = 'failed', last_error = ?, retry_at = ?, attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL WHERE delivery_id = ?");
+  const get = db.prepare<[string], DmInboxEntry>(`SELECT ${INBOX} FROM dm_inbox WHERE delivery_id = ?`);
   return {
     async add(entry) {
       const row = parseRecord(DmInboxEntry, 'DmInboxEntry', entry);
@@ -21,6 +30,10 @@ export function createDmInboxRepository(db: Db): DmInboxRepository {
     },
     async pending(limit, maxAttempts, now) {
       return pending.all(maxAttempts, now.toISOString(), limit);
+    },
+    async claim(owner, limit, maxAttempts, now, until) {
+      const at = now.toISOString();
+      return claim.all(owner, until.toISOString(), maxAttempts, at, at, limit).sort(oldestFirst);
     },
     async nextRetry(maxAttempts) {
       const at = nextRetry.get(maxAttempts)?.at;

@@ -419,4 +419,12 @@ CREATE INDEX dm_decisions_action ON dm_decisions(action_id) WHERE action_id IS N
 ALTER TABLE dm_inbox ADD COLUMN retry_at TEXT;
 `,
   },
+  {
+    version: 16,
+    name: 'a DM delivery is claimed by one processor at a time (several processes share the inbox)',
+    sql: `
+ALTER TABLE dm_inbox ADD COLUMN claimed_by TEXT;
+ALTER TABLE dm_inbox ADD COLUMN claimed_until TEXT;
+`,
+  },
 ];

@@ -67,4 +67,32 @@ test.describe('the DM inbox: a failed delivery is retried with backoff, never sp
       await dm.close();
     }
   });
+
+  test('should process each delivery on one of several processors sharing the inbox, and take over the deliveries of one that died holding them', async () => {
+    let clock = Date.parse('2026-12-05T10:00:00Z');
+    const now = () => new Date(clock);
+    const ig = h.a.accounts.find((a) => a.platform === 'instagram')!.fingerprint.platform_user_id;
+    const body = (mid: string) => Buffer.from(JSON.stringify({ object: 'instagram', entry: [{ id: ig, time: clock, messaging: [{ sender: { id: '7002' }, recipient: { id: ig }, timestamp: clock, message: { mid, text: 'is the shop open on sunday?' } }] }] }));
+    // Three hosts' assistants on one store; a fourth claims and then dies (its claims are never marked).
+    const hosts = ['host-a', 'host-b', 'host-c'].map((owner) => createDmService({ store: h.services.store, dataDir: h.dir, now, owner, claimMs: 60_000 }));
+    const dead = createDmService({ store: h.services.store, dataDir: h.dir, now, owner: 'host-dead', claimMs: 60_000 });
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 24; i++) ids.push(await hosts[i % 3]!.receive(body(`m_shared_${i}`)));
+      const held = await h.services.store.dmInbox.claim('host-dead', 4, 5, now(), new Date(clock + 60_000));
+      expect(held).toHaveLength(4);
+      const reports = await Promise.all(hosts.map((dm) => dm.processPending()));
+      expect(reports.reduce((n, r) => n + r.deliveries, 0)).toBe(20);
+      for (const id of held.map((e) => e.delivery_id)) expect(await h.services.store.dmInbox.get(id)).toMatchObject({ state: 'pending', attempts: 0 });
+      // Its claims run out: the others take them over.
+      clock += 60_000;
+      const after = await Promise.all(hosts.map((dm) => dm.processPending()));
+      expect(after.reduce((n, r) => n + r.deliveries, 0)).toBe(4);
+      for (const id of ids) expect(await h.services.store.dmInbox.get(id)).toMatchObject({ state: 'done', attempts: 1 });
+      const decided = (await h.services.store.dmDecisions.queue({ client_ids: [h.a.client_id], limit: 100 })).filter((d) => d.mid.startsWith('m_shared_'));
+      expect(decided).toHaveLength(24);
+    } finally {
+      await Promise.all([...hosts, dead].map((dm) => dm.close()));
+    }
+  });
 });

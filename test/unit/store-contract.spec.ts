@@ -822,6 +822,32 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         await expect(store.dmInbox.add({ ...entry('bad', T0), state: 'lost' as never })).rejects.toThrow(/invalid DmInboxEntry: state/);
       });
 
+      test('should give each offered delivery to one claimant at a time, until its claim runs out or it is marked', async ({ store }) => {
+        for (let i = 0; i < 30; i++) await store.dmInbox.add(entry(`c${String(i).padStart(2, '0')}`, T0 + i));
+        const until = new Date(T0 + 2 * MIN);
+        // Five processors claiming at once: every delivery to exactly one of them.
+        const batches = await Promise.all(['h1', 'h2', 'h3', 'h4', 'h5'].map((owner) => store.dmInbox.claim(owner, 8, 3, new Date(T0 + MIN), until)));
+        const claimed = batches.flat().map((e) => e.delivery_id);
+        expect(claimed).toHaveLength(30);
+        expect(new Set(claimed).size).toBe(30);
+        for (const b of batches) expect(b.map((e) => e.received_at)).toEqual([...b.map((e) => e.received_at)].sort());
+        // Held: nobody else gets them while the claims last, though the inbox still lists them as pending.
+        expect(await store.dmInbox.claim('h6', 50, 3, new Date(T0 + MIN), until)).toEqual([]);
+        expect(await store.dmInbox.pending(50, 3, new Date(T0 + MIN))).toHaveLength(30);
+        // Marked done or failed: the claim ends with it; a failed one comes back after its backoff, to anyone.
+        const [first, second] = batches[0]!;
+        await store.dmInbox.markDone(first!.delivery_id, new Date(T0 + MIN));
+        await store.dmInbox.markFailed(second!.delivery_id, 'boom', new Date(T0 + MIN + 1000));
+        expect(await store.dmInbox.claim('h6', 50, 3, new Date(T0 + MIN + 500), until)).toEqual([]);
+        expect((await store.dmInbox.claim('h6', 50, 3, new Date(T0 + MIN + 1000), until)).map((e) => e.delivery_id)).toEqual([second!.delivery_id]);
+        // Claimants that died (h6 with the failed one among them): their deliveries go to another once their claims have run out.
+        const afterExpiry = await store.dmInbox.claim('h7', 50, 3, until, new Date(until.getTime() + 2 * MIN));
+        expect(afterExpiry).toHaveLength(29);
+        expect(afterExpiry.map((e) => e.delivery_id)).not.toContain(first!.delivery_id);
+        expect(await store.dmInbox.get(second!.delivery_id)).toMatchObject({ state: 'failed', attempts: 1 });
+        expect(Object.keys((await store.dmInbox.get(afterExpiry[0]!.delivery_id))!).sort()).toEqual(Object.keys(entry('x', T0)).sort());
+      });
+
       const dmEvent = (key: string, o: Partial<DmEvent> = {}): DmEvent => ({
         event_id: randomUUID(), dedupe_key: key, kind: 'message', ig_user_id: '1784', platform_account_id: 'acct', client_id: 'client', sender_id: 'sender-1',
         ref: `mid-${key}`, parent_ref: null, timestamp_ms: T0, text_sha256: sha(key), text_ref: `dm/text/${key}`, attachments: ['https://cdn.test/a.jpg'],
