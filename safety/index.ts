@@ -20,6 +20,7 @@ export type { KernelDeps, KernelSettings } from './deps.js';
 export { runAction, type RunOutcome, type RunStatus, type RunOptions } from './run-action.js';
 export { resolveUnknown, resolveEscalation, sweepUnknown, unknownDueForLook, succeeded, type HumanResolution, type SweepReport } from './verification.js';
 export { recoverInterrupted, type RecoveryReport } from './recovery.js';
+export { requeueInterrupted, currentDependency, MAX_INTERRUPTIONS } from './requeue.js';
 export { expireOverdue, type ExpiryReport } from './expiry.js';
 export { newOwnerId, ownerIsGone, ensureOwner, stopOwner } from './owner.js';
 export { settle, type Settled } from './settle.js';

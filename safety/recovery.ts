@@ -4,6 +4,7 @@ import type { KernelDeps } from './deps.js';
 import { errorCode } from './errors.js';
 import { ownerIsGone } from './owner.js';
 import { traceFields } from './telemetry.js';
+import { requeueInterrupted } from './requeue.js';
 import { ActionTracker } from './tracker.js';
 import { resolveUnknown } from './verification.js';
 
@@ -16,6 +17,8 @@ export interface RecoveryReport {
   recovered: string[];
   /** Taken over before `attempted`: nothing reached the platform; blocked, key and budget released. */
   released: string[];
+  /** The released actions' requests queued again (new action ids), at most MAX_INTERRUPTIONS times each. */
+  requeued: string[];
   resolved: { action_id: string; state: string }[];
 }
 
@@ -25,7 +28,8 @@ export interface RecoveryReport {
  * fencing token is raised in the same write, so anything the old owner writes later is refused.
  * - Left in `attempted`: the effect may have happened → `unknown`, verified, never re-attempted.
  * - Left before `attempted` (after the claim, say): the write-ahead record proves nothing was
- *   attempted → `blocked` as `interrupted`, its idempotency key and budget slot released.
+ *   attempted → `blocked` as `interrupted`, its idempotency key and budget slot released, and
+ *   its request queued again as a new action (requeueInterrupted; at most a few times).
  */
 export async function recoverInterrupted(k: KernelDeps, options: { verify?: boolean } = {}): Promise<RecoveryReport> {
   return k.telemetry.tracer.startActiveSpan('side_effect.recovery', async (span) => {
@@ -52,7 +56,7 @@ async function recover(k: KernelDeps, options: { verify?: boolean }, trace: Reco
     ...await k.store.actions.list({ state: 'identity_verified' }),
     ...await k.store.actions.list({ state: 'preflight_passed' }),
   ];
-  const report: RecoveryReport = { found: running.length, recovered: [], released: [], resolved: [] };
+  const report: RecoveryReport = { found: running.length, recovered: [], released: [], requeued: [], resolved: [] };
   const owners = new Map<string, Owner | null>();
   const ownerOf = async (id: string) => {
     if (!owners.has(id)) owners.set(id, await k.store.owners.get(id));
@@ -70,8 +74,10 @@ async function recover(k: KernelDeps, options: { verify?: boolean }, trace: Reco
         });
         report.recovered.push(action.action_id);
       } else {
-        await release(k, tracker, action, takeover);
+        const released = await release(k, tracker, action, takeover);
         report.released.push(action.action_id);
+        const again = await requeueInterrupted(k.store, released, clock());
+        if (again) report.requeued.push(again.action_id);
       }
     } catch (error) {
       if (error instanceof StaleStateError || error instanceof FencedError) continue; // the owner or another recoverer moved it first
@@ -88,11 +94,12 @@ async function recover(k: KernelDeps, options: { verify?: boolean }, trace: Reco
   return report;
 }
 
-async function release(k: KernelDeps, tracker: ActionTracker, action: Action, takeover: { owner_id: string; fence: number }): Promise<void> {
+async function release(k: KernelDeps, tracker: ActionTracker, action: Action, takeover: { owner_id: string; fence: number }): Promise<Action> {
   const result = { ...action.result, error_code: 'interrupted' };
-  await tracker.move('blocked', {
+  const released = await tracker.move('blocked', {
     ledger: 'failed', patch: { ...takeover, result },
     reason: `interrupted: owner ${action.owner_id} stopped in ${action.state}, before any attempt; key and budget released (fence ${takeover.fence})`,
   });
   await k.store.budgets.release(action.action_id);
+  return released;
 }

@@ -10,6 +10,7 @@ import {
 } from './errors.js';
 import { ensureOwner } from './owner.js';
 import { evaluatePolicy } from './policy.js';
+import { currentDependency } from './requeue.js';
 import { resultOf, type AttemptReceipt, type Performer, type Verification } from './performer.js';
 import { retryDelay, sleep as defaultSleep } from './retry.js';
 import { settle } from './settle.js';
@@ -180,8 +181,10 @@ class ActionRun {
       return this.block(`kill_switch: ${(error as Error).message}`);
     }
     if (this.action.depends_on) {
-      const dependency = await this.k.store.actions.get(this.action.depends_on);
-      if (!dependency || dependency.client_id !== this.action.client_id) return this.block(`dependency_missing: ${this.action.depends_on}`);
+      const named = await this.k.store.actions.get(this.action.depends_on);
+      if (!named || named.client_id !== this.action.client_id) return this.block(`dependency_missing: ${this.action.depends_on}`);
+      // A dependency released as interrupted was queued again: this action follows its new request.
+      const dependency = await currentDependency(this.k.store, named);
       if (!succeeded(dependency)) {
         const settledBad = dependency.state === 'blocked' || (dependency.state === 'postcheck_complete' && dependency.result.error_code) || dependency.state === 'confirmed_failed';
         if (settledBad) return this.block(`dependency_failed: ${dependency.action_id} is ${dependency.state}`);

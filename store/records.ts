@@ -148,6 +148,8 @@ export const ActionResult = z.object({
   request_id: z.string().optional(),
   verification_level: z.number().int().min(0).max(3).optional(),
   duplicate_of: z.string().optional(),
+  /** On an action released as `interrupted`: the action its request was queued again as (safety/requeue.ts). */
+  requeued_as: z.string().optional(),
   /**
    * Platform-side intermediate ids an attempt made before its commit (an Instagram media
    * container): kept on the action before they are used, so a later attempt, or a verification

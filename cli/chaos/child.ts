@@ -78,11 +78,8 @@ async function runItem(item: PlanItem): Promise<number | undefined> {
     action = await submit(item);
     if (!action) return void emit({ ev: 'skipped', index: item.index, why: 'the publish to delete did not succeed' });
   }
-  // Recovery released it before any attempt (its runner died): submit it again, as a dispatcher would.
-  if (action.state === 'blocked' && action.result.error_code === 'interrupted') {
-    const tries = (await store.actions.list({ episode_id: episodeOf(item.index) })).length;
-    if (tries <= 3) action = (await submit(item)) ?? action;
-  }
+  // Recovery released it before any attempt (its runner died) and queued it again itself
+  // (safety/requeue.ts): the latest action of the episode is the new one.
   if (action.state !== 'queued') return undefined;
   emit({ ev: 'start', index: item.index, action_id: action.action_id });
   let status = 'error';

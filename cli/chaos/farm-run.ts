@@ -151,7 +151,6 @@ export async function runFarm(input: FarmRunInput): Promise<FarmRunStats> {
 
   // Until every item has ended (or is left deferred): follow-ups, the operator, progress.
   const done = new Set<number>();
-  const tries = new Map<number, number>();
   const deadline = start + Math.max(10 * 60_000, plan.items.length * 30_000);
   let lastClear = 0;
   while (Date.now() < deadline) {
@@ -176,13 +175,8 @@ export async function runFarm(input: FarmRunInput): Promise<FarmRunStats> {
         open += 1;
         continue;
       }
-      // Released by recovery before any attempt (its farm died): submitted again, a few times at most.
-      if (action.state === 'blocked' && action.result.error_code === 'interrupted' && (tries.get(item.index) ?? 0) < 3) {
-        tries.set(item.index, (tries.get(item.index) ?? 0) + 1);
-        await submit(item);
-        open += 1;
-        continue;
-      }
+      // Released by recovery before any attempt (its farm died): the farm's recovery queues it again
+      // itself (safety/requeue.ts), and the latest action of the episode is then the new one.
       if (TERMINAL.has(action.state) || action.state === 'unknown') {
         done.add(item.index);
         continue;

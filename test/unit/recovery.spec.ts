@@ -118,14 +118,83 @@ test.describe('crash recovery', () => {
       const released = (await h.services.store.actions.get(action.action_id))!;
       expect(released).toMatchObject({ state: 'blocked', result: { error_code: 'interrupted' } });
       expect((await h.services.store.ledger.get(action.idempotency_key))!.status).toBe('failed');
-      // The same request again takes the freed key and the freed budget slot, and is attempted once.
+      // The request is queued again by recovery itself (no one has to resubmit it): a new action in
+      // the same episode, same key and payload, which takes the freed key and the freed budget
+      // slot and is attempted once.
+      expect(report.requeued).toHaveLength(1);
+      const again = (await h.services.store.actions.get(report.requeued[0]!))!;
+      expect(again).toMatchObject({ state: 'queued', episode_id: action.episode_id, idempotency_key: action.idempotency_key, payload_hash: action.payload_hash, owner_id: null, fence: 0 });
+      expect((await h.services.store.audit.forAction(again.action_id))[0]!.event.reason).toMatch(new RegExp(`^requeued: ${action.action_id} was interrupted before any attempt`));
       const platform = new FakePlatform();
       platform.useClock(() => h.clock.now().getTime());
       h.services.performers.register('api', 'instagram', platform);
-      const again = await h.submit({ payload: { caption: 'Crash after the claim' } });
       expect((await runAction(h.services.kernel, again.action_id)).status).toBe('confirmed_success');
       expect(platform.effects).toHaveLength(1);
       expect(calls.attempt).toBe(0);
+    } finally {
+      await h.close();
+    }
+  });
+
+  /** Moves the action to `state` under an owner of another host whose heartbeat stopped long ago. */
+  async function abandon(h: Harness, action: Awaited<ReturnType<Harness['submit']>>, state: 'preflight_passed' | 'identity_verified') {
+    const dead = `gone-host/4242/0/${action.action_id.slice(-8)}`;
+    const long = new Date(h.clock.now().getTime() - 3_600_000).toISOString();
+    await h.services.store.owners.register({ owner_id: dead, host: 'gone-host', pid: 4242, started_at: long, heartbeat_at: long });
+    const t = new ActionTracker(h.services.store, action, () => h.clock.now());
+    await t.move('preflight_passed', { patch: { owner_id: dead } });
+    if (state === 'identity_verified') await t.move('identity_verified');
+  }
+
+  test('should queue an interrupted request again at most three times, with its approvals, and leave the fourth release to a human', async () => {
+    const h = await createHarness();
+    try {
+      let action = await h.submit({ payload: { caption: 'Interrupted again and again' } });
+      await h.services.store.actions.addApproval(action.action_id, 'lee@agency');
+      const ids = [action.action_id];
+      for (let round = 1; round <= 4; round++) {
+        await abandon(h, action, round % 2 ? 'preflight_passed' : 'identity_verified');
+        const report = await recoverInterrupted(h.services.kernel);
+        expect(report.released).toEqual([action.action_id]);
+        if (round === 4) {
+          expect(report.requeued).toEqual([]);
+          break;
+        }
+        expect(report.requeued).toHaveLength(1);
+        action = (await h.services.store.actions.get(report.requeued[0]!))!;
+        ids.push(action.action_id);
+        // The approval named this content: it carries over.
+        expect(await h.services.store.actions.approvals(action.action_id)).toEqual(['lee@agency']);
+      }
+      const episode = await h.services.store.actions.list({ episode_id: action.episode_id });
+      expect(episode.map((a) => a.action_id)).toEqual(ids);
+      // Each released action names the one queued in its place.
+      expect(episode.map((a) => a.result.requeued_as)).toEqual([...ids.slice(1), undefined]);
+      expect(episode.every((a) => a.state === 'blocked' && a.result.error_code === 'interrupted')).toBe(true);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should let an action that depends on an interrupted one wait for, and then follow, the request queued in its place', async () => {
+    const h = await createHarness();
+    const platform = new FakePlatform();
+    platform.useClock(() => h.clock.now().getTime());
+    h.services.performers.register('api', 'instagram', platform);
+    try {
+      const first = await h.submit({ payload: { caption: 'First, then the follow-up' } });
+      const second = await h.submit({ payload: { caption: 'The follow-up' }, depends_on: first.action_id });
+      await abandon(h, first, 'identity_verified');
+      const report = await recoverInterrupted(h.services.kernel);
+      const again = report.requeued[0]!;
+      // The dependency was released, not failed: the dependent waits for the new request…
+      expect((await runAction(h.services.kernel, second.action_id)).status).toBe('deferred');
+      expect((await h.services.store.actions.get(second.action_id))!.state).toBe('queued');
+      expect((await runAction(h.services.kernel, again)).status).toBe('confirmed_success');
+      // … and goes once it succeeded.
+      h.clock.advance(60_000);
+      expect((await runAction(h.services.kernel, second.action_id)).status).toBe('confirmed_success');
+      expect(platform.effects).toHaveLength(2);
     } finally {
       await h.close();
     }
