@@ -10,6 +10,11 @@ import { resolveUnknown } from './verification.js';
 
 export { newOwnerId, ownerIsGone } from './owner.js';
 
+/** The newest blocked actions looked at for a release whose requeue was lost. */
+const ORPHAN_SCAN = 200;
+/** How old such a release must be: far longer than a live recoverer takes between the two writes. */
+const ORPHAN_AGE_MS = 60_000;
+
 export interface RecoveryReport {
   /** Actions found mid-run (preflight_passed, identity_verified, attempted). */
   found: number;
@@ -84,6 +89,15 @@ async function recover(k: KernelDeps, options: { verify?: boolean }, trace: Reco
       throw error;
     }
     log.warn({ action_id: action.action_id, state: action.state }, 'interrupted action taken over');
+  }
+  // A recoverer that died between a release and its requeue left the request released and not
+  // queued again: picked up here once the release is old enough that no live recoverer is still
+  // between those two writes (a second copy would only be deduplicated by the ledger, but noisy).
+  for (const orphan of await k.store.actions.list({ state: 'blocked', order: 'desc', limit: ORPHAN_SCAN })) {
+    if (orphan.result.error_code !== 'interrupted' || orphan.result.requeued_as || orphan.result.requeue_exhausted) continue;
+    if (now.getTime() - Date.parse(orphan.updated_at) < ORPHAN_AGE_MS) continue;
+    const again = await requeueInterrupted(k.store, orphan, clock());
+    if (again) report.requeued.push(again.action_id);
   }
   if (options.verify !== false) {
     for (const id of report.recovered) {

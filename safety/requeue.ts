@@ -17,7 +17,10 @@ export const MAX_INTERRUPTIONS = 3;
 export async function requeueInterrupted(store: Store, released: Action, now: Date): Promise<Action | undefined> {
   const earlier = (await store.actions.list({ episode_id: released.episode_id }))
     .filter((a) => a.idempotency_key === released.idempotency_key && a.state === 'blocked' && a.result.error_code === 'interrupted');
-  if (earlier.length > MAX_INTERRUPTIONS) return undefined;
+  if (earlier.length > MAX_INTERRUPTIONS) {
+    await new ActionTracker(store, released, () => now).note(`not queued again: interrupted ${earlier.length} times; a human decides`, { patch: { result: { ...released.result, requeue_exhausted: true } } });
+    return undefined;
+  }
   // After the released one even when this host's clock is behind the host that created it.
   const at = new Date(Math.max(now.getTime(), Date.parse(released.created_at) + 1)).toISOString();
   const again: Action = {

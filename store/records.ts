@@ -150,6 +150,8 @@ export const ActionResult = z.object({
   duplicate_of: z.string().optional(),
   /** On an action released as `interrupted`: the action its request was queued again as (safety/requeue.ts). */
   requeued_as: z.string().optional(),
+  /** On an action released as `interrupted` too often: its request is not queued again; a human decides. */
+  requeue_exhausted: z.boolean().optional(),
   /**
    * Platform-side intermediate ids an attempt made before its commit (an Instagram media
    * container): kept on the action before they are used, so a later attempt, or a verification

@@ -158,6 +158,10 @@ test.describe('crash recovery', () => {
         expect(report.released).toEqual([action.action_id]);
         if (round === 4) {
           expect(report.requeued).toEqual([]);
+          expect((await h.services.store.actions.get(action.action_id))!.result).toMatchObject({ error_code: 'interrupted', requeue_exhausted: true });
+          // Left for a human: later passes do not pick it up as a lost requeue either.
+          h.clock.advance(120_000);
+          expect((await recoverInterrupted(h.services.kernel)).requeued).toEqual([]);
           break;
         }
         expect(report.requeued).toHaveLength(1);
@@ -171,6 +175,28 @@ test.describe('crash recovery', () => {
       // Each released action names the one queued in its place.
       expect(episode.map((a) => a.result.requeued_as)).toEqual([...ids.slice(1), undefined]);
       expect(episode.every((a) => a.state === 'blocked' && a.result.error_code === 'interrupted')).toBe(true);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('should queue again a request whose recoverer died between the release and the requeue, once that release is a minute old', async () => {
+    const h = await createHarness();
+    try {
+      const action = await h.submit({ payload: { caption: 'Released, then the recoverer died' } });
+      await abandon(h, action, 'preflight_passed');
+      // What a recoverer that died after its first write leaves: released, not queued again.
+      const current = (await h.services.store.actions.get(action.action_id))!;
+      await new ActionTracker(h.services.store, current, () => h.clock.now()).move('blocked', { patch: { result: { error_code: 'interrupted' } } });
+      // Fresh: another recoverer may still be between its two writes.
+      expect((await recoverInterrupted(h.services.kernel)).requeued).toEqual([]);
+      h.clock.advance(61_000);
+      const report = await recoverInterrupted(h.services.kernel);
+      expect(report.requeued).toHaveLength(1);
+      expect((await h.services.store.actions.get(action.action_id))!.result.requeued_as).toBe(report.requeued[0]);
+      // Once linked, never again.
+      h.clock.advance(61_000);
+      expect((await recoverInterrupted(h.services.kernel)).requeued).toEqual([]);
     } finally {
       await h.close();
     }
