@@ -39,7 +39,9 @@ export class RecordLog<T extends Logged> {
   async append(record: T): Promise<T> {
     const valid = this.schema.parse(record);
     // ISO times sort as text; the id keeps two records of one millisecond apart.
-    await writePrivateFile(join(this.dir, `${valid.at.replace(/:/g, '')}_${valid.id}.json`), `${JSON.stringify(valid)}\n`);
+    // Only safe characters reach the file name, whatever a caller put in the record.
+    const name = `${valid.at.replace(/[^0-9A-Za-z.-]/g, '')}_${valid.id.replace(/[^0-9A-Za-z-]/g, '')}.json`;
+    await writePrivateFile(join(this.dir, name), `${JSON.stringify(valid)}\n`);
     return valid;
   }
 

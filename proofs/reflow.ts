@@ -44,9 +44,16 @@ function touchesRegion(masked: Uint8Array, from: number, to: number): boolean {
   return false;
 }
 
-/** A row a region's growth may add or remove: part of the region, or the same as the row above or below it (stretched margin). */
-function forgivable(rows: { hash: Float64Array; masked: Uint8Array }, y: number): boolean {
-  return rows.masked[y] === 1 || rows.hash[y] === rows.hash[y - 1] || rows.hash[y] === rows.hash[y + 1];
+/**
+ * A row a region's growth may add or remove: part of the region, or stretched margin — the same
+ * as the row above or below it, and a row the other image has too (blank page or card
+ * background). A solid bar of a colour the other image never shows is new content, however
+ * uniform.
+ */
+function forgivable(rows: { hash: Float64Array; masked: Uint8Array }, y: number, other: Set<number>): boolean {
+  if (rows.masked[y] === 1) return true;
+  const h = rows.hash[y]!;
+  return (h === rows.hash[y - 1] || h === rows.hash[y + 1]) && other.has(h);
 }
 
 /** Longest common subsequence of two row-hash lists: the matched (baseline, current) row pairs in order. */
@@ -86,9 +93,9 @@ function matchRows(a: Float64Array, b: Float64Array): Array<[number, number]> | 
  * text diff (equal rows, longest common subsequence); between two matches, the leftover rows of
  * each side are paired top to bottom and compared pixel by pixel, so a changed row is still a
  * changed row. Where one side has more leftover rows than the other, the extra rows are forgiven
- * only when the stretch touches a dynamic region and they are the region's own rows or repeat
- * the row next to them (its margin stretched): new text beside a region is new content, and
- * each of its pixels counts as changed. Rows pushed past the bottom of the viewport are not
+ * only when the stretch touches a dynamic region and they are the region's own rows or stretched
+ * margin (see forgivable): new text or a new bar beside a region is new content, and each of its
+ * pixels counts as changed. Rows pushed past the bottom of the viewport are not
  * compared. Undefined when the images are too tall (or of different widths) to align.
  */
 export function alignReflow(baseline: Pixels, current: Pixels): RowAlignment | undefined {
@@ -97,6 +104,12 @@ export function alignReflow(baseline: Pixels, current: Pixels): RowAlignment | u
   const pairs = matchRows(a.hash, b.hash);
   if (!pairs) return undefined;
   const map = new Int32Array(baseline.height).fill(-1);
+  const sets = new Map<object, Set<number>>();
+  const rowsOf = (side: { hash: Float64Array }) => {
+    let set = sets.get(side);
+    if (!set) sets.set(side, (set = new Set(side.hash)));
+    return set;
+  };
   let unmatched = 0;
   let i = 0, j = 0;
   for (const [mi, mj] of [...pairs, [baseline.height, current.height] as [number, number]]) {
@@ -107,12 +120,12 @@ export function alignReflow(baseline: Pixels, current: Pixels): RowAlignment | u
       const atBottom = mi === baseline.height && mj === current.height;
       const touches = atBottom || touchesRegion(a.masked, i, mi) || touchesRegion(b.masked, j, mj);
       const longer = left.length > right.length ? 'left' : 'right';
-      const [rows, side] = longer === 'left' ? [left, a] : [right, b];
+      const [rows, side, other] = longer === 'left' ? [left, a, rowsOf(b)] : [right, b, rowsOf(a)];
       let excess = Math.abs(left.length - right.length);
       // Drop the longer side's forgivable rows (region rows, repeated margin rows) first, then whatever is left over.
       const kept: number[] = [];
       for (let r = rows.length - 1; r >= 0; r--) {
-        if (excess > 0 && touches && (atBottom || forgivable(side, rows[r]!))) excess--;
+        if (excess > 0 && touches && (atBottom || forgivable(side, rows[r]!, other))) excess--;
         else kept.unshift(rows[r]!);
       }
       unmatched += excess * baseline.width;

@@ -93,6 +93,9 @@ test.describe('visual drift', () => {
     await page.setContent(thread(['Our menu: https://lumen.example.com/menu', 'See you soon'], 'Send money to this account now'));
     const changed = await compareToBaseline(page, { dataDir, ...KEY, maskSelectors: DYNAMIC });
     expect(changed.diff_ratio).toBeGreaterThan(0.001);
+    // Nor is a solid bar slipped in right under the grown region, uniform as its rows are.
+    await page.setContent(thread(['Our menu: https://lumen.example.com/menu', 'See you soon']).replace('<textarea', '<div style="height:40px;background:#e0245e"></div><textarea'));
+    expect((await compareToBaseline(page, { dataDir, ...KEY, maskSelectors: DYNAMIC })).diff_ratio).toBeGreaterThan(0.01);
     // A static block that grew is not a dynamic region: nothing is realigned for it.
     await page.setContent(thread([]).replace('<b>marco.trails</b>', '<b>marco.trails</b><p style="height:60px">Pay to unlock this chat</p>'));
     expect((await compareToBaseline(page, { dataDir, ...KEY, maskSelectors: DYNAMIC })).diff_ratio).toBeGreaterThan(0.01);
