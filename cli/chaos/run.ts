@@ -178,7 +178,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
 async function blockedReasons(store: Services['store'], blocked: Action[]): Promise<string[]> {
   const out: string[] = [];
   for (const a of blocked) {
-    const reason = (await store.audit.forAction(a.action_id)).map((r) => r.event.reason ?? '').filter(Boolean).at(-1) ?? 'unrecorded';
+    // The move into `blocked`, not a later note on it (such as recovery's `requeued as …`).
+    const trail = await store.audit.forAction(a.action_id);
+    const into = trail.filter((r) => r.event.transition.to === 'blocked' && r.event.transition.from !== 'blocked').at(-1);
+    const reason = into?.event.reason ?? trail.map((r) => r.event.reason ?? '').filter(Boolean).at(-1) ?? 'unrecorded';
     out.push(`${a.platform} ${reason.split(/[:(]/).slice(0, 2).map((p) => p.trim()).filter(Boolean).join(': ').slice(0, 60)}`);
   }
   return out;
