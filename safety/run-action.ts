@@ -102,7 +102,7 @@ class ActionRun {
     this.now = k.now ?? (() => new Date());
     this.sleep = k.sleep ?? defaultSleep;
     this.startedAt = this.now().getTime();
-    this.tracker = new ActionTracker(k.store, action, this.now);
+    this.tracker = new ActionTracker(k.store, action, this.now, { lazy: true });
     this.log = k.logger.child({
       episode_id: action.episode_id, action_id: action.action_id, client_id: action.client_id,
       platform_account_id: action.platform_account_id, action_type: action.action_type, ...traceFields(span),

@@ -19,7 +19,11 @@ export interface MoveOptions extends Omit<EventDraft, 'from' | 'to'> {
 export class ActionTracker {
   private pendingProofs: ProofRef[] = [];
 
-  constructor(private readonly store: Store, public action: Action, private readonly now: () => Date) {}
+  /**
+   * `lazy`: this tracker drives a run (runAction, verification), whose moves may be acknowledged
+   * before the database flushes them (see TransitionWrite.lazy); durable moves never are.
+   */
+  constructor(private readonly store: Store, public action: Action, private readonly now: () => Date, private readonly options: { lazy?: boolean } = {}) {}
 
   get state(): ActionState {
     return this.action.state;
@@ -49,6 +53,7 @@ export class ActionTracker {
       const event = buildAuditEvent({ ...current, ...options.patch }, { ...options, from, to, result, proofs, at: options.at ?? this.now() });
       writes.push({
         action_id: current.action_id, from, to, patch: options.patch, event, durable: options.durable, base: current, reserve: options.reserve,
+        ...(this.options.lazy && !options.durable ? { lazy: true } : {}),
         fence: current.fence,
         ledger: options.ledger ? { key: current.idempotency_key, status: options.ledger, result } : undefined,
       });
@@ -69,7 +74,8 @@ export class ActionTracker {
     const proofs = [...this.pendingProofs, ...(options.proofs ?? [])];
     const result = options.patch?.result ?? this.action.result;
     const event = buildAuditEvent({ ...this.action, ...options.patch }, { ...options, from: state, to: state, reason, result, proofs, at: options.at ?? this.now() });
-    const { action } = await this.store.actions.note({ action_id: this.action.action_id, state, fence: this.action.fence, patch: options.patch ?? {}, event, durable: options.durable, base: this.action });
+    const { action } = await this.store.actions.note({ action_id: this.action.action_id, state, fence: this.action.fence, patch: options.patch ?? {}, event, durable: options.durable, base: this.action,
+      ...(this.options.lazy && !options.durable ? { lazy: true } : {}) });
     this.pendingProofs = [];
     this.action = action;
     return action;

@@ -63,7 +63,7 @@ async function verifyLoop(k: KernelDeps, action: Action, options: ResolveOptions
   if (!account) return action;
   const performer = options.performer ?? k.performers(action);
   const tool = { name: performer.tool, version: performer.toolVersion };
-  const tracker = new ActionTracker(k.store, action, now);
+  const tracker = new ActionTracker(k.store, action, now, { lazy: true });
   const log = k.logger.child({ episode_id: action.episode_id, action_id: action.action_id, platform_account_id: action.platform_account_id, ...traceFields(span) });
   const s = k.settings;
   const left = Math.max(0, s.verifyMaxTries - action.verify_tries);
@@ -140,7 +140,7 @@ export async function resolveEscalation(k: KernelDeps, escalationId: string, res
   const action = await k.store.actions.get(escalation.action_id);
   if (!action) throw new Error(`escalated action ${escalation.action_id} not found`);
   if (action.state !== 'unknown') throw new Error(`action ${action.action_id} is ${action.state}, not unknown`);
-  const tracker = new ActionTracker(k.store, action, k.now ?? (() => new Date()));
+  const tracker = new ActionTracker(k.store, action, k.now ?? (() => new Date()), { lazy: true });
   if (resolution.outcome === 'present') {
     const result = { ...action.result, ...resultOf(resolution, 2) };
     await tracker.moveThrough([
@@ -234,7 +234,7 @@ async function watchEscalated(k: KernelDeps, action: Action): Promise<Action> {
   const account = await k.store.accounts.get(action.platform_account_id);
   if (!account) return action;
   const performer = k.performers(action);
-  const tracker = new ActionTracker(k.store, action, now);
+  const tracker = new ActionTracker(k.store, action, now, { lazy: true });
   const log = k.logger.child({ action_id: action.action_id, platform_account_id: action.platform_account_id });
   const ctx = createActionContext({
     action: () => tracker.action, account, deadline: Date.now() + k.settings.actionDeadlineMs, logger: log, addProof: (p) => tracker.addProof(p),

@@ -116,6 +116,15 @@ export interface TransitionWrite {
   /** Make the commit survive power loss too (fsync), not only a process crash. */
   durable?: boolean;
   /**
+   * The kernel's own run-time moves, whose loss in a database crash its write-ahead rule covers
+   * (a move before `attempted` is redone from an earlier state; one after it leaves the action
+   * `attempted` → recovery → verification). A server may then acknowledge the commit before its
+   * WAL is flushed (PostgreSQL `synchronous_commit = off`: the next flushed commit carries it),
+   * so appends to the audit chain do not wait for a disk flush each while holding its head.
+   * Never for `durable` writes, submissions or people's decisions (cancel, edit, approve).
+   */
+  lazy?: boolean;
+  /**
    * The fencing token the writer holds. The write is refused (FencedError) when the action's
    * token has moved on: another owner took the action over.
    */
@@ -137,6 +146,8 @@ export interface NoteWrite {
   patch: ActionPatch;
   event: AuditEvent;
   durable?: boolean;
+  /** See TransitionWrite.lazy. */
+  lazy?: boolean;
   base?: Action;
 }
 

@@ -132,7 +132,7 @@ export function createActionRepository(db: Database): ActionRepository {
         await mirror(sql, write.ledger, write.action_id, now);
         const [audit] = await appendEvents(sql, [validateAuditEvent(write.event)]);
         return { action, audit: audit! };
-      }, { durable: write.durable });
+      }, { durable: write.durable, lazy: write.lazy });
     },
     async transitionMany(writes) {
       return db.tx(async (sql) => {
@@ -149,14 +149,14 @@ export function createActionRepository(db: Database): ActionRepository {
         // The chain's head is locked last, once every action row is: two transactions never
         // hold one each while waiting for the other.
         return { action, audit: await appendEvents(sql, events) };
-      }, { durable: writes.some((w) => w.durable) });
+      }, { durable: writes.some((w) => w.durable), lazy: writes.every((w) => w.lazy) });
     },
     async note(write) {
       return db.tx(async (sql) => {
         const action = await applyPatch(sql, write.action_id, write.state, write.state, write.patch, write.event.timestamp, write.base, write.fence);
         const [audit] = await appendEvents(sql, [validateAuditEvent(write.event)]);
         return { action, audit: audit! };
-      }, { durable: write.durable });
+      }, { durable: write.durable, lazy: write.lazy });
     },
     async gate(actionId): Promise<ActionGate | null> {
       const row = await db.row<GateRow>(GATE, [actionId]);

@@ -120,10 +120,11 @@ export class Database implements Sql {
 
   /**
    * Runs `fn` in one transaction on one connection. `durable`: the commit waits for the WAL
-   * flush whatever the server's default (`synchronous_commit = on`). A deadlock or
+   * flush whatever the server's default (`synchronous_commit = on`); `lazy`: it does not
+   * (`off`: see TransitionWrite.lazy), else the server's default decides. A deadlock or
    * serialization failure rolls everything back and runs `fn` again: it is pure database work.
    */
-  async tx<T>(fn: (sql: Sql) => Promise<T>, options: { durable?: boolean } = {}): Promise<T> {
+  async tx<T>(fn: (sql: Sql) => Promise<T>, options: { durable?: boolean; lazy?: boolean } = {}): Promise<T> {
     await this.ready;
     for (let attempt = 1; ; attempt += 1) {
       const client = await this.pool.connect();
@@ -133,7 +134,7 @@ export class Database implements Sql {
       const onLost = (error: Error) => void (broken = error);
       client.on('error', onLost);
       try {
-        await client.query(options.durable ? 'BEGIN; SET LOCAL synchronous_commit = on' : 'BEGIN');
+        await client.query(options.durable ? 'BEGIN; SET LOCAL synchronous_commit = on' : options.lazy ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
         const result = await fn(this.on(client));
         await client.query('COMMIT');
         return result;

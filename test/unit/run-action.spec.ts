@@ -26,6 +26,30 @@ test.describe('runAction', () => {
     }
   });
 
+  test('should write ahead durably and let only its other run-time moves be acknowledged before a flush (lazy), never a submission', async () => {
+    const platform = new FakePlatform();
+    const h = await createHarness({ performer: platform });
+    const writes: { to: string; durable?: boolean; lazy?: boolean }[] = [];
+    const repo = h.services.store.actions;
+    const { transition, transitionMany, note, create } = repo;
+    repo.transition = (w) => (writes.push({ to: w.to, durable: w.durable, lazy: w.lazy }), transition.call(repo, w));
+    repo.transitionMany = (ws) => (ws.forEach((w) => writes.push({ to: w.to, durable: w.durable, lazy: w.lazy })), transitionMany.call(repo, ws));
+    repo.note = (w) => (writes.push({ to: `note ${w.state}`, durable: w.durable, lazy: w.lazy }), note.call(repo, w));
+    repo.create = (a, e, ep) => (writes.push({ to: 'created' }), create.call(repo, a, e, ep));
+    try {
+      const action = await h.submit();
+      expect((await runAction(h.services.kernel, action.action_id)).status).toBe('confirmed_success');
+      expect(writes[0]).toEqual({ to: 'created' });
+      const attempted = writes.filter((w) => w.to === 'attempted');
+      expect(attempted).toEqual([{ to: 'attempted', durable: true, lazy: undefined }]);
+      const others = writes.slice(1).filter((w) => w.to !== 'attempted');
+      expect(others.length).toBeGreaterThanOrEqual(4);
+      for (const w of others) expect(w, w.to).toMatchObject({ lazy: true });
+    } finally {
+      await h.close();
+    }
+  });
+
   test('should defer, not block, when the identity read is rate-limited: back to queued with the reset as retry_at, budget slot given back, then run normally', async () => {
     const limited = new TransientError('GET /me answered 429', false, 60_000, 429);
     const platform = new FakePlatform({ identity: limited });
