@@ -47,7 +47,8 @@ export function ensurePostgresInstalled(): string {
   throw new Error('No PostgreSQL server found. Install Debian\'s "postgresql" package (as root: apt-get install -y postgresql) or set RAIZE_PG_BIN to its bin directory.');
 }
 
-async function freePort(): Promise<number> {
+/** A free loopback port (the server that found it is closed before the caller binds it). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
