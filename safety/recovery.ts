@@ -5,6 +5,7 @@ import { errorCode } from './errors.js';
 import { ownerIsGone } from './owner.js';
 import { traceFields } from './telemetry.js';
 import { requeueInterrupted } from './requeue.js';
+import { isRunningHere } from './running.js';
 import { ActionTracker } from './tracker.js';
 import { resolveUnknown } from './verification.js';
 
@@ -29,7 +30,8 @@ export interface RecoveryReport {
 
 /**
  * Crash recovery. An action whose owner is gone (see ownerIsGone: a stale heartbeat *and* a
- * dead process on this host, or a heartbeat older than the foreign bound) is taken over: its
+ * dead process on this host, or a heartbeat older than the foreign bound), or that this kernel
+ * instance owns with no run of it under way (isRunningHere), is taken over: its
  * fencing token is raised in the same write, so anything the old owner writes later is refused.
  * - Left in `attempted`: the effect may have happened → `unknown`, verified, never re-attempted.
  * - Left before `attempted` (after the claim, say): the write-ahead record proves nothing was
@@ -68,7 +70,12 @@ async function recover(k: KernelDeps, options: { verify?: boolean }, trace: Reco
     return owners.get(id)!;
   };
   for (const action of running) {
-    if (!action.owner_id || !ownerIsGone(action, await ownerOf(action.owner_id), k.ownerId, now, k.settings)) continue;
+    if (!action.owner_id) continue;
+    // Our own action with no run of it under way here: that run ended without its outcome written.
+    const abandoned = action.owner_id === k.ownerId
+      ? !isRunningHere(k, action.action_id)
+      : ownerIsGone(action, await ownerOf(action.owner_id), k.ownerId, now, k.settings);
+    if (!abandoned) continue;
     const tracker = new ActionTracker(k.store, action, clock);
     const takeover = { owner_id: k.ownerId, fence: action.fence + 1 };
     try {

@@ -11,6 +11,7 @@ import {
 import { ensureOwner } from './owner.js';
 import { evaluatePolicy } from './policy.js';
 import { currentDependency } from './requeue.js';
+import { markRunning } from './running.js';
 import { resultOf, type AttemptReceipt, type Performer, type Verification } from './performer.js';
 import { retryDelay, sleep as defaultSleep } from './retry.js';
 import { settle } from './settle.js';
@@ -47,6 +48,15 @@ export interface RunOptions {
  * Every transition is persisted with its AuditEvent before the next step starts.
  */
 export async function runAction(k: KernelDeps, actionId: string, options: RunOptions = {}): Promise<RunOutcome> {
+  const done = markRunning(k, actionId);
+  try {
+    return await runMarked(k, actionId, options);
+  } finally {
+    done();
+  }
+}
+
+async function runMarked(k: KernelDeps, actionId: string, options: RunOptions): Promise<RunOutcome> {
   const start = performance.now();
   const action = await k.store.actions.get(actionId);
   if (!action) throw new Error(`action ${actionId} not found`);

@@ -202,6 +202,37 @@ test.describe('crash recovery', () => {
     }
   });
 
+  test('should take over an action this process owns when no run of it is under way here (its outcome was never written), and leave one whose run is under way', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const platform = new FakePlatform();
+    const slow: Performer = { ...platform, tool: platform.tool, toolVersion: platform.toolVersion,
+      verifyIdentity: (ctx) => platform.verifyIdentity(ctx), precheck: (ctx) => platform.precheck(ctx), verify: (ctx, r) => platform.verify(ctx, r),
+      async attempt(ctx) { await gate; return platform.attempt(ctx); } };
+    const h = await createHarness({ performer: slow });
+    try {
+      // A run under way (its attempt held): our own owner, but running here — left alone.
+      const busy = await h.submit({ payload: { caption: 'Attempt under way' } });
+      const running = runAction(h.services.kernel, busy.action_id);
+      await expect.poll(async () => (await h.services.store.actions.get(busy.action_id))!.state).toBe('attempted');
+      expect((await recoverInterrupted(h.services.kernel)).recovered).toEqual([]);
+      // What a run whose outcome write failed leaves: attempted, our owner, no run under way.
+      const left = await h.submit({ payload: { caption: 'Outcome never written' } });
+      const t = new ActionTracker(h.services.store, left, () => h.clock.now());
+      await t.move('preflight_passed', { patch: { owner_id: h.services.kernel.ownerId } });
+      await t.move('identity_verified');
+      await t.move('attempted');
+      const report = await recoverInterrupted(h.services.kernel, { verify: false });
+      expect(report.recovered).toEqual([left.action_id]);
+      expect((await h.services.store.actions.get(left.action_id))!.state).toBe('unknown');
+      release();
+      expect((await running).status).toBe('confirmed_success');
+    } finally {
+      release();
+      await h.close();
+    }
+  });
+
   test('should let an action that depends on an interrupted one wait for, and then follow, the request queued in its place', async () => {
     const h = await createHarness();
     const platform = new FakePlatform();
