@@ -2,23 +2,26 @@ import type { Page } from 'playwright-core';
 import { TransientError } from '../safety/index.js';
 import type { LayoutAnnex } from '../selectors/index.js';
 import { dismissListedPrompts } from './prompts.js';
+import { LOADING_RELOADS } from './run.js';
 
 /** How long a login page may show its loading spinner before it is reloaded (as in `checkPage`). */
 const LOADING_PATIENCE_MS = 5000;
 
 /**
  * A login page ready for the form (connect time, outside an episode): the layout's spinner gone
- * (reloaded once if it never ends), the annex's listed prompts declined (a cookie banner's
+ * (reloaded up to LOADING_RELOADS times if it never ends), the annex's listed prompts declined (a cookie banner's
  * backdrop takes every click until then).
  */
 export async function settleLoginPage(page: Page, layout: LayoutAnnex): Promise<void> {
   const spinner = layout.loading;
   if (spinner) {
     const gone = () => page.locator(spinner).first().waitFor({ state: 'hidden', timeout: LOADING_PATIENCE_MS }).then(() => true, () => false);
-    if (!(await gone())) {
+    let ready = await gone();
+    for (let reload = 1; !ready && reload <= LOADING_RELOADS; reload++) {
       await page.reload({ waitUntil: 'domcontentloaded' }).catch(() => undefined);
-      if (!(await gone())) throw new TransientError('the login page is still loading after a reload', false);
+      ready = await gone();
     }
+    if (!ready) throw new TransientError(`the login page is still loading after ${LOADING_RELOADS} reloads`, false);
   }
   await dismissListedPrompts(page, layout.prompts);
 }

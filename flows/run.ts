@@ -272,12 +272,19 @@ export async function gotoUrl(fc: FlowContext, url: string, options: CheckOption
 
 /** How long a page may show its loading spinner before it is reloaded. */
 const LOADING_PATIENCE_MS = 5000;
+/**
+ * Reloads of a page whose spinner never ends before the step gives up. Two: a hang is rare and
+ * independent from one load to the next, but a site's bad minute can hang two loads in a row
+ * (churn seed 9 hung the profile twice running and every Instagram episode of the seed gave up).
+ */
+export const LOADING_RELOADS = 2;
 
 /**
  * Right after a navigation: a page still drawing its content behind the layout's spinner
- * (annex `loading`) is given a few seconds; one that never finishes is reloaded once, before any
- * commit (a reload after one could resend nothing, but the page is then read by verification,
- * which navigates afresh). Still spinning after that: transient, nothing was done.
+ * (annex `loading`) is given a few seconds; one that never finishes is reloaded (LOADING_RELOADS
+ * times at most), before any commit (a reload after one could resend nothing, but the page is
+ * then read by verification, which navigates afresh). Still spinning after that: transient,
+ * nothing was done.
  */
 async function waitWhileLoading(fc: FlowContext): Promise<void> {
   const spinner = fc.layout.annex.loading;
@@ -287,9 +294,12 @@ async function waitWhileLoading(fc: FlowContext): Promise<void> {
   const gone = () => waitQuietly(fc.page, none, LOADING_PATIENCE_MS);
   if (await gone()) return;
   if (committed(fc)) return;
-  fc.episode.log('page still loading: reloaded', { path: safePath(fc.page.url()) });
-  await fc.page.reload({ waitUntil: 'domcontentloaded' }).catch(() => undefined);
-  if (!(await gone())) throw new TransientError(`${fc.annex.platform} page ${safePath(fc.page.url())} still loading after a reload`, false);
+  for (let reload = 1; reload <= LOADING_RELOADS; reload++) {
+    fc.episode.log('page still loading: reloaded', { path: safePath(fc.page.url()), reload });
+    await fc.page.reload({ waitUntil: 'domcontentloaded' }).catch(() => undefined);
+    if (await gone()) return;
+  }
+  throw new TransientError(`${fc.annex.platform} page ${safePath(fc.page.url())} still loading after ${LOADING_RELOADS} reloads`, false);
 }
 
 /**
