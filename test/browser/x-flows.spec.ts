@@ -77,11 +77,38 @@ async function perform(page: Page, origin: string, flow: Flow, payload: Record<s
   return { existed: false, receipt: run.fc.receipt, verification, commits: run.commits, error };
 }
 
+/** Serves the first `hangs` loads of `path` with a spinner that never ends (as a site's bad minute does); counts the loads. */
+async function hangLoads(page: Page, origin: string, path: string, hangs: number): Promise<{ loads: number }> {
+  const seen = { loads: 0 };
+  await page.route(`${origin}${path}`, async (route) => {
+    seen.loads += 1;
+    const response = await route.fetch();
+    const html = await response.text();
+    const spinner = '<div role="progressbar" aria-busy="true" aria-label="Loading…" style="width:24px;height:24px;background:#1d9bf0"></div>';
+    await route.fulfill({ response, body: seen.loads <= hangs ? html.replace(/<body([^>]*)>/, `<body$1>${spinner}`) : html });
+  });
+  return seen;
+}
+
 const effectsOf = (admin: AdminClient, kind: string) => eventually(() => admin.effects({ platform: 'x', kind }), (e) => e.length > 0);
 
 test.describe('X flows (v1 layout, local harness)', () => {
   test.beforeEach(async ({ page, sandbox }) => {
     await login(page, sandbox.platforms.x);
+  });
+
+  test('should reload a page whose spinner never ends up to twice, go on once it renders, and give up as transient after that', async ({ page, sandbox }) => {
+    test.setTimeout(90_000);
+    const origin = sandbox.platforms.x;
+    const twice = await hangLoads(page, origin, '/northwindbakery', 2);
+    await gotoUrl(localContext(page, origin, actionOf('like', { target: '/northwindbakery' })).fc, `${origin}/northwindbakery`);
+    expect(twice.loads).toBe(3);
+    await expect(page.locator('[data-testid="UserName-handle"]')).toBeVisible();
+    await page.unrouteAll();
+    const always = await hangLoads(page, origin, '/northwindbakery', 99);
+    const error = await gotoUrl(localContext(page, origin, actionOf('like', { target: '/northwindbakery' })).fc, `${origin}/northwindbakery`).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'TransientError', message: expect.stringMatching(/still loading after 2 reloads/) });
+    expect(always.loads).toBe(3);
   });
 
   test('should publish once with a permalink receipt, verify at level 3, and find the post on a second run', async ({ page, sandbox, admin }) => {
