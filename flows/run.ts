@@ -1,4 +1,4 @@
-import type { Locator, Page } from 'playwright-core';
+import type { Locator, Page, Response } from 'playwright-core';
 import { capturePage, waitQuietly, type StepBoundary, type StepListener } from '../proofs/index.js';
 import {
   AuthExpiredError, CheckpointError, DriftError, IdentityMismatchError, OutcomeUnknownError, RaizeError, TransientError,
@@ -284,20 +284,20 @@ export const LOADING_RELOADS = 2;
  * (annex `loading`) is given a few seconds; one that never finishes is reloaded (LOADING_RELOADS
  * times at most), before any commit (a reload after one could resend nothing, but the page is
  * then read by verification, which navigates afresh). Still spinning after that: transient,
- * nothing was done.
+ * nothing was done. Resolves with the last reload's response when it reloaded (undefined when not).
  */
-async function waitWhileLoading(fc: FlowContext): Promise<void> {
+export async function waitWhileLoading(fc: FlowContext): Promise<Response | null | undefined> {
   const spinner = fc.layout.annex.loading;
-  if (!spinner) return;
+  if (!spinner) return undefined;
   // Polled in the page (quiet: no trace snapshots); the same visibility rule as Playwright's.
   const none = `![...document.querySelectorAll(${JSON.stringify(spinner)})].some((e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden'; })`;
   const gone = () => waitQuietly(fc.page, none, LOADING_PATIENCE_MS);
-  if (await gone()) return;
-  if (committed(fc)) return;
+  if (await gone()) return undefined;
+  if (committed(fc)) return undefined;
   for (let reload = 1; reload <= LOADING_RELOADS; reload++) {
     fc.episode.log('page still loading: reloaded', { path: safePath(fc.page.url()), reload });
-    await fc.page.reload({ waitUntil: 'domcontentloaded' }).catch(() => undefined);
-    if (await gone()) return;
+    const response = await fc.page.reload({ waitUntil: 'domcontentloaded' }).catch(() => null);
+    if (await gone()) return response;
   }
   throw new TransientError(`${fc.annex.platform} page ${safePath(fc.page.url())} still loading after ${LOADING_RELOADS} reloads`, false);
 }

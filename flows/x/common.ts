@@ -8,7 +8,7 @@ import type { FlowContext } from '../types.js';
 /** Navigation timeout: X pages are small; a slow one is a transient failure, not a hang. */
 const NAV_TIMEOUT_MS = 15_000;
 
-import { matchPath, sel, urlOf } from '../run.js';
+import { matchPath, sel, urlOf, waitWhileLoading } from '../run.js';
 
 export { matchPath, sel, urlOf };
 
@@ -112,8 +112,11 @@ export async function assertNoFriction(fc: FlowContext, status?: number, retryAf
 /** Opens a surface by its annex path (read-only) and stops on friction. */
 export async function open(fc: FlowContext, surface: string, path: string, params: Record<string, string> = {}): Promise<Response | null> {
   fc.episode.signal.throwIfAborted();
-  const response = await fc.page.goto(urlOf(fc, path, params), { waitUntil: 'domcontentloaded', timeout: NAV_TIMEOUT_MS });
+  const first = await fc.page.goto(urlOf(fc, path, params), { waitUntil: 'domcontentloaded', timeout: NAV_TIMEOUT_MS });
   fc.surface(surface);
+  // A page still drawing behind its spinner is waited out (and reloaded if it never ends).
+  const reloaded = await waitWhileLoading(fc);
+  const response = reloaded === undefined ? first : reloaded;
   await assertNoFriction(fc, response?.status(), response?.headers()['retry-after']);
   return response;
 }
@@ -126,8 +129,10 @@ export async function open(fc: FlowContext, surface: string, path: string, param
  */
 export async function statusState(fc: FlowContext, handle: string, id: string, text: string): Promise<'shown' | 'missing' | 'other' | 'foreign'> {
   fc.episode.signal.throwIfAborted();
-  const response = await fc.page.goto(urlOf(fc, 'status', { handle, id }), { waitUntil: 'domcontentloaded', timeout: NAV_TIMEOUT_MS });
+  const first = await fc.page.goto(urlOf(fc, 'status', { handle, id }), { waitUntil: 'domcontentloaded', timeout: NAV_TIMEOUT_MS });
   fc.surface('post');
+  const reloaded = await waitWhileLoading(fc);
+  const response = reloaded === undefined ? first : reloaded;
   const status = response?.status();
   if (status === 404) {
     const f = fc.layout.annex.friction;

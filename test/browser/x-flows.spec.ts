@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Page } from '@playwright/test';
 import { createFlowContext, gotoUrl, runFlow, xLogin, type Flow, type FlowContext } from '../../flows/index.js';
 import { xFlows } from '../../flows/x/index.js';
+import { open as openSurface } from '../../flows/x/common.js';
 import type { Action, ActionContext, AttemptReceipt, OutcomeUnknownError, PlatformAccount, ProofRef, Verification } from '../../safety/index.js';
 import { X_ANNEX } from '../../selectors/x.js';
 import { X, type AdminClient } from '../sandbox/fixtures.js';
@@ -109,6 +110,13 @@ test.describe('X flows (v1 layout, local harness)', () => {
     const error = await gotoUrl(localContext(page, origin, actionOf('like', { target: '/northwindbakery' })).fc, `${origin}/northwindbakery`).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'TransientError', message: expect.stringMatching(/still loading after 2 reloads/) });
     expect(always.loads).toBe(3);
+    // The X flows' own navigation waits it out too (churn seed 10 hung the composer: the post step
+    // looked for the text box behind the spinner and gave up).
+    await page.unrouteAll();
+    const composer = await hangLoads(page, origin, '/compose/post', 1);
+    await openSurface(localContext(page, origin, actionOf('publish', { text: 'x' })).fc, 'composer', 'compose');
+    expect(composer.loads).toBe(2);
+    await expect(page.getByTestId('tweetTextarea_0')).toBeVisible();
   });
 
   test('should publish once with a permalink receipt, verify at level 3, and find the post on a second run', async ({ page, sandbox, admin }) => {
