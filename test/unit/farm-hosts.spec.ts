@@ -15,7 +15,7 @@ const jsonl = <T>(file: string): T[] => (existsSync(file) ? readFileSync(file, '
 
 test.describe('several farm hosts on one PostgreSQL (issue 14)', () => {
   // Three farm processes boot their job threads at once on two cores.
-  test.setTimeout(300_000);
+  test.setTimeout(480_000);
   test.afterEach(killStartedFarms);
 
   test('should share the work among three hosts, take over a killed one, fence a paused one, and act on each account from one host at a time, each action once', async () => {
@@ -89,7 +89,7 @@ test.describe('several farm hosts on one PostgreSQL (issue 14)', () => {
         }
         return open;
       };
-      await expect.poll(unsettled, { timeout: 180_000, intervals: [500] }).toEqual([]);
+      await expect.poll(unsettled, { timeout: 300_000, intervals: [500] }).toEqual([]);
 
       // Each request took effect once, and no action was attempted twice (a takeover verifies,
       // never re-runs); those the killed host left before their attempt took none and were
