@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from './context.js';
 import { runChaos } from './chaos/run.js';
+import { startThrowawayCluster } from './postgres-cluster.js';
 
 interface ChaosCliOptions {
   actions: string;
@@ -10,6 +11,7 @@ interface ChaosCliOptions {
   workers: string;
   farm?: boolean;
   hosts: string;
+  postgres?: boolean;
 }
 
 const COUNTS = ['duplicates', 'lost', 'unexpected', 'wrong_account', 'unknown_unresolved', 'budget_violations'] as const;
@@ -25,6 +27,7 @@ export function registerChaos(program: Command): void {
     .option('--workers <n>', 'runner processes (each owns a fixed set of accounts)', '3')
     .option('--farm', 'schedule the actions and let farm processes (Bree jobs, one runner per account) run them, SIGKILLed and restarted at the seed\'s points')
     .option('--hosts <n>', 'with --farm: farm processes sharing the store', '1')
+    .option('--postgres', 'run on a throwaway PostgreSQL cluster (durable; installed from Debian when missing, started under /var/tmp and removed at the end, left running when a count is not 0)')
     .action(async (o: ChaosCliOptions) => {
       const actions = Number(o.actions);
       const seed = Number(o.seed);
@@ -38,9 +41,21 @@ export function registerChaos(program: Command): void {
       if (lanes.length === 0) throw new UsageError('--lanes needs at least one of browser,api');
       const hosts = Number(o.hosts);
       if (!Number.isInteger(hosts) || hosts < 1 || hosts > 4) throw new UsageError(`--hosts must be 1..4 (got ${o.hosts})`);
-      const report = await runChaos({ actions, seed, lanes, faults: o.faults, workers, farm: o.farm === true, hosts });
-      console.error(`chaos: store ${report.data_dir} (run ${report.run_id}); inspect with RAIZE_DATA_DIR=${report.data_dir} npx raize actions / npx raize audit verify`);
-      console.log(JSON.stringify(report));
-      if (COUNTS.some((k) => report[k] !== 0) || !report.audit_chain_ok) process.exitCode = 1;
+      const cluster = o.postgres ? await startThrowawayCluster({ durable: true }) : undefined;
+      let failed = true;
+      try {
+        const databaseUrl = cluster ? await cluster.createDatabase(`chaos_${seed >= 0 ? seed : `m${-seed}`}`) : undefined;
+        const report = await runChaos({ actions, seed, lanes, faults: o.faults, workers, farm: o.farm === true, hosts, ...(databaseUrl ? { databaseUrl } : {}) });
+        const store = databaseUrl ? `RAIZE_DATABASE_URL=$(sed 's,/postgres$,/${databaseUrl.split('/').at(-1)},' ${cluster!.dir}/url) RAIZE_DATA_DIR=${report.data_dir}` : `RAIZE_DATA_DIR=${report.data_dir}`;
+        console.error(`chaos: store ${report.data_dir} (run ${report.run_id}); inspect with ${store} npx raize actions / npx raize audit verify`);
+        console.log(JSON.stringify(report));
+        failed = COUNTS.some((k) => report[k] !== 0) || !report.audit_chain_ok;
+        if (failed) process.exitCode = 1;
+      } finally {
+        // A failed run's cluster stays up for inspection (its URL, password included, is in
+        // `<dir>/url`, owner-only); the next throwaway cluster's start sweeps it.
+        if (cluster && !failed) await cluster.stop();
+        else if (cluster) console.error(`chaos: PostgreSQL left running for inspection: ${cluster.dir} (port ${cluster.port}); removed by the next throwaway cluster's start`);
+      }
     });
 }

@@ -141,6 +141,8 @@ export async function startThrowawayCluster(options: { parent?: string; durable?
   if (owner) chownSync(join(data, 'postgresql.auto.conf'), owner.uid, owner.gid);
   as('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
   const url = `postgres://raize:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  // For whoever inspects a cluster a failed run left up (owner-only, in the owner-only directory).
+  writeFileSync(join(dir, 'url'), `${url}\n`, { mode: 0o600 });
   const pg = await import('pg');
   let stopped = false;
   return {

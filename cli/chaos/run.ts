@@ -32,6 +32,8 @@ export interface ChaosOptions {
   farm?: boolean;
   /** Farm processes on the one store (hosts of a multi-host farm). @default 1 */
   hosts?: number;
+  /** The store: a PostgreSQL URL for this run and its processes (else RAIZE_DATABASE_URL, else SQLite). */
+  databaseUrl?: string;
 }
 
 export interface ChaosReport {
@@ -85,6 +87,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const [k, v] of Object.entries(CHAOS_ENV)) if (!env[k]) env[k] = v;
   if (o.dataDir) env.RAIZE_DATA_DIR = resolve(o.dataDir);
+  if (o.databaseUrl) env.RAIZE_DATABASE_URL = o.databaseUrl;
   const config = resolveConfig({}, env);
   env.RAIZE_DATA_DIR = config.dataDir;
   const runId = `chaos${o.seed}-${Date.now().toString(36)}`;
