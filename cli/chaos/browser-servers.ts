@@ -23,6 +23,9 @@ interface Served {
  * Chromium goes with it, every context and page on it gone) and starts it again on the same
  * port and token after BROWSER_SERVER_DOWN_MS, as a supervisor would restart a crashed host.
  */
+/** How long a browser server may take to start before the run gives up on it. */
+const START_TIMEOUT_MS = 180_000;
+
 export class ChaosBrowserServers {
   private readonly servers: Served[] = [];
   private generation = 0;
@@ -31,10 +34,15 @@ export class ChaosBrowserServers {
 
   static async start(count: number, env: NodeJS.ProcessEnv, logDir: string): Promise<ChaosBrowserServers> {
     const set = new ChaosBrowserServers(env, logDir);
-    for (let i = 0; i < count; i++) {
-      const port = await freePort();
-      const token = randomBytes(24).toString('base64url');
-      set.servers.push({ port, token, ...(await set.spawn(port, token)) });
+    try {
+      for (let i = 0; i < count; i++) {
+        const port = await freePort();
+        const token = randomBytes(24).toString('base64url');
+        set.servers.push({ port, token, ...(await set.spawn(port, token)) });
+      }
+    } catch (error) {
+      await set.close(); // the ones already up, or the run's process would never exit
+      throw error;
     }
     return set;
   }
@@ -51,7 +59,12 @@ export class ChaosBrowserServers {
     child.stderr!.pipe(createWriteStream(join(this.logDir, `browser-server-${port}-${this.generation++}.log`)));
     return new Promise((resolve, reject) => {
       let buffer = '';
-      const timer = setTimeout(() => reject(new Error(`browser server on port ${port} did not start within 60 s`)), 60_000);
+      // Chromium's start on a loaded two-core machine (three chaos runs at once) took over a minute.
+      const timer = setTimeout(() => {
+        child.removeAllListeners('exit');
+        child.kill('SIGKILL');
+        reject(new Error(`browser server on port ${port} did not start within ${START_TIMEOUT_MS / 1000} s`));
+      }, START_TIMEOUT_MS);
       child.once('exit', (code) => {
         clearTimeout(timer);
         reject(new Error(`browser server on port ${port} exited (${code}) before it was ready`));
