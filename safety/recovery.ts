@@ -5,6 +5,7 @@ import { errorCode } from './errors.js';
 import { ownerIsGone } from './owner.js';
 import { traceFields } from './telemetry.js';
 import { requeueInterrupted } from './requeue.js';
+import { lookLeaseMs } from './look-claim.js';
 import { isRunningHere } from './running.js';
 import { ActionTracker } from './tracker.js';
 import { resolveUnknown } from './verification.js';
@@ -81,7 +82,8 @@ async function recover(k: KernelDeps, options: { verify?: boolean }, trace: Reco
     try {
       if (action.state === 'attempted') {
         await tracker.move('unknown', {
-          ledger: 'unknown', patch: { ...takeover, attempt_ended_at: now.toISOString() },
+          // The recoverer looks next (its sweep, or at once): its look claim comes with the takeover.
+          ledger: 'unknown', patch: { ...takeover, attempt_ended_at: now.toISOString(), lease_expires_at: new Date(now.getTime() + lookLeaseMs(k.settings)).toISOString() },
           reason: `recovery: owner ${action.owner_id} stopped between attempted and its outcome (fence ${takeover.fence})`,
         });
         report.recovered.push(action.action_id);

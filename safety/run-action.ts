@@ -11,6 +11,7 @@ import {
 import { ensureOwner } from './owner.js';
 import { evaluatePolicy } from './policy.js';
 import { currentDependency } from './requeue.js';
+import { inlineLookLeaseMs } from './look-claim.js';
 import { markRunning } from './running.js';
 import { resultOf, type AttemptReceipt, type Performer, type Verification } from './performer.js';
 import { retryDelay, sleep as defaultSleep } from './retry.js';
@@ -479,7 +480,9 @@ class ActionRun {
 
   private async toUnknown(performer: Performer, reason: string, tool: ToolInfo, receipt?: AttemptReceipt): Promise<RunOutcome> {
     const result = { ...this.action.result, ...(receipt ? resultOf(receipt, 1) : {}) };
-    await this.tracker.move('unknown', { patch: { result }, ledger: 'unknown', tool, reason });
+    // This run looks next (inline): other hosts' sweeps leave the looks to it meanwhile.
+    const inline = this.options.verifyInline === false ? {} : { lease_expires_at: new Date(this.now().getTime() + inlineLookLeaseMs(this.k.settings)).toISOString() };
+    await this.tracker.move('unknown', { patch: { result, ...inline }, ledger: 'unknown', tool, reason });
     this.span.addEvent('unknown', { reason: reason.split(':')[0]! });
     this.log.warn({ reason: reason.split(':')[0] }, 'outcome unknown');
     if (this.options.verifyInline === false) return { status: 'unknown', action: this.action, reason };

@@ -2,6 +2,7 @@ import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Action } from '../store/index.js';
 import { FencedError, newId, StaleStateError } from '../store/index.js';
 import { bounded, createActionContext } from './context.js';
+import { claimLook, heldElsewhere } from './look-claim.js';
 import type { KernelDeps } from './deps.js';
 import { errorCode } from './errors.js';
 import { resultOf, type Performer } from './performer.js';
@@ -163,6 +164,8 @@ export interface SweepReport {
   checked: number;
   /** Unknown actions not looked at: their account's session cannot look as it (needs_human, reconnect_required). */
   paused: number;
+  /** Unknown actions left to the host whose look claim holds them (see look-claim.ts). */
+  held: number;
   settled: { action_id: string; state: string }[];
   escalated: string[];
 }
@@ -173,14 +176,28 @@ export interface SweepReport {
  * success, absence proven → failed, else backoff and, after the last try, escalation). After
  * escalation the platform is still watched, read-only, at the slowest pace: an object that
  * shows up settles the action as the success it was and closes the escalation; absence is
- * then left to the human. Safe to run from several processes at once (every write is a
- * compare-and-set on the action's state and fencing token).
+ * then left to the human. Safe to run from several processes at once: each look is claimed
+ * first (one host looks at a time, look-claim.ts), and every write is a compare-and-set on the
+ * action's state and fencing token.
  */
 export async function sweepUnknown(k: KernelDeps, options: { limit?: number } = {}): Promise<SweepReport> {
-  const report: SweepReport = { checked: 0, paused: 0, settled: [], escalated: [] };
-  const { due, paused } = await unknownDueForLook(k, options);
+  const now = k.now ?? (() => new Date());
+  const report: SweepReport = { checked: 0, paused: 0, held: 0, settled: [], escalated: [] };
+  const { due, paused, held } = await unknownDueForLook(k, options);
   report.paused = paused;
-  for (const action of due) {
+  report.held = held;
+  for (const listed of due) {
+    let action: Action | null;
+    try {
+      action = await claimLook(k, listed, now());
+    } catch (error) {
+      k.logger.warn({ action_id: listed.action_id, code: errorCode(error) }, 'verification sweep: look not claimed');
+      continue;
+    }
+    if (!action) {
+      report.held += 1;
+      continue;
+    }
     report.checked += 1;
     let settled: Action | null;
     try {
@@ -201,18 +218,24 @@ export async function sweepUnknown(k: KernelDeps, options: { limit?: number } = 
 
 /**
  * The `unknown` actions whose next look has come (backoff since their last try; escalated ones
- * at the slowest pace), leaving those whose account pauses looks. Read-only: the farm's sweep
- * job asks this in its own thread and hands the looks to the thread that has the lanes.
+ * at the slowest pace), leaving those whose account pauses looks and those another live host
+ * has claimed the looks of. Read-only: the farm's sweep job asks this in its own thread and
+ * hands the looks to the thread that has the lanes.
  */
-export async function unknownDueForLook(k: Pick<KernelDeps, 'store' | 'settings' | 'now'>, options: { limit?: number } = {}): Promise<{ due: Action[]; paused: number }> {
+export async function unknownDueForLook(k: Pick<KernelDeps, 'store' | 'settings' | 'now' | 'ownerId'>, options: { limit?: number } = {}): Promise<{ due: Action[]; paused: number; held: number }> {
   const now = (k.now ?? (() => new Date()))();
   const s = k.settings;
   const unknown = await k.store.actions.list({ state: 'unknown', limit: options.limit ?? 1000 });
   const due: Action[] = [];
   let paused = 0;
+  let held = 0;
   for (const action of unknown) {
     const pace = action.escalated_at ? 10 * s.verifyCapMs : Math.min(s.verifyCapMs, s.verifyBaseMs * 2 ** action.verify_tries);
     if (Date.parse(action.updated_at) + pace > now.getTime()) continue;
+    if (await heldElsewhere(k, action, now)) {
+      held += 1;
+      continue;
+    }
     // A session switched to another account or logged out: no look until a human restores it.
     const account = await k.store.accounts.get(action.platform_account_id);
     if (account && LOOKS_PAUSED.has(account.state)) {
@@ -221,7 +244,7 @@ export async function unknownDueForLook(k: Pick<KernelDeps, 'store' | 'settings'
     }
     due.push(action);
   }
-  return { due, paused };
+  return { due, paused, held };
 }
 
 /**

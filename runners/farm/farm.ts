@@ -116,6 +116,7 @@ export async function startFarm(services: Services, options: FarmOptions = {}): 
     // The job threads open the farm's own store: the PostgreSQL one when the farm runs on it.
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
     leaseTtlMs: config.farmLeaseTtlMs, limits, pacing, verifyBaseMs: config.verifyBaseMs, verifyCapMs: config.verifyCapMs,
+    ownerStaleMs: config.ownerStaleMs, foreignOwnerStaleMs: config.foreignOwnerStaleMs,
     ...(options.instrument ? { instrument: options.instrument } : {}),
   };
   // One sweep at a time in this thread, where the lanes are; the job only says when one is due.

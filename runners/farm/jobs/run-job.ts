@@ -29,6 +29,9 @@ const JobData = z.object({
     /** The farm's verification pace, so this thread judges "due for a look" as the farm does. */
     verifyBaseMs: z.number().int().min(1),
     verifyCapMs: z.number().int().min(1),
+    /** The farm's staleness bounds, so this thread judges another host's look claim as the farm does. */
+    ownerStaleMs: z.number().int().min(1),
+    foreignOwnerStaleMs: z.number().int().min(1),
     /**
      * Instrumentation: a module imported in the job's thread whose default export is called
      * before each run with the job's name and data dir (tracing, fault injection in tests).
@@ -45,6 +48,7 @@ const beforeRun: BeforeRun | undefined = farm.instrument ? ((await import(farm.i
 
 const services = createServices(resolveConfig({
   dataDir: farm.dataDir, dbFile: farm.dbFile, logLevel: 'silent', verifyBaseMs: farm.verifyBaseMs, verifyCapMs: farm.verifyCapMs,
+  ownerStaleMs: farm.ownerStaleMs, foreignOwnerStaleMs: farm.foreignOwnerStaleMs,
   // A job thread runs one store call at a time: two connections are plenty.
   ...(farm.databaseUrl ? { databaseUrl: farm.databaseUrl, databasePoolSize: 2 } : {}),
 }, {}));
@@ -74,7 +78,8 @@ async function runOnce(): Promise<void> {
     case 'sweep': {
       // Invariant E, "re-check later": which unknown outcomes are due for a read-only look. The
       // looks need the lanes (a browser), which live in the farm's thread: it is told, and runs them.
-      const { due, paused } = await unknownDueForLook(kernel);
+      // As the farm's thread sees them: its own look claims are not another host's.
+      const { due, paused } = await unknownDueForLook({ ...kernel, ownerId: farm.ownerId });
       // Actions mid-run under another owner: a crashed farm's, for recovery once its owner is gone.
       let interrupted = 0;
       for (const state of ['attempted', 'identity_verified', 'preflight_passed'] as const) {
