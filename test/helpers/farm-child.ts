@@ -28,21 +28,28 @@ const performer: Performer = {
     return found ? { exists: true, ref: { platform_object_id: found.object_id } } : { exists: false };
   },
   async attempt(ctx) {
-    // When this process acted on which account (`<truth>.spans`): the multi-host test checks that
-    // no two processes ever act on one account at once.
+    // When this process acted on which account (`<truth>.spans`): from the commit check it passed
+    // to the attempt's end. The multi-host test checks that no two processes ever act on one
+    // account at once. (An attempt refused at its commit check — its runner lease lost while this
+    // process was frozen or starved — acted on nothing.)
+    await ctx.beforeCommit();
     const span = { action_id: ctx.action.action_id, account: ctx.action.platform_account_id, pid: process.pid };
     appendFileSync(`${truthFile}.spans`, `${JSON.stringify({ ...span, ev: 'start', at: Date.now() })}\n`);
-    await ctx.beforeCommit();
-    const objectId = `obj_${ctx.action.action_id}`;
-    appendFileSync(truthFile, `${JSON.stringify({ payload_hash: ctx.action.payload_hash, object_id: objectId, action_id: ctx.action.action_id, pid: process.pid })}\n`);
-    say({ ev: 'committed', action_id: ctx.action.action_id });
-    await new Promise((resolve) => setTimeout(resolve, holdMs));
-    appendFileSync(`${truthFile}.spans`, `${JSON.stringify({ ...span, ev: 'end', at: Date.now() })}\n`);
-    return { platform_object_id: objectId, http_status: 200 };
+    try {
+      const objectId = `obj_${ctx.action.action_id}`;
+      appendFileSync(truthFile, `${JSON.stringify({ payload_hash: ctx.action.payload_hash, object_id: objectId, action_id: ctx.action.action_id, pid: process.pid })}\n`);
+      say({ ev: 'committed', action_id: ctx.action.action_id });
+      await new Promise((resolve) => setTimeout(resolve, holdMs));
+      return { platform_object_id: objectId, http_status: 200 };
+    } finally {
+      appendFileSync(`${truthFile}.spans`, `${JSON.stringify({ ...span, ev: 'end', at: Date.now() })}\n`);
+    }
   },
   async verify(ctx) {
+    // The truth file is the platform's whole record and each test payload is unique: a look at it
+    // is precise, so an attempt killed before its effect can be proven absent (over the absence window).
     const found = effects().find((e) => e.payload_hash === ctx.action.payload_hash);
-    return found ? { outcome: 'present', level: 2, platform_object_id: found.object_id } : { outcome: 'absent', level: 2 };
+    return found ? { outcome: 'present', level: 2, precise: true, platform_object_id: found.object_id } : { outcome: 'absent', level: 2, precise: true };
   },
 };
 
