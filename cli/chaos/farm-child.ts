@@ -4,7 +4,7 @@
 // the store says is due. It reports runner events on stdout, one JSON line each; the parent
 // SIGKILLs it at seeded moments and starts another, or SIGTERMs it at the end.
 import { resolveConfig } from '../../config/index.js';
-import { createServices, launchBrowserProvider, registerApiLanes, serveFarm } from '../../runners/index.js';
+import { createServices, launchBrowserProvider, registerApiLanes, serveFarm, strayRejectionHandler } from '../../runners/index.js';
 import { createBrowserLane } from '../demo.js';
 
 const host = Number(process.argv[2] ?? 0);
@@ -22,6 +22,9 @@ const services = createServices(config, { log: { destination: process.stderr } }
 const provider = await launchBrowserProvider(config, process.env.RAIZE_CHAOS_WS ? { wsEndpoint: process.env.RAIZE_CHAOS_WS } : {});
 const lane = createBrowserLane(services, provider, origins);
 const apiLanes = registerApiLanes(services, { baseUrls: origins });
+const exit = (code: number) => {
+  void Promise.allSettled([apiLanes.close(), lane.close()]).finally(() => process.exit(code));
+};
 await serveFarm(services, {
   pacing: 'off',
   concurrency: Number(process.env.RAIZE_CHAOS_FARM_CONCURRENCY ?? 3),
@@ -33,8 +36,11 @@ await serveFarm(services, {
     // A context left open by an action ended here is closed now, not at its idle timeout.
     if (event.ev === 'done') void lane.performer.dispose(event.action_id).catch(() => undefined);
   },
-  exit: (code) => {
-    void Promise.allSettled([apiLanes.close(), lane.close()]).finally(() => process.exit(code));
-  },
+  exit,
 });
+// As `raize farm` does (cli/start.ts): a stray rejection of a browser call on a page that has gone
+// (a browser server killed mid-episode) is logged, not fatal. Without it, the chaos run of seed 7
+// (three hosts, PostgreSQL) lost its farm processes one by one when a browser server was killed,
+// until the harness stopped restarting them.
+process.on('unhandledRejection', strayRejectionHandler(services.logger, exit));
 emit({ ev: 'ready', owner: services.kernel.ownerId, pid: process.pid });
