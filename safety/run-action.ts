@@ -284,7 +284,7 @@ class ActionRun {
     }
     const [, claim] = await Promise.all([
       this.tracker.move('identity_verified', { identityOk: true, tool, reason: `identity: ${matched.join(', ')}` }),
-      this.k.store.ledger.claim({ key: this.action.idempotency_key, payload_hash: this.action.payload_hash, action_id: this.action.action_id }),
+      this.k.store.ledger.claim({ key: this.action.idempotency_key, payload_hash: this.action.payload_hash, action_id: this.action.action_id, fence: this.action.fence }),
     ]);
     return { claim };
   }

@@ -240,13 +240,28 @@ export interface ActionGate {
 
 export type ClaimOutcome = { won: true; entry: LedgerEntry } | { won: false; entry: LedgerEntry };
 
+export interface LedgerClaim {
+  key: string;
+  payload_hash: string;
+  action_id: string;
+  /**
+   * The claiming run's fencing token: the claim is made only while the action still has this
+   * fence and is on its way to an attempt (preflight_passed or identity_verified), checked in
+   * the same statement (the action's row locked against a concurrent takeover). A run that was
+   * taken over meanwhile (presumed dead, its action released and queued again) gets a
+   * FencedError and has claimed nothing: the key stays free for the action queued in its place.
+   */
+  fence?: number;
+}
+
 export interface IdempotencyLedger {
   /**
    * One atomic statement: the first claim of a key wins; every other claim gets the entry as
    * it stands. A key whose last outcome is `failed` (the effect provably did not happen) is
-   * taken over by the next claim with the same payload.
+   * taken over by the next claim with the same payload. With a `fence`, only by that action's
+   * current run (FencedError otherwise).
    */
-  claim(entry: { key: string; payload_hash: string; action_id: string }): Promise<ClaimOutcome>;
+  claim(entry: LedgerClaim): Promise<ClaimOutcome>;
   get(key: string): Promise<LedgerEntry | null>;
 }
 

@@ -1,6 +1,10 @@
 import type { LedgerEntry } from '../records.js';
 import type { IdempotencyLedger } from '../ports.js';
+import { FencedError } from '../errors.js';
 import type { Db, GroupWriter } from './database.js';
+
+/** The states in which a run claims its key (see LedgerClaim.fence). */
+const CLAIMING = new Set(['preflight_passed', 'identity_verified']);
 
 interface LedgerRow { key: string; payload_hash: string; action_id: string; status: string; result_json: string; created_at: string; updated_at: string }
 const toEntry = (r: LedgerRow): LedgerEntry => {
@@ -19,10 +23,19 @@ export function createLedger(db: Db, writer: GroupWriter): IdempotencyLedger {
       WHERE idempotency_ledger.status = 'failed' AND idempotency_ledger.payload_hash = excluded.payload_hash
     RETURNING *`);
   const get = db.prepare<[string], LedgerRow>('SELECT * FROM idempotency_ledger WHERE key = ?');
+  const runOf = db.prepare<[string], { fence: number; state: string }>('SELECT fence, state FROM actions WHERE action_id = ?');
   return {
     async claim(entry) {
       const now = new Date().toISOString();
-      const won = await writer.write(() => claim.get(entry.key, entry.payload_hash, entry.action_id, now, now));
+      // With a fence: checked in the same write (SQLite's one writer), so a takeover is either
+      // before it (refused) or after it (the takeover's release frees the key again).
+      const won = await writer.write(() => {
+        if (entry.fence !== undefined) {
+          const run = runOf.get(entry.action_id);
+          if (!run || run.fence !== entry.fence || !CLAIMING.has(run.state)) throw new FencedError(entry.action_id, entry.fence, run?.fence ?? null);
+        }
+        return claim.get(entry.key, entry.payload_hash, entry.action_id, now, now);
+      });
       if (won) return { won: true, entry: toEntry(won) };
       return { won: false, entry: toEntry(get.get(entry.key)!) };
     },

@@ -31,6 +31,8 @@ export interface FakePlatformOptions {
   onCommitted?: () => Promise<void> | void;
   /** Called when attempt starts, before anything else (tests stall a slow attempt here). */
   onAttempt?: () => Promise<void> | void;
+  /** Called when the identity check starts (tests stall a run before its ledger claim here). */
+  onIdentity?: () => Promise<void> | void;
   precheckThrows?: boolean;
   /** The pre-check's first N reads fail in passing (a 503 on the listing): TransientError. */
   precheckTransient?: number;
@@ -95,6 +97,7 @@ export class FakePlatform implements Performer {
 
   async verifyIdentity(ctx: ActionContext): Promise<IdentityProof> {
     this.calls.identity += 1;
+    await this.options.onIdentity?.();
     if (this.options.identity instanceof Error) throw this.options.identity;
     return this.options.identity ?? {
       ok: true,

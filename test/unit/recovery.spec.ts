@@ -361,6 +361,42 @@ test.describe('defect 2: an expired lease counted a live owner as gone', () => {
     }
   });
 
+  test('should refuse the ledger claim of a run taken over before it (its request queued again claims the key and takes effect once) — chaos --farm seed 13 on PostgreSQL', async () => {
+    let release!: () => void;
+    const stalled = new Promise<void>((r) => (release = r));
+    let identities = 0;
+    // The first run stalls in its identity check, before its claim (a starved or frozen host).
+    const platform = new FakePlatform({ onIdentity: () => (identities += 1) === 1 ? stalled : undefined, lag: { listMs: 0 } });
+    const paused = await createHarness({ performer: platform, config: { heartbeatMs: 600_000 }, overrides: { ownerId: 'host-b.example/4243/0/paused02' } });
+    const { createServices, PerformerRegistry } = await import('../../runners/index.js');
+    const recoverer = createServices(paused.services.config, {
+      performers: new PerformerRegistry().register('api', 'instagram', platform),
+      log: { destination: { write: () => undefined } }, now: () => paused.clock.now(), sleep: async (ms) => paused.clock.advance(ms),
+    });
+    try {
+      const action = await paused.submit({ payload: { caption: 'Claimed by a run taken over' } });
+      const running = runAction(paused.services.kernel, action.action_id);
+      await expect.poll(() => identities).toBe(1);
+      paused.clock.advance(paused.services.config.foreignOwnerStaleMs + 1);
+      const report = await recoverInterrupted(recoverer.kernel, { verify: false });
+      expect(report.released).toEqual([action.action_id]);
+      expect(report.requeued).toHaveLength(1);
+      // The first run wakes up: its claim is refused, it writes nothing more.
+      release();
+      expect((await running).reason).toMatch(/^ownership_lost/);
+      expect(await recoverer.store.ledger.get(action.idempotency_key)).toBeNull();
+      // The request queued in its place runs, claims the key and takes effect, once.
+      const again = await runAction(recoverer.kernel, report.requeued[0]!);
+      expect(again.status).toBe('confirmed_success');
+      expect(platform.effects).toHaveLength(1);
+      expect((await recoverer.store.ledger.get(action.idempotency_key))!).toMatchObject({ action_id: report.requeued[0], status: 'succeeded' });
+    } finally {
+      release();
+      await recoverer.close();
+      await paused.close();
+    }
+  });
+
   test('should take over a silent owner on another host, and refuse every later write and commit of that owner (fencing)', async () => {
     let release!: () => void;
     const stalled = new Promise<void>((r) => (release = r));

@@ -607,6 +607,28 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         expect(await store.ledger.get('nope')).toBeNull();
       });
 
+      test('should let a fenced claim through only for the action\'s current run on its way to an attempt (a run taken over claims nothing)', async ({ store }) => {
+        const { account } = await tenant(store);
+        // Run A reached its claim; meanwhile a recoverer took the action over (fence 1) and released it.
+        const stale = await createAction(store, account, { idempotency_key: 'fenced-k1' });
+        await store.actions.transition(move(stale, 'queued', 'preflight_passed', { patch: { owner_id: 'run-a' } }));
+        await store.actions.transition(move(stale, 'preflight_passed', 'blocked', { patch: { owner_id: 'recoverer', fence: 1 }, fence: 0 }));
+        const claim = { key: 'fenced-k1', payload_hash: stale.payload_hash, action_id: stale.action_id };
+        await expect(store.ledger.claim({ ...claim, fence: 0 })).rejects.toBeInstanceOf(FencedError);
+        // The fence alone does not do: the action must still be on its way to an attempt.
+        await expect(store.ledger.claim({ ...claim, fence: 1 })).rejects.toBeInstanceOf(FencedError);
+        expect(await store.ledger.get('fenced-k1')).toBeNull();
+        // The request queued again in its place claims the key.
+        const again = await createAction(store, account, { idempotency_key: 'fenced-k1' });
+        await store.actions.transition(move(again, 'queued', 'preflight_passed'));
+        const won = await store.ledger.claim({ key: 'fenced-k1', payload_hash: again.payload_hash, action_id: again.action_id, fence: 0 });
+        expect(won).toMatchObject({ won: true, entry: { action_id: again.action_id, status: 'in_flight' } });
+        // A current run whose key is taken gets the entry, as an unfenced claim does.
+        const third = await createAction(store, account, { idempotency_key: 'fenced-k1' });
+        await store.actions.transition(move(third, 'queued', 'preflight_passed'));
+        expect(await store.ledger.claim({ key: 'fenced-k1', payload_hash: third.payload_hash, action_id: third.action_id, fence: 0 })).toEqual({ won: false, entry: won.entry });
+      });
+
       test('should check per-hour, per-day and spacing budgets, for one type or all, and give a released use back', async ({ store }) => {
         const { account } = await tenant(store);
         const id = account.platform_account_id;
