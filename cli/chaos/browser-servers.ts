@@ -9,6 +9,9 @@ const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'ra
 /** How long a killed browser server stays down before it is started again on its port. */
 export const BROWSER_SERVER_DOWN_MS = 4000;
 
+/** How long a browser server may take to start before the run gives up on it. */
+const START_TIMEOUT_MS = 180_000;
+
 interface Served {
   port: number;
   token: string;
@@ -23,9 +26,6 @@ interface Served {
  * Chromium goes with it, every context and page on it gone) and starts it again on the same
  * port and token after BROWSER_SERVER_DOWN_MS, as a supervisor would restart a crashed host.
  */
-/** How long a browser server may take to start before the run gives up on it. */
-const START_TIMEOUT_MS = 180_000;
-
 export class ChaosBrowserServers {
   private readonly servers: Served[] = [];
   private generation = 0;
