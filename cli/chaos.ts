@@ -49,7 +49,7 @@ export function registerChaos(program: Command): void {
         const store = databaseUrl ? `RAIZE_DATABASE_URL=$(sed 's,/postgres$,/${databaseUrl.split('/').at(-1)},' ${cluster!.dir}/url) RAIZE_DATA_DIR=${report.data_dir}` : `RAIZE_DATA_DIR=${report.data_dir}`;
         console.error(`chaos: store ${report.data_dir} (run ${report.run_id}); inspect with ${store} npx raize actions / npx raize audit verify`);
         console.log(JSON.stringify(report));
-        failed = COUNTS.some((k) => report[k] !== 0) || !report.audit_chain_ok;
+        failed = COUNTS.some((k) => report[k] !== 0) || !report.audit_chain_ok || report.farm?.gave_up === true;
         if (failed) process.exitCode = 1;
       } finally {
         // A failed run's cluster stays up for inspection (its URL, password included, is in

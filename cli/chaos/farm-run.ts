@@ -12,6 +12,8 @@ const FARM_CHILD = join(dirname(fileURLToPath(import.meta.url)), 'farm-child.ts'
 const DUE_SPACING_MS = 400;
 /** A deferral further away than this is left queued at the end, as a farm would leave it for later. */
 const LEFT_DEFERRED_MS = 20_000;
+/** Farm processes that exit by themselves (not killed by the harness) before the run gives up. */
+const MAX_CRASHES = 5;
 const TERMINAL = new Set(['postcheck_complete', 'blocked', 'confirmed_failed']);
 
 export interface FarmRunStats {
@@ -19,6 +21,8 @@ export interface FarmRunStats {
   /** Farm processes SIGSTOPped and later SIGCONTed (several hosts only). */
   pauses: number;
   crashes: number;
+  /** True when more than MAX_CRASHES farm processes crashed and the run stopped following its plan. */
+  gave_up: boolean;
   operator: number;
   recovered: number;
   started: number;
@@ -56,7 +60,7 @@ export interface FarmRunInput {
 export async function runFarm(input: FarmRunInput): Promise<FarmRunStats> {
   const { plan, services, hosts } = input;
   const { store } = services;
-  const stats: FarmRunStats = { kills: 0, pauses: 0, crashes: 0, operator: 0, recovered: 0, started: 0, browser_server_kills: 0, unclean_stops: 0, left_deferred: 0, skipped: 0 };
+  const stats: FarmRunStats = { kills: 0, pauses: 0, crashes: 0, gave_up: false, operator: 0, recovered: 0, started: 0, browser_server_kills: 0, unclean_stops: 0, left_deferred: 0, skipped: 0 };
   const accounts = new Map(plan.accounts.map((a) => [a.id, a]));
   const episodeOf = (index: number) => `${plan.run_id}-${index}`;
   const latest = async (index: number): Promise<Action | undefined> =>
@@ -144,7 +148,7 @@ export async function runFarm(input: FarmRunInput): Promise<FarmRunStats> {
       if (stopping) return;
       if (signal !== 'SIGKILL') stats.crashes += 1;
       // Another farm process takes over (its sweep recovers what this one left mid-action).
-      if (stats.crashes <= 5) setTimeout(() => launch(host, generation + 1), 500);
+      if (stats.crashes <= MAX_CRASHES) setTimeout(() => launch(host, generation + 1), 500);
     });
   };
   for (let h = 0; h < hosts; h += 1) launch(h, 0);
@@ -154,6 +158,13 @@ export async function runFarm(input: FarmRunInput): Promise<FarmRunStats> {
   const deadline = start + Math.max(10 * 60_000, plan.items.length * 30_000);
   let lastClear = 0;
   while (Date.now() < deadline) {
+    // Past the crash limit no farm is started again: the run ends now, failed by its crash count,
+    // instead of idling to its deadline with nobody left to run the work.
+    if (stats.crashes > MAX_CRASHES) {
+      input.progress(`${stats.crashes} farm crashes: giving up (see the farm logs)`);
+      stats.gave_up = true;
+      break;
+    }
     let open = 0;
     for (const item of plan.items) {
       if (done.has(item.index)) continue;

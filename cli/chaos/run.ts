@@ -50,6 +50,8 @@ export interface ChaosReport {
   reverted_noticed: number;
   faults_fired: Record<string, number>;
   escalated: number;
+  /** `--farm` runs only: the farm processes' run (hosts, actions started, whether it gave up after too many crashes). */
+  farm?: { hosts: number; started: number; gave_up: boolean; unclean_stops: number; left_deferred: number; skipped: number };
   [extra: string]: unknown;
 }
 
@@ -164,7 +166,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       states: tally(actions.map((a) => (a.state === 'queued' ? 'queued(deferred)' : a.state === 'postcheck_complete' ? (a.result.error_code ? 'failed' : 'succeeded') : a.state))),
       operator_clears: runners.operator + settled.operator, hung_actions: runners.hangs.map((h) => h.action_id), recovered: runners.recovered + settled.recovered, runner_crashes: runners.crashes,
       ...(unavailable.length ? { faults_unavailable: unavailable } : {}), run_id: runId, data_dir: config.dataDir,
-      ...(farm ? { farm: { hosts: o.hosts ?? 1, started: farm.started, unclean_stops: farm.unclean_stops, left_deferred: farm.left_deferred, skipped: farm.skipped } } : {}),
+      ...(farm ? { farm: { hosts: o.hosts ?? 1, started: farm.started, gave_up: farm.gave_up, unclean_stops: farm.unclean_stops, left_deferred: farm.left_deferred, skipped: farm.skipped } } : {}),
     };
     writeFileSync(join(runDir, 'report.json'), JSON.stringify({ ...report, findings: counts.findings, budget: budget.details, final_verify: noticed }, null, 1));
     return report;
