@@ -1,7 +1,7 @@
 import type { Action } from '../store/index.js';
 import { FencedError, StaleStateError } from '../store/index.js';
 import type { KernelDeps } from './deps.js';
-import { ensureOwner, ownerIsGone } from './owner.js';
+import { ensureOwner, ownerIsGone, ownerReader, type OwnerReader } from './owner.js';
 import { isRunningHere } from './running.js';
 import { ActionTracker } from './tracker.js';
 
@@ -25,11 +25,16 @@ export function inlineLookLeaseMs(s: KernelDeps['settings']): number {
   return s.verifyMaxTries * lookLeaseMs(s);
 }
 
-/** Whether another live owner's look claim on the action holds now (this kernel must not look). */
-export async function heldElsewhere(k: Pick<KernelDeps, 'store' | 'settings' | 'ownerId'>, action: Action, now: Date): Promise<boolean> {
+/**
+ * Whether another live owner's look claim on the action holds now (this kernel must not look).
+ * A pass over many actions passes one `ownerOf` so each owner is read once.
+ */
+export async function heldElsewhere(
+  k: Pick<KernelDeps, 'store' | 'settings' | 'ownerId'>, action: Action, now: Date, ownerOf: OwnerReader = ownerReader(k.store),
+): Promise<boolean> {
   if (!action.owner_id || action.owner_id === k.ownerId) return false;
   if (!action.lease_expires_at || Date.parse(action.lease_expires_at) <= now.getTime()) return false;
-  return !ownerIsGone(action, await k.store.owners.get(action.owner_id), k.ownerId, now, k.settings);
+  return !ownerIsGone(action, await ownerOf(action.owner_id), k.ownerId, now, k.settings);
 }
 
 /**

@@ -37,6 +37,18 @@ export function ensureOwner(k: KernelDeps): Promise<void> {
   return heart.ready;
 }
 
+/** Reads owners once each for one pass over many actions (a sweep, a recovery pass). */
+export type OwnerReader = (ownerId: string) => Promise<Owner | null>;
+
+export function ownerReader(store: KernelDeps['store']): OwnerReader {
+  const owners = new Map<string, Promise<Owner | null>>();
+  return (ownerId) => {
+    let owner = owners.get(ownerId);
+    if (!owner) owners.set(ownerId, (owner = store.owners.get(ownerId)));
+    return owner;
+  };
+}
+
 /** Stops the heartbeat (the kernel instance is closing). Its actions are recovered by others later. */
 export function stopOwner(k: KernelDeps): void {
   const heart = HEARTS.get(k);

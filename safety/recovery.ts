@@ -1,8 +1,8 @@
 import { SpanStatusCode } from '@opentelemetry/api';
-import { FencedError, StaleStateError, type Action, type Owner } from '../store/index.js';
+import { FencedError, StaleStateError, type Action } from '../store/index.js';
 import type { KernelDeps } from './deps.js';
 import { errorCode } from './errors.js';
-import { ownerIsGone } from './owner.js';
+import { ownerIsGone, ownerReader } from './owner.js';
 import { traceFields } from './telemetry.js';
 import { requeueInterrupted } from './requeue.js';
 import { lookLeaseMs } from './look-claim.js';
@@ -65,11 +65,7 @@ async function recover(k: KernelDeps, options: { verify?: boolean }, trace: Reco
     ...await k.store.actions.list({ state: 'preflight_passed' }),
   ];
   const report: RecoveryReport = { found: running.length, recovered: [], released: [], requeued: [], resolved: [] };
-  const owners = new Map<string, Owner | null>();
-  const ownerOf = async (id: string) => {
-    if (!owners.has(id)) owners.set(id, await k.store.owners.get(id));
-    return owners.get(id)!;
-  };
+  const ownerOf = ownerReader(k.store);
   for (const action of running) {
     if (!action.owner_id) continue;
     // Our own action with no run of it under way here: that run ended without its outcome written.

@@ -3,6 +3,7 @@ import type { Action } from '../store/index.js';
 import { FencedError, newId, StaleStateError } from '../store/index.js';
 import { bounded, createActionContext } from './context.js';
 import { claimLook, heldElsewhere } from './look-claim.js';
+import { ownerReader } from './owner.js';
 import type { KernelDeps } from './deps.js';
 import { errorCode } from './errors.js';
 import { resultOf, type Performer } from './performer.js';
@@ -229,10 +230,11 @@ export async function unknownDueForLook(k: Pick<KernelDeps, 'store' | 'settings'
   const due: Action[] = [];
   let paused = 0;
   let held = 0;
+  const ownerOf = ownerReader(k.store);
   for (const action of unknown) {
     const pace = action.escalated_at ? 10 * s.verifyCapMs : Math.min(s.verifyCapMs, s.verifyBaseMs * 2 ** action.verify_tries);
     if (Date.parse(action.updated_at) + pace > now.getTime()) continue;
-    if (await heldElsewhere(k, action, now)) {
+    if (await heldElsewhere(k, action, now, ownerOf)) {
       held += 1;
       continue;
     }

@@ -325,6 +325,20 @@ test.describe('owner liveness', () => {
   });
 });
 
+/**
+ * A host that goes silent (its heartbeat never beats again) running on the fake platform, and a
+ * recoverer on another host sharing its store and clock.
+ */
+async function pausedHostAndRecoverer(platform: FakePlatform, ownerId: string) {
+  const paused = await createHarness({ performer: platform, config: { heartbeatMs: 600_000 }, overrides: { ownerId } });
+  const { createServices, PerformerRegistry } = await import('../../runners/index.js');
+  const recoverer = createServices(paused.services.config, {
+    performers: new PerformerRegistry().register('api', 'instagram', platform),
+    log: { destination: { write: () => undefined } }, now: () => paused.clock.now(), sleep: async (ms) => paused.clock.advance(ms),
+  });
+  return { paused, recoverer };
+}
+
 test.describe('defect 2: an expired lease counted a live owner as gone', () => {
   test('should not take over a slow attempt of a live owner, so the resubmitted request is never attempted twice', async () => {
     // Two kernel instances on one store, on real time: A is slow past its deadline but alive.
@@ -367,12 +381,7 @@ test.describe('defect 2: an expired lease counted a live owner as gone', () => {
     let identities = 0;
     // The first run stalls in its identity check, before its claim (a starved or frozen host).
     const platform = new FakePlatform({ onIdentity: () => (identities += 1) === 1 ? stalled : undefined, lag: { listMs: 0 } });
-    const paused = await createHarness({ performer: platform, config: { heartbeatMs: 600_000 }, overrides: { ownerId: 'host-b.example/4243/0/paused02' } });
-    const { createServices, PerformerRegistry } = await import('../../runners/index.js');
-    const recoverer = createServices(paused.services.config, {
-      performers: new PerformerRegistry().register('api', 'instagram', platform),
-      log: { destination: { write: () => undefined } }, now: () => paused.clock.now(), sleep: async (ms) => paused.clock.advance(ms),
-    });
+    const { paused, recoverer } = await pausedHostAndRecoverer(platform, 'host-b.example/4243/0/paused02');
     try {
       const action = await paused.submit({ payload: { caption: 'Claimed by a run taken over' } });
       const running = runAction(paused.services.kernel, action.action_id);
@@ -401,12 +410,7 @@ test.describe('defect 2: an expired lease counted a live owner as gone', () => {
     let release!: () => void;
     const stalled = new Promise<void>((r) => (release = r));
     const platform = new FakePlatform({ onAttempt: () => stalled, lag: { listMs: 0 } });
-    const paused = await createHarness({ performer: platform, config: { heartbeatMs: 600_000 }, overrides: { ownerId: 'host-b.example/4242/0/paused01' } });
-    const { createServices, PerformerRegistry } = await import('../../runners/index.js');
-    const recoverer = createServices(paused.services.config, {
-      performers: new PerformerRegistry().register('api', 'instagram', platform),
-      log: { destination: { write: () => undefined } }, now: () => paused.clock.now(), sleep: async (ms) => paused.clock.advance(ms),
-    });
+    const { paused, recoverer } = await pausedHostAndRecoverer(platform, 'host-b.example/4242/0/paused01');
     try {
       const action = await paused.submit({ payload: { caption: 'Paused host' } });
       const running = runAction(paused.services.kernel, action.action_id);
