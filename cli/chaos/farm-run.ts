@@ -175,6 +175,8 @@ export async function runFarm(input: FarmRunInput): Promise<FarmRunStats> {
         if (publish && succeeded(publish) && (publish.result.permalink ?? publish.result.platform_object_id)) await submit(item);
         else if (
           !publish || (TERMINAL.has(publish.state) && !succeeded(publish) && publish.result.error_code !== 'interrupted')
+          // Released too often to be queued again: a person's to decide, not the run's to wait for.
+          || publish.result.requeue_exhausted === true
           // A publish left unknown and escalated is a person's to settle: its delete waits for them,
           // not for the run (the farm looks no more; the run would otherwise idle to its deadline).
           || (publish.state === 'unknown' && publish.escalated_at !== null)
