@@ -10,7 +10,7 @@ const executablePath = process.env.RAIZE_CHROMIUM ?? '/usr/bin/chromium';
  */
 const KERNEL_ON_POSTGRES = [
   'absence', 'account-runner', 'audit', 'audit-anchor', 'cli-actions', 'comment-reader', 'degrade-inflight', 'farm-bree',
-  'farm-dispatch', 'farm-pacing-property', 'farm-process', 'hybrid-lane', 'kill-switch', 'lane-refs', 'look-viewer',
+  'farm-dispatch', 'farm-pacing-property', 'farm-process', 'hybrid-lane', 'kill-switch', 'lane-refs', 'look-claim', 'look-viewer',
   'observability', 'platform-hold', 'policy', 'recovery', 'run-action', 'runner-leases', 'schedule', 'scoped-keys',
   'state-machine', 'submit', 'vault', 'verification',
 ].map((name) => `unit/${name}.spec.ts`);

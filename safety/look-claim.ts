@@ -12,7 +12,8 @@ import { ActionTracker } from './tracker.js';
  * what platforms flag. So a look is claimed first: the action's owner and `lease_expires_at`
  * say who looks until when; another host leaves it alone until that lease runs out or its owner
  * is gone (its heartbeat stale), then claims it with a compare-and-set that raises the fence,
- * so the previous looker's late writes are refused.
+ * so the previous looker's late writes are refused. Every written claim raises it, a renewal
+ * too: a claim made from a read taken before another claim is refused.
  */
 
 /** How long a sweep's look claim holds other hosts off: its backoff wait and one bounded look. */
@@ -52,8 +53,11 @@ export async function claimLook(k: KernelDeps, action: Action, now: Date): Promi
   const until = new Date(now.getTime() + lookLeaseMs(k.settings)).toISOString();
   const tracker = new ActionTracker(k.store, action, () => now, { lazy: true });
   try {
-    return await tracker.note(`look claimed by ${k.ownerId} until ${until}${mine ? '' : ` (from ${action.owner_id ?? 'no owner'}, fence ${action.fence + 1})`}`, {
-      patch: { owner_id: k.ownerId, lease_expires_at: until, ...(mine ? {} : { fence: action.fence + 1 }) },
+    // Every written claim raises the fence, our own renewal too: the write is a compare-and-set on
+    // the fence, so a host that read the action before this claim (its sweep lists the due looks
+    // first, then claims them one by one, seconds later) cannot claim over it with that read.
+    return await tracker.note(`look claimed by ${k.ownerId} until ${until}${mine ? '' : ` (from ${action.owner_id ?? 'no owner'})`}, fence ${action.fence + 1}`, {
+      patch: { owner_id: k.ownerId, lease_expires_at: until, fence: action.fence + 1 },
     });
   } catch (error) {
     if (error instanceof StaleStateError || error instanceof FencedError) return null; // another claimant (or a settling write) came first
