@@ -73,7 +73,7 @@ const ALL_TYPES = { instagram: ['publish', 'delete', 'like', 'follow', 'comment_
  * the deferral still happens but the run waits one hour for it, not one hour per three posts
  * (a 500-action seed with 13 of them waited past three hours).
  */
-function budgetsOf(plan: Plan): Budgets {
+export function budgetsOf(plan: Plan): Budgets {
   const out: Budgets = {};
   for (const a of plan.accounts) {
     const publishes = plan.items.filter((i) => i.account === a.id && i.action_type === 'publish').length;
