@@ -8,6 +8,8 @@ export const ACTION_STATES = [
   'queued', 'preflight_passed', 'identity_verified', 'attempted',
   'confirmed_success', 'confirmed_failed', 'unknown', 'postcheck_complete', 'blocked',
 ] as const;
+/** The states in which a run claims its idempotency key: on its way to an attempt (see LedgerClaim.fence). */
+export const CLAIMING_STATES: ReadonlySet<string> = new Set(['preflight_passed', 'identity_verified'] satisfies ActionState[]);
 export const ACCOUNT_STATES = ['active', 'read_only', 'needs_human', 'reconnect_required'] as const;
 export const LEDGER_STATUSES = ['in_flight', 'succeeded', 'failed', 'unknown'] as const;
 /**

@@ -1,10 +1,8 @@
-import type { LedgerEntry } from '../records.js';
+import { CLAIMING_STATES, type LedgerEntry } from '../records.js';
 import type { IdempotencyLedger } from '../ports.js';
 import { FencedError } from '../errors.js';
 import type { Database } from './database.js';
 
-/** The states in which a run claims its key (see LedgerClaim.fence). */
-export const CLAIMING = new Set(['preflight_passed', 'identity_verified']);
 
 const ENTRY = 'key, payload_hash, action_id, status, result, created_at, updated_at';
 
@@ -19,14 +17,14 @@ export function createLedger(db: Database): IdempotencyLedger {
       const now = new Date().toISOString();
       const fenced = entry.fence !== undefined;
       const won = await db.row<LedgerEntry>(`INSERT INTO idempotency_ledger (${ENTRY}) SELECT $1::text, $2::text, $3::text, 'in_flight'::text, '{}'::jsonb, $4::timestamptz, $4::timestamptz
-        ${fenced ? `WHERE EXISTS (SELECT 1 FROM actions WHERE action_id = $3 AND fence = $5::bigint AND state IN ('preflight_passed', 'identity_verified') FOR SHARE)` : ''}
+        ${fenced ? `WHERE EXISTS (SELECT 1 FROM actions WHERE action_id = $3 AND fence = $5::bigint AND state = ANY($6::text[]) FOR SHARE)` : ''}
         ON CONFLICT (key) DO UPDATE SET action_id = excluded.action_id, status = 'in_flight', result = '{}', updated_at = excluded.updated_at
           WHERE idempotency_ledger.status = 'failed' AND idempotency_ledger.payload_hash = excluded.payload_hash
-        RETURNING ${ENTRY}`, [entry.key, entry.payload_hash, entry.action_id, now, ...(fenced ? [entry.fence] : [])]);
+        RETURNING ${ENTRY}`, [entry.key, entry.payload_hash, entry.action_id, now, ...(fenced ? [entry.fence, [...CLAIMING_STATES]] : [])]);
       if (won) return { won: true, entry: won };
       if (fenced) {
         const action = await db.row<{ fence: number; state: string }>('SELECT fence, state FROM actions WHERE action_id = $1', [entry.action_id]);
-        if (!action || action.fence !== entry.fence || !CLAIMING.has(action.state)) throw new FencedError(entry.action_id, entry.fence!, action?.fence ?? null);
+        if (!action || action.fence !== entry.fence || !CLAIMING_STATES.has(action.state)) throw new FencedError(entry.action_id, entry.fence!, action?.fence ?? null);
       }
       return { won: false, entry: (await db.row<LedgerEntry>(`SELECT ${ENTRY} FROM idempotency_ledger WHERE key = $1`, [entry.key]))! };
     },

@@ -1,10 +1,8 @@
-import type { LedgerEntry } from '../records.js';
+import { CLAIMING_STATES, type LedgerEntry } from '../records.js';
 import type { IdempotencyLedger } from '../ports.js';
 import { FencedError } from '../errors.js';
 import type { Db, GroupWriter } from './database.js';
 
-/** The states in which a run claims its key (see LedgerClaim.fence). */
-const CLAIMING = new Set(['preflight_passed', 'identity_verified']);
 
 interface LedgerRow { key: string; payload_hash: string; action_id: string; status: string; result_json: string; created_at: string; updated_at: string }
 const toEntry = (r: LedgerRow): LedgerEntry => {
@@ -32,7 +30,7 @@ export function createLedger(db: Db, writer: GroupWriter): IdempotencyLedger {
       const won = await writer.write(() => {
         if (entry.fence !== undefined) {
           const run = runOf.get(entry.action_id);
-          if (!run || run.fence !== entry.fence || !CLAIMING.has(run.state)) throw new FencedError(entry.action_id, entry.fence, run?.fence ?? null);
+          if (!run || run.fence !== entry.fence || !CLAIMING_STATES.has(run.state)) throw new FencedError(entry.action_id, entry.fence, run?.fence ?? null);
         }
         return claim.get(entry.key, entry.payload_hash, entry.action_id, now, now);
       });
