@@ -51,6 +51,24 @@ export interface FarmRunInput {
 }
 
 /**
+ * A planned delete waits for its post: submitted once the publish succeeded with a link to the
+ * post, skipped when it never will be, else left to wait. `publish` is the latest action of the
+ * publish's episode (undefined: none submitted).
+ */
+export function followDelete(publish: Action | undefined): 'submit' | 'skip' | 'wait' {
+  if (publish && succeeded(publish) && (publish.result.permalink ?? publish.result.platform_object_id)) return 'submit';
+  if (!publish) return 'skip';
+  // Ended without success, other than released by recovery (the farm queues that one again).
+  if (TERMINAL.has(publish.state) && !succeeded(publish) && publish.result.error_code !== 'interrupted') return 'skip';
+  // Released too often to be queued again: a person's to decide, not the run's to wait for.
+  if (publish.result.requeue_exhausted === true) return 'skip';
+  // A publish left unknown and escalated is a person's to settle: its delete waits for them,
+  // not for the run (the farm looks no more; the run would otherwise idle to its deadline).
+  if (publish.state === 'unknown' && publish.escalated_at !== null) return 'skip';
+  return 'wait';
+}
+
+/**
  * `raize chaos --farm`: the plan's actions are scheduled in the store (due times spread over the
  * run; a delete once the post it deletes is live) and run by farm processes — the product's
  * serveFarm — that this harness SIGKILLs at the plan's kill points (a kill point is the n-th
@@ -171,16 +189,9 @@ export async function runFarm(input: FarmRunInput): Promise<FarmRunStats> {
       const action = await latest(item.index);
       if (!action) {
         // A delete waits for its post: submitted once the publish succeeded, skipped if it never will.
-        const publish = await latest(item.delete_of!);
-        if (publish && succeeded(publish) && (publish.result.permalink ?? publish.result.platform_object_id)) await submit(item);
-        else if (
-          !publish || (TERMINAL.has(publish.state) && !succeeded(publish) && publish.result.error_code !== 'interrupted')
-          // Released too often to be queued again: a person's to decide, not the run's to wait for.
-          || publish.result.requeue_exhausted === true
-          // A publish left unknown and escalated is a person's to settle: its delete waits for them,
-          // not for the run (the farm looks no more; the run would otherwise idle to its deadline).
-          || (publish.state === 'unknown' && publish.escalated_at !== null)
-        ) {
+        const next = followDelete(await latest(item.delete_of!));
+        if (next === 'submit') await submit(item);
+        else if (next === 'skip') {
           done.add(item.index);
           stats.skipped += 1;
           continue;

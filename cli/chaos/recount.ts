@@ -6,8 +6,7 @@ import { join, resolve } from 'node:path';
 import { verifyAuditChain } from '../../safety/index.js';
 import { createPostgresStore, createSqliteStore } from '../../store/index.js';
 import { budgetViolations, countEffects, splitUnknowns, type Effect } from './count.js';
-import { budgetsOf } from './run.js';
-import type { Plan } from './schedule.js';
+import { budgetsOf, type Plan } from './schedule.js';
 
 const dir = resolve(process.argv[2]!);
 const plan = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')) as Plan;

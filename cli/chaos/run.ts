@@ -14,7 +14,7 @@ import { finalVerification } from './final-verify.js';
 import { runFarm, type FarmRunStats } from './farm-run.js';
 import { ChaosBrowserServers } from './browser-servers.js';
 import { operatorClear } from './operator.js';
-import { buildPlan, derive, type ChaosAccount, type Plan } from './schedule.js';
+import { ALL_TYPES, budgetsOf, buildPlan, derive, type ChaosAccount, type Plan } from './schedule.js';
 
 export interface ChaosOptions {
   actions: number;
@@ -65,25 +65,6 @@ export const CHAOS_ENV: Record<string, string> = {
 };
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'child.ts');
-const ALL_TYPES = { instagram: ['publish', 'delete', 'like', 'follow', 'comment_reply', 'dm_send'], x: ['publish', 'like', 'comment_reply', 'dm_send'] } as const;
-
-/**
- * Per-account budgets of the run: every type paced, one tight publish cap to exercise long
- * deferrals. In a big plan (over 100 actions) that cap is half of the account's publishes, so
- * the deferral still happens but the run waits one hour for it, not one hour per three posts
- * (a 500-action seed with 13 of them waited past three hours).
- */
-export function budgetsOf(plan: Plan): Budgets {
-  const out: Budgets = {};
-  for (const a of plan.accounts) {
-    const publishes = plan.items.filter((i) => i.account === a.id && i.action_type === 'publish').length;
-    const tight = plan.items.length > 100 ? Math.max(3, Math.ceil(publishes / 2)) : 3;
-    out[a.id] = [{ action_type: '*', per_hour: 60, per_day: 120, min_spacing_ms: 0 }];
-    for (const t of ALL_TYPES[a.platform]) out[a.id]!.push({ action_type: t, per_hour: a.handle === 'northwind.bakery' && t === 'publish' ? tight : 14, per_day: 28, min_spacing_ms: 1200 });
-  }
-  return out;
-}
-
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   if (o.lanes && (o.lanes.length === 0 || o.lanes.some((l) => l !== 'browser' && l !== 'api'))) throw new Error(`chaos lanes are browser and api (asked: ${o.lanes.join(',')})`);
   const env: NodeJS.ProcessEnv = { ...process.env };

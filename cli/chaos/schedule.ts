@@ -1,4 +1,5 @@
 import type { ActionType } from '../../safety/index.js';
+import type { Budgets } from './count.js';
 import { mulberry32, SEED_ACCOUNTS } from '../../sandbox/index.js';
 
 /** mulberry32 (the sandbox's own): the whole schedule is drawn from streams derived from --seed. */
@@ -238,3 +239,23 @@ export const SEEDED_STATE: ReadonlySet<string> = new Set([
   ...['17841400000000001', '17841400000000002', '17841400000000003'].map((owner, i) => `instagram|610000000000000${i + 1}|follow|${owner}`),
   ...['1500000000000000001', '1500000000000000002', '1500000000000000003'].map((owner, i) => `x|150000000000000010${i + 1}|follow|${owner}`),
 ]);
+
+/** Every action type the chaos run plans, per platform (the policy allows them, the budgets pace them). */
+export const ALL_TYPES: Record<ChaosPlatform, readonly ActionType[]> = { instagram: MIX.instagram.map(([t]) => t), x: MIX.x.map(([t]) => t) };
+
+/**
+ * Per-account budgets of the run: every type paced, one tight publish cap to exercise long
+ * deferrals. In a big plan (over 100 actions) that cap is half of the account's publishes, so
+ * the deferral still happens but the run waits one hour for it, not one hour per three posts
+ * (a 500-action seed with 13 of them waited past three hours).
+ */
+export function budgetsOf(plan: Plan): Budgets {
+  const out: Budgets = {};
+  for (const a of plan.accounts) {
+    const publishes = plan.items.filter((i) => i.account === a.id && i.action_type === 'publish').length;
+    const tight = plan.items.length > 100 ? Math.max(3, Math.ceil(publishes / 2)) : 3;
+    out[a.id] = [{ action_type: '*', per_hour: 60, per_day: 120, min_spacing_ms: 0 }];
+    for (const t of ALL_TYPES[a.platform]) out[a.id]!.push({ action_type: t, per_hour: a.handle === 'northwind.bakery' && t === 'publish' ? tight : 14, per_day: 28, min_spacing_ms: 1200 });
+  }
+  return out;
+}
