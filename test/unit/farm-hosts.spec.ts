@@ -71,7 +71,7 @@ test.describe('several farm hosts on one PostgreSQL (issue 14)', () => {
       const pause = { pid: sleeper.child.pid!, from: Date.now(), to: 0 };
       // Frozen with its answer still held: the write-ahead record is all the others see.
       expect((await h.services.store.actions.get(frozen))!.state).toBe('attempted');
-      await new Promise((r) => setTimeout(r, 5000));
+      await new Promise((r) => setTimeout(r, 8000));
       sleeper.child.kill('SIGCONT');
       pause.to = Date.now();
       const watcher = alive.find((f) => f !== sleeper)!;
